@@ -1,0 +1,1 @@
+"""Kapacitet: a Telegram bot for capacity building of civil-society organisations."""
