@@ -1,0 +1,73 @@
+"""Builds the PTB application: settings, database, content and translators wired in."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.commands import publish_default_commands
+from bot.config import Settings
+from bot.content.catalogue import Catalogue, load_catalogue
+from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
+from bot.db import Database
+from bot.handlers import account, errors, fallback, lessons, onboarding, quizzes
+from bot.i18n.translator import Translators
+
+log = logging.getLogger(__name__)
+
+FEATURES = (onboarding, lessons, quizzes, account)
+
+
+def build_deps(settings: Settings, catalogue: Catalogue | None = None) -> Deps:
+    return Deps(
+        settings=settings,
+        database=Database(settings.database_url),
+        catalogue=catalogue or load_catalogue(),
+        translators=Translators(settings.zone),
+    )
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    deps: Deps = application.bot_data[DEPS_KEY]
+    await publish_default_commands(application.bot, deps.translators)
+
+
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    deps: Deps = application.bot_data[DEPS_KEY]
+    await deps.database.dispose()
+
+
+def build_application(deps: Deps, *, rate_limit: bool = True) -> BotApplication:
+    settings = deps.settings
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is needed to build the application")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_file_url)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                tzinfo=settings.zone,
+            )
+        )
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application: BotApplication = builder.build()  # type: ignore[assignment]
+    application.bot_data[DEPS_KEY] = deps
+    for feature in FEATURES:
+        feature.register(application)
+    # Last: they take whatever the features above did not.
+    fallback.register(application)
+    errors.register(application)
+    return application

@@ -1,0 +1,37 @@
+"""What every handler can reach: settings, database, content and translators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.content.catalogue import Catalogue
+from bot.db import Database
+from bot.i18n.translator import Translators
+
+DEPS_KEY = "deps"
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    database: Database
+    catalogue: Catalogue
+    translators: Translators
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's context with typed access to our dependencies."""
+
+    @property
+    def deps(self) -> Deps:
+        deps: Deps = self.application.bot_data[DEPS_KEY]
+        return deps
+
+
+BotApplication = Application[
+    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+]

@@ -1,0 +1,63 @@
+"""Whatever no other handler took: typed answers, unknown commands, stray text, old buttons.
+
+Registered last, in the same group as the features: PTB runs the first matching handler
+of a group, so these only see what no feature took.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.handlers.common import answer_query, show, turn
+from bot.handlers.onboarding import receive_organisation
+
+MAX_TEXT = 4096
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    async with turn(update, context) as current:
+        await show(update, current.tr._("I do not know that command. /help lists what I can do."))
+
+
+async def text_message(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    async with turn(update, context) as current:
+        if current.learner.awaiting == "organisation":
+            await receive_organisation(update, context, current)
+            return
+        if len(message.text) > MAX_TEXT:
+            await show(update, current.tr._("That message is too long for me."))
+            return
+        await show(update, current.tr._(
+            "I answer to buttons and commands. /lessons opens the lessons, /help lists the rest."
+        ))
+
+
+async def other_message(update: Update, context: BotContext) -> None:
+    async with turn(update, context) as current:
+        await show(update, current.tr._(
+            "I can only read text. /lessons opens the lessons, /help lists the rest."
+        ))
+
+
+async def unknown_button(update: Update, context: BotContext) -> None:
+    async with turn(update, context) as current:
+        await answer_query(update, current.tr._("This button is no longer valid."))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    app.add_handler(
+        MessageHandler(private & filters.COMMAND, unknown_command)
+    )
+    app.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, text_message),
+    )
+    app.add_handler(
+        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, other_message),
+    )
+    app.add_handler(CallbackQueryHandler(unknown_button))

@@ -1,0 +1,143 @@
+"""The catalogue, a module's overview and the lesson cards (``/lessons``)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks as cb
+from bot import keyboards
+from bot.content.catalogue import Module
+from bot.context import BotContext
+from bot.handlers.common import Turn, answer_query, show, turn
+from bot.i18n.translator import Html, Translator
+from bot.labels import TOPIC_NAMES
+from bot.models import QuizKind
+from bot.services import learners, progress, quiz
+from bot.services.progress import ModuleStatus
+
+
+def status_line(tr: Translator, module: Module, status: ModuleStatus | None) -> str:
+    minutes = tr.ngettext("{n} minute", "{n} minutes", module.minutes)
+    if status is None or not status.started:
+        return minutes
+    if status.passed:
+        return tr._("{minutes} · passed ({percent}%)", minutes=minutes,
+                    percent=status.best_percent or 0)
+    if status.lessons_done:
+        return tr._("{minutes} · lessons read", minutes=minutes)
+    return tr._("{minutes} · card {current}/{total}", minutes=minutes,
+                current=status.current_card + 1, total=status.cards_total)
+
+
+async def catalogue_text(current: Turn, context: BotContext) -> tuple[str, dict[str, ModuleStatus]]:
+    tr = current.tr
+    content = context.deps.catalogue
+    statuses = await progress.statuses(current.session, current.learner, content)
+    parts = [tr._("<b>Lessons</b>")]
+    for topic, modules in content.by_topic():
+        parts.append("")
+        parts.append(f"<b>{tr._(TOPIC_NAMES[topic])}</b>")
+        for module in modules:
+            parts.append(
+                tr._("• {title}: {status}", title=module.text(tr.language_code).title,
+                     status=Html(status_line(tr, module, statuses.get(module.id))))
+            )
+    if not learners.records_allowed(current.learner):
+        parts.append("")
+        parts.append(tr._("<i>Your progress is not saved, because you have not given consent.</i>"))
+    return "\n".join(parts), statuses
+
+
+async def show_catalogue(update: Update, context: BotContext, current: Turn) -> None:
+    text, statuses = await catalogue_text(current, context)
+    await show(update, text, keyboards.catalogue(current.tr, context.deps.catalogue, statuses))
+
+
+async def lessons_command(update: Update, context: BotContext) -> None:
+    async with turn(update, context) as current:
+        await show_catalogue(update, context, current)
+
+
+async def open_module(update: Update, context: BotContext) -> None:
+    data = cb.OpenModule.decode(update.callback_query.data if update.callback_query else None)
+    async with turn(update, context) as current:
+        tr = current.tr
+        module = context.deps.catalogue.get(data.module) if data else None
+        if module is None:
+            await answer_query(update, tr._("This lesson is no longer available."))
+            return
+        await answer_query(update)
+        text = module.text(tr.language_code)
+        resume = await progress.resume_card(current.session, current.learner, module)
+        offer_pretest = (
+            module.pretest
+            and learners.records_allowed(current.learner)
+            and resume == 0
+            and not await quiz.has_finished(current.session, current.learner, module.id,
+                                            QuizKind.PRE)
+        )
+        lines = [
+            f"<b>{text.title}</b>",
+            "",
+            text.summary,
+            "",
+            tr._("{cards} · {questions} · {minutes}",
+                 cards=tr.ngettext("{n} card", "{n} cards", module.card_count),
+                 questions=tr.ngettext("{n} question", "{n} questions", len(module.questions)),
+                 minutes=tr.ngettext("{n} minute", "{n} minutes", module.minutes)),
+            tr._("Facts checked on {date}.", date=tr.date(module.as_of)),
+        ]
+        if offer_pretest:
+            lines += ["", tr._(
+                "A short pre-test shows what you already know, so that you can see what you "
+                "learned afterwards. It does not count towards passing."
+            )]
+        await show(update, "\n".join(lines),
+                   keyboards.module_overview(tr, module, resume, offer_pretest))
+
+
+def card_text(tr: Translator, module: Module, index: int) -> str:
+    text = module.text(tr.language_code)
+    header = tr._("<b>{title}</b> · {current}/{total}", title=text.title,
+                  current=index + 1, total=module.card_count)
+    return f"{header}\n\n{text.cards[module.card_ids[index]]}"
+
+
+async def show_card(update: Update, context: BotContext) -> None:
+    data = cb.ShowCard.decode(update.callback_query.data if update.callback_query else None)
+    async with turn(update, context) as current:
+        tr = current.tr
+        module = context.deps.catalogue.get(data.module) if data else None
+        if data is None or module is None or not 0 <= data.index < module.card_count:
+            await answer_query(update, tr._("This lesson is no longer available."))
+            return
+        index = await progress.show_card(current.session, current.learner, module, data.index)
+        await answer_query(update)
+        await show(update, card_text(tr, module, index), keyboards.card(tr, module, index))
+
+
+async def open_menu(update: Update, context: BotContext) -> None:
+    """Menu buttons shared by several features."""
+    from bot.handlers import account
+
+    data = cb.OpenMenu.decode(update.callback_query.data if update.callback_query else None)
+    async with turn(update, context) as current:
+        await answer_query(update)
+        if data is not None and data.target == "lessons":
+            await show_catalogue(update, context, current)
+        elif data is not None and data.target == "progress":
+            await show(update, await account.progress_text(current, context))
+        elif data is not None and data.target == "language":
+            await show(update, current.tr._("Choose your language:"),
+                       keyboards.languages(onboarding=False))
+        else:
+            await show(update, current.tr._("This button is no longer valid."), edit=False)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("lessons", lessons_command, filters=private))
+    app.add_handler(CallbackQueryHandler(open_module, pattern=cb.OpenModule.pattern()))
+    app.add_handler(CallbackQueryHandler(show_card, pattern=cb.ShowCard.pattern()))
+    app.add_handler(CallbackQueryHandler(open_menu, pattern=cb.OpenMenu.pattern()))

@@ -1,0 +1,135 @@
+"""Quizzes on inline buttons: one question at a time, feedback with the explanation, a score."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot import callbacks as cb
+from bot import keyboards
+from bot.content.catalogue import Module
+from bot.context import BotContext
+from bot.handlers.common import answer_query, show, turn
+from bot.i18n.translator import Html, Translator
+from bot.models import QuizKind
+from bot.services import progress, quiz
+from bot.services.quiz import Outcome, QuizState
+
+
+def question_text(tr: Translator, module: Module, state: QuizState) -> str:
+    text = module.text(tr.language_code).questions[module.question(state.index).id]
+    title = tr._("Pre-test") if state.kind == QuizKind.PRE else tr._("Quiz")
+    header = tr._("<b>{title}</b> · question {current}/{total}", title=title,
+                  current=state.index + 1, total=state.question_count)
+    options = "\n".join(
+        f"<b>{keyboards.OPTION_LETTERS[option]}</b>) {text.options[option]}"
+        for option in module.question(state.index).options
+    )
+    return f"{header}\n\n<b>{text.text}</b>\n\n{options}"
+
+
+async def send_question(update: Update, tr: Translator, module: Module, state: QuizState,
+                        *, edit: bool) -> None:
+    await show(
+        update,
+        question_text(tr, module, state),
+        keyboards.question(module, state.kind, state.attempt_id, state.index, state.correct_count),
+        edit=edit,
+    )
+
+
+async def start_quiz(update: Update, context: BotContext) -> None:
+    data = cb.StartQuiz.decode(update.callback_query.data if update.callback_query else None)
+    async with turn(update, context) as current:
+        tr = current.tr
+        module = context.deps.catalogue.get(data.module) if data else None
+        if data is None or module is None or data.kind not in (QuizKind.PRE, QuizKind.POST):
+            await answer_query(update, tr._("This button is no longer valid."))
+            return
+        state = await quiz.start(current.session, current.learner, module, QuizKind(data.kind))
+        await answer_query(update)
+        await send_question(update, tr, module, state, edit=False)
+
+
+def feedback_text(tr: Translator, module: Module, index: int, chosen: str, correct: bool) -> str:
+    question = module.question(index)
+    text = module.text(tr.language_code).questions[question.id]
+    letter = keyboards.OPTION_LETTERS
+    lines = [
+        f"<b>{text.text}</b>",
+        "",
+        tr._("Your answer: {letter}) {option}", letter=letter[chosen],
+             option=Html(text.options[chosen])),
+    ]
+    if correct:
+        lines.append(tr._("✅ Right!"))
+    else:
+        lines.append(tr._("❌ Not quite. The right answer is {letter}) {option}",
+                          letter=letter[question.correct],
+                          option=Html(text.options[question.correct])))
+    lines += ["", text.explanation]
+    return "\n".join(lines)
+
+
+def result_text(tr: Translator, module: Module, kind: QuizKind, correct: int, total: int,
+                percent: int, passed: bool, pretest_percent: int | None) -> str:
+    score = tr._("<b>Your score: {correct} of {total} ({percent}%)</b>", correct=correct,
+                 total=total, percent=percent)
+    if kind == QuizKind.PRE:
+        return "\n\n".join([
+            score,
+            tr._("That was the pre-test. Now read the lessons; the quiz at the end shows how "
+                 "much you have learned."),
+        ])
+    lines = [score, tr._("Pass mark: {percent}%.", percent=module.pass_mark)]
+    if pretest_percent is not None:
+        lines.append(tr._("In the pre-test you had {percent}%.", percent=pretest_percent))
+    lines.append(
+        tr._("🎉 You passed!") if passed
+        else tr._("Not passed yet. Read the lessons again and try once more.")
+    )
+    return "\n".join(lines)
+
+
+async def answer_question(update: Update, context: BotContext) -> None:
+    data = cb.AnswerQuestion.decode(update.callback_query.data if update.callback_query else None)
+    async with turn(update, context) as current:
+        tr = current.tr
+        module = context.deps.catalogue.get(data.module) if data else None
+        if data is None or module is None or data.kind not in (QuizKind.PRE, QuizKind.POST):
+            await answer_query(update, tr._("This button is no longer valid."))
+            return
+        kind = QuizKind(data.kind)
+        result = await quiz.answer(current.session, current.learner, module, kind, data.attempt,
+                                   data.index, data.correct, data.option)
+        if result.outcome == Outcome.STALE:
+            await answer_query(update, tr._("You have already answered this question."))
+            return
+        if result.outcome == Outcome.FINISHED:
+            await answer_query(update, tr._("This quiz is over. You can start it again."))
+            return
+        if result.outcome != Outcome.ACCEPTED or result.state is None:
+            await answer_query(update, tr._("This button is no longer valid."))
+            return
+        await answer_query(update, tr._("✅ Right!") if result.correct else tr._("❌ Not quite."))
+        await show(update, feedback_text(tr, module, data.index, data.option, result.correct))
+        state = result.state
+        if not result.finished:
+            await send_question(update, tr, module, state, edit=False)
+            return
+        statuses = await progress.statuses(current.session, current.learner,
+                                           context.deps.catalogue)
+        status = statuses.get(module.id)
+        pretest = status.pretest_percent if status and kind == QuizKind.POST else None
+        await show(
+            update,
+            result_text(tr, module, kind, state.correct_count, state.question_count,
+                        result.score_percent, result.passed, pretest),
+            keyboards.quiz_result(tr, module, kind),
+            edit=False,
+        )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CallbackQueryHandler(start_quiz, pattern=cb.StartQuiz.pattern()))
+    app.add_handler(CallbackQueryHandler(answer_question, pattern=cb.AnswerQuestion.pattern()))

@@ -1,0 +1,192 @@
+"""UI text through gettext catalogs, with our own fallback chains and Babel formatting.
+
+The ``.po`` files under ``locales/`` are compiled in memory when the bot starts,
+so a catalog edit needs no separate compile step. Untranslated and fuzzy entries
+are dropped before compiling: otherwise gettext would answer with the English
+text and never reach the next language in the chain.
+"""
+
+from __future__ import annotations
+
+import gettext
+import html
+import io
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_skeleton
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from bot.i18n.languages import LANGUAGES, SOURCE_LANGUAGE
+from bot.i18n.translit import latin_to_cyrillic
+from bot.paths import LOCALES_DIR
+
+DOMAIN = "messages"
+MACEDONIAN_PLURAL = "(n%10==1 && n%100!=11 ? 0 : 1)"
+"""Babel writes ``n != 1`` for Macedonian, which is wrong for 21, 31, ..."""
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+class Html(str):
+    """A value that is already Telegram HTML and must not be escaped again."""
+
+    __slots__ = ()
+
+
+def po_path(catalog: str, locales_dir: Path = LOCALES_DIR) -> Path:
+    return locales_dir / catalog / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_catalog(path: Path, language_code: str) -> Catalog:
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=None, domain=DOMAIN)
+    if language_code == "mk":
+        catalog._num_plurals = 2
+        catalog._plural_expr = MACEDONIAN_PLURAL
+    return catalog
+
+
+def translated_only(catalog: Catalog) -> Catalog:
+    """A copy without fuzzy or empty entries, so that lookups fall through to the next language."""
+    kept = Catalog(domain=DOMAIN, charset="utf-8")
+    kept._num_plurals = catalog.num_plurals
+    kept._plural_expr = catalog.plural_expr
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if all(strings):
+            kept.add(message.id, message.string, context=message.context)
+    return kept
+
+
+def _cyrillic_from_latin(latin: Catalog, cyrillic: Catalog | None) -> Catalog:
+    """Hand-written Serbian Cyrillic wins; anything missing is transliterated from Latin."""
+    merged = translated_only(latin)
+    for message in merged:
+        if not message.id:
+            continue
+        if isinstance(message.string, tuple):
+            message.string = tuple(latin_to_cyrillic(part) for part in message.string)
+        else:
+            message.string = latin_to_cyrillic(message.string)
+    if cyrillic is not None:
+        for message in translated_only(cyrillic):
+            if message.id:
+                merged.add(message.id, message.string, context=message.context)
+    return merged
+
+
+def _compile(catalog: Catalog) -> bytes:
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+@cache
+def _compiled_catalogs(locales_dir: Path) -> Mapping[str, bytes]:
+    catalogs: dict[str, Catalog] = {}
+    for code, language in LANGUAGES.items():
+        path = po_path(language.catalog, locales_dir)
+        if path.exists():
+            catalogs[code] = read_catalog(path, code)
+    if "sr-Latn" in catalogs:
+        catalogs["sr-Cyrl"] = _cyrillic_from_latin(catalogs["sr-Latn"], catalogs.get("sr-Cyrl"))
+    return {code: _compile(translated_only(catalog)) for code, catalog in catalogs.items()}
+
+
+def _chain(language_code: str, locales_dir: Path) -> gettext.NullTranslations:
+    compiled = _compiled_catalogs(locales_dir)
+    language = LANGUAGES[language_code]
+    chain: gettext.NullTranslations | None = None
+    for code in (language_code, *language.fallbacks):
+        if code == SOURCE_LANGUAGE or code not in compiled:
+            continue
+        # A fresh object per chain: add_fallback links objects, so sharing one
+        # between chains would join the chains.
+        link = gettext.GNUTranslations(io.BytesIO(compiled[code]))
+        if chain is None:
+            chain = link
+        else:
+            chain.add_fallback(link)
+    return chain or gettext.NullTranslations()
+
+
+class Translator:
+    """Everything a handler needs to speak one language: text, plurals, dates and numbers."""
+
+    def __init__(self, language_code: str, zone: ZoneInfo, locales_dir: Path = LOCALES_DIR):
+        if language_code not in LANGUAGES:
+            language_code = SOURCE_LANGUAGE
+        self.language_code = language_code
+        self.language = LANGUAGES[language_code]
+        self.locale = Locale.parse(self.language.babel_locale)
+        self.zone = zone
+        self._translations = _chain(language_code, locales_dir)
+
+    def _(self, message: str, /, **values: Any) -> str:
+        """The translated text, with ``{name}`` values HTML-escaped and numbers localised."""
+        text = self._translations.gettext(message)
+        return self._fill(text, values) if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, /, **values: Any) -> str:
+        text = self._translations.ngettext(singular, plural, n)
+        return self._fill(text, {"n": n, **values})
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def date(self, value: date | datetime) -> str:
+        if isinstance(value, datetime):
+            value = value.astimezone(self.zone)
+        return format_date(value, format="medium", locale=self.locale)
+
+    def time(self, value: datetime) -> str:
+        # A skeleton, not a pattern: Albanian's default time format is 12-hour.
+        return format_skeleton("Hm", value.astimezone(self.zone), locale=self.locale)
+
+    def datetime(self, value: datetime) -> str:
+        local = value.astimezone(self.zone)
+        return f"{self.date(local)} {format_skeleton('Hm', local, locale=self.locale)}"
+
+    def datetime_numeric(self, value: datetime) -> str:
+        return format_datetime(value.astimezone(self.zone), "short", locale=self.locale)
+
+    def _fill(self, text: str, values: Mapping[str, Any]) -> str:
+        rendered: dict[str, str] = {}
+        for name, value in values.items():
+            if isinstance(value, Html) or isinstance(value, bool):
+                rendered[name] = str(value)
+            elif isinstance(value, int | float):
+                rendered[name] = self.number(value)
+            else:
+                rendered[name] = html.escape(str(value), quote=False)
+        return text.format(**rendered)
+
+
+class Translators:
+    """One translator per language, built once."""
+
+    def __init__(self, zone: ZoneInfo, locales_dir: Path = LOCALES_DIR) -> None:
+        self._zone = zone
+        self._locales_dir = locales_dir
+        self._cache: dict[str, Translator] = {}
+
+    def __call__(self, language_code: str | None) -> Translator:
+        code = language_code if language_code in LANGUAGES else SOURCE_LANGUAGE
+        assert code is not None
+        if code not in self._cache:
+            self._cache[code] = Translator(code, self._zone, self._locales_dir)
+        return self._cache[code]

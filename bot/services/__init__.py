@@ -1,0 +1,1 @@
+"""Business logic: takes a session and plain values, never imports telegram."""

@@ -1,0 +1,176 @@
+"""Learners: who they are, their language, their consent and their reporting profile."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import utcnow
+from bot.i18n.languages import guess_language, is_language
+from bot.models import Consent, Learner
+
+UNDISCLOSED = "undisclosed"
+"""Every profile question can be answered "prefer not to say"."""
+OTHER = "other"
+
+COUNTRIES = ("AL", "BA", "XK", "ME", "MK", "RS")
+"""ISO 3166 codes; XK is the code in common use for Kosovo."""
+GENDERS = ("female", "male", "other")
+AGE_BANDS = ("under-18", "18-24", "25-34", "35-44", "45-54", "55-64", "65-plus")
+VULNERABLE_GROUPS = ("disability", "roma-egyptian-ashkali", "other-minority", "none")
+
+PROFILE_CHOICES: dict[str, tuple[str, ...]] = {
+    "country": (*COUNTRIES, OTHER, UNDISCLOSED),
+    "gender": (*GENDERS, UNDISCLOSED),
+    "age": (*AGE_BANDS, UNDISCLOSED),
+    "vulnerable": (*VULNERABLE_GROUPS, UNDISCLOSED),
+}
+MAX_ORGANISATION = 120
+
+
+class ProfileError(Exception):
+    """The answer cannot be stored; ``reason`` says why in a word the handler can translate."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Seen:
+    learner: Learner
+    is_new: bool
+
+
+async def find(session: AsyncSession, telegram_id: int) -> Learner | None:
+    result = await session.exec(select(Learner).where(Learner.telegram_id == telegram_id))
+    return result.first()
+
+
+async def get_or_create(
+    session: AsyncSession, telegram_id: int, telegram_language: str | None, default_language: str
+) -> Seen:
+    """The learner behind a Telegram user; new ones get a first guess of their language."""
+    learner = await find(session, telegram_id)
+    if learner is not None:
+        return Seen(learner, is_new=False)
+    learner = Learner(
+        telegram_id=telegram_id, language=guess_language(telegram_language, default_language)
+    )
+    session.add(learner)
+    await session.flush()
+    return Seen(learner, is_new=True)
+
+
+def records_allowed(learner: Learner) -> bool:
+    """Progress, answers and profile are only kept with consent."""
+    return learner.consent == Consent.GIVEN and learner.erased_at is None
+
+
+async def set_language(session: AsyncSession, learner: Learner, code: str) -> None:
+    if not is_language(code):
+        raise ProfileError("unknown-language")
+    learner.language = code
+    learner.language_chosen = True
+    session.add(learner)
+
+
+async def record_consent(session: AsyncSession, learner: Learner, given: bool) -> None:
+    learner.consent = Consent.GIVEN if given else Consent.DECLINED
+    learner.consent_at = utcnow()
+    if not given:
+        _clear_profile(learner)
+    session.add(learner)
+
+
+def _clear_profile(learner: Learner) -> None:
+    learner.organisation = None
+    learner.country = None
+    learner.gender = None
+    learner.age_band = None
+    learner.special_consent = None
+    learner.special_consent_at = None
+    learner.vulnerable_group = None
+    learner.awaiting = None
+
+
+def clean_text(text: str) -> str:
+    """NFC, single spaces, no control characters: what we store of typed answers."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(char for char in text if unicodedata.category(char)[0] != "C")
+    return " ".join(text.split())
+
+
+async def set_organisation(session: AsyncSession, learner: Learner, text: str | None) -> None:
+    """``None`` means "prefer not to say"."""
+    if not records_allowed(learner):
+        raise ProfileError("no-consent")
+    if text is None:
+        learner.organisation = UNDISCLOSED
+    else:
+        name = clean_text(text)
+        if not name:
+            raise ProfileError("empty")
+        if len(name) > MAX_ORGANISATION:
+            raise ProfileError("too-long")
+        learner.organisation = name
+    learner.awaiting = None
+    session.add(learner)
+
+
+async def set_profile_choice(
+    session: AsyncSession, learner: Learner, field: str, value: str
+) -> None:
+    if not records_allowed(learner):
+        raise ProfileError("no-consent")
+    if value not in PROFILE_CHOICES.get(field, ()):
+        raise ProfileError("unknown-choice")
+    if field == "vulnerable" and learner.special_consent is not True:
+        raise ProfileError("no-special-consent")
+    if field == "country":
+        learner.country = value
+    elif field == "gender":
+        learner.gender = value
+    elif field == "age":
+        learner.age_band = value
+    else:
+        learner.vulnerable_group = value
+    session.add(learner)
+
+
+async def record_special_consent(session: AsyncSession, learner: Learner, given: bool) -> None:
+    """Separate, explicit consent to be asked about vulnerable-group membership."""
+    if not records_allowed(learner):
+        raise ProfileError("no-consent")
+    learner.special_consent = given
+    learner.special_consent_at = utcnow()
+    if not given:
+        learner.vulnerable_group = None
+    session.add(learner)
+
+
+async def await_input(session: AsyncSession, learner: Learner, what: str | None) -> None:
+    learner.awaiting = what
+    session.add(learner)
+
+
+def next_profile_question(learner: Learner) -> str | None:
+    """The first unanswered onboarding question, or None when the profile is complete."""
+    if not records_allowed(learner):
+        return None
+    if learner.organisation is None:
+        return "organisation"
+    if learner.country is None:
+        return "country"
+    if learner.gender is None:
+        return "gender"
+    if learner.age_band is None:
+        return "age"
+    if learner.special_consent is None:
+        return "special-consent"
+    if learner.special_consent and learner.vulnerable_group is None:
+        return "vulnerable"
+    return None

@@ -1,0 +1,115 @@
+"""A learner's own data: shown to them in full, and erased on request."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import utcnow
+from bot.models import Consent, Learner, ModuleProgress, QuizAnswer, QuizAttempt
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def personal_data(session: AsyncSession, learner: Learner) -> dict[str, Any]:
+    """Everything stored about the learner, as the ``/mydata`` file shows it."""
+    progress_rows = (
+        await session.exec(
+            select(ModuleProgress)
+            .where(ModuleProgress.learner_id == learner.id)
+            .order_by(col(ModuleProgress.started_at))
+        )
+    ).all()
+    attempts = (
+        await session.exec(
+            select(QuizAttempt)
+            .where(QuizAttempt.learner_id == learner.id)
+            .order_by(col(QuizAttempt.started_at))
+        )
+    ).all()
+    answers = (
+        await session.exec(
+            select(QuizAnswer)
+            .join(QuizAttempt, col(QuizAnswer.attempt_id) == col(QuizAttempt.id))
+            .where(QuizAttempt.learner_id == learner.id)
+            .order_by(col(QuizAnswer.answered_at))
+        )
+    ).all()
+    answers_by_attempt: dict[int, list[QuizAnswer]] = {}
+    for item in answers:
+        answers_by_attempt.setdefault(item.attempt_id, []).append(item)
+    return {
+        "telegram_id": learner.telegram_id,
+        "language": learner.language,
+        "first_seen": _iso(learner.created_at),
+        "consent": {"status": learner.consent, "at": _iso(learner.consent_at)},
+        "profile": {
+            "organisation": learner.organisation,
+            "country": learner.country,
+            "gender": learner.gender,
+            "age_band": learner.age_band,
+        },
+        "special_category": {
+            "consent": learner.special_consent,
+            "at": _iso(learner.special_consent_at),
+            "vulnerable_group": learner.vulnerable_group,
+        },
+        "modules": [
+            {
+                "module": row.module_id,
+                "current_card": row.current_card + 1,
+                "cards": row.cards_total,
+                "started": _iso(row.started_at),
+                "lessons_finished": _iso(row.lessons_done_at),
+                "passed": _iso(row.passed_at),
+            }
+            for row in progress_rows
+        ],
+        "quizzes": [
+            {
+                "module": attempt.module_id,
+                "kind": attempt.kind,
+                "started": _iso(attempt.started_at),
+                "finished": _iso(attempt.finished_at),
+                "correct": attempt.correct_count,
+                "questions": attempt.question_count,
+                "passed": attempt.passed,
+                "answers": [
+                    {"question": a.question_id, "option": a.option, "correct": a.correct}
+                    for a in answers_by_attempt.get(attempt.id or 0, [])
+                ],
+            }
+            for attempt in attempts
+        ],
+    }
+
+
+def personal_data_json(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+async def erase(session: AsyncSession, learner: Learner) -> None:
+    """Erases everything that identifies the learner.
+
+    The row stays, with its progress and quiz results, but nothing links it to
+    a person any more: participation counts in reports stay correct. The next
+    message from the same Telegram account starts as a new learner.
+    """
+    learner.telegram_id = None
+    learner.organisation = None
+    learner.country = None
+    learner.gender = None
+    learner.age_band = None
+    learner.special_consent = None
+    learner.special_consent_at = None
+    learner.vulnerable_group = None
+    learner.awaiting = None
+    learner.consent = Consent.DECLINED
+    learner.erased_at = utcnow()
+    session.add(learner)

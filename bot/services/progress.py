@@ -1,0 +1,125 @@
+"""Where each learner is in each module: the current card, finished lessons, quiz results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.content.catalogue import Catalogue, Module
+from bot.db import utcnow
+from bot.models import Learner, ModuleProgress, QuizAttempt, QuizKind
+from bot.services.learners import records_allowed
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    module_id: str
+    current_card: int
+    cards_total: int
+    lessons_done: bool
+    pretest_percent: int | None
+    best_percent: int | None
+    passed: bool
+
+    @property
+    def started(self) -> bool:
+        return self.current_card > 0 or self.lessons_done or self.pretest_percent is not None
+
+
+def clamp_card(module: Module, index: int) -> int:
+    return max(0, min(index, module.card_count - 1))
+
+
+async def _progress_row(
+    session: AsyncSession, learner_id: int, module_id: str
+) -> ModuleProgress | None:
+    result = await session.exec(
+        select(ModuleProgress).where(
+            ModuleProgress.learner_id == learner_id, ModuleProgress.module_id == module_id
+        )
+    )
+    return result.first()
+
+
+async def resume_card(session: AsyncSession, learner: Learner, module: Module) -> int:
+    """The card to show when the learner opens the module: where they left off."""
+    if not records_allowed(learner) or learner.id is None:
+        return 0
+    row = await _progress_row(session, learner.id, module.id)
+    return 0 if row is None else clamp_card(module, row.current_card)
+
+
+async def show_card(session: AsyncSession, learner: Learner, module: Module, index: int) -> int:
+    """Records that the learner is on card ``index`` (clamped); returns the card to show."""
+    index = clamp_card(module, index)
+    if not records_allowed(learner) or learner.id is None:
+        return index
+    row = await _progress_row(session, learner.id, module.id)
+    now = utcnow()
+    if row is None:
+        row = ModuleProgress(
+            learner_id=learner.id, module_id=module.id, cards_total=module.card_count
+        )
+    row.current_card = index
+    row.cards_total = module.card_count
+    row.updated_at = now
+    if index == module.card_count - 1 and row.lessons_done_at is None:
+        row.lessons_done_at = now
+    session.add(row)
+    await session.flush()
+    return index
+
+
+async def mark_passed(session: AsyncSession, learner: Learner, module: Module) -> None:
+    if not records_allowed(learner) or learner.id is None:
+        return
+    row = await _progress_row(session, learner.id, module.id)
+    if row is None:
+        row = ModuleProgress(
+            learner_id=learner.id, module_id=module.id, cards_total=module.card_count
+        )
+    if row.passed_at is None:
+        row.passed_at = utcnow()
+    row.updated_at = utcnow()
+    session.add(row)
+
+
+async def statuses(
+    session: AsyncSession, learner: Learner, catalogue: Catalogue
+) -> dict[str, ModuleStatus]:
+    """Every module the learner has touched, by module id (empty without consent)."""
+    if not records_allowed(learner) or learner.id is None:
+        return {}
+    rows = (
+        await session.exec(select(ModuleProgress).where(ModuleProgress.learner_id == learner.id))
+    ).all()
+    attempts = (
+        await session.exec(
+            select(QuizAttempt).where(
+                QuizAttempt.learner_id == learner.id, QuizAttempt.finished_at.is_not(None)  # type: ignore[union-attr]
+            )
+        )
+    ).all()
+    result: dict[str, ModuleStatus] = {}
+    module_ids = {row.module_id for row in rows} | {attempt.module_id for attempt in attempts}
+    by_module = {row.module_id: row for row in rows}
+    for module_id in module_ids:
+        module = catalogue.get(module_id)
+        if module is None:
+            continue
+        row = by_module.get(module_id)
+        finished = [attempt for attempt in attempts if attempt.module_id == module_id]
+        pre = [a for a in finished if a.kind == QuizKind.PRE]
+        post = [a for a in finished if a.kind == QuizKind.POST]
+        result[module_id] = ModuleStatus(
+            module_id=module_id,
+            current_card=row.current_card if row else 0,
+            cards_total=module.card_count,
+            lessons_done=bool(row and row.lessons_done_at),
+            pretest_percent=min(pre, key=lambda a: a.started_at).score_percent if pre else None,
+            best_percent=max(a.score_percent for a in post) if post else None,
+            passed=bool(row and row.passed_at) or any(a.passed for a in post),
+        )
+    return result

@@ -1,0 +1,75 @@
+"""Test data built through the same models the bot uses."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import utcnow
+from bot.i18n.languages import LANGUAGE_CODES
+from bot.models import Consent, Learner
+
+_telegram_ids = itertools.count(1_000_001)
+
+
+async def make_learner(session: AsyncSession, *, consent: str = Consent.GIVEN,
+                       language: str = "en", **fields: Any) -> Learner:
+    learner = Learner(
+        telegram_id=fields.pop("telegram_id", next(_telegram_ids)),
+        language=language,
+        language_chosen=True,
+        consent=consent,
+        consent_at=utcnow() if consent != Consent.PENDING else None,
+        **fields,
+    )
+    session.add(learner)
+    await session.flush()
+    return learner
+
+
+def module_files(module_id: str = "sample", cards: int = 3, questions: int = 4,
+                 pass_mark: int = 75) -> dict[str, dict[str, Any]]:
+    """A complete, valid module in every language, as the YAML data of each file."""
+    card_ids = [f"card-{n}" for n in range(1, cards + 1)]
+    question_list = [
+        {"id": f"q-{n}", "options": ["a", "b", "c"], "correct": "abc"[n % 3]}
+        for n in range(1, questions + 1)
+    ]
+    files: dict[str, dict[str, Any]] = {
+        "module.yaml": {
+            "id": module_id, "topic": "digital_literacy", "order": 1, "minutes": 5,
+            "pass_mark": pass_mark, "pretest": True, "as_of": date(2026, 11, 1),
+            "cards": card_ids, "questions": question_list,
+            "sources": [{"title": "Example", "url": "https://example.org/"}],
+        }
+    }
+    for code in LANGUAGE_CODES:
+        if code == "sr-Cyrl":
+            continue
+        files[f"{code}.yaml"] = {
+            "title": f"Sample ({code})",
+            "summary": "A module for tests.",
+            "cards": {card: f"<b>{card}</b> text in {code}" for card in card_ids},
+            "questions": {
+                q["id"]: {
+                    "text": f"Question {q['id']}?",
+                    "options": {"a": "Alpha", "b": "Beta", "c": "Gamma"},
+                    "explanation": "Because.",
+                }
+                for q in question_list
+            },
+        }
+    return files
+
+
+def write_module(root: Path, files: dict[str, dict[str, Any]], folder: str = "sample") -> Path:
+    target = root / folder
+    target.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (target / name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return target

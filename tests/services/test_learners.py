@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from bot.content.catalogue import load_catalogue
+from bot.db import Database
+from bot.models import Consent, Learner, ModuleProgress
+from bot.services import learners, privacy, progress
+from tests.factories import make_learner, module_files, write_module
+
+
+async def test_first_contact_guesses_the_language_and_asks_nothing_yet(database: Database):
+    async with database.session() as session:
+        seen = await learners.get_or_create(session, 42, "sr-RS", "en")
+        again = await learners.get_or_create(session, 42, "en", "en")
+    assert seen.is_new and not again.is_new
+    assert seen.learner.language == "sr-Latn" and not seen.learner.language_chosen
+    assert seen.learner.consent == Consent.PENDING
+    assert learners.next_profile_question(seen.learner) is None
+
+
+async def test_profile_questions_come_in_order_and_vulnerable_group_needs_its_own_consent(
+    database: Database,
+):
+    async with database.session() as session:
+        learner = await make_learner(session)
+        assert learners.next_profile_question(learner) == "organisation"
+        await learners.set_organisation(session, learner, "  Udruženje   Žena\u0000 ")
+        assert learner.organisation == "Udruženje Žena"
+        await learners.set_profile_choice(session, learner, "country", "XK")
+        await learners.set_profile_choice(session, learner, "gender", learners.UNDISCLOSED)
+        await learners.set_profile_choice(session, learner, "age", "25-34")
+        assert learners.next_profile_question(learner) == "special-consent"
+        with pytest.raises(learners.ProfileError):
+            await learners.set_profile_choice(session, learner, "vulnerable", "disability")
+        await learners.record_special_consent(session, learner, True)
+        assert learners.next_profile_question(learner) == "vulnerable"
+        await learners.set_profile_choice(session, learner, "vulnerable", "disability")
+        assert learners.next_profile_question(learner) is None
+    async with database.session() as session:
+        stored = await session.get(Learner, learner.id)
+        assert stored is not None
+        assert (stored.country, stored.gender, stored.age_band, stored.vulnerable_group) == (
+            "XK", "undisclosed", "25-34", "disability")
+        assert stored.special_consent_at is not None
+        assert stored.special_consent_at.tzinfo is not None
+
+
+async def test_bad_profile_answers_change_nothing(database: Database):
+    async with database.session() as session:
+        learner = await make_learner(session)
+        for field, value in [("country", "FR"), ("gender", "x"), ("criminal", "yes")]:
+            with pytest.raises(learners.ProfileError):
+                await learners.set_profile_choice(session, learner, field, value)
+        with pytest.raises(learners.ProfileError, match="too-long"):
+            await learners.set_organisation(session, learner, "x" * 121)
+        declined = await make_learner(session, consent=Consent.DECLINED)
+        with pytest.raises(learners.ProfileError, match="no-consent"):
+            await learners.set_organisation(session, declined, "Org")
+    assert learner.country is None and learner.organisation is None
+
+
+async def test_forget_erases_the_person_but_keeps_counts(database: Database, tmp_path: Path):
+    write_module(tmp_path, module_files())
+    module = load_catalogue(tmp_path).get("sample")
+    assert module is not None
+    async with database.session() as session:
+        learner = await make_learner(session, organisation="Org", country="RS", gender="female")
+        await progress.show_card(session, learner, module, 2)
+        data = await privacy.personal_data(session, learner)
+        assert json.loads(privacy.personal_data_json(data))["profile"]["organisation"] == "Org"
+        await privacy.erase(session, learner)
+    async with database.session() as session:
+        stored = await session.get(Learner, learner.id)
+        assert stored is not None and stored.telegram_id is None and stored.erased_at
+        assert (stored.organisation, stored.country, stored.gender) == (None, None, None)
+        rows = (await session.exec(select(func.count()).select_from(ModuleProgress))).one()
+        assert rows == 1
+        assert await learners.find(session, learner.telegram_id or 0) is None
