@@ -62,8 +62,8 @@ def build_application(deps: Deps, *, rate_limit: bool = True) -> BotApplication:
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    application: BotApplication = builder.build()  # type: ignore[assignment]
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    application: BotApplication = builder.build()
     application.bot_data[DEPS_KEY] = deps
     for feature in FEATURES:
         feature.register(application)

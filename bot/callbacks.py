@@ -37,7 +37,9 @@ class CallbackData:
             else:
                 text = str(value)
                 if not (_INT if isinstance(value, int) else _TOKEN).match(text):
-                    raise ValueError(f"{type(self).__name__}.{item.name}={text!r} cannot be encoded")
+                    raise ValueError(
+                        f"{type(self).__name__}.{item.name}={text!r} cannot be encoded"
+                    )
                 parts.append(text)
         data = ":".join(parts)
         if len(data.encode()) > MAX_BYTES:

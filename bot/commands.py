@@ -17,7 +17,14 @@ LEARNER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Start again")),
 )
 
-TELEGRAM_LANGUAGE_CODES = {"en": "en", "sq": "sq", "bs": "bs", "hr": "hr", "sr-Latn": "sr", "mk": "mk"}
+TELEGRAM_LANGUAGE_CODES = {
+    "en": "en",
+    "sq": "sq",
+    "bs": "bs",
+    "hr": "hr",
+    "sr-Latn": "sr",
+    "mk": "mk",
+}
 """Telegram clients send ISO 639-1 codes; Montenegrin and Serbian Cyrillic have none of
 their own, so those learners get their menu per chat once they pick the language."""
 

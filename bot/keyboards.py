@@ -52,9 +52,9 @@ def consent(tr: Translator) -> InlineKeyboardMarkup:
     )
 
 
-def _choices(tr: Translator, field: str, names: dict[str, str], translate: bool) -> list[
-    InlineKeyboardButton
-]:
+def _choices(
+    tr: Translator, field: str, names: dict[str, str], translate: bool
+) -> list[InlineKeyboardButton]:
     return [
         button(tr._(name) if translate else name, cb.AnswerProfile(field, code))
         for code, name in names.items()
@@ -71,7 +71,9 @@ def profile_question(tr: Translator, field: str) -> InlineKeyboardMarkup:
         return markup([_choices(tr, field, GENDER_NAMES, True), undisclosed])
     if field == "age":
         buttons = [
-            button(tr._(name) if code in TRANSLATED_AGE_BANDS else name, cb.AnswerProfile(field, code))
+            button(
+                tr._(name) if code in TRANSLATED_AGE_BANDS else name, cb.AnswerProfile(field, code)
+            )
             for code, name in AGE_BAND_NAMES.items()
         ]
         return markup([*rows(buttons, 3), undisclosed])
@@ -106,8 +108,12 @@ def catalogue(
     for _topic, modules in content.by_topic():
         for module in modules:
             status = statuses.get(module.id)
-            mark = "✅ " if status and status.passed else ("▶️ " if status and status.started else "")
-            grid.append([button(mark + module.text(tr.language_code).title, cb.OpenModule(module.id))])
+            mark = (
+                "✅ " if status and status.passed else ("▶️ " if status and status.started else "")
+            )
+            grid.append(
+                [button(mark + module.text(tr.language_code).title, cb.OpenModule(module.id))]
+            )
     return markup(grid)
 
 

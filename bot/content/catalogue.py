@@ -112,7 +112,9 @@ class Module:
 
 class Catalogue:
     def __init__(self, modules: list[Module]) -> None:
-        self.modules = sorted(modules, key=lambda module: (TOPICS.index(module.topic), module.order))
+        self.modules = sorted(
+            modules, key=lambda module: (TOPICS.index(module.topic), module.order)
+        )
         self._by_id = {module.id: module for module in self.modules}
 
     def get(self, module_id: str) -> Module | None:
@@ -144,7 +146,7 @@ class _TagChecker(HTMLParser):
         if tag == "a":
             href = dict(attrs).get("href") or ""
             if not href.startswith("https://"):
-                self.errors.append("a link needs href=\"https://...\"")
+                self.errors.append('a link needs href="https://..."')
             self.hrefs.append(href)
         elif attrs:
             self.errors.append(f"tag <{tag}> takes no attributes")
@@ -191,10 +193,14 @@ class _Loader:
         self.problems: list[Problem] = []
 
     def problem(self, path: Path, field_name: str, message: str) -> None:
+        # Relative to where the author runs the check, else to the content folder.
         try:
-            shown = str(path.relative_to(self.root.parent.parent))
+            shown = str(path.resolve().relative_to(Path.cwd()))
         except ValueError:
-            shown = str(path)
+            try:
+                shown = str(path.relative_to(self.root))
+            except ValueError:
+                shown = str(path)
         self.problems.append(Problem(shown, field_name, message))
 
     def read_yaml(self, path: Path) -> dict[str, Any] | None:
@@ -313,7 +319,9 @@ class _Loader:
                 or any(option not in OPTION_IDS for option in options)
                 or len(set(options)) != len(options)
             ):
-                self.problem(path, f"{where}.options", "expected 2 to 4 distinct ids from a, b, c, d")
+                self.problem(
+                    path, f"{where}.options", "expected 2 to 4 distinct ids from a, b, c, d"
+                )
                 continue
             correct = item.get("correct")
             if isinstance(correct, list):
@@ -322,7 +330,7 @@ class _Loader:
             if correct not in options:
                 self.problem(path, f"{where}.correct", "exactly one correct option, among options")
                 continue
-            questions.append(Question(question_id, tuple(options), correct))
+            questions.append(Question(question_id, tuple(options), str(correct)))
         return questions
 
     def _sources(self, path: Path, value: object) -> list[Source]:

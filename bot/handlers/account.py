@@ -33,12 +33,19 @@ async def progress_text(current: Turn, context: BotContext) -> str:
         if status.lessons_done:
             lines.append(tr._("Lessons: all {total} cards read", total=status.cards_total))
         else:
-            lines.append(tr._("Lessons: card {current} of {total}",
-                              current=status.current_card + 1, total=status.cards_total))
+            lines.append(
+                tr._(
+                    "Lessons: card {current} of {total}",
+                    current=status.current_card + 1,
+                    total=status.cards_total,
+                )
+            )
         if status.pretest_percent is not None:
-            lines.append(tr._("Pre-test: {percent}%", percent=status.pretest_percent))
+            lines.append(tr._("Pre-test: {percent}", percent=tr.percent(status.pretest_percent)))
         if status.best_percent is not None:
-            lines.append(tr._("Best quiz score: {percent}%", percent=status.best_percent))
+            lines.append(
+                tr._("Best quiz score: {percent}", percent=tr.percent(status.best_percent))
+            )
         if status.passed:
             lines.append(tr._("✅ Passed"))
     return "\n".join(lines)
@@ -90,10 +97,12 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
         tr = current.tr
         given = current.learner.consent == Consent.GIVEN
-        status = (tr._("You have given your consent.") if given
-                  else tr._("You have not given your consent."))
-        await show(update, f"{privacy_notice(tr)}\n\n<i>{status}</i>",
-                   keyboards.privacy(tr, given))
+        status = (
+            tr._("You have given your consent.")
+            if given
+            else tr._("You have not given your consent.")
+        )
+        await show(update, f"{privacy_notice(tr)}\n\n<i>{status}</i>", keyboards.privacy(tr, given))
 
 
 async def change_consent(update: Update, context: BotContext) -> None:
@@ -103,8 +112,10 @@ async def change_consent(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
         tr, learner = current.tr, current.learner
         given = learner.consent == Consent.GIVEN
-        if data is None or data.action not in ("give", "withdraw") or (
-            (data.action == "give") == given
+        if (
+            data is None
+            or data.action not in ("give", "withdraw")
+            or ((data.action == "give") == given)
         ):
             await answer_query(update, tr._("This button is no longer valid."))
             return
@@ -113,10 +124,14 @@ async def change_consent(update: Update, context: BotContext) -> None:
         if data.action == "give":
             await continue_onboarding(update, context, current)
         else:
-            await show(update, tr._(
-                "Your consent is withdrawn and your profile is erased. From now on we do not "
-                "keep your progress. To erase your earlier progress as well, use /forget."
-            ), keyboards.main_menu(tr))
+            await show(
+                update,
+                tr._(
+                    "Your consent is withdrawn and your profile is erased. From now on we do not "
+                    "keep your progress. To erase your earlier progress as well, use /forget."
+                ),
+                keyboards.main_menu(tr),
+            )
 
 
 async def mydata_command(update: Update, context: BotContext) -> None:
@@ -133,12 +148,16 @@ async def mydata_command(update: Update, context: BotContext) -> None:
 async def forget_command(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
         tr = current.tr
-        await show(update, tr._(
-            "<b>Erase your data?</b>\n\n"
-            "Your profile, consent and the link between you and your progress are erased "
-            "for good. Your earlier participation stays in the programme's totals, without "
-            "your name or profile. This cannot be undone."
-        ), keyboards.forget(tr))
+        await show(
+            update,
+            tr._(
+                "<b>Erase your data?</b>\n\n"
+                "Your profile, consent and the link between you and your progress are erased "
+                "for good. Your earlier participation stays in the programme's totals, without "
+                "your name or profile. This cannot be undone."
+            ),
+            keyboards.forget(tr),
+        )
 
 
 async def confirm_forget(update: Update, context: BotContext) -> None:
@@ -157,9 +176,10 @@ async def confirm_forget(update: Update, context: BotContext) -> None:
             await show(update, tr._("There is nothing to erase."))
             return
         await privacy.erase(current.session, current.learner)
-        await show(update, tr._(
-            "Your data is erased. If you write to me again, we start afresh with /start."
-        ))
+        await show(
+            update,
+            tr._("Your data is erased. If you write to me again, we start afresh with /start."),
+        )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

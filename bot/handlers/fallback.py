@@ -32,16 +32,21 @@ async def text_message(update: Update, context: BotContext) -> None:
         if len(message.text) > MAX_TEXT:
             await show(update, current.tr._("That message is too long for me."))
             return
-        await show(update, current.tr._(
-            "I answer to buttons and commands. /lessons opens the lessons, /help lists the rest."
-        ))
+        await show(
+            update,
+            current.tr._(
+                "I answer to buttons and commands. "
+                "/lessons opens the lessons, /help lists the rest."
+            ),
+        )
 
 
 async def other_message(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
-        await show(update, current.tr._(
-            "I can only read text. /lessons opens the lessons, /help lists the rest."
-        ))
+        await show(
+            update,
+            current.tr._("I can only read text. /lessons opens the lessons, /help lists the rest."),
+        )
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:
@@ -51,9 +56,7 @@ async def unknown_button(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
-    app.add_handler(
-        MessageHandler(private & filters.COMMAND, unknown_command)
-    )
+    app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
     app.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, text_message),
     )

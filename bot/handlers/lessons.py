@@ -22,12 +22,17 @@ def status_line(tr: Translator, module: Module, status: ModuleStatus | None) -> 
     if status is None or not status.started:
         return minutes
     if status.passed:
-        return tr._("{minutes} · passed ({percent}%)", minutes=minutes,
-                    percent=status.best_percent or 0)
+        return tr._(
+            "{minutes} · passed ({percent})", minutes=minutes, percent=status.best_percent or 0
+        )
     if status.lessons_done:
         return tr._("{minutes} · lessons read", minutes=minutes)
-    return tr._("{minutes} · card {current}/{total}", minutes=minutes,
-                current=status.current_card + 1, total=status.cards_total)
+    return tr._(
+        "{minutes} · card {current}/{total}",
+        minutes=minutes,
+        current=status.current_card + 1,
+        total=status.cards_total,
+    )
 
 
 async def catalogue_text(current: Turn, context: BotContext) -> tuple[str, dict[str, ModuleStatus]]:
@@ -40,8 +45,11 @@ async def catalogue_text(current: Turn, context: BotContext) -> tuple[str, dict[
         parts.append(f"<b>{tr._(TOPIC_NAMES[topic])}</b>")
         for module in modules:
             parts.append(
-                tr._("• {title}: {status}", title=module.text(tr.language_code).title,
-                     status=Html(status_line(tr, module, statuses.get(module.id))))
+                tr._(
+                    "• {title}: {status}",
+                    title=module.text(tr.language_code).title,
+                    status=Html(status_line(tr, module, statuses.get(module.id))),
+                )
             )
     if not learners.records_allowed(current.learner):
         parts.append("")
@@ -74,33 +82,44 @@ async def open_module(update: Update, context: BotContext) -> None:
             module.pretest
             and learners.records_allowed(current.learner)
             and resume == 0
-            and not await quiz.has_finished(current.session, current.learner, module.id,
-                                            QuizKind.PRE)
+            and not await quiz.has_finished(
+                current.session, current.learner, module.id, QuizKind.PRE
+            )
         )
         lines = [
             f"<b>{text.title}</b>",
             "",
             text.summary,
             "",
-            tr._("{cards} · {questions} · {minutes}",
-                 cards=tr.ngettext("{n} card", "{n} cards", module.card_count),
-                 questions=tr.ngettext("{n} question", "{n} questions", len(module.questions)),
-                 minutes=tr.ngettext("{n} minute", "{n} minutes", module.minutes)),
+            tr._(
+                "{cards} · {questions} · {minutes}",
+                cards=tr.ngettext("{n} card", "{n} cards", module.card_count),
+                questions=tr.ngettext("{n} question", "{n} questions", len(module.questions)),
+                minutes=tr.ngettext("{n} minute", "{n} minutes", module.minutes),
+            ),
             tr._("Facts checked on {date}.", date=tr.date(module.as_of)),
         ]
         if offer_pretest:
-            lines += ["", tr._(
-                "A short pre-test shows what you already know, so that you can see what you "
-                "learned afterwards. It does not count towards passing."
-            )]
-        await show(update, "\n".join(lines),
-                   keyboards.module_overview(tr, module, resume, offer_pretest))
+            lines += [
+                "",
+                tr._(
+                    "A short pre-test shows what you already know, so that you can see what you "
+                    "learned afterwards. It does not count towards passing."
+                ),
+            ]
+        await show(
+            update, "\n".join(lines), keyboards.module_overview(tr, module, resume, offer_pretest)
+        )
 
 
 def card_text(tr: Translator, module: Module, index: int) -> str:
     text = module.text(tr.language_code)
-    header = tr._("<b>{title}</b> · {current}/{total}", title=text.title,
-                  current=index + 1, total=module.card_count)
+    header = tr._(
+        "<b>{title}</b> · {current}/{total}",
+        title=text.title,
+        current=index + 1,
+        total=module.card_count,
+    )
     return f"{header}\n\n{text.cards[module.card_ids[index]]}"
 
 
@@ -129,8 +148,9 @@ async def open_menu(update: Update, context: BotContext) -> None:
         elif data is not None and data.target == "progress":
             await show(update, await account.progress_text(current, context))
         elif data is not None and data.target == "language":
-            await show(update, current.tr._("Choose your language:"),
-                       keyboards.languages(onboarding=False))
+            await show(
+                update, current.tr._("Choose your language:"), keyboards.languages(onboarding=False)
+            )
         else:
             await show(update, current.tr._("This button is no longer valid."), edit=False)
 

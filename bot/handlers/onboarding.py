@@ -67,8 +67,11 @@ async def continue_onboarding(update: Update, context: BotContext, current: Turn
     """Shows whatever the learner has not answered yet, or the main menu."""
     learner, tr = current.learner, current.tr
     if not learner.language_chosen:
-        await show(update, tr._("👋 Welcome to Kapacitet! Choose your language:"),
-                   keyboards.languages(onboarding=True))
+        await show(
+            update,
+            tr._("👋 Welcome to Kapacitet! Choose your language:"),
+            keyboards.languages(onboarding=True),
+        )
         return
     if learner.consent == Consent.PENDING:
         await show(update, consent_text(tr), keyboards.consent(tr))
@@ -92,8 +95,9 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def language_command(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
-        await show(update, current.tr._("Choose your language:"),
-                   keyboards.languages(onboarding=False))
+        await show(
+            update, current.tr._("Choose your language:"), keyboards.languages(onboarding=False)
+        )
 
 
 async def pick_language(update: Update, context: BotContext) -> None:

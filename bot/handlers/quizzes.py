@@ -19,8 +19,12 @@ from bot.services.quiz import Outcome, QuizState
 def question_text(tr: Translator, module: Module, state: QuizState) -> str:
     text = module.text(tr.language_code).questions[module.question(state.index).id]
     title = tr._("Pre-test") if state.kind == QuizKind.PRE else tr._("Quiz")
-    header = tr._("<b>{title}</b> · question {current}/{total}", title=title,
-                  current=state.index + 1, total=state.question_count)
+    header = tr._(
+        "<b>{title}</b> · question {current}/{total}",
+        title=title,
+        current=state.index + 1,
+        total=state.question_count,
+    )
     options = "\n".join(
         f"<b>{keyboards.OPTION_LETTERS[option]}</b>) {text.options[option]}"
         for option in module.question(state.index).options
@@ -28,8 +32,9 @@ def question_text(tr: Translator, module: Module, state: QuizState) -> str:
     return f"{header}\n\n<b>{text.text}</b>\n\n{options}"
 
 
-async def send_question(update: Update, tr: Translator, module: Module, state: QuizState,
-                        *, edit: bool) -> None:
+async def send_question(
+    update: Update, tr: Translator, module: Module, state: QuizState, *, edit: bool
+) -> None:
     await show(
         update,
         question_text(tr, module, state),
@@ -58,34 +63,60 @@ def feedback_text(tr: Translator, module: Module, index: int, chosen: str, corre
     lines = [
         f"<b>{text.text}</b>",
         "",
-        tr._("Your answer: {letter}) {option}", letter=letter[chosen],
-             option=Html(text.options[chosen])),
+        tr._(
+            "Your answer: {letter}) {option}",
+            letter=letter[chosen],
+            option=Html(text.options[chosen]),
+        ),
     ]
     if correct:
         lines.append(tr._("✅ Right!"))
     else:
-        lines.append(tr._("❌ Not quite. The right answer is {letter}) {option}",
-                          letter=letter[question.correct],
-                          option=Html(text.options[question.correct])))
+        lines.append(
+            tr._(
+                "❌ Not quite. The right answer is {letter}) {option}",
+                letter=letter[question.correct],
+                option=Html(text.options[question.correct]),
+            )
+        )
     lines += ["", text.explanation]
     return "\n".join(lines)
 
 
-def result_text(tr: Translator, module: Module, kind: QuizKind, correct: int, total: int,
-                percent: int, passed: bool, pretest_percent: int | None) -> str:
-    score = tr._("<b>Your score: {correct} of {total} ({percent}%)</b>", correct=correct,
-                 total=total, percent=percent)
+def result_text(
+    tr: Translator,
+    module: Module,
+    kind: QuizKind,
+    correct: int,
+    total: int,
+    percent: int,
+    passed: bool,
+    pretest_percent: int | None,
+) -> str:
+    score = tr._(
+        "<b>Your score: {correct} of {total} ({percent})</b>",
+        correct=correct,
+        total=total,
+        percent=tr.percent(percent),
+    )
     if kind == QuizKind.PRE:
-        return "\n\n".join([
-            score,
-            tr._("That was the pre-test. Now read the lessons; the quiz at the end shows how "
-                 "much you have learned."),
-        ])
-    lines = [score, tr._("Pass mark: {percent}%.", percent=module.pass_mark)]
+        return "\n\n".join(
+            [
+                score,
+                tr._(
+                    "That was the pre-test. Now read the lessons; the quiz at the end shows how "
+                    "much you have learned."
+                ),
+            ]
+        )
+    lines = [score, tr._("Pass mark: {percent}.", percent=tr.percent(module.pass_mark))]
     if pretest_percent is not None:
-        lines.append(tr._("In the pre-test you had {percent}%.", percent=pretest_percent))
+        lines.append(
+            tr._("In the pre-test you had {percent}.", percent=tr.percent(pretest_percent))
+        )
     lines.append(
-        tr._("🎉 You passed!") if passed
+        tr._("🎉 You passed!")
+        if passed
         else tr._("Not passed yet. Read the lessons again and try once more.")
     )
     return "\n".join(lines)
@@ -100,8 +131,16 @@ async def answer_question(update: Update, context: BotContext) -> None:
             await answer_query(update, tr._("This button is no longer valid."))
             return
         kind = QuizKind(data.kind)
-        result = await quiz.answer(current.session, current.learner, module, kind, data.attempt,
-                                   data.index, data.correct, data.option)
+        result = await quiz.answer(
+            current.session,
+            current.learner,
+            module,
+            kind,
+            data.attempt,
+            data.index,
+            data.correct,
+            data.option,
+        )
         if result.outcome == Outcome.STALE:
             await answer_query(update, tr._("You have already answered this question."))
             return
@@ -117,14 +156,21 @@ async def answer_question(update: Update, context: BotContext) -> None:
         if not result.finished:
             await send_question(update, tr, module, state, edit=False)
             return
-        statuses = await progress.statuses(current.session, current.learner,
-                                           context.deps.catalogue)
+        statuses = await progress.statuses(current.session, current.learner, context.deps.catalogue)
         status = statuses.get(module.id)
         pretest = status.pretest_percent if status and kind == QuizKind.POST else None
         await show(
             update,
-            result_text(tr, module, kind, state.correct_count, state.question_count,
-                        result.score_percent, result.passed, pretest),
+            result_text(
+                tr,
+                module,
+                kind,
+                state.correct_count,
+                state.question_count,
+                result.score_percent,
+                result.passed,
+                pretest,
+            ),
             keyboards.quiz_result(tr, module, kind),
             edit=False,
         )

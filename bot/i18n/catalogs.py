@@ -24,7 +24,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from bot.i18n.languages import LANGUAGES, SOURCE_LANGUAGE
-from bot.i18n.translator import DOMAIN, MACEDONIAN_PLURAL, po_path, read_catalog
+from bot.i18n.translator import (
+    DOMAIN,
+    MACEDONIAN_PLURAL,
+    po_path,
+    read_catalog,
+    set_plural_rule,
+)
 from bot.i18n.translit import latin_to_cyrillic
 from bot.paths import LOCALES_DIR, PACKAGE_DIR
 
@@ -41,23 +47,30 @@ HEADER = {
 
 
 def extract() -> Catalog:
-    catalog = Catalog(domain=DOMAIN, project=HEADER["project"], fuzzy=False,
-                      copyright_holder=HEADER["copyright_holder"])
+    catalog = Catalog(
+        domain=DOMAIN,
+        project=HEADER["project"],
+        fuzzy=False,
+        copyright_holder=HEADER["copyright_holder"],
+    )
     method_map = [("**.py", "python")]
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(PACKAGE_DIR), method_map=method_map, keywords=DEFAULT_KEYWORDS,
-        comment_tags=("TRANSLATORS:",), strip_comment_tags=True,
+        str(PACKAGE_DIR),
+        method_map=method_map,
+        keywords=DEFAULT_KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
+        strip_comment_tags=True,
     ):
-        catalog.add(message, None, [(f"bot/{filename}", lineno)],
-                    auto_comments=comments, context=context)
+        catalog.add(
+            message, None, [(f"bot/{filename}", lineno)], auto_comments=comments, context=context
+        )
     return catalog
 
 
 def _write(catalog: Catalog, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, omit_header=False, sort_output=False,
-             include_lineno=False)
+    write_po(buffer, catalog, width=100, omit_header=False, sort_output=False, include_lineno=False)
     path.write_bytes(buffer.getvalue())
 
 
@@ -71,15 +84,19 @@ def language_codes() -> list[str]:
 
 def _new_catalog(code: str) -> Catalog:
     locale = Locale.parse(LANGUAGES[code].babel_locale)
-    catalog = Catalog(locale=locale, domain=DOMAIN, project=HEADER["project"],
-                      copyright_holder=HEADER["copyright_holder"], fuzzy=False)
+    catalog = Catalog(
+        locale=locale,
+        domain=DOMAIN,
+        project=HEADER["project"],
+        copyright_holder=HEADER["copyright_holder"],
+        fuzzy=False,
+    )
     return catalog
 
 
 def _fix_plurals(catalog: Catalog, code: str) -> None:
     if code == "mk":
-        catalog._num_plurals = 2
-        catalog._plural_expr = MACEDONIAN_PLURAL
+        set_plural_rule(catalog, 2, MACEDONIAN_PLURAL)
 
 
 def cmd_extract() -> int:
@@ -114,12 +131,17 @@ def cmd_compile() -> int:
                         message.string = (
                             tuple(latin_to_cyrillic(s) for s in source.string)
                             if isinstance(source.string, tuple)
-                            else latin_to_cyrillic(source.string)
+                            else latin_to_cyrillic(str(source.string))
                         )
         with path.with_suffix(".mo").open("wb") as handle:
             write_mo(handle, catalog)
         print(f"Compiled {path.with_suffix('.mo')}")
     return 0
+
+
+def _babel_plurals(code: str) -> int:
+    catalog = Catalog(locale=Locale.parse(LANGUAGES[code].babel_locale))
+    return catalog.num_plurals
 
 
 def _complete(string: object) -> bool:
@@ -145,8 +167,7 @@ def problems() -> list[str]:
         catalog = read_catalog(path, code)
         if _messages(catalog) != _messages(fresh):
             found.append(f"{path}: out of date; run `python -m bot i18n update`")
-        expected_plurals = 2 if code == "mk" else Locale.parse(
-            LANGUAGES[code].babel_locale).plural_form.num_plurals
+        expected_plurals = 2 if code == "mk" else _babel_plurals(code)
         if catalog.num_plurals != expected_plurals:
             found.append(f"{path}: {catalog.num_plurals} plural forms, expected {expected_plurals}")
         for message in catalog:
@@ -160,11 +181,19 @@ def problems() -> list[str]:
                 if code not in GENERATED:
                     found.append(f"{label}: not translated")
                 continue
-            sources = message.id if isinstance(message.id, tuple) else (message.id,)
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            sources = [
+                str(s) for s in (message.id if isinstance(message.id, tuple) else (message.id,))
+            ]
+            strings = [
+                str(s)
+                for s in (
+                    message.string if isinstance(message.string, tuple) else (message.string,)
+                )
+            ]
             if isinstance(message.id, tuple) and len(strings) != catalog.num_plurals:
-                found.append(f"{label}: {len(strings)} plural forms, expected "
-                             f"{catalog.num_plurals}")
+                found.append(
+                    f"{label}: {len(strings)} plural forms, expected {catalog.num_plurals}"
+                )
             wanted_placeholders = set(PLACEHOLDER.findall(sources[-1]))
             wanted_tags = Counter(TAG.findall(sources[-1]))
             for string in strings:
@@ -187,5 +216,9 @@ def cmd_check() -> int:
 
 
 def main(action: str) -> int:
-    return {"extract": cmd_extract, "update": cmd_update, "compile": cmd_compile,
-            "check": cmd_check}[action]()
+    return {
+        "extract": cmd_extract,
+        "update": cmd_update,
+        "compile": cmd_compile,
+        "check": cmd_check,
+    }[action]()

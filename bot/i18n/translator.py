@@ -23,7 +23,7 @@ from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from bot.i18n.languages import LANGUAGES, SOURCE_LANGUAGE
 from bot.i18n.translit import latin_to_cyrillic
@@ -45,6 +45,11 @@ class Html(str):
     __slots__ = ()
 
 
+def set_plural_rule(catalog: Catalog, count: int, expression: str) -> None:
+    """Babel takes the rule from the locale, which is wrong for Macedonian; we set our own."""
+    vars(catalog).update(_num_plurals=count, _plural_expr=expression)
+
+
 def po_path(catalog: str, locales_dir: Path = LOCALES_DIR) -> Path:
     return locales_dir / catalog / "LC_MESSAGES" / f"{DOMAIN}.po"
 
@@ -53,16 +58,14 @@ def read_catalog(path: Path, language_code: str) -> Catalog:
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=None, domain=DOMAIN)
     if language_code == "mk":
-        catalog._num_plurals = 2
-        catalog._plural_expr = MACEDONIAN_PLURAL
+        set_plural_rule(catalog, 2, MACEDONIAN_PLURAL)
     return catalog
 
 
 def translated_only(catalog: Catalog) -> Catalog:
     """A copy without fuzzy or empty entries, so that lookups fall through to the next language."""
     kept = Catalog(domain=DOMAIN, charset="utf-8")
-    kept._num_plurals = catalog.num_plurals
-    kept._plural_expr = catalog.plural_expr
+    set_plural_rule(kept, catalog.num_plurals, catalog.plural_expr)
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
@@ -81,7 +84,7 @@ def _cyrillic_from_latin(latin: Catalog, cyrillic: Catalog | None) -> Catalog:
         if isinstance(message.string, tuple):
             message.string = tuple(latin_to_cyrillic(part) for part in message.string)
         else:
-            message.string = latin_to_cyrillic(message.string)
+            message.string = latin_to_cyrillic(str(message.string))
     if cyrillic is not None:
         for message in translated_only(cyrillic):
             if message.id:
@@ -148,6 +151,10 @@ class Translator:
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)
 
+    def percent(self, whole_percent: int) -> str:
+        """``70`` as the locale writes it: "70%", "70 %", "%70"."""
+        return format_percent(whole_percent / 100, locale=self.locale)
+
     def date(self, value: date | datetime) -> str:
         if isinstance(value, datetime):
             value = value.astimezone(self.zone)
@@ -157,7 +164,7 @@ class Translator:
         # A skeleton, not a pattern: Albanian's default time format is 12-hour.
         return format_skeleton("Hm", value.astimezone(self.zone), locale=self.locale)
 
-    def datetime(self, value: datetime) -> str:
+    def date_time(self, value: datetime) -> str:
         local = value.astimezone(self.zone)
         return f"{self.date(local)} {format_skeleton('Hm', local, locale=self.locale)}"
 
@@ -167,7 +174,7 @@ class Translator:
     def _fill(self, text: str, values: Mapping[str, Any]) -> str:
         rendered: dict[str, str] = {}
         for name, value in values.items():
-            if isinstance(value, Html) or isinstance(value, bool):
+            if isinstance(value, Html | bool):
                 rendered[name] = str(value)
             elif isinstance(value, int | float):
                 rendered[name] = self.number(value)

@@ -98,7 +98,8 @@ async def statuses(
     attempts = (
         await session.exec(
             select(QuizAttempt).where(
-                QuizAttempt.learner_id == learner.id, QuizAttempt.finished_at.is_not(None)  # type: ignore[union-attr]
+                QuizAttempt.learner_id == learner.id,
+                QuizAttempt.finished_at.is_not(None),  # type: ignore[union-attr]
             )
         )
     ).all()

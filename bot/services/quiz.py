@@ -142,7 +142,9 @@ async def answer(
     if attempt.current_index != index:
         return AnswerResult(Outcome.STALE)
     session.add(
-        QuizAnswer(attempt_id=attempt_id, question_id=question.id, option=option, correct=is_correct)
+        QuizAnswer(
+            attempt_id=attempt_id, question_id=question.id, option=option, correct=is_correct
+        )
     )
     attempt.current_index = index + 1
     attempt.correct_count += int(is_correct)
@@ -155,8 +157,14 @@ async def answer(
     session.add(attempt)
     await session.flush()
     return _result(
-        module, kind, attempt_id, attempt.current_index, attempt.correct_count, total,
-        is_correct, question.correct,
+        module,
+        kind,
+        attempt_id,
+        attempt.current_index,
+        attempt.correct_count,
+        total,
+        is_correct,
+        question.correct,
     )
 
 

@@ -1,0 +1,1 @@
+"""Languages, translations and Serbian script conversion for the bot."""
