@@ -41,7 +41,7 @@ async def _postgres_reachable(url: str) -> str | None:
     try:
         async with engine.connect() as connection:
             await connection.execute(sa.text("SELECT 1"))
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return f"{type(error).__name__}: {error}"
     finally:
         await engine.dispose()
@@ -55,8 +55,10 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'test.sqlite3'}"
     url = postgres_url()
     if url is None:
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (for example "
-                    "postgresql://postgres@127.0.0.1:5432/test); .ci/run sets it")
+        pytest.skip(
+            f"PostgreSQL tests need {POSTGRES_ENV} (for example "
+            "postgresql://postgres@127.0.0.1:5432/test); .ci/run sets it"
+        )
     problem = await _postgres_reachable(url)
     if problem is not None:
         pytest.skip(f"PostgreSQL at {make_url(url).render_as_string()} is not reachable: {problem}")

@@ -17,8 +17,9 @@ from bot.models import Consent, Learner
 _telegram_ids = itertools.count(1_000_001)
 
 
-async def make_learner(session: AsyncSession, *, consent: str = Consent.GIVEN,
-                       language: str = "en", **fields: Any) -> Learner:
+async def make_learner(
+    session: AsyncSession, *, consent: str = Consent.GIVEN, language: str = "en", **fields: Any
+) -> Learner:
     learner = Learner(
         telegram_id=fields.pop("telegram_id", next(_telegram_ids)),
         language=language,
@@ -32,8 +33,9 @@ async def make_learner(session: AsyncSession, *, consent: str = Consent.GIVEN,
     return learner
 
 
-def module_files(module_id: str = "sample", cards: int = 3, questions: int = 4,
-                 pass_mark: int = 75) -> dict[str, dict[str, Any]]:
+def module_files(
+    module_id: str = "sample", cards: int = 3, questions: int = 4, pass_mark: int = 75
+) -> dict[str, dict[str, Any]]:
     """A complete, valid module in every language, as the YAML data of each file."""
     card_ids = [f"card-{n}" for n in range(1, cards + 1)]
     question_list = [
@@ -42,9 +44,15 @@ def module_files(module_id: str = "sample", cards: int = 3, questions: int = 4,
     ]
     files: dict[str, dict[str, Any]] = {
         "module.yaml": {
-            "id": module_id, "topic": "digital_literacy", "order": 1, "minutes": 5,
-            "pass_mark": pass_mark, "pretest": True, "as_of": date(2026, 11, 1),
-            "cards": card_ids, "questions": question_list,
+            "id": module_id,
+            "topic": "digital_literacy",
+            "order": 1,
+            "minutes": 5,
+            "pass_mark": pass_mark,
+            "pretest": True,
+            "as_of": date(2026, 11, 1),
+            "cards": card_ids,
+            "questions": question_list,
             "sources": [{"title": "Example", "url": "https://example.org/"}],
         }
     }
@@ -54,7 +62,7 @@ def module_files(module_id: str = "sample", cards: int = 3, questions: int = 4,
         files[f"{code}.yaml"] = {
             "title": f"Sample ({code})",
             "summary": "A module for tests.",
-            "cards": {card: f"<b>{card}</b> text in {code}" for card in card_ids},
+            "cards": {card: f"<b>Lekcija</b> broj {n}" for n, card in enumerate(card_ids, 1)},
             "questions": {
                 q["id"]: {
                     "text": f"Question {q['id']}?",

@@ -45,7 +45,11 @@ async def test_profile_questions_come_in_order_and_vulnerable_group_needs_its_ow
         stored = await session.get(Learner, learner.id)
         assert stored is not None
         assert (stored.country, stored.gender, stored.age_band, stored.vulnerable_group) == (
-            "XK", "undisclosed", "25-34", "disability")
+            "XK",
+            "undisclosed",
+            "25-34",
+            "disability",
+        )
         assert stored.special_consent_at is not None
         assert stored.special_consent_at.tzinfo is not None
 

@@ -1,0 +1,226 @@
+"""Drive a real PTB Application through :class:`bot.simulator.fake_bot_api.FakeBotApi`.
+
+``TelegramUser`` plays one person in a private chat with the bot.  Every action pushes an update
+to the fake server and then waits until the bot has completely handled it:
+
+1. :meth:`FakeBotApi.wait_fetched` resolves once PTB's ``Updater`` asked ``getUpdates`` with an
+   ``offset`` past the update.  The updater puts fetched updates into
+   ``Application.update_queue`` *before* it polls again, so at that point the update is queued.
+2. ``Application.update_queue.join()`` resolves once ``task_done()`` was called for every queued
+   update.  PTB calls it in a ``finally`` after ``process_update`` returned, i.e. after all
+   *blocking* handlers (the default, ``block=True``) and error handlers ran, also with
+   ``concurrent_updates``.
+3. Handlers with ``block=False`` run in tasks made by ``Application.create_task``; PTB marks the
+   update done before they finish.  The driver also waits for the tasks created while the
+   update was handled (read from a private attribute of the Application; best effort).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.simulator.fake_bot_api import CallbackAnswer, FakeBotApi, SentMessage, StoredFile
+
+__all__ = ["TelegramUser", "running_application"]
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def _pending_tasks(application: AnyApplication) -> set[asyncio.Task[Any]]:
+    tasks: set[asyncio.Task[Any]] = getattr(application, "_Application__create_task_tasks", set())
+    return {task for task in tasks if not task.done()}
+
+
+class TelegramUser:
+    """One user chatting privately with the bot under test."""
+
+    def __init__(
+        self,
+        api: FakeBotApi,
+        application: AnyApplication,
+        user_id: int,
+        first_name: str = "Test",
+        language_code: str = "en",
+        *,
+        username: str | None = None,
+        last_name: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.api = api
+        self.application = application
+        self.user_id = user_id
+        self.timeout = timeout
+        self.profile = api.add_user(
+            user_id,
+            first_name=first_name,
+            language_code=language_code,
+            username=username,
+            last_name=last_name,
+        )
+        self._last_query_id: str | None = None
+
+    @property
+    def chat_id(self) -> int:
+        return self.user_id
+
+    # -- actions --------------------------------------------------------------------------------
+
+    async def send(self, text: str) -> list[SentMessage]:
+        """Write ``text`` to the bot; returns the bot messages that were sent in response."""
+        before = self._last_message_id()
+        tasks_before = _pending_tasks(self.application)
+        update_id = self.api.push_message(self.user_id, text)
+        await self._settle(update_id, tasks_before)
+        return [m for m in self.bot_messages() if m.message_id > before]
+
+    async def tap(self, button_text: str, message: SentMessage | int | None = None) -> str:
+        """Tap the inline button labelled ``button_text``; returns the callback query id.
+
+        The button is looked up on ``message`` (a message or its id) or else on the last bot
+        message that has an inline keyboard.
+        """
+        target = self._keyboard_message(message)
+        labels: list[str] = []
+        for row in target.inline_keyboard:
+            for button in row:
+                labels.append(button["text"])
+                if button["text"] != button_text:
+                    continue
+                if "callback_data" not in button:
+                    raise AssertionError(
+                        f"button {button_text!r} is not a callback button: {button}"
+                    )
+                return await self.tap_data(button["callback_data"], target.message_id)
+        raise AssertionError(
+            f"no button {button_text!r} on message {target.message_id} "
+            f"({(target.text or target.caption or '')[:60]!r}); available buttons: {labels}"
+        )
+
+    async def tap_data(self, data: str, message_id: int) -> str:
+        """Send a callback query with arbitrary (possibly forged or stale) data."""
+        tasks_before = _pending_tasks(self.application)
+        update_id, query_id = self.api.push_callback(self.user_id, message_id, data)
+        self._last_query_id = query_id
+        await self._settle(update_id, tasks_before)
+        return query_id
+
+    async def _settle(self, update_id: int, tasks_before: set[asyncio.Task[Any]]) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        await self.api.wait_fetched(update_id, timeout=self.timeout)
+        try:
+            async with asyncio.timeout(max(deadline - loop.time(), 0.01)):
+                await self.application.update_queue.join()
+        except TimeoutError:
+            raise AssertionError(
+                f"update {update_id} was fetched but its handling did not finish within "
+                f"{self.timeout} s (is the Application started?)"
+            ) from None
+        current = asyncio.current_task()
+        while True:
+            spawned = _pending_tasks(self.application) - tasks_before - {current}
+            if not spawned:
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"non-blocking tasks started for update {update_id} did not finish within "
+                    f"{self.timeout} s: {sorted(t.get_name() for t in spawned)}"
+                )
+            await asyncio.wait(spawned, timeout=remaining)
+
+    # -- inspection -----------------------------------------------------------------------------
+
+    def messages(self) -> list[SentMessage]:
+        """All current messages of the chat, the user's included."""
+        return self.api.messages(self.chat_id)
+
+    def bot_messages(self) -> list[SentMessage]:
+        return [m for m in self.messages() if m.from_bot]
+
+    def last_message(self) -> SentMessage:
+        """The last (not deleted) message the bot sent in this chat."""
+        messages = self.bot_messages()
+        if not messages:
+            raise AssertionError(f"the bot has sent no message to user {self.user_id}")
+        return messages[-1]
+
+    def buttons(self, message: SentMessage | int | None = None) -> list[list[str]]:
+        """Inline button labels by row, of ``message`` or the last message with a keyboard."""
+        target = self._keyboard_message(message)
+        return [[button["text"] for button in row] for row in target.inline_keyboard]
+
+    def last_document(self) -> StoredFile:
+        for message in reversed(self.bot_messages()):
+            if message.document is not None:
+                return message.document
+        raise AssertionError(f"the bot has sent no document to user {self.user_id}")
+
+    def last_callback_answer(self) -> CallbackAnswer | None:
+        """The bot's answer to this user's last tap (``None`` if it did not answer)."""
+        if self._last_query_id is None:
+            raise AssertionError(f"user {self.user_id} has not tapped any button yet")
+        return self.api.callback_answers.get(self._last_query_id)
+
+    def _last_message_id(self) -> int:
+        messages = self.messages()
+        return messages[-1].message_id if messages else 0
+
+    def _keyboard_message(self, message: SentMessage | int | None) -> SentMessage:
+        if isinstance(message, SentMessage):
+            message = message.message_id
+        if message is not None:
+            found = self.api.message(self.chat_id, message)
+            if found is None or found.deleted:
+                raise AssertionError(f"message {message} is not in chat {self.chat_id}")
+            return found
+        for candidate in reversed(self.bot_messages()):
+            if candidate.inline_keyboard:
+                return candidate
+        raise AssertionError(f"no bot message with an inline keyboard in chat {self.chat_id}")
+
+
+@asynccontextmanager
+async def running_application(
+    application: AnyApplication,
+    api: FakeBotApi,
+    *,
+    poll_timeout: int = 1,
+) -> AsyncIterator[AnyApplication]:
+    """Run ``application`` against ``api`` with polling, like ``run_polling`` would.
+
+    Calls ``post_init``, ``post_stop`` and ``post_shutdown`` in the same places as
+    ``Application.run_polling`` (``initialize``/``start``/``stop``/``shutdown`` alone do not).
+    """
+    if not application.bot.base_url.startswith(api.base_url):
+        raise ValueError(
+            f"the application talks to {application.bot.base_url}, not to the fake API at "
+            f"{api.base_url}; build it with .base_url(api.base_url)"
+        )
+    updater = application.updater
+    if updater is None:
+        raise ValueError("the application has no Updater; do not build it with .updater(None)")
+    await application.initialize()
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        await updater.start_polling(poll_interval=0, timeout=poll_timeout, bootstrap_retries=0)
+        await application.start()
+        try:
+            yield application
+        finally:
+            if updater.running:
+                await updater.stop()
+            if application.running:
+                await application.stop()
+                if application.post_stop:
+                    await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)

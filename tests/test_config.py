@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.chdir(tmp_path)
+    for name in ("BOT_TOKEN", "DATABASE_URL", "ADMIN_TELEGRAM_IDS", "TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.bot_token is None
+    assert settings.database_url == f"sqlite:///{tmp_path}/data/kapacitet.sqlite3"
+    assert settings.telegram_api_base_url == "https://api.telegram.org/bot"
+    assert settings.timezone == "Europe/Belgrade" and settings.default_language == "en"
+
+
+def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ADMIN_TELEGRAM_IDS", "11, 22;33")
+    monkeypatch.setenv("DEFAULT_LANGUAGE", "sr-Cyrl")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot")
+    settings = load_settings()
+    assert settings.admin_telegram_ids == (11, 22, 33)
+    assert settings.default_language == "sr-Cyrl"
+    assert settings.telegram_api_base_url == "http://127.0.0.1:8081/bot"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TIMEZONE", "Mars/Olympus", "TIMEZONE: expected an IANA time zone"),
+        ("ADMIN_TELEGRAM_IDS", "12,abc", "ADMIN_TELEGRAM_IDS: expected Telegram user ids"),
+        ("DEFAULT_LANGUAGE", "de", "DEFAULT_LANGUAGE: expected one of en, sq"),
+        ("BOT_TOKEN", "not-a-token", "BOT_TOKEN: expected the form 123456789:AA"),
+        ("DATABASE_URL", "mysql://x/y", "DATABASE_URL: expected a sqlite:/// or postgresql://"),
+    ],
+)
+def test_a_wrong_value_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(message)
+
+
+def test_the_bot_refuses_to_start_with_one_line(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "TIMEZONE": "Nowhere/City"},
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Cannot start: TIMEZONE: expected an IANA time zone such as Europe/Belgrade"
+    ]
