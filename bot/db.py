@@ -70,7 +70,8 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str) -> AsyncEngine:
     _prepare_sqlite_folder(url)
-    engine = create_async_engine(async_url(url), pool_pre_ping=True)
+    # hide_parameters: error messages would otherwise carry the values, personal data included.
+    engine = create_async_engine(async_url(url), pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
     return engine

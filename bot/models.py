@@ -49,7 +49,7 @@ class Learner(SQLModel, table=True):
     special_consent: bool | None = None
     """Separate, explicit consent for special-category data (vulnerable group)."""
     special_consent_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
-    vulnerable_group: str | None = Field(default=None, max_length=20)
+    vulnerable_group: str | None = Field(default=None, max_length=32)
     awaiting: str | None = Field(default=None, max_length=20)
     """The typed answer the bot is waiting for (for example the organisation's name)."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())

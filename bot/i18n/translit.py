@@ -46,6 +46,7 @@ KEEP_LATIN: frozenset[str] = frozenset(
         "2FA",
         "API",
         "CERT",
+        "COM",
         "CSV",
         "DOCX",
         "GDPR",
@@ -56,6 +57,12 @@ KEEP_LATIN: frozenset[str] = frozenset(
         "IP",
         "IT",
         "JSON",
+        "NIST",
+        "SP",
+        "NFC",
+        "FIDO",
+        "SIM",
+        "ENISA",
         "OSCE",
         "PDF",
         "QR",
@@ -197,6 +204,7 @@ _PROTECTED = re.compile(
     | %(?:\([^()\s]*\))?[\#0+-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxefgcrsa%]  # %s, %(n)d
     | (?<![\w/])/[a-z][a-z0-9_]*(?:@[a-z0-9_]+)?       # /command, /command@bot
     | (?<![\w@.])@[a-z0-9_]+                           # @username
+    | (?<![\w-])(?=[\w-]*\d)(?=[\w-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)+\b  # 800-63B, COM-2020
     """,
     re.IGNORECASE | re.DOTALL | re.VERBOSE,
 )

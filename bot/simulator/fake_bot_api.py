@@ -46,6 +46,7 @@ __all__ = [
     "UploadedFile",
     "entities_to_html",
     "parse_html",
+    "sort_entities",
     "utf16_len",
 ]
 
@@ -183,6 +184,11 @@ class StoredFile:
     @property
     def file_size(self) -> int:
         return len(self.content)
+
+    @property
+    def file_name(self) -> str | None:
+        """Telegram's name for :attr:`filename` (``Document.file_name``)."""
+        return self.filename
 
 
 @dataclass
@@ -1452,7 +1458,9 @@ class FakeBotApi:
         else:
             filename = value.filename or f"file_{number}"
             suffix = filename.rsplit(".", 1)[-1] if "." in filename else ""
-            mime_type = value.content_type or mimetypes.guess_type(filename)[0]
+            mime_type = value.content_type
+            if mime_type in (None, "", "application/octet-stream"):
+                mime_type = mimetypes.guess_type(filename)[0]  # Telegram looks at the name too
             stored = StoredFile(
                 file_id=f"fake-{name}-{number}",
                 file_unique_id=f"fake-u{number}",
@@ -1717,8 +1725,10 @@ class FakeBotApi:
             or self.clock() - query.created > self.callback_query_timeout
         ):
             raise ApiError(400, QUERY_TOO_OLD)
-        query.answered = True
         text = params.get("text")
+        if text and len(str(text)) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        query.answered = True
         cache_time = params.get("cache_time")
         answer = CallbackAnswer(
             query_id=query_id,

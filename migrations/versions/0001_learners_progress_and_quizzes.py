@@ -31,7 +31,7 @@ def upgrade() -> None:
     sa.Column('age_band', sa.String(length=12), nullable=True),
     sa.Column('special_consent', sa.Boolean(), nullable=True),
     sa.Column('special_consent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('vulnerable_group', sa.String(length=20), nullable=True),
+    sa.Column('vulnerable_group', sa.String(length=32), nullable=True),
     sa.Column('awaiting', sa.String(length=20), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),

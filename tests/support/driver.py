@@ -81,8 +81,10 @@ class TelegramUser:
     async def tap(self, button_text: str, message: SentMessage | int | None = None) -> str:
         """Tap the inline button labelled ``button_text``; returns the callback query id.
 
-        The button is looked up on ``message`` (a message or its id) or else on the last bot
-        message that has an inline keyboard.
+        The button is looked up on the last bot message that has an inline keyboard, or on
+        ``message``: given by id, its current keyboard is used; given as a :class:`SentMessage`
+        snapshot, the keyboard as it was in that snapshot (a user tapping a stale keyboard that
+        the bot has since edited away, e.g. a double tap).
         """
         target = self._keyboard_message(message)
         labels: list[str] = []
@@ -151,7 +153,8 @@ class TelegramUser:
         return messages[-1]
 
     def buttons(self, message: SentMessage | int | None = None) -> list[list[str]]:
-        """Inline button labels by row, of ``message`` or the last message with a keyboard."""
+        """Inline button labels by row, of ``message`` (see :meth:`tap`) or of the last bot
+        message with a keyboard."""
         target = self._keyboard_message(message)
         return [[button["text"] for button in row] for row in target.inline_keyboard]
 
@@ -173,7 +176,9 @@ class TelegramUser:
 
     def _keyboard_message(self, message: SentMessage | int | None) -> SentMessage:
         if isinstance(message, SentMessage):
-            message = message.message_id
+            if message.chat_id != self.chat_id:
+                raise AssertionError(f"message {message.message_id} is from another chat")
+            return message
         if message is not None:
             found = self.api.message(self.chat_id, message)
             if found is None or found.deleted:

@@ -1,0 +1,80 @@
+"""The real bot, running against the fake Bot API server over HTTP, on each database backend."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.app import build_application, build_deps
+from bot.config import Settings
+from bot.content.catalogue import Catalogue
+from bot.context import BotApplication, Deps
+from bot.i18n.translator import Translator
+from bot.simulator.fake_bot_api import FakeBotApi
+from tests.support.driver import TelegramUser, running_application
+
+TOKEN = "123456:TEST-TOKEN-FOR-KAPACITET"
+
+
+@dataclass
+class Harness:
+    api: FakeBotApi
+    deps: Deps
+    application: BotApplication | None = None
+    users: dict[int, TelegramUser] = field(default_factory=dict)
+
+    def user(self, user_id: int, language_code: str = "en", first_name: str = "Ana") -> TelegramUser:
+        assert self.application is not None
+        person = TelegramUser(self.api, self.application, user_id, first_name, language_code)
+        self.users[user_id] = person
+        return person
+
+    def tr(self, language_code: str) -> Translator:
+        return self.deps.translators(language_code)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[BotApplication]:
+        """Runs one bot process; leaving the block stops it like a shutdown would."""
+        application = build_application(self.deps, rate_limit=False)
+        self.application = application
+        for person in self.users.values():
+            person.application = application
+        async with running_application(application, self.api):
+            yield application
+
+
+@pytest.fixture(autouse=True)
+def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Whatever a test does, nothing may end as an error in the log."""
+    yield
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [f"{r.name}: {r.getMessage()}" for r in errors]
+
+
+@pytest.fixture
+async def harness(database_url: str, catalogue: Catalogue) -> AsyncIterator[Harness]:
+    api = FakeBotApi(token=TOKEN)
+    await api.start()
+    settings = Settings(
+        bot_token=TOKEN,
+        database_url=database_url,
+        telegram_api_base_url=api.base_url,
+        telegram_api_base_file_url=api.base_file_url,
+    )
+    deps = build_deps(settings, catalogue)
+    await deps.database.migrate()
+    try:
+        yield Harness(api, deps)
+    finally:
+        await deps.database.dispose()
+        await api.stop()
+
+
+@pytest.fixture
+async def bot(harness: Harness) -> AsyncIterator[Harness]:
+    async with harness.running():
+        yield harness

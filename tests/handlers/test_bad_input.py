@@ -1,0 +1,115 @@
+"""Bad input gets a short localized answer or is ignored, and never changes a record."""
+
+from __future__ import annotations
+
+from sqlmodel import func, select
+
+from bot import callbacks as cb
+from bot.content.catalogue import Catalogue
+from bot.models import Learner, ModuleProgress, QuizAnswer, QuizAttempt
+from tests.handlers.conftest import Harness
+from tests.handlers.test_learner_journey import onboard, option_label
+
+
+async def snapshot(harness: Harness) -> tuple[object, ...]:
+    async with harness.deps.database.session() as session:
+        counts = []
+        for model in (Learner, ModuleProgress, QuizAttempt, QuizAnswer):
+            counts.append((await session.exec(select(func.count()).select_from(model))).one())
+        attempts = [(a.id, a.current_index, a.correct_count, a.finished_at)
+                    for a in (await session.exec(select(QuizAttempt))).all()]
+        cards = [(p.module_id, p.current_card) for p in (await session.exec(select(ModuleProgress))).all()]
+    return tuple(counts), attempts, cards
+
+
+async def test_buttons_pressed_twice_stale_or_forged_change_nothing(bot: Harness,
+                                                                   catalogue: Catalogue):
+    module = catalogue.get("passwords-2fa")
+    assert module is not None
+    tr = bot.tr("hr")
+    user = bot.user(601, "hr")
+    await onboard(bot, user, "hr", "Hrvatski", "Udruga", "Bosnia and Herzegovina")
+    await user.tap(tr._("📚 Lessons"))
+    await user.tap(module.text("hr").title)
+    await user.tap(tr._("🎯 Take the quiz"))
+    first_question = user.last_message()
+    await user.tap(option_label(module, 0, right=True), first_question)
+    before = await snapshot(bot)
+
+    # The buttons as they were before the answer: a second tap on the same question.
+    old_buttons = {b["text"]: b["callback_data"] for row in first_question.inline_keyboard
+                   for b in row}
+    await user.tap_data(old_buttons[option_label(module, 0, right=False)],
+                        first_question.message_id)
+    assert user.last_callback_answer().text == tr._("You have already answered this question.")
+
+    forged = [
+        "ans:passwords-2fa:post:999999:1:0:a",             # someone else's / no attempt
+        "ans:passwords-2fa:post:1:1:0:z",                   # not an option
+        "card:passwords-2fa:99",                            # no such card
+        "card:no-such-module:0",
+        "prof:country:FR",                                  # profile already complete
+        "lang:de:0",
+        "quiz:passwords-2fa:mid",
+        "x" * 64,
+        "consent:1",                                        # consent already given
+        "forget:maybe",
+    ]
+    for data in forged:
+        await user.tap_data(data, first_question.message_id)
+        answer = user.last_callback_answer()
+        assert answer is not None and answer.text, data
+    assert await snapshot(bot) == before
+
+
+async def test_text_commands_and_oversized_messages_get_short_answers(bot: Harness):
+    tr = bot.tr("sq")
+    user = bot.user(602, "sq")
+    await onboard(bot, user, "sq", "Shqip", "OJQ", "Albania")
+    before = await snapshot(bot)
+    replies = await user.send("përshëndetje 👋 привет")
+    assert replies[-1].text == tr._(
+        "I answer to buttons and commands. /lessons opens the lessons, /help lists the rest.")
+    replies = await user.send("/nosuchcommand")
+    assert replies[-1].text == tr._("I do not know that command. /help lists what I can do.")
+    replies = await user.send("x" * 5000)
+    assert replies[-1].text == tr._("That message is too long for me.")
+    assert await snapshot(bot) == before
+
+
+async def test_an_oversized_organisation_name_is_asked_again(bot: Harness):
+    tr = bot.tr("en")
+    user = bot.user(603, "en")
+    await user.send("/start")
+    await user.tap("English")
+    await user.tap(tr._("I agree"))
+    replies = await user.send("A" * 121)
+    assert replies[-1].text == tr._(
+        "That is longer than {limit} characters. Please type a shorter name.", limit=120)
+    async with bot.deps.database.session() as session:
+        learner = (await session.exec(select(Learner))).one()
+    assert learner.organisation is None
+    await user.send("Civic Initiatives")
+    assert user.last_message().text == "Which country do you work in?"
+
+
+async def test_group_chats_are_ignored(bot: Harness):
+    user = bot.user(604, "en")
+    bot.api.add_group(-100500, "CSO network")
+    update_id = bot.api.push_message(604, "/start", chat_id=-100500)
+    await bot.api.wait_fetched(update_id)
+    assert bot.application is not None
+    await bot.application.update_queue.join()
+    assert [m for m in bot.api.messages(-100500) if m.from_bot] == []
+    assert (await snapshot(bot))[0][0] == 0
+    del user
+
+
+async def test_forged_button_of_an_unknown_user_is_answered_not_recorded(bot: Harness):
+    user = bot.user(605, "en")
+    await user.send("/help")
+    data = cb.AnswerQuestion("eu-accession", "post", 1, 0, 0, "a").encode()
+    await user.tap_data(data, user.last_message().message_id)
+    answer = user.last_callback_answer()
+    assert answer is not None and answer.text == bot.tr("en")._("This button is no longer valid.")
+    assert (await snapshot(bot))[0][2:] == (0, 0)

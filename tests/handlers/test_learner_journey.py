@@ -1,0 +1,235 @@
+"""A CSO member's whole journey through Telegram, in several languages and scripts."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from sqlmodel import func, select
+
+from bot.content.catalogue import Catalogue, Module
+from bot.handlers.onboarding import consent_text
+from bot.models import Consent, Learner, ModuleProgress, QuizAnswer, QuizAttempt
+from tests.handlers.conftest import Harness
+from tests.support.driver import TelegramUser
+
+CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+
+
+def plain(fragment: str) -> str:
+    """What Telegram shows of an HTML text."""
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def option_label(module: Module, index: int, right: bool) -> str:
+    question = module.question(index)
+    option = question.correct if right else next(o for o in question.options if o != question.correct)
+    return option.upper()
+
+
+async def count(harness: Harness, model: type) -> int:
+    async with harness.deps.database.session() as session:
+        return (await session.exec(select(func.count()).select_from(model))).one()
+
+
+async def learner_of(harness: Harness, telegram_id: int) -> Learner:
+    async with harness.deps.database.session() as session:
+        learner = (await session.exec(select(Learner).where(Learner.telegram_id == telegram_id))).one()
+        return learner
+
+
+async def onboard(bot: Harness, user: TelegramUser, language: str, native_name: str,
+                  organisation: str, country: str) -> None:
+    tr = bot.tr(language)
+    await user.send("/start")
+    assert user.buttons()[0][0] == "English"
+    await user.tap(native_name)
+    assert user.last_message().text == plain(consent_text(tr))
+    await user.tap(tr._("I agree"))
+    await user.send(organisation)
+    await user.tap(tr._(country))
+    await user.tap(tr._("Woman"))
+    await user.tap("25–34")
+    await user.tap(tr._("Skip this question"))
+    assert user.last_message().text == tr._("Thank you, that's all. You can start learning now.")
+
+
+async def read_all_cards(user: TelegramUser, tr, module: Module) -> None:
+    await user.tap(tr._("📚 Lessons"))
+    await user.tap(module.text(tr.language_code).title)
+    await user.tap(tr._("▶️ Start the lessons"))
+    for index in range(module.card_count):
+        text = user.last_message().text or ""
+        assert f"{index + 1}/{module.card_count}" in text.splitlines()[0]
+        if index < module.card_count - 1:
+            await user.tap(tr._("Next ▶️"))
+
+
+async def take_quiz(user: TelegramUser, module: Module, wrong: set[int] = frozenset()) -> None:
+    for index in range(len(module.questions)):
+        await user.tap(option_label(module, index, right=index not in wrong))
+
+
+async def test_albanian_learner_goes_from_start_to_a_passed_quiz(bot: Harness, catalogue: Catalogue):
+    module = catalogue.get("passwords-2fa")
+    assert module is not None
+    tr = bot.tr("sq")
+    user = bot.user(501, "sq")
+    await onboard(bot, user, "sq", "Shqip", "Qendra për Demokraci", "Kosovo")
+    await read_all_cards(user, tr, module)
+    await user.tap(tr._("🎯 Take the quiz"))
+    await take_quiz(user, module)
+    result = user.last_message().text or ""
+    total = len(module.questions)
+    assert tr._("🎉 You passed!") in result
+    assert f"{total}" in result and tr.percent(100) in result
+
+    learner = await learner_of(bot, 501)
+    assert (learner.language, learner.consent, learner.organisation, learner.country,
+            learner.gender, learner.age_band, learner.special_consent) == (
+        "sq", Consent.GIVEN, "Qendra për Demokraci", "XK", "female", "25-34", False)
+    async with bot.deps.database.session() as session:
+        attempt = (await session.exec(select(QuizAttempt))).one()
+        assert (attempt.kind, attempt.correct_count, attempt.passed) == ("post", total, True)
+        row = (await session.exec(select(ModuleProgress))).one()
+        assert row.passed_at is not None and row.lessons_done_at is not None
+    assert await count(bot, QuizAnswer) == total
+
+
+async def test_serbian_cyrillic_learner_without_consent_learns_and_nothing_is_kept(
+    bot: Harness, catalogue: Catalogue
+):
+    module = catalogue.get("eu-accession")
+    assert module is not None
+    tr = bot.tr("sr-Cyrl")
+    user = bot.user(502, "sr")
+    await user.send("/start")
+    await user.tap("Српски (ћирилица)")
+    consent_text = user.last_message().text or ""
+    assert CYRILLIC.search(consent_text) and "/privacy" in consent_text
+    await user.tap(tr._("No, thanks"))
+    assert CYRILLIC.search(user.last_message().text or "")
+    await read_all_cards(user, tr, module)
+    assert CYRILLIC.search(user.last_message().text or "")
+    await user.tap(tr._("🎯 Take the quiz"))
+    await take_quiz(user, module, wrong={0})
+    total = len(module.questions)
+    score = tr._("<b>Your score: {correct} of {total} ({percent})</b>", correct=total - 1,
+                 total=total, percent=tr.percent(round(100 * (total - 1) / total)))
+    assert plain(score) in (user.last_message().text or "")
+
+    learner = await learner_of(bot, 502)
+    assert (learner.language, learner.consent, learner.organisation) == (
+        "sr-Cyrl", Consent.DECLINED, None)
+    for model in (ModuleProgress, QuizAttempt, QuizAnswer):
+        assert await count(bot, model) == 0
+    commands = bot.api.commands("chat", chat_id=502)
+    assert commands and all(CYRILLIC.search(c["description"]) for c in commands)
+
+
+async def test_macedonian_pretest_feedback_and_gain(bot: Harness, catalogue: Catalogue):
+    module = catalogue.get("eu-accession")
+    assert module is not None
+    tr = bot.tr("mk")
+    user = bot.user(503, "mk")
+    await onboard(bot, user, "mk", "Македонски", "Форум", "North Macedonia")
+    await user.tap(tr._("📚 Lessons"))
+    await user.tap(module.text("mk").title)
+    await user.tap(tr._("📝 Pre-test first"))
+    wrong_everywhere = set(range(len(module.questions)))
+    await take_quiz(user, module, wrong=wrong_everywhere)
+    feedback = user.bot_messages()[-2].text or ""
+    last_question = module.text("mk").questions[module.questions[-1].id]
+    assert re.sub(r"<[^>]+>", "", last_question.explanation) in feedback
+    assert plain(tr._("❌ Not quite. The right answer is {letter}) {option}", letter="A",
+                       option="")).split(" A)")[0] in feedback
+    await user.tap(tr._("▶️ Start the lessons"))
+    assert f"1/{module.card_count}" in (user.last_message().text or "")
+    for _ in range(module.card_count - 1):
+        await user.tap(tr._("Next ▶️"))
+    await user.tap(tr._("🎯 Take the quiz"))
+    await take_quiz(user, module)
+    result = user.last_message().text or ""
+    assert tr._("In the pre-test you had {percent}.", percent=tr.percent(0)) in result
+    assert tr._("🎉 You passed!") in result
+
+    await user.send("/progress")
+    progress = user.last_message().text or ""
+    assert tr._("Pre-test: {percent}", percent=tr.percent(0)) in progress
+    assert tr._("Best quiz score: {percent}", percent=tr.percent(100)) in progress
+
+
+async def test_the_learner_resumes_at_the_same_card_after_a_restart(harness: Harness,
+                                                                   catalogue: Catalogue):
+    module = catalogue.get("eu-accession")
+    assert module is not None
+    tr = harness.tr("en")
+    async with harness.running():
+        user = harness.user(504, "en")
+        await onboard(harness, user, "en", "English", "Org", "Serbia")
+        await user.tap(tr._("📚 Lessons"))
+        await user.tap(module.text("en").title)
+        await user.tap(tr._("▶️ Start the lessons"))
+        await user.tap(tr._("Next ▶️"))
+        await user.tap(tr._("Next ▶️"))
+        card_message = user.last_message()
+    async with harness.running():
+        await user.send("/lessons")
+        await user.tap("▶️ " + module.text("en").title)
+        await user.tap(tr._("▶️ Continue at card {number}", number=3))
+        assert f"3/{module.card_count}" in (user.last_message().text or "")
+        # The old message's buttons still work after the restart.
+        await user.tap(tr._("Next ▶️"), card_message)
+        assert f"4/{module.card_count}" in (user.api.message(504, card_message.message_id).text or "")
+
+
+async def test_mydata_and_forget(bot: Harness, catalogue: Catalogue):
+    tr = bot.tr("en")
+    user = bot.user(505, "en")
+    await onboard(bot, user, "en", "English", "Civic Lab", "Montenegro")
+    await user.send("/mydata")
+    data = json.loads(user.last_document().content)
+    assert data["telegram_id"] == 505 and data["profile"]["organisation"] == "Civic Lab"
+    assert data["profile"]["country"] == "ME" and data["consent"]["status"] == "given"
+
+    await user.send("/forget")
+    await user.tap(tr._("Cancel"))
+    assert (await learner_of(bot, 505)).organisation == "Civic Lab"
+    await user.send("/forget")
+    await user.tap(tr._("Yes, erase my data"))
+    async with bot.deps.database.session() as session:
+        erased = (await session.exec(select(Learner).where(Learner.erased_at.is_not(None)))).one()
+    assert erased.telegram_id is None and erased.organisation is None and erased.country is None
+    assert await count(bot, Learner) == 1
+
+
+async def test_vulnerable_group_only_after_separate_consent(bot: Harness):
+    tr = bot.tr("bs")
+    user = bot.user(506, "bs")
+    await user.send("/start")
+    await user.tap("Bosanski")
+    await user.tap(tr._("I agree"))
+    await user.tap(tr._("Prefer not to say"))
+    await user.tap(tr._("Prefer not to say"))
+    await user.tap(tr._("Prefer not to say"))
+    await user.tap(tr._("Prefer not to say"))
+    assert tr._("Yes, you may ask") in sum(user.buttons(), [])
+    await user.tap(tr._("Yes, you may ask"))
+    await user.tap(tr._("Roma, Egyptian or Ashkali"))
+    learner = await learner_of(bot, 506)
+    assert (learner.organisation, learner.country, learner.gender, learner.age_band) == (
+        "undisclosed", "undisclosed", "undisclosed", "undisclosed")
+    assert learner.special_consent is True and learner.vulnerable_group == "roma-egyptian-ashkali"
+    await user.send("/privacy")
+    await user.tap(tr._("Withdraw my consent"))
+    learner = await learner_of(bot, 506)
+    assert learner.consent == Consent.DECLINED and learner.vulnerable_group is None
+
+
+async def test_the_command_menu_is_published_per_language(bot: Harness):
+    for language, telegram_code in [("en", ""), ("sq", "sq"), ("mk", "mk"), ("sr-Latn", "sr")]:
+        commands = bot.api.commands(language_code=telegram_code)
+        tr = bot.tr(language)
+        assert {"command": "lessons", "description": tr._("Lessons and quizzes")} in commands
+        assert [c["command"] for c in commands][:3] == ["lessons", "progress", "language"]
