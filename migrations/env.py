@@ -45,5 +45,7 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():
-    raise SystemExit("Offline (SQL script) migrations are not supported; run `python -m bot migrate`.")
+    raise SystemExit(
+        "Offline (SQL script) migrations are not supported; run `python -m bot migrate`."
+    )
 run_migrations_online()

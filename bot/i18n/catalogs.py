@@ -150,17 +150,18 @@ def _complete(string: object) -> bool:
     return bool(string)
 
 
-def problems() -> list[str]:
+def problems(locales_dir: Path = LOCALES_DIR) -> list[str]:
     found: list[str] = []
     fresh = extract()
-    if not TEMPLATE.exists():
-        return [f"{TEMPLATE}: missing; run `python -m bot i18n extract`"]
-    with TEMPLATE.open("rb") as handle:
+    template_path = locales_dir / TEMPLATE.name
+    if not template_path.exists():
+        return [f"{template_path}: missing; run `python -m bot i18n extract`"]
+    with template_path.open("rb") as handle:
         template = read_po(handle)
     if _messages(fresh) != _messages(template):
-        found.append(f"{TEMPLATE}: stale; run `python -m bot i18n extract` and `update`")
+        found.append(f"{template_path}: stale; run `python -m bot i18n extract` and `update`")
     for code in language_codes():
-        path = po_path(LANGUAGES[code].catalog)
+        path = po_path(LANGUAGES[code].catalog, locales_dir)
         if not path.exists():
             found.append(f"{path}: missing; run `python -m bot i18n update`")
             continue

@@ -56,7 +56,8 @@ def po_path(catalog: str, locales_dir: Path = LOCALES_DIR) -> Path:
 
 def read_catalog(path: Path, language_code: str) -> Catalog:
     with path.open("rb") as handle:
-        catalog = read_po(handle, locale=None, domain=DOMAIN)
+        # Bound to a locale, or Babel would write no Plural-Forms header into the .mo.
+        catalog = read_po(handle, locale=LANGUAGES[language_code].babel_locale, domain=DOMAIN)
     if language_code == "mk":
         set_plural_rule(catalog, 2, MACEDONIAN_PLURAL)
     return catalog
@@ -64,7 +65,7 @@ def read_catalog(path: Path, language_code: str) -> Catalog:
 
 def translated_only(catalog: Catalog) -> Catalog:
     """A copy without fuzzy or empty entries, so that lookups fall through to the next language."""
-    kept = Catalog(domain=DOMAIN, charset="utf-8")
+    kept = Catalog(locale=catalog.locale, domain=DOMAIN, charset="utf-8")
     set_plural_rule(kept, catalog.num_plurals, catalog.plural_expr)
     for message in catalog:
         if not message.id or message.fuzzy:

@@ -27,7 +27,9 @@ class Harness:
     application: BotApplication | None = None
     users: dict[int, TelegramUser] = field(default_factory=dict)
 
-    def user(self, user_id: int, language_code: str = "en", first_name: str = "Ana") -> TelegramUser:
+    def user(
+        self, user_id: int, language_code: str = "en", first_name: str = "Ana"
+    ) -> TelegramUser:
         assert self.application is not None
         person = TelegramUser(self.api, self.application, user_id, first_name, language_code)
         self.users[user_id] = person

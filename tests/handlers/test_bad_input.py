@@ -16,14 +16,20 @@ async def snapshot(harness: Harness) -> tuple[object, ...]:
         counts = []
         for model in (Learner, ModuleProgress, QuizAttempt, QuizAnswer):
             counts.append((await session.exec(select(func.count()).select_from(model))).one())
-        attempts = [(a.id, a.current_index, a.correct_count, a.finished_at)
-                    for a in (await session.exec(select(QuizAttempt))).all()]
-        cards = [(p.module_id, p.current_card) for p in (await session.exec(select(ModuleProgress))).all()]
+        attempts = [
+            (a.id, a.current_index, a.correct_count, a.finished_at)
+            for a in (await session.exec(select(QuizAttempt))).all()
+        ]
+        cards = [
+            (p.module_id, p.current_card)
+            for p in (await session.exec(select(ModuleProgress))).all()
+        ]
     return tuple(counts), attempts, cards
 
 
-async def test_buttons_pressed_twice_stale_or_forged_change_nothing(bot: Harness,
-                                                                   catalogue: Catalogue):
+async def test_buttons_pressed_twice_stale_or_forged_change_nothing(
+    bot: Harness, catalogue: Catalogue
+):
     module = catalogue.get("passwords-2fa")
     assert module is not None
     tr = bot.tr("hr")
@@ -37,22 +43,24 @@ async def test_buttons_pressed_twice_stale_or_forged_change_nothing(bot: Harness
     before = await snapshot(bot)
 
     # The buttons as they were before the answer: a second tap on the same question.
-    old_buttons = {b["text"]: b["callback_data"] for row in first_question.inline_keyboard
-                   for b in row}
-    await user.tap_data(old_buttons[option_label(module, 0, right=False)],
-                        first_question.message_id)
+    old_buttons = {
+        b["text"]: b["callback_data"] for row in first_question.inline_keyboard for b in row
+    }
+    await user.tap_data(
+        old_buttons[option_label(module, 0, right=False)], first_question.message_id
+    )
     assert user.last_callback_answer().text == tr._("You have already answered this question.")
 
     forged = [
-        "ans:passwords-2fa:post:999999:1:0:a",             # someone else's / no attempt
-        "ans:passwords-2fa:post:1:1:0:z",                   # not an option
-        "card:passwords-2fa:99",                            # no such card
+        "ans:passwords-2fa:post:999999:1:0:a",  # someone else's / no attempt
+        "ans:passwords-2fa:post:1:1:0:z",  # not an option
+        "card:passwords-2fa:99",  # no such card
         "card:no-such-module:0",
-        "prof:country:FR",                                  # profile already complete
+        "prof:country:FR",  # profile already complete
         "lang:de:0",
         "quiz:passwords-2fa:mid",
         "x" * 64,
-        "consent:1",                                        # consent already given
+        "consent:1",  # consent already given
         "forget:maybe",
     ]
     for data in forged:
@@ -69,7 +77,8 @@ async def test_text_commands_and_oversized_messages_get_short_answers(bot: Harne
     before = await snapshot(bot)
     replies = await user.send("përshëndetje 👋 привет")
     assert replies[-1].text == tr._(
-        "I answer to buttons and commands. /lessons opens the lessons, /help lists the rest.")
+        "I answer to buttons and commands. /lessons opens the lessons, /help lists the rest."
+    )
     replies = await user.send("/nosuchcommand")
     assert replies[-1].text == tr._("I do not know that command. /help lists what I can do.")
     replies = await user.send("x" * 5000)
@@ -85,7 +94,8 @@ async def test_an_oversized_organisation_name_is_asked_again(bot: Harness):
     await user.tap(tr._("I agree"))
     replies = await user.send("A" * 121)
     assert replies[-1].text == tr._(
-        "That is longer than {limit} characters. Please type a shorter name.", limit=120)
+        "That is longer than {limit} characters. Please type a shorter name.", limit=120
+    )
     async with bot.deps.database.session() as session:
         learner = (await session.exec(select(Learner))).one()
     assert learner.organisation is None
