@@ -23,7 +23,9 @@ def status_line(tr: Translator, module: Module, status: ModuleStatus | None) -> 
         return minutes
     if status.passed:
         return tr._(
-            "{minutes} · passed ({percent})", minutes=minutes, percent=status.best_percent or 0
+            "{minutes} · passed ({percent})",
+            minutes=minutes,
+            percent=tr.percent(status.best_percent or 0),
         )
     if status.lessons_done:
         return tr._("{minutes} · lessons read", minutes=minutes)

@@ -96,6 +96,11 @@ async def test_albanian_learner_goes_from_start_to_a_passed_quiz(
     total = len(module.questions)
     assert tr._("🎉 You passed!") in result
     assert f"{total}" in result and tr.percent(100) in result
+    await user.send("/lessons")
+    minutes = tr.ngettext("{n} minute", "{n} minutes", module.minutes)
+    passed = tr._("{minutes} · passed ({percent})", minutes=minutes, percent=tr.percent(100))
+    assert passed in (user.last_message().text or "")
+    assert "✅ " + module.text("sq").title in [label for row in user.buttons() for label in row]
 
     learner = await learner_of(bot, 501)
     assert (
