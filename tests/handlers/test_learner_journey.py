@@ -9,7 +9,7 @@ import re
 from sqlmodel import func, select
 
 from bot.content.catalogue import Catalogue, Module
-from bot.handlers.onboarding import consent_text
+from bot.handlers.onboarding import consent_text, profile_question_text
 from bot.models import Consent, Learner, ModuleProgress, QuizAnswer, QuizAttempt
 from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
@@ -274,3 +274,75 @@ async def test_the_command_menu_is_published_per_language(bot: Harness):
         tr = bot.tr(language)
         assert {"command": "lessons", "description": tr._("Lessons and quizzes")} in commands
         assert [c["command"] for c in commands][:3] == ["lessons", "progress", "language"]
+
+
+async def test_a_failed_quiz_can_be_retried_and_old_buttons_stay_dead(
+    bot: Harness, catalogue: Catalogue
+):
+    module = catalogue.get("passwords-2fa")
+    assert module is not None
+    tr = bot.tr("cnr")
+    user = bot.user(507, "sr")
+    await user.send("/start")
+    await user.tap("Crnogorski")
+    await user.tap(tr._("I agree"))
+    for _ in range(4):
+        await user.tap(tr._("Prefer not to say"))
+    await user.tap(tr._("Skip this question"))
+    await user.send("/lessons")
+    await user.tap(module.text("cnr").title)
+    await user.tap(tr._("🎯 Take the quiz"))
+    last_question = None
+    for index in range(len(module.questions)):
+        last_question = user.last_message()
+        await user.tap(option_label(module, index, right=False))
+    assert tr._("Not passed yet. Read the lessons again and try once more.") in (
+        user.last_message().text or ""
+    )
+    assert last_question is not None
+    old = {b["text"]: b["callback_data"] for row in last_question.inline_keyboard for b in row}
+    await user.tap_data(next(iter(old.values())), last_question.message_id)
+    assert user.last_callback_answer().text == tr._("This quiz is over. You can start it again.")
+
+    await user.tap(tr._("🔁 Try again"))
+    await take_quiz(user, module)
+    assert tr._("🎉 You passed!") in (user.last_message().text or "")
+    async with bot.deps.database.session() as session:
+        attempts = (await session.exec(select(QuizAttempt).order_by(QuizAttempt.id))).all()
+    assert [(a.correct_count, a.passed) for a in attempts] == [
+        (0, False),
+        (len(module.questions), True),
+    ]
+
+
+async def test_a_learner_who_declined_can_agree_later_and_change_language(bot: Harness):
+    user = bot.user(508, "hr")
+    tr_hr = bot.tr("hr")
+    await user.send("/start")
+    await user.tap("Hrvatski")
+    await user.tap(tr_hr._("No, thanks"))
+    await user.send("/privacy")
+    assert plain(tr_hr._("You have not given your consent.")) in (user.last_message().text or "")
+    await user.tap(tr_hr._("I agree"))
+    assert (await learner_of(bot, 508)).consent == Consent.GIVEN
+    assert user.last_message().text == plain(profile_question_text(tr_hr, "organisation"))
+    await user.send("/language")
+    await user.tap("Shqip")
+    tr_sq = bot.tr("sq")
+    assert user.last_message().text == tr_sq._("Language: {name}.", name="Shqip")
+    commands = bot.api.commands("chat", chat_id=508)
+    assert {"command": "lessons", "description": tr_sq._("Lessons and quizzes")} in commands
+    replies = await user.send("/help")
+    assert replies[-1].text == plain(
+        tr_sq._(
+            "<b>Kapacitet</b> brings short lessons and quizzes for civil-society organisations "
+            "to your phone.\n\n"
+            "/lessons – lessons and quizzes\n"
+            "/progress – your progress\n"
+            "/language – change the language\n"
+            "/privacy – what we keep and why; your consent\n"
+            "/mydata – download everything we keep about you\n"
+            "/forget – erase your data\n"
+            "/start – start again"
+        )
+    )
