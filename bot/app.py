@@ -9,6 +9,8 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot import jobs
+from bot.clock import Clock, SystemClock
 from bot.commands import publish_default_commands
 from bot.config import Settings
 from bot.content.catalogue import Catalogue, load_catalogue
@@ -22,12 +24,15 @@ log = logging.getLogger(__name__)
 FEATURES = (onboarding, lessons, quizzes, account)
 
 
-def build_deps(settings: Settings, catalogue: Catalogue | None = None) -> Deps:
+def build_deps(
+    settings: Settings, catalogue: Catalogue | None = None, clock: Clock | None = None
+) -> Deps:
     return Deps(
         settings=settings,
         database=Database(settings.database_url),
         catalogue=catalogue or load_catalogue(),
         translators=Translators(settings.zone),
+        clock=clock or SystemClock(),
     )
 
 
@@ -41,7 +46,10 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
     await deps.database.dispose()
 
 
-def build_application(deps: Deps, *, rate_limit: bool = True) -> BotApplication:
+def build_application(
+    deps: Deps, *, rate_limit: bool = True, background_jobs: bool = True
+) -> BotApplication:
+    """The bot; ``background_jobs=False`` leaves ``jobs.tick`` to the caller (tests)."""
     settings = deps.settings
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is needed to build the application")
@@ -70,4 +78,6 @@ def build_application(deps: Deps, *, rate_limit: bool = True) -> BotApplication:
     # Last: they take whatever the features above did not.
     fallback.register(application)
     errors.register(application)
+    if background_jobs:
+        jobs.schedule(application)
     return application

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
     default_language: str = "en"
     timezone: str = "Europe/Belgrade"
+    reminder_offsets_minutes: Annotated[tuple[int, ...], NoDecode] = (1440, 60)
+    """Reminders before a session starts, in minutes (24 hours and 1 hour)."""
 
     @field_validator("bot_token")
     @classmethod
@@ -54,6 +56,19 @@ class Settings(BaseSettings):
                 raise ValueError("expected Telegram user ids separated by commas") from None
         if isinstance(value, int):
             return (value,)
+        return value
+
+    @field_validator("reminder_offsets_minutes", mode="before")
+    @classmethod
+    def _split_offsets(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                offsets = tuple(int(part) for part in value.split(",") if part.strip())
+            except ValueError:
+                raise ValueError("expected minutes separated by commas, e.g. 1440,60") from None
+            if any(offset <= 0 for offset in offsets):
+                raise ValueError("expected positive minutes, e.g. 1440,60")
+            return offsets
         return value
 
     @field_validator("default_language")

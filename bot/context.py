@@ -7,6 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
 from bot.db import Database
@@ -21,6 +22,7 @@ class Deps:
     database: Database
     catalogue: Catalogue
     translators: Translators
+    clock: Clock
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -50,8 +50,17 @@ class Learner(SQLModel, table=True):
     """Separate, explicit consent for special-category data (vulnerable group)."""
     special_consent_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     vulnerable_group: str | None = Field(default=None, max_length=32)
-    awaiting: str | None = Field(default=None, max_length=20)
+    awaiting: str | None = Field(default=None, max_length=40)
     """The typed answer the bot is waiting for (for example the organisation's name)."""
+    pending_start: str | None = Field(default=None, max_length=64)
+    """A deep-link payload (``s_<code>``) to act on once onboarding is finished."""
+    display_name: str | None = Field(default=None, max_length=120)
+    """The name as the person gave it (walk-ins; certificates)."""
+    source: str = Field(default="telegram", max_length=10)
+    """telegram | walk_in (added by a trainer, without Telegram)"""
+    added_by: int | None = Field(default=None, foreign_key="learner.id")
+    reachable: bool = True
+    """False once Telegram answered 403 (the person blocked the bot): not retried."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     erased_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
 
@@ -110,3 +119,209 @@ class QuizAnswer(SQLModel, table=True):
     option: str = Field(max_length=4)
     correct: bool
     answered_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class Role(StrEnum):
+    TRAINER = "trainer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class RoleGrant(SQLModel, table=True):
+    """Who holds which role; revoking keeps the row (``revoked_at``) for the record."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (sa.UniqueConstraint("learner_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False)
+    )
+    role: str = Field(max_length=12)
+    countries: str | None = Field(default=None, max_length=100)
+    """A coordinator's scope: country codes separated by commas; empty means all."""
+    organisations: str | None = Field(default=None, max_length=500)
+    """A coordinator's scope: organisation names separated by newlines; empty means all."""
+    granted_by: int | None = Field(default=None, foreign_key="learner.id")
+    granted_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    revoked_by: int | None = Field(default=None, foreign_key="learner.id")
+    revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class RoleInvite(SQLModel, table=True):
+    """A one-time link that grants a role: ``/start r_<code>``."""
+
+    __tablename__ = "role_invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=24, unique=True)
+    role: str = Field(max_length=12)
+    countries: str | None = Field(default=None, max_length=100)
+    organisations: str | None = Field(default=None, max_length=500)
+    created_by: int = Field(foreign_key="learner.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    expires_at: datetime = Field(sa_column=_timestamp())
+    used_by: int | None = Field(default=None, foreign_key="learner.id")
+    used_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Every grant, use and revocation of a role, and every attendance change."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    actor_id: int | None = Field(default=None, foreign_key="learner.id")
+    """Who did it; empty for the bot itself or for the admins from the settings."""
+    action: str = Field(max_length=40, index=True)
+    subject_type: str = Field(max_length=20)
+    subject_id: int
+    details: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
+    """JSON: for example the old and the new attendance status."""
+
+
+class TrainingSession(SQLModel, table=True):
+    __tablename__ = "training_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)
+    """For the invite link ``/start s_<code>``."""
+    trainer_id: int = Field(foreign_key="learner.id", index=True)
+    title: str = Field(max_length=120)
+    module_id: str | None = Field(default=None, max_length=24)
+    starts_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False, index=True))
+    duration_minutes: int
+    venue: str | None = Field(default=None, max_length=200)
+    online_url: str | None = Field(default=None, max_length=300)
+    country: str = Field(max_length=12)
+    language: str = Field(max_length=8)
+    capacity: int
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    cancelled_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    version: int = 1
+    """Raised by every change, so that an edit made from an older view is refused."""
+    checkin_secret: str = Field(max_length=64)
+    checkin_opened_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    checkin_closed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    checkin_chat_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    checkin_message_id: int | None = None
+    """The trainer's message showing the rotating code, edited every minute."""
+
+
+class Registration(SQLModel, table=True):
+    __tablename__ = "registration"
+    __table_args__ = (sa.UniqueConstraint("session_id", "learner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("training_session.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    learner_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False)
+    )
+    status: str = Field(default="registered", max_length=12)
+    """registered | apologised"""
+    registered_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    apologised_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class Attendance(SQLModel, table=True):
+    __tablename__ = "attendance"
+    __table_args__ = (sa.UniqueConstraint("session_id", "learner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("training_session.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    learner_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False)
+    )
+    status: str = Field(max_length=10)
+    """present | late | excused | absent"""
+    method: str = Field(max_length=10)
+    """code (the learner checked in) | trainer (marked on the roster) | walk_in"""
+    marked_by: int | None = Field(default=None, foreign_key="learner.id")
+    marked_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class CheckinGuard(SQLModel, table=True):
+    """Wrong check-in codes in a row, per learner; too many lock check-in for a while."""
+
+    __tablename__ = "checkin_guard"
+
+    learner_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    failures: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class Delivery(SQLModel, table=True):
+    """One message the bot sent on its own (reminder, notice, feedback question).
+
+    The row is written before the message is sent, in its own transaction: a
+    crash between the two loses that message rather than sending it twice.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (sa.UniqueConstraint("session_id", "learner_id", "kind", "session_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("training_session.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    learner_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str = Field(max_length=20)
+    """reminder-1440 (minutes before), rescheduled, cancelled, feedback, ..."""
+    session_start: datetime = Field(sa_column=_timestamp())
+    """The start the message was about: a rescheduled session gets its reminders again."""
+    status: str = Field(default="sending", max_length=12)
+    """sending | sent | unreachable | failed | skipped"""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    sent_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class Feedback(SQLModel, table=True):
+    __tablename__ = "feedback"
+    __table_args__ = (sa.UniqueConstraint("session_id", "learner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("training_session.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    learner_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False)
+    )
+    rating: int
+    comment: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class Draft(SQLModel, table=True):
+    """A multi-step conversation in progress (a new session, a walk-in): kept across restarts."""
+
+    __tablename__ = "draft"
+
+    learner_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    kind: str = Field(max_length=20)
+    step: str = Field(max_length=20)
+    data: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())

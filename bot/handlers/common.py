@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -14,8 +15,8 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n.translator import Translator
-from bot.models import Learner
-from bot.services import learners
+from bot.models import Learner, Role
+from bot.services import learners, roles
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +46,70 @@ async def turn(update: Update, context: BotContext) -> AsyncIterator[Turn]:
         seen = await learners.get_or_create(
             session, user.id, user.language_code, deps.settings.default_language
         )
-        tr = deps.translators(seen.learner.language)
+        tr = translator_for(context, seen.learner)
         yield Turn(session, seen.learner, tr, seen.is_new)
 
 
+def translator_for(context: BotContext, learner: Learner) -> Translator:
+    """The learner's language, with times in their country's time zone."""
+    deps = context.deps
+    zone = ZoneInfo(learners.zone_name(learner, deps.settings.timezone))
+    return deps.translators(learner.language, zone)
+
+
 def retranslate(context: BotContext, current: Turn) -> None:
-    """After a language change, speak the new language for the rest of the turn."""
-    current.tr = context.deps.translators(current.learner.language)
+    """After a language or country change, speak accordingly for the rest of the turn."""
+    current.tr = translator_for(context, current.learner)
+
+
+TextStep = Callable[[Update, BotContext, Turn], Awaitable[None]]
+TEXT_STEPS: dict[str, TextStep] = {}
+"""What to do with typed text, by the learner's ``awaiting`` (the part before any ':')."""
+
+
+def text_step(name: str) -> Callable[[TextStep], TextStep]:
+    """Registers the handler for typed text while ``learner.awaiting`` starts with ``name``."""
+
+    def register(handler: TextStep) -> TextStep:
+        if name in TEXT_STEPS:
+            raise ValueError(f"text step {name!r} registered twice")
+        TEXT_STEPS[name] = handler
+        return handler
+
+    return register
+
+
+StartPayload = Callable[[Update, BotContext, Turn, str], Awaitable[None]]
+START_PAYLOADS: dict[str, StartPayload] = {}
+"""Deep links ``/start <prefix>_<argument>``, by prefix (``s`` for a session, ``r`` for a role)."""
+
+
+def start_payload(prefix: str) -> Callable[[StartPayload], StartPayload]:
+    def register(handler: StartPayload) -> StartPayload:
+        if prefix in START_PAYLOADS:
+            raise ValueError(f"start payload {prefix!r} registered twice")
+        START_PAYLOADS[prefix] = handler
+        return handler
+
+    return register
+
+
+async def require_role(update: Update, context: BotContext, current: Turn, *allowed: Role) -> bool:
+    """True when the learner holds one of ``allowed``; else says "not allowed" and returns False.
+
+    Called by every trainer and coordinator command and button, every time.
+    """
+    held = await roles.roles_of(
+        current.session, current.learner, context.deps.settings.admin_telegram_ids
+    )
+    if held & set(allowed):
+        return True
+    text = current.tr._("Sorry, you are not allowed to do that.")
+    if update.callback_query is not None:
+        await answer_query(update, text, alert=True)
+    else:
+        await show(update, text)
+    return False
 
 
 async def show(

@@ -10,8 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.common import answer_query, show, turn
-from bot.handlers.onboarding import receive_organisation
+from bot.handlers.common import TEXT_STEPS, answer_query, show, turn
 
 MAX_TEXT = 4096
 
@@ -26,8 +25,10 @@ async def text_message(update: Update, context: BotContext) -> None:
     if message is None or message.text is None:
         return
     async with turn(update, context) as current:
-        if current.learner.awaiting == "organisation":
-            await receive_organisation(update, context, current)
+        awaiting = current.learner.awaiting
+        step = TEXT_STEPS.get(awaiting.split(":", 1)[0]) if awaiting else None
+        if step is not None:
+            await step(update, context, current)
             return
         if len(message.text) > MAX_TEXT:
             await show(update, current.tr._("That message is too long for me."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
@@ -9,13 +11,23 @@ from bot import callbacks as cb
 from bot import keyboards
 from bot.commands import publish_chat_commands
 from bot.context import BotContext
-from bot.handlers.common import Turn, answer_query, is_private, retranslate, show, turn
+from bot.handlers.common import (
+    START_PAYLOADS,
+    Turn,
+    answer_query,
+    is_private,
+    retranslate,
+    show,
+    text_step,
+    turn,
+)
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import Translator
 from bot.models import Consent
 from bot.services import learners
 
 PRIVATE = filters.ChatType.PRIVATE
+PAYLOAD = re.compile(r"^[a-z]_[A-Za-z0-9_-]{1,60}$")
 
 
 def consent_text(tr: Translator) -> str:
@@ -63,6 +75,43 @@ def menu_text(tr: Translator) -> str:
     return tr._("What would you like to do? The lessons are a good place to start.")
 
 
+async def finish_onboarding(
+    update: Update, context: BotContext, current: Turn, text: str | None = None
+) -> None:
+    """Onboarding is done: act on a deep link that started it, or show the menu."""
+    payload = current.learner.pending_start
+    if payload:
+        current.learner.pending_start = None
+        current.session.add(current.learner)
+        if text is not None:
+            await show(update, text)
+        await dispatch_start_payload(update, context, current, payload)
+        return
+    tr = current.tr
+    await show(update, text or menu_text(tr), keyboards.main_menu(tr))
+
+
+async def dispatch_start_payload(
+    update: Update, context: BotContext, current: Turn, payload: str
+) -> None:
+    prefix, _, argument = payload.partition("_")
+    handler = START_PAYLOADS.get(prefix)
+    if handler is None or not argument:
+        tr = current.tr
+        await show(update, tr._("This link is not valid."), keyboards.main_menu(tr), edit=False)
+        return
+    await handler(update, context, current, argument)
+
+
+def needs_onboarding(current: Turn) -> bool:
+    learner = current.learner
+    return (
+        not learner.language_chosen
+        or learner.consent == Consent.PENDING
+        or learners.next_profile_question(learner) is not None
+    )
+
+
 async def continue_onboarding(update: Update, context: BotContext, current: Turn) -> None:
     """Shows whatever the learner has not answered yet, or the main menu."""
     learner, tr = current.learner, current.tr
@@ -83,13 +132,24 @@ async def continue_onboarding(update: Update, context: BotContext, current: Turn
         )
         await show(update, profile_question_text(tr, field), keyboards.profile_question(tr, field))
         return
-    await show(update, menu_text(tr), keyboards.main_menu(tr))
+    await finish_onboarding(update, context, current)
 
 
 async def start(update: Update, context: BotContext) -> None:
+    """``/start``, also through a deep link ``/start <payload>`` (onboarding comes first)."""
+    payload = context.args[0] if context.args else None
     async with turn(update, context) as current:
         if current.learner.awaiting:
             await learners.await_input(current.session, current.learner, None)
+        if payload is not None:
+            if not PAYLOAD.match(payload):
+                await show(update, current.tr._("This link is not valid."))
+                return
+            if not needs_onboarding(current):
+                await dispatch_start_payload(update, context, current, payload)
+                return
+            current.learner.pending_start = payload
+            current.session.add(current.learner)
         await continue_onboarding(update, context, current)
 
 
@@ -135,13 +195,14 @@ async def answer_consent(update: Update, context: BotContext) -> None:
         if data.given:
             await continue_onboarding(update, context, current)
         else:
-            await show(
+            await finish_onboarding(
                 update,
+                context,
+                current,
                 tr._(
                     "All right. You can read the lessons and take the quizzes; we will not "
                     "keep your progress or your answers. You can change your mind in /privacy."
                 ),
-                keyboards.main_menu(tr),
             )
 
 
@@ -169,15 +230,18 @@ async def answer_profile(update: Update, context: BotContext) -> None:
             return
         await answer_query(update)
         if learners.next_profile_question(learner) is None:
-            await show(
+            retranslate(context, current)  # the country decides the time zone shown
+            await finish_onboarding(
                 update,
-                tr._("Thank you, that's all. You can start learning now."),
-                keyboards.main_menu(tr),
+                context,
+                current,
+                current.tr._("Thank you, that's all. You can start learning now."),
             )
         else:
             await continue_onboarding(update, context, current)
 
 
+@text_step("organisation")
 async def receive_organisation(update: Update, context: BotContext, current: Turn) -> None:
     """The typed organisation name, while onboarding waits for it."""
     message = update.effective_message
@@ -206,4 +270,11 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(answer_profile, pattern=cb.AnswerProfile.pattern()))
 
 
-__all__ = ["continue_onboarding", "is_private", "receive_organisation", "register"]
+__all__ = [
+    "continue_onboarding",
+    "finish_onboarding",
+    "is_private",
+    "needs_onboarding",
+    "receive_organisation",
+    "register",
+]

@@ -192,9 +192,11 @@ class Translators:
         self._locales_dir = locales_dir
         self._cache: dict[str, Translator] = {}
 
-    def __call__(self, language_code: str | None) -> Translator:
+    def __call__(self, language_code: str | None, zone: ZoneInfo | None = None) -> Translator:
         code = language_code if language_code in LANGUAGES else SOURCE_LANGUAGE
         assert code is not None
-        if code not in self._cache:
-            self._cache[code] = Translator(code, self._zone, self._locales_dir)
-        return self._cache[code]
+        zone = zone or self._zone
+        key = f"{code}|{zone.key}"
+        if key not in self._cache:
+            self._cache[key] = Translator(code, zone, self._locales_dir)
+        return self._cache[key]

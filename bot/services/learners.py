@@ -30,6 +30,21 @@ PROFILE_CHOICES: dict[str, tuple[str, ...]] = {
 }
 MAX_ORGANISATION = 120
 
+COUNTRY_ZONES = {
+    "AL": "Europe/Tirane",
+    "BA": "Europe/Sarajevo",
+    "XK": "Europe/Belgrade",
+    "ME": "Europe/Podgorica",
+    "MK": "Europe/Skopje",
+    "RS": "Europe/Belgrade",
+}
+"""All on CET/CEST today; each country's own zone keeps it right if that ever changes."""
+
+
+def zone_name(learner: Learner, default: str) -> str:
+    """The time zone to show this learner times in: their country's, else the bot's."""
+    return COUNTRY_ZONES.get(learner.country or "", default)
+
 
 class ProfileError(Exception):
     """The answer cannot be stored; ``reason`` says why in a word the handler can translate."""

@@ -6,10 +6,13 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 
+from bot import jobs
 from bot.app import build_application, build_deps
+from bot.clock import MovableClock
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
 from bot.context import BotApplication, Deps
@@ -24,6 +27,7 @@ TOKEN = "123456:TEST-TOKEN-FOR-KAPACITET"
 class Harness:
     api: FakeBotApi
     deps: Deps
+    clock: MovableClock
     application: BotApplication | None = None
     users: dict[int, TelegramUser] = field(default_factory=dict)
 
@@ -38,10 +42,21 @@ class Harness:
     def tr(self, language_code: str) -> Translator:
         return self.deps.translators(language_code)
 
+    async def tick(self) -> None:
+        """One round of background work (reminders, feedback, check-in codes), as the bot's
+        JobQueue runs it every half minute."""
+        assert self.application is not None
+        await jobs.tick(self.application)
+
+    async def advance(self, **delta: float) -> None:
+        """Moves the clock forward (``hours=23``) and runs the background work once."""
+        self.clock.advance(timedelta(**delta))
+        await self.tick()
+
     @asynccontextmanager
     async def running(self) -> AsyncIterator[BotApplication]:
         """Runs one bot process; leaving the block stops it like a shutdown would."""
-        application = build_application(self.deps, rate_limit=False)
+        application = build_application(self.deps, rate_limit=False, background_jobs=False)
         self.application = application
         for person in self.users.values():
             person.application = application
@@ -59,7 +74,8 @@ def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 @pytest.fixture
 async def harness(database_url: str, catalogue: Catalogue) -> AsyncIterator[Harness]:
-    api = FakeBotApi(token=TOKEN)
+    clock = MovableClock()
+    api = FakeBotApi(token=TOKEN, clock=lambda: clock.now().timestamp())
     await api.start()
     settings = Settings(
         bot_token=TOKEN,
@@ -67,10 +83,10 @@ async def harness(database_url: str, catalogue: Catalogue) -> AsyncIterator[Harn
         telegram_api_base_url=api.base_url,
         telegram_api_base_file_url=api.base_file_url,
     )
-    deps = build_deps(settings, catalogue)
+    deps = build_deps(settings, catalogue, clock)
     await deps.database.migrate()
     try:
-        yield Harness(api, deps)
+        yield Harness(api, deps, clock)
     finally:
         await deps.database.dispose()
         await api.stop()

@@ -1,0 +1,53 @@
+"""Background work that runs every half minute: reminders, feedback, check-in codes.
+
+Each task reads what is due from the database (the source of truth) and acts
+on it idempotently, so nothing has to be rebuilt after a restart: the first
+run after start picks up whatever fell due while the bot was down. Tests and
+the simulator call ``tick`` themselves, with a movable clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Bot
+from telegram.ext import ContextTypes
+
+from bot.context import DEPS_KEY, BotApplication, Deps
+
+log = logging.getLogger(__name__)
+
+PeriodicTask = Callable[[Deps, Bot], Awaitable[None]]
+PERIODIC_TASKS: list[PeriodicTask] = []
+TICK_SECONDS = 30
+
+
+def periodic(task: PeriodicTask) -> PeriodicTask:
+    """Registers ``task`` to run on every tick."""
+    PERIODIC_TASKS.append(task)
+    return task
+
+
+async def tick(application: BotApplication) -> None:
+    """Runs every periodic task once; one failing task does not stop the others."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    for task in PERIODIC_TASKS:
+        try:
+            await task(deps, application.bot)
+        except Exception:
+            log.exception("periodic task %s failed", task.__name__)
+
+
+async def _on_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    application: Any = context.application
+    await tick(application)
+
+
+def schedule(application: BotApplication) -> None:
+    if application.job_queue is None:
+        raise RuntimeError("the JobQueue is missing; install python-telegram-bot[job-queue]")
+    application.job_queue.run_repeating(
+        _on_tick, interval=TICK_SECONDS, first=1, name="tick", job_kwargs={"misfire_grace_time": 60}
+    )
