@@ -16,12 +16,36 @@ from bot.config import Settings
 from bot.content.catalogue import Catalogue, load_catalogue
 from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.db import Database
-from bot.handlers import account, errors, fallback, lessons, onboarding, quizzes
+from bot.handlers import (
+    account,
+    attendance,
+    errors,
+    fallback,
+    feedback,
+    lessons,
+    mysessions,
+    onboarding,
+    quizzes,
+    reminders,
+    roles,
+    sessions,
+)
 from bot.i18n.translator import Translators
 
 log = logging.getLogger(__name__)
 
-FEATURES = (onboarding, lessons, quizzes, account)
+FEATURES = (
+    onboarding,
+    lessons,
+    quizzes,
+    account,
+    reminders,
+    feedback,
+    roles,
+    attendance,
+    sessions,
+    mysessions,
+)
 
 
 def build_deps(

@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.content.catalogue import ContentError, load_catalogue
+from bot.content.catalogue import Catalogue, ContentError, load_catalogue
+from bot.i18n.languages import LANGUAGE_CODES
 
 log = logging.getLogger("bot")
 
@@ -34,28 +35,46 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings_or_exit()
-    _configure_logging(args.verbose)
+def _catalogue_or_exit() -> Catalogue:
     try:
-        catalogue = load_catalogue()
+        return load_catalogue()
     except ContentError as error:
         print("Cannot start, the content has problems:", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
-        return 1
+        raise SystemExit(1) from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit()
+    _configure_logging(args.verbose)
+    catalogue = _catalogue_or_exit()
     from bot.app import build_application, build_deps
 
     if settings.bot_token is None:
-        from bot.simulator.console import run_console
+        from bot.simulator.web import run_simulator
 
-        return run_console(settings, catalogue)
+        return run_simulator(settings, catalogue)
     deps = build_deps(settings, catalogue)
     asyncio.run(deps.database.migrate())
     log.info("Migrations applied; %d modules loaded; polling Telegram", len(catalogue))
     application = build_application(deps)
     application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
     return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit()
+    _configure_logging(args.verbose)
+    catalogue = _catalogue_or_exit()
+    if catalogue.get(args.module) is None:
+        known = ", ".join(module.id for module in catalogue.modules)
+        print(f"No module {args.module!r}; the modules are: {known}", file=sys.stderr)
+        return 2
+    from bot.simulator.web import Preview, run_simulator
+
+    preview = Preview(args.module, args.language, open_browser=not args.no_browser)
+    return run_simulator(settings, catalogue, preview)
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
@@ -89,10 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Kapacitet Telegram bot")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser(
-        "run", help="run the bot (a local simulator in the terminal when BOT_TOKEN is not set)"
+        "run", help="run the bot (without BOT_TOKEN: the simulator, a local web chat page)"
     )
     run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     run.set_defaults(handler=cmd_run)
+    preview = commands.add_parser(
+        "preview", help="open a module in the simulator, as a learner in a language sees it"
+    )
+    preview.add_argument("--module", required=True, help="the module's id, e.g. passwords-2fa")
+    preview.add_argument("--language", default="en", choices=LANGUAGE_CODES)
+    preview.add_argument(
+        "--no-browser", action="store_true", help="only print the address, open no browser"
+    )
+    preview.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    preview.set_defaults(handler=cmd_preview)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=cmd_migrate
     )

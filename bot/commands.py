@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from telegram import Bot, BotCommand, BotCommandScopeChat
 
 from bot.i18n.translator import N_, Translator, Translators
+from bot.models import Role
 
 LEARNER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("lessons", N_("Lessons and quizzes")),
@@ -13,9 +16,24 @@ LEARNER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("privacy", N_("Privacy notice and consent")),
     ("mydata", N_("Download my data")),
     ("forget", N_("Erase my data")),
+    ("mysessions", N_("My training sessions")),
+    ("checkin", N_("Check in at a training session")),
     ("help", N_("Help")),
     ("start", N_("Start again")),
 )
+
+COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("invite", N_("Invite someone to a role")),
+    ("roles", N_("Who holds which role")),
+)
+"""For coordinators and admins, after the trainer's and the learner's commands."""
+
+TRAINER_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("newsession", N_("Schedule a training session")),
+    ("sessions", N_("Training sessions")),
+    ("attendance", N_("Take attendance: check-in code, roster, walk-ins")),
+)
+"""For trainers, coordinators and admins (learners have /mysessions)."""
 
 TELEGRAM_LANGUAGE_CODES = {
     "en": "en",
@@ -39,5 +57,19 @@ async def publish_default_commands(bot: Bot, translators: Translators) -> None:
         await bot.set_my_commands(commands_for(translators(code)), language_code=telegram_code)
 
 
-async def publish_chat_commands(bot: Bot, chat_id: int, tr: Translator) -> None:
-    await bot.set_my_commands(commands_for(tr), scope=BotCommandScopeChat(chat_id))
+def commands_for_roles(tr: Translator, held: set[Role]) -> list[BotCommand]:
+    """A person's own menu: their role's commands first, then the learner's."""
+    entries: list[tuple[str, str]] = []
+    if held & {Role.COORDINATOR, Role.ADMIN}:
+        entries += COORDINATOR_COMMANDS
+    if held & {Role.TRAINER, Role.COORDINATOR, Role.ADMIN}:
+        entries += TRAINER_COMMANDS
+    entries += LEARNER_COMMANDS
+    return [BotCommand(name, tr._(description)) for name, description in entries]
+
+
+async def publish_chat_commands(
+    bot: Bot, chat_id: int, tr: Translator, held: Collection[Role] = frozenset()
+) -> None:
+    """The menu of one private chat: in the language chosen, with the commands of the role."""
+    await bot.set_my_commands(commands_for_roles(tr, set(held)), scope=BotCommandScopeChat(chat_id))

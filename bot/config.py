@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Belgrade"
     reminder_offsets_minutes: Annotated[tuple[int, ...], NoDecode] = (1440, 60)
     """Reminders before a session starts, in minutes (24 hours and 1 hour)."""
+    simulator_host: str = "127.0.0.1"
+    """Where the simulator's web page listens (without BOT_TOKEN); loopback unless asked."""
+    simulator_port: int = Field(default=8080, ge=0, le=65535)
+    """0 picks a free port."""
 
     @field_validator("bot_token")
     @classmethod

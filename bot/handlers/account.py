@@ -10,8 +10,8 @@ from bot import keyboards
 from bot.context import BotContext
 from bot.handlers.common import Turn, answer_query, show, turn
 from bot.i18n.translator import Translator
-from bot.models import Consent
-from bot.services import learners, privacy, progress
+from bot.models import Consent, Role
+from bot.services import learners, privacy, progress, roles
 
 
 async def progress_text(current: Turn, context: BotContext) -> str:
@@ -56,23 +56,49 @@ async def progress_command(update: Update, context: BotContext) -> None:
         await show(update, await progress_text(current, context))
 
 
-def help_text(tr: Translator) -> str:
-    return tr._(
-        "<b>Kapacitet</b> brings short lessons and quizzes for civil-society organisations "
-        "to your phone.\n\n"
-        "/lessons – lessons and quizzes\n"
-        "/progress – your progress\n"
-        "/language – change the language\n"
-        "/privacy – what we keep and why; your consent\n"
-        "/mydata – download everything we keep about you\n"
-        "/forget – erase your data\n"
-        "/start – start again"
-    )
+def help_text(tr: Translator, held: set[Role] | None = None) -> str:
+    parts = [
+        tr._(
+            "<b>Kapacitet</b> brings short lessons and quizzes for civil-society organisations "
+            "to your phone.\n\n"
+            "/lessons – lessons and quizzes\n"
+            "/progress – your progress\n"
+            "/mysessions – your training sessions; say if you cannot come\n"
+            "/checkin – check in at a session with the trainer's code\n"
+            "/language – change the language\n"
+            "/privacy – what we keep and why; your consent\n"
+            "/mydata – download everything we keep about you\n"
+            "/forget – erase your data\n"
+            "/start – start again"
+        )
+    ]
+    held = held or set()
+    if held & {Role.TRAINER, Role.COORDINATOR, Role.ADMIN}:
+        parts.append(
+            tr._(
+                "<b>For trainers</b>\n"
+                "/newsession – schedule a training session\n"
+                "/sessions – your sessions: invite link, roster, changes\n"
+                "/attendance – check-in code, roster and walk-ins"
+            )
+        )
+    if held & {Role.COORDINATOR, Role.ADMIN}:
+        parts.append(
+            tr._(
+                "<b>For coordinators</b>\n"
+                "/invite – a one-time link that gives someone a role\n"
+                "/roles – who holds which role"
+            )
+        )
+    return "\n\n".join(parts)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
-        await show(update, help_text(current.tr))
+        held = await roles.roles_of(
+            current.session, current.learner, context.deps.settings.admin_telegram_ids
+        )
+        await show(update, help_text(current.tr, held))
 
 
 def privacy_notice(tr: Translator) -> str:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
 from bot.i18n.translator import Translator
@@ -92,6 +92,23 @@ def start_payload(prefix: str) -> Callable[[StartPayload], StartPayload]:
         return handler
 
     return register
+
+
+async def refresh_command_menu(
+    context: BotContext, session: AsyncSession, learner: Learner
+) -> None:
+    """Publishes the learner's own command menu (language and roles); harmless if it fails."""
+    if learner.telegram_id is None:
+        return
+    from bot.commands import publish_chat_commands
+
+    held = await roles.roles_of(session, learner, context.deps.settings.admin_telegram_ids)
+    try:
+        await publish_chat_commands(
+            context.bot, learner.telegram_id, translator_for(context, learner), held
+        )
+    except TelegramError as error:
+        log.info("command menu not updated: %s", type(error).__name__)
 
 
 async def require_role(update: Update, context: BotContext, current: Turn, *allowed: Role) -> bool:

@@ -9,13 +9,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot import callbacks as cb
 from bot import keyboards
-from bot.commands import publish_chat_commands
 from bot.context import BotContext
 from bot.handlers.common import (
     START_PAYLOADS,
     Turn,
     answer_query,
     is_private,
+    refresh_command_menu,
     retranslate,
     show,
     text_step,
@@ -141,6 +141,8 @@ async def start(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
         if current.learner.awaiting:
             await learners.await_input(current.session, current.learner, None)
+        if current.learner.language_chosen:
+            await refresh_command_menu(context, current.session, current.learner)
         if payload is not None:
             if not PAYLOAD.match(payload):
                 await show(update, current.tr._("This link is not valid."))
@@ -169,9 +171,7 @@ async def pick_language(update: Update, context: BotContext) -> None:
         await learners.set_language(current.session, current.learner, data.code)
         retranslate(context, current)
         await answer_query(update)
-        chat = update.effective_chat
-        assert chat is not None
-        await publish_chat_commands(context.bot, chat.id, current.tr)
+        await refresh_command_menu(context, current.session, current.learner)
         if data.onboarding:
             await continue_onboarding(update, context, current)
         else:

@@ -10,7 +10,19 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import utcnow
-from bot.models import Consent, Learner, ModuleProgress, QuizAnswer, QuizAttempt
+from bot.models import (
+    Attendance,
+    Consent,
+    Draft,
+    Feedback,
+    Learner,
+    ModuleProgress,
+    QuizAnswer,
+    QuizAttempt,
+    Registration,
+    RoleGrant,
+    TrainingSession,
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -41,11 +53,33 @@ async def personal_data(session: AsyncSession, learner: Learner) -> dict[str, An
             .order_by(col(QuizAnswer.answered_at))
         )
     ).all()
+    registrations = (
+        await session.exec(
+            select(Registration, TrainingSession)
+            .join(TrainingSession, col(TrainingSession.id) == col(Registration.session_id))
+            .where(Registration.learner_id == learner.id)
+            .order_by(col(TrainingSession.starts_at))
+        )
+    ).all()
+    attendance = {
+        row.session_id: row
+        for row in (
+            await session.exec(select(Attendance).where(Attendance.learner_id == learner.id))
+        ).all()
+    }
+    feedback = {
+        row.session_id: row
+        for row in (
+            await session.exec(select(Feedback).where(Feedback.learner_id == learner.id))
+        ).all()
+    }
+    grants = (await session.exec(select(RoleGrant).where(RoleGrant.learner_id == learner.id))).all()
     answers_by_attempt: dict[int, list[QuizAnswer]] = {}
     for item in answers:
         answers_by_attempt.setdefault(item.attempt_id, []).append(item)
     return {
         "telegram_id": learner.telegram_id,
+        "name": learner.display_name,
         "language": learner.language,
         "first_seen": _iso(learner.created_at),
         "consent": {"status": learner.consent, "at": _iso(learner.consent_at)},
@@ -87,6 +121,30 @@ async def personal_data(session: AsyncSession, learner: Learner) -> dict[str, An
             }
             for attempt in attempts
         ],
+        "sessions": [
+            {
+                "title": training.title,
+                "starts": _iso(training.starts_at),
+                "registration": registration.status,
+                "registered": _iso(registration.registered_at),
+                "attendance": attendance[training.id].status if training.id in attendance else None,
+                "feedback": {
+                    "rating": feedback[training.id].rating,
+                    "comment": feedback[training.id].comment,
+                }
+                if training.id in feedback
+                else None,
+            }
+            for registration, training in registrations
+        ],
+        "roles": [
+            {
+                "role": grant.role,
+                "granted": _iso(grant.granted_at),
+                "revoked": _iso(grant.revoked_at),
+            }
+            for grant in grants
+        ],
     }
 
 
@@ -112,4 +170,19 @@ async def erase(session: AsyncSession, learner: Learner) -> None:
     learner.awaiting = None
     learner.consent = Consent.DECLINED
     learner.erased_at = utcnow()
+    learner.display_name = None
+    learner.pending_start = None
     session.add(learner)
+    # An erased person holds no role, and no half-finished conversation survives.
+    grants = await session.exec(
+        select(RoleGrant).where(
+            RoleGrant.learner_id == learner.id,
+            RoleGrant.revoked_at.is_(None),  # type: ignore[union-attr]
+        )
+    )
+    for grant in grants.all():
+        grant.revoked_at = learner.erased_at
+        session.add(grant)
+    draft = await session.get(Draft, learner.id)
+    if draft is not None:
+        await session.delete(draft)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
+import shlex
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlmodel import select
+import sqlalchemy as sa
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Learner, Role, RoleGrant
+from bot.models import Learner, Role, RoleGrant, RoleInvite
+from bot.services import audit, learners
 
 
 @dataclass(frozen=True)
@@ -71,3 +78,405 @@ async def scope_of(session: AsyncSession, learner: Learner, admin_ids: Iterable[
     if grant is None:
         return Scope(countries=frozenset(), organisations=frozenset())
     return Scope(split_countries(grant.countries), split_organisations(grant.organisations))
+
+
+# -- invites, grants and revocations -----------------------------------------------------------
+
+INVITE_VALIDITY = timedelta(days=7)
+MAX_ORGANISATION = learners.MAX_ORGANISATION
+MAX_ORGANISATIONS_STORED = 500
+"""RoleGrant.organisations and RoleInvite.organisations hold this many characters."""
+
+
+class RoleError(Exception):
+    """What cannot be done, in a word the handler can translate (``reason``).
+
+    Reasons: ``not-allowed`` (the actor may not do this), ``scope-too-wide`` (a coordinator
+    asked for more than their own scope), ``scope-not-for-role`` (a scope for a role other
+    than coordinator), ``unknown-role``, ``unknown-country``, ``organisation-too-long``,
+    ``too-many-organisations``, ``empty-organisation``, ``bad-quotes``, ``unknown-grant``,
+    ``already-revoked``, ``settings-admin``, ``erased``. ``value`` is the offending input.
+    """
+
+    def __init__(self, reason: str, value: str | None = None) -> None:
+        super().__init__(reason if value is None else f"{reason}: {value}")
+        self.reason = reason
+        self.value = value
+
+
+class Redeemed(StrEnum):
+    GRANTED = "granted"
+    EXPIRED = "expired"
+    USED = "used"
+    UNKNOWN = "unknown"
+    ALREADY_HELD = "already-held"
+
+
+@dataclass(frozen=True)
+class Redemption:
+    outcome: Redeemed
+    role: Role | None = None
+    scope: Scope = FULL_SCOPE
+    grant: RoleGrant | None = None
+
+
+@dataclass(frozen=True)
+class InviteRequest:
+    """``/invite <role> [XK RS ...] [org:"Name" ...]``, parsed."""
+
+    role: Role
+    countries: frozenset[str] = frozenset()
+    organisations: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Holder:
+    """One line of ``/roles``: a grant, or an admin from the settings (``grant`` None)."""
+
+    role: Role
+    learner: Learner | None
+    grant: RoleGrant | None
+    scope: Scope = FULL_SCOPE
+
+    @property
+    def from_settings(self) -> bool:
+        return self.grant is None
+
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‟": '"'})
+ORG_PREFIX = "org:"
+
+
+def _clean_organisation(name: str) -> str:
+    text = " ".join(unicodedata.normalize("NFC", name).split())
+    if not text:
+        raise RoleError("empty-organisation")
+    if len(text) > MAX_ORGANISATION or "\n" in text:
+        raise RoleError("organisation-too-long", text[:40])
+    return text
+
+
+def parse_invite_arguments(text: str) -> InviteRequest:
+    """The words after ``/invite``: a role, then for a coordinator optional country codes
+    (``XK RS``) and organisations (``org:Forum``, ``org:"Civic Lab"``); raises RoleError."""
+    try:
+        words = shlex.split(unicodedata.normalize("NFC", text).translate(_QUOTES))
+    except ValueError as error:
+        raise RoleError("bad-quotes") from error
+    if not words:
+        raise RoleError("unknown-role")
+    try:
+        role = Role(words[0].lower())
+    except ValueError:
+        raise RoleError("unknown-role", words[0][:40]) from None
+    countries: set[str] = set()
+    organisations: set[str] = set()
+    rest = iter(words[1:])
+    for word in rest:
+        if word.lower().startswith(ORG_PREFIX):
+            name = word[len(ORG_PREFIX) :] or next(rest, "")
+            organisations.add(_clean_organisation(name))
+        elif word.upper() in learners.COUNTRIES:
+            countries.add(word.upper())
+        else:
+            raise RoleError("unknown-country", word[:40])
+    return InviteRequest(role, frozenset(countries), frozenset(organisations))
+
+
+def _join_countries(countries: frozenset[str] | None) -> str | None:
+    return ",".join(sorted(countries)) if countries else None
+
+
+def _join_organisations(organisations: frozenset[str] | None) -> str | None:
+    if not organisations:
+        return None
+    text = "\n".join(sorted(organisations))
+    if len(text) > MAX_ORGANISATIONS_STORED:
+        raise RoleError("too-many-organisations")
+    return text
+
+
+def _narrowed(mine: frozenset[str] | None, asked: frozenset[str]) -> frozenset[str] | None:
+    """The asked limit within ``mine`` (None = no limit); nothing asked keeps ``mine``."""
+    if not asked:
+        return mine
+    if mine is not None and not asked <= mine:
+        raise RoleError("scope-too-wide", ", ".join(sorted(asked - mine)))
+    return asked
+
+
+def invite_scope(invite: RoleInvite) -> Scope:
+    return Scope(split_countries(invite.countries), split_organisations(invite.organisations))
+
+
+def grant_scope(grant: RoleGrant) -> Scope:
+    return Scope(split_countries(grant.countries), split_organisations(grant.organisations))
+
+
+def may_invite(held: set[Role], role: Role) -> bool:
+    if Role.ADMIN in held:
+        return True
+    return Role.COORDINATOR in held and role in (Role.TRAINER, Role.COORDINATOR)
+
+
+async def create_invite(
+    db: AsyncSession,
+    creator: Learner,
+    role: Role,
+    countries: Iterable[str] = (),
+    organisations: Iterable[str] = (),
+    *,
+    now: datetime,
+    admin_ids: Iterable[int],
+) -> RoleInvite:
+    """A one-time link for ``role``, valid for 7 days.
+
+    Admins may invite to any role, with any scope. Coordinators may invite trainers, and
+    coordinators within their own scope: a limit they have is inherited when none is asked,
+    and a narrower one may be asked. Only coordinators have a scope.
+    """
+    admin_ids = tuple(admin_ids)
+    held = await roles_of(db, creator, admin_ids)
+    if creator.id is None or not may_invite(held, role):
+        raise RoleError("not-allowed", role)
+    asked_countries = frozenset(country.upper() for country in countries)
+    unknown = sorted(asked_countries - set(learners.COUNTRIES))
+    if unknown:
+        raise RoleError("unknown-country", unknown[0])
+    asked_organisations = frozenset(_clean_organisation(name) for name in organisations)
+    scope = FULL_SCOPE
+    if role != Role.COORDINATOR:
+        if asked_countries or asked_organisations:
+            raise RoleError("scope-not-for-role", role)
+    else:
+        mine = await scope_of(db, creator, admin_ids)
+        scope = Scope(
+            _narrowed(mine.countries, asked_countries),
+            _narrowed(mine.organisations, asked_organisations),
+        )
+    invite = RoleInvite(
+        code=secrets.token_urlsafe(12),
+        role=role,
+        countries=_join_countries(scope.countries),
+        organisations=_join_organisations(scope.organisations),
+        created_by=creator.id,
+        created_at=now,
+        expires_at=now + INVITE_VALIDITY,
+    )
+    db.add(invite)
+    await db.flush()
+    assert invite.id is not None
+    await audit.record(
+        db,
+        actor_id=creator.id,
+        action="role.invite",
+        subject_type="role_invite",
+        subject_id=invite.id,
+        details={
+            "role": role.value,
+            "countries": sorted(scope.countries or ()),
+            "organisations": sorted(scope.organisations or ()),
+            "expires_at": invite.expires_at.isoformat(),
+        },
+        now=now,
+    )
+    return invite
+
+
+async def find_invite(db: AsyncSession, code: str) -> RoleInvite | None:
+    result = await db.exec(select(RoleInvite).where(RoleInvite.code == code))
+    return result.first()
+
+
+async def _grant_of(db: AsyncSession, learner_id: int, role: Role) -> RoleGrant | None:
+    result = await db.exec(
+        select(RoleGrant).where(RoleGrant.learner_id == learner_id, RoleGrant.role == role)
+    )
+    return result.first()
+
+
+async def redeem_invite(
+    db: AsyncSession,
+    learner: Learner,
+    code: str,
+    now: datetime,
+    admin_ids: Iterable[int] = (),
+) -> Redemption:
+    """Opens the invite link ``code``: grants its role (or renews a revoked grant, or
+    changes a coordinator's scope) once; the invite is then used up.
+
+    An invite for a role the learner already holds with the same scope stays unused.
+    """
+    if learner.id is None or learner.erased_at is not None:
+        raise RoleError("erased")
+    invite = await find_invite(db, code) if len(code) <= 24 else None
+    if invite is None:
+        return Redemption(Redeemed.UNKNOWN)
+    try:
+        role = Role(invite.role)
+    except ValueError:
+        return Redemption(Redeemed.UNKNOWN)
+    scope = invite_scope(invite)
+    existing = await _grant_of(db, learner.id, role)
+    holds_it = (
+        existing is not None and existing.revoked_at is None and grant_scope(existing) == scope
+    ) or (role == Role.ADMIN and is_settings_admin(learner, admin_ids))
+    if invite.used_at is not None:
+        if invite.used_by == learner.id and holds_it:
+            return Redemption(Redeemed.ALREADY_HELD, role, scope, existing)
+        return Redemption(Redeemed.USED, role, scope)
+    if now >= invite.expires_at:
+        return Redemption(Redeemed.EXPIRED, role, scope)
+    if holds_it:
+        return Redemption(Redeemed.ALREADY_HELD, role, scope, existing)
+    # Single use, also when two people open the link at the same moment.
+    claimed = await db.exec(
+        sa.update(RoleInvite)
+        .where(col(RoleInvite.id) == invite.id, col(RoleInvite.used_at).is_(None))
+        .values(used_by=learner.id, used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return Redemption(Redeemed.USED, role, scope)
+    await db.refresh(invite)
+    assert invite.id is not None
+    await audit.record(
+        db,
+        actor_id=learner.id,
+        action="role.invite_used",
+        subject_type="role_invite",
+        subject_id=invite.id,
+        details={"role": role.value, "learner_id": learner.id},
+        now=now,
+    )
+    previous: dict[str, object] | None = None
+    if existing is None:
+        existing = RoleGrant(learner_id=learner.id, role=role)
+    else:
+        previous = {
+            "revoked_at": existing.revoked_at.isoformat() if existing.revoked_at else None,
+            "countries": sorted(split_countries(existing.countries) or ()),
+            "organisations": sorted(split_organisations(existing.organisations) or ()),
+        }
+    existing.countries = invite.countries
+    existing.organisations = invite.organisations
+    existing.granted_by = invite.created_by
+    existing.granted_at = now
+    existing.revoked_by = None
+    existing.revoked_at = None
+    db.add(existing)
+    await db.flush()
+    assert existing.id is not None
+    await audit.record(
+        db,
+        actor_id=invite.created_by,
+        action="role.grant",
+        subject_type="role_grant",
+        subject_id=existing.id,
+        details={
+            "role": role.value,
+            "learner_id": learner.id,
+            "invite_id": invite.id,
+            "countries": sorted(scope.countries or ()),
+            "organisations": sorted(scope.organisations or ()),
+            "previous": previous,
+        },
+        now=now,
+    )
+    return Redemption(Redeemed.GRANTED, role, scope, existing)
+
+
+async def list_holders(db: AsyncSession, admin_ids: Iterable[int]) -> list[Holder]:
+    """Everyone who holds a role now: the admins from the settings first (with their learner
+    when they have written to the bot), then the active grants of learners not erased."""
+    admin_ids = tuple(dict.fromkeys(admin_ids))
+    holders: list[Holder] = []
+    if admin_ids:
+        found = await db.exec(select(Learner).where(col(Learner.telegram_id).in_(admin_ids)))
+        by_telegram = {learner.telegram_id: learner for learner in found.all()}
+        holders += [Holder(Role.ADMIN, by_telegram.get(tid), None) for tid in admin_ids]
+    order = sa.case(
+        {Role.ADMIN.value: 0, Role.COORDINATOR.value: 1, Role.TRAINER.value: 2},
+        value=col(RoleGrant.role),
+        else_=3,
+    )
+    rows = await db.exec(
+        select(RoleGrant, Learner)
+        .join(Learner, col(Learner.id) == col(RoleGrant.learner_id))
+        .where(col(RoleGrant.revoked_at).is_(None), col(Learner.erased_at).is_(None))
+        .order_by(order, col(RoleGrant.granted_at), col(RoleGrant.id))
+    )
+    for grant, learner in rows.all():
+        try:
+            role = Role(grant.role)
+        except ValueError:
+            continue
+        holders.append(Holder(role, learner, grant, grant_scope(grant)))
+    return holders
+
+
+def may_revoke(
+    held: set[Role], grant: RoleGrant, holder: Learner | None, admin_ids: Iterable[int]
+) -> bool:
+    """Admins revoke any grant, coordinators only trainers'; an admin from the settings
+    keeps the admin role (the settings decide it)."""
+    if grant.role == Role.ADMIN and holder is not None and is_settings_admin(holder, admin_ids):
+        return False
+    if Role.ADMIN in held:
+        return True
+    return Role.COORDINATOR in held and grant.role == Role.TRAINER
+
+
+@dataclass(frozen=True)
+class Revocable:
+    grant: RoleGrant
+    holder: Learner
+
+
+async def revocable(
+    db: AsyncSession, actor: Learner, grant_id: int, admin_ids: Iterable[int]
+) -> Revocable:
+    """The grant ``actor`` may revoke now, with its holder; raises RoleError otherwise."""
+    admin_ids = tuple(admin_ids)
+    held = await roles_of(db, actor, admin_ids)
+    if not held & {Role.ADMIN, Role.COORDINATOR}:
+        raise RoleError("not-allowed")
+    grant = await db.get(RoleGrant, grant_id)
+    if grant is None:
+        raise RoleError("unknown-grant")
+    holder = await db.get(Learner, grant.learner_id)
+    if grant.revoked_at is not None or holder is None or holder.erased_at is not None:
+        raise RoleError("already-revoked")
+    if grant.role == Role.ADMIN and is_settings_admin(holder, admin_ids):
+        raise RoleError("settings-admin")
+    if not may_revoke(held, grant, holder, admin_ids):
+        raise RoleError("not-allowed")
+    return Revocable(grant, holder)
+
+
+async def revoke(
+    db: AsyncSession, actor: Learner, grant_id: int, now: datetime, admin_ids: Iterable[int]
+) -> RoleGrant:
+    """Ends a grant (the row stays, with ``revoked_at``); raises RoleError."""
+    grant = (await revocable(db, actor, grant_id, admin_ids)).grant
+    # Once, also when two people tap Revoke at the same moment.
+    done = await db.exec(
+        sa.update(RoleGrant)
+        .where(col(RoleGrant.id) == grant.id, col(RoleGrant.revoked_at).is_(None))
+        .values(revoked_at=now, revoked_by=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        raise RoleError("already-revoked")
+    await db.refresh(grant)
+    assert grant.id is not None
+    await audit.record(
+        db,
+        actor_id=actor.id,
+        action="role.revoke",
+        subject_type="role_grant",
+        subject_id=grant.id,
+        details={"role": grant.role, "learner_id": grant.learner_id},
+        now=now,
+    )
+    return grant

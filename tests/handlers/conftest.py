@@ -73,7 +73,16 @@ def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 
 @pytest.fixture
-async def harness(database_url: str, catalogue: Catalogue) -> AsyncIterator[Harness]:
+def admin_telegram_ids() -> tuple[int, ...]:
+    """ADMIN_TELEGRAM_IDS of the bot under test; a test module overrides this fixture to
+    have admins."""
+    return ()
+
+
+@pytest.fixture
+async def harness(
+    database_url: str, catalogue: Catalogue, admin_telegram_ids: tuple[int, ...]
+) -> AsyncIterator[Harness]:
     clock = MovableClock()
     api = FakeBotApi(token=TOKEN, clock=lambda: clock.now().timestamp())
     await api.start()
@@ -82,6 +91,7 @@ async def harness(database_url: str, catalogue: Catalogue) -> AsyncIterator[Harn
         database_url=database_url,
         telegram_api_base_url=api.base_url,
         telegram_api_base_file_url=api.base_file_url,
+        admin_telegram_ids=admin_telegram_ids,
     )
     deps = build_deps(settings, catalogue, clock)
     await deps.database.migrate()

@@ -9,6 +9,7 @@ import re
 from sqlmodel import func, select
 
 from bot.content.catalogue import Catalogue, Module
+from bot.handlers.account import help_text
 from bot.handlers.onboarding import consent_text, profile_question_text
 from bot.models import Consent, Learner, ModuleProgress, QuizAnswer, QuizAttempt
 from tests.handlers.conftest import Harness
@@ -333,16 +334,4 @@ async def test_a_learner_who_declined_can_agree_later_and_change_language(bot: H
     commands = bot.api.commands("chat", chat_id=508)
     assert {"command": "lessons", "description": tr_sq._("Lessons and quizzes")} in commands
     replies = await user.send("/help")
-    assert replies[-1].text == plain(
-        tr_sq._(
-            "<b>Kapacitet</b> brings short lessons and quizzes for civil-society organisations "
-            "to your phone.\n\n"
-            "/lessons – lessons and quizzes\n"
-            "/progress – your progress\n"
-            "/language – change the language\n"
-            "/privacy – what we keep and why; your consent\n"
-            "/mydata – download everything we keep about you\n"
-            "/forget – erase your data\n"
-            "/start – start again"
-        )
-    )
+    assert replies[-1].text == plain(help_text(tr_sq))

@@ -1,0 +1,162 @@
+"""Feedback after a session: the 1-5 question (a periodic task), the rating buttons, a comment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Bot, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot import keyboards
+from bot.callbacks import CallbackData
+from bot.context import BotContext, Deps
+from bot.handlers.common import Turn, answer_query, show, text_step, turn
+from bot.handlers.reminders import learner_translator
+from bot.i18n.translator import Translator
+from bot.jobs import periodic
+from bot.models import TrainingSession
+from bot.notify import send_once
+from bot.services import feedback
+
+
+@dataclass(frozen=True)
+class RateSession(CallbackData):
+    """A tap on 1..5 under the question about ``session``."""
+
+    prefix = "fr"
+    session: int
+    rating: int
+
+
+@dataclass(frozen=True)
+class SkipComment(CallbackData):
+    prefix = "fs"
+    session: int
+
+
+def question_text(tr: Translator, training: TrainingSession) -> str:
+    return tr._(
+        "📝 <b>How useful was {title}</b> ({date})?\n\n"
+        "Tap a number: 1 = not useful at all, 5 = very useful.",
+        title=training.title,
+        date=tr.date(training.starts_at),
+    )
+
+
+def rating_keyboard(session_id: int) -> InlineKeyboardMarkup:
+    return keyboards.markup(
+        [
+            [
+                keyboards.button(str(rating), RateSession(session_id, rating))
+                for rating in (1, 2, 3, 4, 5)
+            ]
+        ]
+    )
+
+
+def skip_keyboard(tr: Translator, session_id: int) -> InlineKeyboardMarkup:
+    return keyboards.markup([[keyboards.button(tr._("Skip"), SkipComment(session_id))]])
+
+
+@periodic
+async def send_feedback_questions(deps: Deps, bot: Bot) -> None:
+    """Asks each attendee of a session that has ended how useful it was, once."""
+    now = deps.clock.now()
+    async with deps.database.session() as db:
+        due = await feedback.due_questions(db, now)
+    for item in due:
+        training = item.session
+        assert training.id is not None
+        tr = learner_translator(deps, item.learner)
+        await send_once(
+            deps,
+            bot,
+            session_id=training.id,
+            learner=item.learner,
+            kind=feedback.KIND,
+            session_start=item.session_start,
+            text=question_text(tr, training),
+            keyboard=rating_keyboard(training.id),
+        )
+
+
+async def rate(update: Update, context: BotContext) -> None:
+    data = RateSession.decode(update.callback_query.data if update.callback_query else None)
+    async with turn(update, context) as current:
+        tr = current.tr
+        if data is None:
+            await answer_query(update, tr._("This button is no longer valid."))
+            return
+        result = await feedback.record_rating(
+            current.session, current.learner, data.session, data.rating, context.deps.clock.now()
+        )
+        if result.outcome == feedback.Rated.INVALID:
+            await answer_query(update, tr._("This button is no longer valid."))
+            return
+        if result.outcome == feedback.Rated.NOT_ATTENDED:
+            await answer_query(update, tr._("You can only rate a session you attended."))
+            return
+        if result.outcome == feedback.Rated.ALREADY:
+            await answer_query(update, tr._("You have already rated this session. Thank you!"))
+            return
+        assert result.session is not None
+        await answer_query(update)
+        rated = tr._("Your rating: {rating} of 5.", rating=data.rating)
+        await show(update, f"{question_text(tr, result.session)}\n\n{rated}")
+        if result.comment_asked:
+            await show(
+                update,
+                tr._("Anything to add? Type a short comment, or tap Skip."),
+                skip_keyboard(tr, data.session),
+                edit=False,
+            )
+        else:
+            await show(update, tr._("Thank you for your feedback!"), edit=False)
+
+
+@text_step(feedback.KIND)
+async def receive_comment(update: Update, context: BotContext, current: Turn) -> None:
+    """The typed comment after a rating."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    tr = current.tr
+    session_id = await feedback.awaited_comment(current.session, current.learner)
+    outcome = await feedback.record_comment(current.session, current.learner, message.text)
+    if outcome == feedback.Commented.STORED:
+        await show(update, tr._("Thank you! Your comment is saved."))
+        return
+    if outcome == feedback.Commented.NOT_AWAITED or session_id is None:
+        await show(
+            update,
+            tr._(
+                "I answer to buttons and commands. "
+                "/lessons opens the lessons, /help lists the rest."
+            ),
+        )
+        return
+    if outcome == feedback.Commented.TOO_LONG:
+        text = tr._(
+            "That is longer than {limit} characters. Please type a shorter comment, or tap Skip.",
+            limit=feedback.MAX_COMMENT,
+        )
+    else:
+        text = tr._("Please type a short comment, or tap Skip.")
+    await show(update, text, skip_keyboard(tr, session_id), edit=False)
+
+
+async def skip(update: Update, context: BotContext) -> None:
+    data = SkipComment.decode(update.callback_query.data if update.callback_query else None)
+    async with turn(update, context) as current:
+        tr = current.tr
+        if data is None or not await feedback.skip_comment(
+            current.session, current.learner, data.session
+        ):
+            await answer_query(update, tr._("This button is no longer valid."))
+            return
+        await answer_query(update)
+        await show(update, tr._("Thank you for your feedback!"))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CallbackQueryHandler(rate, pattern=RateSession.pattern()))
+    app.add_handler(CallbackQueryHandler(skip, pattern=SkipComment.pattern()))

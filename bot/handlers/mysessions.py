@@ -1,0 +1,220 @@
+"""The learner's sessions: the invitation link ``/start s_<code>``, ``/mysessions``, apologies.
+
+A new learner who opens an invitation is onboarded first (``onboarding.start``
+keeps the link in ``pending_start``); the registration follows straight after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot import keyboards
+from bot.callbacks import CallbackData
+from bot.context import BotContext
+from bot.handlers.common import Turn, answer_query, show, start_payload, turn
+from bot.handlers.sessions import details_text, shorten
+from bot.i18n.translator import Translator
+from bot.keyboards import button, markup
+from bot.models import TrainingSession
+from bot.services import sessions
+from bot.services.sessions import Outcome
+
+PRIVATE = filters.ChatType.PRIVATE
+MAX_LABEL = 40
+APOLOGY_STEPS = ("ask", "yes", "no")
+
+
+@dataclass(frozen=True)
+class Apology(CallbackData):
+    """ "I can't come": ``ask`` shows the confirmation, ``yes`` records it, ``no`` goes back."""
+
+    prefix = "sy"
+    session_id: int
+    step: str
+
+
+@dataclass(frozen=True)
+class MySessions(CallbackData):
+    prefix = "sm"
+
+
+def _data(update: Update) -> object:
+    return update.callback_query.data if update.callback_query else None
+
+
+def registration_text(tr: Translator, outcome: Outcome, details: str | None) -> tuple[str, bool]:
+    """The answer to an invitation, and whether to offer "I can't come"."""
+    if outcome == Outcome.REGISTERED:
+        head = tr._("✅ <b>You are registered.</b>")
+        tail = tr._(
+            "You will get a reminder before it starts. If you cannot come, "
+            "please tell us in /mysessions."
+        )
+        return f"{head}\n\n{details}\n\n{tail}", True
+    if outcome == Outcome.ALREADY_REGISTERED:
+        head, may_apologise = tr._("You are already registered for this session."), True
+    elif outcome == Outcome.FULL:
+        head, may_apologise = tr._("Sorry, this session is full."), False
+    elif outcome == Outcome.CANCELLED:
+        head, may_apologise = tr._("Sorry, this session has been cancelled."), False
+    elif outcome == Outcome.NEEDS_CONSENT:
+        head = tr._(
+            "To register you for this session we need to keep your registration and "
+            "attendance, which you have not agreed to (see /privacy). Do you agree now?"
+        )
+        may_apologise = False
+    elif outcome == Outcome.STARTED:
+        head = tr._("This session has already started or is over; registration is closed.")
+        may_apologise = False
+    else:
+        return (
+            tr._("This invitation link is not valid. Please ask your trainer for a new one."),
+            False,
+        )
+    return f"{head}\n\n{details}", may_apologise
+
+
+@start_payload("s")
+async def open_invitation(update: Update, context: BotContext, current: Turn, code: str) -> None:
+    """``/start s_<code>``: registers the learner (who has been onboarded by now)."""
+    tr = current.tr
+    now = context.deps.clock.now()
+    result = await sessions.register(current.session, current.learner, code, now)
+    training = result.session
+    details = details_text(tr, context.deps.catalogue, training) if training else None
+    text, may_apologise = registration_text(tr, result.outcome, details)
+    grid: list[list[InlineKeyboardButton]] = []
+    if result.outcome == Outcome.NEEDS_CONSENT:
+        # Agreeing continues onboarding, which ends by opening this invitation again.
+        current.learner.pending_start = f"s_{code}"
+        current.session.add(current.learner)
+        await show(update, text, keyboards.privacy(tr, consent_given=False), edit=False)
+        return
+    if may_apologise and training is not None and training.id is not None:
+        grid.append([button(tr._("🙋 I can't come"), Apology(training.id, "ask"))])
+    grid.append([button(tr._("📅 My sessions"), MySessions())])
+    await show(update, text, markup(grid), edit=False)
+
+
+async def my_sessions_view(
+    context: BotContext, current: Turn
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    tr = current.tr
+    now = context.deps.clock.now()
+    found = await sessions.my_sessions(current.session, current.learner, now)
+    if not found:
+        return (
+            tr._(
+                "You are not registered for any upcoming session. "
+                "Your trainer can send you an invitation link."
+            ),
+            None,
+        )
+    parts = [tr._("<b>My sessions</b>")]
+    grid: list[list[InlineKeyboardButton]] = []
+    for training, registration in found:
+        assert training.id is not None
+        parts += ["", details_text(tr, context.deps.catalogue, training)]
+        if registration.status == sessions.APOLOGISED:
+            parts.append(tr._("🙋 You told us you cannot come."))
+        elif sessions.has_started(training, now):
+            parts.append(tr._("Under way now."))
+        else:
+            grid.append(
+                [
+                    button(
+                        tr._("🙋 I can't come: {title}", title=shorten(training.title, MAX_LABEL)),
+                        Apology(training.id, "ask"),
+                    )
+                ]
+            )
+    return "\n".join(parts), (markup(grid) if grid else None)
+
+
+async def mysessions_command(update: Update, context: BotContext) -> None:
+    async with turn(update, context) as current:
+        text, keyboard = await my_sessions_view(context, current)
+        await show(update, text, keyboard)
+
+
+async def mysessions_button(update: Update, context: BotContext) -> None:
+    data = MySessions.decode(_data(update))
+    async with turn(update, context) as current:
+        if data is None:
+            await answer_query(update, current.tr._("This button is no longer valid."))
+            return
+        await answer_query(update)
+        text, keyboard = await my_sessions_view(context, current)
+        await show(update, text, keyboard, edit=False)
+
+
+def apology_answer(tr: Translator, outcome: Outcome) -> str:
+    if outcome == Outcome.APOLOGISED:
+        return tr._(
+            "Thank you for letting us know; your place is free for someone else. "
+            "If your plans change, open the invitation link again."
+        )
+    if outcome == Outcome.ALREADY_APOLOGISED:
+        return tr._("You have already told us that you cannot come.")
+    if outcome == Outcome.STARTED:
+        return tr._("This session has already started.")
+    if outcome == Outcome.CANCELLED:
+        return tr._("This session has been cancelled.")
+    return tr._("You are not registered for this session.")
+
+
+async def apology(update: Update, context: BotContext) -> None:
+    data = Apology.decode(_data(update))
+    async with turn(update, context) as current:
+        tr = current.tr
+        if data is None or data.step not in APOLOGY_STEPS:
+            await answer_query(update, tr._("This button is no longer valid."))
+            return
+        await answer_query(update)
+        if data.step == "no":
+            text, keyboard = await my_sessions_view(context, current)
+            await show(update, text, keyboard)
+            return
+        training: TrainingSession | None = await sessions.get_session(
+            current.session, data.session_id
+        )
+        if data.step == "ask":
+            mine = {
+                s.id
+                for s, r in await sessions.my_sessions(
+                    current.session, current.learner, context.deps.clock.now()
+                )
+                if r.status == sessions.REGISTERED
+            }
+            if training is None or training.id not in mine:
+                await show(update, tr._("You are not registered for this session."), edit=False)
+                return
+            await show(
+                update,
+                tr._(
+                    "Tell the trainer that you cannot come to <b>{title}</b> on {when}?",
+                    title=training.title,
+                    when=tr.date_time(training.starts_at),
+                ),
+                markup(
+                    [
+                        [button(tr._("Yes, I can't come"), Apology(data.session_id, "yes"))],
+                        [button(tr._("No, I will be there"), Apology(data.session_id, "no"))],
+                    ]
+                ),
+                edit=False,
+            )
+            return
+        result = await sessions.apologise(
+            current.session, current.learner, data.session_id, context.deps.clock.now()
+        )
+        await show(update, apology_answer(tr, result.outcome))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("mysessions", mysessions_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(mysessions_button, pattern=MySessions.pattern()))
+    app.add_handler(CallbackQueryHandler(apology, pattern=Apology.pattern()))

@@ -1,0 +1,104 @@
+"""Reminders before a session (24 hours and 1 hour by default), sent by a periodic task.
+
+What is due is read from the database on every tick (see bot.services.reminders),
+so nothing needs rebuilding after a restart; ``send_once`` makes sure each
+reminder goes out at most once, also across a crash.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.ext import Application
+
+from bot import keyboards
+from bot.context import Deps
+from bot.handlers.mysessions import Apology
+from bot.i18n.translator import Translator
+from bot.jobs import periodic
+from bot.models import Learner, TrainingSession
+from bot.notify import send_once
+from bot.services import learners, reminders
+
+
+def learner_translator(deps: Deps, learner: Learner) -> Translator:
+    """The learner's language and time zone, without an update (for background work)."""
+    zone = ZoneInfo(learners.zone_name(learner, deps.settings.timezone))
+    return deps.translators(learner.language, zone)
+
+
+def _starts_in(tr: Translator, title: str, starts_at: datetime, now: datetime) -> str:
+    """ "starts in 24 hours" / "in 1 hour" / "in 45 minutes", from the time actually left."""
+    minutes = max(1, math.ceil((starts_at - now).total_seconds() / 60))
+    if minutes >= 120 or minutes % 60 == 0:
+        hours = round(minutes / 60)
+        return tr.ngettext(
+            "⏰ <b>Reminder:</b> {title} starts in {n} hour.",
+            "⏰ <b>Reminder:</b> {title} starts in {n} hours.",
+            hours,
+            title=title,
+        )
+    return tr.ngettext(
+        "⏰ <b>Reminder:</b> {title} starts in {n} minute.",
+        "⏰ <b>Reminder:</b> {title} starts in {n} minutes.",
+        minutes,
+        title=title,
+    )
+
+
+def where_lines(tr: Translator, training: TrainingSession) -> list[str]:
+    lines = []
+    if training.venue:
+        lines.append(tr._("📍 {venue}", venue=training.venue))
+    if training.online_url:
+        lines.append(tr._("🔗 {link}", link=training.online_url))
+    return lines
+
+
+def reminder_text(tr: Translator, training: TrainingSession, now: datetime) -> str:
+    lines = [
+        _starts_in(tr, training.title, training.starts_at, now),
+        "",
+        tr._("🗓 {when}", when=tr.date_time(training.starts_at)),
+        *where_lines(tr, training),
+        "",
+        tr._("Can't come? Tap the button below, or open /mysessions."),
+    ]
+    return "\n".join(lines)
+
+
+def reminder_keyboard(tr: Translator, training: TrainingSession) -> InlineKeyboardMarkup:
+    """ "I can't come": the same apology as in /mysessions (asks for a confirmation first)."""
+    assert training.id is not None
+    return keyboards.markup(
+        [[keyboards.button(tr._("🙋 I can't come"), Apology(training.id, "ask"))]]
+    )
+
+
+@periodic
+async def send_reminders(deps: Deps, bot: Bot) -> None:
+    """Sends every reminder that is due now, each at most once."""
+    now = deps.clock.now()
+    async with deps.database.session() as db:
+        due = await reminders.due_reminders(db, now, deps.settings.reminder_offsets_minutes)
+    for item in due:
+        training = item.session
+        assert training.id is not None
+        tr = learner_translator(deps, item.learner)
+        await send_once(
+            deps,
+            bot,
+            session_id=training.id,
+            learner=item.learner,
+            kind=item.kind,
+            session_start=item.session_start,
+            text=reminder_text(tr, training, now),
+            keyboard=reminder_keyboard(tr, training),
+        )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Nothing to route: the periodic task is registered when this module is imported."""

@@ -1,0 +1,392 @@
+"""Roles: ``/invite`` makes a one-time link, ``/roles`` lists and revokes, ``/start r_<code>``
+takes the role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot import keyboards
+from bot.callbacks import CallbackData
+from bot.context import BotContext
+from bot.handlers.common import (
+    Turn,
+    answer_query,
+    refresh_command_menu,
+    require_role,
+    show,
+    start_payload,
+    turn,
+)
+from bot.i18n.translator import N_, Html, Translator
+from bot.labels import COUNTRY_NAMES
+from bot.models import Learner, Role
+from bot.services import learners, roles
+from bot.services.roles import Holder, Redeemed, Redemption, RoleError, Scope
+
+ROLE_NAMES = {
+    Role.TRAINER: N_("trainer"),
+    Role.COORDINATOR: N_("coordinator"),
+    Role.ADMIN: N_("admin"),
+}
+INVITERS = (Role.ADMIN, Role.COORDINATOR)
+"""Who may use /invite and /roles (the service decides the details)."""
+MAX_LIST = 3500
+"""Characters of /roles before "and N more" (a message holds 4096)."""
+
+
+@dataclass(frozen=True)
+class AskRevoke(CallbackData):
+    """[Revoke] next to a grant in /roles: asks for confirmation."""
+
+    prefix = "rv"
+    grant: int
+
+
+@dataclass(frozen=True)
+class ConfirmRevoke(CallbackData):
+    prefix = "rvc"
+    grant: int
+    confirmed: bool
+
+
+def role_name(tr: Translator, role: Role | str) -> str:
+    try:
+        return tr._(ROLE_NAMES[Role(role)])
+    except ValueError:
+        return str(role)
+
+
+def scope_text(tr: Translator, scope: Scope) -> Html:
+    """A coordinator's scope in words, for example "Kosovo, Serbia · all organisations"."""
+    if scope.countries is None:
+        countries = tr._("all countries")
+    else:
+        countries = ", ".join(
+            sorted(tr._(COUNTRY_NAMES.get(code, code)) for code in scope.countries)
+        )
+    if scope.organisations is None:
+        organisations = tr._("all organisations")
+    else:
+        organisations = ", ".join(sorted(scope.organisations))
+    return Html(
+        tr._("{countries} · {organisations}", countries=countries, organisations=organisations)
+    )
+
+
+def usage_text(tr: Translator) -> str:
+    return tr._(
+        "<b>Invite someone to a role</b>\n\n"
+        "/invite trainer\n"
+        "/invite coordinator – for all countries and organisations\n"
+        "/invite coordinator XK RS – only for these countries\n"
+        '/invite coordinator org:"Civic Lab" org:Forum – only for these organisations\n'
+        "/invite admin\n\n"
+        "Country codes: {codes}. Countries and organisations can be combined. "
+        "Coordinators invite trainers, and coordinators within their own scope. "
+        "The link works once, for 7 days.",
+        codes=", ".join(learners.COUNTRIES),
+    )
+
+
+def error_text(tr: Translator, error: RoleError) -> str:
+    value = error.value or ""
+    if error.reason == "not-allowed":
+        return tr._("Sorry, you are not allowed to do that.")
+    if error.reason == "unknown-role":
+        if not value:
+            return usage_text(tr)
+        problem = tr._("There is no role “{value}”.", value=value)
+    elif error.reason == "unknown-country":
+        problem = tr._("“{value}” is not one of the country codes.", value=value)
+    elif error.reason == "bad-quotes":
+        problem = tr._("A quotation mark is not closed.")
+    elif error.reason == "empty-organisation":
+        problem = tr._("The name of an organisation is missing after org:")
+    elif error.reason == "organisation-too-long":
+        problem = tr._(
+            "The name of an organisation can have at most {limit} characters.",
+            limit=roles.MAX_ORGANISATION,
+        )
+    elif error.reason == "too-many-organisations":
+        problem = tr._("That is too many organisations for one invitation.")
+    elif error.reason == "scope-not-for-role":
+        problem = tr._("Only a coordinator can be limited to countries or organisations.")
+    elif error.reason == "scope-too-wide":
+        problem = tr._(
+            "You can only invite within your own scope; “{value}” is outside it.", value=value
+        )
+    else:
+        problem = tr._("That did not work.")
+    return f"{problem}\n\n{usage_text(tr)}"
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start=r_{code}"
+
+
+async def invite_command(update: Update, context: BotContext) -> None:
+    """``/invite <role> [country codes] [org:"Name" ...]``."""
+    message = update.effective_message
+    assert message is not None
+    words = (message.text or "").split(maxsplit=1)
+    arguments = words[1] if len(words) > 1 else ""
+    async with turn(update, context) as current:
+        if not await require_role(update, context, current, *INVITERS):
+            return
+        tr = current.tr
+        if not arguments.strip():
+            await show(update, usage_text(tr))
+            return
+        try:
+            request = roles.parse_invite_arguments(arguments)
+            invite = await roles.create_invite(
+                current.session,
+                current.learner,
+                request.role,
+                request.countries,
+                request.organisations,
+                now=context.deps.clock.now(),
+                admin_ids=context.deps.settings.admin_telegram_ids,
+            )
+        except RoleError as error:
+            await show(update, error_text(tr, error))
+            return
+        role = Role(invite.role)
+        lines = [tr._("<b>Invitation: {role}</b>", role=role_name(tr, role))]
+        if role == Role.COORDINATOR:
+            lines.append(tr._("Scope: {scope}", scope=scope_text(tr, roles.invite_scope(invite))))
+        lines += [
+            "",
+            tr._(
+                "Send this link to the person. It works once, until {expires}:",
+                expires=tr.date_time(invite.expires_at),
+            ),
+            invite_link(context.bot.username, invite.code),
+        ]
+        await show(update, "\n".join(lines))
+
+
+def holder_name(tr: Translator, learner: Learner) -> str:
+    """Who holds a role: the name they gave, else their number; their organisation if they
+    agreed to give it."""
+    if learner.display_name:
+        name = tr._("{name} (#{id})", name=learner.display_name, id=str(learner.id))
+    else:
+        name = tr._("#{id}", id=str(learner.id))
+    organisation = learner.organisation
+    if learners.records_allowed(learner) and organisation and organisation != learners.UNDISCLOSED:
+        return tr._("{name} · {organisation}", name=Html(name), organisation=organisation)
+    return name
+
+
+def holder_line(tr: Translator, holder: Holder) -> str:
+    role = role_name(tr, holder.role)
+    if holder.grant is None:
+        if holder.learner is None:
+            return tr._("• {role} (from the settings), has not written to the bot yet", role=role)
+        return tr._(
+            "• {name}: {role} (from the settings)",
+            name=Html(holder_name(tr, holder.learner)),
+            role=role,
+        )
+    assert holder.learner is not None
+    since = tr.date(holder.grant.granted_at)
+    if holder.role == Role.COORDINATOR:
+        return tr._(
+            "• {name}: {role} ({scope}), since {date}",
+            name=Html(holder_name(tr, holder.learner)),
+            role=role,
+            scope=scope_text(tr, holder.scope),
+            date=since,
+        )
+    return tr._(
+        "• {name}: {role}, since {date}",
+        name=Html(holder_name(tr, holder.learner)),
+        role=role,
+        date=since,
+    )
+
+
+async def roles_view(
+    context: BotContext, current: Turn, notice: str | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The /roles list, with a [Revoke] button for each grant the viewer may revoke."""
+    tr = current.tr
+    admin_ids = context.deps.settings.admin_telegram_ids
+    held = await roles.roles_of(current.session, current.learner, admin_ids)
+    holders = await roles.list_holders(current.session, admin_ids)
+    lines = [notice, ""] if notice else []
+    lines.append(tr._("<b>Roles</b>"))
+    buttons: list[InlineKeyboardButton] = []
+    size = sum(len(line) for line in lines)
+    for number, holder in enumerate(holders):
+        line = holder_line(tr, holder)
+        if size + len(line) > MAX_LIST:
+            lines.append(tr._("… and {count} more", count=len(holders) - number))
+            break
+        size += len(line) + 1
+        lines.append(line)
+        grant = holder.grant
+        if (
+            grant is not None
+            and grant.id is not None
+            and holder.learner is not None
+            and roles.may_revoke(held, grant, holder.learner, admin_ids)
+        ):
+            label = tr._(
+                "Revoke: {name}, {role}",
+                name=f"#{holder.learner.id}",
+                role=role_name(tr, holder.role),
+            )
+            buttons.append(keyboards.button(label, AskRevoke(grant.id)))
+    if not any(holder.grant is not None for holder in holders):
+        lines += ["", tr._("Nobody else holds a role yet. Invite people with /invite.")]
+    return "\n".join(lines), keyboards.markup(keyboards.rows(buttons, 1)) if buttons else None
+
+
+async def roles_command(update: Update, context: BotContext) -> None:
+    async with turn(update, context) as current:
+        if not await require_role(update, context, current, *INVITERS):
+            return
+        text, keyboard = await roles_view(context, current)
+        await show(update, text, keyboard)
+
+
+def revoke_error_text(tr: Translator, error: RoleError) -> str:
+    if error.reason == "settings-admin":
+        return tr._("The admins from the settings cannot be revoked here.")
+    if error.reason in ("already-revoked", "unknown-grant"):
+        return tr._("This role was already revoked.")
+    return tr._("Sorry, you are not allowed to do that.")
+
+
+async def ask_revoke(update: Update, context: BotContext) -> None:
+    data = AskRevoke.decode(update.callback_query.data if update.callback_query else None)
+    async with turn(update, context) as current:
+        tr = current.tr
+        if data is None:
+            await answer_query(update, tr._("This button is no longer valid."))
+            return
+        if not await require_role(update, context, current, *INVITERS):
+            return
+        try:
+            found = await roles.revocable(
+                current.session,
+                current.learner,
+                data.grant,
+                context.deps.settings.admin_telegram_ids,
+            )
+        except RoleError as error:
+            await answer_query(update, revoke_error_text(tr, error), alert=True)
+            return
+        await answer_query(update)
+        await show(
+            update,
+            tr._(
+                "Revoke the role {role} from {name}?",
+                role=role_name(tr, found.grant.role),
+                name=Html(holder_name(tr, found.holder)),
+            ),
+            keyboards.markup(
+                [
+                    [keyboards.button(tr._("Yes, revoke"), ConfirmRevoke(data.grant, True))],
+                    [keyboards.button(tr._("Cancel"), ConfirmRevoke(data.grant, False))],
+                ]
+            ),
+        )
+
+
+async def confirm_revoke(update: Update, context: BotContext) -> None:
+    data = ConfirmRevoke.decode(update.callback_query.data if update.callback_query else None)
+    async with turn(update, context) as current:
+        tr = current.tr
+        if data is None:
+            await answer_query(update, tr._("This button is no longer valid."))
+            return
+        if not await require_role(update, context, current, *INVITERS):
+            return
+        if not data.confirmed:
+            await answer_query(update)
+            text, keyboard = await roles_view(context, current)
+            await show(update, text, keyboard)
+            return
+        admin_ids = context.deps.settings.admin_telegram_ids
+        try:
+            found = await roles.revocable(current.session, current.learner, data.grant, admin_ids)
+            await roles.revoke(
+                current.session, current.learner, data.grant, context.deps.clock.now(), admin_ids
+            )
+        except RoleError as error:
+            await answer_query(update, revoke_error_text(tr, error), alert=True)
+            return
+        await refresh_command_menu(context, current.session, found.holder)
+        notice = tr._(
+            "✅ {name} no longer holds the role {role}.",
+            name=Html(holder_name(tr, found.holder)),
+            role=role_name(tr, found.grant.role),
+        )
+        await answer_query(update)
+        text, keyboard = await roles_view(context, current, notice)
+        await show(update, text, keyboard)
+
+
+def granted_text(tr: Translator, result: Redemption) -> str:
+    if result.role == Role.TRAINER:
+        return tr._(
+            "✅ You are now a trainer. Schedule a training session with /newsession "
+            "and find your sessions in /sessions."
+        )
+    if result.role == Role.COORDINATOR:
+        return tr._(
+            "✅ You are now a coordinator ({scope}). Invite trainers with /invite "
+            "and see who holds which role with /roles.",
+            scope=scope_text(tr, result.scope),
+        )
+    return tr._(
+        "✅ You are now an admin. Invite trainers, coordinators and admins with /invite "
+        "and see who holds which role with /roles."
+    )
+
+
+@start_payload("r")
+async def open_invite(update: Update, context: BotContext, current: Turn, code: str) -> None:
+    """``/start r_<code>``: the invite link, opened (after onboarding for a new learner)."""
+    tr = current.tr
+    try:
+        result = await roles.redeem_invite(
+            current.session,
+            current.learner,
+            code,
+            context.deps.clock.now(),
+            context.deps.settings.admin_telegram_ids,
+        )
+    except RoleError:
+        result = Redemption(Redeemed.UNKNOWN)
+    if result.outcome == Redeemed.GRANTED:
+        text = granted_text(tr, result)
+        await refresh_command_menu(context, current.session, current.learner)
+    elif result.outcome == Redeemed.ALREADY_HELD:
+        assert result.role is not None
+        text = tr._("You already hold this role: {role}.", role=role_name(tr, result.role))
+    elif result.outcome == Redeemed.EXPIRED:
+        text = tr._("This invitation has expired. Please ask for a new link.")
+    elif result.outcome == Redeemed.USED:
+        text = tr._("This invitation has already been used. Please ask for a new link.")
+    else:
+        text = tr._("This invitation link is not valid. Please check that you copied it whole.")
+    # After onboarding the last message is the "thank you": answer below it.
+    await show(update, text, edit=False)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("invite", invite_command, filters=private))
+    app.add_handler(CommandHandler("roles", roles_command, filters=private))
+    app.add_handler(CallbackQueryHandler(ask_revoke, pattern=AskRevoke.pattern()))
+    app.add_handler(CallbackQueryHandler(confirm_revoke, pattern=ConfirmRevoke.pattern()))
+
+
+__all__ = ["AskRevoke", "ConfirmRevoke", "invite_link", "open_invite", "register"]

@@ -1,0 +1,552 @@
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import Database
+from bot.models import Attendance, AuditEntry, Learner, Registration, Role, RoleGrant
+from bot.services import sessions
+from bot.services.sessions import Outcome, Problem, SessionError, SessionValues
+from tests.factories import make_learner
+
+BELGRADE = ZoneInfo("Europe/Belgrade")
+NOW = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+START = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+ADMIN_TELEGRAM_ID = 4242
+
+
+def values(**changes: object) -> SessionValues:
+    base = SessionValues(
+        title="Digital security for CSOs",
+        module_id="passwords-2fa",
+        starts_at=START,
+        duration_minutes=90,
+        venue="Hotel Park, Skopje",
+        online_url=None,
+        country="MK",
+        language="mk",
+        capacity=20,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+async def grant(db: AsyncSession, learner: Learner, role: Role, countries: str | None = None):
+    assert learner.id is not None
+    db.add(RoleGrant(learner_id=learner.id, role=role, countries=countries))
+    await db.flush()
+
+
+async def trainer(db: AsyncSession) -> Learner:
+    person = await make_learner(db)
+    await grant(db, person, Role.TRAINER)
+    return person
+
+
+async def count(db: AsyncSession, model: type) -> int:
+    return (await db.exec(select(func.count()).select_from(model))).one()
+
+
+# -- dates and times ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "11.12.2026 10:00",
+        "11.12.2026. 10:00",
+        "2026-12-11 10:00",
+        "11/12/2026 10:00",
+        " 11.12.2026   10.00 ",
+        "11.12.2026, 10:00",
+    ],
+)
+def test_the_usual_ways_of_writing_a_date_are_understood(text: str):
+    assert sessions.parse_local_datetime(text, BELGRADE, NOW) == datetime(
+        2026, 12, 11, 9, 0, tzinfo=UTC
+    )
+
+
+def test_a_summer_time_is_converted_with_the_summer_offset():
+    moment = sessions.parse_local_datetime("01.07.2026 10:00", BELGRADE, NOW)
+    assert moment == datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("tomorrow at ten", Problem.MALFORMED),
+        ("11.12.2026", Problem.MALFORMED),
+        ("", Problem.MALFORMED),
+        ("12/11/26 10:00", Problem.MALFORMED),
+        ("31.02.2026 10:00", Problem.IMPOSSIBLE),
+        ("29.02.2027 10:00", Problem.IMPOSSIBLE),
+        ("11.13.2026 10:00", Problem.IMPOSSIBLE),
+        ("11.12.2026 25:00", Problem.IMPOSSIBLE),
+        ("11.12.2026 10:60", Problem.IMPOSSIBLE),
+        ("09.01.2026 10:00", Problem.PAST),
+        ("10.01.2026 10:00", Problem.PAST),  # exactly now (09:00 UTC is 10:00 in Belgrade)
+        ("29.03.2026 02:30", Problem.NONEXISTENT),
+        ("29.03.2026 02:00", Problem.NONEXISTENT),
+        ("25.10.2026 02:30", Problem.AMBIGUOUS),
+        ("25.10.2026 02:00", Problem.AMBIGUOUS),
+        ("12.01.2028 10:00", Problem.TOO_FAR),
+    ],
+)
+def test_bad_dates_are_refused_with_the_reason(text: str, problem: Problem):
+    with pytest.raises(SessionError) as error:
+        sessions.parse_local_datetime(text, BELGRADE, NOW)
+    assert error.value.reason == problem
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("29.03.2026 01:59", datetime(2026, 3, 29, 0, 59, tzinfo=UTC)),
+        ("29.03.2026 03:00", datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),
+        ("25.10.2026 01:59", datetime(2026, 10, 24, 23, 59, tzinfo=UTC)),
+        ("25.10.2026 03:00", datetime(2026, 10, 25, 2, 0, tzinfo=UTC)),
+        ("29.02.2028 10:00", datetime(2028, 2, 29, 9, 0, tzinfo=UTC)),
+    ],
+)
+def test_the_minutes_around_the_clock_changes_are_fine(text: str, utc: datetime):
+    assert sessions.parse_local_datetime(text, BELGRADE, datetime(2026, 3, 1, tzinfo=UTC)) == utc
+
+
+def test_the_example_shown_is_itself_accepted():
+    example = sessions.example_datetime(BELGRADE, NOW)
+    assert example == "17.01.2026 10:00"
+    assert sessions.parse_local_datetime(example, BELGRADE, NOW) > NOW
+
+
+# -- the other values -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "minutes"), [("15", 15), ("90 min", 90), ("720", 720)])
+def test_durations_in_range(text: str, minutes: int):
+    assert sessions.parse_duration(text) == minutes
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("14", Problem.OUT_OF_RANGE),
+        ("721", Problem.OUT_OF_RANGE),
+        ("0", Problem.OUT_OF_RANGE),
+        ("-30", Problem.MALFORMED),
+        ("1.5", Problem.MALFORMED),
+        ("an hour", Problem.MALFORMED),
+    ],
+)
+def test_bad_durations(text: str, problem: Problem):
+    with pytest.raises(SessionError) as error:
+        sessions.parse_duration(text)
+    assert error.value.reason == problem
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("0", Problem.OUT_OF_RANGE), ("1001", Problem.OUT_OF_RANGE), ("-1", Problem.MALFORMED)],
+)
+def test_bad_capacities(text: str, problem: Problem):
+    with pytest.raises(SessionError) as error:
+        sessions.parse_capacity(text)
+    assert error.value.reason == problem
+    assert sessions.parse_capacity("1") == 1 and sessions.parse_capacity("1000") == 1000
+
+
+def test_a_place_is_a_venue_or_a_secure_link():
+    assert sessions.parse_place("  Hotel  Park,\u00a0Skopje ") == ("Hotel Park, Skopje", None)
+    assert sessions.parse_place("https://meet.example.org/abc-def") == (
+        None,
+        "https://meet.example.org/abc-def",
+    )
+    for text, problem in [
+        ("", Problem.EMPTY),
+        ("x" * 201, Problem.TOO_LONG),
+        ("http://meet.example.org/abc", Problem.NOT_HTTPS),
+        ("www.example.org", Problem.NOT_HTTPS),
+        ("https://" + "a" * 300 + ".org", Problem.TOO_LONG),
+        ("https://no-dot/path", Problem.BAD_LINK),
+    ]:
+        with pytest.raises(SessionError) as error:
+            sessions.parse_place(text)
+        assert error.value.reason == problem, text
+
+
+def test_titles_countries_languages_and_modules_are_checked():
+    assert sessions.check_title("  EU  chapters ") == "EU chapters"
+    for text, problem in [(" ", Problem.EMPTY), ("x" * 121, Problem.TOO_LONG)]:
+        with pytest.raises(SessionError) as error:
+            sessions.check_title(text)
+        assert error.value.reason == problem
+    assert sessions.check_country("other") == "other"
+    assert sessions.check_language("sr-Cyrl") == "sr-Cyrl"
+    assert sessions.check_module(None, {"a"}) is None
+    for check in (
+        lambda: sessions.check_country("DE"),
+        lambda: sessions.check_language("de"),
+        lambda: sessions.check_module("nope", {"a"}),
+    ):
+        with pytest.raises(SessionError) as error:
+            check()
+        assert error.value.reason == Problem.UNKNOWN_CHOICE
+
+
+# -- scheduling -----------------------------------------------------------------------------
+
+
+async def test_a_session_gets_a_unique_code_and_a_secret(database: Database):
+    async with database.session() as db:
+        owner = await trainer(db)
+        made = [
+            await sessions.create_session(db, owner, values(), NOW, {"passwords-2fa"})
+            for _ in range(20)
+        ]
+    codes = {s.code for s in made}
+    assert len(codes) == 20
+    for item in made:
+        assert len(item.code) == 8 and set(item.code) <= set(sessions.CODE_ALPHABET)
+        assert len(item.checkin_secret) == 64 and item.version == 1
+    assert len({s.checkin_secret for s in made}) == 20
+    async with database.session() as db:
+        assert (await sessions.find_by_code(db, made[0].code.lower())) is not None
+        assert await count(db, AuditEntry) == 20
+
+
+async def test_values_are_checked_again_when_the_session_is_made(database: Database):
+    async with database.session() as db:
+        owner = await trainer(db)
+        for bad, problem in [
+            (values(starts_at=NOW - timedelta(minutes=1)), Problem.PAST),
+            (values(capacity=0), Problem.OUT_OF_RANGE),
+            (values(duration_minutes=-30), Problem.OUT_OF_RANGE),
+            (values(module_id="nope"), Problem.UNKNOWN_CHOICE),
+            (values(venue=None), Problem.EMPTY),
+        ]:
+            with pytest.raises(SessionError) as error:
+                await sessions.create_session(db, owner, bad, NOW, {"passwords-2fa"})
+            assert error.value.reason == problem
+        assert await count(db, sessions.TrainingSession) == 0
+
+
+# -- registration ---------------------------------------------------------------------------
+
+
+async def test_registration_until_the_session_is_full(database: Database):
+    async with database.session() as db:
+        owner = await trainer(db)
+        session = await sessions.create_session(db, owner, values(capacity=2), NOW)
+        first, second, third = [await make_learner(db) for _ in range(3)]
+        assert (await sessions.register(db, first, session.code, NOW)).outcome == Outcome.REGISTERED
+        assert (await sessions.register(db, second, session.code, NOW)).outcome == (
+            Outcome.REGISTERED
+        )
+        assert (await sessions.register(db, third, session.code, NOW)).outcome == Outcome.FULL
+        # An apology frees a place.
+        assert (await sessions.apologise(db, first, session.id, NOW)).outcome == Outcome.APOLOGISED
+        assert (await sessions.register(db, third, session.code, NOW)).outcome == (
+            Outcome.REGISTERED
+        )
+        # ...which the one who apologised cannot take back now.
+        assert (await sessions.register(db, first, session.code, NOW)).outcome == Outcome.FULL
+        assert [p.id for p in await sessions.registered_learners(db, session.id)] == [
+            second.id,
+            third.id,
+        ]
+        assert await sessions.counts(db, session.id) == sessions.Counts(2, 1)
+
+
+async def test_registering_twice_makes_one_row(database: Database):
+    async with database.session() as db:
+        owner = await trainer(db)
+        session = await sessions.create_session(db, owner, values(), NOW)
+        learner = await make_learner(db)
+        assert (await sessions.register(db, learner, session.code, NOW)).outcome == (
+            Outcome.REGISTERED
+        )
+        again = await sessions.register(db, learner, session.code.lower(), NOW)
+        assert again.outcome == Outcome.ALREADY_REGISTERED
+        assert await count(db, Registration) == 1
+
+
+async def test_a_double_tap_at_the_same_moment_makes_one_row(database: Database):
+    async with database.session() as db:
+        owner = await trainer(db)
+        code = (await sessions.create_session(db, owner, values(), NOW)).code
+        learner = await make_learner(db)
+
+    async def tap() -> Outcome:
+        async with database.session() as db:
+            person = await db.get(Learner, learner.id)
+            assert person is not None
+            return (await sessions.register(db, person, code, NOW)).outcome
+
+    outcomes = await asyncio.gather(tap(), tap())
+    assert sorted(outcomes) == sorted([Outcome.REGISTERED, Outcome.ALREADY_REGISTERED])
+    async with database.session() as db:
+        assert await count(db, Registration) == 1
+
+
+async def test_unknown_cancelled_and_started_sessions_take_no_registration(database: Database):
+    async with database.session() as db:
+        owner = await trainer(db)
+        learner = await make_learner(db)
+        session = await sessions.create_session(db, owner, values(), NOW)
+        for code in ("NOPE2345", "", "s_../x", "A" * 40):
+            assert (await sessions.register(db, learner, code, NOW)).outcome == Outcome.UNKNOWN
+        started = await sessions.register(db, learner, session.code, START + timedelta(minutes=1))
+        assert started.outcome == Outcome.STARTED
+        await sessions.cancel(db, owner, session.id, 1, NOW)
+        assert (await sessions.register(db, learner, session.code, NOW)).outcome == (
+            Outcome.CANCELLED
+        )
+        assert await count(db, Registration) == 0
+
+
+async def test_apologies_only_before_the_start_and_only_for_ones_own(database: Database):
+    async with database.session() as db:
+        owner = await trainer(db)
+        session = await sessions.create_session(db, owner, values(), NOW)
+        learner, stranger = await make_learner(db), await make_learner(db)
+        await sessions.register(db, learner, session.code, NOW)
+        outcome = (await sessions.apologise(db, stranger, session.id, NOW)).outcome
+        assert outcome == Outcome.NOT_REGISTERED
+        late = await sessions.apologise(db, learner, session.id, START)
+        assert late.outcome == Outcome.STARTED
+        assert (await sessions.apologise(db, learner, session.id, NOW)).outcome == (
+            Outcome.APOLOGISED
+        )
+        assert (await sessions.apologise(db, learner, session.id, NOW)).outcome == (
+            Outcome.ALREADY_APOLOGISED
+        )
+        assert (await sessions.apologise(db, learner, 999_999, NOW)).outcome == Outcome.UNKNOWN
+        # Changing one's mind: the link registers again, in the same row.
+        again = await sessions.register(db, learner, session.code, NOW)
+        assert again.outcome == Outcome.REGISTERED
+        row = (await db.exec(select(Registration))).one()
+        assert row.status == sessions.REGISTERED and row.apologised_at is None
+        mine = await sessions.my_sessions(db, learner, NOW)
+        assert [s.id for s, _ in mine] == [session.id]
+
+
+# -- editing --------------------------------------------------------------------------------
+
+
+async def test_two_trainers_editing_one_session(database: Database):
+    """Both opened the session at version 1; the second edit is refused, nothing is lost."""
+    async with database.session() as db:
+        owner = await trainer(db)
+        coordinator = await make_learner(db)
+        await grant(db, coordinator, Role.COORDINATOR, countries="MK")
+        session = await sessions.create_session(db, owner, values(), NOW)
+        session_id = session.id
+    later = START + timedelta(days=1)
+    async with database.session() as db:
+        actor = await db.get(Learner, owner.id)
+        assert actor is not None
+        change = await sessions.reschedule(db, actor, session_id, 1, later, NOW)
+        assert change.previous_start == START and change.session.version == 2
+    async with database.session() as db:
+        actor = await db.get(Learner, coordinator.id)
+        assert actor is not None
+        with pytest.raises(SessionError) as error:
+            await sessions.change_venue(db, actor, session_id, 1, "Online", NOW)
+        assert error.value.reason == Problem.CHANGED
+        with pytest.raises(SessionError) as error:
+            await sessions.cancel(db, actor, session_id, 1, NOW)
+        assert error.value.reason == Problem.CHANGED
+    async with database.session() as db:
+        stored = await sessions.get_session(db, session_id)
+        assert stored is not None
+        assert (stored.starts_at, stored.venue, stored.cancelled_at, stored.version) == (
+            later,
+            "Hotel Park, Skopje",
+            None,
+            2,
+        )
+        # With the current version the coordinator's edit goes through.
+        actor = await db.get(Learner, coordinator.id)
+        assert actor is not None
+        change = await sessions.change_venue(
+            db, actor, session_id, 2, "https://meet.example.org/x", NOW
+        )
+        assert (change.session.venue, change.session.online_url, change.session.version) == (
+            None,
+            "https://meet.example.org/x",
+            3,
+        )
+
+
+async def test_the_version_check_holds_under_a_race(database: Database):
+    """Both editors read version 1; the UPDATE itself refuses the one that comes second."""
+    async with database.session() as db:
+        owner = await trainer(db)
+        session = await sessions.create_session(db, owner, values(), NOW)
+    async with database.session() as first_db:
+        first = await sessions.get_session(first_db, session.id)
+        assert first is not None
+        async with database.session() as second_db:
+            second = await sessions.get_session(second_db, session.id)
+            assert second is not None
+            await sessions._apply(second_db, second, 1, NOW, venue="B")
+        with pytest.raises(SessionError) as error:
+            await sessions._apply(first_db, first, 1, NOW, venue="A")
+        assert error.value.reason == Problem.CHANGED
+    async with database.session() as db:
+        stored = await sessions.get_session(db, session.id)
+        assert stored is not None and (stored.venue, stored.version) == ("B", 2)
+
+
+async def test_who_may_edit(database: Database):
+    async with database.session() as db:
+        owner, other_trainer = await trainer(db), await trainer(db)
+        albania, everywhere = await make_learner(db), await make_learner(db)
+        await grant(db, albania, Role.COORDINATOR, countries="AL")
+        await grant(db, everywhere, Role.COORDINATOR)
+        admin = await make_learner(db, telegram_id=ADMIN_TELEGRAM_ID)
+        plain = await make_learner(db)
+        session = await sessions.create_session(db, owner, values(country="MK"), NOW)
+        admins = (ADMIN_TELEGRAM_ID,)
+        allowed = {
+            name: await sessions.may_manage(db, person, admins, session)
+            for name, person in [
+                ("owner", owner),
+                ("other trainer", other_trainer),
+                ("coordinator AL", albania),
+                ("coordinator all", everywhere),
+                ("admin", admin),
+                ("learner", plain),
+            ]
+        }
+        assert allowed == {
+            "owner": True,
+            "other trainer": False,
+            "coordinator AL": False,
+            "coordinator all": True,
+            "admin": True,
+            "learner": False,
+        }
+        for person in (other_trainer, albania, plain):
+            with pytest.raises(SessionError) as error:
+                await sessions.reschedule(
+                    db, person, session.id, 1, START + timedelta(hours=1), NOW, admin_ids=admins
+                )
+            assert error.value.reason == Problem.NOT_ALLOWED
+        await sessions.reschedule(
+            db, admin, session.id, 1, START + timedelta(hours=1), NOW, admin_ids=admins
+        )
+
+
+async def test_rescheduling_and_cancelling_rules(database: Database):
+    async with database.session() as db:
+        owner = await trainer(db)
+        session = await sessions.create_session(db, owner, values(), NOW)
+        during = START + timedelta(minutes=10)
+        after = START + timedelta(minutes=90)
+        for call, problem in [
+            (lambda: sessions.reschedule(db, owner, session.id, 1, START, NOW), Problem.SAME_TIME),
+            (
+                lambda: sessions.reschedule(
+                    db, owner, session.id, 1, NOW - timedelta(hours=1), NOW
+                ),
+                Problem.PAST,
+            ),
+            (
+                lambda: sessions.reschedule(
+                    db, owner, session.id, 1, during + timedelta(days=1), during
+                ),
+                Problem.STARTED,
+            ),
+            (lambda: sessions.cancel(db, owner, session.id, 1, after), Problem.ENDED),
+            (lambda: sessions.cancel(db, owner, 999_999, 1, NOW), Problem.NOT_FOUND),
+            (
+                lambda: sessions.change_venue(db, owner, session.id, 1, "http://x.org", NOW),
+                Problem.NOT_HTTPS,
+            ),
+        ]:
+            with pytest.raises(SessionError) as error:
+                await call()
+            assert error.value.reason == problem
+        # A running session can still be cancelled; a cancelled one takes no more edits.
+        change = await sessions.cancel(db, owner, session.id, 1, during)
+        assert change.session.cancelled_at == during and change.session.version == 2
+        with pytest.raises(SessionError) as error:
+            await sessions.cancel(db, owner, session.id, 2, during)
+        assert error.value.reason == Problem.CANCELLED
+        actions = (await db.exec(select(AuditEntry.action).order_by(AuditEntry.id))).all()
+        assert actions == ["session.create", "session.cancel"]
+
+
+async def test_lists_and_roster(database: Database):
+    async with database.session() as db:
+        owner, other = await trainer(db), await trainer(db)
+        admin = await make_learner(db, telegram_id=ADMIN_TELEGRAM_ID)
+        soon = await sessions.create_session(db, owner, values(starts_at=START), NOW)
+        later = await sessions.create_session(
+            db, owner, values(starts_at=START + timedelta(days=3)), NOW
+        )
+        theirs = await sessions.create_session(db, other, values(), NOW)
+        moment = START + timedelta(days=1)
+        upcoming = await sessions.list_sessions(db, owner, moment)
+        past = await sessions.list_sessions(db, owner, moment, past=True)
+        assert [s.id for s in upcoming] == [later.id]
+        assert [s.id for s in past] == [soon.id]
+        everything = await sessions.list_sessions(db, admin, NOW, admin_ids=(ADMIN_TELEGRAM_ID,))
+        assert {s.id for s in everything} == {soon.id, later.id, theirs.id}
+        # Running now counts as upcoming.
+        running = await sessions.list_sessions(db, owner, START + timedelta(minutes=30))
+        assert [s.id for s in running] == [soon.id, later.id]
+
+        coming, sorry = await make_learner(db), await make_learner(db)
+        await sessions.register(db, coming, soon.code, NOW)
+        await sessions.register(db, sorry, soon.code, NOW)
+        await sessions.apologise(db, sorry, soon.id, NOW)
+        walk_in = Learner(
+            telegram_id=None,
+            language="en",
+            source="walk_in",
+            display_name="Besa",
+            added_by=owner.id,
+        )
+        db.add(walk_in)
+        await db.flush()
+        for person, status in [(coming, "present"), (walk_in, "present")]:
+            assert person.id is not None
+            db.add(
+                Attendance(
+                    session_id=soon.id, learner_id=person.id, status=status, method="trainer"
+                )
+            )
+        await db.flush()
+        entries = await sessions.roster(db, soon.id)
+        assert [
+            (
+                e.learner.id,
+                e.registration.status if e.registration else None,
+                e.attendance.status if e.attendance else None,
+            )
+            for e in entries
+        ] == [
+            (coming.id, "registered", "present"),
+            (sorry.id, "apologised", None),
+            (walk_in.id, None, "present"),
+        ]
+
+
+async def test_a_draft_is_one_per_learner(database: Database):
+    async with database.session() as db:
+        learner = await make_learner(db)
+        await sessions.save_draft(db, learner, "newsession", "title", {}, NOW)
+        await sessions.save_draft(db, learner, "newsession", "module", {"title": "Ё"}, NOW)
+        draft = await sessions.get_draft(db, learner, "newsession")
+        assert draft is not None and draft.step == "module"
+        assert sessions.draft_data(draft) == {"title": "Ё"}
+        assert await sessions.get_draft(db, learner, "walkin") is None
+        await sessions.drop_draft(db, learner, "newsession")
+        assert await sessions.get_draft(db, learner, "newsession") is None

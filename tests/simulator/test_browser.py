@@ -1,0 +1,355 @@
+"""The simulator's page in a real browser: headless Chromium from the machine's packages, driven
+by Playwright for Python (with the system browser; Playwright's own browsers are never
+downloaded). Screenshots of the main screens go to ``test-artifacts/simulator/``.
+
+Without a Chromium on the machine (``apt-get install chromium``; ``./kapacitet test`` installs
+it when it can) these tests are skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.clock import MovableClock
+from bot.config import Settings
+from bot.content.catalogue import Catalogue, Module
+from bot.simulator.web import Simulator
+
+playwright_api = pytest.importorskip(
+    "playwright.async_api", reason="Playwright for Python is not installed (pip install -e .[dev])"
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "simulator"
+ANA, MARKO, VESNA = 1001, 1002, 1003
+TIMEOUT_MS = 15_000
+
+
+def find_chromium() -> str | None:
+    """The machine's Chromium: $CHROMIUM_PATH, or chromium / chromium-browser on the PATH."""
+    candidates = [
+        os.environ.get("CHROMIUM_PATH"),
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+        "/usr/bin/chromium",
+    ]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+CHROMIUM = find_chromium()
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no Chromium on this machine (apt-get install chromium, or set CHROMIUM_PATH); "
+    "./kapacitet test installs it when apt-get is available",
+)
+
+
+@pytest.fixture(autouse=True)
+def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    yield
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [f"{r.name}: {r.getMessage()}" for r in errors]
+
+
+@pytest.fixture
+async def sim(tmp_path: Path, catalogue: Catalogue) -> AsyncIterator[Simulator]:
+    simulator = Simulator(
+        Settings(database_url=f"sqlite:///{tmp_path / 'sim.sqlite3'}"),
+        catalogue,
+        host="127.0.0.1",
+        port=0,
+        clock=MovableClock(),
+        background_jobs=False,
+        people_file=tmp_path / "people.json",
+    )
+    await simulator.start()
+    try:
+        yield simulator
+    finally:
+        await simulator.stop()
+
+
+@pytest.fixture
+async def page(sim: Simulator) -> AsyncIterator[Any]:
+    assert CHROMIUM is not None
+    async with playwright_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        context = await browser.new_context(
+            viewport={"width": 1440, "height": 900}, device_scale_factor=1
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        tab = await context.new_page()
+        problems: list[str] = []
+        tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        tab.on(
+            "console",
+            lambda message: (
+                problems.append(f"console: {message.text}") if message.type == "error" else None
+            ),
+        )
+        try:
+            yield tab
+        finally:
+            await browser.close()
+        assert not problems, problems
+
+
+def expect(locator: Any) -> Any:
+    return playwright_api.expect(locator)
+
+
+def phone_of(page: Any, person: int) -> Any:
+    return page.locator(f'.phone[data-person="{person}"]')
+
+
+def last_bot_message(phone: Any) -> Any:
+    return phone.locator(".row.bot").last
+
+
+async def screenshot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+async def open_page(page: Any, sim: Simulator, *people: int) -> None:
+    query = "&".join(f"person={person}" for person in people)
+    await page.goto(f"{sim.url}/?{query}")
+    await expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
+async def tap(page: Any, phone: Any, label: str) -> None:
+    """Taps the newest inline button with exactly this label; returns when the bot is done."""
+    button = phone.locator(".inline-button").filter(has_text=re.compile(f"^{re.escape(label)}$"))
+    async with page.expect_response(lambda response: "/taps" in response.url):
+        await button.last.click()
+
+
+async def send(page: Any, phone: Any, text: str) -> None:
+    """Types ``text`` and presses Enter; returns when the bot is done."""
+    await phone.locator("textarea.input").fill(text)
+    async with page.expect_response(lambda response: "/messages" in response.url):
+        await phone.locator("textarea.input").press("Enter")
+
+
+async def start_in_english_without_consent(page: Any, phone: Any) -> None:
+    async with page.expect_response(lambda response: "/messages" in response.url):
+        await phone.get_by_role("button", name="START").click()
+    await expect(last_bot_message(phone)).to_contain_text("Choose your language")
+    await tap(page, phone, "English")
+    await expect(last_bot_message(phone)).to_contain_text("Your privacy")
+    await tap(page, phone, "No, thanks")
+
+
+async def answer_until(page: Any, phone: Any, wanted: str, labels: list[str]) -> None:
+    """Taps the first of ``labels`` offered by the newest message until ``wanted`` is shown."""
+    for _ in range(12):
+        last = last_bot_message(phone)
+        if wanted in (await last.text_content() or ""):
+            return
+        for label in labels:
+            if await last.get_by_role("button", name=label, exact=True).count():
+                await tap(page, phone, label)
+                break
+        else:
+            await expect(last).to_contain_text(wanted)
+            return
+    raise AssertionError(f"{wanted!r} did not come")
+
+
+def passing_module(catalogue: Catalogue) -> Module:
+    module = catalogue.get("passwords-2fa")
+    assert module is not None
+    return module
+
+
+async def test_a_learner_takes_a_lesson_and_a_quiz_then_another_person_and_the_clock(
+    sim: Simulator, page: Any, catalogue: Catalogue
+):
+    module = passing_module(catalogue)
+    title = module.text("en").title
+    await open_page(page, sim, ANA)
+    ana = phone_of(page, ANA)
+
+    # A new chat: an empty screen with START, as in Telegram.
+    await expect(ana.get_by_role("button", name="START")).to_be_visible()
+    await expect(ana.locator(".row")).to_have_count(0)
+    async with page.expect_response(lambda response: "/messages" in response.url):
+        await ana.get_by_role("button", name="START").click()
+    await expect(ana.locator(".row.user").last).to_have_text(re.compile(r"^/start"))
+    await expect(last_bot_message(ana)).to_contain_text("Choose your language")
+    await expect(ana.get_by_role("button", name="Shqip")).to_be_visible()
+    await screenshot(page, "01-start-language")
+
+    # Choosing a language edits the same message into the consent question.
+    picker_id = await last_bot_message(ana).get_attribute("data-message-id")
+    await tap(page, ana, "English")
+    consent = last_bot_message(ana)
+    await expect(consent).to_contain_text("Your privacy")
+    assert await consent.get_attribute("data-message-id") == picker_id
+    await expect(consent.locator("b").first).to_have_text("Your privacy")
+    await expect(consent.locator(".meta")).to_contain_text("edited")
+    await tap(page, ana, "No, thanks")
+
+    # The command menu (getMyCommands for Ana's chat), then the catalogue.
+    await ana.get_by_role("button", name="☰ Menu").click()
+    await expect(ana.locator(".menu-popup")).to_be_visible()
+    await expect(ana.locator(".menu-list")).to_contain_text("Lessons and quizzes")
+    async with page.expect_response(lambda response: "/messages" in response.url):
+        await ana.locator(".menu-list button", has_text="/lessons").click()
+    await expect(ana.locator(".menu-popup")).to_be_hidden()
+    await expect(last_bot_message(ana)).to_contain_text("Lessons")
+    await tap(page, ana, title)
+    await expect(last_bot_message(ana)).to_contain_text(title)
+    await tap(page, ana, "▶️ Start the lessons")
+
+    # The lesson, one card at a time, each replacing the last.
+    for index in range(module.card_count):
+        await expect(last_bot_message(ana)).to_contain_text(f"{index + 1}/{module.card_count}")
+        if index == 1:
+            await screenshot(page, "02-lesson-card")
+        if index < module.card_count - 1:
+            await tap(page, ana, "Next ▶️")
+
+    # The quiz: the right answers, a toast after each, and the result.
+    await tap(page, ana, "🎯 Take the quiz")
+    for index in range(len(module.questions)):
+        right = module.question(index).correct.upper()
+        await expect(last_bot_message(ana).locator(".inline-button").first).to_be_visible()
+        await tap(page, ana, right)
+        await expect(ana.locator(".toast")).to_have_text("✅ Right!")
+    result = last_bot_message(ana)
+    await expect(result).to_contain_text("🎉 You passed!")
+    await expect(result.get_by_role("button", name="🔁 Try again")).to_be_visible()
+    await screenshot(page, "03-quiz-result")
+
+    # Another person: their chat is their own.
+    await page.locator(".person-button", has_text="Marko").click()
+    marko = phone_of(page, MARKO)
+    await expect(marko).to_be_visible()
+    await expect(ana).to_have_count(0)
+    await expect(marko.locator(".row")).to_have_count(0)
+    await expect(marko.get_by_role("button", name="START")).to_be_visible()
+    await expect(marko.locator(".as-person")).to_contain_text("Marko (trainer)")
+    assert "person=1002" in page.url
+
+    # Ana beside Marko; a new message for Ana arrives without reloading.
+    await page.get_by_role("button", name="Open Ana side by side").click()
+    ana = phone_of(page, ANA)
+    await expect(ana.locator(".row.bot").last).to_contain_text("You passed")
+    await send(page, ana, "/progress")
+    await expect(last_bot_message(ana)).to_contain_text("Your progress is not saved")
+    await expect(marko.locator(".row")).to_have_count(0)
+    await screenshot(page, "04-two-people-side-by-side")
+
+    # The clock moves on.
+    before = await page.locator("#clock-time").text_content()
+    async with page.expect_response(lambda response: "/api/clock" in response.url):
+        await page.get_by_role("button", name="+1 day").click()
+    await expect(page.locator("#clock-offset")).to_have_text("real time + 1 d")
+    after = await page.locator("#clock-time").text_content()
+    assert before != after
+    assert sim.clock.offset == timedelta(days=1)
+    async with page.expect_response(lambda response: "/api/clock" in response.url):
+        await page.get_by_role("button", name="+10 min").click()
+    await expect(page.locator("#clock-offset")).to_have_text("real time + 1 d 10 min")
+
+
+async def test_people_are_added_in_the_sidebar_and_escaped(sim: Simulator, page: Any):
+    await open_page(page, sim, ANA)
+    form = page.locator("#add-person")
+    await form.get_by_label("Name").fill("<b>Dritë</b>")
+    await form.get_by_label("Telegram language").select_option("sq")
+    await form.get_by_label("Role").select_option("coordinator")
+    await form.get_by_role("button", name="Add").click()
+    new = page.locator(".people li").last
+    await expect(new.locator(".person-name")).to_have_text("<b>Dritë</b>")
+    await expect(new.locator(".person-meta")).to_contain_text("coordinator · sq")
+    person = max(sim.people)
+    drite = phone_of(page, person)
+    await expect(drite).to_be_visible()
+    await expect(drite.locator(".as-person")).to_have_text("as <b>Dritë</b> (coordinator)")
+    # What she types is shown as text, never as markup.
+    async with page.expect_response(lambda response: "/messages" in response.url):
+        await drite.get_by_role("button", name="START").click()
+    await tap(page, drite, "Shqip")
+    await tap(page, drite, "Jo, faleminderit")
+    await send(page, drite, "<img src=x onerror=alert(1)>")
+    await expect(drite.locator(".row.user").last).to_contain_text("<img src=x onerror=alert(1)>")
+    assert await drite.locator(".row.user img").count() == 0
+
+
+async def test_a_trainer_schedules_a_session_and_the_reminder_arrives_when_the_clock_moves(
+    sim: Simulator, page: Any, catalogue: Catalogue
+):
+    """A training day in short: the trainer schedules with /newsession, the learner opens the
+    invite link, and moving the clock a day brings the 24-hour reminder."""
+    from bot.app import FEATURES
+
+    if not any(feature.__name__ == "bot.handlers.sessions" for feature in FEATURES):
+        pytest.skip("trainer scheduling (bot/handlers/sessions.py) is not part of the bot yet")
+    module = passing_module(catalogue)
+    zone = ZoneInfo(sim.deps.settings.timezone)
+    await open_page(page, sim, MARKO, ANA)
+    marko, ana = phone_of(page, MARKO), phone_of(page, ANA)
+    await start_in_english_without_consent(page, marko)
+    await start_in_english_without_consent(page, ana)
+
+    await send(page, marko, "/newsession")
+    await expect(last_bot_message(marko)).to_contain_text("step 1 of 8")
+    await send(page, marko, "Digital security for CSOs")
+    await expect(last_bot_message(marko)).to_contain_text("step 2 of 8")
+    await tap(page, marko, module.text("en").title)
+    await expect(last_bot_message(marko)).to_contain_text("step 3 of 8")
+    # A day and two hours from now (local time, whole five minutes).
+    starts = (sim.clock.now() + timedelta(hours=26)).astimezone(zone)
+    starts = starts.replace(minute=starts.minute - starts.minute % 5, second=0, microsecond=0)
+    await send(page, marko, starts.strftime("%d.%m.%Y %H:%M"))
+    await expect(last_bot_message(marko)).to_contain_text("step 4 of 8")
+    await tap(page, marko, "90 minutes")
+    await expect(last_bot_message(marko)).to_contain_text("step 5 of 8")
+    await send(page, marko, "Hotel Park, Skopje")
+    await tap(page, marko, "North Macedonia")
+    await tap(page, marko, "English")
+    await send(page, marko, "20")
+    await expect(last_bot_message(marko)).to_contain_text("Please check the new session")
+    await tap(page, marko, "✅ Create")
+    invitation = last_bot_message(marko)
+    await expect(invitation).to_contain_text("Invitation to Digital security for CSOs")
+    await screenshot(page, "05-trainer-scheduled")
+
+    # The invite link, opened as Ana: she is registered.
+    await invitation.locator('a[href*="t.me/kapacitet_bot?start=s_"]').click()
+    await expect(marko.locator(".menu-popup")).to_be_visible()
+    async with page.expect_response(lambda response: "/messages" in response.url):
+        await marko.locator(".menu-list button", has_text="Ana").click()
+    await expect(ana.locator(".row.user").last).to_contain_text("/start s_")
+    await expect(last_bot_message(ana)).to_contain_text("Digital security for CSOs")
+    # Registering keeps a record about her: she is asked for her consent (and the optional
+    # profile, every question skippable) before the invitation is opened again.
+    await answer_until(
+        page, ana, "You are registered", ["I agree", "Prefer not to say", "Skip this question"]
+    )
+    messages_before = await ana.locator(".row.bot").count()
+
+    async with page.expect_response(lambda response: "/api/clock" in response.url):
+        await page.get_by_role("button", name="+1 day").click()
+    reminder = last_bot_message(ana)
+    await expect(reminder).to_contain_text("Reminder:")
+    await expect(reminder).to_contain_text("Digital security for CSOs starts in")
+    assert await ana.locator(".row.bot").count() == messages_before + 1
+    await screenshot(page, "06-reminder-after-moving-the-clock")
