@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Belgrade"
     reminder_offsets_minutes: Annotated[tuple[int, ...], NoDecode] = (1440, 60)
     """Reminders before a session starts, in minutes (24 hours and 1 hour)."""
+    indicator_threshold: int = Field(default=5, ge=1, le=100)
+    """Indicator cells below this many people are shown as "<5" in exports."""
+    announce_rate_per_second: float = Field(default=30.0, gt=0, le=30)
+    """Announcements stay within Telegram's overall limit of about 30 messages a second."""
     simulator_host: str = "127.0.0.1"
     """Where the simulator's web page listens (without BOT_TOKEN); loopback unless asked."""
     simulator_port: int = Field(default=8080, ge=0, le=65535)

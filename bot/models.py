@@ -325,3 +325,66 @@ class Draft(SQLModel, table=True):
     step: str = Field(max_length=20)
     data: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class Certificate(SQLModel, table=True):
+    """A passed module, with a code anyone can check with ``/verify``."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (sa.UniqueConstraint("learner_id", "module_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)
+    learner_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False)
+    )
+    module_id: str = Field(max_length=24)
+    name: str = Field(max_length=120)
+    """The name as the learner gave it for the certificate."""
+    language: str = Field(max_length=8)
+    score_percent: int
+    issued_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class Announcement(SQLModel, table=True):
+    """A coordinator's message to an audience, delivered through the outbox."""
+
+    __tablename__ = "announcement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_by: int = Field(foreign_key="learner.id")
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    """Telegram HTML, as the coordinator wrote it (escaped)."""
+    audience: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
+    """JSON: language, country, module, session filters (absent means everyone in scope)."""
+    status: str = Field(default="draft", max_length=10)
+    """draft | sending | done | cancelled"""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    confirmed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    finished_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    report_chat_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    """Where the delivery summary goes."""
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One announcement to one person: written before sending, marked when done."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.UniqueConstraint("announcement_id", "learner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    announcement_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("announcement.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    learner_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False)
+    )
+    status: str = Field(default="pending", max_length=12, index=True)
+    """pending | sending | sent | unreachable | failed"""
+    attempts: int = 0
+    not_before: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    """When a retry may go (after Telegram's retry_after or a network error)."""
+    sent_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
