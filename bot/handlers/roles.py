@@ -3,6 +3,7 @@ takes the role."""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -77,18 +78,29 @@ def scope_text(tr: Translator, scope: Scope) -> Html:
 
 
 def usage_text(tr: Translator) -> str:
+    # The typed syntax is English whatever the language: it goes in as code, which
+    # neither translators nor the Serbian transliteration touch.
     return tr._(
         "<b>Invite someone to a role</b>\n\n"
-        "/invite trainer\n"
-        "/invite coordinator – for all countries and organisations\n"
-        "/invite coordinator XK RS – only for these countries\n"
-        '/invite coordinator org:"Civic Lab" org:Forum – only for these organisations\n'
-        "/invite admin\n\n"
+        "{trainer}\n"
+        "{coordinator} – for all countries and organisations\n"
+        "{by_country} – only for these countries\n"
+        "{by_organisation} – only for these organisations\n"
+        "{admin}\n\n"
         "Country codes: {codes}. Countries and organisations can be combined. "
         "Coordinators invite trainers, and coordinators within their own scope. "
         "The link works once, for 7 days.",
-        codes=", ".join(learners.COUNTRIES),
+        trainer=_code("/invite trainer"),
+        coordinator=_code("/invite coordinator"),
+        by_country=_code("/invite coordinator XK RS"),
+        by_organisation=_code('/invite coordinator org:"Civic Lab" org:Forum'),
+        admin=_code("/invite admin"),
+        codes=_code(" ".join(learners.COUNTRIES)),
     )
+
+
+def _code(text: str) -> Html:
+    return Html(f"<code>{html.escape(text, quote=False)}</code>")
 
 
 def error_text(tr: Translator, error: RoleError) -> str:
@@ -104,7 +116,9 @@ def error_text(tr: Translator, error: RoleError) -> str:
     elif error.reason == "bad-quotes":
         problem = tr._("A quotation mark is not closed.")
     elif error.reason == "empty-organisation":
-        problem = tr._("The name of an organisation is missing after org:")
+        problem = tr._(
+            "The name of an organisation is missing after {prefix}", prefix=_code("org:")
+        )
     elif error.reason == "organisation-too-long":
         problem = tr._(
             "The name of an organisation can have at most {limit} characters.",
