@@ -9,7 +9,8 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import jobs
+from bot import jobs, outbox
+from bot.application import KapacitetApplication
 from bot.clock import Clock, SystemClock
 from bot.commands import publish_default_commands
 from bot.config import Settings
@@ -18,8 +19,11 @@ from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.db import Database
 from bot.handlers import (
     account,
+    announce,
     attendance,
+    certificates,
     errors,
+    exports,
     fallback,
     feedback,
     lessons,
@@ -29,10 +33,15 @@ from bot.handlers import (
     reminders,
     roles,
     sessions,
+    stats,
 )
 from bot.i18n.translator import Translators
+from bot.ops import OpsServer
+from bot.request import BotRequest
 
 log = logging.getLogger(__name__)
+
+OPS_SERVER_KEY = "ops_server"
 
 FEATURES = (
     onboarding,
@@ -45,6 +54,10 @@ FEATURES = (
     attendance,
     sessions,
     mysessions,
+    certificates,
+    stats,
+    announce,
+    exports,
 )
 
 
@@ -62,18 +75,32 @@ def build_deps(
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     deps: Deps = application.bot_data[DEPS_KEY]
+    ops: OpsServer | None = application.bot_data.get(OPS_SERVER_KEY)
+    if ops is not None:
+        await ops.start()
     await publish_default_commands(application.bot, deps.translators)
+    # Announcements: delivers what a previous run left, then whatever is confirmed.
+    outbox.start_worker(application)
+
+
+async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    await outbox.stop_worker(application)
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     deps: Deps = application.bot_data[DEPS_KEY]
+    ops: OpsServer | None = application.bot_data.get(OPS_SERVER_KEY)
+    if ops is not None:
+        await ops.stop()
     await deps.database.dispose()
 
 
 def build_application(
-    deps: Deps, *, rate_limit: bool = True, background_jobs: bool = True
+    deps: Deps, *, rate_limit: bool = True, background_jobs: bool = True, ops_server: bool = False
 ) -> BotApplication:
-    """The bot; ``background_jobs=False`` leaves ``jobs.tick`` to the caller (tests)."""
+    """The bot; ``background_jobs=False`` leaves ``jobs.tick`` to the caller (tests);
+    ``ops_server=True`` serves /health and /metrics on OPS_HOST:OPS_PORT (``python -m bot run``).
+    """
     settings = deps.settings
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is needed to build the application")
@@ -91,12 +118,17 @@ def build_application(
             )
         )
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
+        .application_class(KapacitetApplication)
+        .request(BotRequest(deps.metrics))
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data[DEPS_KEY] = deps
+    if ops_server and settings.ops_port:
+        application.bot_data[OPS_SERVER_KEY] = OpsServer(deps, settings.ops_host, settings.ops_port)
     for feature in FEATURES:
         feature.register(application)
     # Last: they take whatever the features above did not.

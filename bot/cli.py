@@ -23,16 +23,16 @@ def _settings_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
-def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+def _configure_logging(verbose: bool, settings: Settings | None = None) -> None:
+    """Text or JSON (LOG_FORMAT) on stderr; the token and webhook secret are redacted."""
+    from bot.logs import configure_logging
+
+    secrets = (settings.bot_token or "", settings.webhook_secret or "") if settings else ()
+    configure_logging(
+        verbose=verbose,
+        log_format=settings.log_format if settings else "text",
+        secrets=secrets,
     )
-    # httpx logs every request URL, and Telegram's URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _catalogue_or_exit() -> Catalogue:
@@ -47,7 +47,7 @@ def _catalogue_or_exit() -> Catalogue:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
-    _configure_logging(args.verbose)
+    _configure_logging(args.verbose, settings)
     catalogue = _catalogue_or_exit()
     from bot.app import build_application, build_deps
 
@@ -55,17 +55,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         from bot.simulator.web import run_simulator
 
         return run_simulator(settings, catalogue)
+    from bot import serve
+
     deps = build_deps(settings, catalogue)
-    asyncio.run(deps.database.migrate())
-    log.info("Migrations applied; %d modules loaded; polling Telegram", len(catalogue))
-    application = build_application(deps)
-    application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+
+    async def migrate() -> None:
+        await deps.database.migrate()
+        # Pooled connections belong to this event loop; the bot's loop opens its own.
+        await deps.database.dispose()
+
+    asyncio.run(migrate())
+    log.info("Migrations applied; %d modules loaded", len(catalogue))
+    application = build_application(deps, ops_server=True)
+    serve.run(application, settings)
     return 0
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
-    _configure_logging(args.verbose)
+    _configure_logging(args.verbose, settings)
     catalogue = _catalogue_or_exit()
     if catalogue.get(args.module) is None:
         known = ", ".join(module.id for module in catalogue.modules)
@@ -104,6 +112,21 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     return catalogs.main(args.action)
 
 
+def cmd_copy_db(args: argparse.Namespace) -> int:
+    from bot.dbcopy import CopyError, copy_database, shown
+
+    target = args.target or _settings_or_exit().database_url
+    print(f"Copying {shown(args.source)} -> {shown(target)} (stop the bot first)")
+    try:
+        asyncio.run(
+            copy_database(args.source, target, force=args.force, batch_size=args.batch_size)
+        )
+    except CopyError as error:
+        print(f"Nothing copied: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Kapacitet Telegram bot")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -133,6 +156,27 @@ def build_parser() -> argparse.ArgumentParser:
     i18n = commands.add_parser("i18n", help="translation catalogs")
     i18n.add_argument("action", choices=["extract", "update", "compile", "check"])
     i18n.set_defaults(handler=cmd_i18n)
+    copy_db = commands.add_parser(
+        "copy-db",
+        help="copy all data into another database (e.g. from SQLite to PostgreSQL)",
+    )
+    copy_db.add_argument(
+        "--from", dest="source", required=True, metavar="URL", help="e.g. sqlite:///data/x.sqlite3"
+    )
+    copy_db.add_argument(
+        "--to",
+        dest="target",
+        metavar="URL",
+        help="e.g. postgresql://user:password@host/name (default: DATABASE_URL)",
+    )
+    copy_db.add_argument(
+        "--force", action="store_true", help="delete what the target holds before copying"
+    )
+    copy_db.add_argument("--batch-size", type=int, default=1000, help="rows per insert")
+    copy_db.set_defaults(handler=cmd_copy_db)
+    from bot import export_command
+
+    export_command.add_parser(commands)
     return parser
 
 

@@ -18,6 +18,8 @@ LEARNER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("forget", N_("Erase my data")),
     ("mysessions", N_("My training sessions")),
     ("checkin", N_("Check in at a training session")),
+    ("certificates", N_("My certificates")),
+    ("verify", N_("Check a certificate")),
     ("help", N_("Help")),
     ("start", N_("Start again")),
 )
@@ -25,6 +27,9 @@ LEARNER_COMMANDS: tuple[tuple[str, str], ...] = (
 COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     ("invite", N_("Invite someone to a role")),
     ("roles", N_("Who holds which role")),
+    ("stats", N_("Figures for donors, with a chart")),
+    ("export", N_("Export attendance and indicators as a file")),
+    ("announce", N_("Send an announcement")),
 )
 """For coordinators and admins, after the trainer's and the learner's commands."""
 

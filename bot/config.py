@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n.languages import LANGUAGE_CODES
 
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 TELEGRAM_API_BASE_FILE_URL = "https://api.telegram.org/file/bot"
+WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def default_database_url(folder: Path | None = None) -> str:
@@ -41,6 +44,19 @@ class Settings(BaseSettings):
     """Where the simulator's web page listens (without BOT_TOKEN); loopback unless asked."""
     simulator_port: int = Field(default=8080, ge=0, le=65535)
     """0 picks a free port."""
+    webhook_url: str | None = None
+    """The public https:// address Telegram posts updates to; unset: polling."""
+    webhook_secret: str | None = Field(default=None, validate_default=True)
+    """Telegram sends it with every update (required with WEBHOOK_URL); others get 403."""
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_path: str | None = None
+    """The path the webhook server answers on; by default the path of WEBHOOK_URL."""
+    ops_host: str = "127.0.0.1"
+    """Where /health and /metrics listen; loopback unless asked."""
+    ops_port: int = Field(default=9090, ge=0, le=65535)
+    """0 turns the ops server off."""
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("bot_token")
     @classmethod
@@ -102,6 +118,35 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// address")
         return value
 
+    @field_validator("webhook_url", "webhook_path")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith("https://") and urlsplit(value).hostname):
+            raise ValueError("expected the public https:// address Telegram should post to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: str | None, info: ValidationInfo) -> str | None:
+        value = value.strip() if value else None
+        if value is None:
+            if info.data.get("webhook_url"):
+                raise ValueError("required when WEBHOOK_URL is set (1-256 of A-Z a-z 0-9 _ -)")
+            return None
+        if not WEBHOOK_SECRET_RE.fullmatch(value):
+            raise ValueError("expected 1-256 characters of A-Z a-z 0-9 _ -")
+        return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
@@ -113,6 +158,14 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def webhook_url_path(self) -> str:
+        """The local path of the webhook server: WEBHOOK_PATH, else the path of WEBHOOK_URL."""
+        path = self.webhook_path
+        if path is None:
+            path = urlsplit(self.webhook_url or "").path
+        return "/" + path.strip("/")
 
 
 class SettingsError(Exception):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.content.catalogue import Catalogue
 from bot.db import Database
 from bot.i18n.translator import Translators
+from bot.metrics import Metrics
 
 DEPS_KEY = "deps"
 
@@ -23,6 +24,8 @@ class Deps:
     catalogue: Catalogue
     translators: Translators
     clock: Clock
+    metrics: Metrics = field(default_factory=Metrics)
+    """Prometheus counters of this bot (its own registry)."""
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -37,6 +37,7 @@ async def tick(application: BotApplication) -> None:
         try:
             await task(deps, application.bot)
         except Exception:
+            deps.metrics.task_errors.labels(task.__name__).inc()
             log.exception("periodic task %s failed", task.__name__)
 
 

@@ -65,6 +65,8 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
             "/progress – your progress\n"
             "/mysessions – your training sessions; say if you cannot come\n"
             "/checkin – check in at a session with the trainer's code\n"
+            "/certificates – your certificates; send them again\n"
+            "/verify – check a certificate's code\n"
             "/language – change the language\n"
             "/privacy – what we keep and why; your consent\n"
             "/mydata – download everything we keep about you\n"
@@ -87,7 +89,10 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
             tr._(
                 "<b>For coordinators</b>\n"
                 "/invite – a one-time link that gives someone a role\n"
-                "/roles – who holds which role"
+                "/roles – who holds which role\n"
+                "/stats – figures for donors, with a chart\n"
+                "/export – attendance, learning and indicators as an XLSX or CSV file\n"
+                "/announce – a message to learners, by language, country, module or session"
             )
         )
     return "\n\n".join(parts)
@@ -201,7 +206,7 @@ async def confirm_forget(update: Update, context: BotContext) -> None:
             # The learner was created by this very tap: they were erased already.
             await show(update, tr._("There is nothing to erase."))
             return
-        await privacy.erase(current.session, current.learner)
+        await privacy.erase(current.session, current.learner, context.deps.clock.now())
         await show(
             update,
             tr._("Your data is erased. If you write to me again, we start afresh with /start."),

@@ -9,6 +9,7 @@ from bot import callbacks as cb
 from bot import keyboards
 from bot.content.catalogue import Module
 from bot.context import BotContext
+from bot.handlers import certificates
 from bot.handlers.common import answer_query, show, turn
 from bot.i18n.translator import Html, Translator
 from bot.models import QuizKind
@@ -159,21 +160,23 @@ async def answer_question(update: Update, context: BotContext) -> None:
         statuses = await progress.statuses(current.session, current.learner, context.deps.catalogue)
         status = statuses.get(module.id)
         pretest = status.pretest_percent if status and kind == QuizKind.POST else None
-        await show(
-            update,
-            result_text(
-                tr,
-                module,
-                kind,
-                state.correct_count,
-                state.question_count,
-                result.score_percent,
-                result.passed,
-                pretest,
-            ),
-            keyboards.quiz_result(tr, module, kind),
-            edit=False,
+        text = result_text(
+            tr,
+            module,
+            kind,
+            state.correct_count,
+            state.question_count,
+            result.score_percent,
+            result.passed,
+            pretest,
         )
+        keyboard = keyboards.quiz_result(tr, module, kind)
+        if kind == QuizKind.POST and result.passed:
+            # The certificate (or why there is none) comes with the score, in the same message.
+            text, keyboard = await certificates.offer_certificate(
+                context, current, module, text, keyboard
+            )
+        await show(update, text, keyboard, edit=False)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -8,7 +8,7 @@ reminder goes out at most once, also across a crash.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, InlineKeyboardMarkup
@@ -88,7 +88,7 @@ async def send_reminders(deps: Deps, bot: Bot) -> None:
         training = item.session
         assert training.id is not None
         tr = learner_translator(deps, item.learner)
-        await send_once(
+        sent = await send_once(
             deps,
             bot,
             session_id=training.id,
@@ -98,6 +98,11 @@ async def send_reminders(deps: Deps, bot: Bot) -> None:
             text=reminder_text(tr, training, now),
             keyboard=reminder_keyboard(tr, training),
         )
+        offset = reminders.offset_of(item.kind)
+        if sent and offset is not None:
+            due_at = item.session_start - timedelta(minutes=offset)
+            lag = (deps.clock.now() - due_at).total_seconds()
+            deps.metrics.reminder_lag.observe(max(lag, 0.0))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -71,6 +71,10 @@ async def get_or_create(
     """The learner behind a Telegram user; new ones get a first guess of their language."""
     learner = await find(session, telegram_id)
     if learner is not None:
+        if not learner.reachable:
+            # They wrote to the bot, so they no longer block it (403 had marked them).
+            learner.reachable = True
+            session.add(learner)
         return Seen(learner, is_new=False)
     learner = Learner(
         telegram_id=telegram_id, language=guess_language(telegram_language, default_language)

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import utcnow
 from bot.models import (
     Attendance,
+    Certificate,
     Consent,
     Draft,
     Feedback,
@@ -23,6 +24,7 @@ from bot.models import (
     RoleGrant,
     TrainingSession,
 )
+from bot.services import certificates
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -74,6 +76,7 @@ async def personal_data(session: AsyncSession, learner: Learner) -> dict[str, An
         ).all()
     }
     grants = (await session.exec(select(RoleGrant).where(RoleGrant.learner_id == learner.id))).all()
+    issued: list[Certificate] = await certificates.list_for(session, learner)
     answers_by_attempt: dict[int, list[QuizAnswer]] = {}
     for item in answers:
         answers_by_attempt.setdefault(item.attempt_id, []).append(item)
@@ -145,6 +148,18 @@ async def personal_data(session: AsyncSession, learner: Learner) -> dict[str, An
             }
             for grant in grants
         ],
+        "certificates": [
+            {
+                "code": certificates.format_code(certificate.code),
+                "module": certificate.module_id,
+                "name": certificate.name,
+                "language": certificate.language,
+                "score_percent": certificate.score_percent,
+                "issued": _iso(certificate.issued_at),
+                "revoked": _iso(certificate.revoked_at),
+            }
+            for certificate in issued
+        ],
     }
 
 
@@ -152,12 +167,14 @@ def personal_data_json(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-async def erase(session: AsyncSession, learner: Learner) -> None:
+async def erase(session: AsyncSession, learner: Learner, now: datetime | None = None) -> None:
     """Erases everything that identifies the learner.
 
     The row stays, with its progress and quiz results, but nothing links it to
     a person any more: participation counts in reports stay correct. The next
-    message from the same Telegram account starts as a new learner.
+    message from the same Telegram account starts as a new learner. Their
+    certificates are revoked and the names on them blanked: ``/verify`` then
+    answers "revoked" and names nobody.
     """
     learner.telegram_id = None
     learner.organisation = None
@@ -169,7 +186,7 @@ async def erase(session: AsyncSession, learner: Learner) -> None:
     learner.vulnerable_group = None
     learner.awaiting = None
     learner.consent = Consent.DECLINED
-    learner.erased_at = utcnow()
+    learner.erased_at = now or utcnow()
     learner.display_name = None
     learner.pending_start = None
     session.add(learner)
@@ -183,6 +200,7 @@ async def erase(session: AsyncSession, learner: Learner) -> None:
     for grant in grants.all():
         grant.revoked_at = learner.erased_at
         session.add(grant)
+    await certificates.revoke_all(session, learner, learner.erased_at)
     draft = await session.get(Draft, learner.id)
     if draft is not None:
         await session.delete(draft)

@@ -24,6 +24,7 @@ import html
 import inspect
 import json
 import logging
+import math
 import mimetypes
 import re
 import struct
@@ -68,6 +69,25 @@ NOT_MODIFIED = (
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 CHAT_NOT_FOUND = "Bad Request: chat not found"
 BOT_BLOCKED = "Forbidden: bot was blocked by the user"
+
+# Methods that send a message to a chat: what Telegram's flood limits count (see
+# FakeBotApi(rate_limit_per_second=..., chat_rate_limit_per_second=...)).
+_SENDING_METHODS = frozenset(
+    {
+        "sendmessage",
+        "senddocument",
+        "sendphoto",
+        "sendvideo",
+        "sendaudio",
+        "sendvoice",
+        "sendanimation",
+        "sendsticker",
+        "sendlocation",
+        "sendmediagroup",
+        "copymessage",
+        "forwardmessage",
+    }
+)
 
 # Update kinds that Telegram leaves out unless they are asked for by name.
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -758,7 +778,13 @@ class FakeBotApi:
         port: int = 0,
         bot_username: str = "kapacitet_bot",
         clock: Callable[[], float] | None = None,
+        rate_limit_per_second: float | None = None,
+        chat_rate_limit_per_second: float | None = None,
     ) -> None:
+        """``rate_limit_per_second`` and ``chat_rate_limit_per_second`` (both off by default)
+        enforce Telegram's flood limits on the methods that send messages: overall, and per
+        chat. A call over a limit is answered 429 "Too Many Requests: retry after N" with
+        ``parameters.retry_after`` (see :meth:`set_rate_limits`)."""
         self._token = token
         self._host = host
         self._port = port
@@ -803,6 +829,17 @@ class FakeBotApi:
             self._methods[name.lower()] = (name, handler)
 
         self._runner: web.AppRunner | None = None
+
+        #: 429 answers given by the rate limits (not by :meth:`fail_next`).
+        self.rate_limited = 0
+        #: ``time.monotonic()`` of every sending call that passed the rate limits (while any
+        #: limit is set), with its method.
+        self.sent_times: list[tuple[str, float]] = []
+        self._overall_limit: tuple[int, float] | None = None
+        self._chat_limit: tuple[int, float] | None = None
+        self._overall_window: deque[float] = deque()
+        self._chat_windows: dict[int | str, deque[float]] = {}
+        self.set_rate_limits(rate_limit_per_second, chat_rate_limit_per_second)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -1048,6 +1085,62 @@ class FakeBotApi:
         """Hold the next call of ``method`` for ``seconds`` before handling it."""
         self._delays.setdefault(method.lower(), deque()).append(seconds)
 
+    def set_rate_limits(
+        self, per_second: float | None = None, per_chat_per_second: float | None = None
+    ) -> None:
+        """Enforce Telegram's flood limits (``None`` switches one off).
+
+        A limit of ``r`` messages a second allows at most ``max(1, floor(r))`` sending calls
+        in any sliding window of ``max(1, floor(r)) / r`` seconds (30/s: 30 in any second;
+        1/s: one a second), counted on the server's arrival of each call, by
+        ``time.monotonic()`` when the server takes the call (after any :meth:`delay_next`). A call
+        over a limit is not carried out and is answered 429
+        with ``retry_after``: the whole seconds until the window has room again (at least 1).
+        """
+        self._overall_limit = self._window(per_second)
+        self._chat_limit = self._window(per_chat_per_second)
+        self._overall_window.clear()
+        self._chat_windows.clear()
+
+    @staticmethod
+    def _window(per_second: float | None) -> tuple[int, float] | None:
+        if per_second is None:
+            return None
+        if per_second <= 0:
+            raise ValueError("a rate limit must be positive")
+        count = max(1, math.floor(per_second))
+        return count, count / per_second
+
+    def _over_limit(self, method: str, params: JSONDict) -> ApiError | None:
+        """A 429 when this sending call would exceed a rate limit; else records it."""
+        if method.lower() not in _SENDING_METHODS:
+            return None
+        if self._overall_limit is None and self._chat_limit is None:
+            return None
+        now = time.monotonic()
+        chat_key = params.get("chat_id")
+        windows: list[tuple[deque[float], tuple[int, float]]] = []
+        if self._overall_limit is not None:
+            windows.append((self._overall_window, self._overall_limit))
+        if self._chat_limit is not None and isinstance(chat_key, int | str):
+            windows.append((self._chat_windows.setdefault(chat_key, deque()), self._chat_limit))
+        wait = 0.0
+        for window, (count, seconds) in windows:
+            while window and window[0] <= now - seconds:
+                window.popleft()
+            if len(window) >= count:
+                wait = max(wait, window[0] + seconds - now)
+        if wait > 0:
+            self.rate_limited += 1
+            retry_after = max(1, math.ceil(wait))
+            return ApiError(
+                429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+            )
+        for window, _limit in windows:
+            window.append(now)
+        self.sent_times.append((method, now))
+        return None
+
     def on_change(self, listener: ChangeListener) -> Callable[[], None]:
         """Call ``listener(event)`` on every message sent, edited or deleted and every callback
         answer.  Coroutine listeners are scheduled as tasks.  Returns an unsubscribe function."""
@@ -1103,6 +1196,9 @@ class FakeBotApi:
             fault = faults.popleft()
             extra = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
             return self._error_response(ApiError(fault.error_code, fault.description, extra))
+        limited = self._over_limit(name, params)
+        if limited is not None:
+            return self._error_response(limited)
         if known is None:
             _log.warning("FakeBotApi: method %s is not implemented", method)
             return self._error_response(ApiError(404, "Not Found"))

@@ -1,0 +1,255 @@
+"""``/stats``: the donor indicators' headline figures in the chat, with a chart.
+
+For coordinators and admins, within their scope (``roles.scope_of``): this year by default,
+buttons for this month, this quarter, this year and all time. The figures are totals only;
+the chart (people trained per month, by the session's country and by gender) leaves out
+every group smaller than the indicator threshold, so nobody can be singled out. Every
+command and button re-checks the role and reads the scope afresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+from babel.dates import format_skeleton
+from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.callbacks import CallbackData
+from bot.context import BotContext
+from bot.handlers.common import Turn, answer_query, require_role, show, turn
+from bot.handlers.roles import scope_text
+from bot.i18n.translator import N_, Translator
+from bot.keyboards import button, markup, rows
+from bot.labels import COUNTRY_NAMES, GENDER_NAMES, PREFER_NOT_TO_SAY
+from bot.models import Role
+from bot.services import charts, indicators, roles
+from bot.services.indicators import Indicators, Monthly, Period
+from bot.services.learners import UNDISCLOSED
+from bot.services.roles import Scope
+
+PRIVATE = filters.ChatType.PRIVATE
+VIEWERS = (Role.COORDINATOR, Role.ADMIN)
+DEFAULT_PERIOD = indicators.PeriodName.THIS_YEAR.value
+PERIOD_BUTTONS = {
+    indicators.PeriodName.THIS_MONTH.value: N_("This month"),
+    indicators.PeriodName.THIS_QUARTER.value: N_("This quarter"),
+    indicators.PeriodName.THIS_YEAR.value: N_("This year"),
+    indicators.PeriodName.ALL_TIME.value: N_("All time"),
+}
+PERIOD_TITLES = {
+    indicators.PeriodName.THIS_MONTH.value: N_("this month"),
+    indicators.PeriodName.THIS_QUARTER.value: N_("this quarter"),
+    indicators.PeriodName.THIS_YEAR.value: N_("this year"),
+    indicators.PeriodName.ALL_TIME.value: N_("all time"),
+}
+NOT_KNOWN = N_("Not known")
+
+
+@dataclass(frozen=True)
+class StatsPeriod(CallbackData):
+    """Show the figures of another period (one of ``PERIOD_BUTTONS``)."""
+
+    prefix = "is"
+    period: str
+
+
+def _data(update: Update) -> object:
+    return update.callback_query.data if update.callback_query else None
+
+
+# -- texts ----------------------------------------------------------------------------------
+
+
+def period_dates(tr: Translator, period: Period) -> str | None:
+    """ "1 Jan 2026 – 31 Dec 2026" (the last day included), or None for all time."""
+    if period.start is None or period.end is None:
+        return None
+    return tr._(
+        "{first} – {last}",
+        first=tr.date(period.start),
+        last=tr.date(period.end - timedelta(microseconds=1)),
+    )
+
+
+def _signed(tr: Translator, value: float) -> str:
+    rounded = round(value, 1)
+    return ("+" if rounded > 0 else "") + tr.number(rounded)
+
+
+def stats_text(
+    tr: Translator, period_name: str, figures: Indicators, chart: Monthly, threshold: int
+) -> str:
+    lines = [tr._("📊 <b>Figures: {period}</b>", period=tr._(PERIOD_TITLES[period_name]))]
+    dates = period_dates(tr, figures.period)
+    if dates:
+        lines.append(dates)
+    lines.append(tr._("Scope: {scope}", scope=scope_text(tr, figures.scope)))
+    lines.append("")
+    lines.append(tr._("👥 People trained: {n}", n=figures.people_trained))
+    lines.append(tr._("🧾 Attendances: {n}", n=figures.attendances))
+    lines.append(tr._("🏫 Sessions held: {n}", n=figures.sessions_held))
+    lines.append(tr._("🎓 People who completed a module: {n}", n=figures.people_completed))
+    if figures.average_gain is None:
+        lines.append(tr._("📈 Average knowledge gain: no pre- and post-tests yet"))
+    else:
+        lines.append(
+            tr.ngettext(
+                "📈 Average knowledge gain: {gain} percentage points ({n} pre/post pair)",
+                "📈 Average knowledge gain: {gain} percentage points ({n} pre/post pairs)",
+                figures.gain_pairs,
+                gain=_signed(tr, figures.average_gain),
+            )
+        )
+    if figures.average_feedback is None:
+        lines.append(tr._("⭐ Average feedback: no ratings yet"))
+    else:
+        lines.append(
+            tr.ngettext(
+                "⭐ Average feedback: {rating} of 5 ({n} rating)",
+                "⭐ Average feedback: {rating} of 5 ({n} ratings)",
+                figures.feedback_count,
+                rating=tr.number(round(figures.average_feedback, 1)),
+            )
+        )
+    lines.append("")
+    lines.append(
+        tr._(
+            "<i>Unique people who attended at least one session (present or late); "
+            "walk-ins and people who erased their data are counted.</i>"
+        )
+    )
+    if chart.empty:
+        if figures.people_trained == 0:
+            lines.append(tr._("No chart: nobody was trained in this period."))
+        else:
+            lines.append(
+                tr._(
+                    "No chart: every group is smaller than {n} people, and showing it "
+                    "could single someone out.",
+                    n=threshold,
+                )
+            )
+    return "\n".join(lines)
+
+
+def stats_keyboard(tr: Translator, current: str) -> InlineKeyboardMarkup:
+    buttons = [
+        button(("• " if name == current else "") + tr._(label), StatsPeriod(name))
+        for name, label in PERIOD_BUTTONS.items()
+    ]
+    return markup(rows(buttons, 2))
+
+
+def _series_label(tr: Translator, key: str) -> str:
+    if key == indicators.UNKNOWN:
+        return tr._(NOT_KNOWN)
+    if key == UNDISCLOSED:
+        return tr._(PREFER_NOT_TO_SAY)
+    names = {**COUNTRY_NAMES, **GENDER_NAMES}
+    return tr._(names[key]) if key in names else key
+
+
+def chart_png(tr: Translator, period_name: str, chart: Monthly, threshold: int) -> bytes:
+    """People trained per month, by country and by gender, labelled in ``tr``'s language."""
+
+    def panel(title: str, series: dict[str, list[int]]) -> charts.Panel:
+        return charts.Panel(
+            title,
+            [charts.Series(key, _series_label(tr, key), values) for key, values in series.items()],
+        )
+
+    return charts.stacked_months_png(
+        title=tr._("People trained per month: {period}", period=tr._(PERIOD_TITLES[period_name])),
+        month_labels=[format_skeleton("yMMM", month, locale=tr.locale) for month in chart.months],
+        panels=[
+            panel(tr._("By the session's country"), chart.by_country),
+            panel(tr._("By gender"), chart.by_gender),
+        ],
+        y_label=tr._("People"),
+        note=tr._("Groups of fewer than {n} people are not shown.", n=threshold)
+        if chart.hidden
+        else None,
+    )
+
+
+# -- the command and its buttons ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Shown:
+    tr: Translator
+    chart: Monthly
+
+
+async def _figures(
+    update: Update, context: BotContext, current: Turn, period_name: str, *, edit: bool
+) -> _Shown | None:
+    """Checks the role, computes and shows the figures; what to chart, or None."""
+    if not await require_role(update, context, current, *VIEWERS):
+        return None
+    deps = context.deps
+    tr = current.tr
+    now = deps.clock.now()
+    scope: Scope = await roles.scope_of(
+        current.session, current.learner, deps.settings.admin_telegram_ids
+    )
+    period = indicators.period_named(period_name, now, tr.zone)
+    figures = await indicators.compute(
+        current.session, scope=scope, period=period, filters=indicators.NO_FILTERS, now=now
+    )
+    threshold = deps.settings.indicator_threshold
+    months = await indicators.monthly(
+        current.session,
+        scope=scope,
+        period=period,
+        filters=indicators.NO_FILTERS,
+        now=now,
+        zone=tr.zone,
+    )
+    chart = months.suppressed(threshold)
+    await answer_query(update)
+    await show(
+        update,
+        stats_text(tr, period_name, figures, chart, threshold),
+        stats_keyboard(tr, period_name),
+        edit=edit,
+    )
+    return None if chart.empty else _Shown(tr, chart)
+
+
+async def _send_chart(update: Update, context: BotContext, shown: _Shown, period_name: str) -> None:
+    threshold = context.deps.settings.indicator_threshold
+    # Drawing takes a moment of CPU: off the event loop, so other chats are not kept waiting.
+    png = await asyncio.to_thread(chart_png, shown.tr, period_name, shown.chart, threshold)
+    chat = update.effective_chat
+    assert chat is not None
+    caption = shown.tr._(
+        "People trained per month: {period}", period=shown.tr._(PERIOD_TITLES[period_name])
+    )
+    await chat.send_photo(InputFile(png, filename="kapacitet-stats.png"), caption=caption)
+
+
+async def stats_command(update: Update, context: BotContext) -> None:
+    async with turn(update, context) as current:
+        shown = await _figures(update, context, current, DEFAULT_PERIOD, edit=False)
+    if shown is not None:
+        await _send_chart(update, context, shown, DEFAULT_PERIOD)
+
+
+async def period_button(update: Update, context: BotContext) -> None:
+    data = StatsPeriod.decode(_data(update))
+    async with turn(update, context) as current:
+        if data is None or data.period not in PERIOD_BUTTONS:
+            await answer_query(update, current.tr._("This button is no longer valid."))
+            return
+        shown = await _figures(update, context, current, data.period, edit=True)
+    if shown is not None:
+        await _send_chart(update, context, shown, data.period)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("stats", stats_command, filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(period_button, pattern=StatsPeriod.pattern()))

@@ -1,0 +1,106 @@
+"""The ops server: ``GET /health`` for the orchestrator, ``GET /metrics`` for Prometheus.
+
+Listens on ``OPS_HOST:OPS_PORT`` (127.0.0.1:9090 by default; ``OPS_PORT=0`` turns it
+off). Started by the application's ``post_init`` and stopped by its ``post_shutdown``.
+
+- ``/health``: 200 ``{"status": "ok", "database": "ok"}`` when the database answers
+  ``SELECT 1`` within a few seconds, else 503 ``{"status": "error", "database": "error"}``.
+- ``/metrics``: :class:`bot.metrics.Metrics` in Prometheus' text format; the outbox
+  length is read from the database at each scrape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import sqlalchemy as sa
+from aiohttp import web
+from sqlmodel import col, func, select
+
+from bot.context import Deps
+from bot.metrics import CONTENT_TYPE_LATEST
+from bot.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+DATABASE_TIMEOUT = 5.0
+
+
+class OpsServer:
+    """A small aiohttp server; ``port=0`` picks a free port (see :attr:`port`)."""
+
+    def __init__(self, deps: Deps, host: str = "127.0.0.1", port: int = 9090) -> None:
+        self.deps = deps
+        self.host = host
+        self._port = port
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self._port}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/health", self._health)
+        app.router.add_get("/metrics", self._metrics)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.host, self._port)
+            await site.start()
+        except OSError as error:
+            await runner.cleanup()
+            raise OSError(
+                f"the ops server cannot listen on {self.host}:{self._port} ({error.strerror}); "
+                "set OPS_PORT to a free port, or to 0 to turn it off"
+            ) from error
+        self._runner = runner
+        address = runner.addresses[0]
+        self._port = int(address[1])
+        log.info("Ops server on http://%s:%d (/health, /metrics)", self.host, self._port)
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def database_ok(self) -> bool:
+        try:
+            async with asyncio.timeout(DATABASE_TIMEOUT):
+                async with self.deps.database.engine.connect() as connection:
+                    await connection.execute(sa.text("SELECT 1"))
+        except Exception as error:
+            # The type only: a driver's message may carry the host or the user name.
+            log.warning("health check: the database did not answer (%s)", type(error).__name__)
+            return False
+        return True
+
+    async def _health(self, _request: web.Request) -> web.Response:
+        if await self.database_ok():
+            return web.json_response({"status": "ok", "database": "ok"})
+        return web.json_response({"status": "error", "database": "error"}, status=503)
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        metrics = self.deps.metrics
+        try:
+            async with asyncio.timeout(DATABASE_TIMEOUT):
+                async with self.deps.database.session() as db:
+                    pending = (
+                        await db.exec(
+                            select(func.count())
+                            .select_from(OutboxMessage)
+                            .where(col(OutboxMessage.status) == "pending")
+                        )
+                    ).one()
+        except Exception as error:
+            log.warning("metrics: the database did not answer (%s)", type(error).__name__)
+            metrics.database_up.set(0)
+        else:
+            metrics.outbox_pending.set(pending)
+            metrics.database_up.set(1)
+        return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})

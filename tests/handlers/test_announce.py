@@ -1,0 +1,261 @@
+"""``/announce`` end to end: write, choose the audience, preview, send; the outbox delivers each
+message once, also across a crash; learners and trainers cannot announce."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import col, func, select
+
+from bot import outbox
+from bot.models import Announcement, AuditEntry, Learner, OutboxMessage, RoleGrant
+from bot.simulator.fake_bot_api import FakeBotApi
+from tests.factories import make_learner
+from tests.handlers.conftest import Harness
+from tests.support.driver import TelegramUser
+
+COORDINATOR, TRAINER, LEARNER = 910, 911, 912
+NOT_ALLOWED = "Sorry, you are not allowed to do that."
+TYPED = "Training <b>tomorrow</b> & more: bring a laptop."
+SUMMARY = "📣 Your announcement has been sent."
+AUDIENCE_MENU = [
+    ["👥 Everyone"],
+    ["🌐 By language"],
+    ["📍 By country"],
+    ["📘 By module"],
+    ["🗓 By session"],
+    ["✖️ Cancel"],
+]
+
+
+async def add_people(bot: Harness, countries: list[str], *, first_id: int) -> list[int]:
+    """Learners with consent in these countries, whose chats exist on the fake server."""
+    chats = []
+    async with bot.deps.database.session() as db:
+        for number, country in enumerate(countries):
+            learner = await make_learner(db, telegram_id=first_id + number, country=country)
+            assert learner.telegram_id is not None
+            bot.api.add_user(learner.telegram_id)
+            chats.append(learner.telegram_id)
+    return chats
+
+
+async def add_staff(bot: Harness) -> None:
+    """A coordinator for Serbia, a trainer, and a learner."""
+    async with bot.deps.database.session() as db:
+        coordinator = await make_learner(db, telegram_id=COORDINATOR, country="RS")
+        db.add(RoleGrant(learner_id=coordinator.id or 0, role="coordinator", countries="RS"))
+        trainer = await make_learner(db, telegram_id=TRAINER, country="RS")
+        db.add(RoleGrant(learner_id=trainer.id or 0, role="trainer"))
+        await make_learner(db, telegram_id=LEARNER, country="RS")
+    for chat in (COORDINATOR, TRAINER, LEARNER):
+        bot.api.add_user(chat)
+
+
+async def eventually(condition: Callable[[], bool], seconds: float = 10) -> None:
+    """Waits until ``condition()`` holds, looking every millisecond (no event marks a request
+    arriving at the fake server)."""
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+
+
+def bot_texts(api: FakeBotApi, chat_id: int) -> list[str]:
+    return [m.text or "" for m in api.messages(chat_id) if m.from_bot]
+
+
+async def write_and_choose_serbia(coordinator: TelegramUser) -> None:
+    """/announce, the message, [By country], [Serbia]: up to the preview."""
+    await coordinator.send("/announce")
+    assert "Type the message (up to 3,500 characters)" in (coordinator.last_message().text or "")
+    await coordinator.send(TYPED)
+    assert coordinator.buttons() == AUDIENCE_MENU
+    assert "Serbia · all organisations" in (coordinator.last_message().text or "")
+    await coordinator.tap("📍 By country")
+    # A coordinator for Serbia is offered Serbia only.
+    assert coordinator.buttons() == [["Serbia"], ["« Back", "✖️ Cancel"]]
+    await coordinator.tap("Serbia")
+
+
+async def test_a_coordinator_announces_to_a_country(bot: Harness):
+    await add_staff(bot)
+    serbia = await add_people(bot, ["RS", "RS", "RS", "RS"], first_id=5000)
+    kosovo = await add_people(bot, ["XK"], first_id=6000)
+    blocked = serbia[-1]
+    bot.api.block(blocked)
+    coordinator = bot.user(COORDINATOR)
+
+    await write_and_choose_serbia(coordinator)
+    *_, audience, preview, question = coordinator.bot_messages()
+    assert audience.text == (
+        "Audience: people in Serbia, within your scope (Serbia · all organisations)"
+    )
+    # The preview is the message exactly as the learners will get it.
+    assert preview.text == TYPED and not preview.inline_keyboard
+    assert question.text == (
+        "☝️ This is the announcement as people will see it.\n"
+        "It goes to 6 people."  # four learners, the trainer and the learner from Serbia
+    )
+    assert coordinator.buttons(question) == [
+        ["✅ Send"],
+        ["« Change the audience"],
+        ["✖️ Cancel"],
+    ]
+
+    await coordinator.tap("✅ Send", question)
+    assert coordinator.last_message().text == (
+        "📣 Sending to 6 people. You will get a summary here when it is done."
+    )
+    # A second tap on the same button (the keyboard as it was) sends nothing again.
+    await coordinator.tap("✅ Send", question)
+    answer = coordinator.last_callback_answer()
+    assert answer is not None
+    assert answer.text == "This announcement has already been sent or cancelled."
+
+    assert bot.application is not None
+    await outbox.drain(bot.deps, bot.application.bot)
+    for chat in [*serbia[:-1], TRAINER, LEARNER]:
+        assert bot_texts(bot.api, chat) == [TYPED]
+    assert bot_texts(bot.api, blocked) == []
+    assert bot_texts(bot.api, kosovo[0]) == []
+    summaries = [t for t in bot_texts(bot.api, COORDINATOR) if t.startswith(SUMMARY)]
+    assert summaries == [
+        "\n".join(
+            [
+                SUMMARY,
+                f"“{TYPED}”",
+                "",
+                "✅ Delivered: 5",
+                "🚫 Not reachable (blocked the bot or left): 1",
+                "⚠️ Failed: 0",
+            ]
+        )
+    ]
+    async with bot.deps.database.session() as db:
+        person = (await db.exec(select(Learner).where(Learner.telegram_id == blocked))).one()
+        assert person.reachable is False
+        assert (await db.exec(select(func.count()).select_from(OutboxMessage))).one() == 6
+
+
+async def test_a_crash_in_the_middle_sends_each_message_exactly_once(harness: Harness):
+    await add_staff(harness)
+    learners = await add_people(harness, ["RS"] * 12, first_id=7000)
+    api = harness.api
+
+    def delivered() -> int:
+        return sum(len(bot_texts(api, chat)) for chat in learners)
+
+    def calls_to_learners() -> int:
+        return sum(1 for p in api.calls_of("sendMessage") if int(p["chat_id"]) in learners)
+
+    # After the fourth message, Telegram holds the next request for a second.
+    fourth = asyncio.Event()
+
+    def on_change(event: dict[str, Any]) -> None:
+        if event["type"] == "message_sent" and not fourth.is_set() and delivered() >= 4:
+            fourth.set()
+            api.delay_next("sendMessage", 1.0)
+
+    unsubscribe = api.on_change(on_change)
+    async with harness.running() as application:
+        coordinator = harness.user(COORDINATOR)
+        await write_and_choose_serbia(coordinator)
+        await coordinator.tap("✅ Send")
+        await asyncio.wait_for(fourth.wait(), 10)
+        # The crash: the worker dies while a message is on its way, the bot stops.
+        await eventually(lambda: calls_to_learners() > delivered())
+        await outbox.stop_worker(application)
+    unsubscribe()
+    # Telegram delivers the held message although nobody hears back.
+    await eventually(lambda: delivered() == calls_to_learners())
+    before_restart = delivered()
+    assert before_restart < len(learners)  # the rest was still pending at the crash
+
+    async with harness.running() as application:
+        await outbox.drain(harness.deps, application.bot)
+
+    # Everyone (the twelve, the trainer and the learner) got it exactly once.
+    for chat in [*learners, TRAINER, LEARNER]:
+        assert bot_texts(api, chat) == [TYPED], chat
+    async with harness.deps.database.session() as db:
+        rows = await db.exec(
+            select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
+        )
+        found = dict(rows.all())
+        announcement = (await db.exec(select(Announcement))).one()
+    # The message on its way at the crash is counted as not confirmed, never resent.
+    assert found.get("unknown", 0) >= 1 and found["sent"] + found["unknown"] == 14
+    assert announcement.status == "done"
+    summaries = [t for t in bot_texts(api, COORDINATOR) if t.startswith(SUMMARY)]
+    assert len(summaries) == 1
+    assert f"✅ Delivered: {found['sent']}" in summaries[0]
+    assert (
+        "❔ Not confirmed (the bot restarted while sending; not sent again): "
+        f"{found['unknown']}" in summaries[0]
+    )
+
+
+async def snapshot(bot: Harness) -> tuple[object, ...]:
+    async with bot.deps.database.session() as db:
+        announcements = [
+            (a.id, a.status, a.audience, a.text)
+            for a in (await db.exec(select(Announcement).order_by(col(Announcement.id)))).all()
+        ]
+        rows = (await db.exec(select(func.count()).select_from(OutboxMessage))).one()
+        audits = (await db.exec(select(func.count()).select_from(AuditEntry))).one()
+        awaiting = [
+            (p.telegram_id, p.awaiting)
+            for p in (await db.exec(select(Learner).order_by(col(Learner.id)))).all()
+        ]
+    return announcements, rows, audits, awaiting
+
+
+async def test_learners_and_trainers_cannot_announce(bot: Harness):
+    await add_staff(bot)
+    await add_people(bot, ["RS"], first_id=8000)
+    coordinator = bot.user(COORDINATOR)
+    # The coordinator opens every screen; their buttons are collected for replaying.
+    collected: set[str] = set()
+
+    def collect() -> None:
+        collected.update(
+            button["callback_data"]
+            for message in bot.api.messages(COORDINATOR)
+            for row in message.inline_keyboard
+            for button in row
+            if button.get("callback_data", "").split(":", 1)[0] in {"na", "np", "ns", "nc"}
+        )
+
+    await coordinator.send("/announce")
+    collect()
+    await coordinator.send(TYPED)
+    for label in ("🌐 By language", "« Back", "📘 By module", "« Back", "🗓 By session"):
+        collect()
+        await coordinator.tap(label)
+    collect()
+    await coordinator.tap("« Back")
+    await coordinator.tap("📍 By country")
+    collect()
+    await coordinator.tap("Serbia")
+    collect()
+    replayable = sorted(collected)
+    assert {data.split(":", 1)[0] for data in replayable} == {"na", "np", "ns", "nc"}
+
+    before = await snapshot(bot)
+    for intruder_id in (LEARNER, TRAINER):
+        intruder = bot.user(intruder_id)
+        replies = await intruder.send("/announce")
+        assert [reply.text for reply in replies] == [NOT_ALLOWED]
+        await intruder.send("An announcement of my own")
+        target = intruder.last_message().message_id
+        for data in replayable:
+            await intruder.tap_data(data, target)
+            answer = intruder.last_callback_answer()
+            assert answer is not None and answer.text == NOT_ALLOWED, data
+    assert await snapshot(bot) == before
+    assert bot_texts(bot.api, 8000) == []
+    assert bot.application is not None
+    await outbox.drain(bot.deps, bot.application.bot)
+    assert bot_texts(bot.api, 8000) == []

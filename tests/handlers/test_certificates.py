@@ -1,0 +1,225 @@
+"""Certificates through Telegram: earned with a passed quiz, resent, verified by anyone, revoked
+by erasure; only with consent."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader
+from sqlmodel import select
+
+from bot.content.catalogue import Catalogue, Module
+from bot.models import Certificate, Learner
+from bot.services.certificates import format_code
+from tests.handlers.conftest import Harness
+from tests.handlers.test_learner_journey import onboard, plain, take_quiz
+from tests.support.driver import TelegramUser
+
+CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+
+
+def pdf_text(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) == 1
+    return reader.pages[0].extract_text()
+
+
+async def pass_quiz(user: TelegramUser, tr, module: Module) -> None:
+    await user.send("/lessons")
+    title = module.text(tr.language_code).title
+    # A module passed before is marked "✅ ".
+    await user.tap(next(label for label in flat(user.buttons()) if label.endswith(title)))
+    await user.tap(tr._("🎯 Take the quiz"))
+    await take_quiz(user, module)
+    assert tr._("🎉 You passed!") in (user.last_message().text or "")
+
+
+async def certificates_of(harness: Harness, telegram_id: int | None = None) -> list[Certificate]:
+    async with harness.deps.database.session() as session:
+        query = select(Certificate).order_by(Certificate.id)
+        if telegram_id is not None:
+            query = query.join(Learner, Learner.id == Certificate.learner_id).where(
+                Learner.telegram_id == telegram_id
+            )
+        return list((await session.exec(query)).all())
+
+
+async def test_a_serbian_cyrillic_certificate_from_quiz_to_revocation(
+    bot: Harness, catalogue: Catalogue
+):
+    module = catalogue.get("passwords-2fa")
+    assert module is not None
+    tr = bot.tr("sr-Cyrl")
+    title = module.text("sr-Cyrl").title
+    assert CYRILLIC.search(title)
+    user = bot.user(801, "sr")
+    await onboard(bot, user, "sr-Cyrl", "Српски (ћирилица)", "Грађански форум", "Serbia")
+    await pass_quiz(user, tr, module)
+    # The score and the question for the name, in one message.
+    offer = user.last_message()
+    assert tr._("🎉 You passed!") in (offer.text or "")
+    assert title in (offer.text or "")
+    assert [tr._("Later")] in user.buttons(offer)
+    assert all(m.document is None for m in user.bot_messages())
+
+    await user.send("Марија Петровић")
+    document = user.last_document()
+    [certificate] = await certificates_of(bot, 801)
+    code = format_code(certificate.code)
+    assert document.filename == f"certificate-passwords-2fa-{code}.pdf"
+    assert document.content.startswith(b"%PDF-")
+    text = pdf_text(document.content)
+    assert "Марија Петровић" in text
+    assert title in text
+    assert code in text and f"/verify {code}" in text
+    assert tr.percent(100) in text
+    caption = user.last_message().caption or ""
+    assert code in caption and title in caption
+    assert (certificate.name, certificate.language, certificate.score_percent) == (
+        "Марија Петровић",
+        "sr-Cyrl",
+        100,
+    )
+    async with bot.deps.database.session() as session:
+        learner = (await session.exec(select(Learner).where(Learner.telegram_id == 801))).one()
+        assert learner.display_name == "Марија Петровић" and learner.awaiting is None
+
+    # /certificates lists it and sends it again, made afresh from the stored certificate.
+    await user.send("/certificates")
+    listing = user.last_message().text or ""
+    assert code in listing and title in listing
+    await user.tap("📄 " + title)
+    again = user.last_document()
+    assert again.file_id != document.file_id
+    assert again.content == document.content
+
+    # Anyone can check it: the name, the module in the asker's language, the date.
+    visitor = bot.user(802, "en")
+    en = bot.tr("en")
+    await visitor.send(f"/verify {code}")
+    answer = visitor.last_message().text or ""
+    assert "Марија Петровић" in answer
+    assert module.text("en").title in answer
+    assert en.date(certificate.issued_at) in answer
+    # Typed by hand: lower case, spaces, Cyrillic look-alikes; after /verify alone.
+    await visitor.send("/verify")
+    assert "K7QX-2M9P-RT" in (visitor.last_message().text or "")
+    typed = code.lower().replace("-", " ").translate(str.maketrans("abcekmptxy", "авсекмртху"))
+    await visitor.send(typed)
+    assert "Марија Петровић" in (visitor.last_message().text or "")
+
+    # Junk is unknown and changes nothing; the visitor may try again or cancel.
+    await visitor.send("/verify ABC-123")
+    unknown = visitor.last_message().text or ""
+    assert "ABC-123" in unknown and "Марија" not in unknown
+    await visitor.send("zzzz-zzzz-zz")
+    assert "zzzz-zzzz-zz" in (visitor.last_message().text or "")
+    await visitor.tap(en._("Cancel"))
+    await visitor.send("hello")
+    assert visitor.last_message().text == en._(
+        "I answer to buttons and commands. /lessons opens the lessons, /help lists the rest."
+    )
+
+    # Erasing one's data revokes the certificate; the name is gone from it.
+    await user.send("/forget")
+    await user.tap(tr._("Yes, erase my data"))
+    [revoked] = await certificates_of(bot)
+    assert revoked.revoked_at is not None and revoked.name == ""
+    await visitor.send(f"/verify {code}")
+    answer = visitor.last_message().text or ""
+    assert code in answer and module.text("en").title in answer
+    assert revoked.revoked_at is not None and en.date(revoked.revoked_at) in answer
+    assert "Марија" not in answer and "Петровић" not in answer
+    assert plain(en._("Genuine certificate")) not in answer
+    # The erased person, back as someone new, has no certificates.
+    await user.send("/certificates")
+    assert code not in (user.last_message().text or "")
+
+
+async def test_a_montenegrin_name_with_accents_later_reused_for_another_module(
+    bot: Harness, catalogue: Catalogue
+):
+    passwords = catalogue.get("passwords-2fa")
+    accession = catalogue.get("eu-accession")
+    assert passwords is not None and accession is not None
+    tr = bot.tr("cnr")
+    user = bot.user(811, "sr")
+    await onboard(bot, user, "cnr", "Crnogorski", "Centar za građansko obrazovanje", "Montenegro")
+    await pass_quiz(user, tr, passwords)
+
+    # A bad name is explained and nothing is issued; the question stays open.
+    await user.send("A")
+    assert user.last_message().document is None
+    assert await certificates_of(bot) == []
+    await user.send("S\u0301ec\u0301ko  Đurović")  # typed decomposed, with two spaces
+    [certificate] = await certificates_of(bot)
+    assert certificate.name == "Śećko Đurović"
+    text = pdf_text(user.last_document().content)
+    assert "Śećko Đurović" in text and passwords.text("cnr").title in text
+
+    # "Later" leaves the certificate for /certificates.
+    await pass_quiz(user, tr, accession)
+    assert html_label(tr._("Use: {name}", name="Śećko Đurović")) in flat(user.buttons())
+    await user.tap(tr._("Later"))
+    assert len(await certificates_of(bot)) == 1
+    await user.send("/certificates")
+    get_it = html_label(tr._("🎓 Get it: {module}", module=accession.text("cnr").title))
+    await user.tap(get_it)
+    await user.tap(html_label(tr._("Use: {name}", name="Śećko Đurović")))
+    certificates = await certificates_of(bot)
+    assert [c.module_id for c in certificates] == ["passwords-2fa", "eu-accession"]
+    assert certificates[1].name == "Śećko Đurović"
+    assert accession.text("cnr").title in pdf_text(user.last_document().content)
+
+    # Passing again offers the certificate already issued, not a second one.
+    await pass_quiz(user, tr, passwords)
+    await user.tap(tr._("📄 Send it again"))
+    assert format_code(certificates[0].code) in pdf_text(user.last_document().content)
+    assert len(await certificates_of(bot)) == 2
+
+    # Someone else's certificate cannot be fetched with a forged button.
+    other = bot.user(812, "en")
+    await other.send("/start")
+    message = other.last_message()
+    await other.tap_data(f"cs:{certificates[0].id}", message.message_id)
+    assert other.last_callback_answer().text == bot.tr("en")._("This button is no longer valid.")
+    assert all(m.document is None for m in other.bot_messages())
+
+
+async def test_without_consent_there_is_no_certificate_and_the_reason_is_given(
+    bot: Harness, catalogue: Catalogue
+):
+    module = catalogue.get("passwords-2fa")
+    assert module is not None
+    tr = bot.tr("sr-Cyrl")
+    user = bot.user(821, "sr")
+    await user.send("/start")
+    await user.tap("Српски (ћирилица)")
+    await user.tap(tr._("No, thanks"))
+    await pass_quiz(user, tr, module)
+    result = user.last_message().text or ""
+    assert "/privacy" in result
+    assert (
+        plain(
+            tr._(
+                "🎓 Certificates are issued only with your consent, because a certificate is a "
+                "record about you. If you agree in /privacy and pass the quiz again, you get one."
+            )
+        )
+        in result
+    )
+    await user.send("Марија Петровић")
+    assert all(m.document is None for m in user.bot_messages())
+    await user.send("/certificates")
+    assert "/privacy" in (user.last_message().text or "")
+    assert await certificates_of(bot) == []
+
+
+def flat(buttons: list[list[str]]) -> list[str]:
+    return [label for row in buttons for label in row]
+
+
+def html_label(text: str) -> str:
+    """A translated label as a button shows it (no HTML escapes)."""
+    return plain(text)

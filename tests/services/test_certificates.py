@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlmodel import func, select
+
+from bot.certificates_pdf import CertificateTexts, render
+from bot.content.catalogue import Module, load_catalogue
+from bot.db import Database
+from bot.models import Certificate, Consent, QuizKind
+from bot.services import certificates, privacy, quiz
+from bot.services.certificates import CertificateError, Problem, Status
+from tests.factories import make_learner, module_files, write_module
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def module(tmp_path: Path) -> Module:
+    write_module(tmp_path, module_files(cards=3, questions=4, pass_mark=75))
+    found = load_catalogue(tmp_path).get("sample")
+    assert found is not None
+    return found
+
+
+async def count(database: Database) -> int:
+    async with database.session() as session:
+        return (await session.exec(select(func.count()).select_from(Certificate))).one()
+
+
+async def test_a_certificate_is_issued_once_per_learner_and_module(
+    database: Database, module: Module
+):
+    async with database.session() as session:
+        learner = await make_learner(session)
+        first = await certificates.issue(
+            session, learner, module, 100, "  Marija   Petrović ", "sr-Cyrl", NOW
+        )
+        again = await certificates.issue(
+            session, learner, module, 75, "Someone Else", "en", NOW + timedelta(days=1)
+        )
+        assert again.id == first.id
+        assert (again.name, again.score_percent, again.language) == (
+            "Marija Petrović",
+            100,
+            "sr-Cyrl",
+        )
+        assert learner.display_name == "Marija Petrović"
+        assert [c.id for c in await certificates.list_for(session, learner)] == [first.id]
+    assert await count(database) == 1
+    assert len(first.code) == certificates.CODE_LENGTH
+    assert set(first.code) <= set(certificates.CODE_ALPHABET)
+
+
+async def test_codes_are_unique_and_verify_however_they_are_typed(
+    database: Database, module: Module
+):
+    async with database.session() as session:
+        issued = []
+        for _ in range(25):
+            learner = await make_learner(session)
+            issued.append(
+                await certificates.issue(session, learner, module, 100, "Ana Anić", "bs", NOW)
+            )
+    codes = [c.code for c in issued]
+    assert len(set(codes)) == len(codes)
+    assert not set("01ILO") & set("".join(codes))
+
+    code = issued[0].code
+    shown = certificates.format_code(code)
+    assert shown == f"{code[:4]}-{code[4:8]}-{code[8:]}"
+    cyrillic = str.maketrans("ABCEHKMPTXY", "АВСЕНКМРТХУ")
+    typings = [
+        code,
+        shown,
+        shown.lower(),
+        f"  {code[:3]} {code[3:7]}  {code[7:]} ",
+        shown.replace("-", "–"),
+        shown.translate(cyrillic),
+        shown.translate(cyrillic).lower(),
+    ]
+    async with database.session() as session:
+        for typed in typings:
+            result = await certificates.verify(session, typed)
+            assert result.status == Status.GENUINE, typed
+            assert (result.name, result.module_id, result.issued_at) == (
+                "Ana Anić",
+                "sample",
+                NOW,
+            )
+        for junk in ["", "hello", code[:-1], code + "2", "0000-0000-00", "ЖЖЖЖ-ЖЖЖЖ-ЖЖ"]:
+            assert (await certificates.verify(session, junk)).status == Status.UNKNOWN, junk
+        other = "23456789AB" if code != "23456789AB" else "BA98765432"  # nobody's
+        result = await certificates.verify(session, other)
+        assert result.status == Status.UNKNOWN and result.name is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Marija Petrović", "Marija Petrović"),
+        ("Śećko Đurović", "Śećko Đurović"),
+        # Decomposed: S + combining acute becomes the single letter Ś.
+        ("S\u0301ec\u0301ko Đurović", "Śećko Đurović"),
+        # Montenegrin Cyrillic с́ has no single letter: it stays two code points.
+        ("С\u0301ећко Ђуровић", "С\u0301ећко Ђуровић"),
+        ("  Ëlira   Çela\t", "Ëlira Çela"),
+        ("Jo", "Jo"),
+    ],
+)
+def test_names_are_kept_as_given_in_nfc(typed: str, stored: str):
+    assert certificates.clean_name(typed) == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("", Problem.NAME_TOO_SHORT),
+        ("   A  ", Problem.NAME_TOO_SHORT),
+        ("x" * 121, Problem.NAME_TOO_LONG),
+        ("Ana\nAnić", Problem.NAME_INVALID),
+        ("Ana\u202eAnić", Problem.NAME_INVALID),
+        ("Ana\x00", Problem.NAME_INVALID),
+        ("12345", Problem.NAME_INVALID),
+    ],
+)
+def test_bad_names_are_refused(typed: str, problem: Problem):
+    with pytest.raises(CertificateError) as refused:
+        certificates.clean_name(typed)
+    assert refused.value.problem == problem
+
+
+async def test_a_bad_name_issues_nothing(database: Database, module: Module):
+    async with database.session() as session:
+        learner = await make_learner(session)
+        with pytest.raises(CertificateError):
+            await certificates.issue(session, learner, module, 100, "A", "en", NOW)
+        assert learner.display_name is None
+    assert await count(database) == 0
+
+
+async def test_consent_and_a_pass_are_required(database: Database, module: Module):
+    async with database.session() as session:
+        declined = await make_learner(session, consent=Consent.DECLINED)
+        pending = await make_learner(session, consent=Consent.PENDING)
+        for learner in (declined, pending):
+            with pytest.raises(CertificateError) as refused:
+                await certificates.issue(session, learner, module, 100, "Ana Anić", "en", NOW)
+            assert refused.value.problem == Problem.NO_CONSENT
+        consenting = await make_learner(session)
+        with pytest.raises(CertificateError) as refused:
+            await certificates.issue(session, consenting, module, 50, "Ana Anić", "en", NOW)
+        assert refused.value.problem == Problem.NOT_PASSED
+    assert await count(database) == 0
+
+
+async def test_passed_scores_come_from_stored_post_tests(database: Database, module: Module):
+    async with database.session() as session:
+        learner = await make_learner(session)
+        assert await certificates.passed_score(session, learner, module.id) is None
+        for wrong in (1, 0):  # 75 %, then 100 %
+            state = await quiz.start(session, learner, module, QuizKind.POST)
+            for index, question in enumerate(module.questions):
+                option = (
+                    question.correct
+                    if index >= wrong
+                    else next(o for o in question.options if o != question.correct)
+                )
+                await quiz.answer(
+                    session, learner, module, QuizKind.POST, state.attempt_id, index, 0, option
+                )
+        assert await certificates.passed_score(session, learner, module.id) == 100
+        assert await certificates.pending_modules(session, learner) == {module.id: 100}
+        await certificates.issue(session, learner, module, 100, "Ana Anić", "en", NOW)
+        assert await certificates.pending_modules(session, learner) == {}
+
+
+async def test_erasing_revokes_and_forgets_the_name(database: Database, module: Module):
+    async with database.session() as session:
+        learner = await make_learner(session)
+        other = await make_learner(session)
+        mine = await certificates.issue(session, learner, module, 100, "Ana Anić", "en", NOW)
+        theirs = await certificates.issue(session, other, module, 100, "Iva Ivić", "hr", NOW)
+        data = await privacy.personal_data(session, learner)
+        assert data["certificates"] == [
+            {
+                "code": certificates.format_code(mine.code),
+                "module": "sample",
+                "name": "Ana Anić",
+                "language": "en",
+                "score_percent": 100,
+                "issued": NOW.isoformat(),
+                "revoked": None,
+            }
+        ]
+        await privacy.erase(session, learner, NOW + timedelta(days=3))
+    async with database.session() as session:
+        result = await certificates.verify(session, mine.code)
+        assert result.status == Status.REVOKED
+        assert result.name is None and result.revoked_at == NOW + timedelta(days=3)
+        stored = await session.get(Certificate, mine.id)
+        assert stored is not None and stored.name == "" and stored.revoked_at is not None
+        assert (await certificates.verify(session, theirs.code)).name == "Iva Ivić"
+    assert await count(database) == 2
+
+
+def test_the_pdf_carries_every_text_in_its_script():
+    texts = CertificateTexts(
+        language="sr-Cyrl",
+        issuer="Kapacitet",
+        heading="Сертификат",
+        intro="Овим се потврђује да је",
+        name="С\u0301ећко Ђуровић",
+        completed="завршио/ла модул",
+        module_title="Лозинке и двофакторска аутентификација",
+        details="23. новембар 2026. · 100 %",
+        code_label="Код",
+        code="K7QX-2M9P-RT",
+        how_to_verify="/verify K7QX-2M9P-RT",
+        issued_at=NOW,
+    )
+    data = render(texts)
+    assert data.startswith(b"%PDF-")
+    assert render(texts) == data  # the same certificate makes the same file
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    page = reader.pages[0]
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
+    text = page.extract_text()
+    for expected in (
+        "С\u0301ећко Ђуровић",
+        "Лозинке и двофакторска аутентификација",
+        "K7QX-2M9P-RT",
+        "Сертификат",
+    ):
+        assert expected in text
+    fonts = {
+        str(font["/BaseFont"])
+        for font in page["/Resources"]["/Font"].values()  # type: ignore[union-attr]
+    }
+    assert fonts and all("DejaVuSans" in name for name in fonts)
+
+
+def test_long_names_and_latin_letters_fit_on_the_page():
+    name = "Ëlira Çela-Śćepanović Škrijelj Źółć " * 3
+    texts = CertificateTexts(
+        language="sq",
+        issuer="Kapacitet",
+        heading="Certifikatë",
+        intro="Vërtetohet se",
+        name=name.strip()[:120],
+        completed="e ka përfunduar modulin",
+        module_title="Fjalëkalimet dhe vërtetimi me dy faktorë",
+        details="23 nëntor 2026 · 100%",
+        code_label="Kodi",
+        code="K7QX-2M9P-RT",
+        how_to_verify="/verify K7QX-2M9P-RT",
+        issued_at=NOW,
+    )
+    reader = PdfReader(io.BytesIO(render(texts)))
+    assert len(reader.pages) == 1
+    text = " ".join(reader.pages[0].extract_text().split())
+    for word in ("Ëlira", "Çela-Śćepanović", "Škrijelj", "Źółć", "Fjalëkalimet"):
+        assert word in text

@@ -1,0 +1,67 @@
+"""The fake Bot API's optional flood limits: overall and per chat, answered with 429."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot
+from telegram.error import RetryAfter
+
+from bot import outbox
+from bot.simulator.fake_bot_api import FakeBotApi
+
+TOKEN = "123456:RATE-LIMIT-TEST"
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi(token=TOKEN, rate_limit_per_second=2, chat_rate_limit_per_second=1)
+    await server.start()
+    for user in (1, 2, 3):
+        server.add_user(user)
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi) -> AsyncIterator[Bot]:
+    async with Bot(TOKEN, base_url=api.base_url) as telegram_bot:
+        yield telegram_bot
+
+
+def texts(api: FakeBotApi, chat: int) -> list[str]:
+    return [m.text or "" for m in api.messages(chat) if m.from_bot]
+
+
+async def test_one_message_a_second_per_chat(api: FakeBotApi, bot: Bot):
+    await bot.send_message(1, "first")
+    with pytest.raises(RetryAfter) as error:
+        await bot.send_message(1, "too soon")
+    assert outbox.retry_seconds(error.value) == 1
+    assert texts(api, 1) == ["first"]
+    assert api.rate_limited == 1
+    assert len(api.sent_times) == 1
+
+
+async def test_at_most_the_overall_limit_in_any_second(api: FakeBotApi, bot: Bot):
+    await bot.send_message(1, "one")
+    await bot.send_message(2, "two")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(3, "three")
+    assert texts(api, 3) == []
+    # Methods that send nothing are not counted.
+    assert (await bot.get_me()).username == "kapacitet_bot"
+    assert [method for method, _at in api.sent_times] == ["sendMessage", "sendMessage"]
+
+
+async def test_no_limits_unless_asked(api: FakeBotApi, bot: Bot):
+    api.set_rate_limits(None, None)
+    for n in range(5):
+        await bot.send_message(1, f"message {n}")
+    assert len(texts(api, 1)) == 5
+    assert api.rate_limited == 0
+    with pytest.raises(ValueError):
+        api.set_rate_limits(0)

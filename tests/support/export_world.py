@@ -1,0 +1,307 @@
+"""A small world of sessions, people and learning for the export tests (services, handlers,
+the command line and the reporting views), built through the models the bot uses.
+
+Times in UTC; the period under test is 2026 on the Europe/Belgrade calendar.
+
+Sessions (trainer Marko, who gave no name: "#<id>")
+    xk      "Siguria digjitale"     XK  passwords-2fa  2026-03-10 09:00
+    rs      "Дигитална безбедност"  RS  eu-accession   2026-05-05 08:00
+    al      "Cancelled in Albania"  AL  (none)         2026-06-01 09:00, CANCELLED
+    old     "Last year"             XK  passwords-2fa  2025-12-01 09:00
+    future  "Next month"            RS  eu-accession   2026-12-10 09:00 (upcoming)
+
+People                      org         country gender age    notes
+    ana     "Ana Hoxhë"     Civic Lab   XK      female 25-34
+    boris   "Boris Petrović" Forum      RS      male   35-44
+    jelena  "Јелена Јовановић" Forum    RS      female 18-24  walk-in
+    erased  (erased)        -           -       -      -      was Civic Lab
+    vesna   "Vesna"         Civic Lab   XK      female 45-54  special consent: roma-...
+    old     "Old Timer"     Civic Lab   XK      male   55-64  only 2025
+    dora    "Dora"          Forum       AL      female 25-34  registered at the cancelled one
+    nocon   (withdrew)      -           -       -      -      consent declined later
+
+Roster and marks
+    xk: ana present, boris apologised (registered), erased present, vesna present,
+        nocon present (marked, never registered)
+    rs: ana late, boris absent, jelena present (walk-in)
+    al: dora registered                     (cancelled: not in Attendance)
+    old: old present                        (2025)
+    future: vesna registered                (upcoming)
+
+Feedback: xk: ana 5, vesna 4, erased 3.
+
+Learning
+    ana    passwords-2fa: progress from 2026-02-01, passed 2026-02-03; pre 2/5 = 40,
+           post 3/5 = 60 (Feb 2), post 5/5 = 100 (Feb 3)  -> gain 60
+    boris  eu-accession: pre 1/5 = 20 (2026-04-01), no post, no progress
+    old    passwords-2fa: progress 2025-11-01, passed 2025-11-02 (outside 2026)
+    vesna  eu-accession: an abandoned pre-test only (no score): no learning
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import Database
+from bot.models import (
+    Attendance,
+    Consent,
+    Feedback,
+    Learner,
+    ModuleProgress,
+    QuizAttempt,
+    Registration,
+    Role,
+    RoleGrant,
+    TrainingSession,
+)
+from tests.factories import make_learner
+
+PW = "passwords-2fa"
+EU = "eu-accession"
+_codes = itertools.count(1)
+
+
+def utc(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+@dataclass
+class World:
+    people: dict[str, int]
+    sessions: dict[str, int]
+    trainer_id: int
+
+
+async def _session(
+    db: AsyncSession,
+    trainer: Learner,
+    title: str,
+    country: str,
+    starts_at: datetime,
+    module_id: str | None,
+    cancelled: bool = False,
+) -> TrainingSession:
+    assert trainer.id is not None
+    session = TrainingSession(
+        code=f"EXP{next(_codes)}",
+        trainer_id=trainer.id,
+        title=title,
+        module_id=module_id,
+        starts_at=starts_at,
+        duration_minutes=90,
+        venue="Hall",
+        country=country,
+        language="en",
+        capacity=30,
+        checkin_secret=f"secret-{next(_codes)}",
+        cancelled_at=utc(2026, 5, 20) if cancelled else None,
+    )
+    db.add(session)
+    await db.flush()
+    return session
+
+
+def _register(
+    session: TrainingSession, learner: Learner, status: str = "registered"
+) -> Registration:
+    assert session.id is not None and learner.id is not None
+    return Registration(
+        session_id=session.id, learner_id=learner.id, status=status, registered_at=utc(2025, 1, 1)
+    )
+
+
+def _mark(
+    session: TrainingSession, learner: Learner, status: str, method: str = "trainer"
+) -> Attendance:
+    assert session.id is not None and learner.id is not None
+    return Attendance(
+        session_id=session.id,
+        learner_id=learner.id,
+        status=status,
+        method=method,
+        marked_at=session.starts_at,
+    )
+
+
+def _attempt(
+    learner: Learner,
+    module_id: str,
+    kind: str,
+    correct: int | None,
+    started: datetime,
+    total: int = 5,
+) -> QuizAttempt:
+    assert learner.id is not None
+    scored = correct is not None
+    return QuizAttempt(
+        learner_id=learner.id,
+        module_id=module_id,
+        kind=kind,
+        current_index=total,
+        correct_count=correct or 0,
+        question_count=total,
+        pass_mark=80,
+        passed=(100 * (correct or 0) / total >= 80) if scored else None,
+        started_at=started,
+        finished_at=started.replace(minute=30),
+    )
+
+
+async def build_world(database: Database) -> World:
+    async with database.session() as db:
+        trainer = await make_learner(db, telegram_id=None)
+        db.add(RoleGrant(learner_id=trainer.id or 0, role=Role.TRAINER))
+        xk = await _session(db, trainer, "Siguria digjitale", "XK", utc(2026, 3, 10), PW)
+        rs = await _session(db, trainer, "Дигитална безбедност", "RS", utc(2026, 5, 5, 8), EU)
+        al = await _session(db, trainer, "Cancelled in Albania", "AL", utc(2026, 6, 1), None, True)
+        old = await _session(db, trainer, "Last year", "XK", utc(2025, 12, 1), PW)
+        future = await _session(db, trainer, "Next month", "RS", utc(2026, 12, 10), EU)
+
+        def person(**fields: Any) -> dict[str, Any]:
+            return {"telegram_id": None, **fields}
+
+        ana = await make_learner(
+            db,
+            **person(
+                display_name="Ana Hoxhë",
+                organisation="Civic Lab",
+                country="XK",
+                gender="female",
+                age_band="25-34",
+            ),
+        )
+        boris = await make_learner(
+            db,
+            **person(
+                display_name="Boris Petrović",
+                organisation="Forum",
+                country="RS",
+                gender="male",
+                age_band="35-44",
+            ),
+        )
+        jelena = await make_learner(
+            db,
+            **person(
+                display_name="Јелена Јовановић",
+                organisation="Forum",
+                country="RS",
+                gender="female",
+                age_band="18-24",
+                source="walk_in",
+            ),
+        )
+        erased = await make_learner(
+            db,
+            consent=Consent.DECLINED,
+            **person(erased_at=utc(2026, 8, 1)),
+        )
+        vesna = await make_learner(
+            db,
+            **person(
+                display_name="Vesna",
+                organisation="Civic Lab",
+                country="XK",
+                gender="female",
+                age_band="45-54",
+                special_consent=True,
+                vulnerable_group="roma-egyptian-ashkali",
+            ),
+        )
+        old_timer = await make_learner(
+            db,
+            **person(
+                display_name="Old Timer",
+                organisation="Civic Lab",
+                country="XK",
+                gender="male",
+                age_band="55-64",
+            ),
+        )
+        dora = await make_learner(
+            db,
+            **person(
+                display_name="Dora",
+                organisation="Forum",
+                country="AL",
+                gender="female",
+                age_band="25-34",
+            ),
+        )
+        nocon = await make_learner(
+            db, consent=Consent.DECLINED, **person(display_name="Withdrawn Person")
+        )
+
+        db.add_all(
+            [
+                _register(xk, ana),
+                _mark(xk, ana, "present"),
+                _register(xk, boris, "apologised"),
+                _register(xk, erased),
+                _mark(xk, erased, "present"),
+                _register(xk, vesna),
+                _mark(xk, vesna, "present"),
+                _mark(xk, nocon, "present"),
+                _register(rs, ana),
+                _mark(rs, ana, "late"),
+                _register(rs, boris),
+                _mark(rs, boris, "absent"),
+                _register(rs, jelena),
+                _mark(rs, jelena, "present", "walk_in"),
+                _register(al, dora),
+                _register(old, old_timer),
+                _mark(old, old_timer, "present"),
+                _register(future, vesna),
+            ]
+        )
+        for learner, rating in ((ana, 5), (vesna, 4), (erased, 3)):
+            db.add(Feedback(session_id=xk.id or 0, learner_id=learner.id or 0, rating=rating))
+        db.add_all(
+            [
+                ModuleProgress(
+                    learner_id=ana.id or 0,
+                    module_id=PW,
+                    current_card=3,
+                    cards_total=4,
+                    started_at=utc(2026, 2, 1, 10),
+                    lessons_done_at=utc(2026, 2, 2),
+                    passed_at=utc(2026, 2, 3),
+                ),
+                _attempt(ana, PW, "pre", 2, utc(2026, 2, 1, 8)),
+                _attempt(ana, PW, "post", 3, utc(2026, 2, 2)),
+                _attempt(ana, PW, "post", 5, utc(2026, 2, 3)),
+                _attempt(boris, EU, "pre", 1, utc(2026, 4, 1)),
+                ModuleProgress(
+                    learner_id=old_timer.id or 0,
+                    module_id=PW,
+                    current_card=3,
+                    cards_total=4,
+                    started_at=utc(2025, 11, 1),
+                    passed_at=utc(2025, 11, 2),
+                ),
+                _attempt(vesna, EU, "pre", None, utc(2026, 4, 2)),
+            ]
+        )
+        await db.flush()
+        people = {
+            "ana": ana,
+            "boris": boris,
+            "jelena": jelena,
+            "erased": erased,
+            "vesna": vesna,
+            "old": old_timer,
+            "dora": dora,
+            "nocon": nocon,
+        }
+        sessions = {"xk": xk, "rs": rs, "al": al, "old": old, "future": future}
+        return World(
+            people={name: learner.id or 0 for name, learner in people.items()},
+            sessions={name: session.id or 0 for name, session in sessions.items()},
+            trainer_id=trainer.id or 0,
+        )

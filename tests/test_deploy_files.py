@@ -1,0 +1,95 @@
+"""Deployment files that cannot be run here (no Docker daemon in CI) are checked as far as
+possible: compose.yaml's structure, .env.example's names, and the Dockerfile's health check,
+which is run for real against the ops server."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+from bot.app import build_deps
+from bot.config import Settings
+from bot.content.catalogue import Catalogue
+from bot.db import Database
+from bot.ops import OpsServer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dockerfile_instructions() -> list[str]:
+    text = (ROOT / "Dockerfile").read_text()
+    joined = re.sub(r"\\\n\s*", " ", text)
+    return [line.strip() for line in joined.splitlines() if line.strip() and line[0] != "#"]
+
+
+def healthcheck_command() -> list[str]:
+    [line] = [line for line in dockerfile_instructions() if line.startswith("HEALTHCHECK")]
+    command: list[str] = json.loads(line.split(" CMD ", 1)[1])
+    return command
+
+
+def test_the_dockerfile_is_slim_non_root_and_runs_the_bot():
+    lines = dockerfile_instructions()
+    assert lines[0] == "FROM python:3.11-slim"
+    [user] = [line for line in lines if line.startswith("USER ")]
+    assert user.split()[1] not in ("root", "0")
+    assert lines[-1] == 'CMD ["python", "-m", "bot", "run"]'
+    assert healthcheck_command()[:2] == ["python", "-c"]
+
+
+def test_compose_runs_the_bot_after_a_healthy_postgresql():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    db, bot = compose["services"]["db"], compose["services"]["bot"]
+    assert db["image"] == "postgres:16"
+    assert "pgdata:/var/lib/postgresql/data" in db["volumes"] and "pgdata" in compose["volumes"]
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    assert bot["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert bot["env_file"] == ".env" and bot["build"] == "."
+    assert bot["environment"]["DATABASE_URL"].startswith("postgresql://kapacitet:")
+    assert "@db:5432/kapacitet" in bot["environment"]["DATABASE_URL"]
+
+
+def test_env_example_names_only_real_settings():
+    names = re.findall(r"^#? ?([A-Z][A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M)
+    known = {name.upper() for name in Settings.model_fields} | {"POSTGRES_PASSWORD"}
+    assert {"BOT_TOKEN", "ADMIN_TELEGRAM_IDS", "WEBHOOK_URL", "WEBHOOK_SECRET"} <= set(names)
+    assert set(names) <= known, set(names) - known
+
+
+async def run_healthcheck(port: int) -> int:
+    command = healthcheck_command()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *command[1:],
+        env={"OPS_PORT": str(port)},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    return await asyncio.wait_for(process.wait(), 30)
+
+
+async def test_the_docker_healthcheck_asks_the_ops_server(database: Database, catalogue: Catalogue):
+    deps = build_deps(Settings(database_url=database.url), catalogue)
+    server = OpsServer(deps, "127.0.0.1", 0)
+    await server.start()
+    try:
+        assert await run_healthcheck(server.port) == 0
+    finally:
+        await server.stop()
+    assert await run_healthcheck(server.port) != 0  # nobody listens any more
+
+    broken = Database("postgresql://nobody@127.0.0.1:1/nothing")
+    server = OpsServer(dataclasses.replace(deps, database=broken), "127.0.0.1", 0)
+    await server.start()
+    try:
+        assert await run_healthcheck(server.port) != 0  # 503: the database does not answer
+    finally:
+        await server.stop()
+        await broken.dispose()
+        await deps.database.dispose()
