@@ -383,7 +383,8 @@ class OutboxMessage(SQLModel, table=True):
         sa_column=sa.Column(sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False)
     )
     status: str = Field(default="pending", max_length=12, index=True)
-    """pending | sending | sent | unreachable | failed"""
+    """pending | sending | sent | unreachable | failed | unknown (was on its way at a crash:
+    maybe delivered, never resent)"""
     attempts: int = 0
     not_before: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     """When a retry may go (after Telegram's retry_after or a network error)."""

@@ -255,7 +255,11 @@ async def test_learners_and_trainers_cannot_announce(bot: Harness):
             answer = intruder.last_callback_answer()
             assert answer is not None and answer.text == NOT_ALLOWED, data
     assert await snapshot(bot) == before
-    assert bot_texts(bot.api, 8000) == []
+    # The coordinator's draft is untouched; they cancel it, and nothing is sent.
+    await coordinator.tap("✖️ Cancel")
+    assert coordinator.last_message().text == "Cancelled. Nothing was sent."
     assert bot.application is not None
     await outbox.drain(bot.deps, bot.application.bot)
     assert bot_texts(bot.api, 8000) == []
+    async with bot.deps.database.session() as db:
+        assert [a.status for a in (await db.exec(select(Announcement))).all()] == ["cancelled"]
