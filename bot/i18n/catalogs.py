@@ -111,7 +111,8 @@ def cmd_update() -> int:
     for code in language_codes():
         path = po_path(LANGUAGES[code].catalog)
         catalog = read_catalog(path, code) if path.exists() else _new_catalog(code)
-        catalog.update(template, no_fuzzy_matching=False)
+        # Generated catalogs hold only hand-written overrides: no guessed entries.
+        catalog.update(template, no_fuzzy_matching=code in GENERATED)
         _fix_plurals(catalog, code)
         _write(catalog, path)
         print(f"Updated {path}")
