@@ -33,7 +33,7 @@ def learner_translator(deps: Deps, learner: Learner) -> Translator:
 def _starts_in(tr: Translator, title: str, starts_at: datetime, now: datetime) -> str:
     """ "starts in 24 hours" / "in 1 hour" / "in 45 minutes", from the time actually left."""
     minutes = max(1, math.ceil((starts_at - now).total_seconds() / 60))
-    if minutes >= 120 or minutes % 60 == 0:
+    if minutes >= 90 or minutes % 60 == 0:
         hours = round(minutes / 60)
         return tr.ngettext(
             "⏰ <b>Reminder:</b> {title} starts in {n} hour.",
