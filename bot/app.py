@@ -9,7 +9,7 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import jobs, outbox
+from bot import intake, jobs, outbox
 from bot.application import KapacitetApplication
 from bot.clock import Clock, SystemClock
 from bot.commands import publish_default_commands
@@ -26,6 +26,7 @@ from bot.handlers import (
     exports,
     fallback,
     feedback,
+    flood,
     lessons,
     mysessions,
     onboarding,
@@ -129,6 +130,10 @@ def build_application(
     application.bot_data[DEPS_KEY] = deps
     if ops_server and settings.ops_port:
         application.bot_data[OPS_SERVER_KEY] = OpsServer(deps, settings.ops_host, settings.ops_port)
+    # Polling stores each update before acknowledging it, and marks it done once handled.
+    intake.install(application, deps.database, deps.clock)
+    # Group -10: a person sending too much at once is paused before any feature runs.
+    flood.register(application)
     for feature in FEATURES:
         feature.register(application)
     # Last: they take whatever the features above did not.

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     """Indicator cells below this many people are shown as "<5" in exports."""
     announce_rate_per_second: float = Field(default=30.0, gt=0, le=30)
     """Announcements stay within Telegram's overall limit of about 30 messages a second."""
+    flood_max_updates: int = Field(default=20, ge=1)
+    """More updates than this from one person within FLOOD_WINDOW_SECONDS: a pause."""
+    flood_window_seconds: float = Field(default=10.0, gt=0)
     simulator_host: str = "127.0.0.1"
     """Where the simulator's web page listens (without BOT_TOKEN); loopback unless asked."""
     simulator_port: int = Field(default=8080, ge=0, le=65535)

@@ -389,3 +389,22 @@ class OutboxMessage(SQLModel, table=True):
     not_before: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     """When a retry may go (after Telegram's retry_after or a network error)."""
     sent_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class InboundUpdate(SQLModel, table=True):
+    """An update as fetched from Telegram, stored before it is acknowledged (polling), so that
+    a crash loses none and a restart handles none twice."""
+
+    __tablename__ = "inbound_update"
+
+    update_id: int = Field(
+        sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False)
+    )
+    payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    """JSON: the update as Telegram sent it (``Update.to_dict()``)."""
+    received_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    status: str = Field(default="pending", max_length=10, index=True)
+    """pending | done | failed (queued too many times without being done: left alone)"""
+    processed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    attempts: int = 0
+    """How many times it was put into the application's queue."""

@@ -80,8 +80,18 @@ def admin_telegram_ids() -> tuple[int, ...]:
 
 
 @pytest.fixture
+def flood_max_updates() -> int:
+    """FLOOD_MAX_UPDATES of the bot under test: high, since tests act faster than people; a
+    test module overrides this fixture to test the flood control."""
+    return 10_000
+
+
+@pytest.fixture
 async def harness(
-    database_url: str, catalogue: Catalogue, admin_telegram_ids: tuple[int, ...]
+    database_url: str,
+    catalogue: Catalogue,
+    admin_telegram_ids: tuple[int, ...],
+    flood_max_updates: int,
 ) -> AsyncIterator[Harness]:
     clock = MovableClock()
     api = FakeBotApi(token=TOKEN, clock=lambda: clock.now().timestamp())
@@ -92,6 +102,7 @@ async def harness(
         telegram_api_base_url=api.base_url,
         telegram_api_base_file_url=api.base_file_url,
         admin_telegram_ids=admin_telegram_ids,
+        flood_max_updates=flood_max_updates,
     )
     deps = build_deps(settings, catalogue, clock)
     await deps.database.migrate()

@@ -67,7 +67,10 @@ def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 @pytest.fixture
 async def sim(tmp_path: Path, catalogue: Catalogue) -> AsyncIterator[Simulator]:
     simulator = Simulator(
-        Settings(database_url=f"sqlite:///{tmp_path / 'sim.sqlite3'}"),
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'sim.sqlite3'}",
+            flood_max_updates=10_000,  # the browser is faster than a person
+        ),
         catalogue,
         host="127.0.0.1",
         port=0,

@@ -50,7 +50,10 @@ def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 
 def make_simulator(tmp_path: Path, catalogue: Catalogue, **kwargs: Any) -> Simulator:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'sim.sqlite3'}")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'sim.sqlite3'}",
+        flood_max_updates=10_000,  # the browser is faster than a person
+    )
     options: dict[str, Any] = {
         "host": "127.0.0.1",
         "port": 0,

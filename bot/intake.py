@@ -1,0 +1,289 @@
+"""The durable intake of polling: nothing lost, nothing doubled.
+
+PTB's own ``Updater`` acknowledges updates to Telegram (the ``offset`` of the next
+``getUpdates``) as soon as they are queued, before any handler ran: a crash then loses them.
+:class:`DurableUpdater` polls instead, and for each batch
+
+1. stores every update in ``inbound_update`` in one transaction (ids already stored are
+   left as they are) and commits;
+2. puts those not yet done into the application's queue (each id at most once per run);
+3. only then advances the offset, so the next ``getUpdates`` acknowledges them.
+
+A handler in a late group (:data:`DONE_GROUP`) marks the row done once the features ran,
+also when one of them raised (PTB goes on with the next groups after the error handler).
+On start, before polling, the rows left pending by a previous run are queued again; a row
+queued :data:`MAX_ATTEMPTS` times without being done is marked failed and left alone (an
+update that kills the bot every time must not keep it from starting). Updates that were not
+stored (the webhook path) have no row, and marking them is a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+import json
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel import update as sql_update
+from telegram import Update
+from telegram.error import NetworkError, TelegramError
+from telegram.ext import Application, ExtBot, TypeHandler, Updater
+from telegram.ext._utils.networkloop import network_retry_loop
+
+from bot.clock import Clock, SystemClock
+from bot.context import BotContext
+from bot.db import Database
+from bot.models import InboundUpdate
+
+log = logging.getLogger(__name__)
+
+TimePeriod = int | dtm.timedelta
+"""What getUpdates takes as ``timeout`` (as in PTB)."""
+
+PENDING = "pending"
+DONE = "done"
+FAILED = "failed"
+MAX_ATTEMPTS = 3
+DONE_GROUP = 10_000
+"""After every feature (group 0) and the flood control (group -1)."""
+
+
+class IntakeStorageError(TelegramError):
+    """The database refused a batch: PTB's retry loop backs off and polls the same batch again
+    (the offset did not move, so Telegram sends it again)."""
+
+
+async def mark_done(database: Database, update_id: int, now: dtm.datetime) -> None:
+    """Marks a stored update done (no-op for updates that were not stored)."""
+    async with database.session() as session:
+        await session.exec(
+            sql_update(InboundUpdate)
+            .where(col(InboundUpdate.update_id) == update_id)
+            .where(col(InboundUpdate.status) != DONE)
+            .values(status=DONE, processed_at=now)
+        )
+
+
+class DurableUpdater(Updater):
+    """PTB's Updater, with polling that stores each update before acknowledging it."""
+
+    def __init__(
+        self,
+        bot: ExtBot[Any],
+        update_queue: asyncio.Queue[object],
+        database: Database,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(bot=bot, update_queue=update_queue)
+        self.database = database
+        self.clock: Clock = clock or SystemClock()
+        self._durable_lock = asyncio.Lock()
+        self._polling_task: asyncio.Task[None] | None = None
+        self._polling_stop = asyncio.Event()
+        self._offset = 0
+        self._queued: set[int] = set()
+        """Ids queued in this run: Telegram sends them again until the offset passes them."""
+        self._allowed_updates: Sequence[str] | None = None
+
+    async def start_polling(
+        self,
+        poll_interval: float = 0.0,
+        timeout: TimePeriod = dtm.timedelta(seconds=10),  # noqa: ASYNC109 (PTB's signature)
+        bootstrap_retries: int = 0,
+        allowed_updates: Sequence[str] | None = None,
+        drop_pending_updates: bool | None = None,
+        error_callback: Callable[[TelegramError], None] | None = None,
+    ) -> asyncio.Queue[object]:
+        if error_callback and asyncio.iscoroutinefunction(error_callback):
+            raise TypeError("The `error_callback` must not be a coroutine function!")
+        async with self._durable_lock:
+            if self.running:
+                raise RuntimeError("This Updater is already running!")
+            if not self._initialized:
+                raise RuntimeError("This Updater was not initialized via `Updater.initialize`!")
+            self._running = True
+            try:
+                # No webhook, and drop_pending_updates applied (what Telegram holds; what
+                # was stored already is still handled).
+                await self._bootstrap(
+                    bootstrap_retries,
+                    drop_pending_updates=drop_pending_updates,
+                    webhook_url="",
+                    allowed_updates=None,
+                )
+                await self._requeue_unfinished()
+            except Exception:
+                self._running = False
+                raise
+            self._allowed_updates = allowed_updates
+            self._polling_stop.clear()
+            self._polling_task = asyncio.create_task(
+                network_retry_loop(
+                    is_running=lambda: self.running,
+                    action_cb=lambda: self._poll_once(timeout, allowed_updates),
+                    on_err_cb=error_callback or _log_polling_error,
+                    description="Polling Updates (durable)",
+                    interval=poll_interval,
+                    stop_event=self._polling_stop,
+                    max_retries=-1,
+                    repeat_on_success=True,
+                ),
+                name="DurableUpdater:start_polling:polling_task",
+            )
+            log.debug("Durable polling started")
+            return self.update_queue
+
+    async def stop(self) -> None:
+        if self._polling_task is None:
+            await super().stop()  # the webhook, or not running (PTB raises)
+            return
+        async with self._durable_lock:
+            self._running = False
+            self._polling_stop.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling_task
+            self._polling_task = None
+            # Acknowledge what was stored and queued; whatever is not handled by now stays
+            # pending in the database and is queued again on the next start.
+            try:
+                await self.bot.get_updates(
+                    offset=self._offset,
+                    timeout=dtm.timedelta(seconds=0),
+                    allowed_updates=self._allowed_updates,
+                )
+            except TelegramError as error:
+                log.warning("Could not acknowledge the last updates on stop: %s", error)
+
+    async def _requeue_unfinished(self) -> None:
+        """Queues what a previous run stored but did not finish (a crash or a hard stop)."""
+        now = self.clock.now()
+        async with self.database.session() as session:
+            rows = (
+                await session.exec(
+                    select(InboundUpdate)
+                    .where(col(InboundUpdate.status) == PENDING)
+                    .order_by(col(InboundUpdate.update_id))
+                )
+            ).all()
+            again: list[InboundUpdate] = []
+            for row in rows:
+                if row.update_id in self._queued:
+                    continue
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.status = FAILED
+                    row.processed_at = now
+                    log.warning(
+                        "Update %d was queued %d times without being handled; left as failed",
+                        row.update_id,
+                        row.attempts,
+                    )
+                else:
+                    row.attempts += 1
+                    again.append(row)
+                session.add(row)
+        if again:
+            log.info("Handling %d updates left unfinished by the previous run", len(again))
+        for row in again:
+            update = Update.de_json(json.loads(row.payload), self.bot)
+            self._queued.add(row.update_id)
+            await self.update_queue.put(update)
+
+    async def _poll_once(
+        self,
+        timeout: TimePeriod,  # noqa: ASYNC109 (passed to getUpdates)
+        allowed_updates: Sequence[str] | None,
+    ) -> None:
+        try:
+            updates = await self.bot.get_updates(
+                offset=self._offset, timeout=timeout, allowed_updates=allowed_updates
+            )
+        except TelegramError:
+            raise  # PTB's retry loop: backoff, RetryAfter honoured
+        except Exception as exc:
+            log.critical("Could not read the updates Telegram sent; not processed", exc_info=exc)
+            return
+        if not updates:
+            return
+        if not self.running:
+            return  # not stored, not acknowledged: fetched again on the next start
+        try:
+            fresh = await self._store(updates)
+        except Exception as exc:  # the database is away: nothing acknowledged, retried
+            raise IntakeStorageError(f"could not store updates: {type(exc).__name__}") from exc
+        for update in fresh:
+            self._queued.add(update.update_id)
+            await self.update_queue.put(update)
+        self._offset = updates[-1].update_id + 1
+        self._queued = {update_id for update_id in self._queued if update_id >= self._offset}
+
+    async def _store(self, updates: Sequence[Update]) -> list[Update]:
+        """Stores the batch in one transaction; returns those to queue now."""
+        by_id = {update.update_id: update for update in updates}
+        now = self.clock.now()
+        rows = [
+            {
+                "update_id": update.update_id,
+                "payload": json.dumps(update.to_dict(), ensure_ascii=False),
+                "received_at": now,
+                "status": PENDING,
+                "attempts": 0,
+            }
+            for update in updates
+        ]
+        insert = (
+            postgresql.insert
+            if self.database.engine.dialect.name == "postgresql"
+            else sqlite.insert
+        )
+        async with self.database.session() as session:
+            await session.exec(
+                insert(InboundUpdate)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["update_id"])
+            )
+            pending = (
+                await session.exec(
+                    select(InboundUpdate.update_id)
+                    .where(col(InboundUpdate.update_id).in_(list(by_id)))
+                    .where(col(InboundUpdate.status) == PENDING)
+                )
+            ).all()
+            to_queue = sorted(set(pending) - self._queued)
+            if to_queue:
+                await session.exec(
+                    sql_update(InboundUpdate)
+                    .where(col(InboundUpdate.update_id).in_(to_queue))
+                    .values(attempts=col(InboundUpdate.attempts) + 1)
+                )
+        return [by_id[update_id] for update_id in to_queue]
+
+
+def _log_polling_error(error: TelegramError) -> None:
+    if isinstance(error, NetworkError | IntakeStorageError):
+        log.warning("Polling failed, retrying: %s", error)
+    else:
+        log.error("Polling failed, retrying: %s", error)
+
+
+async def _done(update: Update, context: BotContext) -> None:
+    deps = context.deps
+    await mark_done(deps.database, update.update_id, deps.clock.now())
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(TypeHandler(Update, _done, block=True), group=DONE_GROUP)
+
+
+def install(application: Application, database: Database, clock: Clock) -> None:  # type: ignore[type-arg]
+    """Replaces the application's Updater by a :class:`DurableUpdater` and adds the handler
+    that marks updates done."""
+    application.updater = DurableUpdater(application.bot, application.update_queue, database, clock)
+    register(application)
+
+
+__all__ = ["DurableUpdater", "install", "mark_done", "register"]
