@@ -8,7 +8,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot import callbacks as cb
 from bot import keyboards
 from bot.context import BotContext
-from bot.handlers.common import Turn, answer_query, show, turn
+from bot.handlers.common import (
+    Turn,
+    answer_query,
+    button_data,
+    show,
+    turn,
+)
 from bot.i18n.translator import Translator
 from bot.models import Consent, Role
 from bot.services import learners, privacy, progress, roles
@@ -139,7 +145,7 @@ async def privacy_command(update: Update, context: BotContext) -> None:
 async def change_consent(update: Update, context: BotContext) -> None:
     from bot.handlers.onboarding import continue_onboarding
 
-    data = cb.ChangeConsent.decode(update.callback_query.data if update.callback_query else None)
+    data = cb.ChangeConsent.decode(button_data(update))
     async with turn(update, context) as current:
         tr, learner = current.tr, current.learner
         given = learner.consent == Consent.GIVEN
@@ -192,7 +198,7 @@ async def forget_command(update: Update, context: BotContext) -> None:
 
 
 async def confirm_forget(update: Update, context: BotContext) -> None:
-    data = cb.ConfirmForget.decode(update.callback_query.data if update.callback_query else None)
+    data = cb.ConfirmForget.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None:

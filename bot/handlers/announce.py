@@ -17,7 +17,15 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot import outbox
 from bot.callbacks import CallbackData
 from bot.context import BotContext
-from bot.handlers.common import Turn, answer_query, require_role, show, text_step, turn
+from bot.handlers.common import (
+    Turn,
+    answer_query,
+    button_data,
+    require_role,
+    show,
+    text_step,
+    turn,
+)
 from bot.handlers.roles import scope_text
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import Html, Translator
@@ -69,10 +77,6 @@ class CancelAnnouncement(CallbackData):
 
     prefix = "nc"
     announcement: int
-
-
-def _data(update: Update) -> object:
-    return update.callback_query.data if update.callback_query else None
 
 
 async def _answer(update: Update, text: str, *, alert: bool = False) -> None:
@@ -262,7 +266,7 @@ async def _own_draft(
 
 
 async def choose_audience(update: Update, context: BotContext) -> None:
-    data = ChooseAudience.decode(_data(update))
+    data = ChooseAudience.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None or data.kind not in (*KINDS, "menu"):
@@ -338,7 +342,7 @@ async def choose_audience(update: Update, context: BotContext) -> None:
 
 
 async def pick_audience(update: Update, context: BotContext) -> None:
-    data = PickAudience.decode(_data(update))
+    data = PickAudience.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None or data.kind not in KINDS[1:]:
@@ -425,7 +429,7 @@ async def choose(
 
 
 async def send_announcement(update: Update, context: BotContext) -> None:
-    data = SendAnnouncement.decode(_data(update))
+    data = SendAnnouncement.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None:
@@ -464,7 +468,7 @@ async def send_announcement(update: Update, context: BotContext) -> None:
 
 
 async def cancel_announcement(update: Update, context: BotContext) -> None:
-    data = CancelAnnouncement.decode(_data(update))
+    data = CancelAnnouncement.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None:

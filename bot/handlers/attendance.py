@@ -25,7 +25,17 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.callbacks import CallbackData
 from bot.context import BotContext, Deps
-from bot.handlers.common import Turn, answer_query, require_role, show, text_step, turn
+from bot.handlers.common import (
+    Turn,
+    answer_query,
+    button_data,
+    refuse_invalid,
+    refuse_not_allowed,
+    require_role,
+    show,
+    text_step,
+    turn,
+)
 from bot.i18n.translator import N_, Html, Translator
 from bot.jobs import periodic
 from bot.keyboards import button, markup, rows
@@ -397,26 +407,6 @@ def cancel_checkin_keyboard(tr: Translator) -> InlineKeyboardMarkup:
 # -- shared steps ------------------------------------------------------------------------------
 
 
-def _data(update: Update) -> object:
-    return update.callback_query.data if update.callback_query else None
-
-
-async def _invalid(update: Update, current: Turn) -> None:
-    text = current.tr._("This button is no longer valid.")
-    if update.callback_query is not None:
-        await answer_query(update, text)
-    else:
-        await show(update, text)
-
-
-async def _not_allowed(update: Update, current: Turn) -> None:
-    text = current.tr._("Sorry, you are not allowed to do that.")
-    if update.callback_query is not None:
-        await answer_query(update, text, alert=True)
-    else:
-        await show(update, text)
-
-
 async def managed_session(
     update: Update, context: BotContext, current: Turn, session_id: int
 ) -> TrainingSession | None:
@@ -425,11 +415,11 @@ async def managed_session(
         return None
     session = await sessions.get_session(current.session, session_id)
     if session is None:
-        await _invalid(update, current)
+        await refuse_invalid(update, current)
         return None
     admin_ids = context.deps.settings.admin_telegram_ids
     if not await sessions.may_manage(current.session, current.learner, admin_ids, session):
-        await _not_allowed(update, current)
+        await refuse_not_allowed(update, current)
         return None
     return session
 
@@ -484,10 +474,10 @@ async def attendance_command(update: Update, context: BotContext) -> None:
 
 
 async def open_attendance(update: Update, context: BotContext) -> None:
-    data = OpenAttendance.decode(_data(update))
+    data = OpenAttendance.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         session = await managed_session(update, context, current, data.session_id)
         if session is None:
@@ -497,10 +487,10 @@ async def open_attendance(update: Update, context: BotContext) -> None:
 
 
 async def open_checkin(update: Update, context: BotContext) -> None:
-    data = OpenCheckin.decode(_data(update))
+    data = OpenCheckin.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         session = await managed_session(update, context, current, data.session_id)
         if session is None:
@@ -539,10 +529,10 @@ async def open_checkin(update: Update, context: BotContext) -> None:
 
 
 async def close_checkin(update: Update, context: BotContext) -> None:
-    data = CloseCheckin.decode(_data(update))
+    data = CloseCheckin.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         session = await managed_session(update, context, current, data.session_id)
         if session is None:
@@ -600,10 +590,10 @@ async def render_roster(
 
 
 async def show_roster(update: Update, context: BotContext) -> None:
-    data = ShowRoster.decode(_data(update))
+    data = ShowRoster.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         session = await managed_session(update, context, current, data.session_id)
         if session is None:
@@ -632,17 +622,17 @@ def person_text(tr: Translator, session: TrainingSession, entry: RosterEntry) ->
 
 
 async def pick_person(update: Update, context: BotContext) -> None:
-    data = PickPerson.decode(_data(update))
+    data = PickPerson.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         session = await managed_session(update, context, current, data.session_id)
         if session is None:
             return
         entry = await attendance.roster_entry(current.session, data.session_id, data.learner_id)
         if entry is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         await answer_query(update)
         tr = current.tr
@@ -654,10 +644,10 @@ async def pick_person(update: Update, context: BotContext) -> None:
 
 
 async def mark_person(update: Update, context: BotContext) -> None:
-    data = MarkPerson.decode(_data(update))
+    data = MarkPerson.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None or data.status not in attendance.STATUSES:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         session = await managed_session(update, context, current, data.session_id)
         if session is None:
@@ -689,10 +679,10 @@ async def mark_person(update: Update, context: BotContext) -> None:
 
 
 async def start_walk_in(update: Update, context: BotContext) -> None:
-    data = StartWalkIn.decode(_data(update))
+    data = StartWalkIn.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         session = await managed_session(update, context, current, data.session_id)
         if session is None:
@@ -723,7 +713,7 @@ async def _walk_in_step(
     if draft is None:
         await attendance.cancel_walk_in(current.session, current.learner)
         if update.callback_query is not None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
         else:
             await show(update, tr._("Nobody is being added right now. /attendance starts again."))
         return
@@ -733,11 +723,11 @@ async def _walk_in_step(
         current.session, current.learner, admin_ids, session
     ):
         await attendance.cancel_walk_in(current.session, current.learner)
-        await _not_allowed(update, current)
+        await refuse_not_allowed(update, current)
         return
     if step != draft.step:
         if update.callback_query is not None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
         else:
             await show(
                 update,
@@ -797,10 +787,10 @@ async def receive_walk_in_text(update: Update, context: BotContext, current: Tur
 
 
 async def walk_in_button(update: Update, context: BotContext) -> None:
-    data = WalkInAnswer.decode(_data(update))
+    data = WalkInAnswer.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         value = None if data.value == UNDISCLOSED else data.value
         await _walk_in_step(update, context, current, data.step, value)
@@ -808,12 +798,12 @@ async def walk_in_button(update: Update, context: BotContext) -> None:
 
 async def cancel_walk_in(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
-        if CancelWalkIn.decode(_data(update)) is None:
-            await _invalid(update, current)
+        if CancelWalkIn.decode(button_data(update)) is None:
+            await refuse_invalid(update, current)
             return
         found = await attendance.cancel_walk_in(current.session, current.learner)
         if not found:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         await answer_query(update)
         await show(update, current.tr._("All right, nobody was added."))
@@ -901,8 +891,8 @@ async def receive_checkin_code(update: Update, context: BotContext, current: Tur
 
 async def cancel_checkin(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
-        if CancelCheckin.decode(_data(update)) is None:
-            await _invalid(update, current)
+        if CancelCheckin.decode(button_data(update)) is None:
+            await refuse_invalid(update, current)
             return
         if current.learner.awaiting == CHECKIN:
             await learners.await_input(current.session, current.learner, None)

@@ -24,7 +24,14 @@ from bot.callbacks import CallbackData
 from bot.certificates_pdf import CertificateTexts, render
 from bot.content.catalogue import Catalogue, Module, plain_text
 from bot.context import BotContext
-from bot.handlers.common import Turn, answer_query, show, text_step, turn
+from bot.handlers.common import (
+    Turn,
+    answer_query,
+    button_data,
+    show,
+    text_step,
+    turn,
+)
 from bot.i18n.translator import Translator
 from bot.keyboards import button, markup
 from bot.models import Certificate, Learner
@@ -63,10 +70,6 @@ class SendCertificate(CallbackData):
 @dataclass(frozen=True)
 class CancelVerify(CallbackData):
     prefix = "cv"
-
-
-def _data(update: Update) -> object:
-    return update.callback_query.data if update.callback_query else None
 
 
 async def _invalid(update: Update, current: Turn) -> None:
@@ -300,7 +303,7 @@ async def receive_name(update: Update, context: BotContext, current: Turn) -> No
 
 
 async def name_button(update: Update, context: BotContext) -> None:
-    data = CertificateName.decode(_data(update))
+    data = CertificateName.decode(button_data(update))
     async with turn(update, context) as current:
         tr, learner = current.tr, current.learner
         module = context.deps.catalogue.get(data.module) if data else None
@@ -403,7 +406,7 @@ async def certificates_command(update: Update, context: BotContext) -> None:
 
 
 async def resend(update: Update, context: BotContext) -> None:
-    data = SendCertificate.decode(_data(update))
+    data = SendCertificate.decode(button_data(update))
     async with turn(update, context) as current:
         certificate = (
             await certificates.get_for(current.session, current.learner, data.certificate_id)
@@ -498,7 +501,7 @@ async def receive_code(update: Update, context: BotContext, current: Turn) -> No
 
 async def cancel_verify(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
-        if CancelVerify.decode(_data(update)) is None:
+        if CancelVerify.decode(button_data(update)) is None:
             await _invalid(update, current)
             return
         if current.learner.awaiting == VERIFY:

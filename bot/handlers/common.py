@@ -111,6 +111,28 @@ async def refresh_command_menu(
         log.info("command menu not updated: %s", type(error).__name__)
 
 
+def button_data(update: Update) -> object:
+    """The pressed button's data (None for anything but a callback query), for ``.decode()``."""
+    return update.callback_query.data if update.callback_query else None
+
+
+async def refuse_invalid(update: Update, current: Turn) -> None:
+    """Stale, forged or out-of-place button data: say so, and change nothing."""
+    text = current.tr._("This button is no longer valid.")
+    if update.callback_query is not None:
+        await answer_query(update, text)
+    else:
+        await show(update, text)
+
+
+async def refuse_not_allowed(update: Update, current: Turn) -> None:
+    text = current.tr._("Sorry, you are not allowed to do that.")
+    if update.callback_query is not None:
+        await answer_query(update, text, alert=True)
+    else:
+        await show(update, text)
+
+
 async def require_role(update: Update, context: BotContext, current: Turn, *allowed: Role) -> bool:
     """True when the learner holds one of ``allowed``; else says "not allowed" and returns False.
 
@@ -121,11 +143,7 @@ async def require_role(update: Update, context: BotContext, current: Turn, *allo
     )
     if held & set(allowed):
         return True
-    text = current.tr._("Sorry, you are not allowed to do that.")
-    if update.callback_query is not None:
-        await answer_query(update, text, alert=True)
-    else:
-        await show(update, text)
+    await refuse_not_allowed(update, current)
     return False
 
 

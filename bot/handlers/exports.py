@@ -25,7 +25,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.callbacks import CallbackData
 from bot.context import BotContext, Deps
-from bot.handlers.common import Turn, answer_query, require_role, show, text_step, turn
+from bot.handlers.common import (
+    Turn,
+    answer_query,
+    button_data,
+    refuse_invalid,
+    require_role,
+    show,
+    text_step,
+    turn,
+)
 from bot.handlers.roles import scope_text
 from bot.i18n.translator import N_, Html, Translator
 from bot.keyboards import button, markup, rows
@@ -118,10 +127,6 @@ class ExportAction(CallbackData):
 
     prefix = "xa"
     action: str
-
-
-def _data(update: Update) -> object:
-    return update.callback_query.data if update.callback_query else None
 
 
 # -- the draft ------------------------------------------------------------------------------
@@ -410,14 +415,6 @@ async def show_options(
     await show(update, text, options_keyboard(current.tr), edit=edit)
 
 
-async def _invalid(update: Update, current: Turn) -> None:
-    text = current.tr._("This button is no longer valid.")
-    if update.callback_query is not None:
-        await answer_query(update, text)
-    else:
-        await show(update, text)
-
-
 async def _ended(update: Update, current: Turn) -> None:
     await answer_query(update)
     await show(update, current.tr._("That export has ended. /export starts a new one."))
@@ -436,10 +433,10 @@ async def export_command(update: Update, context: BotContext) -> None:
 
 
 async def pick_period(update: Update, context: BotContext) -> None:
-    data = ExportPeriod.decode(_data(update))
+    data = ExportPeriod.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None or (data.period not in PERIOD_BUTTONS and data.period != DATES):
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         if not await require_role(update, context, current, *EXPORTERS):
             return
@@ -478,10 +475,10 @@ async def _ask_format(
 
 
 async def pick_format(update: Update, context: BotContext) -> None:
-    data = ExportFormatPick.decode(_data(update))
+    data = ExportFormatPick.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None or data.export_format not in {fmt.value for fmt in ExportFormat}:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         if not await require_role(update, context, current, *EXPORTERS):
             return
@@ -502,10 +499,10 @@ async def pick_format(update: Update, context: BotContext) -> None:
 
 
 async def open_filter(update: Update, context: BotContext) -> None:
-    data = ExportFilter.decode(_data(update))
+    data = ExportFilter.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None or data.field not in ("country", "organisation", "module"):
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         if not await require_role(update, context, current, *EXPORTERS):
             return
@@ -553,10 +550,10 @@ async def _apply_filter(
 
 
 async def pick_country(update: Update, context: BotContext) -> None:
-    data = ExportCountry.decode(_data(update))
+    data = ExportCountry.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         if not await require_role(update, context, current, *EXPORTERS):
             return
@@ -566,10 +563,10 @@ async def pick_country(update: Update, context: BotContext) -> None:
 
 
 async def pick_module(update: Update, context: BotContext) -> None:
-    data = ExportModule.decode(_data(update))
+    data = ExportModule.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         if not await require_role(update, context, current, *EXPORTERS):
             return
@@ -579,11 +576,11 @@ async def pick_module(update: Update, context: BotContext) -> None:
 
 
 async def export_action(update: Update, context: BotContext) -> None:
-    data = ExportAction.decode(_data(update))
+    data = ExportAction.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None or data.action not in ("make", "back", "clear", "cancel"):
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         if not await require_role(update, context, current, *EXPORTERS):
             return
@@ -612,7 +609,7 @@ async def export_action(update: Update, context: BotContext) -> None:
             await show_options(update, context, current, values)
             return
         if step != "options":
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         await make(update, context, current, values)
 

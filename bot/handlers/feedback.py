@@ -10,7 +10,14 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot import keyboards
 from bot.callbacks import CallbackData
 from bot.context import BotContext, Deps
-from bot.handlers.common import Turn, answer_query, show, text_step, turn
+from bot.handlers.common import (
+    Turn,
+    answer_query,
+    button_data,
+    show,
+    text_step,
+    turn,
+)
 from bot.handlers.reminders import learner_translator
 from bot.i18n.translator import Translator
 from bot.jobs import periodic
@@ -81,7 +88,7 @@ async def send_feedback_questions(deps: Deps, bot: Bot) -> None:
 
 
 async def rate(update: Update, context: BotContext) -> None:
-    data = RateSession.decode(update.callback_query.data if update.callback_query else None)
+    data = RateSession.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None:
@@ -145,7 +152,7 @@ async def receive_comment(update: Update, context: BotContext, current: Turn) ->
 
 
 async def skip(update: Update, context: BotContext) -> None:
-    data = SkipComment.decode(update.callback_query.data if update.callback_query else None)
+    data = SkipComment.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None or not await feedback.skip_comment(

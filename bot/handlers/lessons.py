@@ -9,7 +9,13 @@ from bot import callbacks as cb
 from bot import keyboards
 from bot.content.catalogue import Module
 from bot.context import BotContext
-from bot.handlers.common import Turn, answer_query, show, turn
+from bot.handlers.common import (
+    Turn,
+    answer_query,
+    button_data,
+    show,
+    turn,
+)
 from bot.i18n.translator import Html, Translator
 from bot.labels import TOPIC_NAMES
 from bot.models import QuizKind
@@ -70,7 +76,7 @@ async def lessons_command(update: Update, context: BotContext) -> None:
 
 
 async def open_module(update: Update, context: BotContext) -> None:
-    data = cb.OpenModule.decode(update.callback_query.data if update.callback_query else None)
+    data = cb.OpenModule.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         module = context.deps.catalogue.get(data.module) if data else None
@@ -126,7 +132,7 @@ def card_text(tr: Translator, module: Module, index: int) -> str:
 
 
 async def show_card(update: Update, context: BotContext) -> None:
-    data = cb.ShowCard.decode(update.callback_query.data if update.callback_query else None)
+    data = cb.ShowCard.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         module = context.deps.catalogue.get(data.module) if data else None
@@ -142,7 +148,7 @@ async def open_menu(update: Update, context: BotContext) -> None:
     """Menu buttons shared by several features."""
     from bot.handlers import account
 
-    data = cb.OpenMenu.decode(update.callback_query.data if update.callback_query else None)
+    data = cb.OpenMenu.decode(button_data(update))
     async with turn(update, context) as current:
         await answer_query(update)
         if data is not None and data.target == "lessons":

@@ -14,7 +14,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot import keyboards
 from bot.callbacks import CallbackData
 from bot.context import BotContext
-from bot.handlers.common import Turn, answer_query, show, start_payload, turn
+from bot.handlers.common import (
+    Turn,
+    answer_query,
+    button_data,
+    show,
+    start_payload,
+    turn,
+)
 from bot.handlers.sessions import details_text, shorten
 from bot.i18n.translator import Translator
 from bot.keyboards import button, markup
@@ -39,10 +46,6 @@ class Apology(CallbackData):
 @dataclass(frozen=True)
 class MySessions(CallbackData):
     prefix = "sm"
-
-
-def _data(update: Update) -> object:
-    return update.callback_query.data if update.callback_query else None
 
 
 def registration_text(tr: Translator, outcome: Outcome, details: str | None) -> tuple[str, bool]:
@@ -141,7 +144,7 @@ async def mysessions_command(update: Update, context: BotContext) -> None:
 
 
 async def mysessions_button(update: Update, context: BotContext) -> None:
-    data = MySessions.decode(_data(update))
+    data = MySessions.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
             await answer_query(update, current.tr._("This button is no longer valid."))
@@ -167,7 +170,7 @@ def apology_answer(tr: Translator, outcome: Outcome) -> str:
 
 
 async def apology(update: Update, context: BotContext) -> None:
-    data = Apology.decode(_data(update))
+    data = Apology.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None or data.step not in APOLOGY_STEPS:

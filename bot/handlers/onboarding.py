@@ -14,6 +14,7 @@ from bot.handlers.common import (
     START_PAYLOADS,
     Turn,
     answer_query,
+    button_data,
     is_private,
     refresh_command_menu,
     retranslate,
@@ -163,7 +164,7 @@ async def language_command(update: Update, context: BotContext) -> None:
 
 
 async def pick_language(update: Update, context: BotContext) -> None:
-    data = cb.PickLanguage.decode(update.callback_query.data if update.callback_query else None)
+    data = cb.PickLanguage.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None or data.code not in LANGUAGES:
             await answer_query(update, current.tr._("This button is no longer valid."))
@@ -184,7 +185,7 @@ async def pick_language(update: Update, context: BotContext) -> None:
 
 
 async def answer_consent(update: Update, context: BotContext) -> None:
-    data = cb.AnswerConsent.decode(update.callback_query.data if update.callback_query else None)
+    data = cb.AnswerConsent.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None or current.learner.consent != Consent.PENDING:
@@ -207,7 +208,7 @@ async def answer_consent(update: Update, context: BotContext) -> None:
 
 
 async def answer_profile(update: Update, context: BotContext) -> None:
-    data = cb.AnswerProfile.decode(update.callback_query.data if update.callback_query else None)
+    data = cb.AnswerProfile.decode(button_data(update))
     async with turn(update, context) as current:
         tr, learner = current.tr, current.learner
         expected = learners.next_profile_question(learner)

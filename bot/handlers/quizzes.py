@@ -10,7 +10,12 @@ from bot import keyboards
 from bot.content.catalogue import Module
 from bot.context import BotContext
 from bot.handlers import certificates
-from bot.handlers.common import answer_query, show, turn
+from bot.handlers.common import (
+    answer_query,
+    button_data,
+    show,
+    turn,
+)
 from bot.i18n.translator import Html, Translator
 from bot.models import QuizKind
 from bot.services import progress, quiz
@@ -45,7 +50,7 @@ async def send_question(
 
 
 async def start_quiz(update: Update, context: BotContext) -> None:
-    data = cb.StartQuiz.decode(update.callback_query.data if update.callback_query else None)
+    data = cb.StartQuiz.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         module = context.deps.catalogue.get(data.module) if data else None
@@ -124,7 +129,7 @@ def result_text(
 
 
 async def answer_question(update: Update, context: BotContext) -> None:
-    data = cb.AnswerQuestion.decode(update.callback_query.data if update.callback_query else None)
+    data = cb.AnswerQuestion.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         module = context.deps.catalogue.get(data.module) if data else None

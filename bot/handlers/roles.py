@@ -15,6 +15,7 @@ from bot.context import BotContext
 from bot.handlers.common import (
     Turn,
     answer_query,
+    button_data,
     refresh_command_menu,
     require_role,
     show,
@@ -278,7 +279,7 @@ def revoke_error_text(tr: Translator, error: RoleError) -> str:
 
 
 async def ask_revoke(update: Update, context: BotContext) -> None:
-    data = AskRevoke.decode(update.callback_query.data if update.callback_query else None)
+    data = AskRevoke.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None:
@@ -314,7 +315,7 @@ async def ask_revoke(update: Update, context: BotContext) -> None:
 
 
 async def confirm_revoke(update: Update, context: BotContext) -> None:
-    data = ConfirmRevoke.decode(update.callback_query.data if update.callback_query else None)
+    data = ConfirmRevoke.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None:

@@ -23,6 +23,9 @@ from bot.context import BotContext, Deps
 from bot.handlers.common import (
     Turn,
     answer_query,
+    button_data,
+    refuse_invalid,
+    refuse_not_allowed,
     require_role,
     show,
     text_step,
@@ -115,26 +118,6 @@ class ShowRosterPage(CallbackData):
 class CancelEdit(CallbackData):
     prefix = "se"
     session_id: int
-
-
-def _data(update: Update) -> object:
-    return update.callback_query.data if update.callback_query else None
-
-
-async def _invalid(update: Update, current: Turn) -> None:
-    text = current.tr._("This button is no longer valid.")
-    if update.callback_query is not None:
-        await answer_query(update, text)
-    else:
-        await show(update, text)
-
-
-async def _not_allowed(update: Update, current: Turn) -> None:
-    text = current.tr._("Sorry, you are not allowed to do that.")
-    if update.callback_query is not None:
-        await answer_query(update, text, alert=True)
-    else:
-        await show(update, text)
 
 
 # -- texts ----------------------------------------------------------------------------------
@@ -581,16 +564,16 @@ def _step_problem(tr: Translator, step: str, error: SessionError, now: datetime)
 
 
 async def pick(update: Update, context: BotContext) -> None:
-    data = DraftPick.decode(_data(update))
+    data = DraftPick.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         if not await require_role(update, context, current, *MANAGERS):
             return
         draft = await sessions.get_draft(current.session, current.learner, NEW)
         if draft is None or draft.step != data.field:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         values = sessions.draft_data(draft)
         known = {module.id for module in context.deps.catalogue.modules}
@@ -608,7 +591,7 @@ async def pick(update: Update, context: BotContext) -> None:
             else:
                 raise SessionError(Problem.UNKNOWN_CHOICE)
         except SessionError:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         await answer_query(update)
         following = next_step(data.field)
@@ -618,17 +601,17 @@ async def pick(update: Update, context: BotContext) -> None:
 
 
 async def draft_action(update: Update, context: BotContext) -> None:
-    data = DraftAction.decode(_data(update))
+    data = DraftAction.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None or data.action not in ("create", "cancel"):
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         if not await require_role(update, context, current, *MANAGERS):
             return
         draft = await sessions.get_draft(current.session, current.learner, NEW)
         if draft is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         if data.action == "cancel":
             await _clear(current, NEW)
@@ -636,7 +619,7 @@ async def draft_action(update: Update, context: BotContext) -> None:
             await show(update, tr._("Cancelled. No session was created."))
             return
         if draft.step != CONFIRM:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         values = sessions.draft_data(draft)
         now = context.deps.clock.now()
@@ -729,10 +712,10 @@ async def sessions_command(update: Update, context: BotContext) -> None:
 
 
 async def list_button(update: Update, context: BotContext) -> None:
-    data = ListSessions.decode(_data(update))
+    data = ListSessions.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         if not await require_role(update, context, current, *MANAGERS):
             return
@@ -775,16 +758,16 @@ async def managed(
         return None
     admin_ids = context.deps.settings.admin_telegram_ids
     if not await sessions.may_manage(current.session, current.learner, admin_ids, training):
-        await _not_allowed(update, current)
+        await refuse_not_allowed(update, current)
         return None
     return training
 
 
 async def open_session(update: Update, context: BotContext) -> None:
-    data = OpenSession.decode(_data(update))
+    data = OpenSession.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         training = await managed(update, context, current, data.session_id)
         if training is None:
@@ -886,10 +869,10 @@ async def show_roster(update: Update, current: Turn, training: TrainingSession, 
 
 
 async def roster_page(update: Update, context: BotContext) -> None:
-    data = ShowRosterPage.decode(_data(update))
+    data = ShowRosterPage.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         training = await managed(update, context, current, data.session_id)
         if training is None:
@@ -899,7 +882,7 @@ async def roster_page(update: Update, context: BotContext) -> None:
 
 
 async def session_action(update: Update, context: BotContext) -> None:
-    data = SessionAction.decode(_data(update))
+    data = SessionAction.decode(button_data(update))
     async with turn(update, context) as current:
         tr = current.tr
         if data is None or data.action not in (
@@ -910,7 +893,7 @@ async def session_action(update: Update, context: BotContext) -> None:
             "cancel",
             "cancel-yes",
         ):
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         training = await managed(update, context, current, data.session_id)
         if training is None:
@@ -1123,10 +1106,10 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
 
 
 async def cancel_edit(update: Update, context: BotContext) -> None:
-    data = CancelEdit.decode(_data(update))
+    data = CancelEdit.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None:
-            await _invalid(update, current)
+            await refuse_invalid(update, current)
             return
         if not await require_role(update, context, current, *MANAGERS):
             return

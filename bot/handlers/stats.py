@@ -19,7 +19,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.callbacks import CallbackData
 from bot.context import BotContext
-from bot.handlers.common import Turn, answer_query, require_role, show, turn
+from bot.handlers.common import (
+    Turn,
+    answer_query,
+    button_data,
+    require_role,
+    show,
+    turn,
+)
 from bot.handlers.roles import scope_text
 from bot.i18n.translator import N_, Translator
 from bot.keyboards import button, markup, rows
@@ -54,10 +61,6 @@ class StatsPeriod(CallbackData):
 
     prefix = "is"
     period: str
-
-
-def _data(update: Update) -> object:
-    return update.callback_query.data if update.callback_query else None
 
 
 # -- texts ----------------------------------------------------------------------------------
@@ -240,7 +243,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
 
 
 async def period_button(update: Update, context: BotContext) -> None:
-    data = StatsPeriod.decode(_data(update))
+    data = StatsPeriod.decode(button_data(update))
     async with turn(update, context) as current:
         if data is None or data.period not in PERIOD_BUTTONS:
             await answer_query(update, current.tr._("This button is no longer valid."))
