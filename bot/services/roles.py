@@ -43,6 +43,14 @@ def split_organisations(value: str | None) -> frozenset[str] | None:
     return frozenset(parts) or None
 
 
+def _scope_details(scope: Scope) -> dict[str, list[str]]:
+    """A scope as the audit log records it."""
+    return {
+        "countries": sorted(scope.countries or ()),
+        "organisations": sorted(scope.organisations or ()),
+    }
+
+
 def is_settings_admin(learner: Learner, admin_ids: Iterable[int]) -> bool:
     return learner.telegram_id is not None and learner.telegram_id in set(admin_ids)
 
@@ -274,8 +282,7 @@ async def create_invite(
         subject_id=invite.id,
         details={
             "role": role.value,
-            "countries": sorted(scope.countries or ()),
-            "organisations": sorted(scope.organisations or ()),
+            **_scope_details(scope),
             "expires_at": invite.expires_at.isoformat(),
         },
         now=now,
@@ -355,8 +362,11 @@ async def redeem_invite(
     else:
         previous = {
             "revoked_at": existing.revoked_at.isoformat() if existing.revoked_at else None,
-            "countries": sorted(split_countries(existing.countries) or ()),
-            "organisations": sorted(split_organisations(existing.organisations) or ()),
+            **_scope_details(
+                Scope(
+                    split_countries(existing.countries), split_organisations(existing.organisations)
+                )
+            ),
         }
     existing.countries = invite.countries
     existing.organisations = invite.organisations
@@ -377,8 +387,7 @@ async def redeem_invite(
             "role": role.value,
             "learner_id": learner.id,
             "invite_id": invite.id,
-            "countries": sorted(scope.countries or ()),
-            "organisations": sorted(scope.organisations or ()),
+            **_scope_details(scope),
             "previous": previous,
         },
         now=now,
