@@ -1,20 +1,27 @@
-"""The durable intake of polling: nothing lost, nothing doubled.
+"""The durable intake: nothing lost, nothing doubled.
 
 PTB's own ``Updater`` acknowledges updates to Telegram (the ``offset`` of the next
-``getUpdates``) as soon as they are queued, before any handler ran: a crash then loses them.
-:class:`DurableUpdater` polls instead, and for each batch
+``getUpdates``, or the webhook's answer 200) as soon as they are queued, before any
+handler ran: a crash then loses them. :class:`DurableUpdater` polls instead, and for
+each batch
 
 1. stores every update in ``inbound_update`` in one transaction (ids already stored are
    left as they are) and commits;
 2. puts those not yet done into the application's queue (each id at most once per run);
 3. only then advances the offset, so the next ``getUpdates`` acknowledges them.
 
+In webhook mode PTB's handler answers 200 once it has put the update into the queue it
+was given; it is given :class:`_StoreFirst`, which stores the update (step 1) before
+queueing it. When the database refuses, the request fails with 500 and Telegram sends
+the update again later.
+
 A handler in a late group (:data:`DONE_GROUP`) marks the row done once the features ran,
 also when one of them raised (PTB goes on with the next groups after the error handler).
 On start, before polling, the rows left pending by a previous run are queued again; a row
 queued :data:`MAX_ATTEMPTS` times without being done is marked failed and left alone (an
-update that kills the bot every time must not keep it from starting). Updates that were not
-stored (the webhook path) have no row, and marking them is a no-op.
+update that kills the bot every time must not keep it from starting). Updates put into the
+queue by other means (tests, the simulator's own queue) have no row, and marking them is a
+no-op.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import datetime as dtm
 import json
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
@@ -67,6 +74,27 @@ async def mark_done(database: Database, update_id: int, now: dtm.datetime) -> No
             .where(col(InboundUpdate.status) != DONE)
             .values(status=DONE, processed_at=now)
         )
+
+
+class _StoreFirst:
+    """What PTB's webhook handler takes for the update queue: it stores each update before
+    queueing it, and PTB answers Telegram only when ``put`` has returned."""
+
+    def __init__(self, updater: DurableUpdater, queue: asyncio.Queue[object]) -> None:
+        self.updater = updater
+        self.queue = queue
+
+    async def put(self, item: object) -> None:
+        if not isinstance(item, Update):
+            await self.queue.put(item)
+            return
+        stored = await self.updater._store([item])
+        # Checked and claimed with no await between: two deliveries of one update racing
+        # through the webhook queue it once.
+        fresh = [update for update in stored if update.update_id not in self.updater._queued]
+        self.updater._queued.update(update.update_id for update in fresh)
+        for update in fresh:
+            await self.queue.put(update)
 
 
 class DurableUpdater(Updater):
@@ -138,9 +166,29 @@ class DurableUpdater(Updater):
             log.debug("Durable polling started")
             return self.update_queue
 
+    async def start_webhook(self, *args: Any, **kwargs: Any) -> asyncio.Queue[object]:
+        """PTB's webhook, with each update stored before Telegram is answered 200."""
+        application_queue = self.update_queue
+        await self._requeue_unfinished()
+        self.update_queue = cast("asyncio.Queue[object]", _StoreFirst(self, application_queue))
+        try:
+            await super().start_webhook(*args, **kwargs)
+        except Exception:
+            self.update_queue = application_queue
+            raise
+        return application_queue
+
+    def forget(self, update_id: int) -> None:
+        """A done update need not be remembered: its row says it is done."""
+        self._queued.discard(update_id)
+
     async def stop(self) -> None:
         if self._polling_task is None:
-            await super().stop()  # the webhook, or not running (PTB raises)
+            try:
+                await super().stop()  # the webhook, or not running (PTB raises)
+            finally:
+                if isinstance(self.update_queue, _StoreFirst):
+                    self.update_queue = self.update_queue.queue
             return
         async with self._durable_lock:
             self._running = False
@@ -273,6 +321,9 @@ def _log_polling_error(error: TelegramError) -> None:
 async def _done(update: Update, context: BotContext) -> None:
     deps = context.deps
     await mark_done(deps.database, update.update_id, deps.clock.now())
+    updater = context.application.updater
+    if isinstance(updater, DurableUpdater):
+        updater.forget(update.update_id)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

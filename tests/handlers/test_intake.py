@@ -4,10 +4,18 @@ and marked done; what a crash left pending is handled on the next start."""
 from __future__ import annotations
 
 import json
+import logging
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+import aiohttp
+import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
+from bot.app import build_application
 from bot.intake import DurableUpdater
 from bot.models import InboundUpdate
 from tests.handlers.conftest import Harness
@@ -126,3 +134,94 @@ async def test_an_update_that_never_finishes_is_given_up_after_a_few_starts(harn
         await application.update_queue.join()
     assert replies(harness) == 0
     assert (await rows(harness))[3].status == "failed"
+
+
+WEBHOOK_SECRET = "intake-test-secret"
+
+
+@asynccontextmanager
+async def webhook_bot(harness: Harness) -> AsyncIterator[str]:
+    """The bot in webhook mode (as ``run_webhook`` starts it); yields the hook's address."""
+    application = build_application(harness.deps, rate_limit=False, background_jobs=False)
+    harness.application = application
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    await application.initialize()
+    assert application.updater is not None
+    await application.updater.start_webhook(
+        listen="127.0.0.1",
+        port=port,
+        url_path="hook",
+        webhook_url="https://bot.example.org/hook",
+        secret_token=WEBHOOK_SECRET,
+    )
+    await application.start()
+    try:
+        yield f"http://127.0.0.1:{port}/hook"
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+async def post_update(address: str, update: dict[str, object]) -> int:
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(
+            address,
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+        ) as response,
+    ):
+        return response.status
+
+
+async def test_a_webhook_update_is_stored_before_telegram_is_answered(harness: Harness):
+    harness.api.add_user(USER, first_name="Ana", language_code="en")
+    async with webhook_bot(harness) as address:
+        assert harness.application is not None
+        queue = harness.application.update_queue
+        assert await post_update(address, help_update(41)) == 200
+        # Answered 200, so Telegram forgets it: by then the row must exist.
+        assert 41 in await rows(harness)
+        await queue.join()
+        assert replies(harness) == 1
+        assert (await rows(harness))[41].status == "done"
+        # Telegram sends it again (its answer was lost): handled once all the same.
+        assert await post_update(address, help_update(41)) == 200
+        await queue.join()
+        assert replies(harness) == 1
+
+
+async def test_a_webhook_update_the_database_cannot_store_is_refused_and_taken_later(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+):
+    harness.api.add_user(USER, first_name="Ana", language_code="en")
+    async with webhook_bot(harness) as address:
+        assert harness.application is not None
+        queue = harness.application.update_queue
+        async with harness.deps.database.session() as session:
+            await session.exec(text("ALTER TABLE inbound_update RENAME TO inbound_update_away"))
+        with caplog.at_level(logging.CRITICAL, logger="tornado"):
+            status = await post_update(address, help_update(42))
+        caplog.clear()  # tornado logs the refused request; that is the point of this test
+        assert status == 500  # not acknowledged: Telegram sends it again later
+        await queue.join()
+        assert replies(harness) == 0
+        async with harness.deps.database.session() as session:
+            await session.exec(text("ALTER TABLE inbound_update_away RENAME TO inbound_update"))
+        assert await post_update(address, help_update(42)) == 200
+        await queue.join()
+        assert replies(harness) == 1
+        assert (await rows(harness))[42].status == "done"
+
+
+async def test_the_webhook_finishes_what_a_crash_left_pending_on_start(harness: Harness):
+    harness.api.add_user(USER, first_name="Ana", language_code="en")
+    await store(harness, 43, "pending")
+    async with webhook_bot(harness):
+        assert harness.application is not None
+        await harness.application.update_queue.join()
+        assert replies(harness) == 1
+        assert (await rows(harness))[43].status == "done"
