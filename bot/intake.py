@@ -15,7 +15,10 @@ was given; it is given :class:`_StoreFirst`, which stores the update (step 1) be
 queueing it. When the database refuses, the request fails with 500 and Telegram sends
 the update again later.
 
-A handler in a late group (:data:`DONE_GROUP`) marks the row done once the features ran,
+A feature's unit of work (``bot.handlers.common.turn``) marks the row done in the same
+transaction as its own writes, so a crash either keeps both or replays the update with
+nothing written: the writes happen once. A handler in a late group (:data:`DONE_GROUP`)
+marks the row done once the features ran, for updates no unit of work took, and
 also when one of them raised (PTB goes on with the next groups after the error handler).
 On start, before polling, the rows left pending by a previous run are queued again; a row
 queued :data:`MAX_ATTEMPTS` times without being done is marked failed and left alone (an
@@ -36,15 +39,18 @@ from typing import Any, cast
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
+from sqlmodel import delete as sql_delete
 from sqlmodel import update as sql_update
-from telegram import Update
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Bot, Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ExtBot, TypeHandler, Updater
 from telegram.ext._utils.networkloop import network_retry_loop
 
 from bot.clock import Clock, SystemClock
-from bot.context import BotContext
+from bot.context import BotContext, Deps
 from bot.db import Database
+from bot.jobs import periodic
 from bot.models import InboundUpdate
 
 log = logging.getLogger(__name__)
@@ -56,6 +62,10 @@ PENDING = "pending"
 DONE = "done"
 FAILED = "failed"
 MAX_ATTEMPTS = 3
+KEEP_DONE = dtm.timedelta(days=2)
+"""Telegram resends an update for at most a day; a done row only has to outlive that."""
+KEEP_FAILED = dtm.timedelta(days=14)
+"""Failed updates keep their payload for an operator to look into, then go."""
 DONE_GROUP = 10_000
 """After every feature (group 0) and the flood control (group -1)."""
 
@@ -65,15 +75,22 @@ class IntakeStorageError(TelegramError):
     (the offset did not move, so Telegram sends it again)."""
 
 
+async def mark_done_in(session: AsyncSession, update_id: int, now: dtm.datetime) -> None:
+    """Marks a stored update done within ``session``'s transaction (no-op for updates that
+    were not stored): with a handler's own writes, so both are kept or neither."""
+    await session.exec(
+        sql_update(InboundUpdate)
+        .where(col(InboundUpdate.update_id) == update_id)
+        .where(col(InboundUpdate.status) != DONE)
+        # The update's text and sender are personal data, no longer needed once handled.
+        .values(status=DONE, processed_at=now, payload="{}")
+    )
+
+
 async def mark_done(database: Database, update_id: int, now: dtm.datetime) -> None:
     """Marks a stored update done (no-op for updates that were not stored)."""
     async with database.session() as session:
-        await session.exec(
-            sql_update(InboundUpdate)
-            .where(col(InboundUpdate.update_id) == update_id)
-            .where(col(InboundUpdate.status) != DONE)
-            .values(status=DONE, processed_at=now)
-        )
+        await mark_done_in(session, update_id, now)
 
 
 class _StoreFirst:
@@ -311,6 +328,24 @@ class DurableUpdater(Updater):
         return [by_id[update_id] for update_id in to_queue]
 
 
+@periodic
+async def forget_old_updates(deps: Deps, bot: Bot) -> None:
+    """Deletes handled updates once Telegram can no longer resend them, and failed ones
+    after two weeks: nothing of a person's messages is kept longer than that."""
+    now = deps.clock.now()
+    async with deps.database.session() as session:
+        await session.exec(
+            sql_delete(InboundUpdate)
+            .where(col(InboundUpdate.status) == DONE)
+            .where(col(InboundUpdate.processed_at) < now - KEEP_DONE)
+        )
+        await session.exec(
+            sql_delete(InboundUpdate)
+            .where(col(InboundUpdate.status) == FAILED)
+            .where(col(InboundUpdate.processed_at) < now - KEEP_FAILED)
+        )
+
+
 def _log_polling_error(error: TelegramError) -> None:
     if isinstance(error, NetworkError | IntakeStorageError):
         log.warning("Polling failed, retrying: %s", error)
@@ -337,4 +372,4 @@ def install(application: Application, database: Database, clock: Clock) -> None:
     register(application)
 
 
-__all__ = ["DurableUpdater", "install", "mark_done", "register"]
+__all__ = ["DurableUpdater", "install", "mark_done", "mark_done_in", "register"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -15,10 +16,14 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
 from bot.i18n.translator import Translator
+from bot.intake import mark_done_in
 from bot.models import Learner, Role
 from bot.services import learners, roles
 
 log = logging.getLogger(__name__)
+
+_open_turns: ContextVar[int] = ContextVar("open_turns", default=0)
+"""Units of work open in this task: only the outermost marks the update done."""
 
 
 @dataclass
@@ -38,16 +43,28 @@ def is_private(update: Update) -> bool:
 
 @asynccontextmanager
 async def turn(update: Update, context: BotContext) -> AsyncIterator[Turn]:
-    """Opens a unit of work for the user behind ``update`` (created on first contact)."""
+    """Opens a unit of work for the user behind ``update`` (created on first contact).
+
+    The outermost unit of work marks the update done in its own transaction: if the bot
+    dies before the commit, the update is handled again with nothing of it written; after
+    the commit, it is never handled again. So a replayed update never writes twice.
+    """
     user = update.effective_user
     assert user is not None
     deps = context.deps
-    async with deps.database.session() as session:
-        seen = await learners.get_or_create(
-            session, user.id, user.language_code, deps.settings.default_language
-        )
-        tr = translator_for(context, seen.learner)
-        yield Turn(session, seen.learner, tr, seen.is_new)
+    outermost = _open_turns.get() == 0
+    depth = _open_turns.set(_open_turns.get() + 1)
+    try:
+        async with deps.database.session() as session:
+            seen = await learners.get_or_create(
+                session, user.id, user.language_code, deps.settings.default_language
+            )
+            tr = translator_for(context, seen.learner)
+            yield Turn(session, seen.learner, tr, seen.is_new)
+            if outermost:
+                await mark_done_in(session, update.update_id, deps.clock.now())
+    finally:
+        _open_turns.reset(depth)
 
 
 def translator_for(context: BotContext, learner: Learner) -> Translator:

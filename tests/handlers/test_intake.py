@@ -69,8 +69,31 @@ async def test_polled_updates_are_stored_then_marked_done(bot: Harness):
         assert row.status == "done"
         assert row.attempts == 1
         assert row.processed_at is not None
-    texts = sorted(json.loads(row.payload)["message"]["text"] for row in stored.values())
-    assert texts == ["/help", "hello"]
+        # What the person wrote is not kept once it is handled.
+        assert row.payload == "{}"
+
+
+async def test_handled_updates_are_deleted_after_two_days_and_failed_ones_after_two_weeks(
+    bot: Harness,
+):
+    ana = bot.user(USER)
+    await ana.send("/help")
+    async with bot.deps.database.session() as session:
+        session.add(
+            InboundUpdate(
+                update_id=900,
+                payload=json.dumps(help_update(900)),
+                status="failed",
+                processed_at=bot.clock.now(),
+                attempts=3,
+            )
+        )
+    await bot.advance(days=1)
+    assert set(await rows(bot)) == {1, 900}
+    await bot.advance(days=1, minutes=1)
+    assert set(await rows(bot)) == {900}
+    await bot.advance(days=12)
+    assert set(await rows(bot)) == set()
 
 
 async def test_an_update_left_pending_by_a_crash_is_handled_once_on_start(harness: Harness):
