@@ -59,15 +59,25 @@ def module_files(
     for code in LANGUAGE_CODES:
         if code == "sr-Cyrl":
             continue
+        cyrillic = code == "mk"
         files[f"{code}.yaml"] = {
-            "title": f"Sample ({code})",
-            "summary": "A module for tests.",
-            "cards": {card: f"<b>Lekcija</b> broj {n}" for n, card in enumerate(card_ids, 1)},
+            "title": "Пример" if cyrillic else f"Sample ({code})",
+            "summary": "Модул за тестови." if cyrillic else "A module for tests.",
+            "cards": {
+                card: f"<b>{'Лекција' if cyrillic else 'Lekcija'}</b> broj {n}".replace(
+                    "broj", "број" if cyrillic else "broj"
+                )
+                for n, card in enumerate(card_ids, 1)
+            },
             "questions": {
                 q["id"]: {
-                    "text": f"Question {q['id']}?",
-                    "options": {"a": "Alpha", "b": "Beta", "c": "Gamma"},
-                    "explanation": "Because.",
+                    "text": f"{'Прашање' if cyrillic else 'Pitanje'} {q['id'][2:]}?",
+                    "options": (
+                        {"a": "Алфа", "b": "Бета", "c": "Гама"}
+                        if cyrillic
+                        else {"a": "Alfa", "b": "Beta", "c": "Gama"}
+                    ),
+                    "explanation": "Затоа." if cyrillic else "Zato.",
                 }
                 for q in question_list
             },

@@ -29,7 +29,8 @@ GENERATED_LANGUAGES = frozenset({"sr-Cyrl"})
 
 MAX_TITLE = 80
 MAX_SUMMARY = 200
-MAX_CARD = 1000
+MAX_CARD = 700
+"""Characters a reader sees on one card: about a phone screen without scrolling."""
 MAX_QUESTION = 300
 MAX_OPTION = 120
 MAX_EXPLANATION = 600
@@ -38,6 +39,11 @@ MODULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 ITEM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 PLACEHOLDER = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);)")
+CYRILLIC_LANGUAGES = frozenset({"mk", "sr-Cyrl"})
+WORD = re.compile(r"[^\W\d_]+")
+LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF]")
+CYRILLIC_LETTER = re.compile(r"[\u0400-\u052F]")
+WEB_ADDRESS = re.compile(r"(?:https?://)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?:/\S*)?")
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,7 @@ class _TagChecker(HTMLParser):
         self.stack: list[str] = []
         self.hrefs: list[str] = []
         self.plain: list[str] = []
+        self.prose: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
@@ -162,6 +169,8 @@ class _TagChecker(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.plain.append(data)
+        if "code" not in self.stack:
+            self.prose.append(data)
 
 
 @dataclass
@@ -169,6 +178,8 @@ class _Checked:
     plain: str
     hrefs: list[str]
     placeholders: set[str]
+    prose: str = ""
+    """The visible text outside <code>, whose script must match the language."""
 
 
 def check_html(text: str) -> tuple[_Checked, list[str]]:
@@ -184,7 +195,34 @@ def check_html(text: str) -> tuple[_Checked, list[str]]:
     if checker.stack:
         errors.append(f"<{checker.stack[-1]}> is never closed")
     plain = "".join(checker.plain)
-    return _Checked(plain, checker.hrefs, set(PLACEHOLDER.findall(text))), errors
+    prose = PLACEHOLDER.sub(" ", "".join(checker.prose))
+    return _Checked(plain, checker.hrefs, set(PLACEHOLDER.findall(text)), prose), errors
+
+
+def script_errors(prose: str, language_code: str, latin_terms: frozenset[str]) -> list[str]:
+    """Words written in the wrong script for the language.
+
+    In Cyrillic languages a Latin word passes only as an acronym or Roman numeral
+    (all capitals: EU, NIST, IV), as part of a web address, or as a name the
+    module lists under ``latin_terms``; text in <code> is not checked. In Latin languages no
+    Cyrillic letter passes. A word mixing both scripts (a Latin "a" in a
+    Cyrillic word, which looks the same) never passes.
+    """
+    errors: list[str] = []
+    cyrillic_language = language_code in CYRILLIC_LANGUAGES
+    for word in dict.fromkeys(WORD.findall(WEB_ADDRESS.sub(" ", prose))):
+        latin = LATIN_LETTER.search(word) is not None
+        cyrillic = CYRILLIC_LETTER.search(word) is not None
+        if latin and cyrillic:
+            errors.append(f"'{word}' mixes Latin and Cyrillic letters")
+        elif cyrillic_language and latin and not word.isupper() and word not in latin_terms:
+            errors.append(
+                f"Latin word '{word}' in Cyrillic text (write it in Cyrillic, put it in"
+                " <code>, or list it under latin_terms in module.yaml)"
+            )
+        elif not cyrillic_language and cyrillic:
+            errors.append(f"Cyrillic word '{word}' in Latin-script text")
+    return errors
 
 
 class _Loader:
@@ -259,9 +297,10 @@ class _Loader:
         card_ids = self._ids(path, "cards", data.get("cards"))
         questions = self._questions(path, data.get("questions"))
         sources = self._sources(path, data.get("sources", []))
+        latin_terms = self._latin_terms(path, data.get("latin_terms", []))
         if len(self.problems) > before:
             return None
-        texts = self._texts(folder, card_ids, questions)
+        texts = self._texts(folder, card_ids, questions, latin_terms)
         if len(self.problems) > before:
             return None
         return Module(
@@ -349,8 +388,18 @@ class _Loader:
             sources.append(Source(item["title"], item["url"]))
         return sources
 
+    def _latin_terms(self, path: Path, value: object) -> frozenset[str]:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.problem(path, "latin_terms", "expected a list of names kept in Latin letters")
+            return frozenset()
+        return frozenset(word for term in value for word in WORD.findall(term))
+
     def _texts(
-        self, folder: Path, card_ids: list[str], questions: list[Question]
+        self,
+        folder: Path,
+        card_ids: list[str],
+        questions: list[Question],
+        latin_terms: frozenset[str],
     ) -> dict[str, ModuleText]:
         raw: dict[str, dict[str, Any]] = {}
         known_files = {f"{code}.yaml" for code in LANGUAGE_CODES} | {"module.yaml"}
@@ -368,13 +417,43 @@ class _Loader:
                 raw[code] = _normalised(data)
         if SOURCE_LANGUAGE not in raw:
             return {}
+        before = len(self.problems)
         reference = self._check_language(
-            folder / f"{SOURCE_LANGUAGE}.yaml", raw[SOURCE_LANGUAGE], card_ids, questions, None
+            folder / f"{SOURCE_LANGUAGE}.yaml",
+            raw[SOURCE_LANGUAGE],
+            card_ids,
+            questions,
+            None,
+            latin_terms,
         )
         for code, data in raw.items():
             if code != SOURCE_LANGUAGE:
-                self._check_language(folder / f"{code}.yaml", data, card_ids, questions, reference)
-        return _resolve_texts(raw, card_ids, questions)
+                self._check_language(
+                    folder / f"{code}.yaml", data, card_ids, questions, reference, latin_terms
+                )
+        if len(self.problems) > before:
+            return {}  # incomplete texts cannot be resolved; the problems say why
+        texts = _resolve_texts(raw, card_ids, questions)
+        for code in GENERATED_LANGUAGES - set(raw):
+            if code in texts:
+                self._check_generated(folder / f"{code}.yaml", code, texts[code], latin_terms)
+        return texts
+
+    def _check_generated(
+        self, path: Path, code: str, text: ModuleText, latin_terms: frozenset[str]
+    ) -> None:
+        """The script of text made by transliteration (English words survive it)."""
+        fields = {"title": text.title, "summary": text.summary}
+        fields.update({f"cards.{key}": value for key, value in text.cards.items()})
+        for key, question in text.questions.items():
+            fields[f"questions.{key}.text"] = question.text
+            fields[f"questions.{key}.explanation"] = question.explanation
+            for option, value in question.options.items():
+                fields[f"questions.{key}.options.{option}"] = value
+        for field_name, value in fields.items():
+            checked, _ = check_html(value)
+            for error in script_errors(checked.prose, code, latin_terms):
+                self.problem(path, field_name, f"{error} (generated from sr-Latn.yaml)")
 
     def _check_language(
         self,
@@ -383,8 +462,10 @@ class _Loader:
         card_ids: list[str],
         questions: list[Question],
         reference: dict[str, _Checked] | None,
+        latin_terms: frozenset[str],
     ) -> dict[str, _Checked]:
         checked: dict[str, _Checked] = {}
+        language_code = path.stem
 
         def text(field_name: str, value: object, limit: int, *, required: bool = True) -> None:
             if value is None and not required:
@@ -393,7 +474,7 @@ class _Loader:
                 self.problem(path, field_name, "the text is missing")
                 return
             result, errors = check_html(value)
-            for error in errors:
+            for error in errors + script_errors(result.prose, language_code, latin_terms):
                 self.problem(path, field_name, error)
             if len(result.plain.strip()) > limit:
                 self.problem(

@@ -41,7 +41,7 @@ def test_missing_ids_long_cards_bad_tags_and_placeholders_are_reported(tmp_path:
     files = module_files()
     del files["sq.yaml"]["cards"]["card-2"]
     files["bs.yaml"]["cards"]["card-9"] = "extra"
-    files["hr.yaml"]["cards"]["card-2"] = "x" * 1001
+    files["hr.yaml"]["cards"]["card-2"] = "x" * 701
     files["mk.yaml"]["cards"]["card-3"] = "<script>alert(1)</script> & more"
     for code in ("en", "sq", "bs", "hr", "sr-Latn", "mk"):
         files[f"{code}.yaml"]["cards"]["card-1"] = "Hello {name}"
@@ -51,11 +51,69 @@ def test_missing_ids_long_cards_bad_tags_and_placeholders_are_reported(tmp_path:
     found = problems_of(tmp_path)
     assert "sample/sq.yaml: cards.card-2: the text is missing" in found
     assert "sample/bs.yaml: cards.card-9: no such card in module.yaml" in found
-    assert "sample/hr.yaml: cards.card-2: 1001 characters, at most 1000" in found
+    assert "sample/hr.yaml: cards.card-2: 701 characters, at most 700" in found
     assert "sample/mk.yaml: cards.card-3: tag <script> is not allowed" in found
     assert "sample/mk.yaml: cards.card-3: a bare '&' must be written &amp;" in found
     assert "sample/cnr.yaml: cards.card-1: placeholders differ from the English text" in found
     assert "sample/sr-Latn.yaml: cards.card-3: <b> is never closed" in found
+
+
+def test_a_card_is_measured_as_the_reader_sees_it(tmp_path: Path):
+    files = module_files()
+    link = '<a href="https://enlargement.ec.europa.eu/">'
+    for code in ("en", "sq", "bs", "hr", "sr-Latn", "cnr", "mk"):
+        letter = "ж" if code == "mk" else "z"
+        # 700 letters the reader sees; the tags and the address do not count.
+        files[f"{code}.yaml"]["cards"]["card-1"] = f"<b>{letter}</b>{link}{letter * 699}</a>"
+    write_module(tmp_path, files)
+    assert load_catalogue(tmp_path).get("sample") is not None
+
+
+def test_text_in_the_wrong_script_is_reported(tmp_path: Path):
+    files = module_files()
+    files["module.yaml"]["latin_terms"] = ["Signal"]
+    files["mk.yaml"]["cards"]["card-1"] = "Користете Signal, не WhatsApp, за ЕУ и NATO"
+    files["mk.yaml"]["cards"]["card-2"] = "Ова е сè"  # a Latin è in a Cyrillic word
+    files["mk.yaml"]["cards"]["card-3"] = "Видете europa.eu и <code>ping example</code>"
+    files["hr.yaml"]["cards"]["card-1"] = "Pristupanje Европској uniji"
+    write_module(tmp_path, files)
+    found = problems_of(tmp_path)
+    latin = "in Cyrillic text (write it in Cyrillic, put it in <code>, or list it under"
+    assert (
+        f"sample/mk.yaml: cards.card-1: Latin word 'WhatsApp' {latin} latin_terms in module.yaml)"
+        in found
+    )
+    assert not any("'Signal'" in line or "'NATO'" in line for line in found)
+    assert "sample/mk.yaml: cards.card-2: 'сè' mixes Latin and Cyrillic letters" in found
+    assert not any("card-3" in line for line in found)  # a web address and <code> pass
+    assert "sample/hr.yaml: cards.card-1: Cyrillic word 'Европској' in Latin-script text" in found
+
+
+def test_an_english_word_in_serbian_latin_is_reported_in_the_generated_cyrillic(tmp_path: Path):
+    files = module_files()
+    files["sr-Latn.yaml"]["cards"]["card-2"] = "Podesite Wi-Fi"
+    write_module(tmp_path, files)
+    found = problems_of(tmp_path)
+    latin = "in Cyrillic text (write it in Cyrillic, put it in <code>, or list it under"
+    # Transliteration keeps a word with w, q, x or y in Latin letters: half a word each.
+    assert (
+        f"sample/sr-Cyrl.yaml: cards.card-2: Latin word 'Wi' {latin} latin_terms in"
+        " module.yaml) (generated from sr-Latn.yaml)"
+    ) in found
+
+
+def test_a_question_added_to_module_yaml_but_not_translated_is_reported(tmp_path: Path):
+    files = module_files()
+    files["module.yaml"]["questions"].append({"id": "q-new", "options": ["a", "b"], "correct": "a"})
+    files["en.yaml"]["questions"]["q-new"] = {
+        "text": "New?",
+        "options": {"a": "Yes", "b": "No"},
+        "explanation": "Zato.",
+    }
+    write_module(tmp_path, files)
+    found = problems_of(tmp_path)
+    assert "sample/sq.yaml: questions.q-new: the question is missing" in found
+    assert "sample/mk.yaml: questions.q-new: the question is missing" in found
 
 
 def test_a_missing_translation_file_and_broken_yaml_are_reported(tmp_path: Path):
