@@ -68,10 +68,23 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+SQLITE_BUSY_SECONDS = 30.0
+"""How long a write on SQLite (which locks the whole file) waits for another transaction
+before failing with "database is locked". A handler's unit of work stays open while it
+answers through Telegram, which can take a read timeout (5 s) and retries: the default of
+5 s made the outbox and the periodic tasks fail whenever a reply timed out."""
+
+
 def create_engine(url: str) -> AsyncEngine:
     _prepare_sqlite_folder(url)
+    sqlite_file = make_url(url).get_backend_name() == "sqlite"
     # hide_parameters: error messages would otherwise carry the values, personal data included.
-    engine = create_async_engine(async_url(url), pool_pre_ping=True, hide_parameters=True)
+    engine = create_async_engine(
+        async_url(url),
+        pool_pre_ping=True,
+        hide_parameters=True,
+        connect_args={"timeout": SQLITE_BUSY_SECONDS} if sqlite_file else {},
+    )
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
     return engine

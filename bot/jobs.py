@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Bot
@@ -49,6 +50,15 @@ async def _on_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 def schedule(application: BotApplication) -> None:
     if application.job_queue is None:
         raise RuntimeError("the JobQueue is missing; install python-telegram-bot[job-queue]")
+    # The first run is due a second from now; the application starts later than that
+    # (migrations, Telegram's getMe, the command menus). Given only ``first``, APScheduler
+    # would then wait for the next whole interval after it (up to 30 s); a due
+    # ``next_run_time`` runs as soon as the JobQueue starts (within the grace time).
+    first = datetime.now(UTC) + timedelta(seconds=1)
     application.job_queue.run_repeating(
-        _on_tick, interval=TICK_SECONDS, first=1, name="tick", job_kwargs={"misfire_grace_time": 60}
+        _on_tick,
+        interval=TICK_SECONDS,
+        first=first,
+        name="tick",
+        job_kwargs={"misfire_grace_time": 60, "next_run_time": first},
     )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.context import BotContext
 from bot.i18n.translator import Translator
@@ -171,20 +171,40 @@ async def show(
     *,
     edit: bool = True,
 ) -> Message | None:
-    """Edits the message whose button was pressed, or sends a new message."""
+    """Edits the message whose button was pressed, or sends a new message.
+
+    Network trouble that outlasted the retries of ``bot.request`` (a timeout: the message
+    may well have arrived) is logged and the handler goes on, so that what it records is
+    kept; the message is not sent again (it could arrive twice). Returns None then.
+    """
     query = update.callback_query
     if edit and query is not None and query.message is not None:
         try:
             edited = await query.edit_message_text(text, reply_markup=keyboard)
         except BadRequest as error:
+            reason = str(error).lower()
             # Pressing the same button twice asks for the same content again.
-            if "not modified" in str(error).lower():
+            if "not modified" in reason:
                 return None
-            raise
-        return edited if isinstance(edited, Message) else None
+            # The message is gone (the person deleted it) or can no longer be edited:
+            # the answer comes as a new message instead.
+            if "message to edit not found" not in reason and "can't be edited" not in reason:
+                raise
+            log.info("message of the button not edited (%s); sending a new one", error.message)
+        except NetworkError as error:
+            log.warning("edit not confirmed (%s); going on", type(error).__name__)
+            return None
+        else:
+            return edited if isinstance(edited, Message) else None
     chat = update.effective_chat
     assert chat is not None
-    return await chat.send_message(text, reply_markup=keyboard)
+    try:
+        return await chat.send_message(text, reply_markup=keyboard)
+    except BadRequest:
+        raise
+    except NetworkError as error:
+        log.warning("message not confirmed (%s); going on", type(error).__name__)
+        return None
 
 
 async def answer_query(update: Update, text: str | None = None, alert: bool = False) -> None:
@@ -196,3 +216,6 @@ async def answer_query(update: Update, text: str | None = None, alert: bool = Fa
     except BadRequest as error:
         # An old query (for example after a restart) cannot be answered any more.
         log.debug("callback answer refused: %s", error.message)
+    except NetworkError as error:
+        # It may have arrived; the spinner stops by itself anyway.
+        log.info("callback answer not confirmed (%s)", type(error).__name__)

@@ -26,11 +26,12 @@ import json
 import logging
 import math
 import mimetypes
+import random
 import re
 import struct
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +43,7 @@ __all__ = [
     "CallbackAnswer",
     "EntityParseError",
     "FakeBotApi",
+    "InjectedFault",
     "SentMessage",
     "StoredFile",
     "UploadedFile",
@@ -69,6 +71,9 @@ NOT_MODIFIED = (
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 CHAT_NOT_FOUND = "Bad Request: chat not found"
 BOT_BLOCKED = "Forbidden: bot was blocked by the user"
+BAD_GATEWAY = "Bad Gateway"
+FAULT_KINDS = frozenset({"429", "502", "timeout"})
+"""What :meth:`FakeBotApi.random_faults` can inject (403 comes from :meth:`FakeBotApi.block`)."""
 
 # Methods that send a message to a chat: what Telegram's flood limits count (see
 # FakeBotApi(rate_limit_per_second=..., chat_rate_limit_per_second=...)).
@@ -294,6 +299,29 @@ class _Fault:
     error_code: int
     description: str
     retry_after: int | None
+
+
+@dataclass(frozen=True)
+class InjectedFault:
+    """One fault that :meth:`FakeBotApi.random_faults` injected."""
+
+    method: str
+    kind: str
+    """``429``, ``502`` or ``timeout``"""
+    params: JSONDict = field(compare=False, repr=False)
+
+
+@dataclass
+class _RandomFaults:
+    random: random.Random
+    rate: float
+    kinds: tuple[str, ...]
+    methods: frozenset[str] | None
+    retry_after: int
+    timeout_seconds: float
+    max_in_a_row: int
+    limits: dict[str, int]
+    in_a_row: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -820,6 +848,9 @@ class FakeBotApi:
 
         self._faults: dict[str, deque[_Fault]] = {}
         self._delays: dict[str, deque[float]] = {}
+        self._random_faults: _RandomFaults | None = None
+        #: Every fault :meth:`random_faults` injected, in order.
+        self.injected_faults: list[InjectedFault] = []
         self._listeners: list[ChangeListener] = []
         self._listener_tasks: set[asyncio.Future[Any]] = set()
         self._counter = 0
@@ -1085,6 +1116,78 @@ class FakeBotApi:
         """Hold the next call of ``method`` for ``seconds`` before handling it."""
         self._delays.setdefault(method.lower(), deque()).append(seconds)
 
+    def random_faults(
+        self,
+        seed: int,
+        rate: float = 0.2,
+        kinds: Iterable[str] = ("429", "502", "timeout"),
+        *,
+        methods: Iterable[str] | None = None,
+        retry_after: int = 1,
+        timeout_seconds: float = 6.0,
+        max_in_a_row: int = 2,
+        limits: Mapping[str, int] | None = None,
+    ) -> None:
+        """From now on, answer a random share ``rate`` of the calls with a fault, drawn from
+        ``kinds`` by a ``random.Random(seed)``:
+
+        - ``"429"``: "Too Many Requests: retry after N" with ``parameters.retry_after``
+          (``retry_after`` seconds); the call is not carried out.
+        - ``"502"``: "Bad Gateway" (Telegram's front end could not reach the Bot API); the call
+          is not carried out.
+        - ``"timeout"``: the call is carried out, but its answer is held for
+          ``timeout_seconds``, longer than the client waits (PTB's default read timeout is
+          5 s), so the client gives up without knowing that it worked. Never on
+          ``getUpdates``, a long poll whose client waits for as long as the poll itself.
+
+        ``methods`` limits the faults to those Bot API methods (default: all of them).
+        ``max_in_a_row`` caps the faults in a row for one method and chat (or callback
+        query): the next such call gets through, as after a passing disturbance.
+        ``limits`` caps how many of a kind are injected in all (``{"timeout": 2}``).
+        403 is not random: :meth:`block` a user and every message to them is refused.
+        Every injected fault is listed in :attr:`injected_faults`; call
+        :meth:`stop_random_faults` to end the mode.
+        """
+        chosen = tuple(kinds)
+        unknown = set(chosen) - FAULT_KINDS
+        if unknown or not chosen:
+            raise ValueError(f"fault kinds are {sorted(FAULT_KINDS)}, not {sorted(unknown)}")
+        if not 0 <= rate <= 1:
+            raise ValueError("the fault rate is a share between 0 and 1")
+        self._random_faults = _RandomFaults(
+            random=random.Random(seed),
+            rate=rate,
+            kinds=chosen,
+            methods=frozenset(m.lower() for m in methods) if methods is not None else None,
+            retry_after=retry_after,
+            timeout_seconds=timeout_seconds,
+            max_in_a_row=max_in_a_row,
+            limits=dict(limits or {}),
+        )
+
+    def stop_random_faults(self) -> None:
+        self._random_faults = None
+
+    def _random_fault(self, method: str, params: JSONDict) -> str | None:
+        """The kind of fault to inject into this call (and records it), or None."""
+        mode = self._random_faults
+        name = method.lower()
+        if mode is None or (mode.methods is not None and name not in mode.methods):
+            return None
+        target = params.get("chat_id", params.get("callback_query_id", ""))
+        key = (name, str(target))
+        draw, kind = mode.random.random(), mode.random.choice(mode.kinds)
+        if draw >= mode.rate or mode.in_a_row.get(key, 0) >= mode.max_in_a_row:
+            mode.in_a_row.pop(key, None)
+            return None
+        if (kind == "timeout" and name == "getupdates") or mode.limits.get(kind, 1) <= 0:
+            return None
+        if kind in mode.limits:
+            mode.limits[kind] -= 1
+        mode.in_a_row[key] = mode.in_a_row.get(key, 0) + 1
+        self.injected_faults.append(InjectedFault(method, kind, dict(params)))
+        return kind
+
     def set_rate_limits(
         self, per_second: float | None = None, per_chat_per_second: float | None = None
     ) -> None:
@@ -1196,11 +1299,29 @@ class FakeBotApi:
             fault = faults.popleft()
             extra = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
             return self._error_response(ApiError(fault.error_code, fault.description, extra))
+        mode = self._random_faults
+        injected = self._random_fault(name, params) if mode is not None else None
+        if mode is not None and injected == "429":
+            seconds = mode.retry_after
+            return self._error_response(
+                ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+            )
+        if injected == "502":
+            return self._error_response(ApiError(502, BAD_GATEWAY))
+        response = await self._carry_out(name, known, params)
+        if mode is not None and injected == "timeout":
+            # Carried out; the answer comes after the client has stopped waiting for it.
+            await asyncio.sleep(mode.timeout_seconds)
+        return response
+
+    async def _carry_out(
+        self, name: str, known: tuple[str, _MethodHandler] | None, params: JSONDict
+    ) -> web.Response:
         limited = self._over_limit(name, params)
         if limited is not None:
             return self._error_response(limited)
         if known is None:
-            _log.warning("FakeBotApi: method %s is not implemented", method)
+            _log.warning("FakeBotApi: method %s is not implemented", name)
             return self._error_response(ApiError(404, "Not Found"))
         try:
             result = await known[1](params)
