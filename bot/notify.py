@@ -2,7 +2,9 @@
 
 A delivery row is committed before the message goes out. If the bot dies in
 between, that one message is lost rather than sent twice; a unique constraint
-on (session, learner, kind, session start) stops a second sender.
+on (session, learner, kind, session start) stops a second sender. When Telegram
+certainly did not take the message (429, a 502 from its front end, no connection),
+the row is removed again, so the next round of background work sends it.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import logging
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import delete
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import Deps
 from bot.models import Delivery, Learner
+from bot.outbox import certainly_not_sent
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,12 @@ async def claim(
             return delivery.id
     except IntegrityError:
         return None
+
+
+async def _release(deps: Deps, delivery_id: int) -> None:
+    """Forgets a claim whose message certainly did not go out: it is tried again later."""
+    async with deps.database.session() as db:
+        await db.exec(delete(Delivery).where(Delivery.id == delivery_id))  # type: ignore[arg-type]
 
 
 async def _finish(deps: Deps, delivery_id: int, status: str, learner_id: int) -> None:
@@ -84,6 +94,18 @@ async def send_once(
     except BadRequest as error:
         log.warning("%s not delivered (delivery %s): %s", kind, delivery_id, error.message)
         await _finish(deps, delivery_id, "failed", learner.id)
+        return False
+    except (RetryAfter, NetworkError) as error:
+        if isinstance(error, RetryAfter) or certainly_not_sent(error):
+            log.info(
+                "%s not sent (delivery %s, %s); trying again later",
+                kind,
+                delivery_id,
+                type(error).__name__,
+            )
+            await _release(deps, delivery_id)
+            return False
+        log.warning("%s may not have arrived (delivery %s): %s", kind, delivery_id, error)
         return False
     except TelegramError as error:
         # Network trouble after the claim: we cannot know whether it arrived; keep

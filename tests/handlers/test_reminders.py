@@ -171,6 +171,29 @@ async def test_a_learner_who_blocked_the_bot_is_marked_unreachable_and_not_retri
     ]
 
 
+async def test_a_reminder_telegram_certainly_did_not_take_is_sent_on_the_next_round(
+    bot: Harness,
+):
+    albanian, macedonian = bot.user(SQ, "sq"), bot.user(MK, "mk")
+    await schedule(bot, timedelta(days=2))
+    bot.api.fail_next("sendMessage", 429, "Too Many Requests: retry after 5", 5, count=2)
+    await bot.advance(hours=24)
+    assert albanian.bot_messages() == [] and macedonian.bot_messages() == []
+    assert await deliveries(bot) == []  # nothing claimed: nothing went out
+    # Telegram's front end fails every try (the bot tries each message four times).
+    bot.api.fail_next("sendMessage", 502, "Bad Gateway", count=8)
+    await bot.advance(minutes=1)
+    assert albanian.bot_messages() == [] and macedonian.bot_messages() == []
+    await bot.advance(minutes=1)
+    assert len(albanian.bot_messages()) == 1 and len(macedonian.bot_messages()) == 1
+    await bot.advance(minutes=1)
+    assert len(albanian.bot_messages()) == 1 and len(macedonian.bot_messages()) == 1
+    assert await deliveries(bot) == [
+        (SQ, "reminder-1440", "sent"),
+        (MK, "reminder-1440", "sent"),
+    ]
+
+
 async def test_i_cant_come_from_the_reminder_stops_the_next_reminder(bot: Harness):
     tr = translator(bot, "mk", "Europe/Skopje")
     albanian, macedonian = bot.user(SQ, "sq"), bot.user(MK, "mk")
