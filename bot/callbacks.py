@@ -16,6 +16,9 @@ from typing import ClassVar, Self, TypeVar, get_type_hints
 MAX_BYTES = 64
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
 _INT = re.compile(r"^(0|[1-9][0-9]{0,11})$")
+MAX_INT = 2**31 - 1
+"""The largest number a field carries: ids and counters are PostgreSQL ``integer`` columns,
+and a bigger (forged) one would make the query fail instead of finding nothing."""
 
 
 class CallbackData:
@@ -67,7 +70,7 @@ class CallbackData:
                     return None
                 values[item.name] = text == "1"
             elif kind is int:
-                if not _INT.match(text):
+                if not _INT.match(text) or int(text) > MAX_INT:
                     return None
                 values[item.name] = int(text)
             else:

@@ -63,6 +63,8 @@ async def turn(update: Update, context: BotContext) -> AsyncIterator[Turn]:
             yield Turn(session, seen.learner, tr, seen.is_new)
             if outermost:
                 await mark_done_in(session, update.update_id, deps.clock.now())
+        if outermost:
+            context.update_done = True  # committed
     finally:
         _open_turns.reset(depth)
 
@@ -164,6 +166,14 @@ async def require_role(update: Update, context: BotContext, current: Turn, *allo
     return False
 
 
+NOT_EDITABLE = (
+    "message to edit not found",
+    "can't be edited",
+    "there is no text in the message to edit",
+)
+"""Telegram's refusals to edit the message of a button, answered with a new message."""
+
+
 async def show(
     update: Update,
     text: str,
@@ -186,9 +196,10 @@ async def show(
             # Pressing the same button twice asks for the same content again.
             if "not modified" in reason:
                 return None
-            # The message is gone (the person deleted it) or can no longer be edited:
-            # the answer comes as a new message instead.
-            if "message to edit not found" not in reason and "can't be edited" not in reason:
+            # The message is gone (the person deleted it), can no longer be edited, or has
+            # no text (a file: only forged button data points there): the answer comes as a
+            # new message instead.
+            if not any(phrase in reason for phrase in NOT_EDITABLE):
                 raise
             log.info("message of the button not edited (%s); sending a new one", error.message)
         except NetworkError as error:

@@ -24,7 +24,7 @@ from bot.models import (
     RoleGrant,
     TrainingSession,
 )
-from bot.services import certificates
+from bot.services import audit, certificates
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -199,7 +199,19 @@ async def erase(session: AsyncSession, learner: Learner, now: datetime | None = 
     )
     for grant in grants.all():
         grant.revoked_at = learner.erased_at
+        grant.revoked_by = learner.id
         session.add(grant)
+        # Like every revocation, in the audit log: by the person, through the erasure.
+        assert grant.id is not None
+        await audit.record(
+            session,
+            actor_id=learner.id,
+            action="role.revoke",
+            subject_type="role_grant",
+            subject_id=grant.id,
+            details={"role": grant.role, "learner_id": grant.learner_id, "erased": True},
+            now=learner.erased_at,
+        )
     await certificates.revoke_all(session, learner, learner.erased_at)
     draft = await session.get(Draft, learner.id)
     if draft is not None:

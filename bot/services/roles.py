@@ -156,7 +156,8 @@ ORG_PREFIX = "org:"
 
 
 def _clean_organisation(name: str) -> str:
-    text = " ".join(unicodedata.normalize("NFC", name).split())
+    # As a learner's organisation is stored (no control characters: PostgreSQL refuses NUL).
+    text = learners.clean_text(name)
     if not text:
         raise RoleError("empty-organisation")
     if len(text) > MAX_ORGANISATION or "\n" in text:
@@ -302,6 +303,17 @@ async def _grant_of(db: AsyncSession, learner_id: int, role: Role) -> RoleGrant 
     return result.first()
 
 
+async def _maker_may_still_invite(
+    db: AsyncSession, invite: RoleInvite, role: Role, admin_ids: Iterable[int]
+) -> bool:
+    """An invite speaks for its maker: once the maker lost the role that allowed it (revoked,
+    or erased), the link is void like an expired one."""
+    maker = await db.get(Learner, invite.created_by)
+    if maker is None or maker.erased_at is not None:
+        return False
+    return may_invite(await roles_of(db, maker, admin_ids), role)
+
+
 async def redeem_invite(
     db: AsyncSession,
     learner: Learner,
@@ -312,7 +324,8 @@ async def redeem_invite(
     """Opens the invite link ``code``: grants its role (or renews a revoked grant, or
     changes a coordinator's scope) once; the invite is then used up.
 
-    An invite for a role the learner already holds with the same scope stays unused.
+    An invite for a role the learner already holds with the same scope stays unused. An
+    invite whose maker may no longer invite to its role counts as expired.
     """
     if learner.id is None or learner.erased_at is not None:
         raise RoleError("erased")
@@ -332,7 +345,7 @@ async def redeem_invite(
         if invite.used_by == learner.id and holds_it:
             return Redemption(Redeemed.ALREADY_HELD, role, scope, existing)
         return Redemption(Redeemed.USED, role, scope)
-    if now >= invite.expires_at:
+    if now >= invite.expires_at or not await _maker_may_still_invite(db, invite, role, admin_ids):
         return Redemption(Redeemed.EXPIRED, role, scope)
     if holds_it:
         return Redemption(Redeemed.ALREADY_HELD, role, scope, existing)

@@ -37,7 +37,7 @@ async def grant(
         now=NOW,
         admin_ids=ADMINS,
     )
-    result = await roles.redeem_invite(session, learner, invite.code, NOW)
+    result = await roles.redeem_invite(session, learner, invite.code, NOW, ADMINS)
     assert result.outcome == Redeemed.GRANTED and result.grant is not None
     return result.grant
 
@@ -254,12 +254,12 @@ async def test_an_invite_grants_its_role_once_and_is_audited(database: Database)
             session, boss, Role.COORDINATOR, ["AL"], now=NOW, admin_ids=ADMINS
         )
         later = NOW + timedelta(days=6, hours=23)
-        result = await roles.redeem_invite(session, learner, invite.code, later)
+        result = await roles.redeem_invite(session, learner, invite.code, later, ADMINS)
         assert result.outcome == Redeemed.GRANTED and result.role == Role.COORDINATOR
         assert result.scope == Scope(frozenset({"AL"}), None)
-        again = await roles.redeem_invite(session, learner, invite.code, later)
+        again = await roles.redeem_invite(session, learner, invite.code, later, ADMINS)
         assert again.outcome == Redeemed.ALREADY_HELD
-        stolen = await roles.redeem_invite(session, other, invite.code, later)
+        stolen = await roles.redeem_invite(session, other, invite.code, later, ADMINS)
         assert stolen.outcome == Redeemed.USED
         assert await roles.roles_of(session, learner, ADMINS) == {Role.COORDINATOR}
         assert await roles.roles_of(session, other, ADMINS) == set()
@@ -287,10 +287,12 @@ async def test_expired_and_unknown_invites_grant_nothing(database: Database):
         boss = await admin(session)
         learner = await make_learner(session)
         invite = await roles.create_invite(session, boss, Role.TRAINER, now=NOW, admin_ids=ADMINS)
-        expired = await roles.redeem_invite(session, learner, invite.code, NOW + timedelta(days=7))
+        expired = await roles.redeem_invite(
+            session, learner, invite.code, NOW + timedelta(days=7), ADMINS
+        )
         assert expired.outcome == Redeemed.EXPIRED
         for code in ("nope", invite.code.upper() + "x", "x" * 80):
-            unknown = await roles.redeem_invite(session, learner, code, NOW)
+            unknown = await roles.redeem_invite(session, learner, code, NOW, ADMINS)
             assert unknown.outcome == Redeemed.UNKNOWN
         assert await roles.roles_of(session, learner, ADMINS) == set()
     async with database.session() as session:
@@ -301,6 +303,24 @@ async def test_expired_and_unknown_invites_grant_nothing(database: Database):
     assert actions == ["role.invite"]
 
 
+async def test_an_invite_is_void_once_its_maker_may_no_longer_invite(database: Database):
+    async with database.session() as session:
+        boss = await admin(session)
+        coordinator = await make_learner(session)
+        coordinator_grant = await grant(session, coordinator, Role.COORDINATOR, boss)
+        invite = await roles.create_invite(
+            session, coordinator, Role.TRAINER, now=NOW, admin_ids=ADMINS
+        )
+        assert coordinator_grant.id is not None
+        await roles.revoke(session, boss, coordinator_grant.id, NOW, ADMINS)
+        trainer = await make_learner(session)
+        result = await roles.redeem_invite(session, trainer, invite.code, NOW, ADMINS)
+        assert result.outcome == Redeemed.EXPIRED
+        assert await roles.roles_of(session, trainer, ADMINS) == set()
+        await session.refresh(invite)
+        assert invite.used_at is None
+
+
 async def test_holding_the_role_already_leaves_the_invite_for_someone_else(database: Database):
     async with database.session() as session:
         boss = await admin(session)
@@ -308,14 +328,14 @@ async def test_holding_the_role_already_leaves_the_invite_for_someone_else(datab
         newcomer = await make_learner(session)
         await grant(session, trainer, Role.TRAINER, boss)
         invite = await roles.create_invite(session, boss, Role.TRAINER, now=NOW, admin_ids=ADMINS)
-        held = await roles.redeem_invite(session, trainer, invite.code, NOW)
+        held = await roles.redeem_invite(session, trainer, invite.code, NOW, ADMINS)
         assert held.outcome == Redeemed.ALREADY_HELD
         admin_invite = await roles.create_invite(
             session, boss, Role.ADMIN, now=NOW, admin_ids=ADMINS
         )
         own = await roles.redeem_invite(session, boss, admin_invite.code, NOW, ADMINS)
         assert own.outcome == Redeemed.ALREADY_HELD
-        assert (await roles.redeem_invite(session, newcomer, invite.code, NOW)).outcome == (
+        assert (await roles.redeem_invite(session, newcomer, invite.code, NOW, ADMINS)).outcome == (
             Redeemed.GRANTED
         )
 
@@ -357,7 +377,7 @@ async def test_erased_learners_hold_no_roles(database: Database):
         assert [h.learner for h in await roles.list_holders(session, ADMINS)] == [boss]
         invite = await roles.create_invite(session, boss, Role.TRAINER, now=NOW, admin_ids=ADMINS)
         with pytest.raises(RoleError) as raised:
-            await roles.redeem_invite(session, learner, invite.code, NOW)
+            await roles.redeem_invite(session, learner, invite.code, NOW, ADMINS)
         assert raised.value.reason == "erased"
 
 
