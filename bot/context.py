@@ -29,7 +29,11 @@ class Deps:
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """PTB's context with typed access to our dependencies."""
+    """PTB's context with typed access to our dependencies (one per update, for every group)."""
+
+    update_done = False
+    """Set once a unit of work (``bot.handlers.common.turn``) has committed this update's done
+    mark; the intake's own marking (``bot.intake``) then has nothing left to do."""
 
     @property
     def deps(self) -> Deps:

@@ -355,7 +355,8 @@ def _log_polling_error(error: TelegramError) -> None:
 
 async def _done(update: Update, context: BotContext) -> None:
     deps = context.deps
-    await mark_done(deps.database, update.update_id, deps.clock.now())
+    if not context.update_done:  # else a unit of work marked it, in its own transaction
+        await mark_done(deps.database, update.update_id, deps.clock.now())
     updater = context.application.updater
     if isinstance(updater, DurableUpdater):
         updater.forget(update.update_id)

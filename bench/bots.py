@@ -1,0 +1,212 @@
+"""The two bots of the benchmarks, each run in a process of its own against a Bot API server.
+
+    python -m bench.bots echo --api-url URL --file-url URL
+    python -m bench.bots ours --api-url URL --file-url URL --database-url URL [--no-rate-limit]
+
+- ``echo``: a bare python-telegram-bot application (``ApplicationBuilder`` defaults): a
+  ``MessageHandler`` that echoes text and a ``CallbackQueryHandler`` that answers the tap.
+- ``ours``: the bot as ``python -m bot run`` starts it: its logging, ``bot.app.build_application``
+  (durable intake, flood control, background jobs, PTB's ``AIORateLimiter`` unless
+  ``--no-rate-limit``) and ``bot.serve.run`` (polling until SIGTERM).
+
+:class:`BotProcess` starts one through a small launcher (see :func:`launch`). On exit the bot
+prints one JSON line with its own ``resource.getrusage``: ``maxrss_kib`` and ``cpu`` seconds.
+Only the standard library is imported here, so that the echo bot's process holds
+python-telegram-bot and nothing of ours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+TOKEN = "123456:BENCHMARK-TOKEN-KAPACITET"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def serve_echo(api_url: str, file_url: str) -> None:
+    """A bare echo bot, as python-telegram-bot's documentation writes it."""
+    from telegram import Update
+    from telegram.ext import (
+        ApplicationBuilder,
+        CallbackQueryHandler,
+        ContextTypes,
+        MessageHandler,
+        filters,
+    )
+
+    async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text)
+
+    async def answer(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.callback_query is not None
+        await update.callback_query.answer()
+
+    application = (
+        ApplicationBuilder().token(TOKEN).base_url(api_url).base_file_url(file_url).build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    application.add_handler(CallbackQueryHandler(answer))
+    application.run_polling(allowed_updates=["message", "callback_query"])
+
+
+def serve_ours(api_url: str, file_url: str, database_url: str, rate_limit: bool) -> None:
+    """The bot as ``python -m bot run`` starts it (logging, the application, polling)."""
+    from bot import serve
+    from bot.app import build_application, build_deps
+    from bot.config import Settings
+    from bot.content.catalogue import load_catalogue
+    from bot.logs import configure_logging
+
+    settings = Settings(
+        bot_token=TOKEN,
+        database_url=database_url,
+        telegram_api_base_url=api_url,
+        telegram_api_base_file_url=file_url,
+        ops_port=0,
+    )
+    configure_logging(secrets=(TOKEN,))
+    deps = build_deps(settings, load_catalogue())
+    application = build_application(deps, rate_limit=rate_limit)
+    serve.run(application, settings)
+
+
+def launch(command: list[str]) -> int:
+    """Runs ``command`` in a child of this small process and waits for it, passing SIGTERM and
+    SIGINT on; prints the child's pid first.
+
+    Linux keeps the high-water mark of the memory a process had before ``exec`` in its
+    ``ru_maxrss``; a bot started straight from the benchmark (fork, then exec) would report the
+    benchmark's own size when that is larger. Forked from this small launcher, it reports its
+    own."""
+    pid = os.fork()
+    if pid == 0:  # the bot
+        os.execv(command[0], command)
+    print(json.dumps({"pid": pid}), flush=True)
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda received, _frame: os.kill(pid, received))
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def main(argv: list[str] | None = None) -> None:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["--launch"]:
+        sys.exit(launch([sys.executable, "-m", "bench.bots", *arguments[1:]]))
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("kind", choices=("echo", "ours"))
+    parser.add_argument("--api-url", required=True)
+    parser.add_argument("--file-url", required=True)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--no-rate-limit", dest="rate_limit", action="store_false")
+    parser.add_argument("--profile", type=Path, help="run under cProfile, stats to this file")
+    args = parser.parse_args(arguments)
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        if args.kind == "ours":
+            import bot.app  # noqa: F401  (imported before the profile starts)
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    try:
+        if args.kind == "echo":
+            serve_echo(args.api_url, args.file_url)
+        else:
+            serve_ours(args.api_url, args.file_url, args.database_url, args.rate_limit)
+    finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        print(json.dumps({"maxrss_kib": usage.ru_maxrss, "cpu": usage.ru_utime + usage.ru_stime}))
+        sys.stdout.flush()
+
+
+class BotProcess:
+    """A bot (``echo`` or ``ours``) polling the server at ``api_url`` from a child process."""
+
+    def __init__(
+        self,
+        kind: str,
+        api_url: str,
+        file_url: str,
+        log: Path,
+        *,
+        database_url: str = "",
+        rate_limit: bool = True,
+        profile: Path | None = None,
+    ) -> None:
+        command = [sys.executable, "-m", "bench.bots", "--launch", kind, "--api-url", api_url]
+        command += ["--file-url", file_url, "--database-url", database_url]
+        if not rate_limit:
+            command.append("--no-rate-limit")
+        if profile is not None:
+            command += ["--profile", str(profile)]
+        self.kind = kind
+        self.log = log
+        self._log_file = log.open("w", encoding="utf-8")
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=self._log_file, text=True
+        )
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline()
+        if not first.startswith("{"):
+            raise RuntimeError(f"the {kind} bot did not start; see {log}")
+        self.pid: int = json.loads(first)["pid"]
+        """The bot's own process (a child of the launcher)."""
+        self.report: dict[str, float] = {}
+
+    def _status_kib(self, key: str) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith(f"{key}:"):
+                return int(line.split()[1])
+        return 0
+
+    def rss_kib(self) -> int:
+        return self._status_kib("VmRSS")
+
+    def peak_kib(self) -> int:
+        """VmHWM: the highest resident size so far."""
+        return self._status_kib("VmHWM")
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    async def stop(self) -> dict[str, float]:
+        """SIGTERM (a clean stop, as ``docker stop`` sends; the launcher passes it on), then the
+        bot's own rusage."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            out, _ = await asyncio.to_thread(self.process.communicate, timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, _ = await asyncio.to_thread(self.process.communicate)
+        self._log_file.close()
+        lines = [line for line in (out or "").splitlines() if line.startswith("{")]
+        self.report = json.loads(lines[-1]) if lines else {}
+        return self.report
+
+    def problems(self) -> list[str]:
+        """Warnings and errors the bot logged."""
+        text = self.log.read_text(encoding="utf-8", errors="replace")
+        return [
+            line
+            for line in text.splitlines()
+            if " WARNING " in line or " ERROR " in line or "Traceback" in line
+        ]
+
+
+if __name__ == "__main__":
+    main()
