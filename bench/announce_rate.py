@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from bench.report import BENCHMARKS, write_section
 from bot import outbox
 from bot.app import build_application, build_deps
 from bot.config import Settings
@@ -41,7 +42,6 @@ TOKEN = "123456:BENCHMARK-TOKEN-KAPACITET"
 ADMIN_ID = 42
 FIRST_CHAT = 10_000_000
 SECTION = "announce_rate"
-BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 TEXT = "📣 The spring training calendar is out: /mysessions shows your sessions & places."
 
 T = TypeVar("T")
@@ -215,19 +215,6 @@ def section(figures: Figures) -> str:
     )
 
 
-def write_section(text: str, path: Path = BENCHMARKS) -> None:
-    """Replaces this benchmark's section of ``path`` (or appends it), leaving the rest alone."""
-    content = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    begin, end = f"<!-- bench:{SECTION} -->", f"<!-- /bench:{SECTION} -->"
-    if begin in content and end in content:
-        head, rest = content.split(begin, 1)
-        _, tail = rest.split(end, 1)
-        content = head + text + tail
-    else:
-        content = content.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(content, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=2000)
@@ -242,7 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     text = section(figures)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(text, SECTION)
         print(f"written to {BENCHMARKS}")
 
 

@@ -44,7 +44,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+from bench.report import BENCHMARKS, write_section
+
 SECTION = "export_xlsx"
 PEOPLE_PER_SESSION = 50
 SESSIONS_PER_PERSON = 10
@@ -487,19 +488,6 @@ def _cpu() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def write_section(text: str, path: Path = BENCHMARKS) -> None:
-    """Replaces this benchmark's section of ``path`` (or appends it), leaving the rest alone."""
-    content = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    begin, end = f"<!-- bench:{SECTION} -->", f"<!-- /bench:{SECTION} -->"
-    if begin in content and end in content:
-        head, rest = content.split(begin, 1)
-        _, tail = rest.split(end, 1)
-        content = head + text + tail
-    else:
-        content = content.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(content, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="row counts, comma-separated")
@@ -519,7 +507,7 @@ def main(argv: list[str] | None = None) -> None:
     text = section(results, args.repeat)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(text, SECTION)
         print(f"Written to {BENCHMARKS}")
 
 

@@ -54,6 +54,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from bench.bots import TOKEN, BotProcess
+from bench.report import BENCHMARKS, write_section
 from bot.content.catalogue import Catalogue, load_catalogue
 from bot.db import Database, async_url
 from bot.models import Consent, Learner, ModuleProgress
@@ -62,7 +63,6 @@ from bot.simulator.fake_bot_api import FakeBotApi
 FIRST_CHAT = 20_000_000
 SECTION = "throughput"
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 FLOOD_NOTICE = "You are sending a lot at once"
 """The flood control's notice (in English, the learners' language here)."""
 STEP_TIMEOUT = 180.0
@@ -731,19 +731,6 @@ def section(
     )
 
 
-def write_section(text: str, name: str = SECTION, path: Path = BENCHMARKS) -> None:
-    """Replaces the benchmark's section of ``path`` (or appends it), leaving the rest alone."""
-    content = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    if begin in content and end in content:
-        head, rest = content.split(begin, 1)
-        _, tail = rest.split(end, 1)
-        content = head + text + tail
-    else:
-        content = content.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(content, encoding="utf-8")
-
-
 def print_profile(path: Path, top: int = 30) -> None:
     stats = pstats.Stats(str(path))
     stats.sort_stats("tottime").print_stats(top)
@@ -792,7 +779,7 @@ def main(argv: list[str] | None = None) -> None:
     text = section(results, catalogue, args.learners, args.updates, args.rounds, databases)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(text, SECTION)
         print(f"written to {BENCHMARKS}")
 
 
