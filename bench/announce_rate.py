@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from bench.report import BENCHMARKS, write_section
+from bench.report import write_section
 from bot import outbox
 from bot.app import build_application, build_deps
 from bot.config import Settings
@@ -230,7 +230,6 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if not args.no_write:
         write_section(text, SECTION)
-        print(f"written to {BENCHMARKS}")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.report import BENCHMARKS, write_section
+from bench.report import write_section
 
 SECTION = "export_xlsx"
 PEOPLE_PER_SESSION = 50
@@ -508,7 +508,6 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if not args.no_write:
         write_section(text, SECTION)
-        print(f"Written to {BENCHMARKS}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
 def write_section(text: str, name: str, path: Path = BENCHMARKS) -> None:
-    """Replaces the section ``name`` of ``path`` (or appends it), leaving the rest alone."""
+    """Replaces the section ``name`` of ``path`` (or appends it), leaving the rest alone,
+    and says where."""
     content = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     if begin in content and end in content:
@@ -18,3 +19,4 @@ def write_section(text: str, name: str, path: Path = BENCHMARKS) -> None:
     else:
         content = content.rstrip("\n") + "\n\n" + text + "\n"
     path.write_text(content, encoding="utf-8")
+    print(f"written to {path}")

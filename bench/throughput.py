@@ -54,7 +54,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from bench.bots import TOKEN, BotProcess
-from bench.report import BENCHMARKS, write_section
+from bench.report import write_section
 from bot.content.catalogue import Catalogue, load_catalogue
 from bot.db import Database, async_url
 from bot.models import Consent, Learner, ModuleProgress
@@ -780,7 +780,6 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if not args.no_write:
         write_section(text, SECTION)
-        print(f"written to {BENCHMARKS}")
 
 
 if __name__ == "__main__":

@@ -327,6 +327,25 @@ async def wait_until(
         await asyncio.sleep(0.05)
 
 
+async def updates_and_announcement_done(
+    api: FakeBotApi, database: Database, ids: list[int], world: World
+) -> bool:
+    """Telegram holds no update for the bot, every pushed one is done, and so is the
+    announcement."""
+    if api.pending_updates:
+        return False
+    async with database.session() as db:
+        done = await db.exec(
+            select(func.count())
+            .select_from(InboundUpdate)
+            .where(col(InboundUpdate.update_id).in_(ids), InboundUpdate.status == "done")
+        )
+        if done.one() != len(ids):
+            return False
+        announcement = await db.get(Announcement, world.announcement)
+        return announcement is not None and announcement.status == "done"
+
+
 async def intake_status(database: Database) -> Counter[str]:
     async with database.session() as db:
         rows = await db.exec(
@@ -386,19 +405,9 @@ async def test_sigkill_in_the_middle_of_a_burst_loses_nothing_and_doubles_no_rec
         ids = [p.update_id for p in pushed]
 
         async def all_work_finished() -> bool:
-            if api.pending_updates:
+            if not await updates_and_announcement_done(api, database, ids, world):
                 return False
             async with database.session() as db:
-                done = await db.exec(
-                    select(func.count())
-                    .select_from(InboundUpdate)
-                    .where(col(InboundUpdate.update_id).in_(ids), InboundUpdate.status == "done")
-                )
-                if done.one() != len(ids):
-                    return False
-                announcement = await db.get(Announcement, world.announcement)
-                if announcement is None or announcement.status != "done":
-                    return False
                 reminders = await db.exec(
                     select(Delivery.id, Delivery.status).where(
                         Delivery.session_id == world.reminder_session,

@@ -45,14 +45,13 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from bot.content.catalogue import Catalogue, plain_text
 from bot.db import Database
 from bot.handlers import quizzes
 from bot.i18n.translator import Translators
 from bot.models import (
-    Announcement,
     Attendance,
     AuditEntry,
     Delivery,
@@ -85,6 +84,7 @@ from tests.test_crash_recovery import (
     prepare_world,
     push_burst,
     start_bot,
+    updates_and_announcement_done,
     wait_until,
 )
 
@@ -144,19 +144,9 @@ async def test_random_429_502_timeouts_and_a_blocked_person_lose_no_work(
         others = [p for p in PEOPLE if p != BLOCKED]
 
         async def all_work_finished() -> bool:
-            if api.pending_updates:
+            if not await updates_and_announcement_done(api, database, ids, world):
                 return False
             async with database.session() as db:
-                done = await db.exec(
-                    select(func.count())
-                    .select_from(InboundUpdate)
-                    .where(col(InboundUpdate.update_id).in_(ids), InboundUpdate.status == "done")
-                )
-                if done.one() != len(ids):
-                    return False
-                announcement = await db.get(Announcement, world.announcement)
-                if announcement is None or announcement.status != "done":
-                    return False
                 reminders = await db.exec(
                     select(Learner.telegram_id, Delivery.status)
                     .join(Learner, col(Learner.id) == col(Delivery.learner_id))
