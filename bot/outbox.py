@@ -71,7 +71,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import sqlalchemy as sa
 from aiolimiter import AsyncLimiter
 from sqlmodel import col, select
@@ -89,6 +88,7 @@ from telegram.ext import Application
 from bot.context import Deps
 from bot.db import Database
 from bot.models import Announcement, Learner, OutboxMessage
+from bot.request import not_sent
 from bot.services import learners
 from bot.services.announcements import (
     DONE,
@@ -119,9 +119,6 @@ IDLE_SECONDS = 60.0
 WAIT_STEP_SECONDS = 1.0
 SUMMARY_RETRIES = 3
 SNIPPET = 60
-
-_NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-"""Network errors that prove the request never reached Telegram (safe to send again)."""
 
 
 @dataclass
@@ -247,7 +244,7 @@ def certainly_not_sent(error: NetworkError) -> bool:
     if cause is None:
         # An answer with an HTTP error status, or PTB's own "Pool timeout" (not sent).
         return True
-    return isinstance(cause, _NOT_SENT_CAUSES)
+    return not_sent(error)
 
 
 def backoff(attempts: int) -> timedelta:
