@@ -5,6 +5,10 @@
 
 - ``echo``: a bare python-telegram-bot application (``ApplicationBuilder`` defaults): a
   ``MessageHandler`` that echoes text and a ``CallbackQueryHandler`` that answers the tap.
+- ``cards``: as bare, but each tap is answered as a lesson bot must answer it: the callback
+  answer, then the tapped message edited to a card (HTML, the length of one of ours) with the
+  next buttons. The Bot API calls of ours, without a database or any of our code: the floor
+  for any python-telegram-bot bot that shows a card per tap.
 - ``ours``: the bot as ``python -m bot run`` starts it: its logging, ``bot.app.build_application``
   (durable intake, flood control, background jobs, PTB's ``AIORateLimiter`` unless
   ``--no-rate-limit``) and ``bot.serve.run`` (polling until SIGTERM).
@@ -58,6 +62,66 @@ def serve_echo(api_url: str, file_url: str) -> None:
     application.run_polling(allowed_updates=["message", "callback_query"])
 
 
+CARD_TEXT = (
+    "<b>What a candidate country does</b> · 3/9\n\n"
+    "A candidate country negotiates <b>chapter by chapter</b>: for each area of EU law it "
+    "shows that its own laws match, and that its institutions can apply them. The European "
+    "Commission checks the progress every year and writes a report. Civil society can take "
+    "part: read the report, send comments on draft laws during public consultations, and "
+    "monitor how new laws are applied. Organisations that keep records of their work are "
+    "heard more often, because they bring evidence. <i>Take your time: the next card shows "
+    "where to find the reports for your country.</i>"
+)
+"""A card of ordinary length (ours: up to 700 visible characters)."""
+
+
+def serve_cards(api_url: str, file_url: str) -> None:
+    """A bare bot answering each tap as a lesson bot must: the callback answer, then the card."""
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+    from telegram.constants import ParseMode
+    from telegram.ext import (
+        ApplicationBuilder,
+        CallbackQueryHandler,
+        CommandHandler,
+        ContextTypes,
+        Defaults,
+    )
+
+    def buttons(step: int) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton("◀️ Back", callback_data=f"card:m:{max(step - 1, 0)}"),
+                    InlineKeyboardButton("Next ▶️", callback_data=f"card:m:{step + 1}"),
+                ],
+                [InlineKeyboardButton("« All lessons", callback_data="menu:lessons")],
+            ]
+        )
+
+    async def lessons(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        await update.message.reply_text(CARD_TEXT, reply_markup=buttons(0))
+
+    async def card(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None and isinstance(query.data, str)
+        await query.answer()
+        step = int(query.data.rsplit(":", 1)[1]) if query.data.startswith("card:") else 0
+        await query.edit_message_text(CARD_TEXT, reply_markup=buttons(step))
+
+    application = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .base_url(api_url)
+        .base_file_url(file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .build()
+    )
+    application.add_handler(CommandHandler("lessons", lessons))
+    application.add_handler(CallbackQueryHandler(card))
+    application.run_polling(allowed_updates=["message", "callback_query"])
+
+
 def serve_ours(api_url: str, file_url: str, database_url: str, rate_limit: bool) -> None:
     """The bot as ``python -m bot run`` starts it (logging, the application, polling)."""
     from bot import serve
@@ -102,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     if arguments[:1] == ["--launch"]:
         sys.exit(launch([sys.executable, "-m", "bench.bots", *arguments[1:]]))
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("kind", choices=("echo", "ours"))
+    parser.add_argument("kind", choices=("echo", "cards", "ours"))
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--file-url", required=True)
     parser.add_argument("--database-url", default="")
@@ -121,6 +185,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.kind == "echo":
             serve_echo(args.api_url, args.file_url)
+        elif args.kind == "cards":
+            serve_cards(args.api_url, args.file_url)
         else:
             serve_ours(args.api_url, args.file_url, args.database_url, args.rate_limit)
     finally:
@@ -133,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 class BotProcess:
-    """A bot (``echo`` or ``ours``) polling the server at ``api_url`` from a child process."""
+    """A bot (``echo``, ``cards`` or ``ours``) polling the server at ``api_url`` from a child process."""
 
     def __init__(
         self,

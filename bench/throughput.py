@@ -264,8 +264,9 @@ def keyboard_data(markup: dict[str, Any] | None) -> tuple[str, ...]:
 class Learners:
     """Learners driving one bot through ``api``, each waiting for the reply to its last update.
 
-    ``kind`` ``ours``: an update is replied to when the chat shows new buttons (a message sent
-    or edited whose keyboard differs from the one tapped); ``echo``: at the first answer.
+    ``kind`` ``ours`` and ``cards``: an update is replied to when the chat shows new buttons (a
+    message sent or edited whose keyboard differs from the one tapped); ``echo``: at the first
+    answer.
     """
 
     def __init__(self, api: FakeBotApi, catalogue: Catalogue, kind: str, chats: list[int]):
@@ -391,7 +392,12 @@ class Learners:
             seat.message_id = bot_messages[-1].message_id
 
     async def tap(self, seat: Seat) -> None:
-        data = self.next_tap(seat) if self.kind == "ours" else f"tap:{seat.chat}"
+        if self.kind == "ours":
+            data = self.next_tap(seat)
+        elif self.kind == "cards":
+            data = seat.keyboard[1]  # Next
+        else:
+            data = f"tap:{seat.chat}"
         await self._exchange(seat, lambda: self.api.push_callback(seat.chat, seat.message_id, data))
 
     async def run(self, seat: Seat, updates: int) -> None:
@@ -544,8 +550,9 @@ async def run(
         for chat in chats:
             api.add_user(chat, first_name="Learner", language_code="en")
         for _round in range(rounds):
-            if not only or "echo" in only:
-                results.append(await one("echo", "echo"))
+            for reference in ("echo", "cards"):
+                if not only or reference in only:
+                    results.append(await one(reference, reference))
             for url in database_urls:
                 for name, rate_limit in VARIANTS:
                     if not only or name in only:
@@ -755,7 +762,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         default="",
-        help="run only these bots (comma-separated: echo, ours, ours-unlimited); writes nothing",
+        help="run only these bots (comma-separated: echo, cards, ours, ours-unlimited); "
+        "writes nothing",
     )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as name:

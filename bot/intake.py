@@ -287,7 +287,12 @@ class DurableUpdater(Updater):
         self._queued = {update_id for update_id in self._queued if update_id >= self._offset}
 
     async def _store(self, updates: Sequence[Update]) -> list[Update]:
-        """Stores the batch in one transaction; returns those to queue now."""
+        """Stores the batch in one transaction; returns those to queue now.
+
+        Usually every id is new and one statement does it all: the rows come in counted as
+        queued once. Only an id stored before (Telegram resending after a restart, or the
+        webhook's retry) costs the second look, at whether it is still pending and not queued.
+        """
         by_id = {update.update_id: update for update in updates}
         now = self.clock.now()
         rows = [
@@ -296,9 +301,10 @@ class DurableUpdater(Updater):
                 "payload": json.dumps(update.to_dict(), ensure_ascii=False),
                 "received_at": now,
                 "status": PENDING,
-                "attempts": 0,
+                "attempts": 1,
             }
             for update in updates
+            if update.update_id not in self._queued
         ]
         insert = (
             postgresql.insert
@@ -306,26 +312,37 @@ class DurableUpdater(Updater):
             else sqlite.insert
         )
         async with self.database.session() as session:
-            await session.exec(
-                insert(InboundUpdate)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["update_id"])
-            )
-            pending = (
-                await session.exec(
-                    select(InboundUpdate.update_id)
-                    .where(col(InboundUpdate.update_id).in_(list(by_id)))
-                    .where(col(InboundUpdate.status) == PENDING)
+            inserted: set[int] = set()
+            if rows:
+                inserted = set(
+                    (
+                        await session.exec(
+                            insert(InboundUpdate)
+                            .values(rows)
+                            .on_conflict_do_nothing(index_elements=["update_id"])
+                            .returning(col(InboundUpdate.update_id))
+                        )
+                    ).scalars()
                 )
-            ).all()
-            to_queue = sorted(set(pending) - self._queued)
-            if to_queue:
-                await session.exec(
-                    sql_update(InboundUpdate)
-                    .where(col(InboundUpdate.update_id).in_(to_queue))
-                    .values(attempts=col(InboundUpdate.attempts) + 1)
+            stored_before = set(by_id) - inserted - self._queued
+            again: list[int] = []
+            if stored_before:
+                again = list(
+                    (
+                        await session.exec(
+                            select(InboundUpdate.update_id)
+                            .where(col(InboundUpdate.update_id).in_(stored_before))
+                            .where(col(InboundUpdate.status) == PENDING)
+                        )
+                    ).all()
                 )
-        return [by_id[update_id] for update_id in to_queue]
+                if again:
+                    await session.exec(
+                        sql_update(InboundUpdate)
+                        .where(col(InboundUpdate.update_id).in_(again))
+                        .values(attempts=col(InboundUpdate.attempts) + 1)
+                    )
+        return [by_id[update_id] for update_id in sorted(inserted | set(again))]
 
 
 @periodic
