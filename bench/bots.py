@@ -199,7 +199,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 class BotProcess:
-    """A bot (``echo``, ``cards`` or ``ours``) polling the server at ``api_url`` from a child process."""
+    """A bot (``echo``, ``cards`` or ``ours``) polling the server at ``api_url`` from a child
+    process."""
 
     def __init__(
         self,

@@ -24,6 +24,9 @@ and a bigger (forged) one would make the query fail instead of finding nothing."
 class CallbackData:
     prefix: ClassVar[str]
     _registry: ClassVar[dict[str, type[CallbackData]]] = {}
+    _shapes: ClassVar[dict[type[CallbackData], tuple[tuple[str, object], ...]]] = {}
+    """Each class's fields and their types, worked out once (on every tap it was the codec's
+    biggest cost)."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -57,27 +60,37 @@ class CallbackData:
         prefix, _, rest = data.partition(":")
         if prefix != cls.prefix:
             return None
-        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        shape = cls._shape()
         parts = rest.split(":") if rest else []
-        if len(parts) != len(fields):
+        if len(parts) != len(shape):
             return None
-        hints = get_type_hints(cls)
         values: dict[str, object] = {}
-        for item, text in zip(fields, parts, strict=True):
-            kind = hints[item.name]
+        for (name, kind), text in zip(shape, parts, strict=True):
             if kind is bool:
                 if text not in ("0", "1"):
                     return None
-                values[item.name] = text == "1"
+                values[name] = text == "1"
             elif kind is int:
                 if not _INT.match(text) or int(text) > MAX_INT:
                     return None
-                values[item.name] = int(text)
+                values[name] = int(text)
             else:
                 if not _TOKEN.match(text):
                     return None
-                values[item.name] = text
+                values[name] = text
         return cls(**values)
+
+    @classmethod
+    def _shape(cls) -> tuple[tuple[str, object], ...]:
+        shape = CallbackData._shapes.get(cls)
+        if shape is None:
+            hints = get_type_hints(cls)
+            shape = tuple(
+                (item.name, hints[item.name])
+                for item in dataclasses.fields(cls)  # type: ignore[arg-type]
+            )
+            CallbackData._shapes[cls] = shape
+        return shape
 
     @classmethod
     def pattern(cls) -> str:
