@@ -226,7 +226,8 @@ def _pacer(deps: Deps) -> _Pacer:
 
 
 def retry_seconds(error: RetryAfter) -> float:
-    """``retry_after`` in seconds, without PTB's deprecation warning about its type."""
+    """``retry_after`` in seconds: a timedelta (``bot`` opts in to PTB_TIMEDELTA), or whole
+    seconds, without PTB's deprecation warning, where an operator set it to false."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         value: Any = error.retry_after
