@@ -10,6 +10,9 @@ polls the server over HTTP, one after the other in the same run:
 - **echo**: a bare python-telegram-bot ``Application`` (``ApplicationBuilder`` defaults, no rate
   limiter), a ``MessageHandler`` that echoes text and a ``CallbackQueryHandler`` that answers
   the tap;
+- **cards**: as bare, but answering each tap as a lesson bot must (the callback answer, then
+  the tapped message edited to a card with new buttons): the Bot API calls of ours with none
+  of our code, the floor for what ours does;
 - **ours**: ``bot.app.build_application`` as ``python -m bot run`` builds it (durable intake,
   flood control, background jobs, PTB's ``AIORateLimiter``), run by ``bot.serve.run``; once
   with the rate limiter, and once without it (the same code, minus the limiter), on each
@@ -19,8 +22,8 @@ The learners are onboarded beforehand (rows written straight into a fresh databa
 sends ``/lessons`` before the measured window (warm-up). In the window each learner sends its
 next update as soon as the reply to the previous one has arrived (a closed loop): the module,
 Start the lessons, Next through every card, Take the quiz, an answer to every question, « All
-lessons, the next module, and so on. The echo bot gets the same number of button taps from the
-same learners.
+lessons, the next module, and so on. The echo and cards bots get the same number of button
+taps from the same learners.
 
 Measured on the server side (``FakeBotApi.on_change``), per update: from ``push_update`` to the
 first answer for that chat (the callback answer or a message), and to the whole reply (the
