@@ -137,4 +137,5 @@ async def test_webhook_mode_refuses_without_the_secret_and_answers_with_it(
     assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
     assert TOKEN not in log and TOKEN.split(":")[1] not in log and SECRET not in log
     assert "/start" not in log
-    assert not [r for r in records if r["level"] in ("ERROR", "CRITICAL")], records
+    errors = [r for r in records if r["level"] in ("ERROR", "CRITICAL")]
+    assert not errors, [(r["logger"], r["message"], r.get("exception", "")) for r in errors]

@@ -8,6 +8,7 @@ import struct
 import time
 import zlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -317,8 +318,6 @@ async def test_error_answers(
     assert await call(http, api, "sendSticker", chat_id=ALICE) == error(404, "Not Found")
 
 
-# Creating RetryAfter inside PTB itself warns about its future timedelta type.
-@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_ptb_maps_the_errors_to_its_exceptions(api: FakeBotApi, bot: Bot) -> None:
     with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(777, "x")
@@ -328,7 +327,8 @@ async def test_ptb_maps_the_errors_to_its_exceptions(api: FakeBotApi, bot: Bot) 
     api.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(BOB, "x")
-    assert str(caught.value) == "Flood control exceeded. Retry in 3 seconds"
+    # bot opts in to PTB_TIMEDELTA: the wait comes as a timedelta, without a warning.
+    assert caught.value.retry_after == timedelta(seconds=3)
     with pytest.raises(InvalidToken, match="was rejected by the server"):
         async with Bot("999:NOPE", base_url=api.base_url):
             pass
