@@ -6,7 +6,7 @@ The fake server (:class:`bot.simulator.fake_bot_api.FakeBotApi`) runs in its own
 event loop, like a remote server, and answers 429 with ``retry_after`` to any sendMessage that
 would make more than 30 in a sliding second overall, or more than 1 a second to one chat. The
 bot side is the production one: ``bot.app.build_application`` (PTB's AIORateLimiter included)
-and :func:`bot.outbox.drain`, on a fresh SQLite database in a temporary folder (or the given
+and :func:`bot.runtime.outbox.drain`, on a fresh SQLite database in a temporary folder (or the given
 one, which is emptied). It measures the achieved rate (sendMessage calls the server accepted,
 first to last), counts 429 answers and duplicates, and writes the figures into its own section
 of ``docs/benchmarks.md``.
@@ -31,10 +31,10 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from bench.report import write_section
-from bot import outbox
 from bot.app import build_application, build_deps
 from bot.config import Settings
 from bot.models import Consent, Learner
+from bot.runtime import outbox
 from bot.services import announcements
 from bot.simulator.fake_bot_api import FakeBotApi
 
@@ -187,7 +187,8 @@ def section(figures: Figures) -> str:
             "## Announcement to 2,000 learners (`python -m bench.announce_rate`)",
             "",
             f"{figures.learners:,} learners, one announcement, delivered by the outbox "
-            "(`bot.outbox.drain` with `bot.outbox.sending_bot` of the production application) "
+            "(`bot.runtime.outbox.drain` with `bot.runtime.outbox.sending_bot` of the production "
+            "application) "
             "through the fake Bot API server in its own thread, enforcing 30 sendMessage in "
             "any one second overall (a sliding window) and 1 a second per chat, with 429 and "
             f"`retry_after`. {figures.database}.",
@@ -207,7 +208,7 @@ def section(figures: Figures) -> str:
             "",
             f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.system()} {platform.release()}, "
             f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}. The outbox "
-            "paces evenly at 97 % of each limit (`bot.outbox.PACE`), and never sends two "
+            "paces evenly at 97 % of each limit (`bot.runtime.outbox.PACE`), and never sends two "
             "requests closer than 1/30 s: a little headroom, since requests sent evenly can "
             "still arrive bunched together.",
             f"<!-- /bench:{SECTION} -->",

@@ -11,7 +11,7 @@
   for any python-telegram-bot bot that shows a card per tap.
 - ``ours``: the bot as ``python -m bot run`` starts it: its logging, ``bot.app.build_application``
   (durable intake, flood control, background jobs, PTB's ``AIORateLimiter`` unless
-  ``--no-rate-limit``) and ``bot.serve.run`` (polling until SIGTERM).
+  ``--no-rate-limit``) and ``bot.runtime.serve.run`` (polling until SIGTERM).
 
 :class:`BotProcess` starts one through a small launcher (see :func:`launch`). On exit the bot
 prints one JSON line with its own ``resource.getrusage``: ``maxrss_kib`` and ``cpu`` seconds.
@@ -124,11 +124,11 @@ def serve_cards(api_url: str, file_url: str) -> None:
 
 def serve_ours(api_url: str, file_url: str, database_url: str, rate_limit: bool) -> None:
     """The bot as ``python -m bot run`` starts it (logging, the application, polling)."""
-    from bot import serve
     from bot.app import build_application, build_deps
     from bot.config import Settings
     from bot.content.catalogue import load_catalogue
-    from bot.logs import configure_logging
+    from bot.runtime import serve
+    from bot.runtime.logs import configure_logging
 
     settings = Settings(
         bot_token=TOKEN,

@@ -131,22 +131,22 @@ def make_fixture(path: Path, rows: int) -> None:
             ],
         )
         pairs = [
-            (session, 2 + (session * 7 + seat) % people, seat)
-            for session in range(1, sessions + 1)
+            (training, 2 + (training * 7 + seat) % people, seat)
+            for training in range(1, sessions + 1)
             for seat in range(PEOPLE_PER_SESSION)
         ][:rows]
         marked = _stamp(datetime(2025, 6, 1, tzinfo=UTC))
         connection.executemany(
             "INSERT INTO registration (session_id, learner_id, status, registered_at) "
             "VALUES (?, ?, 'registered', ?)",
-            [(session, learner, created) for session, learner, _ in pairs],
+            [(training, learner, created) for training, learner, _ in pairs],
         )
         connection.executemany(
             "INSERT INTO attendance (session_id, learner_id, status, method, marked_at) "
             "VALUES (?, ?, ?, 'trainer', ?)",
             [
-                (session, learner, STATUSES[(session + seat) % 6], marked)
-                for session, learner, seat in pairs
+                (training, learner, STATUSES[(training + seat) % 6], marked)
+                for training, learner, seat in pairs
             ],
         )
         connection.commit()
@@ -238,7 +238,7 @@ def child_bare(database: Path, out: Path, titles: dict[str, str], _tr: Any) -> i
 
     import xlsxwriter  # type: ignore[import-untyped]
 
-    from bot.labels import AGE_BAND_NAMES, COUNTRY_NAMES, GENDER_NAMES, PREFER_NOT_TO_SAY
+    from bot.i18n.labels import AGE_BAND_NAMES, COUNTRY_NAMES, GENDER_NAMES, PREFER_NOT_TO_SAY
 
     zone = ZoneInfo(ZONE)
     status_names = {

@@ -6,7 +6,7 @@
 The database gets 10,000 onboarded learners (eight languages, profiles answered) with a
 progress row for two thirds of the learner × module pairs, written in bulk. The bot runs as
 ``python -m bot run`` runs it (:mod:`bench.bots`: ``build_application`` with the durable
-intake, flood control, rate limiter and background jobs, polled by ``bot.serve.run``) in a
+intake, flood control, rate limiter and background jobs, polled by ``bot.runtime.serve.run``) in a
 process of its own, against the fake Bot API server in this process; on each database given
 (``sqlite``, the default, is a fresh file in a temporary folder; PostgreSQL is emptied first).
 500 of the learners send ``/lessons`` and then tap through modules and quizzes in a closed

@@ -14,7 +14,7 @@ polls the server over HTTP, one after the other in the same run:
   the tapped message edited to a card with new buttons): the Bot API calls of ours with none
   of our code, the floor for what ours does;
 - **ours**: ``bot.app.build_application`` as ``python -m bot run`` builds it (durable intake,
-  flood control, background jobs, PTB's ``AIORateLimiter``), run by ``bot.serve.run``; once
+  flood control, background jobs, PTB's ``AIORateLimiter``), run by ``bot.runtime.serve.run``; once
   with the rate limiter, and once without it (the same code, minus the limiter), on each
   database given.
 
@@ -718,7 +718,7 @@ def section(
             "bot must: the callback answer, then the tapped message edited to a card (HTML, "
             "the length of one of ours) with new buttons; the Bot API calls of ours, with no "
             "database and none of our code. **ours**: `bot.app.build_application` run by "
-            "`bot.serve.run`, as `python -m bot run` does: durable intake on (every update "
+            "`bot.runtime.serve.run`, as `python -m bot run` does: durable intake on (every update "
             "stored in `inbound_update` before it is acknowledged, marked done when handled), "
             "flood control at its defaults, background jobs on; on a fresh database each run. "
             "Latency per update, on the server: from `push_update` to the first answer for "

@@ -9,13 +9,9 @@ from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import intake, jobs, outbox
-from bot.application import KapacitetApplication
 from bot.clock import Clock, SystemClock
-from bot.commands import publish_default_commands
 from bot.config import Settings
 from bot.content.catalogue import Catalogue, load_catalogue
-from bot.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.db import Database
 from bot.handlers import (
     account,
@@ -36,9 +32,17 @@ from bot.handlers import (
     sessions,
     stats,
 )
+from bot.handlers.common import routes
+from bot.handlers.common.deep_links import DeepLink, RoleInviteLink, SessionInviteLink
+from bot.handlers.common.menus import publish_default_commands
+from bot.handlers.common.routes import LinkOpener, Routes, TextStep
 from bot.i18n.translator import Translators
-from bot.ops import OpsServer
-from bot.request import BotRequest
+from bot.runtime import intake, jobs, outbox
+from bot.runtime.application import KapacitetApplication
+from bot.runtime.context import DEPS_KEY, BotApplication, BotContext, Deps
+from bot.runtime.jobs import PeriodicTask
+from bot.runtime.ops import OpsServer
+from bot.runtime.request import BotRequest
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,6 @@ FEATURES = (
     lessons,
     quizzes,
     account,
-    reminders,
     feedback,
     roles,
     attendance,
@@ -60,6 +63,37 @@ FEATURES = (
     announce,
     exports,
 )
+"""Group 0, in this order. PTB gives an update to the first handler of a group whose pattern
+matches, so a command or a button prefix belongs to exactly one feature; the fallback comes
+after all of them."""
+
+TEXT_STEPS: dict[str, TextStep] = {
+    onboarding.ORGANISATION: onboarding.receive_organisation,
+    sessions.NEW: sessions.receive_new_session_text,
+    sessions.EDIT: sessions.receive_edit_text,
+    attendance.CHECKIN: attendance.receive_checkin_code,
+    attendance.WALK_IN: attendance.receive_walk_in_text,
+    feedback.COMMENT: feedback.receive_comment,
+    certificates.CERTNAME: certificates.receive_name,
+    certificates.VERIFY: certificates.receive_code,
+    announce.ANNOUNCE: announce.receive_text,
+    exports.KIND: exports.receive_text,
+}
+"""Where typed text goes while ``learner.awaiting`` names a step (the part before any ':')."""
+
+DEEP_LINKS: dict[type[DeepLink], LinkOpener] = {
+    SessionInviteLink: mysessions.open_invitation,
+    RoleInviteLink: roles.open_invite,
+}
+"""``/start <payload>``: opened once the person is onboarded (``bot.handlers.onboarding``)."""
+
+JOBS: tuple[PeriodicTask, ...] = (
+    intake.forget_old_updates,
+    attendance.refresh_checkin_codes,
+    feedback.send_feedback_questions,
+    reminders.send_reminders,
+)
+"""Run every tick (``bot.runtime.jobs``), in this order."""
 
 
 def build_deps(
@@ -130,15 +164,24 @@ def build_application(
     application.bot_data[DEPS_KEY] = deps
     if ops_server and settings.ops_port:
         application.bot_data[OPS_SERVER_KEY] = OpsServer(deps, settings.ops_host, settings.ops_port)
-    # Polling stores each update before acknowledging it, and marks it done once handled.
-    intake.install(application, deps.database, deps.clock)
+    wire(application, background_jobs=background_jobs)
+    return application
+
+
+def wire(application: BotApplication, *, background_jobs: bool = True) -> None:
+    """Every handler, route and job of the bot, in order: order matters."""
+    # Polling stores each update before acknowledging it; group 10000 marks it done.
+    intake.install(
+        application, application.bot_data[DEPS_KEY].database, application.bot_data[DEPS_KEY].clock
+    )
     # Group -10: a person sending too much at once is paused before any feature runs.
-    flood.register(application)
+    application.add_handlers(flood.HANDLERS, group=flood.GROUP)
+    # Group 0: the features, then whatever none of them took.
     for feature in FEATURES:
-        feature.register(application)
-    # Last: they take whatever the features above did not.
-    fallback.register(application)
-    errors.register(application)
+        application.add_handlers(feature.HANDLERS)
+    application.add_handlers(fallback.HANDLERS)
+    application.add_error_handler(errors.on_error)
+    routes.install(application, Routes(text_steps=TEXT_STEPS, deep_links=DEEP_LINKS))
+    jobs.install(application, JOBS)
     if background_jobs:
         jobs.schedule(application)
-    return application

@@ -109,12 +109,12 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A unit of work: committed when the block ends, rolled back on error."""
-        async with self._sessions() as session:
+        async with self._sessions() as db:
             try:
-                yield session
-                await session.commit()
+                yield db
+                await db.commit()
             except BaseException:
-                await session.rollback()
+                await db.rollback()
                 raise
 
     async def migrate(self) -> None:

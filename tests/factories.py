@@ -18,7 +18,7 @@ _telegram_ids = itertools.count(1_000_001)
 
 
 async def make_learner(
-    session: AsyncSession, *, consent: str = Consent.GIVEN, language: str = "en", **fields: Any
+    db: AsyncSession, *, consent: str = Consent.GIVEN, language: str = "en", **fields: Any
 ) -> Learner:
     learner = Learner(
         telegram_id=fields.pop("telegram_id", next(_telegram_ids)),
@@ -28,8 +28,8 @@ async def make_learner(
         consent_at=utcnow() if consent != Consent.PENDING else None,
         **fields,
     )
-    session.add(learner)
-    await session.flush()
+    db.add(learner)
+    await db.flush()
     return learner
 
 

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
 import pytest
 
-from bot import callbacks as cb
+from bot.handlers.account import ConfirmForget
+from bot.handlers.common import callback_data as cb
+from bot.handlers.common.callback_data import Between, CallbackData
+from bot.handlers.common.deep_links import RoleInviteLink, SessionInviteLink, parse
 
 
 def test_round_trip_of_every_kind():
@@ -13,7 +20,8 @@ def test_round_trip_of_every_kind():
         cb.ShowCard("passwords-2fa", 6),
         cb.StartQuiz("eu-accession", "pre"),
         cb.AnswerQuestion("eu-accession", "post", 123456789, 7, 6, "d"),
-        cb.ConfirmForget(True),
+        ConfirmForget(True),
+        cb.ChangeConsent(cb.ConsentAction.WITHDRAW),
     ]
     for value in values:
         data = value.encode()
@@ -49,3 +57,53 @@ def test_values_that_would_not_fit_are_refused_when_encoding():
         cb.ShowCard("a:b", 1).encode()
     with pytest.raises(ValueError, match="cannot be encoded"):
         cb.ShowCard("x" * 30, 1).encode()
+
+
+class Colour(StrEnum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@dataclass(frozen=True)
+class Rated(CallbackData):
+    prefix = "test-rated"
+    colour: Colour
+    stars: Annotated[int, Between(1, 5)]
+
+
+def test_enum_and_bounded_fields_accept_only_their_values():
+    assert Rated.decode("test-rated:red:5") == Rated(Colour.RED, 5)
+    assert isinstance(Rated.decode("test-rated:blue:1").colour, Colour)  # type: ignore[union-attr]
+    for forged in (
+        "test-rated:green:3",
+        "test-rated:red:0",
+        "test-rated:red:6",
+        "test-rated:RED:3",
+    ):
+        assert Rated.decode(forged) is None, forged
+    with pytest.raises(ValueError, match="cannot be encoded"):
+        Rated(Colour.RED, 9).encode()
+    with pytest.raises(ValueError, match="cannot be encoded"):
+        Rated("green", 3).encode()  # type: ignore[arg-type]
+
+
+def test_a_field_of_a_type_the_codec_cannot_check_is_refused():
+    @dataclass(frozen=True)
+    class Floating(CallbackData):
+        prefix = "test-float"
+        value: float
+
+    with pytest.raises(TypeError, match="cannot be carried"):
+        Floating(1.5).encode()
+
+
+def test_deep_links_round_trip_and_refuse_what_they_do_not_know():
+    assert SessionInviteLink("K7Q2M9").payload() == "s_K7Q2M9"
+    assert (
+        RoleInviteLink("a_b-c").url("kapacitet_bot") == "https://t.me/kapacitet_bot?start=r_a_b-c"
+    )
+    assert parse("s_K7Q2M9") == SessionInviteLink("K7Q2M9")
+    assert parse("r_a_b-c") == RoleInviteLink("a_b-c")
+    assert SessionInviteLink.decode("r_abc") is None
+    for forged in (None, "", "s_", "s", "x_abc", "s_ab cd", "s_" + "a" * 70, "s_<b>"):
+        assert parse(forged) is None, forged

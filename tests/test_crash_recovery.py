@@ -54,11 +54,11 @@ from sqlmodel import col, func, select
 from telegram import Bot
 from telegram.constants import ParseMode
 
-from bot import callbacks as cb
-from bot import keyboards, outbox
 from bot.content.catalogue import Catalogue, Module
 from bot.db import Database
 from bot.handlers import lessons, quizzes
+from bot.handlers.common import callback_data as cb
+from bot.handlers.common import keyboards
 from bot.i18n.translator import Translator, Translators
 from bot.models import (
     Announcement,
@@ -74,6 +74,7 @@ from bot.models import (
     Role,
 )
 from bot.models import ModuleProgress as Progress
+from bot.runtime import outbox
 from bot.services import announcements, attendance, progress, quiz, roles, sessions
 from bot.services.reminders import reminder_kind
 from bot.simulator.fake_bot_api import FakeBotApi

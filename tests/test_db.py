@@ -43,8 +43,8 @@ async def test_a_long_read_does_not_hold_up_the_bots_writes(
     try:
         reader.execute("BEGIN")
         assert reader.execute("SELECT count(*) FROM learner").fetchone() == (0,)
-        async with sqlite_database.session() as session:
-            session.add(Learner(telegram_id=42, language="en"))
+        async with sqlite_database.session() as db:
+            db.add(Learner(telegram_id=42, language="en"))
         # The reader still sees the file as its transaction found it; the write is kept.
         assert reader.execute("SELECT count(*) FROM learner").fetchone() == (0,)
         reader.execute("COMMIT")

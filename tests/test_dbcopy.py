@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from bot.cli import main
+from bot.cli.copy_db import CopyError, copy_database
+from bot.cli.main import main
 from bot.db import Database
-from bot.dbcopy import CopyError, copy_database
 from bot.models import (
     Announcement,
     Attendance,

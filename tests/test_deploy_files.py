@@ -17,7 +17,7 @@ from bot.app import build_deps
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
 from bot.db import Database
-from bot.ops import OpsServer
+from bot.runtime.ops import OpsServer
 
 ROOT = Path(__file__).resolve().parents[1]
 

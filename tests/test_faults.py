@@ -11,7 +11,7 @@ method, fail with
 - 429 "retry after 1" (not carried out): PTB's AIORateLimiter waits and tries again, the
   outbox pauses and puts the row back;
 - 502 "Bad Gateway" (not carried out): retried with backoff by the bot's HTTP layer
-  (``bot.request``); ``getUpdates`` by PTB's polling loop;
+  (``bot.runtime.request``); ``getUpdates`` by PTB's polling loop;
 - from the first ``getUpdates`` on, also a timeout (carried out, but answered only after the
   bot stopped waiting; at most two, as each holds the bot for its 5 s read timeout): reads
   and settings are asked again; a message, an edit or a callback answer is not (it may have

@@ -160,7 +160,7 @@ async def test_learning_view(database: Database, world: World):
 async def test_the_attendance_view_agrees_with_the_export(database: Database, world: World):
     async with database.session() as db:
         exported = [
-            (row.session.id, row.learner_id, row.name, row.organisation, row.status)
+            (row.training.id, row.learner_id, row.name, row.organisation, row.status)
             async for chunk in exports.attendance_rows(db, ExportRequest(FULL_SCOPE))
             for row in chunk
         ]

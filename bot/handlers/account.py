@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from dataclasses import dataclass
 
-from bot import callbacks as cb
-from bot import keyboards
-from bot.context import BotContext
-from bot.handlers.common import (
-    Turn,
-    answer_query,
-    button_data,
-    show,
-    turn,
-)
+from telegram import InlineKeyboardMarkup, InputFile, Update
+
+from bot.handlers.common import keyboards
+from bot.handlers.common.callback_data import CallbackData, ChangeConsent, ConsentAction
+from bot.handlers.common.entry import ANYONE, Handlers, Stale, on_button, on_command
+from bot.handlers.common.keyboards import button, markup
+from bot.handlers.common.replies import answer_query, show
+from bot.handlers.common.turn import Turn
 from bot.i18n.translator import Translator
 from bot.models import Consent, Role
+from bot.runtime.context import BotContext
 from bot.services import learners, privacy, progress, roles
+
+
+@dataclass(frozen=True)
+class ConfirmForget(CallbackData):
+    prefix = "forget"
+    confirmed: bool
+
+
+def forget_keyboard(tr: Translator) -> InlineKeyboardMarkup:
+    return markup(
+        [
+            [button(tr._("Yes, erase my data"), ConfirmForget(True))],
+            [button(tr._("Cancel"), ConfirmForget(False))],
+        ]
+    )
 
 
 async def progress_text(current: Turn, context: BotContext) -> str:
@@ -27,7 +40,7 @@ async def progress_text(current: Turn, context: BotContext) -> str:
             "Your progress is not saved, because you have not given consent. "
             "You can change that in /privacy."
         )
-    statuses = await progress.statuses(current.session, current.learner, context.deps.catalogue)
+    statuses = await progress.statuses(current.db, current.learner, context.deps.catalogue)
     if not statuses:
         return tr._("You have not started any lesson yet. Open /lessons to begin.")
     lines = [tr._("<b>Your progress</b>")]
@@ -57,9 +70,9 @@ async def progress_text(current: Turn, context: BotContext) -> str:
     return "\n".join(lines)
 
 
-async def progress_command(update: Update, context: BotContext) -> None:
-    async with turn(update, context) as current:
-        await show(update, await progress_text(current, context))
+@on_command("progress", roles=ANYONE)
+async def progress_command(update: Update, context: BotContext, current: Turn) -> None:
+    await show(update, await progress_text(current, context))
 
 
 def help_text(tr: Translator, held: set[Role] | None = None) -> str:
@@ -104,12 +117,12 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
     return "\n\n".join(parts)
 
 
-async def help_command(update: Update, context: BotContext) -> None:
-    async with turn(update, context) as current:
-        held = await roles.roles_of(
-            current.session, current.learner, context.deps.settings.admin_telegram_ids
-        )
-        await show(update, help_text(current.tr, held))
+@on_command("help", roles=ANYONE)
+async def help_command(update: Update, context: BotContext, current: Turn) -> None:
+    held = await roles.roles_of(
+        current.db, current.learner, context.deps.settings.admin_telegram_ids
+    )
+    await show(update, help_text(current.tr, held))
 
 
 def privacy_notice(tr: Translator) -> str:
@@ -130,101 +143,93 @@ def privacy_notice(tr: Translator) -> str:
     )
 
 
-async def privacy_command(update: Update, context: BotContext) -> None:
-    async with turn(update, context) as current:
-        tr = current.tr
-        given = current.learner.consent == Consent.GIVEN
-        status = (
-            tr._("You have given your consent.")
-            if given
-            else tr._("You have not given your consent.")
-        )
-        await show(update, f"{privacy_notice(tr)}\n\n<i>{status}</i>", keyboards.privacy(tr, given))
+@on_command("privacy", roles=ANYONE)
+async def privacy_command(update: Update, context: BotContext, current: Turn) -> None:
+    tr = current.tr
+    given = current.learner.consent == Consent.GIVEN
+    status = (
+        tr._("You have given your consent.") if given else tr._("You have not given your consent.")
+    )
+    await show(update, f"{privacy_notice(tr)}\n\n<i>{status}</i>", keyboards.privacy(tr, given))
 
 
-async def change_consent(update: Update, context: BotContext) -> None:
+@on_button(ChangeConsent, roles=ANYONE)
+async def change_consent(
+    update: Update, context: BotContext, current: Turn, data: ChangeConsent
+) -> None:
     from bot.handlers.onboarding import continue_onboarding
 
-    data = cb.ChangeConsent.decode(button_data(update))
-    async with turn(update, context) as current:
-        tr, learner = current.tr, current.learner
-        given = learner.consent == Consent.GIVEN
-        if (
-            data is None
-            or data.action not in ("give", "withdraw")
-            or ((data.action == "give") == given)
-        ):
-            await answer_query(update, tr._("This button is no longer valid."))
-            return
-        await answer_query(update)
-        await learners.record_consent(current.session, learner, data.action == "give")
-        if data.action == "give":
-            await continue_onboarding(update, context, current)
-        else:
-            await show(
-                update,
-                tr._(
-                    "Your consent is withdrawn and your profile is erased. From now on we do not "
-                    "keep your progress. To erase your earlier progress as well, use /forget."
-                ),
-                keyboards.main_menu(tr),
-            )
+    tr, learner = current.tr, current.learner
+    give = data.action == ConsentAction.GIVE
+    if give == (learner.consent == Consent.GIVEN):
+        raise Stale  # a button of an older notice: the consent is already so
+    await answer_query(update)
+    await learners.record_consent(current.db, learner, give)
+    if give:
+        await continue_onboarding(update, context, current)
+        return
+    await show(
+        update,
+        tr._(
+            "Your consent is withdrawn and your profile is erased. From now on we do not "
+            "keep your progress. To erase your earlier progress as well, use /forget."
+        ),
+        keyboards.main_menu(tr),
+    )
 
 
-async def mydata_command(update: Update, context: BotContext) -> None:
-    async with turn(update, context) as current:
-        data = await privacy.personal_data(current.session, current.learner)
-        chat = update.effective_chat
-        assert chat is not None
-        await chat.send_document(
-            InputFile(privacy.personal_data_json(data), filename="kapacitet-my-data.json"),
-            caption=current.tr._("Everything Kapacitet keeps about you."),
-        )
+@on_command("mydata", roles=ANYONE)
+async def mydata_command(update: Update, context: BotContext, current: Turn) -> None:
+    data = await privacy.personal_data(current.db, current.learner)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_document(
+        InputFile(privacy.personal_data_json(data), filename="kapacitet-my-data.json"),
+        caption=current.tr._("Everything Kapacitet keeps about you."),
+    )
 
 
-async def forget_command(update: Update, context: BotContext) -> None:
-    async with turn(update, context) as current:
-        tr = current.tr
-        await show(
-            update,
-            tr._(
-                "<b>Erase your data?</b>\n\n"
-                "Your profile, consent and the link between you and your progress are erased "
-                "for good. Your earlier participation stays in the programme's totals, without "
-                "your name or profile. This cannot be undone."
-            ),
-            keyboards.forget(tr),
-        )
+@on_command("forget", roles=ANYONE)
+async def forget_command(update: Update, context: BotContext, current: Turn) -> None:
+    tr = current.tr
+    await show(
+        update,
+        tr._(
+            "<b>Erase your data?</b>\n\n"
+            "Your profile, consent and the link between you and your progress are erased "
+            "for good. Your earlier participation stays in the programme's totals, without "
+            "your name or profile. This cannot be undone."
+        ),
+        forget_keyboard(tr),
+    )
 
 
-async def confirm_forget(update: Update, context: BotContext) -> None:
-    data = cb.ConfirmForget.decode(button_data(update))
-    async with turn(update, context) as current:
-        tr = current.tr
-        if data is None:
-            await answer_query(update, tr._("This button is no longer valid."))
-            return
-        await answer_query(update)
-        if not data.confirmed:
-            await show(update, tr._("Nothing was erased."))
-            return
-        if current.is_new:
-            # The learner was created by this very tap: they were erased already.
-            await show(update, tr._("There is nothing to erase."))
-            return
-        await privacy.erase(current.session, current.learner, context.deps.clock.now())
-        await show(
-            update,
-            tr._("Your data is erased. If you write to me again, we start afresh with /start."),
-        )
+@on_button(ConfirmForget, roles=ANYONE)
+async def confirm_forget(
+    update: Update, context: BotContext, current: Turn, data: ConfirmForget
+) -> None:
+    tr = current.tr
+    await answer_query(update)
+    if not data.confirmed:
+        await show(update, tr._("Nothing was erased."))
+        return
+    if current.is_new:
+        # The learner was created by this very tap: they were erased already.
+        await show(update, tr._("There is nothing to erase."))
+        return
+    await privacy.erase(current.db, current.learner, context.deps.clock.now())
+    await show(
+        update,
+        tr._("Your data is erased. If you write to me again, we start afresh with /start."),
+    )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("progress", progress_command, filters=private))
-    app.add_handler(CommandHandler("help", help_command, filters=private))
-    app.add_handler(CommandHandler("privacy", privacy_command, filters=private))
-    app.add_handler(CommandHandler("mydata", mydata_command, filters=private))
-    app.add_handler(CommandHandler("forget", forget_command, filters=private))
-    app.add_handler(CallbackQueryHandler(confirm_forget, pattern=cb.ConfirmForget.pattern()))
-    app.add_handler(CallbackQueryHandler(change_consent, pattern=cb.ChangeConsent.pattern()))
+HANDLERS: Handlers = (
+    progress_command,
+    help_command,
+    privacy_command,
+    mydata_command,
+    forget_command,
+    confirm_forget,
+    change_consent,
+)

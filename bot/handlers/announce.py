@@ -4,7 +4,7 @@ Coordinators and admins only; every command, typed answer and button checks the 
 and every audience choice the scope (:mod:`bot.services.announcements`). The draft is an
 ``announcement`` row (status "draft"), so the buttons still work after a restart. Send is
 a compare-and-set in the service: a double tap creates nothing twice. Delivery is the outbox
-worker's (:mod:`bot.outbox`); the coordinator gets a summary when it is done.
+worker's (:mod:`bot.runtime.outbox`); the coordinator gets a summary when it is done.
 """
 
 from __future__ import annotations
@@ -12,26 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import outbox
-from bot.callbacks import CallbackData
-from bot.context import BotContext
-from bot.handlers.common import (
-    Turn,
-    answer_query,
-    button_data,
-    require_role,
-    show,
-    text_step,
-    turn,
-)
-from bot.handlers.roles import scope_text
+from bot.handlers.common.callback_data import CallbackData
+from bot.handlers.common.entry import Handlers, require_role
+from bot.handlers.common.keyboards import button, markup, rows, shorten
+from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.texts import scope_text
+from bot.handlers.common.turn import Turn, turn
+from bot.i18n.labels import COUNTRY_NAMES
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import Html, Translator
-from bot.keyboards import button, markup, rows
-from bot.labels import COUNTRY_NAMES
 from bot.models import Announcement
+from bot.runtime import outbox
+from bot.runtime.context import BotContext
 from bot.services import announcements, learners, roles, sessions
 from bot.services.announcements import AnnouncementError, Audience, Reason
 from bot.services.roles import Scope
@@ -92,10 +86,6 @@ def _admin_ids(context: BotContext) -> tuple[int, ...]:
 
 def _known_modules(context: BotContext) -> set[str]:
     return {module.id for module in context.deps.catalogue.modules}
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- texts and keyboards --------------------------------------------------------------------
@@ -168,7 +158,7 @@ async def audience_words(
             module=module.text(tr.language_code).title if module else audience.module,
         )
     elif audience.session_id is not None:
-        training = await sessions.get_session(current.session, audience.session_id)
+        training = await sessions.get_session(current.db, audience.session_id)
         words = tr._(
             "people registered for “{title}” on {date}",
             title=training.title if training else "?",
@@ -192,7 +182,7 @@ async def announce_command(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
         if not await require_role(update, context, current, *announcements.ANNOUNCERS):
             return
-        await learners.await_input(current.session, current.learner, ANNOUNCE)
+        await learners.await_input(current.db, current.learner, ANNOUNCE)
         tr = current.tr
         await show(
             update,
@@ -207,10 +197,9 @@ async def announce_command(update: Update, context: BotContext) -> None:
 
 async def _clear_step(current: Turn) -> None:
     if current.learner.awaiting == ANNOUNCE:
-        await learners.await_input(current.session, current.learner, None)
+        await learners.await_input(current.db, current.learner, None)
 
 
-@text_step(ANNOUNCE)
 async def receive_text(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     chat = update.effective_chat
@@ -222,7 +211,7 @@ async def receive_text(update: Update, context: BotContext, current: Turn) -> No
     now = context.deps.clock.now()
     try:
         announcement = await announcements.create_draft(
-            current.session,
+            current.db,
             current.learner,
             message.text,
             report_chat_id=chat.id,
@@ -242,7 +231,7 @@ async def receive_text(update: Update, context: BotContext, current: Turn) -> No
         return
     await _clear_step(current)
     assert announcement.id is not None
-    scope = await roles.scope_of(current.session, current.learner, _admin_ids(context))
+    scope = await roles.scope_of(current.db, current.learner, _admin_ids(context))
     await show(update, audience_question(tr, scope), audience_menu(tr, announcement.id))
 
 
@@ -254,7 +243,7 @@ async def _own_draft(
         return None
     try:
         announcement = await announcements.get_own(
-            current.session, current.learner, announcement_id, admin_ids=_admin_ids(context)
+            current.db, current.learner, announcement_id, admin_ids=_admin_ids(context)
         )
     except AnnouncementError as error:
         await _answer(update, refusal_text(current.tr, error.reason))
@@ -281,7 +270,7 @@ async def choose_audience(update: Update, context: BotContext) -> None:
             await choose(update, context, current, announcement, Audience())
             return
         await answer_query(update)
-        scope = await roles.scope_of(current.session, current.learner, admin_ids)
+        scope = await roles.scope_of(current.db, current.learner, admin_ids)
         if data.kind == "menu":
             await show(update, audience_question(tr, scope), audience_menu(tr, sid))
             return
@@ -298,7 +287,7 @@ async def choose_audience(update: Update, context: BotContext) -> None:
         elif data.kind == "country":
             question = tr._("In which country?")
             countries = await announcements.allowed_countries(
-                current.session, current.learner, admin_ids
+                current.db, current.learner, admin_ids
             )
             grid += rows(
                 [
@@ -321,7 +310,7 @@ async def choose_audience(update: Update, context: BotContext) -> None:
         else:
             now = context.deps.clock.now()
             found = await announcements.sessions_to_choose(
-                current.session, current.learner, now, admin_ids=admin_ids
+                current.db, current.learner, now, admin_ids=admin_ids
             )
             question = (
                 tr._("People registered for which session?")
@@ -379,7 +368,7 @@ async def choose(
     admin_ids = _admin_ids(context)
     try:
         _, count = await announcements.set_audience(
-            current.session,
+            current.db,
             current.learner,
             announcement.id,
             audience,
@@ -391,7 +380,7 @@ async def choose(
         await _answer(update, refusal_text(tr, error.reason), alert=alert)
         return
     await answer_query(update)
-    scope = await roles.scope_of(current.session, current.learner, admin_ids)
+    scope = await roles.scope_of(current.db, current.learner, admin_ids)
     words = await audience_words(context, current, audience, scope)
     change = button(tr._("« Change the audience"), ChooseAudience(announcement.id, "menu"))
     cancel = button(tr._("✖️ Cancel"), CancelAnnouncement(announcement.id))
@@ -439,7 +428,7 @@ async def send_announcement(update: Update, context: BotContext) -> None:
             return
         try:
             confirmation = await announcements.confirm(
-                current.session,
+                current.db,
                 current.learner,
                 data.announcement,
                 now=context.deps.clock.now(),
@@ -454,7 +443,7 @@ async def send_announcement(update: Update, context: BotContext) -> None:
             await answer_query(update, refusal_text(tr, Reason.NOT_A_DRAFT))
             return
         # The rows must be in the database before the worker looks for them.
-        await current.session.commit()
+        await current.db.commit()
         outbox.wake(context.application)
         await answer_query(update)
         await show(
@@ -478,12 +467,12 @@ async def cancel_announcement(update: Update, context: BotContext) -> None:
             return
         if not data.announcement:
             await announcements.cancel_drafts(
-                current.session, current.learner, now=context.deps.clock.now()
+                current.db, current.learner, now=context.deps.clock.now()
             )
         else:
             try:
                 dropped = await announcements.cancel(
-                    current.session,
+                    current.db,
                     current.learner,
                     data.announcement,
                     now=context.deps.clock.now(),
@@ -500,9 +489,10 @@ async def cancel_announcement(update: Update, context: BotContext) -> None:
         await show(update, tr._("Cancelled. Nothing was sent."))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("announce", announce_command, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(choose_audience, pattern=ChooseAudience.pattern()))
-    app.add_handler(CallbackQueryHandler(pick_audience, pattern=PickAudience.pattern()))
-    app.add_handler(CallbackQueryHandler(send_announcement, pattern=SendAnnouncement.pattern()))
-    app.add_handler(CallbackQueryHandler(cancel_announcement, pattern=CancelAnnouncement.pattern()))
+HANDLERS: Handlers = [
+    CommandHandler("announce", announce_command, filters=PRIVATE),
+    CallbackQueryHandler(choose_audience, pattern=ChooseAudience.pattern()),
+    CallbackQueryHandler(pick_audience, pattern=PickAudience.pattern()),
+    CallbackQueryHandler(send_announcement, pattern=SendAnnouncement.pattern()),
+    CallbackQueryHandler(cancel_announcement, pattern=CancelAnnouncement.pattern()),
+]

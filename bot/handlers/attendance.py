@@ -17,36 +17,32 @@ import html
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import CallbackData
-from bot.context import BotContext, Deps
-from bot.handlers.common import (
-    Turn,
+from bot.handlers.common.callback_data import CallbackData
+from bot.handlers.common.entry import Handlers, require_role
+from bot.handlers.common.keyboards import button, markup, rows
+from bot.handlers.common.replies import (
     answer_query,
     button_data,
     refuse_invalid,
     refuse_not_allowed,
-    require_role,
     show,
-    text_step,
-    turn,
 )
-from bot.i18n.translator import N_, Html, Translator
-from bot.jobs import periodic
-from bot.keyboards import button, markup, rows
-from bot.labels import (
+from bot.handlers.common.turn import Turn, turn
+from bot.i18n.labels import (
     AGE_BAND_NAMES,
     COUNTRY_NAMES,
     GENDER_NAMES,
     PREFER_NOT_TO_SAY,
     TRANSLATED_AGE_BANDS,
 )
+from bot.i18n.translator import N_, Html, Translator
 from bot.models import Learner, Role, TrainingSession
+from bot.runtime.context import BotContext, Deps
 from bot.services import attendance, learners, sessions
 from bot.services.attendance import AttendanceError, Outcome, RosterEntry, WalkInDraft
 from bot.services.learners import UNDISCLOSED
@@ -57,6 +53,8 @@ PRIVATE = filters.ChatType.PRIVATE
 MANAGERS = (Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
 ROSTER_PAGE = 15
 CHECKIN = "checkin"
+WALK_IN = attendance.WALK_IN
+"""The text step of the walk-in conversation (the service sets it)."""
 """The text step (``learner.awaiting``) after ``/checkin`` without a code."""
 
 STATUS_NAMES = {
@@ -192,20 +190,20 @@ def counts_text(tr: Translator, counts: attendance.Counts) -> str:
     )
 
 
-def session_line(tr: Translator, session: TrainingSession) -> str:
+def session_line(tr: Translator, training: TrainingSession) -> str:
     return tr._(
         "<b>{title}</b>\n{start} · {duration}",
-        title=session.title,
-        start=tr.date_time(session.starts_at),
-        duration=tr.ngettext("{n} minute", "{n} minutes", session.duration_minutes),
+        title=training.title,
+        start=tr.date_time(training.starts_at),
+        duration=tr.ngettext("{n} minute", "{n} minutes", training.duration_minutes),
     )
 
 
-def checkin_state(tr: Translator, session: TrainingSession, now: datetime) -> str:
-    opens, closes = attendance.window(session)
-    if session.cancelled_at is not None:
+def checkin_state(tr: Translator, training: TrainingSession, now: datetime) -> str:
+    opens, closes = attendance.window(training)
+    if training.cancelled_at is not None:
         return tr._("This session was cancelled.")
-    if attendance.is_open(session, now):
+    if attendance.is_open(training, now):
         return tr._("Check-in is open.")
     if now < opens:
         return tr._("Check-in can be opened from {time}.", time=tr.date_time(opens))
@@ -215,25 +213,25 @@ def checkin_state(tr: Translator, session: TrainingSession, now: datetime) -> st
 
 
 def panel_text(
-    tr: Translator, session: TrainingSession, counts: attendance.Counts, now: datetime
+    tr: Translator, training: TrainingSession, counts: attendance.Counts, now: datetime
 ) -> str:
     return "\n".join(
         [
             tr._("<b>Attendance</b>"),
-            session_line(tr, session),
+            session_line(tr, training),
             "",
-            checkin_state(tr, session, now),
+            checkin_state(tr, training, now),
             counts_text(tr, counts),
         ]
     )
 
 
-def code_text(tr: Translator, session: TrainingSession, attended: int, now: datetime) -> str:
-    code = attendance.current_code(session, now)
+def code_text(tr: Translator, training: TrainingSession, attended: int, now: datetime) -> str:
+    code = attendance.current_code(training, now)
     minute = attendance.minute_start(attendance.minute_of(now))
     return "\n".join(
         [
-            tr._("<b>Check-in: {title}</b>", title=session.title),
+            tr._("<b>Check-in: {title}</b>", title=training.title),
             "",
             f"🔑 <b>{code}</b>",
             "",
@@ -249,23 +247,23 @@ def code_text(tr: Translator, session: TrainingSession, attended: int, now: date
     )
 
 
-def closed_text(tr: Translator, session: TrainingSession, attended: int) -> str:
+def closed_text(tr: Translator, training: TrainingSession, attended: int) -> str:
     return "\n".join(
         [
-            tr._("<b>Check-in closed: {title}</b>", title=session.title),
+            tr._("<b>Check-in closed: {title}</b>", title=training.title),
             tr._("Present: {n}", n=attended),
         ]
     )
 
 
-def error_text(tr: Translator, error: AttendanceError, session: TrainingSession | None) -> str:
+def error_text(tr: Translator, error: AttendanceError, training: TrainingSession | None) -> str:
     reason = error.reason
     if reason == "cancelled":
         return tr._("This session was cancelled.")
-    if reason == "too-early" and session is not None:
+    if reason == "too-early" and training is not None:
         return tr._(
             "Check-in opens 30 minutes before the start, at {time}.",
-            time=tr.date_time(attendance.window(session)[0]),
+            time=tr.date_time(attendance.window(training)[0]),
         )
     if reason == "too-early":
         return tr._("The session has not begun yet.")
@@ -285,22 +283,24 @@ def error_text(tr: Translator, error: AttendanceError, session: TrainingSession 
 # -- keyboards ---------------------------------------------------------------------------------
 
 
-def panel_keyboard(tr: Translator, session: TrainingSession, now: datetime) -> InlineKeyboardMarkup:
-    assert session.id is not None
+def panel_keyboard(
+    tr: Translator, training: TrainingSession, now: datetime
+) -> InlineKeyboardMarkup:
+    assert training.id is not None
     grid: list[list[InlineKeyboardButton]] = []
-    if session.cancelled_at is None:
-        if attendance.is_open(session, now):
+    if training.cancelled_at is None:
+        if attendance.is_open(training, now):
             grid.append(
                 [
-                    button(tr._("🔑 Show the code"), OpenCheckin(session.id)),
-                    button(tr._("🔒 Close check-in"), CloseCheckin(session.id)),
+                    button(tr._("🔑 Show the code"), OpenCheckin(training.id)),
+                    button(tr._("🔒 Close check-in"), CloseCheckin(training.id)),
                 ]
             )
-        elif attendance.in_window(session, now):
-            grid.append([button(tr._("🔑 Open check-in"), OpenCheckin(session.id))])
-    grid.append([button(tr._("📋 Roster"), ShowRoster(session.id, 0))])
-    if session.cancelled_at is None and now >= attendance.window(session)[0]:
-        grid.append([button(tr._("➕ Add walk-in"), StartWalkIn(session.id))])
+        elif attendance.in_window(training, now):
+            grid.append([button(tr._("🔑 Open check-in"), OpenCheckin(training.id))])
+    grid.append([button(tr._("📋 Roster"), ShowRoster(training.id, 0))])
+    if training.cancelled_at is None and now >= attendance.window(training)[0]:
+        grid.append([button(tr._("➕ Add walk-in"), StartWalkIn(training.id))])
     return markup(grid)
 
 
@@ -320,28 +320,28 @@ def closed_keyboard(tr: Translator, session_id: int) -> InlineKeyboardMarkup:
 
 
 def roster_keyboard(
-    tr: Translator, session: TrainingSession, entries: list[RosterEntry], page: int
+    tr: Translator, training: TrainingSession, entries: list[RosterEntry], page: int
 ) -> InlineKeyboardMarkup:
-    assert session.id is not None
+    assert training.id is not None
     start = page * ROSTER_PAGE
     grid = [
         [
             button(
                 f"{number}. {status_mark(entry)} {person_name(tr, entry)}",
-                PickPerson(session.id, entry.learner_id),
+                PickPerson(training.id, entry.learner_id),
             )
         ]
         for number, entry in enumerate(entries[start : start + ROSTER_PAGE], start + 1)
     ]
     paging: list[InlineKeyboardButton] = []
     if page > 0:
-        paging.append(button(tr._("◀️ Back"), ShowRoster(session.id, page - 1)))
+        paging.append(button(tr._("◀️ Back"), ShowRoster(training.id, page - 1)))
     if start + ROSTER_PAGE < len(entries):
-        paging.append(button(tr._("Next ▶️"), ShowRoster(session.id, page + 1)))
+        paging.append(button(tr._("Next ▶️"), ShowRoster(training.id, page + 1)))
     grid.append(paging)
-    if session.cancelled_at is None:
-        grid.append([button(tr._("➕ Add walk-in"), StartWalkIn(session.id))])
-    grid.append([button(tr._("« Attendance"), OpenAttendance(session.id))])
+    if training.cancelled_at is None:
+        grid.append([button(tr._("➕ Add walk-in"), StartWalkIn(training.id))])
+    grid.append([button(tr._("« Attendance"), OpenAttendance(training.id))])
     return markup(grid)
 
 
@@ -413,26 +413,26 @@ async def managed_session(
     """The session, if the user holds a trainer's role and may manage it; else answers."""
     if not await require_role(update, context, current, *MANAGERS):
         return None
-    session = await sessions.get_session(current.session, session_id)
-    if session is None:
+    training = await sessions.get_session(current.db, session_id)
+    if training is None:
         await refuse_invalid(update, current)
         return None
     admin_ids = context.deps.settings.admin_telegram_ids
-    if not await sessions.may_manage(current.session, current.learner, admin_ids, session):
+    if not await sessions.may_manage(current.db, current.learner, admin_ids, training):
         await refuse_not_allowed(update, current)
         return None
-    return session
+    return training
 
 
 async def show_panel(
-    update: Update, context: BotContext, current: Turn, session: TrainingSession, *, edit: bool
+    update: Update, context: BotContext, current: Turn, training: TrainingSession, *, edit: bool
 ) -> None:
-    assert session.id is not None
+    assert training.id is not None
     now = context.deps.clock.now()
     tr = current.tr
-    counts = await attendance.counts(current.session, session.id)
+    counts = await attendance.counts(current.db, training.id)
     await show(
-        update, panel_text(tr, session, counts, now), panel_keyboard(tr, session, now), edit=edit
+        update, panel_text(tr, training, counts, now), panel_keyboard(tr, training, now), edit=edit
     )
 
 
@@ -451,11 +451,9 @@ async def attendance_command(update: Update, context: BotContext) -> None:
         day_end = datetime.combine(today + timedelta(days=1), time(0), tzinfo=tr.zone)
         admin_ids = context.deps.settings.admin_telegram_ids
         found = [
-            session
-            for session in await attendance.sessions_around(
-                current.session, day_start, day_end, now
-            )
-            if await sessions.may_manage(current.session, current.learner, admin_ids, session)
+            training
+            for training in await attendance.sessions_around(current.db, day_start, day_end, now)
+            if await sessions.may_manage(current.db, current.learner, admin_ids, training)
         ]
         if not found:
             await show(update, tr._("You have no sessions today. /sessions lists all of them."))
@@ -463,12 +461,14 @@ async def attendance_command(update: Update, context: BotContext) -> None:
         grid = [
             [
                 button(
-                    tr._("{time} · {title}", time=tr.time(session.starts_at), title=session.title),
-                    OpenAttendance(session.id),
+                    tr._(
+                        "{time} · {title}", time=tr.time(training.starts_at), title=training.title
+                    ),
+                    OpenAttendance(training.id),
                 )
             ]
-            for session in found
-            if session.id is not None
+            for training in found
+            if training.id is not None
         ]
         await show(update, tr._("<b>Attendance</b>\nChoose a session:"), markup(grid))
 
@@ -479,11 +479,11 @@ async def open_attendance(update: Update, context: BotContext) -> None:
         if data is None:
             await refuse_invalid(update, current)
             return
-        session = await managed_session(update, context, current, data.session_id)
-        if session is None:
+        training = await managed_session(update, context, current, data.session_id)
+        if training is None:
             return
         await answer_query(update)
-        await show_panel(update, context, current, session, edit=True)
+        await show_panel(update, context, current, training, edit=True)
 
 
 async def open_checkin(update: Update, context: BotContext) -> None:
@@ -492,32 +492,32 @@ async def open_checkin(update: Update, context: BotContext) -> None:
         if data is None:
             await refuse_invalid(update, current)
             return
-        session = await managed_session(update, context, current, data.session_id)
-        if session is None:
+        training = await managed_session(update, context, current, data.session_id)
+        if training is None:
             return
         tr, now = current.tr, context.deps.clock.now()
         try:
-            await attendance.open_checkin(current.session, current.learner, data.session_id, now)
+            await attendance.open_checkin(current.db, current.learner, data.session_id, now)
         except AttendanceError as error:
-            await answer_query(update, error_text(tr, error, session), alert=True)
+            await answer_query(update, error_text(tr, error, training), alert=True)
             return
         await answer_query(update)
-        old_chat, old_message = session.checkin_chat_id, session.checkin_message_id
-        counts = await attendance.counts(current.session, data.session_id)
+        old_chat, old_message = training.checkin_chat_id, training.checkin_message_id
+        counts = await attendance.counts(current.db, data.session_id)
         sent = await show(
             update,
-            code_text(tr, session, counts.attended, now),
+            code_text(tr, training, counts.attended, now),
             code_keyboard(tr, data.session_id),
             edit=False,
         )
         if sent is not None:
             await attendance.set_code_message(
-                current.session, data.session_id, sent.chat_id, sent.message_id
+                current.db, data.session_id, sent.chat_id, sent.message_id
             )
         query = update.callback_query
         if query is not None and query.message is not None:
             # Tapped on the panel: it now offers "Show the code" and "Close check-in".
-            await show_panel(update, context, current, session, edit=True)
+            await show_panel(update, context, current, training, edit=True)
         if old_chat is not None and old_message is not None:
             await _edit_quietly(
                 context.bot,
@@ -534,40 +534,40 @@ async def close_checkin(update: Update, context: BotContext) -> None:
         if data is None:
             await refuse_invalid(update, current)
             return
-        session = await managed_session(update, context, current, data.session_id)
-        if session is None:
+        training = await managed_session(update, context, current, data.session_id)
+        if training is None:
             return
         tr, now = current.tr, context.deps.clock.now()
-        await attendance.close_checkin(current.session, current.learner, data.session_id, now)
-        counts = await attendance.counts(current.session, data.session_id)
+        await attendance.close_checkin(current.db, current.learner, data.session_id, now)
+        counts = await attendance.counts(current.db, data.session_id)
         await answer_query(update, tr._("Check-in closed."))
-        chat, message = session.checkin_chat_id, session.checkin_message_id
+        chat, message = training.checkin_chat_id, training.checkin_message_id
         query_message = update.callback_query.message if update.callback_query else None
         if chat is not None and message is not None:
             await _edit_quietly(
                 context.bot,
                 chat,
                 message,
-                closed_text(tr, session, counts.attended),
+                closed_text(tr, training, counts.attended),
                 closed_keyboard(tr, data.session_id),
             )
         if query_message is None or query_message.message_id != message:
-            await show_panel(update, context, current, session, edit=True)
+            await show_panel(update, context, current, training, edit=True)
 
 
 # -- the trainer: roster and marks -------------------------------------------------------------
 
 
 async def render_roster(
-    update: Update, current: Turn, session: TrainingSession, page: int, *, edit: bool = True
+    update: Update, current: Turn, training: TrainingSession, page: int, *, edit: bool = True
 ) -> None:
-    assert session.id is not None
+    assert training.id is not None
     tr = current.tr
-    entries = await attendance.roster(current.session, session.id)
+    entries = await attendance.roster(current.db, training.id)
     pages = max(1, -(-len(entries) // ROSTER_PAGE))
     page = min(max(page, 0), pages - 1)
-    counts = await attendance.counts(current.session, session.id)
-    lines = [tr._("<b>Roster: {title}</b>", title=session.title), counts_text(tr, counts), ""]
+    counts = await attendance.counts(current.db, training.id)
+    lines = [tr._("<b>Roster: {title}</b>", title=training.title), counts_text(tr, counts), ""]
     if not entries:
         lines.append(tr._("Nobody has registered yet."))
     start = page * ROSTER_PAGE
@@ -586,7 +586,7 @@ async def render_roster(
     if pages > 1:
         lines += ["", tr._("Page {page} of {pages}", page=page + 1, pages=pages)]
     lines += ["", tr._("Tap a person to mark them.")]
-    await show(update, "\n".join(lines), roster_keyboard(tr, session, entries, page), edit=edit)
+    await show(update, "\n".join(lines), roster_keyboard(tr, training, entries, page), edit=edit)
 
 
 async def show_roster(update: Update, context: BotContext) -> None:
@@ -595,8 +595,8 @@ async def show_roster(update: Update, context: BotContext) -> None:
         if data is None:
             await refuse_invalid(update, current)
             return
-        session = await managed_session(update, context, current, data.session_id)
-        if session is None:
+        training = await managed_session(update, context, current, data.session_id)
+        if training is None:
             return
         await answer_query(update)
         # The code message keeps showing the code: the roster comes as a new message there.
@@ -604,18 +604,18 @@ async def show_roster(update: Update, context: BotContext) -> None:
         on_code_message = (
             query is not None
             and query.message is not None
-            and query.message.message_id == session.checkin_message_id
+            and query.message.message_id == training.checkin_message_id
         )
-        await render_roster(update, current, session, data.page, edit=not on_code_message)
+        await render_roster(update, current, training, data.page, edit=not on_code_message)
 
 
-def person_text(tr: Translator, session: TrainingSession, entry: RosterEntry) -> str:
+def person_text(tr: Translator, training: TrainingSession, entry: RosterEntry) -> str:
     lines = [f"<b>{html.escape(person_name(tr, entry), quote=False)}</b>"]
     details = person_details(tr, entry)
     if details:
         lines.append(details)
     lines += [
-        tr._("Session: {title}", title=session.title),
+        tr._("Session: {title}", title=training.title),
         tr._("Status: {status}", status=status_name(tr, entry)),
     ]
     return "\n".join(lines)
@@ -627,10 +627,10 @@ async def pick_person(update: Update, context: BotContext) -> None:
         if data is None:
             await refuse_invalid(update, current)
             return
-        session = await managed_session(update, context, current, data.session_id)
-        if session is None:
+        training = await managed_session(update, context, current, data.session_id)
+        if training is None:
             return
-        entry = await attendance.roster_entry(current.session, data.session_id, data.learner_id)
+        entry = await attendance.roster_entry(current.db, data.session_id, data.learner_id)
         if entry is None:
             await refuse_invalid(update, current)
             return
@@ -638,7 +638,7 @@ async def pick_person(update: Update, context: BotContext) -> None:
         tr = current.tr
         await show(
             update,
-            person_text(tr, session, entry),
+            person_text(tr, training, entry),
             person_keyboard(tr, data.session_id, data.learner_id),
         )
 
@@ -649,13 +649,13 @@ async def mark_person(update: Update, context: BotContext) -> None:
         if data is None or data.status not in attendance.STATUSES:
             await refuse_invalid(update, current)
             return
-        session = await managed_session(update, context, current, data.session_id)
-        if session is None:
+        training = await managed_session(update, context, current, data.session_id)
+        if training is None:
             return
         tr = current.tr
         try:
             await attendance.mark(
-                current.session,
+                current.db,
                 current.learner,
                 data.session_id,
                 data.learner_id,
@@ -663,14 +663,14 @@ async def mark_person(update: Update, context: BotContext) -> None:
                 context.deps.clock.now(),
             )
         except AttendanceError as error:
-            await answer_query(update, error_text(tr, error, session), alert=True)
+            await answer_query(update, error_text(tr, error, training), alert=True)
             return
-        entry = await attendance.roster_entry(current.session, data.session_id, data.learner_id)
+        entry = await attendance.roster_entry(current.db, data.session_id, data.learner_id)
         assert entry is not None
         await answer_query(update, tr._("Marked: {status}", status=tr._(STATUS_NAMES[data.status])))
         await show(
             update,
-            person_text(tr, session, entry),
+            person_text(tr, training, entry),
             person_keyboard(tr, data.session_id, data.learner_id),
         )
 
@@ -684,16 +684,16 @@ async def start_walk_in(update: Update, context: BotContext) -> None:
         if data is None:
             await refuse_invalid(update, current)
             return
-        session = await managed_session(update, context, current, data.session_id)
-        if session is None:
+        training = await managed_session(update, context, current, data.session_id)
+        if training is None:
             return
         tr = current.tr
         try:
             draft = await attendance.begin_walk_in(
-                current.session, current.learner, data.session_id, context.deps.clock.now()
+                current.db, current.learner, data.session_id, context.deps.clock.now()
             )
         except AttendanceError as error:
-            await answer_query(update, error_text(tr, error, session), alert=True)
+            await answer_query(update, error_text(tr, error, training), alert=True)
             return
         await answer_query(update)
         await show(
@@ -707,22 +707,22 @@ async def _walk_in_step(
     """One answer of the walk-in conversation, typed or tapped."""
     tr = current.tr
     if not await require_role(update, context, current, *MANAGERS):
-        await attendance.cancel_walk_in(current.session, current.learner)
+        await attendance.cancel_walk_in(current.db, current.learner)
         return
-    draft = await attendance.walk_in_draft(current.session, current.learner)
+    draft = await attendance.walk_in_draft(current.db, current.learner)
     if draft is None:
-        await attendance.cancel_walk_in(current.session, current.learner)
+        await attendance.cancel_walk_in(current.db, current.learner)
         if update.callback_query is not None:
             await refuse_invalid(update, current)
         else:
             await show(update, tr._("Nobody is being added right now. /attendance starts again."))
         return
-    session = await sessions.get_session(current.session, draft.session_id)
+    training = await sessions.get_session(current.db, draft.session_id)
     admin_ids = context.deps.settings.admin_telegram_ids
-    if session is None or not await sessions.may_manage(
-        current.session, current.learner, admin_ids, session
+    if training is None or not await sessions.may_manage(
+        current.db, current.learner, admin_ids, training
     ):
-        await attendance.cancel_walk_in(current.session, current.learner)
+        await attendance.cancel_walk_in(current.db, current.learner)
         await refuse_not_allowed(update, current)
         return
     if step != draft.step:
@@ -737,48 +737,47 @@ async def _walk_in_step(
         return
     try:
         result = await attendance.walk_in_answer(
-            current.session, current.learner, step, value, context.deps.clock.now()
+            current.db, current.learner, step, value, context.deps.clock.now()
         )
     except AttendanceError as error:
         if error.reason in ("empty", "too-long", "unknown-choice"):
             await answer_query(update)
             await show(
                 update,
-                error_text(tr, error, session) + "\n\n" + walk_in_question(tr, draft),
+                error_text(tr, error, training) + "\n\n" + walk_in_question(tr, draft),
                 walk_in_keyboard(tr, draft.step),
                 edit=False,
             )
             return
-        await attendance.cancel_walk_in(current.session, current.learner)
+        await attendance.cancel_walk_in(current.db, current.learner)
         await answer_query(update)
-        await show(update, error_text(tr, error, session), edit=False)
+        await show(update, error_text(tr, error, training), edit=False)
         return
     await answer_query(update)
     if isinstance(result, WalkInDraft):
         await show(update, walk_in_question(tr, result), walk_in_keyboard(tr, result.step))
         return
-    assert session.id is not None
+    assert training.id is not None
     await show(
         update,
         tr._(
             "✅ {name} was added to {title} and marked present.",
             name=result.display_name or "",
-            title=session.title,
+            title=training.title,
         ),
         markup(
             [
-                [button(tr._("➕ Add another walk-in"), StartWalkIn(session.id))],
-                [button(tr._("📋 Roster"), ShowRoster(session.id, 0))],
+                [button(tr._("➕ Add another walk-in"), StartWalkIn(training.id))],
+                [button(tr._("📋 Roster"), ShowRoster(training.id, 0))],
             ]
         ),
     )
 
 
-@text_step(attendance.WALK_IN)
 async def receive_walk_in_text(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = await attendance.walk_in_draft(current.session, current.learner)
+    draft = await attendance.walk_in_draft(current.db, current.learner)
     step = draft.step if draft is not None else "name"
     if step in attendance.TYPED_STEPS:
         await _walk_in_step(update, context, current, step, message.text)
@@ -801,7 +800,7 @@ async def cancel_walk_in(update: Update, context: BotContext) -> None:
         if CancelWalkIn.decode(button_data(update)) is None:
             await refuse_invalid(update, current)
             return
-        found = await attendance.cancel_walk_in(current.session, current.learner)
+        found = await attendance.cancel_walk_in(current.db, current.learner)
         if not found:
             await refuse_invalid(update, current)
             return
@@ -814,7 +813,7 @@ async def cancel_walk_in(update: Update, context: BotContext) -> None:
 
 def checkin_reply(tr: Translator, result: attendance.CheckinResult) -> str:
     outcome = result.outcome
-    title = result.session.title if result.session is not None else ""
+    title = result.training.title if result.training is not None else ""
     if outcome == Outcome.CHECKED_IN:
         return tr._("✅ You are checked in: {title}. Welcome!", title=title)
     if outcome == Outcome.REUSED:
@@ -853,15 +852,13 @@ KEEP_WAITING = (Outcome.WRONG, Outcome.EXPIRED, Outcome.MALFORMED)
 
 
 async def _check_in(update: Update, context: BotContext, current: Turn, text: str) -> None:
-    result = await attendance.check_in(
-        current.session, current.learner, text, context.deps.clock.now()
-    )
+    result = await attendance.check_in(current.db, current.learner, text, context.deps.clock.now())
     tr = current.tr
     keep = result.outcome in KEEP_WAITING
     if keep:
-        await learners.await_input(current.session, current.learner, CHECKIN)
+        await learners.await_input(current.db, current.learner, CHECKIN)
     elif current.learner.awaiting == CHECKIN:
-        await learners.await_input(current.session, current.learner, None)
+        await learners.await_input(current.db, current.learner, None)
     await show(
         update, checkin_reply(tr, result), cancel_checkin_keyboard(tr) if keep else None, edit=False
     )
@@ -874,7 +871,7 @@ async def checkin_command(update: Update, context: BotContext) -> None:
             await _check_in(update, context, current, code[:100])
             return
         tr = current.tr
-        await learners.await_input(current.session, current.learner, CHECKIN)
+        await learners.await_input(current.db, current.learner, CHECKIN)
         await show(
             update,
             tr._("Send the check-in code the trainer shows (5 letters and digits)."),
@@ -882,7 +879,6 @@ async def checkin_command(update: Update, context: BotContext) -> None:
         )
 
 
-@text_step(CHECKIN)
 async def receive_checkin_code(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -895,7 +891,7 @@ async def cancel_checkin(update: Update, context: BotContext) -> None:
             await refuse_invalid(update, current)
             return
         if current.learner.awaiting == CHECKIN:
-            await learners.await_input(current.session, current.learner, None)
+            await learners.await_input(current.db, current.learner, None)
         await answer_query(update)
         await show(update, current.tr._("All right."))
 
@@ -926,10 +922,7 @@ async def _edit_quietly(
 
 
 def _translator(deps: Deps, learner: Learner | None) -> Translator:
-    if learner is None:
-        return deps.translators(deps.settings.default_language)
-    zone = ZoneInfo(learners.zone_name(learner, deps.settings.timezone))
-    return deps.translators(learner.language, zone)
+    return deps.translator_for(learner)
 
 
 @dataclass(frozen=True)
@@ -940,55 +933,52 @@ class _Refresh:
     keyboard: InlineKeyboardMarkup
 
 
-@periodic
 async def refresh_checkin_codes(deps: Deps, bot: Bot) -> None:
     """Shows the current code in every open check-in's message; closes those whose window
     ended (or whose session was cancelled) and says so in their message."""
     now = deps.clock.now()
     edits: list[_Refresh] = []
     async with deps.database.session() as db:
-        for session in await attendance.sessions_to_refresh(db):
-            assert session.id is not None
-            still_open = attendance.is_open(session, now)
+        for training in await attendance.sessions_to_refresh(db):
+            assert training.id is not None
+            still_open = attendance.is_open(training, now)
             if not still_open:
-                await attendance.close_checkin(db, None, session.id, now)
-            if session.checkin_chat_id is None or session.checkin_message_id is None:
+                await attendance.close_checkin(db, None, training.id, now)
+            if training.checkin_chat_id is None or training.checkin_message_id is None:
                 continue
-            viewer = await learners.find(db, session.checkin_chat_id)
+            viewer = await learners.find(db, training.checkin_chat_id)
             tr = _translator(deps, viewer)
-            attended = (await attendance.counts(db, session.id)).attended
+            attended = (await attendance.counts(db, training.id)).attended
             if still_open:
-                text = code_text(tr, session, attended, now)
-                keyboard = code_keyboard(tr, session.id)
+                text = code_text(tr, training, attended, now)
+                keyboard = code_keyboard(tr, training.id)
             else:
-                text = closed_text(tr, session, attended)
-                keyboard = closed_keyboard(tr, session.id)
+                text = closed_text(tr, training, attended)
+                keyboard = closed_keyboard(tr, training.id)
             edits.append(
-                _Refresh(session.checkin_chat_id, session.checkin_message_id, text, keyboard)
+                _Refresh(training.checkin_chat_id, training.checkin_message_id, text, keyboard)
             )
     for edit in edits:
         await _edit_quietly(bot, edit.chat_id, edit.message_id, edit.text, edit.keyboard)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("attendance", attendance_command, filters=PRIVATE))
-    app.add_handler(CommandHandler("checkin", checkin_command, filters=PRIVATE))
-    for data, callback in (
-        (OpenAttendance, open_attendance),
-        (OpenCheckin, open_checkin),
-        (CloseCheckin, close_checkin),
-        (ShowRoster, show_roster),
-        (PickPerson, pick_person),
-        (MarkPerson, mark_person),
-        (StartWalkIn, start_walk_in),
-        (WalkInAnswer, walk_in_button),
-        (CancelWalkIn, cancel_walk_in),
-        (CancelCheckin, cancel_checkin),
-    ):
-        app.add_handler(CallbackQueryHandler(callback, pattern=data.pattern()))
-
+HANDLERS: Handlers = [
+    CommandHandler("attendance", attendance_command, filters=PRIVATE),
+    CommandHandler("checkin", checkin_command, filters=PRIVATE),
+    CallbackQueryHandler(open_attendance, pattern=OpenAttendance.pattern()),
+    CallbackQueryHandler(open_checkin, pattern=OpenCheckin.pattern()),
+    CallbackQueryHandler(close_checkin, pattern=CloseCheckin.pattern()),
+    CallbackQueryHandler(show_roster, pattern=ShowRoster.pattern()),
+    CallbackQueryHandler(pick_person, pattern=PickPerson.pattern()),
+    CallbackQueryHandler(mark_person, pattern=MarkPerson.pattern()),
+    CallbackQueryHandler(start_walk_in, pattern=StartWalkIn.pattern()),
+    CallbackQueryHandler(walk_in_button, pattern=WalkInAnswer.pattern()),
+    CallbackQueryHandler(cancel_walk_in, pattern=CancelWalkIn.pattern()),
+    CallbackQueryHandler(cancel_checkin, pattern=CancelCheckin.pattern()),
+]
 
 __all__ = [
+    "HANDLERS",
     "CancelCheckin",
     "CancelWalkIn",
     "CloseCheckin",
@@ -1000,5 +990,4 @@ __all__ = [
     "StartWalkIn",
     "WalkInAnswer",
     "refresh_checkin_codes",
-    "register",
 ]

@@ -14,28 +14,22 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import CallbackData
-from bot.certificates_pdf import CertificateTexts, render
 from bot.content.catalogue import Catalogue, Module, plain_text
-from bot.context import BotContext
-from bot.handlers.common import (
-    Turn,
-    answer_query,
-    button_data,
-    show,
-    text_step,
-    turn,
-)
+from bot.handlers.common.callback_data import CallbackData
+from bot.handlers.common.entry import Handlers
+from bot.handlers.common.keyboards import button, markup, shorten
+from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.turn import Turn, turn
 from bot.i18n.translator import Translator
-from bot.keyboards import button, markup
 from bot.models import Certificate, Learner
+from bot.runtime.context import BotContext
 from bot.services import certificates, learners
+from bot.services.certificate_pdf import CertificateTexts, render
 from bot.services.certificates import CertificateError, Problem, Status, Verification
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -74,10 +68,6 @@ class CancelVerify(CallbackData):
 
 async def _invalid(update: Update, current: Turn) -> None:
     await answer_query(update, current.tr._("This button is no longer valid."))
-
-
-def shorten(text: str, limit: int = MAX_LABEL) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def module_title(tr: Translator, catalogue: Catalogue, module_id: str) -> str:
@@ -132,9 +122,7 @@ def certificate_texts(
 
 def pdf_translator(context: BotContext, learner: Learner, certificate: Certificate) -> Translator:
     """The certificate's language, in the learner's time zone."""
-    deps = context.deps
-    zone = ZoneInfo(learners.zone_name(learner, deps.settings.timezone))
-    return deps.translators(certificate.language, zone)
+    return context.deps.translator_for(learner, certificate.language)
 
 
 def file_name(certificate: Certificate) -> str:
@@ -192,7 +180,7 @@ def name_question(
             [
                 [
                     button(
-                        html.unescape(tr._("Use: {name}", name=shorten(known_name))),
+                        html.unescape(tr._("Use: {name}", name=shorten(known_name, MAX_LABEL))),
                         CertificateName(module.id, "use"),
                     )
                 ],
@@ -233,9 +221,9 @@ async def offer_certificate(
     if not learners.records_allowed(learner):
         offer = no_consent_text(tr)
     else:
-        existing = await certificates.find(current.session, learner, module.id)
+        existing = await certificates.find(current.db, learner, module.id)
         if existing is None:
-            await learners.await_input(current.session, learner, f"{CERTNAME}:{module.id}")
+            await learners.await_input(current.db, learner, f"{CERTNAME}:{module.id}")
             offer, name_keyboard = name_question(tr, module, learner.display_name)
             rows = [list(row) for row in name_keyboard.inline_keyboard]
         elif existing.revoked_at is None:
@@ -254,16 +242,16 @@ async def _issue_and_send(
     update: Update, context: BotContext, current: Turn, module: Module, name: str
 ) -> None:
     tr, learner = current.tr, current.learner
-    score = await certificates.passed_score(current.session, learner, module.id)
+    score = await certificates.passed_score(current.db, learner, module.id)
     if score is None:
-        await learners.await_input(current.session, learner, None)
+        await learners.await_input(current.db, learner, None)
         await show(
             update, tr._("A certificate needs a passed quiz of this module first."), edit=False
         )
         return
     try:
         certificate = await certificates.issue(
-            current.session,
+            current.db,
             learner,
             module,
             score,
@@ -273,30 +261,29 @@ async def _issue_and_send(
         )
     except CertificateError as error:
         if error.problem == Problem.NO_CONSENT:
-            await learners.await_input(current.session, learner, None)
+            await learners.await_input(current.db, learner, None)
             await show(update, no_consent_text(tr), edit=False)
         elif error.problem == Problem.NOT_PASSED:
-            await learners.await_input(current.session, learner, None)
+            await learners.await_input(current.db, learner, None)
             await show(
                 update, tr._("A certificate needs a passed quiz of this module first."), edit=False
             )
         else:
-            await learners.await_input(current.session, learner, f"{CERTNAME}:{module.id}")
+            await learners.await_input(current.db, learner, f"{CERTNAME}:{module.id}")
             _, keyboard = name_question(tr, module, None, typing=True)
             await show(update, name_problem_text(tr, error.problem), keyboard, edit=False)
         return
-    await learners.await_input(current.session, learner, None)
+    await learners.await_input(current.db, learner, None)
     await send_certificate(update, context, current, certificate)
 
 
-@text_step(CERTNAME)
 async def receive_name(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     awaiting = current.learner.awaiting or ""
     module = context.deps.catalogue.get(awaiting.partition(":")[2])
     if module is None:
-        await learners.await_input(current.session, current.learner, None)
+        await learners.await_input(current.db, current.learner, None)
         await show(update, current.tr._("That is no longer possible. /certificates"))
         return
     await _issue_and_send(update, context, current, module, message.text[:1000])
@@ -313,7 +300,7 @@ async def name_button(update: Update, context: BotContext) -> None:
         waiting = learner.awaiting == f"{CERTNAME}:{module.id}"
         if data.action == "later":
             if waiting:
-                await learners.await_input(current.session, learner, None)
+                await learners.await_input(current.db, learner, None)
             await answer_query(update)
             await show(
                 update,
@@ -325,14 +312,14 @@ async def name_button(update: Update, context: BotContext) -> None:
             await answer_query(update)
             await show(update, no_consent_text(tr), edit=False)
             return
-        if await certificates.passed_score(current.session, learner, module.id) is None:
+        if await certificates.passed_score(current.db, learner, module.id) is None:
             await _invalid(update, current)
             return
         await answer_query(update)
         if data.action == "use" and learner.display_name:
             await _issue_and_send(update, context, current, module, learner.display_name)
             return
-        await learners.await_input(current.session, learner, f"{CERTNAME}:{module.id}")
+        await learners.await_input(current.db, learner, f"{CERTNAME}:{module.id}")
         text, keyboard = name_question(
             tr, module, learner.display_name, typing=data.action == "change"
         )
@@ -347,8 +334,8 @@ async def certificates_command(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
         tr, learner = current.tr, current.learner
         catalogue = context.deps.catalogue
-        issued = await certificates.list_for(current.session, learner)
-        pending = await certificates.pending_modules(current.session, learner)
+        issued = await certificates.list_for(current.db, learner)
+        pending = await certificates.pending_modules(current.db, learner)
         pending_modules = [m for m in catalogue.modules if m.id in pending]
         if not issued and not pending_modules:
             lines = [
@@ -387,7 +374,9 @@ async def certificates_command(update: Update, context: BotContext) -> None:
                     score=tr.percent(certificate.score_percent),
                 )
             )
-            grid.append([button("📄 " + shorten(title), SendCertificate(certificate.id))])
+            grid.append(
+                [button("📄 " + shorten(title, MAX_LABEL), SendCertificate(certificate.id))]
+            )
         for module in pending_modules:
             title = plain_text(module.text(tr.language_code).title)
             lines += [
@@ -397,7 +386,9 @@ async def certificates_command(update: Update, context: BotContext) -> None:
             grid.append(
                 [
                     button(
-                        html.unescape(tr._("🎓 Get it: {module}", module=shorten(title))),
+                        html.unescape(
+                            tr._("🎓 Get it: {module}", module=shorten(title, MAX_LABEL))
+                        ),
                         CertificateName(module.id, "ask"),
                     )
                 ]
@@ -409,7 +400,7 @@ async def resend(update: Update, context: BotContext) -> None:
     data = SendCertificate.decode(button_data(update))
     async with turn(update, context) as current:
         certificate = (
-            await certificates.get_for(current.session, current.learner, data.certificate_id)
+            await certificates.get_for(current.db, current.learner, data.certificate_id)
             if data
             else None
         )
@@ -462,9 +453,9 @@ def cancel_verify_keyboard(tr: Translator) -> InlineKeyboardMarkup:
 
 async def _verify(update: Update, context: BotContext, current: Turn, typed: str) -> None:
     tr = current.tr
-    result = await certificates.verify(current.session, typed)
+    result = await certificates.verify(current.db, typed)
     unknown = result.status == Status.UNKNOWN
-    await learners.await_input(current.session, current.learner, VERIFY if unknown else None)
+    await learners.await_input(current.db, current.learner, VERIFY if unknown else None)
     await show(
         update,
         verification_text(tr, context.deps.catalogue, result, typed),
@@ -480,7 +471,7 @@ async def verify_command(update: Update, context: BotContext) -> None:
             await _verify(update, context, current, typed)
             return
         tr = current.tr
-        await learners.await_input(current.session, current.learner, VERIFY)
+        await learners.await_input(current.db, current.learner, VERIFY)
         await show(
             update,
             tr._(
@@ -492,7 +483,6 @@ async def verify_command(update: Update, context: BotContext) -> None:
         )
 
 
-@text_step(VERIFY)
 async def receive_code(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -505,17 +495,15 @@ async def cancel_verify(update: Update, context: BotContext) -> None:
             await _invalid(update, current)
             return
         if current.learner.awaiting == VERIFY:
-            await learners.await_input(current.session, current.learner, None)
+            await learners.await_input(current.db, current.learner, None)
         await answer_query(update)
         await show(update, current.tr._("All right."))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("certificates", certificates_command, filters=PRIVATE))
-    app.add_handler(CommandHandler("verify", verify_command, filters=PRIVATE))
-    for data, callback in (
-        (CertificateName, name_button),
-        (SendCertificate, resend),
-        (CancelVerify, cancel_verify),
-    ):
-        app.add_handler(CallbackQueryHandler(callback, pattern=data.pattern()))
+HANDLERS: Handlers = [
+    CommandHandler("certificates", certificates_command, filters=PRIVATE),
+    CommandHandler("verify", verify_command, filters=PRIVATE),
+    CallbackQueryHandler(name_button, pattern=CertificateName.pattern()),
+    CallbackQueryHandler(resend, pattern=SendCertificate.pattern()),
+    CallbackQueryHandler(cancel_verify, pattern=CancelVerify.pattern()),
+]

@@ -27,14 +27,13 @@ from sqlmodel import update as sql_update
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application
 
-from bot.context import BotContext, Deps
 from bot.i18n.languages import guess_language
 from bot.i18n.translator import Translator
-from bot.logs import update_type
 from bot.models import Learner
-from bot.request import ChatForbidden
+from bot.runtime.context import BotContext, Deps
+from bot.runtime.logs import update_type
+from bot.runtime.request import ChatForbidden
 from bot.services import learners
 
 log = logging.getLogger("bot.errors")
@@ -249,7 +248,3 @@ async def on_error(update: object, context: BotContext) -> None:
     await notify_admins(context, error, place, about)
     if isinstance(update, Update):
         await _apologise(update, context)
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_error_handler(on_error)

@@ -21,25 +21,18 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import CallbackData
-from bot.context import BotContext, Deps
-from bot.handlers.common import (
-    Turn,
-    answer_query,
-    button_data,
-    refuse_invalid,
-    require_role,
-    show,
-    text_step,
-    turn,
-)
-from bot.handlers.roles import scope_text
+from bot.handlers.common.callback_data import CallbackData
+from bot.handlers.common.entry import Handlers, require_role
+from bot.handlers.common.keyboards import button, markup, rows
+from bot.handlers.common.replies import answer_query, button_data, refuse_invalid, show
+from bot.handlers.common.texts import scope_text
+from bot.handlers.common.turn import Turn, turn
+from bot.i18n.labels import COUNTRY_NAMES
 from bot.i18n.translator import N_, Html, Translator
-from bot.keyboards import button, markup, rows
-from bot.labels import COUNTRY_NAMES
 from bot.models import Role
+from bot.runtime.context import BotContext, Deps
 from bot.services import exports, learners, roles, sessions
 from bot.services.exports import ExportError, ExportFormat, ExportRequest
 from bot.services.indicators import Filters, Period, PeriodName, period_between, period_named
@@ -133,23 +126,23 @@ class ExportAction(CallbackData):
 
 
 async def _draft(current: Turn) -> tuple[str, dict[str, Any]] | None:
-    draft = await sessions.get_draft(current.session, current.learner, KIND)
+    draft = await sessions.get_draft(current.db, current.learner, KIND)
     return (draft.step, sessions.draft_data(draft)) if draft is not None else None
 
 
 async def _save(current: Turn, context: BotContext, step: str, data: dict[str, Any]) -> None:
     await sessions.save_draft(
-        current.session, current.learner, KIND, step, data, context.deps.clock.now()
+        current.db, current.learner, KIND, step, data, context.deps.clock.now()
     )
     await learners.await_input(
-        current.session, current.learner, KIND if step in (DATES, "organisation") else None
+        current.db, current.learner, KIND if step in (DATES, "organisation") else None
     )
 
 
 async def _clear(current: Turn) -> None:
-    await sessions.drop_draft(current.session, current.learner, KIND)
+    await sessions.drop_draft(current.db, current.learner, KIND)
     if current.learner.awaiting == KIND:
-        await learners.await_input(current.session, current.learner, None)
+        await learners.await_input(current.db, current.learner, None)
 
 
 def period_of(data: dict[str, Any], now: datetime, tr: Translator) -> Period:
@@ -176,7 +169,7 @@ def _module_titles(deps: Deps, tr: Translator) -> dict[str, str]:
 
 async def _scope(context: BotContext, current: Turn) -> Scope:
     return await roles.scope_of(
-        current.session, current.learner, context.deps.settings.admin_telegram_ids
+        current.db, current.learner, context.deps.settings.admin_telegram_ids
     )
 
 
@@ -614,7 +607,6 @@ async def export_action(update: Update, context: BotContext) -> None:
         await make(update, context, current, values)
 
 
-@text_step(KIND)
 async def receive_text(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -624,7 +616,7 @@ async def receive_text(update: Update, context: BotContext, current: Turn) -> No
         return
     draft = await _draft(current)
     if draft is None:
-        await learners.await_input(current.session, current.learner, None)
+        await learners.await_input(current.db, current.learner, None)
         await show(update, tr._("That export has ended. /export starts a new one."))
         return
     step, values = draft
@@ -684,7 +676,7 @@ async def make(update: Update, context: BotContext, current: Turn, values: dict[
     await answer_query(update)
     await show(update, tr._("⏳ Making the file…"))
     # The draft is gone for good before the work starts.
-    await current.session.commit()
+    await current.db.commit()
     request = ExportRequest(scope, period, checked)
     chat = update.effective_chat
     assert chat is not None
@@ -759,11 +751,12 @@ async def _make_and_send(
         _running.discard(learner_id)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("export", export_command, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(pick_period, pattern=ExportPeriod.pattern()))
-    app.add_handler(CallbackQueryHandler(pick_format, pattern=ExportFormatPick.pattern()))
-    app.add_handler(CallbackQueryHandler(open_filter, pattern=ExportFilter.pattern()))
-    app.add_handler(CallbackQueryHandler(pick_country, pattern=ExportCountry.pattern()))
-    app.add_handler(CallbackQueryHandler(pick_module, pattern=ExportModule.pattern()))
-    app.add_handler(CallbackQueryHandler(export_action, pattern=ExportAction.pattern()))
+HANDLERS: Handlers = [
+    CommandHandler("export", export_command, filters=PRIVATE),
+    CallbackQueryHandler(pick_period, pattern=ExportPeriod.pattern()),
+    CallbackQueryHandler(pick_format, pattern=ExportFormatPick.pattern()),
+    CallbackQueryHandler(open_filter, pattern=ExportFilter.pattern()),
+    CallbackQueryHandler(pick_country, pattern=ExportCountry.pattern()),
+    CallbackQueryHandler(pick_module, pattern=ExportModule.pattern()),
+    CallbackQueryHandler(export_action, pattern=ExportAction.pattern()),
+]

@@ -7,10 +7,15 @@ of a group, so these only see what no feature took.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.context import BotContext
-from bot.handlers.common import TEXT_STEPS, answer_query, show, turn
+from bot.handlers.common.entry import Handlers
+from bot.handlers.common.replies import answer_query, show
+from bot.handlers.common.routes import text_step_for
+from bot.handlers.common.turn import turn
+from bot.runtime.context import BotContext
+
+PRIVATE = filters.ChatType.PRIVATE
 
 MAX_TEXT = 4096
 
@@ -25,8 +30,7 @@ async def text_message(update: Update, context: BotContext) -> None:
     if message is None or message.text is None:
         return
     async with turn(update, context) as current:
-        awaiting = current.learner.awaiting
-        step = TEXT_STEPS.get(awaiting.split(":", 1)[0]) if awaiting else None
+        step = text_step_for(context, current.learner.awaiting)
         if step is not None:
             await step(update, context, current)
             return
@@ -55,13 +59,9 @@ async def unknown_button(update: Update, context: BotContext) -> None:
         await answer_query(update, current.tr._("This button is no longer valid."))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    private = filters.ChatType.PRIVATE
-    app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
-    app.add_handler(
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, text_message),
-    )
-    app.add_handler(
-        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, other_message),
-    )
-    app.add_handler(CallbackQueryHandler(unknown_button))
+HANDLERS: Handlers = [
+    MessageHandler(PRIVATE & filters.COMMAND, unknown_command),
+    MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, text_message),
+    MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, other_message),
+    CallbackQueryHandler(unknown_button),
+]

@@ -5,25 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
-from bot import keyboards
-from bot.callbacks import CallbackData
-from bot.context import BotContext, Deps
-from bot.handlers.common import (
-    Turn,
-    answer_query,
-    button_data,
-    show,
-    text_step,
-    turn,
-)
+from bot.handlers.common import keyboards
+from bot.handlers.common.callback_data import CallbackData
+from bot.handlers.common.entry import Handlers
+from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.turn import Turn, turn
 from bot.handlers.reminders import learner_translator
 from bot.i18n.translator import Translator
-from bot.jobs import periodic
 from bot.models import TrainingSession
-from bot.notify import send_once
+from bot.runtime.context import BotContext, Deps
+from bot.runtime.send_once import send_once
 from bot.services import feedback
+
+COMMENT = feedback.KIND
+"""The text step while an attendee may type a comment (the service sets it)."""
 
 
 @dataclass(frozen=True)
@@ -65,14 +62,13 @@ def skip_keyboard(tr: Translator, session_id: int) -> InlineKeyboardMarkup:
     return keyboards.markup([[keyboards.button(tr._("Skip"), SkipComment(session_id))]])
 
 
-@periodic
 async def send_feedback_questions(deps: Deps, bot: Bot) -> None:
     """Asks each attendee of a session that has ended how useful it was, once."""
     now = deps.clock.now()
     async with deps.database.session() as db:
         due = await feedback.due_questions(db, now)
     for item in due:
-        training = item.session
+        training = item.training
         assert training.id is not None
         tr = learner_translator(deps, item.learner)
         await send_once(
@@ -95,7 +91,7 @@ async def rate(update: Update, context: BotContext) -> None:
             await answer_query(update, tr._("This button is no longer valid."))
             return
         result = await feedback.record_rating(
-            current.session, current.learner, data.session, data.rating, context.deps.clock.now()
+            current.db, current.learner, data.session, data.rating, context.deps.clock.now()
         )
         if result.outcome == feedback.Rated.INVALID:
             await answer_query(update, tr._("This button is no longer valid."))
@@ -106,10 +102,10 @@ async def rate(update: Update, context: BotContext) -> None:
         if result.outcome == feedback.Rated.ALREADY:
             await answer_query(update, tr._("You have already rated this session. Thank you!"))
             return
-        assert result.session is not None
+        assert result.training is not None
         await answer_query(update)
         rated = tr._("Your rating: {rating} of 5.", rating=data.rating)
-        await show(update, f"{question_text(tr, result.session)}\n\n{rated}")
+        await show(update, f"{question_text(tr, result.training)}\n\n{rated}")
         if result.comment_asked:
             await show(
                 update,
@@ -121,14 +117,13 @@ async def rate(update: Update, context: BotContext) -> None:
             await show(update, tr._("Thank you for your feedback!"), edit=False)
 
 
-@text_step(feedback.KIND)
 async def receive_comment(update: Update, context: BotContext, current: Turn) -> None:
     """The typed comment after a rating."""
     message = update.effective_message
     assert message is not None and message.text is not None
     tr = current.tr
-    session_id = await feedback.awaited_comment(current.session, current.learner)
-    outcome = await feedback.record_comment(current.session, current.learner, message.text)
+    session_id = await feedback.awaited_comment(current.db, current.learner)
+    outcome = await feedback.record_comment(current.db, current.learner, message.text)
     if outcome == feedback.Commented.STORED:
         await show(update, tr._("Thank you! Your comment is saved."))
         return
@@ -156,7 +151,7 @@ async def skip(update: Update, context: BotContext) -> None:
     async with turn(update, context) as current:
         tr = current.tr
         if data is None or not await feedback.skip_comment(
-            current.session, current.learner, data.session
+            current.db, current.learner, data.session
         ):
             await answer_query(update, tr._("This button is no longer valid."))
             return
@@ -164,6 +159,7 @@ async def skip(update: Update, context: BotContext) -> None:
         await show(update, tr._("Thank you for your feedback!"))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(rate, pattern=RateSession.pattern()))
-    app.add_handler(CallbackQueryHandler(skip, pattern=SkipComment.pattern()))
+HANDLERS: Handlers = [
+    CallbackQueryHandler(rate, pattern=RateSession.pattern()),
+    CallbackQueryHandler(skip, pattern=SkipComment.pattern()),
+]

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot import intake
-from bot.context import BotContext
 from bot.i18n.languages import guess_language
+from bot.runtime import intake
+from bot.runtime.context import BotContext
 
 GROUP = -10
 """Before the features (0) and before group -1, which stays free for other early handlers (a
@@ -86,5 +86,4 @@ async def check(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(TypeHandler(Update, check, block=True), group=GROUP)
+HANDLERS = [TypeHandler(Update, check, block=True)]

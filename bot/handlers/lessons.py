@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks as cb
-from bot import keyboards
 from bot.content.catalogue import Module
-from bot.context import BotContext
-from bot.handlers.common import (
-    Turn,
-    answer_query,
-    button_data,
-    show,
-    turn,
-)
+from bot.handlers.common import callback_data as cb
+from bot.handlers.common import keyboards
+from bot.handlers.common.entry import Handlers
+from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.turn import Turn, turn
+from bot.i18n.labels import TOPIC_NAMES
 from bot.i18n.translator import Html, Translator
-from bot.labels import TOPIC_NAMES
 from bot.models import QuizKind
+from bot.runtime.context import BotContext
 from bot.services import learners, progress, quiz
 from bot.services.progress import ModuleStatus
+
+PRIVATE = filters.ChatType.PRIVATE
 
 
 def status_line(tr: Translator, module: Module, status: ModuleStatus | None) -> str:
@@ -46,7 +44,7 @@ def status_line(tr: Translator, module: Module, status: ModuleStatus | None) -> 
 async def catalogue_text(current: Turn, context: BotContext) -> tuple[str, dict[str, ModuleStatus]]:
     tr = current.tr
     content = context.deps.catalogue
-    statuses = await progress.statuses(current.session, current.learner, content)
+    statuses = await progress.statuses(current.db, current.learner, content)
     parts = [tr._("<b>Lessons</b>")]
     for topic, modules in content.by_topic():
         parts.append("")
@@ -85,14 +83,12 @@ async def open_module(update: Update, context: BotContext) -> None:
             return
         await answer_query(update)
         text = module.text(tr.language_code)
-        resume = await progress.resume_card(current.session, current.learner, module)
+        resume = await progress.resume_card(current.db, current.learner, module)
         offer_pretest = (
             module.pretest
             and learners.records_allowed(current.learner)
             and resume == 0
-            and not await quiz.has_finished(
-                current.session, current.learner, module.id, QuizKind.PRE
-            )
+            and not await quiz.has_finished(current.db, current.learner, module.id, QuizKind.PRE)
         )
         lines = [
             f"<b>{text.title}</b>",
@@ -139,7 +135,7 @@ async def show_card(update: Update, context: BotContext) -> None:
         if data is None or module is None or not 0 <= data.index < module.card_count:
             await answer_query(update, tr._("This lesson is no longer available."))
             return
-        index = await progress.show_card(current.session, current.learner, module, data.index)
+        index = await progress.show_card(current.db, current.learner, module, data.index)
         await answer_query(update)
         await show(update, card_text(tr, module, index), keyboards.card(tr, module, index))
 
@@ -163,9 +159,9 @@ async def open_menu(update: Update, context: BotContext) -> None:
             await show(update, current.tr._("This button is no longer valid."), edit=False)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("lessons", lessons_command, filters=private))
-    app.add_handler(CallbackQueryHandler(open_module, pattern=cb.OpenModule.pattern()))
-    app.add_handler(CallbackQueryHandler(show_card, pattern=cb.ShowCard.pattern()))
-    app.add_handler(CallbackQueryHandler(open_menu, pattern=cb.OpenMenu.pattern()))
+HANDLERS: Handlers = [
+    CommandHandler("lessons", lessons_command, filters=PRIVATE),
+    CallbackQueryHandler(open_module, pattern=cb.OpenModule.pattern()),
+    CallbackQueryHandler(show_card, pattern=cb.ShowCard.pattern()),
+    CallbackQueryHandler(open_menu, pattern=cb.OpenMenu.pattern()),
+]

@@ -9,23 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import keyboards
-from bot.callbacks import CallbackData
-from bot.context import BotContext
-from bot.handlers.common import (
-    Turn,
-    answer_query,
-    button_data,
-    show,
-    start_payload,
-    turn,
-)
-from bot.handlers.sessions import details_text, shorten
+from bot.handlers.common import keyboards
+from bot.handlers.common.callback_data import CallbackData
+from bot.handlers.common.deep_links import SessionInviteLink
+from bot.handlers.common.entry import Handlers
+from bot.handlers.common.keyboards import button, markup, shorten
+from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.turn import Turn, turn
+from bot.handlers.sessions import details_text
 from bot.i18n.translator import Translator
-from bot.keyboards import button, markup
 from bot.models import TrainingSession
+from bot.runtime.context import BotContext
 from bot.services import sessions
 from bot.services.sessions import Outcome
 
@@ -80,20 +76,22 @@ def registration_text(tr: Translator, outcome: Outcome, details: str | None) -> 
     return f"{head}\n\n{details}", may_apologise
 
 
-@start_payload("s")
-async def open_invitation(update: Update, context: BotContext, current: Turn, code: str) -> None:
+async def open_invitation(
+    update: Update, context: BotContext, current: Turn, link: SessionInviteLink
+) -> None:
     """``/start s_<code>``: registers the learner (who has been onboarded by now)."""
+    code = link.code
     tr = current.tr
     now = context.deps.clock.now()
-    result = await sessions.register(current.session, current.learner, code, now)
-    training = result.session
+    result = await sessions.register(current.db, current.learner, code, now)
+    training = result.training
     details = details_text(tr, context.deps.catalogue, training) if training else None
     text, may_apologise = registration_text(tr, result.outcome, details)
     grid: list[list[InlineKeyboardButton]] = []
     if result.outcome == Outcome.NEEDS_CONSENT:
         # Agreeing continues onboarding, which ends by opening this invitation again.
-        current.learner.pending_start = f"s_{code}"
-        current.session.add(current.learner)
+        current.learner.pending_start = link.payload()
+        current.db.add(current.learner)
         await show(update, text, keyboards.privacy(tr, consent_given=False), edit=False)
         return
     if may_apologise and training is not None and training.id is not None:
@@ -107,7 +105,7 @@ async def my_sessions_view(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     tr = current.tr
     now = context.deps.clock.now()
-    found = await sessions.my_sessions(current.session, current.learner, now)
+    found = await sessions.my_sessions(current.db, current.learner, now)
     if not found:
         return (
             tr._(
@@ -181,14 +179,12 @@ async def apology(update: Update, context: BotContext) -> None:
             text, keyboard = await my_sessions_view(context, current)
             await show(update, text, keyboard)
             return
-        training: TrainingSession | None = await sessions.get_session(
-            current.session, data.session_id
-        )
+        training: TrainingSession | None = await sessions.get_session(current.db, data.session_id)
         if data.step == "ask":
             mine = {
                 s.id
                 for s, r in await sessions.my_sessions(
-                    current.session, current.learner, context.deps.clock.now()
+                    current.db, current.learner, context.deps.clock.now()
                 )
                 if r.status == sessions.REGISTERED
             }
@@ -212,12 +208,13 @@ async def apology(update: Update, context: BotContext) -> None:
             )
             return
         result = await sessions.apologise(
-            current.session, current.learner, data.session_id, context.deps.clock.now()
+            current.db, current.learner, data.session_id, context.deps.clock.now()
         )
         await show(update, apology_answer(tr, result.outcome))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("mysessions", mysessions_command, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(mysessions_button, pattern=MySessions.pattern()))
-    app.add_handler(CallbackQueryHandler(apology, pattern=Apology.pattern()))
+HANDLERS: Handlers = [
+    CommandHandler("mysessions", mysessions_command, filters=PRIVATE),
+    CallbackQueryHandler(mysessions_button, pattern=MySessions.pattern()),
+    CallbackQueryHandler(apology, pattern=Apology.pattern()),
+]

@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks as cb
-from bot import keyboards
-from bot.context import BotContext
-from bot.handlers.common import (
-    START_PAYLOADS,
+from bot.handlers.common import callback_data as cb
+from bot.handlers.common import keyboards
+from bot.handlers.common.deep_links import parse
+from bot.handlers.common.entry import Handlers
+from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.routes import opener_for
+from bot.handlers.common.turn import (
     Turn,
-    answer_query,
-    button_data,
     is_private,
     refresh_command_menu,
     retranslate,
-    show,
-    text_step,
     turn,
 )
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import Translator
 from bot.models import Consent
+from bot.runtime.context import BotContext
 from bot.services import learners
 
 PRIVATE = filters.ChatType.PRIVATE
-PAYLOAD = re.compile(r"^[a-z]_[A-Za-z0-9_-]{1,60}$")
+ORGANISATION = "organisation"
+"""The text step (``learner.awaiting``) while the profile asks for the organisation."""
 
 
 def consent_text(tr: Translator) -> str:
@@ -83,7 +81,7 @@ async def finish_onboarding(
     payload = current.learner.pending_start
     if payload:
         current.learner.pending_start = None
-        current.session.add(current.learner)
+        current.db.add(current.learner)
         if text is not None:
             await show(update, text)
         await dispatch_start_payload(update, context, current, payload)
@@ -95,13 +93,13 @@ async def finish_onboarding(
 async def dispatch_start_payload(
     update: Update, context: BotContext, current: Turn, payload: str
 ) -> None:
-    prefix, _, argument = payload.partition("_")
-    handler = START_PAYLOADS.get(prefix)
-    if handler is None or not argument:
+    link = parse(payload)
+    opener = opener_for(context, link) if link is not None else None
+    if opener is None:
         tr = current.tr
         await show(update, tr._("This link is not valid."), keyboards.main_menu(tr), edit=False)
         return
-    await handler(update, context, current, argument)
+    await opener(update, context, current, link)
 
 
 def needs_onboarding(current: Turn) -> bool:
@@ -129,7 +127,7 @@ async def continue_onboarding(update: Update, context: BotContext, current: Turn
     field = learners.next_profile_question(learner)
     if field is not None:
         await learners.await_input(
-            current.session, learner, "organisation" if field == "organisation" else None
+            current.db, learner, ORGANISATION if field == "organisation" else None
         )
         await show(update, profile_question_text(tr, field), keyboards.profile_question(tr, field))
         return
@@ -141,18 +139,18 @@ async def start(update: Update, context: BotContext) -> None:
     payload = context.args[0] if context.args else None
     async with turn(update, context) as current:
         if current.learner.awaiting:
-            await learners.await_input(current.session, current.learner, None)
+            await learners.await_input(current.db, current.learner, None)
         if current.learner.language_chosen:
-            await refresh_command_menu(context, current.session, current.learner)
+            await refresh_command_menu(context, current.db, current.learner)
         if payload is not None:
-            if not PAYLOAD.match(payload):
+            if parse(payload) is None:
                 await show(update, current.tr._("This link is not valid."))
                 return
             if not needs_onboarding(current):
                 await dispatch_start_payload(update, context, current, payload)
                 return
             current.learner.pending_start = payload
-            current.session.add(current.learner)
+            current.db.add(current.learner)
         await continue_onboarding(update, context, current)
 
 
@@ -169,10 +167,10 @@ async def pick_language(update: Update, context: BotContext) -> None:
         if data is None or data.code not in LANGUAGES:
             await answer_query(update, current.tr._("This button is no longer valid."))
             return
-        await learners.set_language(current.session, current.learner, data.code)
+        await learners.set_language(current.db, current.learner, data.code)
         retranslate(context, current)
         await answer_query(update)
-        await refresh_command_menu(context, current.session, current.learner)
+        await refresh_command_menu(context, current.db, current.learner)
         if data.onboarding:
             await continue_onboarding(update, context, current)
         else:
@@ -191,7 +189,7 @@ async def answer_consent(update: Update, context: BotContext) -> None:
         if data is None or current.learner.consent != Consent.PENDING:
             await answer_query(update, tr._("This button is no longer valid."))
             return
-        await learners.record_consent(current.session, current.learner, data.given)
+        await learners.record_consent(current.db, current.learner, data.given)
         await answer_query(update)
         if data.given:
             await continue_onboarding(update, context, current)
@@ -219,13 +217,13 @@ async def answer_profile(update: Update, context: BotContext) -> None:
             if data.field == "organisation":
                 if data.value != learners.UNDISCLOSED:
                     raise learners.ProfileError("unknown-choice")
-                await learners.set_organisation(current.session, learner, None)
+                await learners.set_organisation(current.db, learner, None)
             elif data.field == "special-consent":
                 if data.value not in ("yes", "no"):
                     raise learners.ProfileError("unknown-choice")
-                await learners.record_special_consent(current.session, learner, data.value == "yes")
+                await learners.record_special_consent(current.db, learner, data.value == "yes")
             else:
-                await learners.set_profile_choice(current.session, learner, data.field, data.value)
+                await learners.set_profile_choice(current.db, learner, data.field, data.value)
         except learners.ProfileError:
             await answer_query(update, tr._("This button is no longer valid."))
             return
@@ -242,14 +240,13 @@ async def answer_profile(update: Update, context: BotContext) -> None:
             await continue_onboarding(update, context, current)
 
 
-@text_step("organisation")
 async def receive_organisation(update: Update, context: BotContext, current: Turn) -> None:
     """The typed organisation name, while onboarding waits for it."""
     message = update.effective_message
     assert message is not None and message.text is not None
     tr = current.tr
     try:
-        await learners.set_organisation(current.session, current.learner, message.text)
+        await learners.set_organisation(current.db, current.learner, message.text)
     except learners.ProfileError as error:
         if error.reason == "too-long":
             text = tr._(
@@ -263,19 +260,19 @@ async def receive_organisation(update: Update, context: BotContext, current: Tur
     await continue_onboarding(update, context, current)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("start", start, filters=PRIVATE))
-    app.add_handler(CommandHandler("language", language_command, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(pick_language, pattern=cb.PickLanguage.pattern()))
-    app.add_handler(CallbackQueryHandler(answer_consent, pattern=cb.AnswerConsent.pattern()))
-    app.add_handler(CallbackQueryHandler(answer_profile, pattern=cb.AnswerProfile.pattern()))
-
+HANDLERS: Handlers = [
+    CommandHandler("start", start, filters=PRIVATE),
+    CommandHandler("language", language_command, filters=PRIVATE),
+    CallbackQueryHandler(pick_language, pattern=cb.PickLanguage.pattern()),
+    CallbackQueryHandler(answer_consent, pattern=cb.AnswerConsent.pattern()),
+    CallbackQueryHandler(answer_profile, pattern=cb.AnswerProfile.pattern()),
+]
 
 __all__ = [
+    "HANDLERS",
     "continue_onboarding",
     "finish_onboarding",
     "is_private",
     "needs_onboarding",
     "receive_organisation",
-    "register",
 ]

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
-from bot import callbacks as cb
-from bot import keyboards
 from bot.content.catalogue import Module
-from bot.context import BotContext
 from bot.handlers import certificates
-from bot.handlers.common import (
-    answer_query,
-    button_data,
-    show,
-    turn,
-)
+from bot.handlers.common import callback_data as cb
+from bot.handlers.common import keyboards
+from bot.handlers.common.entry import Handlers
+from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.turn import turn
 from bot.i18n.translator import Html, Translator
 from bot.models import QuizKind
+from bot.runtime.context import BotContext
 from bot.services import progress, quiz
 from bot.services.quiz import Outcome, QuizState
 
@@ -57,7 +54,7 @@ async def start_quiz(update: Update, context: BotContext) -> None:
         if data is None or module is None or data.kind not in (QuizKind.PRE, QuizKind.POST):
             await answer_query(update, tr._("This button is no longer valid."))
             return
-        state = await quiz.start(current.session, current.learner, module, QuizKind(data.kind))
+        state = await quiz.start(current.db, current.learner, module, QuizKind(data.kind))
         await answer_query(update)
         await send_question(update, tr, module, state, edit=False)
 
@@ -138,7 +135,7 @@ async def answer_question(update: Update, context: BotContext) -> None:
             return
         kind = QuizKind(data.kind)
         result = await quiz.answer(
-            current.session,
+            current.db,
             current.learner,
             module,
             kind,
@@ -162,7 +159,7 @@ async def answer_question(update: Update, context: BotContext) -> None:
         if not result.finished:
             await send_question(update, tr, module, state, edit=False)
             return
-        statuses = await progress.statuses(current.session, current.learner, context.deps.catalogue)
+        statuses = await progress.statuses(current.db, current.learner, context.deps.catalogue)
         status = statuses.get(module.id)
         pretest = status.pretest_percent if status and kind == QuizKind.POST else None
         text = result_text(
@@ -184,6 +181,7 @@ async def answer_question(update: Update, context: BotContext) -> None:
         await show(update, text, keyboard, edit=False)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(start_quiz, pattern=cb.StartQuiz.pattern()))
-    app.add_handler(CallbackQueryHandler(answer_question, pattern=cb.AnswerQuestion.pattern()))
+HANDLERS: Handlers = [
+    CallbackQueryHandler(start_quiz, pattern=cb.StartQuiz.pattern()),
+    CallbackQueryHandler(answer_question, pattern=cb.AnswerQuestion.pattern()),
+]

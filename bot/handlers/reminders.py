@@ -9,25 +9,21 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.ext import Application
 
-from bot import keyboards
-from bot.context import Deps
+from bot.handlers.common import keyboards
 from bot.handlers.mysessions import Apology
 from bot.i18n.translator import Translator
-from bot.jobs import periodic
 from bot.models import Learner, TrainingSession
-from bot.notify import send_once
-from bot.services import learners, reminders
+from bot.runtime.context import Deps
+from bot.runtime.send_once import send_once
+from bot.services import reminders
 
 
 def learner_translator(deps: Deps, learner: Learner) -> Translator:
     """The learner's language and time zone, without an update (for background work)."""
-    zone = ZoneInfo(learners.zone_name(learner, deps.settings.timezone))
-    return deps.translators(learner.language, zone)
+    return deps.translator_for(learner)
 
 
 def _starts_in(tr: Translator, title: str, starts_at: datetime, now: datetime) -> str:
@@ -78,14 +74,13 @@ def reminder_keyboard(tr: Translator, training: TrainingSession) -> InlineKeyboa
     )
 
 
-@periodic
 async def send_reminders(deps: Deps, bot: Bot) -> None:
     """Sends every reminder that is due now, each at most once."""
     now = deps.clock.now()
     async with deps.database.session() as db:
         due = await reminders.due_reminders(db, now, deps.settings.reminder_offsets_minutes)
     for item in due:
-        training = item.session
+        training = item.training
         assert training.id is not None
         tr = learner_translator(deps, item.learner)
         sent = await send_once(
@@ -103,7 +98,3 @@ async def send_reminders(deps: Deps, bot: Bot) -> None:
             due_at = item.session_start - timedelta(minutes=offset)
             lag = (deps.clock.now() - due_at).total_seconds()
             deps.metrics.reminder_lag.observe(max(lag, 0.0))
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Nothing to route: the periodic task is registered when this module is imported."""

@@ -7,26 +7,22 @@ import html
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import keyboards
-from bot.callbacks import CallbackData
-from bot.context import BotContext
-from bot.handlers.common import (
-    Turn,
-    answer_query,
-    button_data,
-    refresh_command_menu,
-    require_role,
-    show,
-    start_payload,
-    turn,
-)
+from bot.handlers.common import keyboards
+from bot.handlers.common.callback_data import CallbackData
+from bot.handlers.common.deep_links import RoleInviteLink
+from bot.handlers.common.entry import Handlers, require_role
+from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.texts import scope_text
+from bot.handlers.common.turn import Turn, refresh_command_menu, turn
 from bot.i18n.translator import N_, Html, Translator
-from bot.labels import COUNTRY_NAMES
 from bot.models import Learner, Role
+from bot.runtime.context import BotContext
 from bot.services import learners, roles
-from bot.services.roles import Holder, Redeemed, Redemption, RoleError, Scope
+from bot.services.roles import Holder, Redeemed, Redemption, RoleError
+
+PRIVATE = filters.ChatType.PRIVATE
 
 ROLE_NAMES = {
     Role.TRAINER: N_("trainer"),
@@ -59,23 +55,6 @@ def role_name(tr: Translator, role: Role | str) -> str:
         return tr._(ROLE_NAMES[Role(role)])
     except ValueError:
         return str(role)
-
-
-def scope_text(tr: Translator, scope: Scope) -> Html:
-    """A coordinator's scope in words, for example "Kosovo, Serbia · all organisations"."""
-    if scope.countries is None:
-        countries = tr._("all countries")
-    else:
-        countries = ", ".join(
-            sorted(tr._(COUNTRY_NAMES.get(code, code)) for code in scope.countries)
-        )
-    if scope.organisations is None:
-        organisations = tr._("all organisations")
-    else:
-        organisations = ", ".join(sorted(scope.organisations))
-    return Html(
-        tr._("{countries} · {organisations}", countries=countries, organisations=organisations)
-    )
 
 
 def usage_text(tr: Translator) -> str:
@@ -139,7 +118,7 @@ def error_text(tr: Translator, error: RoleError) -> str:
 
 
 def invite_link(bot_username: str, code: str) -> str:
-    return f"https://t.me/{bot_username}?start=r_{code}"
+    return RoleInviteLink(code).url(bot_username)
 
 
 async def invite_command(update: Update, context: BotContext) -> None:
@@ -158,7 +137,7 @@ async def invite_command(update: Update, context: BotContext) -> None:
         try:
             request = roles.parse_invite_arguments(arguments)
             invite = await roles.create_invite(
-                current.session,
+                current.db,
                 current.learner,
                 request.role,
                 request.countries,
@@ -231,8 +210,8 @@ async def roles_view(
     """The /roles list, with a [Revoke] button for each grant the viewer may revoke."""
     tr = current.tr
     admin_ids = context.deps.settings.admin_telegram_ids
-    held = await roles.roles_of(current.session, current.learner, admin_ids)
-    holders = await roles.list_holders(current.session, admin_ids)
+    held = await roles.roles_of(current.db, current.learner, admin_ids)
+    holders = await roles.list_holders(current.db, admin_ids)
     lines = [notice, ""] if notice else []
     lines.append(tr._("<b>Roles</b>"))
     buttons: list[InlineKeyboardButton] = []
@@ -289,7 +268,7 @@ async def ask_revoke(update: Update, context: BotContext) -> None:
             return
         try:
             found = await roles.revocable(
-                current.session,
+                current.db,
                 current.learner,
                 data.grant,
                 context.deps.settings.admin_telegram_ids,
@@ -330,14 +309,14 @@ async def confirm_revoke(update: Update, context: BotContext) -> None:
             return
         admin_ids = context.deps.settings.admin_telegram_ids
         try:
-            found = await roles.revocable(current.session, current.learner, data.grant, admin_ids)
+            found = await roles.revocable(current.db, current.learner, data.grant, admin_ids)
             await roles.revoke(
-                current.session, current.learner, data.grant, context.deps.clock.now(), admin_ids
+                current.db, current.learner, data.grant, context.deps.clock.now(), admin_ids
             )
         except RoleError as error:
             await answer_query(update, revoke_error_text(tr, error), alert=True)
             return
-        await refresh_command_menu(context, current.session, found.holder)
+        await refresh_command_menu(context, current.db, found.holder)
         notice = tr._(
             "✅ {name} no longer holds the role {role}.",
             name=Html(holder_name(tr, found.holder)),
@@ -366,13 +345,15 @@ def granted_text(tr: Translator, result: Redemption) -> str:
     )
 
 
-@start_payload("r")
-async def open_invite(update: Update, context: BotContext, current: Turn, code: str) -> None:
+async def open_invite(
+    update: Update, context: BotContext, current: Turn, link: RoleInviteLink
+) -> None:
     """``/start r_<code>``: the invite link, opened (after onboarding for a new learner)."""
+    code = link.code
     tr = current.tr
     try:
         result = await roles.redeem_invite(
-            current.session,
+            current.db,
             current.learner,
             code,
             context.deps.clock.now(),
@@ -382,7 +363,7 @@ async def open_invite(update: Update, context: BotContext, current: Turn, code: 
         result = Redemption(Redeemed.UNKNOWN)
     if result.outcome == Redeemed.GRANTED:
         text = granted_text(tr, result)
-        await refresh_command_menu(context, current.session, current.learner)
+        await refresh_command_menu(context, current.db, current.learner)
     elif result.outcome == Redeemed.ALREADY_HELD:
         assert result.role is not None
         text = tr._("You already hold this role: {role}.", role=role_name(tr, result.role))
@@ -396,12 +377,11 @@ async def open_invite(update: Update, context: BotContext, current: Turn, code: 
     await show(update, text, edit=False)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("invite", invite_command, filters=private))
-    app.add_handler(CommandHandler("roles", roles_command, filters=private))
-    app.add_handler(CallbackQueryHandler(ask_revoke, pattern=AskRevoke.pattern()))
-    app.add_handler(CallbackQueryHandler(confirm_revoke, pattern=ConfirmRevoke.pattern()))
+HANDLERS: Handlers = [
+    CommandHandler("invite", invite_command, filters=PRIVATE),
+    CommandHandler("roles", roles_command, filters=PRIVATE),
+    CallbackQueryHandler(ask_revoke, pattern=AskRevoke.pattern()),
+    CallbackQueryHandler(confirm_revoke, pattern=ConfirmRevoke.pattern()),
+]
 
-
-__all__ = ["AskRevoke", "ConfirmRevoke", "invite_link", "open_invite", "register"]
+__all__ = ["HANDLERS", "AskRevoke", "ConfirmRevoke", "invite_link", "open_invite"]

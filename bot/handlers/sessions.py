@@ -15,29 +15,26 @@ from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import CallbackData
 from bot.content.catalogue import Catalogue
-from bot.context import BotContext, Deps
-from bot.handlers.common import (
-    Turn,
+from bot.handlers.common.callback_data import CallbackData
+from bot.handlers.common.entry import Handlers, require_role
+from bot.handlers.common.keyboards import button, markup, rows, shorten
+from bot.handlers.common.replies import (
     answer_query,
     button_data,
     refuse_invalid,
     refuse_not_allowed,
-    require_role,
     show,
-    text_step,
-    translator_for,
-    turn,
 )
+from bot.handlers.common.turn import Turn, translator_for, turn
+from bot.i18n.labels import COUNTRY_NAMES
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import N_, Html, Translator
-from bot.keyboards import button, markup, rows
-from bot.labels import COUNTRY_NAMES
 from bot.models import Role, TrainingSession
-from bot.notify import send_once
+from bot.runtime.context import BotContext, Deps
+from bot.runtime.send_once import send_once
 from bot.services import learners, sessions
 from bot.services.sessions import Problem, SessionError, SessionValues
 
@@ -121,10 +118,6 @@ class CancelEdit(CallbackData):
 
 
 # -- texts ----------------------------------------------------------------------------------
-
-
-def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def module_title(tr: Translator, catalogue: Catalogue, module_id: str | None) -> str | None:
@@ -471,9 +464,9 @@ async def ask(
 
 
 async def _clear(current: Turn, kind: str) -> None:
-    await sessions.drop_draft(current.session, current.learner, kind)
+    await sessions.drop_draft(current.db, current.learner, kind)
     if current.learner.awaiting == kind:
-        await learners.await_input(current.session, current.learner, None)
+        await learners.await_input(current.db, current.learner, None)
 
 
 async def newsession_command(update: Update, context: BotContext) -> None:
@@ -481,12 +474,11 @@ async def newsession_command(update: Update, context: BotContext) -> None:
         if not await require_role(update, context, current, *MANAGERS):
             return
         now = context.deps.clock.now()
-        await sessions.save_draft(current.session, current.learner, NEW, "title", {}, now)
-        await learners.await_input(current.session, current.learner, NEW)
+        await sessions.save_draft(current.db, current.learner, NEW, "title", {}, now)
+        await learners.await_input(current.db, current.learner, NEW)
         await ask(update, context, current, "title", {})
 
 
-@text_step(NEW)
 async def receive_new_session_text(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -494,9 +486,9 @@ async def receive_new_session_text(update: Update, context: BotContext, current:
     if not await require_role(update, context, current, *MANAGERS):
         await _clear(current, NEW)
         return
-    draft = await sessions.get_draft(current.session, current.learner, NEW)
+    draft = await sessions.get_draft(current.db, current.learner, NEW)
     if draft is None:
-        await learners.await_input(current.session, current.learner, None)
+        await learners.await_input(current.db, current.learner, None)
         await show(update, tr._("That conversation has ended. /newsession starts a new one."))
         return
     data = sessions.draft_data(draft)
@@ -533,7 +525,7 @@ async def receive_new_session_text(update: Update, context: BotContext, current:
         await ask(update, context, current, step, data, problem=_step_problem(tr, step, error, now))
         return
     following = next_step(step)
-    await sessions.save_draft(current.session, current.learner, NEW, following, data, now)
+    await sessions.save_draft(current.db, current.learner, NEW, following, data, now)
     await ask(update, context, current, following, data)
 
 
@@ -571,7 +563,7 @@ async def pick(update: Update, context: BotContext) -> None:
             return
         if not await require_role(update, context, current, *MANAGERS):
             return
-        draft = await sessions.get_draft(current.session, current.learner, NEW)
+        draft = await sessions.get_draft(current.db, current.learner, NEW)
         if draft is None or draft.step != data.field:
             await refuse_invalid(update, current)
             return
@@ -596,7 +588,7 @@ async def pick(update: Update, context: BotContext) -> None:
         await answer_query(update)
         following = next_step(data.field)
         now = context.deps.clock.now()
-        await sessions.save_draft(current.session, current.learner, NEW, following, values, now)
+        await sessions.save_draft(current.db, current.learner, NEW, following, values, now)
         await ask(update, context, current, following, values, edit=True)
 
 
@@ -609,7 +601,7 @@ async def draft_action(update: Update, context: BotContext) -> None:
             return
         if not await require_role(update, context, current, *MANAGERS):
             return
-        draft = await sessions.get_draft(current.session, current.learner, NEW)
+        draft = await sessions.get_draft(current.db, current.learner, NEW)
         if draft is None:
             await refuse_invalid(update, current)
             return
@@ -626,15 +618,13 @@ async def draft_action(update: Update, context: BotContext) -> None:
         known = {module.id for module in context.deps.catalogue.modules}
         try:
             training = await sessions.create_session(
-                current.session, current.learner, _values(values), now, known
+                current.db, current.learner, _values(values), now, known
             )
         except SessionError as error:
             await answer_query(update)
             if error.reason in (Problem.PAST, Problem.TOO_FAR):
                 # Time went by while the summary was open: ask for the date again.
-                await sessions.save_draft(
-                    current.session, current.learner, NEW, "date", values, now
-                )
+                await sessions.save_draft(current.db, current.learner, NEW, "date", values, now)
                 await ask(
                     update,
                     context,
@@ -673,10 +663,10 @@ async def show_list(update: Update, context: BotContext, current: Turn) -> None:
     now = context.deps.clock.now()
     admin_ids = context.deps.settings.admin_telegram_ids
     upcoming = await sessions.list_sessions(
-        current.session, current.learner, now, limit=UPCOMING_SHOWN, admin_ids=admin_ids
+        current.db, current.learner, now, limit=UPCOMING_SHOWN, admin_ids=admin_ids
     )
     past = await sessions.list_sessions(
-        current.session, current.learner, now, past=True, limit=PAST_SHOWN, admin_ids=admin_ids
+        current.db, current.learner, now, past=True, limit=PAST_SHOWN, admin_ids=admin_ids
     )
     if not upcoming and not past:
         await show(update, tr._("There are no sessions yet. /newsession schedules one."))
@@ -689,7 +679,7 @@ async def show_list(update: Update, context: BotContext, current: Turn) -> None:
         lines += ["", f"<b>{heading}</b>"]
         for training in found:
             assert training.id is not None
-            counts = await sessions.counts(current.session, training.id)
+            counts = await sessions.counts(current.db, training.id)
             lines.append(
                 tr._(
                     "• {when} · {title} ({registered}/{capacity})",
@@ -735,7 +725,7 @@ async def show_view(
     assert training.id is not None
     tr = current.tr
     now = context.deps.clock.now()
-    counts = await sessions.counts(current.session, training.id)
+    counts = await sessions.counts(current.db, training.id)
     text = view_text(tr, context.deps.catalogue, training, counts, now)
     if notice:
         text = f"{notice}\n\n{text}"
@@ -748,7 +738,7 @@ async def managed(
     """The session, if the user holds a trainer's role and may manage it; else answers."""
     if not await require_role(update, context, current, *MANAGERS):
         return None
-    training = await sessions.get_session(current.session, session_id)
+    training = await sessions.get_session(current.db, session_id)
     if training is None:
         text = current.tr._("This session no longer exists.")
         if update.callback_query is not None:
@@ -757,7 +747,7 @@ async def managed(
             await show(update, text)
         return None
     admin_ids = context.deps.settings.admin_telegram_ids
-    if not await sessions.may_manage(current.session, current.learner, admin_ids, training):
+    if not await sessions.may_manage(current.db, current.learner, admin_ids, training):
         await refuse_not_allowed(update, current)
         return None
     return training
@@ -858,7 +848,7 @@ def roster_keyboard(tr: Translator, session_id: int, page: int, pages: int) -> I
 
 async def show_roster(update: Update, current: Turn, training: TrainingSession, page: int) -> None:
     assert training.id is not None
-    entries = await sessions.roster(current.session, training.id)
+    entries = await sessions.roster(current.db, training.id)
     pages = roster_pages(entries)
     page = min(max(page, 0), pages - 1)
     await show(
@@ -916,14 +906,14 @@ async def session_action(update: Update, context: BotContext) -> None:
         if data.action in ("reschedule", "venue"):
             await answer_query(update)
             await sessions.save_draft(
-                current.session,
+                current.db,
                 current.learner,
                 EDIT,
                 data.action,
                 {"session_id": training.id, "version": data.version},
                 now,
             )
-            await learners.await_input(current.session, current.learner, EDIT)
+            await learners.await_input(current.db, current.learner, EDIT)
             await show(
                 update,
                 edit_question(tr, training, data.action, now),
@@ -957,7 +947,7 @@ async def session_action(update: Update, context: BotContext) -> None:
         admin_ids = context.deps.settings.admin_telegram_ids
         try:
             change = await sessions.cancel(
-                current.session,
+                current.db,
                 current.learner,
                 training.id,
                 data.version,
@@ -976,7 +966,7 @@ async def session_action(update: Update, context: BotContext) -> None:
             update,
             context,
             current,
-            change.session,
+            change.training,
             notice=tr.ngettext(
                 "The session is cancelled; {n} registered person will be told.",
                 "The session is cancelled; {n} registered people will be told.",
@@ -1016,7 +1006,6 @@ def edit_question(tr: Translator, training: TrainingSession, action: str, now: d
     )
 
 
-@text_step(EDIT)
 async def receive_edit_text(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -1024,7 +1013,7 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
     if not await require_role(update, context, current, *MANAGERS):
         await _clear(current, EDIT)
         return
-    draft = await sessions.get_draft(current.session, current.learner, EDIT)
+    draft = await sessions.get_draft(current.db, current.learner, EDIT)
     values = sessions.draft_data(draft) if draft is not None else {}
     session_id, version = values.get("session_id"), values.get("version")
     if draft is None or not isinstance(session_id, int) or not isinstance(version, int):
@@ -1039,7 +1028,7 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
         if draft.step == "reschedule":
             new_start = sessions.parse_local_datetime(message.text, tr.zone, now)
             change = await sessions.reschedule(
-                current.session,
+                current.db,
                 current.learner,
                 session_id,
                 version,
@@ -1050,7 +1039,7 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
             kind = "rescheduled"
         else:
             change = await sessions.change_venue(
-                current.session,
+                current.db,
                 current.learner,
                 session_id,
                 version,
@@ -1058,7 +1047,7 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
                 now,
                 admin_ids=admin_ids,
             )
-            kind = f"venue-{change.session.version}"
+            kind = f"venue-{change.training.version}"
     except SessionError as error:
         if error.reason in (
             Problem.MALFORMED,
@@ -1080,7 +1069,7 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
             await show(update, place_problem_text(tr, error.reason), cancel_keyboard)
             return
         await _clear(current, EDIT)
-        training = await sessions.get_session(current.session, session_id)
+        training = await sessions.get_session(current.db, session_id)
         if training is None or error.reason == Problem.NOT_ALLOWED:
             await show(update, problem_text(tr, error.reason))
             return
@@ -1102,7 +1091,7 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
             "The place is changed; {n} registered people will be told.",
             told,
         )
-    await show_view(update, context, current, change.session, edit=False, notice=notice)
+    await show_view(update, context, current, change.training, edit=False, notice=notice)
 
 
 async def cancel_edit(update: Update, context: BotContext) -> None:
@@ -1122,7 +1111,7 @@ async def cancel_edit(update: Update, context: BotContext) -> None:
 
 
 def notice_text(tr: Translator, catalogue: Catalogue, change: sessions.Change, kind: str) -> str:
-    training = change.session
+    training = change.training
     if kind == "cancelled":
         return tr._(
             "❌ <b>{title}</b> on {when} has been cancelled. We are sorry.",
@@ -1153,10 +1142,10 @@ async def notify_registered(
 ) -> int:
     """Commits the change, then tells everyone registered, each in their own language and
     time zone, in the background. Returns how many people will be told."""
-    training = change.session
+    training = change.training
     assert training.id is not None
-    people = await sessions.registered_learners(current.session, training.id)
-    await current.session.commit()
+    people = await sessions.registered_learners(current.db, training.id)
+    await current.db.commit()
     session_start = change.previous_start if kind == "cancelled" else training.starts_at
     deps = context.deps
     messages = [
@@ -1180,13 +1169,14 @@ async def notify_registered(
     return len(people)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("newsession", newsession_command, filters=PRIVATE))
-    app.add_handler(CommandHandler("sessions", sessions_command, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(pick, pattern=DraftPick.pattern()))
-    app.add_handler(CallbackQueryHandler(draft_action, pattern=DraftAction.pattern()))
-    app.add_handler(CallbackQueryHandler(list_button, pattern=ListSessions.pattern()))
-    app.add_handler(CallbackQueryHandler(open_session, pattern=OpenSession.pattern()))
-    app.add_handler(CallbackQueryHandler(session_action, pattern=SessionAction.pattern()))
-    app.add_handler(CallbackQueryHandler(roster_page, pattern=ShowRosterPage.pattern()))
-    app.add_handler(CallbackQueryHandler(cancel_edit, pattern=CancelEdit.pattern()))
+HANDLERS: Handlers = [
+    CommandHandler("newsession", newsession_command, filters=PRIVATE),
+    CommandHandler("sessions", sessions_command, filters=PRIVATE),
+    CallbackQueryHandler(pick, pattern=DraftPick.pattern()),
+    CallbackQueryHandler(draft_action, pattern=DraftAction.pattern()),
+    CallbackQueryHandler(list_button, pattern=ListSessions.pattern()),
+    CallbackQueryHandler(open_session, pattern=OpenSession.pattern()),
+    CallbackQueryHandler(session_action, pattern=SessionAction.pattern()),
+    CallbackQueryHandler(roster_page, pattern=ShowRosterPage.pattern()),
+    CallbackQueryHandler(cancel_edit, pattern=CancelEdit.pattern()),
+]

@@ -15,23 +15,18 @@ from datetime import timedelta
 
 from babel.dates import format_skeleton
 from telegram import InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import CallbackData
-from bot.context import BotContext
-from bot.handlers.common import (
-    Turn,
-    answer_query,
-    button_data,
-    require_role,
-    show,
-    turn,
-)
-from bot.handlers.roles import scope_text
+from bot.handlers.common.callback_data import CallbackData
+from bot.handlers.common.entry import Handlers, require_role
+from bot.handlers.common.keyboards import button, markup, rows
+from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.texts import scope_text
+from bot.handlers.common.turn import Turn, turn
+from bot.i18n.labels import COUNTRY_NAMES, GENDER_NAMES, PREFER_NOT_TO_SAY
 from bot.i18n.translator import N_, Translator
-from bot.keyboards import button, markup, rows
-from bot.labels import COUNTRY_NAMES, GENDER_NAMES, PREFER_NOT_TO_SAY
 from bot.models import Role
+from bot.runtime.context import BotContext
 from bot.services import charts, indicators, roles
 from bot.services.indicators import Indicators, Monthly, Period
 from bot.services.learners import UNDISCLOSED
@@ -197,15 +192,15 @@ async def _figures(
     tr = current.tr
     now = deps.clock.now()
     scope: Scope = await roles.scope_of(
-        current.session, current.learner, deps.settings.admin_telegram_ids
+        current.db, current.learner, deps.settings.admin_telegram_ids
     )
     period = indicators.period_named(period_name, now, tr.zone)
     figures = await indicators.compute(
-        current.session, scope=scope, period=period, filters=indicators.NO_FILTERS, now=now
+        current.db, scope=scope, period=period, filters=indicators.NO_FILTERS, now=now
     )
     threshold = deps.settings.indicator_threshold
     months = await indicators.monthly(
-        current.session,
+        current.db,
         scope=scope,
         period=period,
         filters=indicators.NO_FILTERS,
@@ -253,6 +248,7 @@ async def period_button(update: Update, context: BotContext) -> None:
         await _send_chart(update, context, shown, data.period)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("stats", stats_command, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(period_button, pattern=StatsPeriod.pattern()))
+HANDLERS: Handlers = [
+    CommandHandler("stats", stats_command, filters=PRIVATE),
+    CallbackQueryHandler(period_button, pattern=StatsPeriod.pattern()),
+]

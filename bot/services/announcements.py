@@ -3,7 +3,7 @@
 A coordinator (or an admin) types a message; it is stored as a draft (HTML-escaped, so it
 reaches everyone exactly as typed), then an audience is chosen and counted, and confirming
 writes one :class:`~bot.models.OutboxMessage` per recipient, in the same transaction that
-marks the announcement "sending". :mod:`bot.outbox` delivers the rows.
+marks the announcement "sending". :mod:`bot.runtime.outbox` delivers the rows.
 
 Who receives an announcement
 ----------------------------
@@ -76,7 +76,7 @@ SENDING = "sending"
 DONE = "done"
 CANCELLED = "cancelled"
 
-# Outbox row statuses (bot.outbox writes them).
+# Outbox row statuses (bot.runtime.outbox writes them).
 PENDING = "pending"
 SENT = "sent"
 UNREACHABLE = "unreachable"

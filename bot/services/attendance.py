@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -48,6 +47,7 @@ from bot.models import (
     TrainingSession,
 )
 from bot.services import audit
+from bot.services.codes import typed_code
 from bot.services.learners import (
     MAX_ORGANISATION,
     PROFILE_CHOICES,
@@ -88,39 +88,6 @@ REGISTERED = "registered"
 APOLOGISED = "apologised"
 AUDIT_ACTION = "attendance.mark"
 
-_LOOKALIKES = str.maketrans(
-    {
-        # Cyrillic capitals that look like Latin ones (after upper()).
-        "А": "A",
-        "В": "B",
-        "Е": "E",
-        "К": "K",
-        "М": "M",
-        "Н": "H",
-        "Р": "P",
-        "С": "C",
-        "Т": "T",
-        "Х": "X",
-        "У": "Y",
-        "Ј": "J",
-        "Ѕ": "S",
-        "З": "3",
-        # Greek capitals, for good measure.
-        "Α": "A",
-        "Β": "B",
-        "Ε": "E",
-        "Ζ": "Z",
-        "Η": "H",
-        "Κ": "K",
-        "Μ": "M",
-        "Ν": "N",
-        "Ρ": "P",
-        "Τ": "T",
-        "Υ": "Y",
-        "Χ": "X",
-    }
-)
-
 
 class AttendanceError(Exception):
     """The request cannot be done; ``reason`` is a word the handler translates."""
@@ -148,7 +115,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class CheckinResult:
     outcome: Outcome
-    session: TrainingSession | None = None
+    training: TrainingSession | None = None
     tries_left: int = 0
     locked_until: datetime | None = None
 
@@ -193,27 +160,27 @@ class Counts:
 # -- the window --------------------------------------------------------------------------------
 
 
-def ends_at(session: TrainingSession) -> datetime:
-    return session.starts_at + timedelta(minutes=session.duration_minutes)
+def ends_at(training: TrainingSession) -> datetime:
+    return training.starts_at + timedelta(minutes=training.duration_minutes)
 
 
-def window(session: TrainingSession) -> tuple[datetime, datetime]:
+def window(training: TrainingSession) -> tuple[datetime, datetime]:
     """From 30 minutes before the start until 30 minutes after the end, both included."""
-    return session.starts_at - WINDOW_BEFORE, ends_at(session) + WINDOW_AFTER
+    return training.starts_at - WINDOW_BEFORE, ends_at(training) + WINDOW_AFTER
 
 
-def in_window(session: TrainingSession, now: datetime) -> bool:
-    opens, closes = window(session)
+def in_window(training: TrainingSession, now: datetime) -> bool:
+    opens, closes = window(training)
     return opens <= now <= closes
 
 
-def is_open(session: TrainingSession, now: datetime) -> bool:
+def is_open(training: TrainingSession, now: datetime) -> bool:
     """Check-in was opened, not closed, and the session is neither cancelled nor over."""
     return (
-        session.checkin_opened_at is not None
-        and session.checkin_closed_at is None
-        and session.cancelled_at is None
-        and in_window(session, now)
+        training.checkin_opened_at is not None
+        and training.checkin_closed_at is None
+        and training.cancelled_at is None
+        and in_window(training, now)
     )
 
 
@@ -239,29 +206,28 @@ def code_for_minute(secret: str, minute: int) -> str:
     return "".join(chars)
 
 
-def current_code(session: TrainingSession, now: datetime) -> str:
-    return code_for_minute(session.checkin_secret, minute_of(now))
+def current_code(training: TrainingSession, now: datetime) -> str:
+    return code_for_minute(training.checkin_secret, minute_of(now))
 
 
 def normalise_code(text: str) -> str:
-    """NFC, upper case, Cyrillic/Greek look-alikes as Latin; spaces and dashes dropped."""
-    text = unicodedata.normalize("NFC", text).upper().translate(_LOOKALIKES)
-    return "".join(char for char in text if not char.isspace() and char not in "-_.·")
+    """As typed from the trainer's screen: see :func:`bot.services.codes.typed_code`."""
+    return typed_code(text)
 
 
 def looks_like_code(code: str) -> bool:
     return len(code) == CODE_LENGTH and all(char in CODE_ALPHABET for char in code)
 
 
-def code_age(session: TrainingSession, code: str, now: datetime) -> int | None:
+def code_age(training: TrainingSession, code: str, now: datetime) -> int | None:
     """How many minutes old ``code`` is for this session (0 = current), or None if it is not
     one of its codes since check-in opened (at most two hours back)."""
     current = minute_of(now)
     oldest = current - EXPIRED_LOOKBACK_MINUTES
-    if session.checkin_opened_at is not None:
-        oldest = max(oldest, minute_of(session.checkin_opened_at) - 1)
+    if training.checkin_opened_at is not None:
+        oldest = max(oldest, minute_of(training.checkin_opened_at) - 1)
     for age, minute in enumerate(range(current, oldest - 1, -1)):
-        if hmac.compare_digest(code_for_minute(session.checkin_secret, minute), code):
+        if hmac.compare_digest(code_for_minute(training.checkin_secret, minute), code):
             return age
     return None
 
@@ -270,10 +236,10 @@ def code_age(session: TrainingSession, code: str, now: datetime) -> int | None:
 
 
 async def _session(db: AsyncSession, session_id: int) -> TrainingSession:
-    session = await db.get(TrainingSession, session_id)
-    if session is None:
+    training = await db.get(TrainingSession, session_id)
+    if training is None:
         raise AttendanceError("no-session")
-    return session
+    return training
 
 
 async def open_checkin(
@@ -283,42 +249,42 @@ async def open_checkin(
 
     Permission (``sessions.may_manage``) is the caller's to check.
     """
-    session = await _session(db, session_id)
-    if session.cancelled_at is not None:
+    training = await _session(db, session_id)
+    if training.cancelled_at is not None:
         raise AttendanceError("cancelled")
-    opens, closes = window(session)
+    opens, closes = window(training)
     if now < opens:
         raise AttendanceError("too-early")
     if now > closes:
         raise AttendanceError("over")
-    if not is_open(session, now):
-        session.checkin_opened_at = now
-        session.checkin_closed_at = None
-        db.add(session)
+    if not is_open(training, now):
+        training.checkin_opened_at = now
+        training.checkin_closed_at = None
+        db.add(training)
         await db.flush()
-    return session
+    return training
 
 
 async def close_checkin(
     db: AsyncSession, actor: Learner | None, session_id: int, now: datetime
 ) -> TrainingSession:
     """Closes check-in (``actor`` None: the bot, at the end of the window); idempotent."""
-    session = await _session(db, session_id)
-    if session.checkin_opened_at is not None and session.checkin_closed_at is None:
-        session.checkin_closed_at = now
-        db.add(session)
+    training = await _session(db, session_id)
+    if training.checkin_opened_at is not None and training.checkin_closed_at is None:
+        training.checkin_closed_at = now
+        db.add(training)
         await db.flush()
-    return session
+    return training
 
 
 async def set_code_message(
     db: AsyncSession, session_id: int, chat_id: int | None, message_id: int | None
 ) -> None:
     """Remembers the message that shows the code, so that it can be refreshed every minute."""
-    session = await _session(db, session_id)
-    session.checkin_chat_id = chat_id
-    session.checkin_message_id = message_id
-    db.add(session)
+    training = await _session(db, session_id)
+    training.checkin_chat_id = chat_id
+    training.checkin_message_id = message_id
+    db.add(training)
     await db.flush()
 
 
@@ -337,7 +303,7 @@ async def sessions_to_refresh(db: AsyncSession) -> list[TrainingSession]:
 
 async def open_sessions(db: AsyncSession, now: datetime) -> list[TrainingSession]:
     """Sessions whose check-in is open right now."""
-    return [session for session in await sessions_to_refresh(db) if is_open(session, now)]
+    return [training for training in await sessions_to_refresh(db) if is_open(training, now)]
 
 
 # -- records -----------------------------------------------------------------------------------
@@ -452,12 +418,12 @@ async def check_in(db: AsyncSession, learner: Learner, text: str, now: datetime)
     registered = await _registered_session_ids(db, learner.id, [s.id for s in sessions if s.id])
     # The learner's own sessions first: they decide if a code were ever shared by two.
     sessions.sort(key=lambda s: (s.id not in registered, s.id))
-    ages = [(session, code_age(session, code, now)) for session in sessions]
+    ages = [(training, code_age(training, code, now)) for training in sessions]
     valid = next((s for s, age in ages if age is not None and age <= 1), None)
     if valid is None:
         expired = next((s for s, age in ages if age is not None), None)
         if expired is not None:
-            return CheckinResult(Outcome.EXPIRED, session=expired)
+            return CheckinResult(Outcome.EXPIRED, training=expired)
         guard.failures += 1
         if guard.failures >= MAX_WRONG_TRIES:
             guard.locked_until = now + LOCK_FOR
@@ -472,11 +438,11 @@ async def check_in(db: AsyncSession, learner: Learner, text: str, now: datetime)
         guard.locked_until = None
         db.add(guard)
     if not records_allowed(learner):
-        return CheckinResult(Outcome.NO_CONSENT, session=valid)
+        return CheckinResult(Outcome.NO_CONSENT, training=valid)
     assert valid.id is not None
     row = await attendance_of(db, valid.id, learner.id)
     if row is not None and row.status in ATTENDED:
-        return CheckinResult(Outcome.REUSED, session=valid)
+        return CheckinResult(Outcome.REUSED, training=valid)
     await _ensure_registered(db, valid.id, learner.id, now)
     await _set_status(
         db,
@@ -487,7 +453,7 @@ async def check_in(db: AsyncSession, learner: Learner, text: str, now: datetime)
         method=METHOD_CODE,
         now=now,
     )
-    return CheckinResult(Outcome.CHECKED_IN, session=valid)
+    return CheckinResult(Outcome.CHECKED_IN, training=valid)
 
 
 async def _registered_session_ids(
@@ -526,10 +492,10 @@ async def mark(
     excused is fine at any time). Permission is the caller's to check."""
     if status not in STATUSES:
         raise AttendanceError("unknown-status")
-    session = await _session(db, session_id)
-    if session.cancelled_at is not None:
+    training = await _session(db, session_id)
+    if training.cancelled_at is not None:
         raise AttendanceError("cancelled")
-    if status != EXCUSED and now < window(session)[0]:
+    if status != EXCUSED and now < window(training)[0]:
         raise AttendanceError("too-early")
     if not await on_roster(db, session_id, learner_id):
         raise AttendanceError("not-on-roster")
@@ -589,14 +555,14 @@ async def add_walk_in(
 ) -> Learner:
     """A participant without Telegram, added by the trainer (who asked for their consent):
     a learner of their own, registered and present, counted like everyone else."""
-    session = await _session(db, session_id)
-    if session.cancelled_at is not None:
+    training = await _session(db, session_id)
+    if training.cancelled_at is not None:
         raise AttendanceError("cancelled")
-    if now < window(session)[0]:
+    if now < window(training)[0]:
         raise AttendanceError("too-early")
     person = Learner(
         telegram_id=None,
-        language=session.language,
+        language=training.language,
         language_chosen=False,
         consent=Consent.GIVEN,
         consent_at=now,
@@ -726,9 +692,9 @@ async def sessions_around(
         .order_by(col(TrainingSession.starts_at), col(TrainingSession.id))
     )
     return [
-        session
-        for session in result.all()
-        if day_start <= session.starts_at < day_end or in_window(session, now)
+        training
+        for training in result.all()
+        if day_start <= training.starts_at < day_end or in_window(training, now)
     ]
 
 
@@ -768,10 +734,10 @@ async def begin_walk_in(
     """Starts the conversation (replacing any other draft of the actor's). Raises like
     ``add_walk_in`` would for a cancelled session or one whose window has not begun."""
     assert actor.id is not None
-    session = await _session(db, session_id)
-    if session.cancelled_at is not None:
+    training = await _session(db, session_id)
+    if training.cancelled_at is not None:
         raise AttendanceError("cancelled")
-    if now < window(session)[0]:
+    if now < window(training)[0]:
         raise AttendanceError("too-early")
     draft = await db.get(Draft, actor.id)
     if draft is None:

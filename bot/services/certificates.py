@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.catalogue import Module
 from bot.models import Certificate, Learner, QuizAttempt, QuizKind
+from bot.services.codes import typed_code
 from bot.services.learners import records_allowed
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -34,26 +35,6 @@ CODE_GROUPS = (4, 4, 2)
 MIN_NAME = 2
 MAX_NAME = 120
 _CODE_ATTEMPTS = 8
-
-_LOOKALIKES = str.maketrans(
-    {
-        "А": "A",
-        "В": "B",
-        "Е": "E",
-        "К": "K",
-        "М": "M",
-        "Н": "H",
-        "Р": "P",
-        "С": "C",
-        "Т": "T",
-        "У": "Y",
-        "Х": "X",
-        "Ѕ": "S",
-        "Ј": "J",
-        "З": "3",
-    }
-)
-"""Cyrillic capitals (after upper-casing) that look like a Latin capital or a digit."""
 
 
 class Problem(StrEnum):
@@ -114,8 +95,7 @@ def normalise_code(text: str) -> str | None:
     Full-width forms, lower case, spaces, dashes and other punctuation, and
     Cyrillic look-alikes are all accepted.
     """
-    text = unicodedata.normalize("NFKC", text).upper().translate(_LOOKALIKES)
-    kept = "".join(char for char in text if unicodedata.category(char)[0] not in ("Z", "P", "C"))
+    kept = typed_code(text)
     if len(kept) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in kept):
         return None
     return kept

@@ -55,9 +55,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from xlsxwriter.format import Format  # type: ignore[import-untyped]
 from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
-from bot.i18n.languages import LANGUAGES
-from bot.i18n.translator import N_, Translator
-from bot.labels import (
+from bot.i18n.labels import (
     AGE_BAND_NAMES,
     COUNTRY_NAMES,
     GENDER_NAMES,
@@ -65,6 +63,8 @@ from bot.labels import (
     TRANSLATED_AGE_BANDS,
     VULNERABLE_GROUP_NAMES,
 )
+from bot.i18n.languages import LANGUAGES
+from bot.i18n.translator import N_, Translator
 from bot.models import (
     Attendance,
     Consent,
@@ -424,7 +424,7 @@ class SessionInfo:
 
 @dataclass(frozen=True)
 class AttendanceRow:
-    session: SessionInfo
+    training: SessionInfo
     learner_id: int
     name: str | None
     organisation: str | None
@@ -453,7 +453,7 @@ class ParticipantRow:
 
 @dataclass(frozen=True)
 class SessionRow:
-    session: SessionInfo
+    training: SessionInfo
     state: str
     """cancelled | upcoming | held | not-held"""
     registered: int
@@ -611,7 +611,7 @@ async def attendance_rows(
             personal = _personal(consent, erased)
             grouped[session_id].append(
                 AttendanceRow(
-                    session=by_id[session_id],
+                    training=by_id[session_id],
                     learner_id=learner_id,
                     name=name if personal else None,
                     organisation=org if personal else None,
@@ -686,7 +686,7 @@ async def session_rows(
             count, total = feedback.get(info.id, (0, 0))
             chunk.append(
                 SessionRow(
-                    session=info,
+                    training=info,
                     state=_state(info, attended[info.id], now),
                     registered=registered,
                     apologised=apologised,
@@ -1140,7 +1140,7 @@ def _local_date(moment: datetime | None, tr: Translator) -> date | None:
 
 
 def attendance_values(row: AttendanceRow, labels: Labels) -> list[Cell]:
-    info = row.session
+    info = row.training
     return [
         info.title,
         _local_date(info.starts_at, labels.tr),
@@ -1175,7 +1175,7 @@ def participant_values(row: ParticipantRow, labels: Labels) -> list[Cell]:
 
 def session_values(row: SessionRow, labels: Labels, threshold: int | None) -> list[Cell]:
     """``threshold`` suppresses small counts and averages (scoped coordinators)."""
-    info = row.session
+    info = row.training
     local = info.starts_at.astimezone(labels.tr.zone)
 
     def count(value: int) -> Cell:

@@ -37,7 +37,7 @@ def ends_at(training: TrainingSession) -> datetime:
 
 @dataclass(frozen=True)
 class DueQuestion:
-    session: TrainingSession
+    training: TrainingSession
     learner: Learner
     session_start: datetime
 
@@ -101,7 +101,7 @@ class Rated(StrEnum):
 @dataclass(frozen=True)
 class RatingResult:
     outcome: Rated
-    session: TrainingSession | None = None
+    training: TrainingSession | None = None
     comment_asked: bool = False
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from sqlmodel import select
+import sqlalchemy as sa
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import utcnow
@@ -60,27 +61,27 @@ class Seen:
     is_new: bool
 
 
-async def find(session: AsyncSession, telegram_id: int) -> Learner | None:
-    result = await session.exec(select(Learner).where(Learner.telegram_id == telegram_id))
+async def find(db: AsyncSession, telegram_id: int) -> Learner | None:
+    result = await db.exec(select(Learner).where(Learner.telegram_id == telegram_id))
     return result.first()
 
 
 async def get_or_create(
-    session: AsyncSession, telegram_id: int, telegram_language: str | None, default_language: str
+    db: AsyncSession, telegram_id: int, telegram_language: str | None, default_language: str
 ) -> Seen:
     """The learner behind a Telegram user; new ones get a first guess of their language."""
-    learner = await find(session, telegram_id)
+    learner = await find(db, telegram_id)
     if learner is not None:
         if not learner.reachable:
             # They wrote to the bot, so they no longer block it (403 had marked them).
             learner.reachable = True
-            session.add(learner)
+            db.add(learner)
         return Seen(learner, is_new=False)
     learner = Learner(
         telegram_id=telegram_id, language=guess_language(telegram_language, default_language)
     )
-    session.add(learner)
-    await session.flush()
+    db.add(learner)
+    await db.flush()
     return Seen(learner, is_new=True)
 
 
@@ -89,20 +90,20 @@ def records_allowed(learner: Learner) -> bool:
     return learner.consent == Consent.GIVEN and learner.erased_at is None
 
 
-async def set_language(session: AsyncSession, learner: Learner, code: str) -> None:
+async def set_language(db: AsyncSession, learner: Learner, code: str) -> None:
     if not is_language(code):
         raise ProfileError("unknown-language")
     learner.language = code
     learner.language_chosen = True
-    session.add(learner)
+    db.add(learner)
 
 
-async def record_consent(session: AsyncSession, learner: Learner, given: bool) -> None:
+async def record_consent(db: AsyncSession, learner: Learner, given: bool) -> None:
     learner.consent = Consent.GIVEN if given else Consent.DECLINED
     learner.consent_at = utcnow()
     if not given:
         _clear_profile(learner)
-    session.add(learner)
+    db.add(learner)
 
 
 def _clear_profile(learner: Learner) -> None:
@@ -123,7 +124,7 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
-async def set_organisation(session: AsyncSession, learner: Learner, text: str | None) -> None:
+async def set_organisation(db: AsyncSession, learner: Learner, text: str | None) -> None:
     """``None`` means "prefer not to say"."""
     if not records_allowed(learner):
         raise ProfileError("no-consent")
@@ -137,12 +138,10 @@ async def set_organisation(session: AsyncSession, learner: Learner, text: str | 
             raise ProfileError("too-long")
         learner.organisation = name
     learner.awaiting = None
-    session.add(learner)
+    db.add(learner)
 
 
-async def set_profile_choice(
-    session: AsyncSession, learner: Learner, field: str, value: str
-) -> None:
+async def set_profile_choice(db: AsyncSession, learner: Learner, field: str, value: str) -> None:
     if not records_allowed(learner):
         raise ProfileError("no-consent")
     if value not in PROFILE_CHOICES.get(field, ()):
@@ -157,10 +156,10 @@ async def set_profile_choice(
         learner.age_band = value
     else:
         learner.vulnerable_group = value
-    session.add(learner)
+    db.add(learner)
 
 
-async def record_special_consent(session: AsyncSession, learner: Learner, given: bool) -> None:
+async def record_special_consent(db: AsyncSession, learner: Learner, given: bool) -> None:
     """Separate, explicit consent to be asked about vulnerable-group membership."""
     if not records_allowed(learner):
         raise ProfileError("no-consent")
@@ -168,12 +167,39 @@ async def record_special_consent(session: AsyncSession, learner: Learner, given:
     learner.special_consent_at = utcnow()
     if not given:
         learner.vulnerable_group = None
-    session.add(learner)
+    db.add(learner)
 
 
-async def await_input(session: AsyncSession, learner: Learner, what: str | None) -> None:
+async def await_input(db: AsyncSession, learner: Learner, what: str | None) -> None:
     learner.awaiting = what
-    session.add(learner)
+    db.add(learner)
+
+
+async def remember_start(db: AsyncSession, learner: Learner, payload: str | None) -> None:
+    """The deep link that brought a person who must first be onboarded (None: forget it);
+    it is opened when onboarding ends."""
+    learner.pending_start = payload
+    db.add(learner)
+
+
+async def mark_unreachable(
+    db: AsyncSession, *, telegram_id: int | None = None, learner_id: int | None = None
+) -> None:
+    """Telegram refused to deliver to this person (they blocked the bot, or the chat is
+    gone): later announcements and reminders leave them out until they write again."""
+    if (telegram_id is None) == (learner_id is None):
+        raise ValueError("give the telegram_id or the learner_id")
+    where = (
+        col(Learner.telegram_id) == telegram_id
+        if telegram_id is not None
+        else col(Learner.id) == learner_id
+    )
+    await db.exec(
+        sa.update(Learner)
+        .where(where)
+        .values(reachable=False)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def next_profile_question(learner: Learner) -> str | None:

@@ -31,24 +31,24 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-async def personal_data(session: AsyncSession, learner: Learner) -> dict[str, Any]:
+async def personal_data(db: AsyncSession, learner: Learner) -> dict[str, Any]:
     """Everything stored about the learner, as the ``/mydata`` file shows it."""
     progress_rows = (
-        await session.exec(
+        await db.exec(
             select(ModuleProgress)
             .where(ModuleProgress.learner_id == learner.id)
             .order_by(col(ModuleProgress.started_at))
         )
     ).all()
     attempts = (
-        await session.exec(
+        await db.exec(
             select(QuizAttempt)
             .where(QuizAttempt.learner_id == learner.id)
             .order_by(col(QuizAttempt.started_at))
         )
     ).all()
     answers = (
-        await session.exec(
+        await db.exec(
             select(QuizAnswer)
             .join(QuizAttempt, col(QuizAnswer.attempt_id) == col(QuizAttempt.id))
             .where(QuizAttempt.learner_id == learner.id)
@@ -56,7 +56,7 @@ async def personal_data(session: AsyncSession, learner: Learner) -> dict[str, An
         )
     ).all()
     registrations = (
-        await session.exec(
+        await db.exec(
             select(Registration, TrainingSession)
             .join(TrainingSession, col(TrainingSession.id) == col(Registration.session_id))
             .where(Registration.learner_id == learner.id)
@@ -66,17 +66,15 @@ async def personal_data(session: AsyncSession, learner: Learner) -> dict[str, An
     attendance = {
         row.session_id: row
         for row in (
-            await session.exec(select(Attendance).where(Attendance.learner_id == learner.id))
+            await db.exec(select(Attendance).where(Attendance.learner_id == learner.id))
         ).all()
     }
     feedback = {
         row.session_id: row
-        for row in (
-            await session.exec(select(Feedback).where(Feedback.learner_id == learner.id))
-        ).all()
+        for row in (await db.exec(select(Feedback).where(Feedback.learner_id == learner.id))).all()
     }
-    grants = (await session.exec(select(RoleGrant).where(RoleGrant.learner_id == learner.id))).all()
-    issued: list[Certificate] = await certificates.list_for(session, learner)
+    grants = (await db.exec(select(RoleGrant).where(RoleGrant.learner_id == learner.id))).all()
+    issued: list[Certificate] = await certificates.list_for(db, learner)
     answers_by_attempt: dict[int, list[QuizAnswer]] = {}
     for item in answers:
         answers_by_attempt.setdefault(item.attempt_id, []).append(item)
@@ -167,7 +165,7 @@ def personal_data_json(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-async def erase(session: AsyncSession, learner: Learner, now: datetime | None = None) -> None:
+async def erase(db: AsyncSession, learner: Learner, now: datetime | None = None) -> None:
     """Erases everything that identifies the learner.
 
     The row stays, with its progress and quiz results, but nothing links it to
@@ -189,9 +187,9 @@ async def erase(session: AsyncSession, learner: Learner, now: datetime | None = 
     learner.erased_at = now or utcnow()
     learner.display_name = None
     learner.pending_start = None
-    session.add(learner)
+    db.add(learner)
     # An erased person holds no role, and no half-finished conversation survives.
-    grants = await session.exec(
+    grants = await db.exec(
         select(RoleGrant).where(
             RoleGrant.learner_id == learner.id,
             RoleGrant.revoked_at.is_(None),  # type: ignore[union-attr]
@@ -200,11 +198,11 @@ async def erase(session: AsyncSession, learner: Learner, now: datetime | None = 
     for grant in grants.all():
         grant.revoked_at = learner.erased_at
         grant.revoked_by = learner.id
-        session.add(grant)
+        db.add(grant)
         # Like every revocation, in the audit log: by the person, through the erasure.
         assert grant.id is not None
         await audit.record(
-            session,
+            db,
             actor_id=learner.id,
             action="role.revoke",
             subject_type="role_grant",
@@ -212,7 +210,7 @@ async def erase(session: AsyncSession, learner: Learner, now: datetime | None = 
             details={"role": grant.role, "learner_id": grant.learner_id, "erased": True},
             now=learner.erased_at,
         )
-    await certificates.revoke_all(session, learner, learner.erased_at)
-    draft = await session.get(Draft, learner.id)
+    await certificates.revoke_all(db, learner, learner.erased_at)
+    draft = await db.get(Draft, learner.id)
     if draft is not None:
-        await session.delete(draft)
+        await db.delete(draft)

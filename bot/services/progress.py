@@ -32,10 +32,8 @@ def clamp_card(module: Module, index: int) -> int:
     return max(0, min(index, module.card_count - 1))
 
 
-async def _progress_row(
-    session: AsyncSession, learner_id: int, module_id: str
-) -> ModuleProgress | None:
-    result = await session.exec(
+async def _progress_row(db: AsyncSession, learner_id: int, module_id: str) -> ModuleProgress | None:
+    result = await db.exec(
         select(ModuleProgress).where(
             ModuleProgress.learner_id == learner_id, ModuleProgress.module_id == module_id
         )
@@ -43,20 +41,20 @@ async def _progress_row(
     return result.first()
 
 
-async def resume_card(session: AsyncSession, learner: Learner, module: Module) -> int:
+async def resume_card(db: AsyncSession, learner: Learner, module: Module) -> int:
     """The card to show when the learner opens the module: where they left off."""
     if not records_allowed(learner) or learner.id is None:
         return 0
-    row = await _progress_row(session, learner.id, module.id)
+    row = await _progress_row(db, learner.id, module.id)
     return 0 if row is None else clamp_card(module, row.current_card)
 
 
-async def show_card(session: AsyncSession, learner: Learner, module: Module, index: int) -> int:
+async def show_card(db: AsyncSession, learner: Learner, module: Module, index: int) -> int:
     """Records that the learner is on card ``index`` (clamped); returns the card to show."""
     index = clamp_card(module, index)
     if not records_allowed(learner) or learner.id is None:
         return index
-    row = await _progress_row(session, learner.id, module.id)
+    row = await _progress_row(db, learner.id, module.id)
     now = utcnow()
     if row is None:
         row = ModuleProgress(
@@ -67,15 +65,15 @@ async def show_card(session: AsyncSession, learner: Learner, module: Module, ind
     row.updated_at = now
     if index == module.card_count - 1 and row.lessons_done_at is None:
         row.lessons_done_at = now
-    session.add(row)
-    await session.flush()
+    db.add(row)
+    await db.flush()
     return index
 
 
-async def mark_passed(session: AsyncSession, learner: Learner, module: Module) -> None:
+async def mark_passed(db: AsyncSession, learner: Learner, module: Module) -> None:
     if not records_allowed(learner) or learner.id is None:
         return
-    row = await _progress_row(session, learner.id, module.id)
+    row = await _progress_row(db, learner.id, module.id)
     if row is None:
         row = ModuleProgress(
             learner_id=learner.id, module_id=module.id, cards_total=module.card_count
@@ -83,20 +81,20 @@ async def mark_passed(session: AsyncSession, learner: Learner, module: Module) -
     if row.passed_at is None:
         row.passed_at = utcnow()
     row.updated_at = utcnow()
-    session.add(row)
+    db.add(row)
 
 
 async def statuses(
-    session: AsyncSession, learner: Learner, catalogue: Catalogue
+    db: AsyncSession, learner: Learner, catalogue: Catalogue
 ) -> dict[str, ModuleStatus]:
     """Every module the learner has touched, by module id (empty without consent)."""
     if not records_allowed(learner) or learner.id is None:
         return {}
     rows = (
-        await session.exec(select(ModuleProgress).where(ModuleProgress.learner_id == learner.id))
+        await db.exec(select(ModuleProgress).where(ModuleProgress.learner_id == learner.id))
     ).all()
     attempts = (
-        await session.exec(
+        await db.exec(
             select(QuizAttempt).where(
                 QuizAttempt.learner_id == learner.id,
                 QuizAttempt.finished_at.is_not(None),  # type: ignore[union-attr]

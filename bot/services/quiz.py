@@ -57,12 +57,10 @@ def percent(correct: int, total: int) -> int:
     return round(100 * correct / total) if total else 0
 
 
-async def has_finished(
-    session: AsyncSession, learner: Learner, module_id: str, kind: QuizKind
-) -> bool:
+async def has_finished(db: AsyncSession, learner: Learner, module_id: str, kind: QuizKind) -> bool:
     if not records_allowed(learner) or learner.id is None:
         return False
-    result = await session.exec(
+    result = await db.exec(
         select(QuizAttempt.id).where(
             QuizAttempt.learner_id == learner.id,
             QuizAttempt.module_id == module_id,
@@ -73,14 +71,12 @@ async def has_finished(
     return result.first() is not None
 
 
-async def start(
-    session: AsyncSession, learner: Learner, module: Module, kind: QuizKind
-) -> QuizState:
+async def start(db: AsyncSession, learner: Learner, module: Module, kind: QuizKind) -> QuizState:
     """A fresh attempt; an unfinished earlier attempt of the same kind is abandoned."""
     count = len(module.questions)
     if not records_allowed(learner) or learner.id is None:
         return QuizState(module.id, kind, 0, 0, 0, count)
-    open_attempts = await session.exec(
+    open_attempts = await db.exec(
         select(QuizAttempt).where(
             QuizAttempt.learner_id == learner.id,
             QuizAttempt.module_id == module.id,
@@ -91,7 +87,7 @@ async def start(
         # Closed without a score: it never counts in results or reports.
         stale.finished_at = utcnow()
         stale.current_index = stale.question_count
-        session.add(stale)
+        db.add(stale)
     attempt = QuizAttempt(
         learner_id=learner.id,
         module_id=module.id,
@@ -99,14 +95,14 @@ async def start(
         question_count=count,
         pass_mark=module.pass_mark,
     )
-    session.add(attempt)
-    await session.flush()
+    db.add(attempt)
+    await db.flush()
     assert attempt.id is not None
     return QuizState(module.id, kind, attempt.id, 0, 0, count)
 
 
 async def answer(
-    session: AsyncSession,
+    db: AsyncSession,
     learner: Learner,
     module: Module,
     kind: QuizKind,
@@ -129,7 +125,7 @@ async def answer(
         correct = carried_correct + int(is_correct)
         return _result(module, kind, 0, index + 1, correct, total, is_correct, question.correct)
 
-    attempt = await session.get(QuizAttempt, attempt_id, with_for_update=True)
+    attempt = await db.get(QuizAttempt, attempt_id, with_for_update=True)
     if (
         attempt is None
         or attempt.learner_id != learner.id
@@ -141,7 +137,7 @@ async def answer(
         return AnswerResult(Outcome.FINISHED)
     if attempt.current_index != index:
         return AnswerResult(Outcome.STALE)
-    session.add(
+    db.add(
         QuizAnswer(
             attempt_id=attempt_id, question_id=question.id, option=option, correct=is_correct
         )
@@ -153,9 +149,9 @@ async def answer(
         attempt.finished_at = utcnow()
         attempt.passed = percent(attempt.correct_count, total) >= module.pass_mark
         if attempt.passed and kind == QuizKind.POST:
-            await progress.mark_passed(session, learner, module)
-    session.add(attempt)
-    await session.flush()
+            await progress.mark_passed(db, learner, module)
+    db.add(attempt)
+    await db.flush()
     return _result(
         module,
         kind,

@@ -33,7 +33,7 @@ SKIPPED = "skipped"
 
 
 class DueReminder(NamedTuple):
-    session: TrainingSession
+    training: TrainingSession
     learner: Learner
     kind: str
     """``reminder-<minutes before the start>``"""

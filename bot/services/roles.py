@@ -55,10 +55,10 @@ def is_settings_admin(learner: Learner, admin_ids: Iterable[int]) -> bool:
     return learner.telegram_id is not None and learner.telegram_id in set(admin_ids)
 
 
-async def active_grants(session: AsyncSession, learner: Learner) -> list[RoleGrant]:
+async def active_grants(db: AsyncSession, learner: Learner) -> list[RoleGrant]:
     if learner.id is None or learner.erased_at is not None:
         return []
-    result = await session.exec(
+    result = await db.exec(
         select(RoleGrant).where(
             RoleGrant.learner_id == learner.id,
             RoleGrant.revoked_at.is_(None),  # type: ignore[union-attr]
@@ -67,19 +67,19 @@ async def active_grants(session: AsyncSession, learner: Learner) -> list[RoleGra
     return list(result.all())
 
 
-async def roles_of(session: AsyncSession, learner: Learner, admin_ids: Iterable[int]) -> set[Role]:
+async def roles_of(db: AsyncSession, learner: Learner, admin_ids: Iterable[int]) -> set[Role]:
     """Every role the learner holds now (admins from the settings included)."""
-    held = {Role(grant.role) for grant in await active_grants(session, learner)}
+    held = {Role(grant.role) for grant in await active_grants(db, learner)}
     if is_settings_admin(learner, admin_ids):
         held.add(Role.ADMIN)
     return held
 
 
-async def scope_of(session: AsyncSession, learner: Learner, admin_ids: Iterable[int]) -> Scope:
+async def scope_of(db: AsyncSession, learner: Learner, admin_ids: Iterable[int]) -> Scope:
     """A coordinator's scope; admins (and coordinators without limits) see everything."""
     if is_settings_admin(learner, admin_ids):
         return FULL_SCOPE
-    grants = {Role(grant.role): grant for grant in await active_grants(session, learner)}
+    grants = {Role(grant.role): grant for grant in await active_grants(db, learner)}
     if Role.ADMIN in grants:
         return FULL_SCOPE
     grant = grants.get(Role.COORDINATOR)
@@ -406,6 +406,36 @@ async def redeem_invite(
         now=now,
     )
     return Redemption(Redeemed.GRANTED, role, scope, existing)
+
+
+async def grant_preset(db: AsyncSession, learner: Learner, role: Role, now: datetime) -> RoleGrant:
+    """A role given by the operator's own setup, without an invite (the simulator's preset
+    people): granted, or renewed if revoked, for every country and organisation, and
+    audited with the bot itself as the actor."""
+    if learner.id is None or learner.erased_at is not None:
+        raise RoleError("erased")
+    grant = await _grant_of(db, learner.id, role)
+    if grant is not None and grant.revoked_at is None:
+        return grant
+    if grant is None:
+        grant = RoleGrant(learner_id=learner.id, role=role)
+    grant.countries = grant.organisations = None
+    grant.granted_by = None
+    grant.granted_at = now
+    grant.revoked_by = grant.revoked_at = None
+    db.add(grant)
+    await db.flush()
+    assert grant.id is not None
+    await audit.record(
+        db,
+        actor_id=None,
+        action="role.grant",
+        subject_type="role_grant",
+        subject_id=grant.id,
+        details={"role": role.value, "learner_id": learner.id, "preset": True},
+        now=now,
+    )
+    return grant
 
 
 async def list_holders(db: AsyncSession, admin_ids: Iterable[int]) -> list[Holder]:

@@ -125,7 +125,7 @@ class Counts:
 @dataclass(frozen=True)
 class RegisterResult:
     outcome: Outcome
-    session: TrainingSession | None = None
+    training: TrainingSession | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ class RosterEntry:
 class Change:
     """A successful edit: the session as it is now and the start it had before."""
 
-    session: TrainingSession
+    training: TrainingSession
     previous_start: datetime
 
 

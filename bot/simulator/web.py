@@ -43,7 +43,7 @@ from sqlmodel import col, func, select
 from bot.clock import MovableClock
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
-from bot.context import BotApplication, Deps
+from bot.runtime.context import BotApplication, Deps
 from bot.simulator.fake_bot_api import FakeBotApi, SentMessage, StoredFile
 
 log = logging.getLogger(__name__)
@@ -353,7 +353,7 @@ class Simulator:
     async def _tick_forever(self) -> None:
         """What the bot's JobQueue does in production: ``jobs.tick`` soon after the start (to
         catch up on what fell due while it was down), then every ``jobs.TICK_SECONDS``."""
-        from bot import jobs
+        from bot.runtime import jobs
 
         delay = 1.0
         while True:
@@ -471,9 +471,9 @@ class Simulator:
         """Above every simulated person the database knows, so a new person is a stranger."""
         from bot.models import Learner
 
-        async with self.deps.database.session() as session:
+        async with self.deps.database.session() as db:
             known = (
-                await session.exec(
+                await db.exec(
                     select(func.max(Learner.telegram_id)).where(
                         col(Learner.telegram_id).between(FIRST_PERSON_ID, LAST_PERSON_ID)
                     )
@@ -502,32 +502,17 @@ class Simulator:
 
     async def _grant(self, person: Person) -> None:
         """The role, and nothing else: the person still goes through /start like anyone."""
-        from bot.models import Learner, Role, RoleGrant
-        from bot.services import learners
+        from bot.models import Role
+        from bot.services import learners, roles
 
-        role = Role(person.role)
-        async with self.deps.database.session() as session:
+        async with self.deps.database.session() as db:
             seen = await learners.get_or_create(
-                session,
+                db,
                 person.id,
                 person.language_code or None,
                 self.deps.settings.default_language,
             )
-            learner: Learner = seen.learner
-            grant = (
-                await session.exec(
-                    select(RoleGrant).where(
-                        RoleGrant.learner_id == learner.id, RoleGrant.role == role.value
-                    )
-                )
-            ).first()
-            if grant is None:
-                assert learner.id is not None
-                session.add(RoleGrant(learner_id=learner.id, role=role.value))
-            elif grant.revoked_at is not None:
-                grant.revoked_at = None
-                grant.revoked_by = None
-                session.add(grant)
+            await roles.grant_preset(db, seen.learner, Role(person.role), self.deps.clock.now())
 
     def people_json(self) -> list[dict[str, Any]]:
         return [person.to_json() for person in self.people.values()]
@@ -599,7 +584,7 @@ class Simulator:
 
     async def advance(self, delta: timedelta) -> None:
         """Moves the clock forward and runs the background work once (due reminders arrive)."""
-        from bot import jobs
+        from bot.runtime import jobs
 
         async with self._tick_lock:
             self.clock.advance(delta)
@@ -955,7 +940,7 @@ class Preview:
 async def open_preview(simulator: Simulator, preview: Preview) -> Person:
     """A new person in ``preview.language`` who declined consent (so nothing about them is
     kept) and opened the module's first card, driven through the fake Telegram like a user."""
-    from bot import callbacks as cb
+    from bot.handlers.common import callback_data as cb
 
     person = await simulator.add_person(
         "Author", telegram_language_code(preview.language), "learner"

@@ -146,7 +146,7 @@ def test_the_command_exits_1_on_broken_content(tmp_path: Path):
     code = (
         "import sys; from pathlib import Path; import bot.content.catalogue as c; "
         f"c.CONTENT_DIR = Path({str(tmp_path)!r}); "
-        "import bot.cli as cli; cli.load_catalogue = lambda: c.load_catalogue(c.CONTENT_DIR); "
+        "import bot.cli.main as cli; cli.load_catalogue = lambda: c.load_catalogue(c.CONTENT_DIR); "
         "sys.exit(cli.main(['content', 'check']))"
     )
     result = subprocess.run(

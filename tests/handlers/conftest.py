@@ -10,13 +10,13 @@ from datetime import timedelta
 
 import pytest
 
-from bot import jobs
 from bot.app import build_application, build_deps
 from bot.clock import MovableClock
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
-from bot.context import BotApplication, Deps
 from bot.i18n.translator import Translator
+from bot.runtime import jobs
+from bot.runtime.context import BotApplication, Deps
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.support.driver import TelegramUser, running_application
 

@@ -17,8 +17,8 @@ from typing import get_type_hints
 
 from hypothesis import strategies as st
 
-from bot.callbacks import MAX_BYTES, CallbackData
-from bot.commands import COORDINATOR_COMMANDS, LEARNER_COMMANDS, TRAINER_COMMANDS
+from bot.handlers.common.callback_data import MAX_BYTES, CallbackData
+from bot.handlers.common.menus import COORDINATOR_COMMANDS, LEARNER_COMMANDS, TRAINER_COMMANDS
 from bot.simulator.fake_bot_api import SentMessage
 from tests.support.driver import TelegramUser
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from bot import outbox
 from bot.models import Announcement, AuditEntry, Learner, OutboxMessage, RoleGrant
+from bot.runtime import outbox
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.factories import make_learner
 from tests.handlers.conftest import Harness

@@ -31,7 +31,7 @@ async def setup_session(bot: Harness, *, starts_in: timedelta) -> int:
         trainer = await make_learner(db, telegram_id=TRAINER)
         db.add(RoleGrant(learner_id=trainer.id or 0, role="trainer"))
         assert trainer.id is not None
-        session = TrainingSession(
+        training = TrainingSession(
             code="ATT1",
             trainer_id=trainer.id,
             title="Digital security basics",
@@ -43,14 +43,14 @@ async def setup_session(bot: Harness, *, starts_in: timedelta) -> int:
             capacity=20,
             checkin_secret="a-secret-for-tests",
         )
-        db.add(session)
+        db.add(training)
         await db.flush()
-        assert session.id is not None
+        assert training.id is not None
         for telegram_id in (ANA, BORIS, VESNA):
             learner = await make_learner(db, telegram_id=telegram_id, organisation="CRTA")
-            db.add(Registration(session_id=session.id, learner_id=learner.id or 0))
+            db.add(Registration(session_id=training.id, learner_id=learner.id or 0))
         await make_learner(db, telegram_id=MALLORY)
-        return session.id
+        return training.id
 
 
 async def learner_id(bot: Harness, telegram_id: int) -> int:
@@ -211,8 +211,8 @@ async def test_a_training_day_check_in_marks_and_a_walk_in(bot: Harness):
     )
     assert "Present: 3" in (closed.text or "")
     async with bot.deps.database.session() as db:
-        session = await db.get(TrainingSession, session_id)
-        assert session is not None and session.checkin_closed_at is not None
+        training = await db.get(TrainingSession, session_id)
+        assert training is not None and training.checkin_closed_at is not None
     await ana.send("/checkin ABCDE")
     assert ana.last_message().text == (
         "There is no check-in open right now. Ask the trainer to open it."
@@ -233,11 +233,11 @@ async def test_check_in_cannot_be_opened_too_early_nor_for_a_cancelled_session(b
         "Check-in opens 30 minutes before the start"
     )
     async with bot.deps.database.session() as db:
-        session = await db.get(TrainingSession, session_id)
-        assert session is not None
-        session.starts_at = bot.clock.now() + timedelta(minutes=5)
-        session.cancelled_at = bot.clock.now()
-        db.add(session)
+        training = await db.get(TrainingSession, session_id)
+        assert training is not None
+        training.starts_at = bot.clock.now() + timedelta(minutes=5)
+        training.cancelled_at = bot.clock.now()
+        db.add(training)
     await trainer.tap_data(OpenCheckin(session_id).encode(), trainer.last_message().message_id)
     answer = trainer.last_callback_answer()
     assert answer is not None and answer.text == "This session was cancelled."
@@ -245,8 +245,8 @@ async def test_check_in_cannot_be_opened_too_early_nor_for_a_cancelled_session(b
     answer = trainer.last_callback_answer()
     assert answer is not None and answer.text == "This button is no longer valid."
     async with bot.deps.database.session() as db:
-        session = await db.get(TrainingSession, session_id)
-        assert session is not None and session.checkin_opened_at is None
+        training = await db.get(TrainingSession, session_id)
+        assert training is not None and training.checkin_opened_at is None
 
 
 async def test_another_trainer_may_not_take_attendance_for_a_session_not_theirs(bot: Harness):
@@ -264,8 +264,8 @@ async def test_another_trainer_may_not_take_attendance_for_a_session_not_theirs(
     answer = other_trainer.last_callback_answer()
     assert answer is not None and answer.text == "Sorry, you are not allowed to do that."
     async with bot.deps.database.session() as db:
-        session = await db.get(TrainingSession, session_id)
-        assert session is not None and session.checkin_opened_at is None
+        training = await db.get(TrainingSession, session_id)
+        assert training is not None and training.checkin_opened_at is None
 
 
 async def test_the_trainer_closes_check_in_and_a_learner_cancels_waiting_for_a_code(bot: Harness):

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from bot import callbacks as cb
 from bot.content.catalogue import Catalogue
+from bot.handlers.common import callback_data as cb
 from bot.models import Learner, ModuleProgress, QuizAnswer, QuizAttempt
 from tests.handlers.conftest import Harness
 from tests.handlers.test_learner_journey import onboard, option_label
 
 
 async def snapshot(harness: Harness) -> tuple[object, ...]:
-    async with harness.deps.database.session() as session:
+    async with harness.deps.database.session() as db:
         counts = []
         for model in (Learner, ModuleProgress, QuizAttempt, QuizAnswer):
-            counts.append((await session.exec(select(func.count()).select_from(model))).one())
+            counts.append((await db.exec(select(func.count()).select_from(model))).one())
         attempts = [
             (a.id, a.current_index, a.correct_count, a.finished_at)
-            for a in (await session.exec(select(QuizAttempt))).all()
+            for a in (await db.exec(select(QuizAttempt))).all()
         ]
         cards = [
-            (p.module_id, p.current_card)
-            for p in (await session.exec(select(ModuleProgress))).all()
+            (p.module_id, p.current_card) for p in (await db.exec(select(ModuleProgress))).all()
         ]
     return tuple(counts), attempts, cards
 
@@ -96,8 +95,8 @@ async def test_an_oversized_organisation_name_is_asked_again(bot: Harness):
     assert replies[-1].text == tr._(
         "That is longer than {limit} characters. Please type a shorter name.", limit=120
     )
-    async with bot.deps.database.session() as session:
-        learner = (await session.exec(select(Learner))).one()
+    async with bot.deps.database.session() as db:
+        learner = (await db.exec(select(Learner))).one()
     assert learner.organisation is None
     await user.send("Civic Initiatives")
     assert user.last_message().text == "Which country do you work in?"

@@ -36,13 +36,13 @@ async def pass_quiz(user: TelegramUser, tr, module: Module) -> None:
 
 
 async def certificates_of(harness: Harness, telegram_id: int | None = None) -> list[Certificate]:
-    async with harness.deps.database.session() as session:
+    async with harness.deps.database.session() as db:
         query = select(Certificate).order_by(Certificate.id)
         if telegram_id is not None:
             query = query.join(Learner, Learner.id == Certificate.learner_id).where(
                 Learner.telegram_id == telegram_id
             )
-        return list((await session.exec(query)).all())
+        return list((await db.exec(query)).all())
 
 
 async def test_a_serbian_cyrillic_certificate_from_quiz_to_revocation(
@@ -81,8 +81,8 @@ async def test_a_serbian_cyrillic_certificate_from_quiz_to_revocation(
         "sr-Cyrl",
         100,
     )
-    async with bot.deps.database.session() as session:
-        learner = (await session.exec(select(Learner).where(Learner.telegram_id == 801))).one()
+    async with bot.deps.database.session() as db:
+        learner = (await db.exec(select(Learner).where(Learner.telegram_id == 801))).one()
         assert learner.display_name == "Марија Петровић" and learner.awaiting is None
 
     # /certificates lists it and sends it again, made afresh from the stored certificate.

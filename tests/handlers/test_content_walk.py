@@ -78,9 +78,9 @@ async def test_every_module_can_be_read_and_taken_to_the_end(
     bot: Harness, catalogue: Catalogue, language: str
 ):
     telegram_id = 880_000 + LANGUAGE_CODES.index(language)
-    async with bot.deps.database.session() as session:
+    async with bot.deps.database.session() as db:
         await make_learner(
-            session, telegram_id=telegram_id, language=language, country="ME", gender="female"
+            db, telegram_id=telegram_id, language=language, country="ME", gender="female"
         )
     user = bot.user(telegram_id, language)
     tr = bot.tr(language)

@@ -20,9 +20,9 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.app import build_application
-from bot.context import BotContext
 from bot.handlers import errors, fallback
 from bot.models import Learner
+from bot.runtime.context import BotContext
 from bot.simulator.fake_bot_api import BOT_BLOCKED, NOT_MODIFIED, QUERY_TOO_OLD
 from tests.factories import make_learner
 from tests.handlers.conftest import TOKEN, Harness

@@ -35,6 +35,6 @@ async def test_too_many_updates_at_once_get_one_notice_then_a_pause(bot: Harness
     answer = await ana.send("/help")
     assert answer and NOTICE not in (answer[0].text or "")
     # The dropped updates are done too: nothing to handle again after a restart.
-    async with bot.deps.database.session() as session:
-        statuses = set((await session.exec(select(InboundUpdate.status))).all())
+    async with bot.deps.database.session() as db:
+        statuses = set((await db.exec(select(InboundUpdate.status))).all())
     assert statuses == {"done"}

@@ -36,11 +36,11 @@ from hypothesis import strategies as st
 from sqlmodel import SQLModel, select
 from telegram.ext import CommandHandler
 
-from bot import outbox
-from bot.callbacks import OpenMenu
 from bot.db import Database
+from bot.handlers.common.callback_data import OpenMenu
 from bot.handlers.mysessions import Apology
 from bot.models import AuditEntry, RoleGrant, RoleInvite
+from bot.runtime import outbox
 from tests.handlers.conftest import Harness
 from tests.handlers.fuzz_actions import (
     ADMIN,

@@ -16,8 +16,8 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.app import build_application
-from bot.intake import DurableUpdater
 from bot.models import InboundUpdate
+from bot.runtime.intake import DurableUpdater
 from tests.handlers.conftest import Harness
 
 USER = 7001
@@ -39,8 +39,8 @@ def help_update(update_id: int, user_id: int = USER) -> dict[str, object]:
 
 
 async def store(harness: Harness, update_id: int, status: str) -> None:
-    async with harness.deps.database.session() as session:
-        session.add(
+    async with harness.deps.database.session() as db:
+        db.add(
             InboundUpdate(
                 update_id=update_id, payload=json.dumps(help_update(update_id)), status=status
             )
@@ -48,8 +48,8 @@ async def store(harness: Harness, update_id: int, status: str) -> None:
 
 
 async def rows(harness: Harness) -> dict[int, InboundUpdate]:
-    async with harness.deps.database.session() as session:
-        found = (await session.exec(select(InboundUpdate))).all()
+    async with harness.deps.database.session() as db:
+        found = (await db.exec(select(InboundUpdate))).all()
     return {row.update_id: row for row in found}
 
 
@@ -78,8 +78,8 @@ async def test_handled_updates_are_deleted_after_two_days_and_failed_ones_after_
 ):
     ana = bot.user(USER)
     await ana.send("/help")
-    async with bot.deps.database.session() as session:
-        session.add(
+    async with bot.deps.database.session() as db:
+        db.add(
             InboundUpdate(
                 update_id=900,
                 payload=json.dumps(help_update(900)),
@@ -151,8 +151,8 @@ async def test_a_done_update_is_never_handled_again(harness: Harness):
 
 async def test_an_update_that_never_finishes_is_given_up_after_a_few_starts(harness: Harness):
     harness.api.add_user(USER, first_name="Ana", language_code="en")
-    async with harness.deps.database.session() as session:
-        session.add(InboundUpdate(update_id=3, payload=json.dumps(help_update(3)), attempts=3))
+    async with harness.deps.database.session() as db:
+        db.add(InboundUpdate(update_id=3, payload=json.dumps(help_update(3)), attempts=3))
     async with harness.running() as application:
         await application.update_queue.join()
     assert replies(harness) == 0
@@ -224,16 +224,16 @@ async def test_a_webhook_update_the_database_cannot_store_is_refused_and_taken_l
     async with webhook_bot(harness) as address:
         assert harness.application is not None
         queue = harness.application.update_queue
-        async with harness.deps.database.session() as session:
-            await session.exec(text("ALTER TABLE inbound_update RENAME TO inbound_update_away"))
+        async with harness.deps.database.session() as db:
+            await db.exec(text("ALTER TABLE inbound_update RENAME TO inbound_update_away"))
         with caplog.at_level(logging.CRITICAL, logger="tornado"):
             status = await post_update(address, help_update(42))
         caplog.clear()  # tornado logs the refused request; that is the point of this test
         assert status == 500  # not acknowledged: Telegram sends it again later
         await queue.join()
         assert replies(harness) == 0
-        async with harness.deps.database.session() as session:
-            await session.exec(text("ALTER TABLE inbound_update_away RENAME TO inbound_update"))
+        async with harness.deps.database.session() as db:
+            await db.exec(text("ALTER TABLE inbound_update_away RENAME TO inbound_update"))
         assert await post_update(address, help_update(42)) == 200
         await queue.join()
         assert replies(harness) == 1

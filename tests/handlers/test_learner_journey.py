@@ -32,15 +32,13 @@ def option_label(module: Module, index: int, right: bool) -> str:
 
 
 async def count(harness: Harness, model: type) -> int:
-    async with harness.deps.database.session() as session:
-        return (await session.exec(select(func.count()).select_from(model))).one()
+    async with harness.deps.database.session() as db:
+        return (await db.exec(select(func.count()).select_from(model))).one()
 
 
 async def learner_of(harness: Harness, telegram_id: int) -> Learner:
-    async with harness.deps.database.session() as session:
-        learner = (
-            await session.exec(select(Learner).where(Learner.telegram_id == telegram_id))
-        ).one()
+    async with harness.deps.database.session() as db:
+        learner = (await db.exec(select(Learner).where(Learner.telegram_id == telegram_id))).one()
         return learner
 
 
@@ -113,10 +111,10 @@ async def test_albanian_learner_goes_from_start_to_a_passed_quiz(
         learner.age_band,
         learner.special_consent,
     ) == ("sq", Consent.GIVEN, "Qendra për Demokraci", "XK", "female", "25-34", False)
-    async with bot.deps.database.session() as session:
-        attempt = (await session.exec(select(QuizAttempt))).one()
+    async with bot.deps.database.session() as db:
+        attempt = (await db.exec(select(QuizAttempt))).one()
         assert (attempt.kind, attempt.correct_count, attempt.passed) == ("post", total, True)
-        row = (await session.exec(select(ModuleProgress))).one()
+        row = (await db.exec(select(ModuleProgress))).one()
         assert row.passed_at is not None and row.lessons_done_at is not None
     assert await count(bot, QuizAnswer) == total
 
@@ -236,8 +234,8 @@ async def test_mydata_and_forget(bot: Harness, catalogue: Catalogue):
     assert (await learner_of(bot, 505)).organisation == "Civic Lab"
     await user.send("/forget")
     await user.tap(tr._("Yes, erase my data"))
-    async with bot.deps.database.session() as session:
-        erased = (await session.exec(select(Learner).where(Learner.erased_at.is_not(None)))).one()
+    async with bot.deps.database.session() as db:
+        erased = (await db.exec(select(Learner).where(Learner.erased_at.is_not(None)))).one()
     assert erased.telegram_id is None and erased.organisation is None and erased.country is None
     assert await count(bot, Learner) == 1
 
@@ -308,8 +306,8 @@ async def test_a_failed_quiz_can_be_retried_and_old_buttons_stay_dead(
     await user.tap(tr._("🔁 Try again"))
     await take_quiz(user, module)
     assert tr._("🎉 You passed!") in (user.last_message().text or "")
-    async with bot.deps.database.session() as session:
-        attempts = (await session.exec(select(QuizAttempt).order_by(QuizAttempt.id))).all()
+    async with bot.deps.database.session() as db:
+        attempts = (await db.exec(select(QuizAttempt).order_by(QuizAttempt.id))).all()
     assert [(a.correct_count, a.passed) for a in attempts] == [
         (0, False),
         (len(module.questions), True),

@@ -11,10 +11,10 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.context import Deps
 from bot.db import Database
 from bot.models import Announcement, OutboxMessage
-from bot.ops import OpsServer
+from bot.runtime.context import Deps
+from bot.runtime.ops import OpsServer
 from tests.factories import make_learner
 from tests.handlers.conftest import Harness
 from tests.handlers.test_reminders import MK, SQ, schedule

@@ -74,7 +74,7 @@ async def test_a_learner_is_refused_every_trainer_and_coordinator_command_and_bu
         db.add(RoleGrant(learner_id=trainer.id or 0, role="trainer"))
         await make_learner(db, telegram_id=ADMIN)
         learner = await make_learner(db, telegram_id=LEARNER, organisation="Org")
-        session = TrainingSession(
+        training = TrainingSession(
             code="ROLES1",
             trainer_id=trainer.id or 0,
             title="Rule of law",
@@ -86,9 +86,9 @@ async def test_a_learner_is_refused_every_trainer_and_coordinator_command_and_bu
             capacity=10,
             checkin_secret="s",
         )
-        db.add(session)
+        db.add(training)
         await db.flush()
-        db.add(Registration(session_id=session.id or 0, learner_id=learner.id or 0))
+        db.add(Registration(session_id=training.id or 0, learner_id=learner.id or 0))
 
     # The trainer and the admin open every screen they have, collecting their buttons.
     replayable: set[str] = set()

@@ -35,8 +35,8 @@ async def invite(admin: TelegramUser, arguments: str) -> str:
 
 async def grants(harness: Harness) -> list[tuple[int, str, bool]]:
     """(telegram id, role, active) of every grant row."""
-    async with harness.deps.database.session() as session:
-        rows = await session.exec(
+    async with harness.deps.database.session() as db:
+        rows = await db.exec(
             select(RoleGrant, Learner)
             .join(Learner, Learner.id == RoleGrant.learner_id)  # type: ignore[arg-type]
             .order_by(RoleGrant.id)  # type: ignore[arg-type]
@@ -48,8 +48,8 @@ async def grants(harness: Harness) -> list[tuple[int, str, bool]]:
 
 
 async def audit_actions(harness: Harness) -> list[str]:
-    async with harness.deps.database.session() as session:
-        entries = await session.exec(select(AuditEntry).order_by(AuditEntry.id))  # type: ignore[arg-type]
+    async with harness.deps.database.session() as db:
+        entries = await db.exec(select(AuditEntry).order_by(AuditEntry.id))  # type: ignore[arg-type]
         return [entry.action for entry in entries.all()]
 
 
@@ -109,8 +109,8 @@ async def test_an_admin_invites_a_trainer_who_takes_the_role_once(bot: Harness):
         "This invitation link is not valid. Please check that you copied it whole."
     )
     assert await grants(bot) == [(901, "trainer", True)]
-    async with bot.deps.database.session() as session:
-        used = [(i.used_by is not None) for i in (await session.exec(select(RoleInvite))).all()]
+    async with bot.deps.database.session() as db:
+        used = [(i.used_by is not None) for i in (await db.exec(select(RoleInvite))).all()]
     assert sorted(used) == [False, True]
     assert await audit_actions(bot) == [
         "role.invite",
@@ -169,8 +169,8 @@ async def test_learners_and_trainers_are_refused_and_nothing_changes(bot: Harnes
     await onboard(bot, trainer, "en", "English", "Forum", "Albania")
     await onboard(bot, learner, "en", "English", "Forum", "Albania")
     await trainer.send(f"/start {await invite(admin, 'trainer')}")
-    async with bot.deps.database.session() as session:
-        grant = (await session.exec(select(RoleGrant))).one()
+    async with bot.deps.database.session() as db:
+        grant = (await db.exec(select(RoleGrant))).one()
     assert grant.id is not None
     before = (await grants(bot), await audit_actions(bot))
 
@@ -188,8 +188,8 @@ async def test_learners_and_trainers_are_refused_and_nothing_changes(bot: Harnes
         assert answer is not None and answer.text == tr._("This button is no longer valid.")
 
     assert (await grants(bot), await audit_actions(bot)) == before
-    async with bot.deps.database.session() as session:
-        assert len((await session.exec(select(RoleInvite))).all()) == 1
+    async with bot.deps.database.session() as db:
+        assert len((await db.exec(select(RoleInvite))).all()) == 1
 
 
 async def test_a_scoped_coordinator_invites_within_the_scope_and_revokes_only_trainers(
@@ -236,10 +236,8 @@ async def test_a_scoped_coordinator_invites_within_the_scope_and_revokes_only_tr
     ]
 
     # The coordinator's revoke button for a coordinator (forged): refused.
-    async with bot.deps.database.session() as session:
-        own = (
-            await session.exec(select(RoleGrant).where(RoleGrant.role == Role.COORDINATOR))
-        ).one()
+    async with bot.deps.database.session() as db:
+        own = (await db.exec(select(RoleGrant).where(RoleGrant.role == Role.COORDINATOR))).one()
     assert own.id is not None
     await coordinator.tap_data(AskRevoke(own.id).encode(), coordinator.last_message().message_id)
     answer = coordinator.last_callback_answer()
@@ -266,5 +264,5 @@ async def test_bad_invite_arguments_get_the_usage(bot: Harness):
     assert trainer_scope.text == (
         f"Only a coordinator can be limited to countries or organisations.\n\n{usage}"
     )
-    async with bot.deps.database.session() as session:
-        assert (await session.exec(select(RoleInvite))).all() == []
+    async with bot.deps.database.session() as db:
+        assert (await db.exec(select(RoleInvite))).all() == []

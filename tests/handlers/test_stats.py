@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.handlers.roles import scope_text
+from bot.handlers.common.texts import scope_text
 from bot.handlers.stats import StatsPeriod
 from bot.models import Attendance, Feedback, Learner, RoleGrant, TrainingSession
 from bot.services.roles import Scope
@@ -35,7 +35,7 @@ async def session_in(
     db: AsyncSession, trainer: Learner, country: str, starts_at: datetime
 ) -> TrainingSession:
     assert trainer.id is not None
-    session = TrainingSession(
+    training = TrainingSession(
         code=f"ST{next(_codes)}",
         trainer_id=trainer.id,
         title="Training",
@@ -47,19 +47,19 @@ async def session_in(
         capacity=50,
         checkin_secret=f"secret-{next(_codes)}",
     )
-    db.add(session)
+    db.add(training)
     await db.flush()
-    return session
+    return training
 
 
 async def attended(
-    db: AsyncSession, session: TrainingSession, rating: int | None = None, **profile: str
+    db: AsyncSession, training: TrainingSession, rating: int | None = None, **profile: str
 ) -> None:
     person = await make_learner(db, **profile)
-    assert session.id is not None and person.id is not None
-    db.add(Attendance(session_id=session.id, learner_id=person.id, status="present", method="x"))
+    assert training.id is not None and person.id is not None
+    db.add(Attendance(session_id=training.id, learner_id=person.id, status="present", method="x"))
     if rating is not None:
-        db.add(Feedback(session_id=session.id, learner_id=person.id, rating=rating))
+        db.add(Feedback(session_id=training.id, learner_id=person.id, rating=rating))
     await db.flush()
 
 

@@ -16,12 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
-from bot import outbox
 from bot.app import build_deps
 from bot.clock import MovableClock
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
-from bot.context import Deps
 from bot.db import Database
 from bot.models import (
     Announcement,
@@ -36,6 +34,8 @@ from bot.models import (
     RoleGrant,
     TrainingSession,
 )
+from bot.runtime import outbox
+from bot.runtime.context import Deps
 from bot.services import announcements
 from bot.services.announcements import AnnouncementError, Audience, Reason
 from bot.simulator.fake_bot_api import FakeBotApi

@@ -33,7 +33,7 @@ async def make_session(
     db: AsyncSession, trainer: Learner, *, starts_at: datetime = START, minutes: int = 90
 ) -> TrainingSession:
     assert trainer.id is not None
-    session = TrainingSession(
+    training = TrainingSession(
         code=f"T{next(_codes)}",
         trainer_id=trainer.id,
         title="Digital security basics",
@@ -45,14 +45,14 @@ async def make_session(
         capacity=20,
         checkin_secret=f"secret-{next(_codes)}",
     )
-    db.add(session)
+    db.add(training)
     await db.flush()
-    return session
+    return training
 
 
-async def register(db: AsyncSession, session: TrainingSession, learner: Learner) -> None:
-    assert session.id is not None and learner.id is not None
-    db.add(Registration(session_id=session.id, learner_id=learner.id, registered_at=START))
+async def register(db: AsyncSession, training: TrainingSession, learner: Learner) -> None:
+    assert training.id is not None and learner.id is not None
+    db.add(Registration(session_id=training.id, learner_id=learner.id, registered_at=START))
     await db.flush()
 
 
@@ -77,21 +77,21 @@ async def test_check_in_opens_30_minutes_before_and_closes_30_minutes_after_the_
 ):
     async with database.session() as db:
         trainer = await make_learner(db)
-        session = await make_session(db, trainer, minutes=90)
-        assert session.id is not None
+        training = await make_session(db, trainer, minutes=90)
+        assert training.id is not None
         with pytest.raises(AttendanceError) as early:
-            await attendance.open_checkin(db, trainer, session.id, at(-30) - timedelta(seconds=1))
+            await attendance.open_checkin(db, trainer, training.id, at(-30) - timedelta(seconds=1))
         assert early.value.reason == "too-early"
-        await attendance.open_checkin(db, trainer, session.id, at(-30))
-        assert attendance.is_open(session, at(-30))
-        assert attendance.is_open(session, at(90 + 30))
-        assert not attendance.is_open(session, at(90 + 30) + timedelta(seconds=1))
-        await attendance.close_checkin(db, trainer, session.id, at(0))
-        assert not attendance.is_open(session, at(1))
+        await attendance.open_checkin(db, trainer, training.id, at(-30))
+        assert attendance.is_open(training, at(-30))
+        assert attendance.is_open(training, at(90 + 30))
+        assert not attendance.is_open(training, at(90 + 30) + timedelta(seconds=1))
+        await attendance.close_checkin(db, trainer, training.id, at(0))
+        assert not attendance.is_open(training, at(1))
         with pytest.raises(AttendanceError) as over:
-            await attendance.open_checkin(db, trainer, session.id, at(121))
+            await attendance.open_checkin(db, trainer, training.id, at(121))
         assert over.value.reason == "over"
-        reopened = await attendance.open_checkin(db, trainer, session.id, at(120))
+        reopened = await attendance.open_checkin(db, trainer, training.id, at(120))
         assert reopened.checkin_opened_at == at(120) and reopened.checkin_closed_at is None
 
 
@@ -99,20 +99,20 @@ async def test_a_cancelled_session_refuses_check_in(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        session = await make_session(db, trainer)
-        assert session.id is not None
-        await register(db, session, learner)
-        await attendance.open_checkin(db, trainer, session.id, at(-10))
-        code = attendance.current_code(session, at(-5))
-        session.cancelled_at = at(-6)
-        db.add(session)
+        training = await make_session(db, trainer)
+        assert training.id is not None
+        await register(db, training, learner)
+        await attendance.open_checkin(db, trainer, training.id, at(-10))
+        code = attendance.current_code(training, at(-5))
+        training.cancelled_at = at(-6)
+        db.add(training)
         result = await attendance.check_in(db, learner, code, at(-5))
         assert result.outcome == Outcome.NO_OPEN_CHECKIN
         with pytest.raises(AttendanceError) as error:
-            await attendance.open_checkin(db, trainer, session.id, at(-4))
+            await attendance.open_checkin(db, trainer, training.id, at(-4))
         assert error.value.reason == "cancelled"
         with pytest.raises(AttendanceError):
-            await attendance.mark(db, trainer, session.id, learner.id or 0, "present", at(0))
+            await attendance.mark(db, trainer, training.id, learner.id or 0, "present", at(0))
         assert await attendance_rows(db) == []
 
 
@@ -156,17 +156,17 @@ async def test_current_and_previous_codes_check_in_older_ones_are_expired(databa
     async with database.session() as db:
         trainer = await make_learner(db)
         ana, boris, vesna = [await make_learner(db) for _ in range(3)]
-        session = await make_session(db, trainer)
-        assert session.id is not None
+        training = await make_session(db, trainer)
+        assert training.id is not None
         for person in (ana, boris, vesna):
-            await register(db, session, person)
-        await attendance.open_checkin(db, trainer, session.id, at(-10))
+            await register(db, training, person)
+        await attendance.open_checkin(db, trainer, training.id, at(-10))
 
-        code = attendance.current_code(session, at(-10))
+        code = attendance.current_code(training, at(-10))
         result = await attendance.check_in(db, ana, code.lower(), at(-10) + timedelta(seconds=5))
-        assert (result.outcome, result.session) == (Outcome.CHECKED_IN, session)
+        assert (result.outcome, result.training) == (Outcome.CHECKED_IN, training)
         # One minute later the code shown has changed; the old one still works (grace minute).
-        assert attendance.current_code(session, at(-9)) != code
+        assert attendance.current_code(training, at(-9)) != code
         result = await attendance.check_in(db, boris, code, at(-9) + timedelta(seconds=30))
         assert result.outcome == Outcome.CHECKED_IN
         # Two minutes later it is expired.
@@ -174,7 +174,7 @@ async def test_current_and_previous_codes_check_in_older_ones_are_expired(databa
         assert result.outcome == Outcome.EXPIRED
         # The same code again for someone already in: reused, nothing changes.
         result = await attendance.check_in(
-            db, ana, attendance.current_code(session, at(-8)), at(-8)
+            db, ana, attendance.current_code(training, at(-8)), at(-8)
         )
         assert result.outcome == Outcome.REUSED
 
@@ -190,15 +190,15 @@ async def test_wrong_malformed_and_no_open_checkin(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        session = await make_session(db, trainer)
-        assert session.id is not None
+        training = await make_session(db, trainer)
+        assert training.id is not None
         result = await attendance.check_in(db, learner, "ABCDE", at(0))
         assert result.outcome == Outcome.NO_OPEN_CHECKIN
-        await attendance.open_checkin(db, trainer, session.id, at(0))
+        await attendance.open_checkin(db, trainer, training.id, at(0))
         assert (await attendance.check_in(db, learner, "hello there", at(0))).outcome == (
             Outcome.MALFORMED
         )
-        wrong = "22222" if attendance.current_code(session, at(0)) != "22222" else "33333"
+        wrong = "22222" if attendance.current_code(training, at(0)) != "22222" else "33333"
         result = await attendance.check_in(db, learner, wrong, at(0))
         assert (result.outcome, result.tries_left) == (Outcome.WRONG, 4)
         assert await attendance_rows(db) == []
@@ -208,13 +208,13 @@ async def test_five_wrong_codes_in_a_row_lock_check_in_for_ten_minutes(database:
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        session = await make_session(db, trainer)
-        assert session.id is not None
-        await register(db, session, learner)
-        await attendance.open_checkin(db, trainer, session.id, at(-20))
+        training = await make_session(db, trainer)
+        assert training.id is not None
+        await register(db, training, learner)
+        await attendance.open_checkin(db, trainer, training.id, at(-20))
         now = at(-20)
         wrong = "WXYZ2"
-        assert attendance.code_age(session, wrong, now) is None
+        assert attendance.code_age(training, wrong, now) is None
         # A success resets the count of wrong tries ...
         for _ in range(4):
             assert (await attendance.check_in(db, learner, wrong, now)).outcome == Outcome.WRONG
@@ -224,26 +224,26 @@ async def test_five_wrong_codes_in_a_row_lock_check_in_for_ten_minutes(database:
         other_guard = CheckinGuard(learner_id=other.id or 0, failures=4)
         db.add(other_guard)
         assert (
-            await attendance.check_in(db, other, attendance.current_code(session, now), now)
+            await attendance.check_in(db, other, attendance.current_code(training, now), now)
         ).outcome == Outcome.CHECKED_IN
         assert other_guard.failures == 0
         # ... and the fifth wrong one in a row locks.
         result = await attendance.check_in(db, learner, wrong, now)
         assert result.outcome == Outcome.LOCKED
         assert result.locked_until == now + timedelta(minutes=10)
-        right = attendance.current_code(session, at(-15))
+        right = attendance.current_code(training, at(-15))
         assert (await attendance.check_in(db, learner, right, at(-15))).outcome == Outcome.LOCKED
 
     # The lock is in the database: a new unit of work (a restarted bot) still sees it.
     async with database.session() as db:
         learner = await db.get(Learner, learner.id)
-        session = await db.get(TrainingSession, session.id)
-        assert learner is not None and session is not None
+        training = await db.get(TrainingSession, training.id)
+        assert learner is not None and training is not None
         now = at(-10) - timedelta(seconds=1)
-        result = await attendance.check_in(db, learner, attendance.current_code(session, now), now)
+        result = await attendance.check_in(db, learner, attendance.current_code(training, now), now)
         assert result.outcome == Outcome.LOCKED
         now = at(-10)
-        result = await attendance.check_in(db, learner, attendance.current_code(session, now), now)
+        result = await attendance.check_in(db, learner, attendance.current_code(training, now), now)
         assert result.outcome == Outcome.CHECKED_IN
         guard = await attendance.guard_of(db, learner.id or 0)
         assert guard is not None and (guard.failures, guard.locked_until) == (0, None)
@@ -254,18 +254,18 @@ async def test_an_unregistered_learner_in_the_room_is_registered_on_the_fly(data
         trainer = await make_learner(db)
         guest = await make_learner(db)
         apologised = await make_learner(db)
-        session = await make_session(db, trainer)
-        assert session.id is not None
+        training = await make_session(db, trainer)
+        assert training.id is not None
         db.add(
             Registration(
-                session_id=session.id,
+                session_id=training.id,
                 learner_id=apologised.id or 0,
                 status="apologised",
                 apologised_at=at(-60),
             )
         )
-        await attendance.open_checkin(db, trainer, session.id, at(0))
-        code = attendance.current_code(session, at(0))
+        await attendance.open_checkin(db, trainer, training.id, at(0))
+        code = attendance.current_code(training, at(0))
         assert (await attendance.check_in(db, guest, code, at(0))).outcome == Outcome.CHECKED_IN
         assert (
             await attendance.check_in(db, apologised, code, at(0))
@@ -275,7 +275,7 @@ async def test_an_unregistered_learner_in_the_room_is_registered_on_the_fly(data
             (guest.id, "registered"),
             (apologised.id, "registered"),
         }
-        counts = await attendance.counts(db, session.id)
+        counts = await attendance.counts(db, training.id)
         assert (counts.registered, counts.present, counts.attended) == (2, 2, 2)
 
 
@@ -283,11 +283,11 @@ async def test_without_consent_the_right_code_records_nothing(database: Database
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db, consent=Consent.DECLINED)
-        session = await make_session(db, trainer)
-        assert session.id is not None
-        await attendance.open_checkin(db, trainer, session.id, at(0))
+        training = await make_session(db, trainer)
+        assert training.id is not None
+        await attendance.open_checkin(db, trainer, training.id, at(0))
         result = await attendance.check_in(
-            db, learner, attendance.current_code(session, at(0)), at(0)
+            db, learner, attendance.current_code(training, at(0)), at(0)
         )
         assert result.outcome == Outcome.NO_CONSENT
         assert await attendance_rows(db) == []
@@ -306,7 +306,7 @@ async def test_with_two_open_sessions_the_code_picks_the_session(database: Datab
         result = await attendance.check_in(
             db, learner, attendance.current_code(second, at(0)), at(0)
         )
-        assert (result.outcome, result.session) == (Outcome.CHECKED_IN, second)
+        assert (result.outcome, result.training) == (Outcome.CHECKED_IN, second)
         assert [row.session_id for row in await attendance_rows(db)] == [second.id]
 
 
@@ -317,14 +317,14 @@ async def test_marks_update_the_one_row_and_audit_old_and_new(database: Database
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        session = await make_session(db, trainer)
-        assert session.id is not None and learner.id is not None
-        await register(db, session, learner)
-        first = await attendance.mark(db, trainer, session.id, learner.id, "late", at(10))
+        training = await make_session(db, trainer)
+        assert training.id is not None and learner.id is not None
+        await register(db, training, learner)
+        first = await attendance.mark(db, trainer, training.id, learner.id, "late", at(10))
         assert (first.old, first.new, first.changed) == (None, "late", True)
-        again = await attendance.mark(db, trainer, session.id, learner.id, "late", at(11))
+        again = await attendance.mark(db, trainer, training.id, learner.id, "late", at(11))
         assert not again.changed
-        second = await attendance.mark(db, trainer, session.id, learner.id, "excused", at(12))
+        second = await attendance.mark(db, trainer, training.id, learner.id, "excused", at(12))
         assert (second.old, second.new) == ("late", "excused")
 
         rows = await attendance_rows(db)
@@ -351,21 +351,21 @@ async def test_marks_refuse_bad_input(database: Database):
         trainer = await make_learner(db)
         learner = await make_learner(db)
         stranger = await make_learner(db)
-        session = await make_session(db, trainer)
-        assert session.id is not None and learner.id is not None and stranger.id is not None
-        await register(db, session, learner)
+        training = await make_session(db, trainer)
+        assert training.id is not None and learner.id is not None and stranger.id is not None
+        await register(db, training, learner)
         cases = [
-            (session.id, learner.id, "sleeping", at(0), "unknown-status"),
-            (session.id + 100, learner.id, "present", at(0), "no-session"),
-            (session.id, stranger.id, "present", at(0), "not-on-roster"),
-            (session.id, learner.id, "present", at(-31), "too-early"),
+            (training.id, learner.id, "sleeping", at(0), "unknown-status"),
+            (training.id + 100, learner.id, "present", at(0), "no-session"),
+            (training.id, stranger.id, "present", at(0), "not-on-roster"),
+            (training.id, learner.id, "present", at(-31), "too-early"),
         ]
         for session_id, learner_id, status, now, reason in cases:
             with pytest.raises(AttendanceError) as error:
                 await attendance.mark(db, trainer, session_id, learner_id, status, now)
             assert error.value.reason == reason
         # Excused is fine before the session: the learner said so in advance.
-        await attendance.mark(db, trainer, session.id, learner.id, "excused", at(-600))
+        await attendance.mark(db, trainer, training.id, learner.id, "excused", at(-600))
         assert [row.status for row in await attendance_rows(db)] == ["excused"]
 
 
@@ -373,13 +373,13 @@ async def test_a_learner_marked_absent_who_then_checks_in_is_present(database: D
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        session = await make_session(db, trainer)
-        assert session.id is not None and learner.id is not None
-        await register(db, session, learner)
-        await attendance.mark(db, trainer, session.id, learner.id, "absent", at(5))
-        await attendance.open_checkin(db, trainer, session.id, at(6))
+        training = await make_session(db, trainer)
+        assert training.id is not None and learner.id is not None
+        await register(db, training, learner)
+        await attendance.mark(db, trainer, training.id, learner.id, "absent", at(5))
+        await attendance.open_checkin(db, trainer, training.id, at(6))
         result = await attendance.check_in(
-            db, learner, attendance.current_code(session, at(6)), at(6)
+            db, learner, attendance.current_code(training, at(6)), at(6)
         )
         assert result.outcome == Outcome.CHECKED_IN
         row = (await attendance_rows(db))[0]
@@ -392,10 +392,10 @@ async def test_a_learner_marked_absent_who_then_checks_in_is_present(database: D
 async def test_a_walk_in_counts_as_a_learner_with_attendance(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        session = await make_session(db, trainer)
-        assert session.id is not None
+        training = await make_session(db, trainer)
+        assert training.id is not None
         person = await attendance.add_walk_in(
-            db, trainer, session.id, "  Ana   Petrović ", None, "RS", "female", "25-34", at(5)
+            db, trainer, training.id, "  Ana   Petrović ", None, "RS", "female", "25-34", at(5)
         )
         assert (
             person.telegram_id,
@@ -431,19 +431,19 @@ async def test_a_walk_in_counts_as_a_learner_with_attendance(database: Database)
         assert [(e.actor_id, audit.details_of(e)["new"]) for e in entries] == [
             (trainer.id, "present")
         ]
-        roster = await attendance.roster(db, session.id)
+        roster = await attendance.roster(db, training.id)
         assert [(e.name, e.country, e.status, e.walk_in) for e in roster] == [
             ("Ana Petrović", "RS", "present", True)
         ]
-        counts = await attendance.counts(db, session.id)
+        counts = await attendance.counts(db, training.id)
         assert (counts.registered, counts.attended) == (1, 1)
 
 
 async def test_walk_in_answers_are_checked(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        session = await make_session(db, trainer)
-        assert session.id is not None
+        training = await make_session(db, trainer)
+        assert training.id is not None
         bad = [
             ("", None, "RS", "female", "25-34", "empty"),
             ("x" * 121, None, "RS", "female", "25-34", "too-long"),
@@ -454,7 +454,7 @@ async def test_walk_in_answers_are_checked(database: Database):
         for name, organisation, country, gender, age, reason in bad:
             with pytest.raises(AttendanceError) as error:
                 await attendance.add_walk_in(
-                    db, trainer, session.id, name, organisation, country, gender, age, at(0)
+                    db, trainer, training.id, name, organisation, country, gender, age, at(0)
                 )
             assert error.value.reason == reason
         assert await count(db, Learner) == 1
@@ -464,9 +464,9 @@ async def test_walk_in_answers_are_checked(database: Database):
 async def test_the_walk_in_conversation_keeps_its_state_in_a_draft(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        session = await make_session(db, trainer)
-        assert session.id is not None and trainer.id is not None
-        draft = await attendance.begin_walk_in(db, trainer, session.id, at(0))
+        training = await make_session(db, trainer)
+        assert training.id is not None and trainer.id is not None
+        draft = await attendance.begin_walk_in(db, trainer, training.id, at(0))
         assert (draft.step, trainer.awaiting) == ("name", "walkin")
         with pytest.raises(AttendanceError) as stale:
             await attendance.walk_in_answer(db, trainer, "country", "RS", at(0))

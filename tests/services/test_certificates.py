@@ -8,11 +8,11 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import func, select
 
-from bot.certificates_pdf import CertificateTexts, render
 from bot.content.catalogue import Module, load_catalogue
 from bot.db import Database
 from bot.models import Certificate, Consent, QuizKind
 from bot.services import certificates, privacy, quiz
+from bot.services.certificate_pdf import CertificateTexts, render
 from bot.services.certificates import CertificateError, Problem, Status
 from tests.factories import make_learner, module_files, write_module
 
@@ -28,20 +28,20 @@ def module(tmp_path: Path) -> Module:
 
 
 async def count(database: Database) -> int:
-    async with database.session() as session:
-        return (await session.exec(select(func.count()).select_from(Certificate))).one()
+    async with database.session() as db:
+        return (await db.exec(select(func.count()).select_from(Certificate))).one()
 
 
 async def test_a_certificate_is_issued_once_per_learner_and_module(
     database: Database, module: Module
 ):
-    async with database.session() as session:
-        learner = await make_learner(session)
+    async with database.session() as db:
+        learner = await make_learner(db)
         first = await certificates.issue(
-            session, learner, module, 100, "  Marija   Petrović ", "sr-Cyrl", NOW
+            db, learner, module, 100, "  Marija   Petrović ", "sr-Cyrl", NOW
         )
         again = await certificates.issue(
-            session, learner, module, 75, "Someone Else", "en", NOW + timedelta(days=1)
+            db, learner, module, 75, "Someone Else", "en", NOW + timedelta(days=1)
         )
         assert again.id == first.id
         assert (again.name, again.score_percent, again.language) == (
@@ -50,7 +50,7 @@ async def test_a_certificate_is_issued_once_per_learner_and_module(
             "sr-Cyrl",
         )
         assert learner.display_name == "Marija Petrović"
-        assert [c.id for c in await certificates.list_for(session, learner)] == [first.id]
+        assert [c.id for c in await certificates.list_for(db, learner)] == [first.id]
     assert await count(database) == 1
     assert len(first.code) == certificates.CODE_LENGTH
     assert set(first.code) <= set(certificates.CODE_ALPHABET)
@@ -59,13 +59,11 @@ async def test_a_certificate_is_issued_once_per_learner_and_module(
 async def test_codes_are_unique_and_verify_however_they_are_typed(
     database: Database, module: Module
 ):
-    async with database.session() as session:
+    async with database.session() as db:
         issued = []
         for _ in range(25):
-            learner = await make_learner(session)
-            issued.append(
-                await certificates.issue(session, learner, module, 100, "Ana Anić", "bs", NOW)
-            )
+            learner = await make_learner(db)
+            issued.append(await certificates.issue(db, learner, module, 100, "Ana Anić", "bs", NOW))
     codes = [c.code for c in issued]
     assert len(set(codes)) == len(codes)
     assert not set("01ILO") & set("".join(codes))
@@ -83,9 +81,9 @@ async def test_codes_are_unique_and_verify_however_they_are_typed(
         shown.translate(cyrillic),
         shown.translate(cyrillic).lower(),
     ]
-    async with database.session() as session:
+    async with database.session() as db:
         for typed in typings:
-            result = await certificates.verify(session, typed)
+            result = await certificates.verify(db, typed)
             assert result.status == Status.GENUINE, typed
             assert (result.name, result.module_id, result.issued_at) == (
                 "Ana Anić",
@@ -93,9 +91,9 @@ async def test_codes_are_unique_and_verify_however_they_are_typed(
                 NOW,
             )
         for junk in ["", "hello", code[:-1], code + "2", "0000-0000-00", "ЖЖЖЖ-ЖЖЖЖ-ЖЖ"]:
-            assert (await certificates.verify(session, junk)).status == Status.UNKNOWN, junk
+            assert (await certificates.verify(db, junk)).status == Status.UNKNOWN, junk
         other = "23456789AB" if code != "23456789AB" else "BA98765432"  # nobody's
-        result = await certificates.verify(session, other)
+        result = await certificates.verify(db, other)
         assert result.status == Status.UNKNOWN and result.name is None
 
 
@@ -135,35 +133,35 @@ def test_bad_names_are_refused(typed: str, problem: Problem):
 
 
 async def test_a_bad_name_issues_nothing(database: Database, module: Module):
-    async with database.session() as session:
-        learner = await make_learner(session)
+    async with database.session() as db:
+        learner = await make_learner(db)
         with pytest.raises(CertificateError):
-            await certificates.issue(session, learner, module, 100, "A", "en", NOW)
+            await certificates.issue(db, learner, module, 100, "A", "en", NOW)
         assert learner.display_name is None
     assert await count(database) == 0
 
 
 async def test_consent_and_a_pass_are_required(database: Database, module: Module):
-    async with database.session() as session:
-        declined = await make_learner(session, consent=Consent.DECLINED)
-        pending = await make_learner(session, consent=Consent.PENDING)
+    async with database.session() as db:
+        declined = await make_learner(db, consent=Consent.DECLINED)
+        pending = await make_learner(db, consent=Consent.PENDING)
         for learner in (declined, pending):
             with pytest.raises(CertificateError) as refused:
-                await certificates.issue(session, learner, module, 100, "Ana Anić", "en", NOW)
+                await certificates.issue(db, learner, module, 100, "Ana Anić", "en", NOW)
             assert refused.value.problem == Problem.NO_CONSENT
-        consenting = await make_learner(session)
+        consenting = await make_learner(db)
         with pytest.raises(CertificateError) as refused:
-            await certificates.issue(session, consenting, module, 50, "Ana Anić", "en", NOW)
+            await certificates.issue(db, consenting, module, 50, "Ana Anić", "en", NOW)
         assert refused.value.problem == Problem.NOT_PASSED
     assert await count(database) == 0
 
 
 async def test_passed_scores_come_from_stored_post_tests(database: Database, module: Module):
-    async with database.session() as session:
-        learner = await make_learner(session)
-        assert await certificates.passed_score(session, learner, module.id) is None
+    async with database.session() as db:
+        learner = await make_learner(db)
+        assert await certificates.passed_score(db, learner, module.id) is None
         for wrong in (1, 0):  # 75 %, then 100 %
-            state = await quiz.start(session, learner, module, QuizKind.POST)
+            state = await quiz.start(db, learner, module, QuizKind.POST)
             for index, question in enumerate(module.questions):
                 option = (
                     question.correct
@@ -171,21 +169,21 @@ async def test_passed_scores_come_from_stored_post_tests(database: Database, mod
                     else next(o for o in question.options if o != question.correct)
                 )
                 await quiz.answer(
-                    session, learner, module, QuizKind.POST, state.attempt_id, index, 0, option
+                    db, learner, module, QuizKind.POST, state.attempt_id, index, 0, option
                 )
-        assert await certificates.passed_score(session, learner, module.id) == 100
-        assert await certificates.pending_modules(session, learner) == {module.id: 100}
-        await certificates.issue(session, learner, module, 100, "Ana Anić", "en", NOW)
-        assert await certificates.pending_modules(session, learner) == {}
+        assert await certificates.passed_score(db, learner, module.id) == 100
+        assert await certificates.pending_modules(db, learner) == {module.id: 100}
+        await certificates.issue(db, learner, module, 100, "Ana Anić", "en", NOW)
+        assert await certificates.pending_modules(db, learner) == {}
 
 
 async def test_erasing_revokes_and_forgets_the_name(database: Database, module: Module):
-    async with database.session() as session:
-        learner = await make_learner(session)
-        other = await make_learner(session)
-        mine = await certificates.issue(session, learner, module, 100, "Ana Anić", "en", NOW)
-        theirs = await certificates.issue(session, other, module, 100, "Iva Ivić", "hr", NOW)
-        data = await privacy.personal_data(session, learner)
+    async with database.session() as db:
+        learner = await make_learner(db)
+        other = await make_learner(db)
+        mine = await certificates.issue(db, learner, module, 100, "Ana Anić", "en", NOW)
+        theirs = await certificates.issue(db, other, module, 100, "Iva Ivić", "hr", NOW)
+        data = await privacy.personal_data(db, learner)
         assert data["certificates"] == [
             {
                 "code": certificates.format_code(mine.code),
@@ -197,14 +195,14 @@ async def test_erasing_revokes_and_forgets_the_name(database: Database, module: 
                 "revoked": None,
             }
         ]
-        await privacy.erase(session, learner, NOW + timedelta(days=3))
-    async with database.session() as session:
-        result = await certificates.verify(session, mine.code)
+        await privacy.erase(db, learner, NOW + timedelta(days=3))
+    async with database.session() as db:
+        result = await certificates.verify(db, mine.code)
         assert result.status == Status.REVOKED
         assert result.name is None and result.revoked_at == NOW + timedelta(days=3)
-        stored = await session.get(Certificate, mine.id)
+        stored = await db.get(Certificate, mine.id)
         assert stored is not None and stored.name == "" and stored.revoked_at is not None
-        assert (await certificates.verify(session, theirs.code)).name == "Iva Ivić"
+        assert (await certificates.verify(db, theirs.code)).name == "Iva Ivić"
     assert await count(database) == 2
 
 

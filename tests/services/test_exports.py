@@ -299,13 +299,13 @@ async def test_rows_never_leave_the_scope(database: Database, world: World):
             async with database.session() as other:
                 stored = {row.id: row.country for row in (await other.exec(_all_sessions())).all()}
             if scope is XK_ONLY:
-                assert attendance and {row.session.country for row in attendance} == {"XK"}
-                assert {row.session.country for row in sessions} == {"XK"}
+                assert attendance and {row.training.country for row in attendance} == {"XK"}
+                assert {row.training.country for row in sessions} == {"XK"}
                 # People are in scope through a Kosovo session (boris, from Serbia, too).
                 assert {row.learner_id for row in participants} == {
                     row.learner_id for row in attendance
                 } | {row.learner_id for row in learning}
-                assert all(stored[row.session.id] == "XK" for row in attendance)
+                assert all(stored[row.training.id] == "XK" for row in attendance)
             else:
                 assert {row.organisation for row in attendance} == {"Forum"}
                 assert {row.learner_id for row in attendance} == {
@@ -316,7 +316,7 @@ async def test_rows_never_leave_the_scope(database: Database, world: World):
                 # Counts only of Forum people: boris apologised at xk; at rs boris was
                 # absent and jelena present; dora registered for the cancelled one.
                 counts = {
-                    row.session.title: (row.registered, row.apologised, row.attended)
+                    row.training.title: (row.registered, row.apologised, row.attended)
                     for row in sessions
                 }
                 assert counts == {
@@ -369,7 +369,7 @@ async def test_filters_narrow_every_sheet(database: Database, world: World):
     async with database.session() as db:
         serbia = ExportRequest(FULL_SCOPE, YEAR, Filters(country="RS"))
         rows = await collect(attendance_rows(db, serbia))
-        assert {row.session.title for row in rows} == {"Дигитална безбедност", "Next month"}
+        assert {row.training.title for row in rows} == {"Дигитална безбедност", "Next month"}
         # Learning follows the person's country: boris (RS) yes, ana (XK) no.
         assert [row.learner_id for row in await collect(learning_rows(db, serbia))] == [
             ids["boris"]
@@ -377,7 +377,7 @@ async def test_filters_narrow_every_sheet(database: Database, world: World):
 
         module = ExportRequest(FULL_SCOPE, YEAR, Filters(module=PW))
         rows = await collect(attendance_rows(db, module))
-        assert {row.session.title for row in rows} == {"Siguria digjitale"}
+        assert {row.training.title for row in rows} == {"Siguria digjitale"}
         assert [(r.learner_id, r.module_id) for r in await collect(learning_rows(db, module))] == [
             (ids["ana"], PW)
         ]
@@ -464,10 +464,10 @@ async def test_csv_is_utf8_with_a_bom_and_round_trips_cyrillic_and_e_diaeresis(
 
 async def test_csv_neutralises_text_that_would_run_as_a_formula(database: Database, world: World):
     async with database.session() as db:
-        session = await db.get(TrainingSession, world.sessions["xk"])
-        assert session is not None
-        session.title = '=HYPERLINK("http://evil.example","click")'
-        db.add(session)
+        training = await db.get(TrainingSession, world.sessions["xk"])
+        assert training is not None
+        training.title = '=HYPERLINK("http://evil.example","click")'
+        db.add(training)
     buffer = io.BytesIO()
     async with database.session() as db:
         await exports.write_csv(db, buffer, request=ExportRequest(FULL_SCOPE, YEAR), tr=EN)
@@ -476,7 +476,7 @@ async def test_csv_neutralises_text_that_would_run_as_a_formula(database: Databa
     # In XLSX the same title stays a plain string, never a formula.
     book, _ = await workbook(database, ExportRequest(FULL_SCOPE, YEAR))
     cell = book["Attendance"]["A2"]
-    assert cell.data_type == "s" and cell.value == session.title
+    assert cell.data_type == "s" and cell.value == training.title
 
 
 async def test_an_export_is_recorded_in_the_audit_log_without_personal_data(

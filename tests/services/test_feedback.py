@@ -39,7 +39,7 @@ async def attended(database: Database, *statuses: str) -> tuple[int, list[int]]:
 async def due_at(database: Database, now: datetime) -> list[tuple[int, int]]:
     async with database.session() as db:
         due = await feedback.due_questions(db, now)
-    return [(d.session.id or 0, d.learner.id or 0) for d in due]
+    return [(d.training.id or 0, d.learner.id or 0) for d in due]
 
 
 async def learner(database: Database, learner_id: int) -> Learner:

@@ -116,7 +116,7 @@ async def make_session(
     cancelled: bool = False,
 ) -> TrainingSession:
     assert trainer.id is not None
-    session = TrainingSession(
+    training = TrainingSession(
         code=f"IND{next(_codes)}",
         trainer_id=trainer.id,
         title="Training",
@@ -130,17 +130,17 @@ async def make_session(
         checkin_secret=f"secret-{next(_codes)}",
         cancelled_at=utc(2026, 5, 1) if cancelled else None,
     )
-    db.add(session)
+    db.add(training)
     await db.flush()
-    return session
+    return training
 
 
 async def attend(
-    db: AsyncSession, session: TrainingSession, learner: Learner, status: str = "present"
+    db: AsyncSession, training: TrainingSession, learner: Learner, status: str = "present"
 ) -> None:
-    assert session.id is not None and learner.id is not None
+    assert training.id is not None and learner.id is not None
     method = "walk_in" if learner.source == "walk_in" else "trainer"
-    db.add(Attendance(session_id=session.id, learner_id=learner.id, status=status, method=method))
+    db.add(Attendance(session_id=training.id, learner_id=learner.id, status=status, method=method))
     await db.flush()
 
 
@@ -189,9 +189,9 @@ async def passed(db: AsyncSession, learner: Learner, module_id: str, at: datetim
     await db.flush()
 
 
-async def rate(db: AsyncSession, session: TrainingSession, learner: Learner, rating: int) -> None:
-    assert session.id is not None and learner.id is not None
-    db.add(Feedback(session_id=session.id, learner_id=learner.id, rating=rating))
+async def rate(db: AsyncSession, training: TrainingSession, learner: Learner, rating: int) -> None:
+    assert training.id is not None and learner.id is not None
+    db.add(Feedback(session_id=training.id, learner_id=learner.id, rating=rating))
     await db.flush()
 
 
@@ -305,7 +305,7 @@ async def build_world(database: Database) -> World:
         await attempt(db, i, PW, QuizKind.PRE, 3, utc(2026, 6, 30))
         await attempt(db, i, PW, QuizKind.POST, 4, utc(2026, 7, 1))
 
-        for session, learner, rating in (
+        for training, learner, rating in (
             (s1, a, 5),
             (s1, b, 4),
             (s1, d, 3),
@@ -314,7 +314,7 @@ async def build_world(database: Database) -> World:
             (s4, e, 1),
             (s5, g, 5),
         ):
-            await rate(db, session, learner, rating)
+            await rate(db, training, learner, rating)
 
         # D asks to be forgotten after the fact: the rows stay, nothing identifies them.
         await privacy.erase(db, d)

@@ -14,9 +14,9 @@ from tests.factories import make_learner, module_files, write_module
 
 
 async def test_first_contact_guesses_the_language_and_asks_nothing_yet(database: Database):
-    async with database.session() as session:
-        seen = await learners.get_or_create(session, 42, "sr-RS", "en")
-        again = await learners.get_or_create(session, 42, "en", "en")
+    async with database.session() as db:
+        seen = await learners.get_or_create(db, 42, "sr-RS", "en")
+        again = await learners.get_or_create(db, 42, "en", "en")
     assert seen.is_new and not again.is_new
     assert seen.learner.language == "sr-Latn" and not seen.learner.language_chosen
     assert seen.learner.consent == Consent.PENDING
@@ -26,23 +26,23 @@ async def test_first_contact_guesses_the_language_and_asks_nothing_yet(database:
 async def test_profile_questions_come_in_order_and_vulnerable_group_needs_its_own_consent(
     database: Database,
 ):
-    async with database.session() as session:
-        learner = await make_learner(session)
+    async with database.session() as db:
+        learner = await make_learner(db)
         assert learners.next_profile_question(learner) == "organisation"
-        await learners.set_organisation(session, learner, "  Udruženje   Žena\u0000 ")
+        await learners.set_organisation(db, learner, "  Udruženje   Žena\u0000 ")
         assert learner.organisation == "Udruženje Žena"
-        await learners.set_profile_choice(session, learner, "country", "XK")
-        await learners.set_profile_choice(session, learner, "gender", learners.UNDISCLOSED)
-        await learners.set_profile_choice(session, learner, "age", "25-34")
+        await learners.set_profile_choice(db, learner, "country", "XK")
+        await learners.set_profile_choice(db, learner, "gender", learners.UNDISCLOSED)
+        await learners.set_profile_choice(db, learner, "age", "25-34")
         assert learners.next_profile_question(learner) == "special-consent"
         with pytest.raises(learners.ProfileError):
-            await learners.set_profile_choice(session, learner, "vulnerable", "disability")
-        await learners.record_special_consent(session, learner, True)
+            await learners.set_profile_choice(db, learner, "vulnerable", "disability")
+        await learners.record_special_consent(db, learner, True)
         assert learners.next_profile_question(learner) == "vulnerable"
-        await learners.set_profile_choice(session, learner, "vulnerable", "disability")
+        await learners.set_profile_choice(db, learner, "vulnerable", "disability")
         assert learners.next_profile_question(learner) is None
-    async with database.session() as session:
-        stored = await session.get(Learner, learner.id)
+    async with database.session() as db:
+        stored = await db.get(Learner, learner.id)
         assert stored is not None
         assert (stored.country, stored.gender, stored.age_band, stored.vulnerable_group) == (
             "XK",
@@ -55,16 +55,16 @@ async def test_profile_questions_come_in_order_and_vulnerable_group_needs_its_ow
 
 
 async def test_bad_profile_answers_change_nothing(database: Database):
-    async with database.session() as session:
-        learner = await make_learner(session)
+    async with database.session() as db:
+        learner = await make_learner(db)
         for field, value in [("country", "FR"), ("gender", "x"), ("criminal", "yes")]:
             with pytest.raises(learners.ProfileError):
-                await learners.set_profile_choice(session, learner, field, value)
+                await learners.set_profile_choice(db, learner, field, value)
         with pytest.raises(learners.ProfileError, match="too-long"):
-            await learners.set_organisation(session, learner, "x" * 121)
-        declined = await make_learner(session, consent=Consent.DECLINED)
+            await learners.set_organisation(db, learner, "x" * 121)
+        declined = await make_learner(db, consent=Consent.DECLINED)
         with pytest.raises(learners.ProfileError, match="no-consent"):
-            await learners.set_organisation(session, declined, "Org")
+            await learners.set_organisation(db, declined, "Org")
     assert learner.country is None and learner.organisation is None
 
 
@@ -72,16 +72,16 @@ async def test_forget_erases_the_person_but_keeps_counts(database: Database, tmp
     write_module(tmp_path, module_files())
     module = load_catalogue(tmp_path).get("sample")
     assert module is not None
-    async with database.session() as session:
-        learner = await make_learner(session, organisation="Org", country="RS", gender="female")
-        await progress.show_card(session, learner, module, 2)
-        data = await privacy.personal_data(session, learner)
+    async with database.session() as db:
+        learner = await make_learner(db, organisation="Org", country="RS", gender="female")
+        await progress.show_card(db, learner, module, 2)
+        data = await privacy.personal_data(db, learner)
         assert json.loads(privacy.personal_data_json(data))["profile"]["organisation"] == "Org"
-        await privacy.erase(session, learner)
-    async with database.session() as session:
-        stored = await session.get(Learner, learner.id)
+        await privacy.erase(db, learner)
+    async with database.session() as db:
+        stored = await db.get(Learner, learner.id)
         assert stored is not None and stored.telegram_id is None and stored.erased_at
         assert (stored.organisation, stored.country, stored.gender) == (None, None, None)
-        rows = (await session.exec(select(func.count()).select_from(ModuleProgress))).one()
+        rows = (await db.exec(select(func.count()).select_from(ModuleProgress))).one()
         assert rows == 1
-        assert await learners.find(session, learner.telegram_id or 0) is None
+        assert await learners.find(db, learner.telegram_id or 0) is None

@@ -22,9 +22,9 @@ def module(tmp_path: Path) -> Module:
 
 
 async def test_a_passed_post_test_is_stored_with_every_answer(database: Database, module: Module):
-    async with database.session() as session:
-        learner = await make_learner(session)
-        state = await quiz.start(session, learner, module, QuizKind.POST)
+    async with database.session() as db:
+        learner = await make_learner(db)
+        state = await quiz.start(db, learner, module, QuizKind.POST)
         results = []
         for index, question in enumerate(module.questions):
             option = (
@@ -34,66 +34,60 @@ async def test_a_passed_post_test_is_stored_with_every_answer(database: Database
             )
             results.append(
                 await quiz.answer(
-                    session, learner, module, QuizKind.POST, state.attempt_id, index, 0, option
+                    db, learner, module, QuizKind.POST, state.attempt_id, index, 0, option
                 )
             )
     assert [r.correct for r in results] == [True, True, True, False]
     assert results[-1].finished and results[-1].passed and results[-1].score_percent == 75
-    async with database.session() as session:
-        attempt = await session.get(QuizAttempt, state.attempt_id)
+    async with database.session() as db:
+        attempt = await db.get(QuizAttempt, state.attempt_id)
         assert attempt is not None and attempt.passed is True and attempt.correct_count == 3
-        answers = (await session.exec(select(func.count()).select_from(QuizAnswer))).one()
+        answers = (await db.exec(select(func.count()).select_from(QuizAnswer))).one()
         assert answers == 4
-        statuses = await progress.statuses(session, learner, _catalogue_of(module))
+        statuses = await progress.statuses(db, learner, _catalogue_of(module))
         assert statuses["sample"].passed and statuses["sample"].best_percent == 75
 
 
 async def test_an_answer_to_an_old_question_changes_nothing(database: Database, module: Module):
-    async with database.session() as session:
-        learner = await make_learner(session)
-        state = await quiz.start(session, learner, module, QuizKind.PRE)
+    async with database.session() as db:
+        learner = await make_learner(db)
+        state = await quiz.start(db, learner, module, QuizKind.PRE)
         first = module.questions[0]
-        await quiz.answer(
-            session, learner, module, QuizKind.PRE, state.attempt_id, 0, 0, first.correct
-        )
+        await quiz.answer(db, learner, module, QuizKind.PRE, state.attempt_id, 0, 0, first.correct)
         again = await quiz.answer(
-            session, learner, module, QuizKind.PRE, state.attempt_id, 0, 0, first.correct
+            db, learner, module, QuizKind.PRE, state.attempt_id, 0, 0, first.correct
         )
-        ahead = await quiz.answer(
-            session, learner, module, QuizKind.PRE, state.attempt_id, 2, 0, "a"
-        )
+        ahead = await quiz.answer(db, learner, module, QuizKind.PRE, state.attempt_id, 2, 0, "a")
     assert again.outcome == Outcome.STALE and ahead.outcome == Outcome.STALE
-    async with database.session() as session:
-        attempt = await session.get(QuizAttempt, state.attempt_id)
+    async with database.session() as db:
+        attempt = await db.get(QuizAttempt, state.attempt_id)
         assert attempt is not None and attempt.correct_count == 1 and attempt.current_index == 1
 
 
 async def test_someone_elses_attempt_or_a_bad_option_is_refused(database: Database, module: Module):
-    async with database.session() as session:
-        owner = await make_learner(session)
-        intruder = await make_learner(session)
-        state = await quiz.start(session, owner, module, QuizKind.POST)
-        forged = await quiz.answer(
-            session, intruder, module, QuizKind.POST, state.attempt_id, 0, 0, "a"
-        )
+    async with database.session() as db:
+        owner = await make_learner(db)
+        intruder = await make_learner(db)
+        state = await quiz.start(db, owner, module, QuizKind.POST)
+        forged = await quiz.answer(db, intruder, module, QuizKind.POST, state.attempt_id, 0, 0, "a")
         bad_option = await quiz.answer(
-            session, owner, module, QuizKind.POST, state.attempt_id, 0, 0, "d"
+            db, owner, module, QuizKind.POST, state.attempt_id, 0, 0, "d"
         )
         out_of_range = await quiz.answer(
-            session, owner, module, QuizKind.POST, state.attempt_id, 99, 0, "a"
+            db, owner, module, QuizKind.POST, state.attempt_id, 99, 0, "a"
         )
     assert {forged.outcome, bad_option.outcome, out_of_range.outcome} == {Outcome.INVALID}
-    async with database.session() as session:
-        assert (await session.exec(select(func.count()).select_from(QuizAnswer))).one() == 0
+    async with database.session() as db:
+        assert (await db.exec(select(func.count()).select_from(QuizAnswer))).one() == 0
 
 
 async def test_a_finished_quiz_refuses_more_answers(database: Database, module: Module):
-    async with database.session() as session:
-        learner = await make_learner(session)
-        state = await quiz.start(session, learner, module, QuizKind.POST)
+    async with database.session() as db:
+        learner = await make_learner(db)
+        state = await quiz.start(db, learner, module, QuizKind.POST)
         for index, question in enumerate(module.questions):
             await quiz.answer(
-                session,
+                db,
                 learner,
                 module,
                 QuizKind.POST,
@@ -102,43 +96,39 @@ async def test_a_finished_quiz_refuses_more_answers(database: Database, module: 
                 0,
                 question.correct,
             )
-        late = await quiz.answer(
-            session, learner, module, QuizKind.POST, state.attempt_id, 3, 0, "a"
-        )
+        late = await quiz.answer(db, learner, module, QuizKind.POST, state.attempt_id, 3, 0, "a")
     assert late.outcome == Outcome.FINISHED
 
 
 async def test_without_consent_nothing_is_stored_and_the_score_travels(
     database: Database, module: Module
 ):
-    async with database.session() as session:
-        learner = await make_learner(session, consent=Consent.DECLINED)
-        state = await quiz.start(session, learner, module, QuizKind.POST)
+    async with database.session() as db:
+        learner = await make_learner(db, consent=Consent.DECLINED)
+        state = await quiz.start(db, learner, module, QuizKind.POST)
         assert state.attempt_id == 0
         correct = 0
         result = None
         for index, question in enumerate(module.questions):
             result = await quiz.answer(
-                session, learner, module, QuizKind.POST, 0, index, correct, question.correct
+                db, learner, module, QuizKind.POST, 0, index, correct, question.correct
             )
             assert result.state is not None
             correct = result.state.correct_count
         assert result is not None and result.finished and result.score_percent == 100
         # A forged running score larger than the questions asked so far is refused.
-        forged = await quiz.answer(session, learner, module, QuizKind.POST, 0, 1, 5, "a")
+        forged = await quiz.answer(db, learner, module, QuizKind.POST, 0, 1, 5, "a")
         assert forged.outcome == Outcome.INVALID
-    async with database.session() as session:
-        assert (await session.exec(select(func.count()).select_from(QuizAttempt))).one() == 0
+    async with database.session() as db:
+        assert (await db.exec(select(func.count()).select_from(QuizAttempt))).one() == 0
 
 
 async def test_starting_again_abandons_the_unfinished_attempt(database: Database, module: Module):
-    async with database.session() as session:
-        learner = await make_learner(session)
-        first = await quiz.start(session, learner, module, QuizKind.POST)
-        second = await quiz.start(session, learner, module, QuizKind.POST)
-        old = await quiz.answer(
-            session, learner, module, QuizKind.POST, first.attempt_id, 0, 0, "a"
-        )
+    async with database.session() as db:
+        learner = await make_learner(db)
+        first = await quiz.start(db, learner, module, QuizKind.POST)
+        second = await quiz.start(db, learner, module, QuizKind.POST)
+        old = await quiz.answer(db, learner, module, QuizKind.POST, first.attempt_id, 0, 0, "a")
     assert second.attempt_id != first.attempt_id
     assert old.outcome == Outcome.FINISHED
 

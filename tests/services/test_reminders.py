@@ -63,7 +63,7 @@ async def setup(database: Database, learners: int = 1) -> tuple[int, list[int]]:
 async def due_at(database: Database, now: datetime) -> list[tuple[int, int, str, datetime]]:
     async with database.session() as db:
         due = await due_reminders(db, now, OFFSETS)
-    return [(d.session.id or 0, d.learner.id or 0, d.kind, d.session_start) for d in due]
+    return [(d.training.id or 0, d.learner.id or 0, d.kind, d.session_start) for d in due]
 
 
 async def mark_sent(database: Database, due: list[tuple[int, int, str, datetime]]) -> None:

@@ -20,16 +20,16 @@ ADMIN_TELEGRAM_ID = 7_000_001
 ADMINS = (ADMIN_TELEGRAM_ID,)
 
 
-async def admin(session: AsyncSession) -> Learner:
-    return await make_learner(session, telegram_id=ADMIN_TELEGRAM_ID)
+async def admin(db: AsyncSession) -> Learner:
+    return await make_learner(db, telegram_id=ADMIN_TELEGRAM_ID)
 
 
 async def grant(
-    session: AsyncSession, learner: Learner, role: Role, code_owner: Learner, **scope: list[str]
+    db: AsyncSession, learner: Learner, role: Role, code_owner: Learner, **scope: list[str]
 ) -> RoleGrant:
     """Gives ``learner`` the role through an invite made by ``code_owner``."""
     invite = await roles.create_invite(
-        session,
+        db,
         code_owner,
         role,
         scope.get("countries", ()),
@@ -37,7 +37,7 @@ async def grant(
         now=NOW,
         admin_ids=ADMINS,
     )
-    result = await roles.redeem_invite(session, learner, invite.code, NOW, ADMINS)
+    result = await roles.redeem_invite(db, learner, invite.code, NOW, ADMINS)
     assert result.outcome == Redeemed.GRANTED and result.grant is not None
     return result.grant
 
@@ -46,10 +46,10 @@ async def grant(
 
 
 async def test_audit_record_keeps_json_details_unescaped(database: Database):
-    async with database.session() as session:
-        actor = await make_learner(session)
+    async with database.session() as db:
+        actor = await make_learner(db)
         entry = await audit.record(
-            session,
+            db,
             actor_id=actor.id,
             action="attendance.mark",
             subject_type="attendance",
@@ -58,7 +58,7 @@ async def test_audit_record_keeps_json_details_unescaped(database: Database):
             now=NOW,
         )
         await audit.record(
-            session,
+            db,
             actor_id=None,
             action="role.invite",
             subject_type="role_invite",
@@ -68,10 +68,10 @@ async def test_audit_record_keeps_json_details_unescaped(database: Database):
         )
     assert entry.id is not None
     assert "Škola – Šćepan" in entry.details
-    async with database.session() as session:
-        everything = await audit.entries(session)
-        mine = await audit.entries(session, "attendance", 5)
-        none = await audit.entries(session, "attendance", 6)
+    async with database.session() as db:
+        everything = await audit.entries(db)
+        mine = await audit.entries(db, "attendance", 5)
+        none = await audit.entries(db, "attendance", 6)
     assert [e.action for e in everything] == ["attendance.mark", "role.invite"]
     assert [e.id for e in mine] == [entry.id] and none == []
     assert json.loads(mine[0].details) == {"old": None, "new": "present", "note": "Škola – Šćepan"}
@@ -115,21 +115,21 @@ def test_bad_invite_arguments_are_refused(text: str, reason: str, value: str | N
 
 
 async def test_admins_invite_to_any_role_for_seven_days(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
+    async with database.session() as db:
+        boss = await admin(db)
         for role in Role:
-            invite = await roles.create_invite(session, boss, role, now=NOW, admin_ids=ADMINS)
+            invite = await roles.create_invite(db, boss, role, now=NOW, admin_ids=ADMINS)
             assert invite.role == role and invite.created_by == boss.id
             assert invite.expires_at == NOW + timedelta(days=7)
             assert 16 <= len(invite.code) <= 24
         scoped = await roles.create_invite(
-            session, boss, Role.COORDINATOR, ["xk", "RS"], ["Civic Lab"], now=NOW, admin_ids=ADMINS
+            db, boss, Role.COORDINATOR, ["xk", "RS"], ["Civic Lab"], now=NOW, admin_ids=ADMINS
         )
         assert (scoped.countries, scoped.organisations) == ("RS,XK", "Civic Lab")
-    async with database.session() as session:
-        codes = (await session.exec(select(RoleInvite.code))).all()
+    async with database.session() as db:
+        codes = (await db.exec(select(RoleInvite.code))).all()
         assert len(set(codes)) == 4
-        entries = await audit.entries(session, "role_invite", scoped.id)
+        entries = await audit.entries(db, "role_invite", scoped.id)
     assert [e.action for e in entries] == ["role.invite"]
     assert entries[0].actor_id == boss.id
     assert audit.details_of(entries[0]) == {
@@ -141,97 +141,93 @@ async def test_admins_invite_to_any_role_for_seven_days(database: Database):
 
 
 async def test_a_granted_admin_invites_like_a_settings_admin(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
-        deputy = await make_learner(session)
-        await grant(session, deputy, Role.ADMIN, boss)
-        invite = await roles.create_invite(session, deputy, Role.ADMIN, now=NOW, admin_ids=ADMINS)
+    async with database.session() as db:
+        boss = await admin(db)
+        deputy = await make_learner(db)
+        await grant(db, deputy, Role.ADMIN, boss)
+        invite = await roles.create_invite(db, deputy, Role.ADMIN, now=NOW, admin_ids=ADMINS)
         assert invite.role == Role.ADMIN
 
 
 async def test_learners_and_trainers_may_not_invite(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
-        learner = await make_learner(session)
-        trainer = await make_learner(session)
-        await grant(session, trainer, Role.TRAINER, boss)
+    async with database.session() as db:
+        boss = await admin(db)
+        learner = await make_learner(db)
+        trainer = await make_learner(db)
+        await grant(db, trainer, Role.TRAINER, boss)
         for who in (learner, trainer):
             for role in Role:
                 with pytest.raises(RoleError) as raised:
-                    await roles.create_invite(session, who, role, now=NOW, admin_ids=ADMINS)
+                    await roles.create_invite(db, who, role, now=NOW, admin_ids=ADMINS)
                 assert raised.value.reason == "not-allowed"
-    async with database.session() as session:
-        assert len((await session.exec(select(RoleInvite))).all()) == 1
+    async with database.session() as db:
+        assert len((await db.exec(select(RoleInvite))).all()) == 1
 
 
 async def test_coordinators_invite_trainers_and_coordinators_within_their_scope(
     database: Database,
 ):
-    async with database.session() as session:
-        boss = await admin(session)
-        coordinator = await make_learner(session)
+    async with database.session() as db:
+        boss = await admin(db)
+        coordinator = await make_learner(db)
         await grant(
-            session,
+            db,
             coordinator,
             Role.COORDINATOR,
             boss,
             countries=["XK", "RS"],
         )
         trainer_invite = await roles.create_invite(
-            session, coordinator, Role.TRAINER, now=NOW, admin_ids=ADMINS
+            db, coordinator, Role.TRAINER, now=NOW, admin_ids=ADMINS
         )
         assert (trainer_invite.countries, trainer_invite.organisations) == (None, None)
         # Nothing asked: the coordinator's own limits.
         same = await roles.create_invite(
-            session, coordinator, Role.COORDINATOR, now=NOW, admin_ids=ADMINS
+            db, coordinator, Role.COORDINATOR, now=NOW, admin_ids=ADMINS
         )
         assert (same.countries, same.organisations) == ("RS,XK", None)
         narrower = await roles.create_invite(
-            session, coordinator, Role.COORDINATOR, ["XK"], ["Forum"], now=NOW, admin_ids=ADMINS
+            db, coordinator, Role.COORDINATOR, ["XK"], ["Forum"], now=NOW, admin_ids=ADMINS
         )
         assert (narrower.countries, narrower.organisations) == ("XK", "Forum")
         with pytest.raises(RoleError) as raised:
             await roles.create_invite(
-                session, coordinator, Role.COORDINATOR, ["XK", "AL"], now=NOW, admin_ids=ADMINS
+                db, coordinator, Role.COORDINATOR, ["XK", "AL"], now=NOW, admin_ids=ADMINS
             )
         assert (raised.value.reason, raised.value.value) == ("scope-too-wide", "AL")
         with pytest.raises(RoleError) as raised:
-            await roles.create_invite(session, coordinator, Role.ADMIN, now=NOW, admin_ids=ADMINS)
+            await roles.create_invite(db, coordinator, Role.ADMIN, now=NOW, admin_ids=ADMINS)
         assert raised.value.reason == "not-allowed"
 
 
 async def test_an_organisation_scoped_coordinator_cannot_widen_it(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
-        coordinator = await make_learner(session)
-        await grant(session, coordinator, Role.COORDINATOR, boss, organisations=["Forum"])
+    async with database.session() as db:
+        boss = await admin(db)
+        coordinator = await make_learner(db)
+        await grant(db, coordinator, Role.COORDINATOR, boss, organisations=["Forum"])
         inherited = await roles.create_invite(
-            session, coordinator, Role.COORDINATOR, ["ME"], now=NOW, admin_ids=ADMINS
+            db, coordinator, Role.COORDINATOR, ["ME"], now=NOW, admin_ids=ADMINS
         )
         assert (inherited.countries, inherited.organisations) == ("ME", "Forum")
         with pytest.raises(RoleError) as raised:
             await roles.create_invite(
-                session, coordinator, Role.COORDINATOR, (), ["Civic Lab"], now=NOW, admin_ids=ADMINS
+                db, coordinator, Role.COORDINATOR, (), ["Civic Lab"], now=NOW, admin_ids=ADMINS
             )
         assert (raised.value.reason, raised.value.value) == ("scope-too-wide", "Civic Lab")
 
 
 async def test_scope_is_only_for_coordinators_and_countries_are_checked(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
+    async with database.session() as db:
+        boss = await admin(db)
         with pytest.raises(RoleError) as raised:
-            await roles.create_invite(
-                session, boss, Role.TRAINER, ["XK"], now=NOW, admin_ids=ADMINS
-            )
+            await roles.create_invite(db, boss, Role.TRAINER, ["XK"], now=NOW, admin_ids=ADMINS)
         assert raised.value.reason == "scope-not-for-role"
         with pytest.raises(RoleError) as raised:
-            await roles.create_invite(
-                session, boss, Role.COORDINATOR, ["FR"], now=NOW, admin_ids=ADMINS
-            )
+            await roles.create_invite(db, boss, Role.COORDINATOR, ["FR"], now=NOW, admin_ids=ADMINS)
         assert (raised.value.reason, raised.value.value) == ("unknown-country", "FR")
         with pytest.raises(RoleError) as raised:
             await roles.create_invite(
-                session,
+                db,
                 boss,
                 Role.COORDINATOR,
                 (),
@@ -246,32 +242,32 @@ async def test_scope_is_only_for_coordinators_and_countries_are_checked(database
 
 
 async def test_an_invite_grants_its_role_once_and_is_audited(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
-        learner = await make_learner(session)
-        other = await make_learner(session)
+    async with database.session() as db:
+        boss = await admin(db)
+        learner = await make_learner(db)
+        other = await make_learner(db)
         invite = await roles.create_invite(
-            session, boss, Role.COORDINATOR, ["AL"], now=NOW, admin_ids=ADMINS
+            db, boss, Role.COORDINATOR, ["AL"], now=NOW, admin_ids=ADMINS
         )
         later = NOW + timedelta(days=6, hours=23)
-        result = await roles.redeem_invite(session, learner, invite.code, later, ADMINS)
+        result = await roles.redeem_invite(db, learner, invite.code, later, ADMINS)
         assert result.outcome == Redeemed.GRANTED and result.role == Role.COORDINATOR
         assert result.scope == Scope(frozenset({"AL"}), None)
-        again = await roles.redeem_invite(session, learner, invite.code, later, ADMINS)
+        again = await roles.redeem_invite(db, learner, invite.code, later, ADMINS)
         assert again.outcome == Redeemed.ALREADY_HELD
-        stolen = await roles.redeem_invite(session, other, invite.code, later, ADMINS)
+        stolen = await roles.redeem_invite(db, other, invite.code, later, ADMINS)
         assert stolen.outcome == Redeemed.USED
-        assert await roles.roles_of(session, learner, ADMINS) == {Role.COORDINATOR}
-        assert await roles.roles_of(session, other, ADMINS) == set()
-        assert await roles.scope_of(session, learner, ADMINS) == Scope(frozenset({"AL"}), None)
-    async with database.session() as session:
-        stored = await session.get(RoleInvite, invite.id)
+        assert await roles.roles_of(db, learner, ADMINS) == {Role.COORDINATOR}
+        assert await roles.roles_of(db, other, ADMINS) == set()
+        assert await roles.scope_of(db, learner, ADMINS) == Scope(frozenset({"AL"}), None)
+    async with database.session() as db:
+        stored = await db.get(RoleInvite, invite.id)
         assert stored is not None and stored.used_by == learner.id and stored.used_at == later
-        grants = (await session.exec(select(RoleGrant))).all()
+        grants = (await db.exec(select(RoleGrant))).all()
         assert [(g.learner_id, g.role, g.granted_by, g.granted_at) for g in grants] == [
             (learner.id, "coordinator", boss.id, later)
         ]
-        entries = (await session.exec(select(AuditEntry).order_by(AuditEntry.id))).all()
+        entries = (await db.exec(select(AuditEntry).order_by(AuditEntry.id))).all()
     assert [(e.action, e.actor_id, e.subject_type) for e in entries] == [
         ("role.invite", boss.id, "role_invite"),
         ("role.invite_used", learner.id, "role_invite"),
@@ -283,81 +279,77 @@ async def test_an_invite_grants_its_role_once_and_is_audited(database: Database)
 
 
 async def test_expired_and_unknown_invites_grant_nothing(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
-        learner = await make_learner(session)
-        invite = await roles.create_invite(session, boss, Role.TRAINER, now=NOW, admin_ids=ADMINS)
+    async with database.session() as db:
+        boss = await admin(db)
+        learner = await make_learner(db)
+        invite = await roles.create_invite(db, boss, Role.TRAINER, now=NOW, admin_ids=ADMINS)
         expired = await roles.redeem_invite(
-            session, learner, invite.code, NOW + timedelta(days=7), ADMINS
+            db, learner, invite.code, NOW + timedelta(days=7), ADMINS
         )
         assert expired.outcome == Redeemed.EXPIRED
         for code in ("nope", invite.code.upper() + "x", "x" * 80):
-            unknown = await roles.redeem_invite(session, learner, code, NOW, ADMINS)
+            unknown = await roles.redeem_invite(db, learner, code, NOW, ADMINS)
             assert unknown.outcome == Redeemed.UNKNOWN
-        assert await roles.roles_of(session, learner, ADMINS) == set()
-    async with database.session() as session:
-        stored = await session.get(RoleInvite, invite.id)
+        assert await roles.roles_of(db, learner, ADMINS) == set()
+    async with database.session() as db:
+        stored = await db.get(RoleInvite, invite.id)
         assert stored is not None and stored.used_at is None
-        assert (await session.exec(select(RoleGrant))).all() == []
-        actions = [e.action for e in await audit.entries(session)]
+        assert (await db.exec(select(RoleGrant))).all() == []
+        actions = [e.action for e in await audit.entries(db)]
     assert actions == ["role.invite"]
 
 
 async def test_an_invite_is_void_once_its_maker_may_no_longer_invite(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
-        coordinator = await make_learner(session)
-        coordinator_grant = await grant(session, coordinator, Role.COORDINATOR, boss)
-        invite = await roles.create_invite(
-            session, coordinator, Role.TRAINER, now=NOW, admin_ids=ADMINS
-        )
+    async with database.session() as db:
+        boss = await admin(db)
+        coordinator = await make_learner(db)
+        coordinator_grant = await grant(db, coordinator, Role.COORDINATOR, boss)
+        invite = await roles.create_invite(db, coordinator, Role.TRAINER, now=NOW, admin_ids=ADMINS)
         assert coordinator_grant.id is not None
-        await roles.revoke(session, boss, coordinator_grant.id, NOW, ADMINS)
-        trainer = await make_learner(session)
-        result = await roles.redeem_invite(session, trainer, invite.code, NOW, ADMINS)
+        await roles.revoke(db, boss, coordinator_grant.id, NOW, ADMINS)
+        trainer = await make_learner(db)
+        result = await roles.redeem_invite(db, trainer, invite.code, NOW, ADMINS)
         assert result.outcome == Redeemed.EXPIRED
-        assert await roles.roles_of(session, trainer, ADMINS) == set()
-        await session.refresh(invite)
+        assert await roles.roles_of(db, trainer, ADMINS) == set()
+        await db.refresh(invite)
         assert invite.used_at is None
 
 
 async def test_holding_the_role_already_leaves_the_invite_for_someone_else(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
-        trainer = await make_learner(session)
-        newcomer = await make_learner(session)
-        await grant(session, trainer, Role.TRAINER, boss)
-        invite = await roles.create_invite(session, boss, Role.TRAINER, now=NOW, admin_ids=ADMINS)
-        held = await roles.redeem_invite(session, trainer, invite.code, NOW, ADMINS)
+    async with database.session() as db:
+        boss = await admin(db)
+        trainer = await make_learner(db)
+        newcomer = await make_learner(db)
+        await grant(db, trainer, Role.TRAINER, boss)
+        invite = await roles.create_invite(db, boss, Role.TRAINER, now=NOW, admin_ids=ADMINS)
+        held = await roles.redeem_invite(db, trainer, invite.code, NOW, ADMINS)
         assert held.outcome == Redeemed.ALREADY_HELD
-        admin_invite = await roles.create_invite(
-            session, boss, Role.ADMIN, now=NOW, admin_ids=ADMINS
-        )
-        own = await roles.redeem_invite(session, boss, admin_invite.code, NOW, ADMINS)
+        admin_invite = await roles.create_invite(db, boss, Role.ADMIN, now=NOW, admin_ids=ADMINS)
+        own = await roles.redeem_invite(db, boss, admin_invite.code, NOW, ADMINS)
         assert own.outcome == Redeemed.ALREADY_HELD
-        assert (await roles.redeem_invite(session, newcomer, invite.code, NOW, ADMINS)).outcome == (
+        assert (await roles.redeem_invite(db, newcomer, invite.code, NOW, ADMINS)).outcome == (
             Redeemed.GRANTED
         )
 
 
 async def test_a_revoked_role_is_granted_again_with_the_new_scope(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
-        learner = await make_learner(session)
-        first = await grant(session, learner, Role.COORDINATOR, boss, countries=["XK"])
-        await roles.revoke(session, boss, first.id, NOW, ADMINS)
-        assert await roles.roles_of(session, learner, ADMINS) == set()
-        second = await grant(session, learner, Role.COORDINATOR, boss, countries=["RS"])
+    async with database.session() as db:
+        boss = await admin(db)
+        learner = await make_learner(db)
+        first = await grant(db, learner, Role.COORDINATOR, boss, countries=["XK"])
+        await roles.revoke(db, boss, first.id, NOW, ADMINS)
+        assert await roles.roles_of(db, learner, ADMINS) == set()
+        second = await grant(db, learner, Role.COORDINATOR, boss, countries=["RS"])
         assert second.id == first.id
         assert second.revoked_at is None and second.revoked_by is None
-        assert await roles.scope_of(session, learner, ADMINS) == Scope(frozenset({"RS"}), None)
+        assert await roles.scope_of(db, learner, ADMINS) == Scope(frozenset({"RS"}), None)
         # A different scope for a role held now: the scope changes.
-        third = await grant(session, learner, Role.COORDINATOR, boss, organisations=["Forum"])
+        third = await grant(db, learner, Role.COORDINATOR, boss, organisations=["Forum"])
         assert third.id == first.id
-        assert await roles.scope_of(session, learner, ADMINS) == Scope(None, frozenset({"Forum"}))
-    async with database.session() as session:
-        assert len((await session.exec(select(RoleGrant))).all()) == 1
-        grants = [e for e in await audit.entries(session) if e.action == "role.grant"]
+        assert await roles.scope_of(db, learner, ADMINS) == Scope(None, frozenset({"Forum"}))
+    async with database.session() as db:
+        assert len((await db.exec(select(RoleGrant))).all()) == 1
+        grants = [e for e in await audit.entries(db) if e.action == "role.grant"]
     assert audit.details_of(grants[1])["previous"] == {
         "revoked_at": NOW.isoformat(),
         "countries": ["XK"],
@@ -366,18 +358,18 @@ async def test_a_revoked_role_is_granted_again_with_the_new_scope(database: Data
 
 
 async def test_erased_learners_hold_no_roles(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
-        learner = await make_learner(session)
-        await grant(session, learner, Role.TRAINER, boss)
+    async with database.session() as db:
+        boss = await admin(db)
+        learner = await make_learner(db)
+        await grant(db, learner, Role.TRAINER, boss)
         learner.erased_at = NOW
         learner.telegram_id = None
-        session.add(learner)
-        assert await roles.roles_of(session, learner, ADMINS) == set()
-        assert [h.learner for h in await roles.list_holders(session, ADMINS)] == [boss]
-        invite = await roles.create_invite(session, boss, Role.TRAINER, now=NOW, admin_ids=ADMINS)
+        db.add(learner)
+        assert await roles.roles_of(db, learner, ADMINS) == set()
+        assert [h.learner for h in await roles.list_holders(db, ADMINS)] == [boss]
+        invite = await roles.create_invite(db, boss, Role.TRAINER, now=NOW, admin_ids=ADMINS)
         with pytest.raises(RoleError) as raised:
-            await roles.redeem_invite(session, learner, invite.code, NOW, ADMINS)
+            await roles.redeem_invite(db, learner, invite.code, NOW, ADMINS)
         assert raised.value.reason == "erased"
 
 
@@ -385,16 +377,16 @@ async def test_erased_learners_hold_no_roles(database: Database):
 
 
 async def test_holders_list_settings_admins_then_active_grants(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
-        trainer = await make_learner(session)
-        coordinator = await make_learner(session)
-        gone = await make_learner(session)
-        await grant(session, trainer, Role.TRAINER, boss)
-        await grant(session, coordinator, Role.COORDINATOR, boss, countries=["MK"])
-        revoked = await grant(session, gone, Role.TRAINER, boss)
-        await roles.revoke(session, boss, revoked.id, NOW, ADMINS)
-        holders = await roles.list_holders(session, (*ADMINS, 99))
+    async with database.session() as db:
+        boss = await admin(db)
+        trainer = await make_learner(db)
+        coordinator = await make_learner(db)
+        gone = await make_learner(db)
+        await grant(db, trainer, Role.TRAINER, boss)
+        await grant(db, coordinator, Role.COORDINATOR, boss, countries=["MK"])
+        revoked = await grant(db, gone, Role.TRAINER, boss)
+        await roles.revoke(db, boss, revoked.id, NOW, ADMINS)
+        holders = await roles.list_holders(db, (*ADMINS, 99))
     assert [(h.role, h.learner, h.from_settings) for h in holders] == [
         (Role.ADMIN, boss, True),
         (Role.ADMIN, None, True),
@@ -405,17 +397,17 @@ async def test_holders_list_settings_admins_then_active_grants(database: Databas
 
 
 async def test_admins_revoke_anything_coordinators_only_trainers(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
-        coordinator = await make_learner(session)
-        other_coordinator = await make_learner(session)
-        trainer = await make_learner(session)
-        deputy = await make_learner(session)
-        learner = await make_learner(session)
-        coordinator_grant = await grant(session, coordinator, Role.COORDINATOR, boss)
-        other_grant = await grant(session, other_coordinator, Role.COORDINATOR, boss)
-        trainer_grant = await grant(session, trainer, Role.TRAINER, coordinator)
-        deputy_grant = await grant(session, deputy, Role.ADMIN, boss)
+    async with database.session() as db:
+        boss = await admin(db)
+        coordinator = await make_learner(db)
+        other_coordinator = await make_learner(db)
+        trainer = await make_learner(db)
+        deputy = await make_learner(db)
+        learner = await make_learner(db)
+        coordinator_grant = await grant(db, coordinator, Role.COORDINATOR, boss)
+        other_grant = await grant(db, other_coordinator, Role.COORDINATOR, boss)
+        trainer_grant = await grant(db, trainer, Role.TRAINER, coordinator)
+        deputy_grant = await grant(db, deputy, Role.ADMIN, boss)
 
         for actor, target in [
             (learner, trainer_grant),
@@ -424,27 +416,27 @@ async def test_admins_revoke_anything_coordinators_only_trainers(database: Datab
             (coordinator, deputy_grant),
         ]:
             with pytest.raises(RoleError) as raised:
-                await roles.revoke(session, actor, target.id, NOW, ADMINS)
+                await roles.revoke(db, actor, target.id, NOW, ADMINS)
             assert raised.value.reason == "not-allowed"
 
-        done = await roles.revoke(session, coordinator, trainer_grant.id, NOW, ADMINS)
+        done = await roles.revoke(db, coordinator, trainer_grant.id, NOW, ADMINS)
         assert done.revoked_at == NOW and done.revoked_by == coordinator.id
         with pytest.raises(RoleError) as raised:
-            await roles.revoke(session, coordinator, trainer_grant.id, NOW, ADMINS)
+            await roles.revoke(db, coordinator, trainer_grant.id, NOW, ADMINS)
         assert raised.value.reason == "already-revoked"
         with pytest.raises(RoleError) as raised:
-            await roles.revoke(session, boss, 999_999, NOW, ADMINS)
+            await roles.revoke(db, boss, 999_999, NOW, ADMINS)
         assert raised.value.reason == "unknown-grant"
 
-        await roles.revoke(session, deputy, coordinator_grant.id, NOW, ADMINS)
-        await roles.revoke(session, boss, deputy_grant.id, NOW, ADMINS)
+        await roles.revoke(db, deputy, coordinator_grant.id, NOW, ADMINS)
+        await roles.revoke(db, boss, deputy_grant.id, NOW, ADMINS)
         with pytest.raises(RoleError):
-            await roles.revoke(session, deputy, other_grant.id, NOW, ADMINS)
-        assert await roles.roles_of(session, trainer, ADMINS) == set()
-        assert await roles.roles_of(session, coordinator, ADMINS) == set()
-        assert await roles.roles_of(session, other_coordinator, ADMINS) == {Role.COORDINATOR}
-    async with database.session() as session:
-        revocations = [e for e in await audit.entries(session) if e.action == "role.revoke"]
+            await roles.revoke(db, deputy, other_grant.id, NOW, ADMINS)
+        assert await roles.roles_of(db, trainer, ADMINS) == set()
+        assert await roles.roles_of(db, coordinator, ADMINS) == set()
+        assert await roles.roles_of(db, other_coordinator, ADMINS) == {Role.COORDINATOR}
+    async with database.session() as db:
+        revocations = [e for e in await audit.entries(db) if e.action == "role.revoke"]
     assert [(e.actor_id, e.subject_id) for e in revocations] == [
         (coordinator.id, trainer_grant.id),
         (deputy.id, coordinator_grant.id),
@@ -454,18 +446,18 @@ async def test_admins_revoke_anything_coordinators_only_trainers(database: Datab
 
 
 async def test_nobody_revokes_a_settings_admin(database: Database):
-    async with database.session() as session:
-        boss = await admin(session)
-        deputy = await make_learner(session)
-        await grant(session, deputy, Role.ADMIN, boss)
+    async with database.session() as db:
+        boss = await admin(db)
+        deputy = await make_learner(db)
+        await grant(db, deputy, Role.ADMIN, boss)
         # The boss also holds a granted admin role (given before being in the settings).
         assert boss.id is not None
         old = RoleGrant(learner_id=boss.id, role=Role.ADMIN, granted_at=NOW)
-        session.add(old)
-        await session.flush()
+        db.add(old)
+        await db.flush()
         assert old.id is not None
         with pytest.raises(RoleError) as raised:
-            await roles.revoke(session, deputy, old.id, NOW, ADMINS)
+            await roles.revoke(db, deputy, old.id, NOW, ADMINS)
         assert raised.value.reason == "settings-admin"
-        assert Role.ADMIN in await roles.roles_of(session, boss, ADMINS)
+        assert Role.ADMIN in await roles.roles_of(db, boss, ADMINS)
         assert not roles.may_revoke({Role.ADMIN}, old, boss, ADMINS)

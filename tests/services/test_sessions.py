@@ -241,36 +241,38 @@ async def test_values_are_checked_again_when_the_session_is_made(database: Datab
 async def test_registration_until_the_session_is_full(database: Database):
     async with database.session() as db:
         owner = await trainer(db)
-        session = await sessions.create_session(db, owner, values(capacity=2), NOW)
+        training = await sessions.create_session(db, owner, values(capacity=2), NOW)
         first, second, third = [await make_learner(db) for _ in range(3)]
-        assert (await sessions.register(db, first, session.code, NOW)).outcome == Outcome.REGISTERED
-        assert (await sessions.register(db, second, session.code, NOW)).outcome == (
+        assert (
+            await sessions.register(db, first, training.code, NOW)
+        ).outcome == Outcome.REGISTERED
+        assert (await sessions.register(db, second, training.code, NOW)).outcome == (
             Outcome.REGISTERED
         )
-        assert (await sessions.register(db, third, session.code, NOW)).outcome == Outcome.FULL
+        assert (await sessions.register(db, third, training.code, NOW)).outcome == Outcome.FULL
         # An apology frees a place.
-        assert (await sessions.apologise(db, first, session.id, NOW)).outcome == Outcome.APOLOGISED
-        assert (await sessions.register(db, third, session.code, NOW)).outcome == (
+        assert (await sessions.apologise(db, first, training.id, NOW)).outcome == Outcome.APOLOGISED
+        assert (await sessions.register(db, third, training.code, NOW)).outcome == (
             Outcome.REGISTERED
         )
         # ...which the one who apologised cannot take back now.
-        assert (await sessions.register(db, first, session.code, NOW)).outcome == Outcome.FULL
-        assert [p.id for p in await sessions.registered_learners(db, session.id)] == [
+        assert (await sessions.register(db, first, training.code, NOW)).outcome == Outcome.FULL
+        assert [p.id for p in await sessions.registered_learners(db, training.id)] == [
             second.id,
             third.id,
         ]
-        assert await sessions.counts(db, session.id) == sessions.Counts(2, 1)
+        assert await sessions.counts(db, training.id) == sessions.Counts(2, 1)
 
 
 async def test_registering_twice_makes_one_row(database: Database):
     async with database.session() as db:
         owner = await trainer(db)
-        session = await sessions.create_session(db, owner, values(), NOW)
+        training = await sessions.create_session(db, owner, values(), NOW)
         learner = await make_learner(db)
-        assert (await sessions.register(db, learner, session.code, NOW)).outcome == (
+        assert (await sessions.register(db, learner, training.code, NOW)).outcome == (
             Outcome.REGISTERED
         )
-        again = await sessions.register(db, learner, session.code.lower(), NOW)
+        again = await sessions.register(db, learner, training.code.lower(), NOW)
         assert again.outcome == Outcome.ALREADY_REGISTERED
         assert await count(db, Registration) == 1
 
@@ -297,13 +299,13 @@ async def test_unknown_cancelled_and_started_sessions_take_no_registration(datab
     async with database.session() as db:
         owner = await trainer(db)
         learner = await make_learner(db)
-        session = await sessions.create_session(db, owner, values(), NOW)
+        training = await sessions.create_session(db, owner, values(), NOW)
         for code in ("NOPE2345", "", "s_../x", "A" * 40):
             assert (await sessions.register(db, learner, code, NOW)).outcome == Outcome.UNKNOWN
-        started = await sessions.register(db, learner, session.code, START + timedelta(minutes=1))
+        started = await sessions.register(db, learner, training.code, START + timedelta(minutes=1))
         assert started.outcome == Outcome.STARTED
-        await sessions.cancel(db, owner, session.id, 1, NOW)
-        assert (await sessions.register(db, learner, session.code, NOW)).outcome == (
+        await sessions.cancel(db, owner, training.id, 1, NOW)
+        assert (await sessions.register(db, learner, training.code, NOW)).outcome == (
             Outcome.CANCELLED
         )
         assert await count(db, Registration) == 0
@@ -312,27 +314,27 @@ async def test_unknown_cancelled_and_started_sessions_take_no_registration(datab
 async def test_apologies_only_before_the_start_and_only_for_ones_own(database: Database):
     async with database.session() as db:
         owner = await trainer(db)
-        session = await sessions.create_session(db, owner, values(), NOW)
+        training = await sessions.create_session(db, owner, values(), NOW)
         learner, stranger = await make_learner(db), await make_learner(db)
-        await sessions.register(db, learner, session.code, NOW)
-        outcome = (await sessions.apologise(db, stranger, session.id, NOW)).outcome
+        await sessions.register(db, learner, training.code, NOW)
+        outcome = (await sessions.apologise(db, stranger, training.id, NOW)).outcome
         assert outcome == Outcome.NOT_REGISTERED
-        late = await sessions.apologise(db, learner, session.id, START)
+        late = await sessions.apologise(db, learner, training.id, START)
         assert late.outcome == Outcome.STARTED
-        assert (await sessions.apologise(db, learner, session.id, NOW)).outcome == (
+        assert (await sessions.apologise(db, learner, training.id, NOW)).outcome == (
             Outcome.APOLOGISED
         )
-        assert (await sessions.apologise(db, learner, session.id, NOW)).outcome == (
+        assert (await sessions.apologise(db, learner, training.id, NOW)).outcome == (
             Outcome.ALREADY_APOLOGISED
         )
         assert (await sessions.apologise(db, learner, 999_999, NOW)).outcome == Outcome.UNKNOWN
         # Changing one's mind: the link registers again, in the same row.
-        again = await sessions.register(db, learner, session.code, NOW)
+        again = await sessions.register(db, learner, training.code, NOW)
         assert again.outcome == Outcome.REGISTERED
         row = (await db.exec(select(Registration))).one()
         assert row.status == sessions.REGISTERED and row.apologised_at is None
         mine = await sessions.my_sessions(db, learner, NOW)
-        assert [s.id for s, _ in mine] == [session.id]
+        assert [s.id for s, _ in mine] == [training.id]
 
 
 # -- editing --------------------------------------------------------------------------------
@@ -344,14 +346,14 @@ async def test_two_trainers_editing_one_session(database: Database):
         owner = await trainer(db)
         coordinator = await make_learner(db)
         await grant(db, coordinator, Role.COORDINATOR, countries="MK")
-        session = await sessions.create_session(db, owner, values(), NOW)
-        session_id = session.id
+        training = await sessions.create_session(db, owner, values(), NOW)
+        session_id = training.id
     later = START + timedelta(days=1)
     async with database.session() as db:
         actor = await db.get(Learner, owner.id)
         assert actor is not None
         change = await sessions.reschedule(db, actor, session_id, 1, later, NOW)
-        assert change.previous_start == START and change.session.version == 2
+        assert change.previous_start == START and change.training.version == 2
     async with database.session() as db:
         actor = await db.get(Learner, coordinator.id)
         assert actor is not None
@@ -376,7 +378,7 @@ async def test_two_trainers_editing_one_session(database: Database):
         change = await sessions.change_venue(
             db, actor, session_id, 2, "https://meet.example.org/x", NOW
         )
-        assert (change.session.venue, change.session.online_url, change.session.version) == (
+        assert (change.training.venue, change.training.online_url, change.training.version) == (
             None,
             "https://meet.example.org/x",
             3,
@@ -387,19 +389,19 @@ async def test_the_version_check_holds_under_a_race(database: Database):
     """Both editors read version 1; the UPDATE itself refuses the one that comes second."""
     async with database.session() as db:
         owner = await trainer(db)
-        session = await sessions.create_session(db, owner, values(), NOW)
+        training = await sessions.create_session(db, owner, values(), NOW)
     async with database.session() as first_db:
-        first = await sessions.get_session(first_db, session.id)
+        first = await sessions.get_session(first_db, training.id)
         assert first is not None
         async with database.session() as second_db:
-            second = await sessions.get_session(second_db, session.id)
+            second = await sessions.get_session(second_db, training.id)
             assert second is not None
             await sessions._apply(second_db, second, 1, NOW, venue="B")
         with pytest.raises(SessionError) as error:
             await sessions._apply(first_db, first, 1, NOW, venue="A")
         assert error.value.reason == Problem.CHANGED
     async with database.session() as db:
-        stored = await sessions.get_session(db, session.id)
+        stored = await sessions.get_session(db, training.id)
         assert stored is not None and (stored.venue, stored.version) == ("B", 2)
 
 
@@ -411,10 +413,10 @@ async def test_who_may_edit(database: Database):
         await grant(db, everywhere, Role.COORDINATOR)
         admin = await make_learner(db, telegram_id=ADMIN_TELEGRAM_ID)
         plain = await make_learner(db)
-        session = await sessions.create_session(db, owner, values(country="MK"), NOW)
+        training = await sessions.create_session(db, owner, values(country="MK"), NOW)
         admins = (ADMIN_TELEGRAM_ID,)
         allowed = {
-            name: await sessions.may_manage(db, person, admins, session)
+            name: await sessions.may_manage(db, person, admins, training)
             for name, person in [
                 ("owner", owner),
                 ("other trainer", other_trainer),
@@ -435,38 +437,38 @@ async def test_who_may_edit(database: Database):
         for person in (other_trainer, albania, plain):
             with pytest.raises(SessionError) as error:
                 await sessions.reschedule(
-                    db, person, session.id, 1, START + timedelta(hours=1), NOW, admin_ids=admins
+                    db, person, training.id, 1, START + timedelta(hours=1), NOW, admin_ids=admins
                 )
             assert error.value.reason == Problem.NOT_ALLOWED
         await sessions.reschedule(
-            db, admin, session.id, 1, START + timedelta(hours=1), NOW, admin_ids=admins
+            db, admin, training.id, 1, START + timedelta(hours=1), NOW, admin_ids=admins
         )
 
 
 async def test_rescheduling_and_cancelling_rules(database: Database):
     async with database.session() as db:
         owner = await trainer(db)
-        session = await sessions.create_session(db, owner, values(), NOW)
+        training = await sessions.create_session(db, owner, values(), NOW)
         during = START + timedelta(minutes=10)
         after = START + timedelta(minutes=90)
         for call, problem in [
-            (lambda: sessions.reschedule(db, owner, session.id, 1, START, NOW), Problem.SAME_TIME),
+            (lambda: sessions.reschedule(db, owner, training.id, 1, START, NOW), Problem.SAME_TIME),
             (
                 lambda: sessions.reschedule(
-                    db, owner, session.id, 1, NOW - timedelta(hours=1), NOW
+                    db, owner, training.id, 1, NOW - timedelta(hours=1), NOW
                 ),
                 Problem.PAST,
             ),
             (
                 lambda: sessions.reschedule(
-                    db, owner, session.id, 1, during + timedelta(days=1), during
+                    db, owner, training.id, 1, during + timedelta(days=1), during
                 ),
                 Problem.STARTED,
             ),
-            (lambda: sessions.cancel(db, owner, session.id, 1, after), Problem.ENDED),
+            (lambda: sessions.cancel(db, owner, training.id, 1, after), Problem.ENDED),
             (lambda: sessions.cancel(db, owner, 999_999, 1, NOW), Problem.NOT_FOUND),
             (
-                lambda: sessions.change_venue(db, owner, session.id, 1, "http://x.org", NOW),
+                lambda: sessions.change_venue(db, owner, training.id, 1, "http://x.org", NOW),
                 Problem.NOT_HTTPS,
             ),
         ]:
@@ -474,10 +476,10 @@ async def test_rescheduling_and_cancelling_rules(database: Database):
                 await call()
             assert error.value.reason == problem
         # A running session can still be cancelled; a cancelled one takes no more edits.
-        change = await sessions.cancel(db, owner, session.id, 1, during)
-        assert change.session.cancelled_at == during and change.session.version == 2
+        change = await sessions.cancel(db, owner, training.id, 1, during)
+        assert change.training.cancelled_at == during and change.training.version == 2
         with pytest.raises(SessionError) as error:
-            await sessions.cancel(db, owner, session.id, 2, during)
+            await sessions.cancel(db, owner, training.id, 2, during)
         assert error.value.reason == Problem.CANCELLED
         actions = (await db.exec(select(AuditEntry.action).order_by(AuditEntry.id))).all()
         assert actions == ["session.create", "session.cancel"]

@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot
 from telegram.error import RetryAfter
 
-from bot import outbox
+from bot.runtime import outbox
 from bot.simulator.fake_bot_api import FakeBotApi
 
 TOKEN = "123456:RATE-LIMIT-TEST"

@@ -22,11 +22,12 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
-from bot import jobs
+from bot import app
 from bot.clock import MovableClock
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
 from bot.models import Learner, RoleGrant
+from bot.runtime import jobs
 from bot.simulator.web import (
     STATIC_DIR,
     AddressInUse,
@@ -198,9 +199,9 @@ async def test_state_lists_the_preset_people_and_the_clock(sim: Simulator, http)
     assert state["bot"]["username"] == "kapacitet_bot"
     assert state["clock"]["timezone"] == "Europe/Belgrade" and state["clock"]["offset_ms"] == 0
     # The trainer and the coordinator hold their role in the database, and nothing else.
-    async with sim.deps.database.session() as session:
-        grants = (await session.exec(select(RoleGrant))).all()
-        learners = {learner.id: learner for learner in (await session.exec(select(Learner))).all()}
+    async with sim.deps.database.session() as db:
+        grants = (await db.exec(select(RoleGrant))).all()
+        learners = {learner.id: learner for learner in (await db.exec(select(Learner))).all()}
     held = {(learners[g.learner_id].telegram_id, g.role) for g in grants}
     assert held == {(MARKO, "trainer"), (VESNA, "coordinator")}
     assert all(not learner.language_chosen for learner in learners.values())
@@ -393,7 +394,8 @@ async def test_moving_the_clock_runs_the_background_work_at_once(
         seen.append(deps.clock.now().timestamp())
         await bot.send_message(ANA, "⏰ <b>Reminder</b>: your session starts in one hour")
 
-    monkeypatch.setattr(jobs, "PERIODIC_TASKS", [reminder])
+    assert sim.application is not None
+    jobs.install(sim.application, (reminder,))
     before = sim.clock.now()
     status, body = await post(http, "/api/clock", {"minutes": 60})
     assert status == 200 and body["clock"]["offset_ms"] == 3_600_000
@@ -423,7 +425,7 @@ async def test_background_work_also_runs_on_its_own_like_the_job_queue(
         if len(ticks) >= 3:
             three.set()
 
-    monkeypatch.setattr(jobs, "PERIODIC_TASKS", [task])
+    monkeypatch.setattr(app, "JOBS", (task,))
     monkeypatch.setattr(jobs, "TICK_SECONDS", 0.2)
     simulator = make_simulator(tmp_path, catalogue, background_jobs=True)
     await simulator.start()
@@ -469,10 +471,10 @@ async def test_a_new_trainer_gets_the_role_and_survives_a_restart(
     await second.start()
     try:
         assert list(second.people) == [ANA, MARKO, VESNA, 1004]
-        async with second.deps.database.session() as session:
-            learner = (await session.exec(select(Learner).where(Learner.telegram_id == 1004))).one()
+        async with second.deps.database.session() as db:
+            learner = (await db.exec(select(Learner).where(Learner.telegram_id == 1004))).one()
             grant = (
-                await session.exec(select(RoleGrant).where(RoleGrant.learner_id == learner.id))
+                await db.exec(select(RoleGrant).where(RoleGrant.learner_id == learner.id))
             ).one()
         assert grant.role == "trainer"
         # A person added now is a stranger to the bot, never someone from before.
@@ -615,10 +617,8 @@ async def test_preview_opens_the_modules_first_card_in_the_language(
         title = module.text("sq").title
         assert title in (card.text or "") and f"1/{module.card_count}" in (card.text or "")
         assert simulator.person_url(person.id).endswith(f"/?person={person.id}")
-        async with simulator.deps.database.session() as session:
-            learner = (
-                await session.exec(select(Learner).where(Learner.telegram_id == person.id))
-            ).one()
+        async with simulator.deps.database.session() as db:
+            learner = (await db.exec(select(Learner).where(Learner.telegram_id == person.id))).one()
         assert (learner.language, learner.consent) == ("sq", "declined")
     finally:
         await simulator.stop()

@@ -24,16 +24,12 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot.runtime.ptb import pending_tasks
 from bot.simulator.fake_bot_api import CallbackAnswer, FakeBotApi, SentMessage, StoredFile
 
 __all__ = ["TelegramUser", "running_application"]
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-
-
-def _pending_tasks(application: AnyApplication) -> set[asyncio.Task[Any]]:
-    tasks: set[asyncio.Task[Any]] = getattr(application, "_Application__create_task_tasks", set())
-    return {task for task in tasks if not task.done()}
 
 
 class TelegramUser:
@@ -73,7 +69,7 @@ class TelegramUser:
     async def send(self, text: str) -> list[SentMessage]:
         """Write ``text`` to the bot; returns the bot messages that were sent in response."""
         before = self._last_message_id()
-        tasks_before = _pending_tasks(self.application)
+        tasks_before = pending_tasks(self.application)
         update_id = self.api.push_message(self.user_id, text)
         await self._settle(update_id, tasks_before)
         return [m for m in self.bot_messages() if m.message_id > before]
@@ -105,7 +101,7 @@ class TelegramUser:
 
     async def tap_data(self, data: str, message_id: int) -> str:
         """Send a callback query with arbitrary (possibly forged or stale) data."""
-        tasks_before = _pending_tasks(self.application)
+        tasks_before = pending_tasks(self.application)
         update_id, query_id = self.api.push_callback(self.user_id, message_id, data)
         self._last_query_id = query_id
         await self._settle(update_id, tasks_before)
@@ -125,7 +121,7 @@ class TelegramUser:
             ) from None
         current = asyncio.current_task()
         while True:
-            spawned = _pending_tasks(self.application) - tasks_before - {current}
+            spawned = pending_tasks(self.application) - tasks_before - {current}
             if not spawned:
                 return
             remaining = deadline - loop.time()

@@ -88,7 +88,7 @@ async def _session(
     cancelled: bool = False,
 ) -> TrainingSession:
     assert trainer.id is not None
-    session = TrainingSession(
+    training = TrainingSession(
         code=f"EXP{next(_codes)}",
         trainer_id=trainer.id,
         title=title,
@@ -102,30 +102,30 @@ async def _session(
         checkin_secret=f"secret-{next(_codes)}",
         cancelled_at=utc(2026, 5, 20) if cancelled else None,
     )
-    db.add(session)
+    db.add(training)
     await db.flush()
-    return session
+    return training
 
 
 def _register(
-    session: TrainingSession, learner: Learner, status: str = "registered"
+    training: TrainingSession, learner: Learner, status: str = "registered"
 ) -> Registration:
-    assert session.id is not None and learner.id is not None
+    assert training.id is not None and learner.id is not None
     return Registration(
-        session_id=session.id, learner_id=learner.id, status=status, registered_at=utc(2025, 1, 1)
+        session_id=training.id, learner_id=learner.id, status=status, registered_at=utc(2025, 1, 1)
     )
 
 
 def _mark(
-    session: TrainingSession, learner: Learner, status: str, method: str = "trainer"
+    training: TrainingSession, learner: Learner, status: str, method: str = "trainer"
 ) -> Attendance:
-    assert session.id is not None and learner.id is not None
+    assert training.id is not None and learner.id is not None
     return Attendance(
-        session_id=session.id,
+        session_id=training.id,
         learner_id=learner.id,
         status=status,
         method=method,
-        marked_at=session.starts_at,
+        marked_at=training.starts_at,
     )
 
 
@@ -302,6 +302,6 @@ async def build_world(database: Database) -> World:
         sessions = {"xk": xk, "rs": rs, "al": al, "old": old, "future": future}
         return World(
             people={name: learner.id or 0 for name, learner in people.items()},
-            sessions={name: session.id or 0 for name, session in sessions.items()},
+            sessions={name: training.id or 0 for name, training in sessions.items()},
             trainer_id=trainer.id or 0,
         )

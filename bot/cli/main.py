@@ -25,7 +25,7 @@ def _settings_or_exit() -> Settings:
 
 def _configure_logging(verbose: bool, settings: Settings | None = None) -> None:
     """Text or JSON (LOG_FORMAT) on stderr; the token and webhook secret are redacted."""
-    from bot.logs import configure_logging
+    from bot.runtime.logs import configure_logging
 
     secrets = (settings.bot_token or "", settings.webhook_secret or "") if settings else ()
     configure_logging(
@@ -55,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from bot.simulator.web import run_simulator
 
         return run_simulator(settings, catalogue)
-    from bot import serve
+    from bot.runtime import serve
 
     deps = build_deps(settings, catalogue)
 
@@ -113,7 +113,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
 
 
 def cmd_copy_db(args: argparse.Namespace) -> int:
-    from bot.dbcopy import CopyError, copy_database, shown
+    from bot.cli.copy_db import CopyError, copy_database, shown
 
     target = args.target or _settings_or_exit().database_url
     print(f"Copying {shown(args.source)} -> {shown(target)} (stop the bot first)")
@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     copy_db.add_argument("--batch-size", type=int, default=1000, help="rows per insert")
     copy_db.set_defaults(handler=cmd_copy_db)
-    from bot import export_command
+    from bot.cli import export as export_command
 
     export_command.add_parser(commands)
     return parser

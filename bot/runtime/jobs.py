@@ -9,32 +9,32 @@ the simulator call ``tick`` themselves, with a movable clock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Bot
 from telegram.ext import ContextTypes
 
-from bot.context import DEPS_KEY, BotApplication, Deps
+from bot.runtime.context import DEPS_KEY, BotApplication, Deps
 
 log = logging.getLogger(__name__)
 
 PeriodicTask = Callable[[Deps, Bot], Awaitable[None]]
-PERIODIC_TASKS: list[PeriodicTask] = []
+TASKS_KEY = "periodic_tasks"
 TICK_SECONDS = 30
 
 
-def periodic(task: PeriodicTask) -> PeriodicTask:
-    """Registers ``task`` to run on every tick."""
-    PERIODIC_TASKS.append(task)
-    return task
+def install(application: BotApplication, tasks: Sequence[PeriodicTask]) -> None:
+    """The tasks every tick runs, in this order (``bot.app`` lists them)."""
+    application.bot_data[TASKS_KEY] = tuple(tasks)
 
 
 async def tick(application: BotApplication) -> None:
     """Runs every periodic task once; one failing task does not stop the others."""
     deps: Deps = application.bot_data[DEPS_KEY]
-    for task in PERIODIC_TASKS:
+    tasks: tuple[PeriodicTask, ...] = application.bot_data.get(TASKS_KEY, ())
+    for task in tasks:
         try:
             await task(deps, application.bot)
         except Exception:

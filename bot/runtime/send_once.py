@@ -17,9 +17,9 @@ from sqlmodel import delete
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.context import Deps
 from bot.models import Delivery, Learner
-from bot.outbox import certainly_not_sent
+from bot.runtime.context import Deps
+from bot.runtime.outbox import certainly_not_sent
 
 log = logging.getLogger(__name__)
 

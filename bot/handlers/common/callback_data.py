@@ -1,9 +1,16 @@
 """Button data: one small typed codec, at most 64 bytes, checked on the way in.
 
-Every button's ``callback_data`` is ``<prefix>:<field>:<field>...``. Decoding
-accepts only a known prefix with the right number of fields, each of the right
-type and shape; anything else (stale, forged, oversized) decodes to ``None``.
-Decoding says nothing about permission: every handler re-checks who may do what.
+Every button's ``callback_data`` is ``<prefix>:<field>:<field>...``. Decoding accepts only a
+known prefix with the right number of fields, each of the right type and shape, and anything
+else (stale, forged, oversized) decodes to ``None``. The field types say what is allowed:
+
+- ``int``: 0 to :data:`MAX_INT`; ``Annotated[int, Between(1, 5)]`` narrows it;
+- ``bool``: ``0`` or ``1``;
+- a ``StrEnum``: one of its values, nothing else;
+- ``str``: a token of letters, digits, ``_`` and ``-`` (at most 24).
+
+Decoding says nothing about permission: the declaration of the button's handler
+(``bot.handlers.common.entry.on_button``) checks who may press it.
 """
 
 from __future__ import annotations
@@ -11,7 +18,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import ClassVar, Self, TypeVar, get_type_hints
+from enum import StrEnum
+from typing import Annotated, ClassVar, Self, TypeVar, get_args, get_origin, get_type_hints
 
 MAX_BYTES = 64
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
@@ -21,10 +29,26 @@ MAX_INT = 2**31 - 1
 and a bigger (forged) one would make the query fail instead of finding nothing."""
 
 
+@dataclass(frozen=True)
+class Between:
+    """``Annotated[int, Between(low, high)]``: an int field that accepts only low..high."""
+
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    kind: type
+    low: int = 0
+    high: int = MAX_INT
+
+
 class CallbackData:
     prefix: ClassVar[str]
     _registry: ClassVar[dict[str, type[CallbackData]]] = {}
-    _shapes: ClassVar[dict[type[CallbackData], tuple[tuple[str, object], ...]]] = {}
+    _shapes: ClassVar[dict[type[CallbackData], tuple[_Field, ...]]] = {}
     """Each class's fields and their types, worked out once (on every tap it was the codec's
     biggest cost)."""
 
@@ -34,19 +58,28 @@ class CallbackData:
             raise TypeError(f"callback prefix {cls.prefix!r} is used twice")
         CallbackData._registry[cls.prefix] = cls
 
+    @classmethod
+    def registered(cls) -> dict[str, type[CallbackData]]:
+        """Every button data class, by prefix (for the authorisation test)."""
+        return dict(CallbackData._registry)
+
     def encode(self) -> str:
         parts = [self.prefix]
-        for item in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, item.name)
-            if isinstance(value, bool):
+        for field in self._shape():
+            value = getattr(self, field.name)
+            if field.kind is bool:
                 parts.append("1" if value else "0")
-            else:
-                text = str(value)
-                if not (_INT if isinstance(value, int) else _TOKEN).match(text):
-                    raise ValueError(
-                        f"{type(self).__name__}.{item.name}={text!r} cannot be encoded"
-                    )
-                parts.append(text)
+                continue
+            text = value.value if isinstance(value, StrEnum) else str(value)
+            ok = (
+                field.low <= value <= field.high
+                if field.kind is int
+                else bool(_TOKEN.match(text))
+                and (not issubclass(field.kind, StrEnum) or isinstance(value, field.kind))
+            )
+            if not ok:
+                raise ValueError(f"{type(self).__name__}.{field.name}={text!r} cannot be encoded")
+            parts.append(text)
         data = ":".join(parts)
         if len(data.encode()) > MAX_BYTES:
             raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
@@ -65,28 +98,33 @@ class CallbackData:
         if len(parts) != len(shape):
             return None
         values: dict[str, object] = {}
-        for (name, kind), text in zip(shape, parts, strict=True):
-            if kind is bool:
+        for field, text in zip(shape, parts, strict=True):
+            if field.kind is bool:
                 if text not in ("0", "1"):
                     return None
-                values[name] = text == "1"
-            elif kind is int:
-                if not _INT.match(text) or int(text) > MAX_INT:
+                values[field.name] = text == "1"
+            elif field.kind is int:
+                if not _INT.match(text) or not field.low <= int(text) <= field.high:
                     return None
-                values[name] = int(text)
+                values[field.name] = int(text)
+            elif issubclass(field.kind, StrEnum):
+                try:
+                    values[field.name] = field.kind(text)
+                except ValueError:
+                    return None
             else:
                 if not _TOKEN.match(text):
                     return None
-                values[name] = text
+                values[field.name] = text
         return cls(**values)
 
     @classmethod
-    def _shape(cls) -> tuple[tuple[str, object], ...]:
+    def _shape(cls) -> tuple[_Field, ...]:
         shape = CallbackData._shapes.get(cls)
         if shape is None:
-            hints = get_type_hints(cls)
+            hints = get_type_hints(cls, include_extras=True)
             shape = tuple(
-                (item.name, hints[item.name])
+                _field(item.name, hints[item.name])
                 for item in dataclasses.fields(cls)  # type: ignore[arg-type]
             )
             CallbackData._shapes[cls] = shape
@@ -96,6 +134,18 @@ class CallbackData:
     def pattern(cls) -> str:
         """For PTB's CallbackQueryHandler: route by prefix, validate in the handler."""
         return f"^{re.escape(cls.prefix)}(:|$)"
+
+
+def _field(name: str, hint: object) -> _Field:
+    if get_origin(hint) is Annotated:
+        base, *extras = get_args(hint)
+        bounds = [extra for extra in extras if isinstance(extra, Between)]
+        if base is not int or len(bounds) != 1:
+            raise TypeError(f"field {name}: only Annotated[int, Between(low, high)] is known")
+        return _Field(name, int, max(0, bounds[0].low), min(MAX_INT, bounds[0].high))
+    if hint in (int, bool, str) or (isinstance(hint, type) and issubclass(hint, StrEnum)):
+        return _Field(name, hint)
+    raise TypeError(f"field {name}: {hint!r} cannot be carried by button data")
 
 
 Data = TypeVar("Data", bound=CallbackData)
@@ -169,13 +219,14 @@ class AnswerQuestion(CallbackData):
     option: str
 
 
-@dataclass(frozen=True)
-class ConfirmForget(CallbackData):
-    prefix = "forget"
-    confirmed: bool
+class ConsentAction(StrEnum):
+    GIVE = "give"
+    WITHDRAW = "withdraw"
 
 
 @dataclass(frozen=True)
 class ChangeConsent(CallbackData):
+    """Under the privacy notice (``/privacy``, and when registering needs consent)."""
+
     prefix = "privacy"
-    action: str
+    action: ConsentAction

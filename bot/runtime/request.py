@@ -1,7 +1,7 @@
 """The bot's HTTP layer to the Bot API: PTB's own, plus two things it does not know.
 
 - Every sendMessage, sendDocument, sendPhoto and editMessageText call that Telegram
-  accepted is counted in :attr:`bot.metrics.Metrics.messages_sent`.
+  accepted is counted in :attr:`bot.runtime.metrics.Metrics.messages_sent`.
 - A 403 ("bot was blocked by the user") names the chat it came from: it is raised as
   :class:`ChatForbidden`, still a :class:`telegram.error.Forbidden`, with ``chat_id``, so
   the error handler marks the right person unreachable.
@@ -13,7 +13,7 @@
   it does no harm (reads and settings: ``get...``, ``set...``, ``deleteWebhook``). Sending a
   message again could deliver it twice, and an edit or a callback answer repeated would be
   refused ("not modified", "query is too old"): those raise, and their callers decide (see
-  ``bot.handlers.common.show``). 429 is not handled here (PTB's AIORateLimiter and the
+  ``bot.handlers.common.turn.show``). 429 is not handled here (PTB's AIORateLimiter and the
   outbox wait for ``retry_after``).
 """
 
@@ -26,11 +26,11 @@ from http import HTTPStatus
 from typing import Any
 
 import httpx
-from telegram._utils.types import ODVInput
 from telegram.error import Forbidden, NetworkError
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from bot.metrics import SENT_METHODS, Metrics
+from bot.runtime.metrics import SENT_METHODS, Metrics
+from bot.runtime.ptb import ODVInput
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ NOT_CARRIED_OUT = frozenset(
 )
 """Answers of Telegram's front end when the Bot API did not take the request."""
 _NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-"""Network errors that prove the request never left (as in ``bot.outbox``)."""
+"""Network errors that prove the request never left (as in ``bot.runtime.outbox``)."""
 _REPEATABLE = frozenset({"deleteWebhook", "deleteMyCommands", "sendChatAction", "logOut"})
 
 

@@ -15,7 +15,7 @@ was given; it is given :class:`_StoreFirst`, which stores the update (step 1) be
 queueing it. When the database refuses, the request fails with 500 and Telegram sends
 the update again later.
 
-A feature's unit of work (``bot.handlers.common.turn``) marks the row done in the same
+A feature's unit of work (``bot.handlers.common.turn.turn``) marks the row done in the same
 transaction as its own writes, so a crash either keeps both or replays the update with
 nothing written: the writes happen once. A handler in a late group (:data:`DONE_GROUP`)
 marks the row done once the features ran, for updates no unit of work took, and
@@ -45,13 +45,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ExtBot, TypeHandler, Updater
-from telegram.ext._utils.networkloop import network_retry_loop
 
 from bot.clock import Clock, SystemClock
-from bot.context import BotContext, Deps
 from bot.db import Database
-from bot.jobs import periodic
 from bot.models import InboundUpdate
+from bot.runtime.context import BotContext, Deps
+from bot.runtime.ptb import bootstrap, is_initialized, network_retry_loop, set_running
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +74,10 @@ class IntakeStorageError(TelegramError):
     (the offset did not move, so Telegram sends it again)."""
 
 
-async def mark_done_in(session: AsyncSession, update_id: int, now: dtm.datetime) -> None:
+async def mark_done_in(db: AsyncSession, update_id: int, now: dtm.datetime) -> None:
     """Marks a stored update done within ``session``'s transaction (no-op for updates that
     were not stored): with a handler's own writes, so both are kept or neither."""
-    await session.exec(
+    await db.exec(
         sql_update(InboundUpdate)
         .where(col(InboundUpdate.update_id) == update_id)
         .where(col(InboundUpdate.status) != DONE)
@@ -89,8 +88,8 @@ async def mark_done_in(session: AsyncSession, update_id: int, now: dtm.datetime)
 
 async def mark_done(database: Database, update_id: int, now: dtm.datetime) -> None:
     """Marks a stored update done (no-op for updates that were not stored)."""
-    async with database.session() as session:
-        await mark_done_in(session, update_id, now)
+    async with database.session() as db:
+        await mark_done_in(db, update_id, now)
 
 
 class _StoreFirst:
@@ -149,13 +148,14 @@ class DurableUpdater(Updater):
         async with self._durable_lock:
             if self.running:
                 raise RuntimeError("This Updater is already running!")
-            if not self._initialized:
+            if not is_initialized(self):
                 raise RuntimeError("This Updater was not initialized via `Updater.initialize`!")
-            self._running = True
+            set_running(self, True)
             try:
                 # No webhook, and drop_pending_updates applied (what Telegram holds; what
                 # was stored already is still handled).
-                await self._bootstrap(
+                await bootstrap(
+                    self,
                     bootstrap_retries,
                     drop_pending_updates=drop_pending_updates,
                     webhook_url="",
@@ -163,7 +163,7 @@ class DurableUpdater(Updater):
                 )
                 await self._requeue_unfinished()
             except Exception:
-                self._running = False
+                set_running(self, False)
                 raise
             self._allowed_updates = allowed_updates
             self._polling_stop.clear()
@@ -208,7 +208,7 @@ class DurableUpdater(Updater):
                     self.update_queue = self.update_queue.queue
             return
         async with self._durable_lock:
-            self._running = False
+            set_running(self, False)
             self._polling_stop.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._polling_task
@@ -227,9 +227,9 @@ class DurableUpdater(Updater):
     async def _requeue_unfinished(self) -> None:
         """Queues what a previous run stored but did not finish (a crash or a hard stop)."""
         now = self.clock.now()
-        async with self.database.session() as session:
+        async with self.database.session() as db:
             rows = (
-                await session.exec(
+                await db.exec(
                     select(InboundUpdate)
                     .where(col(InboundUpdate.status) == PENDING)
                     .order_by(col(InboundUpdate.update_id))
@@ -250,7 +250,7 @@ class DurableUpdater(Updater):
                 else:
                     row.attempts += 1
                     again.append(row)
-                session.add(row)
+                db.add(row)
         if again:
             log.info("Handling %d updates left unfinished by the previous run", len(again))
         for row in again:
@@ -311,12 +311,12 @@ class DurableUpdater(Updater):
             if self.database.engine.dialect.name == "postgresql"
             else sqlite.insert
         )
-        async with self.database.session() as session:
+        async with self.database.session() as db:
             inserted: set[int] = set()
             if rows:
                 inserted = set(
                     (
-                        await session.exec(
+                        await db.exec(
                             insert(InboundUpdate)
                             .values(rows)
                             .on_conflict_do_nothing(index_elements=["update_id"])
@@ -329,7 +329,7 @@ class DurableUpdater(Updater):
             if stored_before:
                 again = list(
                     (
-                        await session.exec(
+                        await db.exec(
                             select(InboundUpdate.update_id)
                             .where(col(InboundUpdate.update_id).in_(stored_before))
                             .where(col(InboundUpdate.status) == PENDING)
@@ -337,7 +337,7 @@ class DurableUpdater(Updater):
                     ).all()
                 )
                 if again:
-                    await session.exec(
+                    await db.exec(
                         sql_update(InboundUpdate)
                         .where(col(InboundUpdate.update_id).in_(again))
                         .values(attempts=col(InboundUpdate.attempts) + 1)
@@ -345,18 +345,17 @@ class DurableUpdater(Updater):
         return [by_id[update_id] for update_id in sorted(inserted | set(again))]
 
 
-@periodic
 async def forget_old_updates(deps: Deps, bot: Bot) -> None:
     """Deletes handled updates once Telegram can no longer resend them, and failed ones
     after two weeks: nothing of a person's messages is kept longer than that."""
     now = deps.clock.now()
-    async with deps.database.session() as session:
-        await session.exec(
+    async with deps.database.session() as db:
+        await db.exec(
             sql_delete(InboundUpdate)
             .where(col(InboundUpdate.status) == DONE)
             .where(col(InboundUpdate.processed_at) < now - KEEP_DONE)
         )
-        await session.exec(
+        await db.exec(
             sql_delete(InboundUpdate)
             .where(col(InboundUpdate.status) == FAILED)
             .where(col(InboundUpdate.processed_at) < now - KEEP_FAILED)

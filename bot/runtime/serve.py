@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from bot.config import Settings
-from bot.context import BotApplication
+from bot.runtime.context import BotApplication
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,9 @@ from collections.abc import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks as cb
 from bot.content.catalogue import Catalogue, Module
-from bot.i18n.languages import LANGUAGES
-from bot.i18n.translator import Translator
-from bot.labels import (
+from bot.handlers.common import callback_data as cb
+from bot.i18n.labels import (
     AGE_BAND_NAMES,
     COUNTRY_NAMES,
     GENDER_NAMES,
@@ -18,9 +16,16 @@ from bot.labels import (
     TRANSLATED_AGE_BANDS,
     VULNERABLE_GROUP_NAMES,
 )
+from bot.i18n.languages import LANGUAGES
+from bot.i18n.translator import Translator
 from bot.models import QuizKind
 from bot.services.learners import UNDISCLOSED
 from bot.services.progress import ModuleStatus
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, with an ellipsis when cut (button labels, snippets)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def button(text: str, data: cb.CallbackData) -> InlineKeyboardButton:
@@ -178,16 +183,9 @@ def quiz_result(tr: Translator, module: Module, kind: QuizKind) -> InlineKeyboar
     )
 
 
-def forget(tr: Translator) -> InlineKeyboardMarkup:
-    return markup(
-        [
-            [button(tr._("Yes, erase my data"), cb.ConfirmForget(True))],
-            [button(tr._("Cancel"), cb.ConfirmForget(False))],
-        ]
-    )
-
-
 def privacy(tr: Translator, consent_given: bool) -> InlineKeyboardMarkup:
     if consent_given:
-        return markup([[button(tr._("Withdraw my consent"), cb.ChangeConsent("withdraw"))]])
-    return markup([[button(tr._("I agree"), cb.ChangeConsent("give"))]])
+        return markup(
+            [[button(tr._("Withdraw my consent"), cb.ChangeConsent(cb.ConsentAction.WITHDRAW))]]
+        )
+    return markup([[button(tr._("I agree"), cb.ChangeConsent(cb.ConsentAction.GIVE))]])

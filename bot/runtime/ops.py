@@ -5,7 +5,7 @@ off). Started by the application's ``post_init`` and stopped by its ``post_shutd
 
 - ``/health``: 200 ``{"status": "ok", "database": "ok"}`` when the database answers
   ``SELECT 1`` within a few seconds, else 503 ``{"status": "error", "database": "error"}``.
-- ``/metrics``: :class:`bot.metrics.Metrics` in Prometheus' text format; the outbox
+- ``/metrics``: :class:`bot.runtime.metrics.Metrics` in Prometheus' text format; the outbox
   length is read from the database at each scrape.
 """
 
@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from aiohttp import web
 from sqlmodel import col, func, select
 
-from bot.context import Deps
-from bot.metrics import CONTENT_TYPE_LATEST
 from bot.models import OutboxMessage
+from bot.runtime.context import Deps
+from bot.runtime.metrics import CONTENT_TYPE_LATEST
 
 log = logging.getLogger(__name__)
 

@@ -69,7 +69,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from aiolimiter import AsyncLimiter
@@ -85,11 +84,10 @@ from telegram.error import (
 )
 from telegram.ext import Application
 
-from bot.context import Deps
 from bot.db import Database
 from bot.models import Announcement, Learner, OutboxMessage
-from bot.request import not_sent
-from bot.services import learners
+from bot.runtime.context import Deps
+from bot.runtime.request import not_sent
 from bot.services.announcements import (
     DONE,
     FAILED,
@@ -501,9 +499,7 @@ async def _send_due(deps: Deps, bot: Bot, pacer: _Pacer, report: DrainReport) ->
 
 
 def summary_text(deps: Deps, author: Learner, announcement: Announcement, counts: Delivery) -> str:
-    tr = deps.translators(
-        author.language, ZoneInfo(learners.zone_name(author, deps.settings.timezone))
-    )
+    tr = deps.translator_for(author)
     snippet = html.unescape(announcement.text).replace("\n", " ")
     if len(snippet) > SNIPPET:
         snippet = snippet[: SNIPPET - 1] + "…"
@@ -611,7 +607,7 @@ def sending_bot(application: Application[Any, Any, Any, Any, Any, Any]) -> Bot:
     connections (its request object), but without PTB's AIORateLimiter, so that a 429 reaches
     the outbox at once instead of being retried behind its back (see the module's docstring).
     """
-    from bot.context import DEPS_KEY
+    from bot.runtime.context import DEPS_KEY
 
     bot: Bot = application.bot
     if getattr(bot, "rate_limiter", None) is None:
@@ -654,7 +650,7 @@ class Worker:
 def start_worker(application: Application[Any, Any, Any, Any, Any, Any]) -> Worker:
     """Starts the worker (``post_init``); a plain task, so that ``Application.stop`` does not
     wait for it. It begins with a drain: whatever a previous run left is picked up."""
-    from bot.context import DEPS_KEY
+    from bot.runtime.context import DEPS_KEY
 
     worker = application.bot_data.get(WORKER_KEY)
     if isinstance(worker, Worker) and worker.task is not None and not worker.task.done():

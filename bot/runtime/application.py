@@ -1,5 +1,5 @@
 """PTB's Application, plus what operators need to see: each update is counted by type, and
-everything logged while it is processed carries its id and type (see :mod:`bot.logs`)."""
+everything logged while it is processed carries its id and type (see :mod:`bot.runtime.logs`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ExtBot
 
-from bot.context import DEPS_KEY, BotContext, Deps
-from bot.logs import UpdateRef, current_update, update_type
+from bot.runtime.context import DEPS_KEY, BotContext, Deps
+from bot.runtime.logs import UpdateRef, current_update, update_type
 
 
 class KapacitetApplication(

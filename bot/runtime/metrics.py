@@ -1,6 +1,6 @@
 """Prometheus metrics, one registry per bot (so that tests and the simulator never clash).
 
-Served by the ops server at ``/metrics`` (see :mod:`bot.ops`). What they count:
+Served by the ops server at ``/metrics`` (see :mod:`bot.runtime.ops`). What they count:
 
 - ``kapacitet_updates_total{type}``: updates processed, by type (message, callback_query, ...);
 - ``kapacitet_handler_errors_total{error}``: exceptions that reached the error handler;

@@ -1,0 +1,204 @@
+"""Commands and buttons, each declared once together with who may use it.
+
+    @on_command("attendance", roles=MANAGERS)
+    async def attendance_command(update: Update, context: BotContext, current: Turn) -> None:
+        ...
+
+    @on_button(OpenAttendance, roles=MANAGERS)
+    async def open_attendance(
+        update: Update, context: BotContext, current: Turn, data: OpenAttendance
+    ) -> None:
+        ...
+
+A declaration is a PTB handler (``CommandHandler`` / ``CallbackQueryHandler``) that a
+feature lists in its ``HANDLERS`` and ``bot.app`` adds. For every use it opens the unit of
+work (:func:`~bot.handlers.common.turn.turn`), decodes the button's data with its codec,
+checks the role on the server, and only then calls the feature. It refuses with one
+message, and changes nothing, when the data is stale, forged or out of place, or when the
+person may not do this. A feature refuses the same way by raising :class:`Stale` or
+:class:`NotAllowed` (for example when a session is not theirs), or by letting through a
+service's error whose reason is ``not-found`` or ``not-allowed``.
+
+``roles`` is required: :data:`ANYONE` says in so many words that everyone may use it.
+The authorisation test reads ``roles`` of every declared handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from typing import Any, Final, Generic, TypeVar
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext.filters import BaseFilter
+
+from bot.handlers.common.callback_data import CallbackData
+from bot.handlers.common.replies import answer_query, show
+from bot.handlers.common.turn import Turn, turn
+from bot.models import Role
+from bot.runtime.context import BotContext
+from bot.services import roles as role_service
+from bot.services.errors import ServiceError
+
+Data = TypeVar("Data", bound=CallbackData)
+
+PRIVATE: Final = filters.ChatType.PRIVATE
+"""The bot talks with people one to one; in groups it stays silent."""
+
+ANYONE: Final = None
+"""``roles=ANYONE``: everyone who writes to the bot may use it."""
+
+Roles = Collection[Role] | None
+
+CommandCallback = Callable[[Update, BotContext, Turn], Awaitable[None]]
+ButtonCallback = Callable[[Update, BotContext, Turn, Data], Awaitable[None]]
+
+
+class Refusal(Exception):
+    """Raised by a feature to refuse the update with the one message of its kind."""
+
+
+class Stale(Refusal):
+    """The button (or typed step) points at something that is gone, changed or was never there."""
+
+
+class NotAllowed(Refusal):
+    """The person may not do this (their role, or their scope)."""
+
+
+async def holds(context: BotContext, current: Turn, allowed: Collection[Role]) -> bool:
+    held = await role_service.roles_of(
+        current.db, current.learner, context.deps.settings.admin_telegram_ids
+    )
+    return bool(held & set(allowed))
+
+
+async def check_role(context: BotContext, current: Turn, allowed: Collection[Role]) -> None:
+    """Raises :class:`NotAllowed` unless the person holds one of ``allowed`` now."""
+    if not await holds(context, current, allowed):
+        raise NotAllowed
+
+
+async def require_role(update: Update, context: BotContext, current: Turn, *allowed: Role) -> bool:
+    """True when the person holds one of ``allowed``; else says "not allowed" and returns False
+    (for typed steps, which are no declared entry point)."""
+    if await holds(context, current, allowed):
+        return True
+    await refuse(update, current, NotAllowed())
+    return False
+
+
+async def refuse(update: Update, current: Turn, refusal: Refusal) -> None:
+    """The one answer to a refused update: a notice on the button, or a message."""
+    tr = current.tr
+    if isinstance(refusal, NotAllowed):
+        text, alert = tr._("Sorry, you are not allowed to do that."), True
+    else:
+        text, alert = tr._("This button is no longer valid."), False
+    if update.callback_query is not None:
+        await answer_query(update, text, alert=alert)
+    else:
+        await show(update, text)
+
+
+def refusal_of(error: ServiceError) -> Refusal | None:
+    if error.not_found:
+        return Stale()
+    if error.not_allowed:
+        return NotAllowed()
+    return None
+
+
+async def guarded(
+    update: Update,
+    context: BotContext,
+    current: Turn,
+    roles: Roles,
+    work: Callable[[], Awaitable[None]],
+) -> None:
+    """Does ``work`` for ``current`` once the role is checked; answers any refusal."""
+    try:
+        if roles is not None:
+            await check_role(context, current, roles)
+        await work()
+    except Refusal as refusal:
+        await refuse(update, current, refusal)
+    except ServiceError as error:
+        answer = refusal_of(error)
+        if answer is None:
+            raise
+        await refuse(update, current, answer)
+
+
+class CommandRoute(CommandHandler[BotContext, None]):
+    """A command with who may use it (``roles``); only in private chats unless told."""
+
+    def __init__(
+        self,
+        command: str,
+        respond: CommandCallback,
+        roles: Roles,
+        extra_filter: BaseFilter | None = None,
+    ) -> None:
+        self.roles: frozenset[Role] | None = None if roles is None else frozenset(roles)
+        self.respond = respond
+        chats = PRIVATE if extra_filter is None else PRIVATE & extra_filter
+        super().__init__(command, self._run, filters=chats)
+
+    async def _run(self, update: Update, context: BotContext) -> None:
+        async with turn(update, context) as current:
+            await guarded(
+                update, context, current, self.roles, lambda: self.respond(update, context, current)
+            )
+
+
+class ButtonRoute(CallbackQueryHandler[BotContext, None], Generic[Data]):
+    """A button: its data class (routed by prefix, decoded and checked by the codec) and who
+    may press it (``roles``)."""
+
+    def __init__(self, data: type[Data], respond: ButtonCallback[Data], roles: Roles) -> None:
+        self.data = data
+        self.roles: frozenset[Role] | None = None if roles is None else frozenset(roles)
+        self.respond = respond
+        super().__init__(self._run, pattern=data.pattern())
+
+    async def _run(self, update: Update, context: BotContext) -> None:
+        query = update.callback_query
+        decoded = self.data.decode(query.data if query is not None else None)
+        async with turn(update, context) as current:
+            if decoded is None:
+                await refuse(update, current, Stale())
+                return
+            await guarded(
+                update,
+                context,
+                current,
+                self.roles,
+                lambda: self.respond(update, context, current, decoded),
+            )
+
+
+def on_command(
+    command: str, *, roles: Roles, extra_filter: BaseFilter | None = None
+) -> Callable[[CommandCallback], CommandRoute]:
+    """Declares ``/command``, usable by ``roles`` (or :data:`ANYONE`)."""
+
+    def declare(respond: CommandCallback) -> CommandRoute:
+        return CommandRoute(command, respond, roles, extra_filter)
+
+    return declare
+
+
+def on_button(
+    data: type[Data], *, roles: Roles
+) -> Callable[[ButtonCallback[Data]], ButtonRoute[Data]]:
+    """Declares the handler of every button whose data is a ``data``, usable by ``roles``."""
+
+    def declare(respond: ButtonCallback[Data]) -> ButtonRoute[Data]:
+        return ButtonRoute(data, respond, roles)
+
+    return declare
+
+
+Handlers = Sequence[BaseHandler[Any, BotContext, Any]]
+"""What a feature lists in ``HANDLERS`` for ``bot.app`` to add."""

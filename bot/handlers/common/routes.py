@@ -1,0 +1,51 @@
+"""Where typed text and deep links go: the tables that ``bot.app`` fills in.
+
+A feature that asks for typed text sets ``learner.awaiting`` to ``<step>`` or
+``<step>:<state>``; the next text message goes to the step's handler. A ``/start`` with a
+deep link goes to the handler of the link's kind, once the person is onboarded. Both tables
+are written in ``bot.app`` in one place, so a reader sees every route there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+
+from bot.handlers.common.deep_links import DeepLink
+from bot.handlers.common.turn import Turn
+from bot.runtime.context import BotApplication, BotContext
+
+TextStep = Callable[[Update, BotContext, Turn], Awaitable[None]]
+LinkOpener = Callable[[Update, BotContext, Turn, Any], Awaitable[None]]
+"""Opens a deep link of one kind; its last argument is that kind's :class:`DeepLink`."""
+
+ROUTES_KEY = "routes"
+
+
+@dataclass(frozen=True)
+class Routes:
+    text_steps: Mapping[str, TextStep] = field(default_factory=dict)
+    """By the part of ``learner.awaiting`` before any ``:``."""
+    deep_links: Mapping[type[DeepLink], LinkOpener] = field(default_factory=dict)
+
+
+def install(application: BotApplication, routes: Routes) -> None:
+    application.bot_data[ROUTES_KEY] = routes
+
+
+def routes_of(context: BotContext) -> Routes:
+    found: Routes = context.application.bot_data[ROUTES_KEY]
+    return found
+
+
+def text_step_for(context: BotContext, awaiting: str | None) -> TextStep | None:
+    if not awaiting:
+        return None
+    return routes_of(context).text_steps.get(awaiting.split(":", 1)[0])
+
+
+def opener_for(context: BotContext, link: DeepLink) -> LinkOpener | None:
+    return routes_of(context).deep_links.get(type(link))

@@ -1,0 +1,24 @@
+"""Texts that several features show: a coordinator's scope."""
+
+from __future__ import annotations
+
+from bot.i18n.labels import COUNTRY_NAMES
+from bot.i18n.translator import Html, Translator
+from bot.services.roles import Scope
+
+
+def scope_text(tr: Translator, scope: Scope) -> Html:
+    """A coordinator's scope in words, for example "Kosovo, Serbia · all organisations"."""
+    if scope.countries is None:
+        countries = tr._("all countries")
+    else:
+        countries = ", ".join(
+            sorted(tr._(COUNTRY_NAMES.get(code, code)) for code in scope.countries)
+        )
+    if scope.organisations is None:
+        organisations = tr._("all organisations")
+    else:
+        organisations = ", ".join(sorted(scope.organisations))
+    return Html(
+        tr._("{countries} · {organisations}", countries=countries, organisations=organisations)
+    )
