@@ -121,6 +121,25 @@ class QuizAnswer(SQLModel, table=True):
     answered_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 
 
+class AttendanceStatus(StrEnum):
+    """A person's attendance at a session, as the trainer marks it or check-in records it."""
+
+    PRESENT = "present"
+    LATE = "late"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+
+ATTENDED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE})
+"""The statuses that count as having been there (reports, feedback questions, certificates)."""
+
+
+class RegistrationStatus(StrEnum):
+    REGISTERED = "registered"
+    APOLOGISED = "apologised"
+    """The person said in advance that they cannot come."""
+
+
 class Role(StrEnum):
     TRAINER = "trainer"
     COORDINATOR = "coordinator"

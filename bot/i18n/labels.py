@@ -45,3 +45,24 @@ VULNERABLE_GROUP_NAMES = {
 }
 
 PREFER_NOT_TO_SAY = N_("Prefer not to say")
+
+# Attendance: the stored statuses (bot.models.AttendanceStatus) and the registration states
+# shown where nobody marked the person yet.
+ATTENDANCE_STATUS_NAMES = {
+    "present": N_("Present"),
+    "late": N_("Late"),
+    "excused": N_("Excused"),
+    "absent": N_("Absent"),
+}
+ATTENDANCE_STATUS_WORDS = {
+    "present": N_("present"),
+    "late": N_("late"),
+    "excused": N_("excused"),
+    "absent": N_("absent"),
+}
+"""The same, in the middle of a sentence."""
+ATTENDANCE_STATUS_MARKS = {"present": "✅", "late": "🕒", "excused": "📝", "absent": "❌"}
+NOT_MARKED = N_("Not marked")
+APOLOGISED = N_("Apologised")
+APOLOGISED_MARK = "🙏"
+NOT_MARKED_MARK = "▫️"
