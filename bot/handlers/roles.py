@@ -7,22 +7,19 @@ import html
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers.common import keyboards
 from bot.handlers.common.callback_data import CallbackData
 from bot.handlers.common.deep_links import RoleInviteLink
-from bot.handlers.common.entry import Handlers, require_role
-from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.entry import Handlers, on_button, on_command
+from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.texts import scope_text
-from bot.handlers.common.turn import Turn, refresh_command_menu, turn
+from bot.handlers.common.turn import Turn, refresh_command_menu
 from bot.i18n.translator import N_, Html, Translator
 from bot.models import Learner, Role
 from bot.runtime.context import BotContext
 from bot.services import learners, roles
-from bot.services.roles import Holder, Redeemed, Redemption, RoleError
-
-PRIVATE = filters.ChatType.PRIVATE
+from bot.services.roles import Holder, Reason, Redeemed, Redemption, RoleError
 
 ROLE_NAMES = {
     Role.TRAINER: N_("trainer"),
@@ -84,36 +81,43 @@ def _code(text: str) -> Html:
 
 
 def error_text(tr: Translator, error: RoleError) -> str:
+    """What a refused invitation or revocation says; an invitation's comes with the usage."""
     value = error.value or ""
-    if error.reason == "not-allowed":
-        return tr._("Sorry, you are not allowed to do that.")
-    if error.reason == "unknown-role":
-        if not value:
+    match error.reason:
+        case Reason.NOT_ALLOWED:
+            return tr._("Sorry, you are not allowed to do that.")
+        case Reason.SETTINGS_ADMIN:
+            return tr._("The admins from the settings cannot be revoked here.")
+        case Reason.ALREADY_REVOKED | Reason.UNKNOWN_GRANT:
+            return tr._("This role was already revoked.")
+        case Reason.UNKNOWN_ROLE if not value:
             return usage_text(tr)
-        problem = tr._("There is no role “{value}”.", value=value)
-    elif error.reason == "unknown-country":
-        problem = tr._("“{value}” is not one of the country codes.", value=value)
-    elif error.reason == "bad-quotes":
-        problem = tr._("A quotation mark is not closed.")
-    elif error.reason == "empty-organisation":
-        problem = tr._(
-            "The name of an organisation is missing after {prefix}", prefix=_code("org:")
-        )
-    elif error.reason == "organisation-too-long":
-        problem = tr._(
-            "The name of an organisation can have at most {limit} characters.",
-            limit=roles.MAX_ORGANISATION,
-        )
-    elif error.reason == "too-many-organisations":
-        problem = tr._("That is too many organisations for one invitation.")
-    elif error.reason == "scope-not-for-role":
-        problem = tr._("Only a coordinator can be limited to countries or organisations.")
-    elif error.reason == "scope-too-wide":
-        problem = tr._(
-            "You can only invite within your own scope; “{value}” is outside it.", value=value
-        )
-    else:
-        problem = tr._("That did not work.")
+        case Reason.UNKNOWN_ROLE:
+            problem = tr._("There is no role “{value}”.", value=value)
+        case Reason.UNKNOWN_COUNTRY:
+            problem = tr._("“{value}” is not one of the country codes.", value=value)
+        case Reason.BAD_QUOTES:
+            problem = tr._("A quotation mark is not closed.")
+        case Reason.EMPTY_ORGANISATION:
+            problem = tr._(
+                "The name of an organisation is missing after {prefix}", prefix=_code("org:")
+            )
+        case Reason.ORGANISATION_TOO_LONG:
+            problem = tr._(
+                "The name of an organisation can have at most {limit} characters.",
+                limit=roles.MAX_ORGANISATION,
+            )
+        case Reason.TOO_MANY_ORGANISATIONS:
+            problem = tr._("That is too many organisations for one invitation.")
+        case Reason.SCOPE_NOT_FOR_ROLE:
+            problem = tr._("Only a coordinator can be limited to countries or organisations.")
+        case Reason.SCOPE_TOO_WIDE:
+            problem = tr._(
+                "You can only invite within your own scope; “{value}” is outside it.",
+                value=value,
+            )
+        case _:
+            problem = tr._("That did not work.")
     return f"{problem}\n\n{usage_text(tr)}"
 
 
@@ -121,46 +125,44 @@ def invite_link(bot_username: str, code: str) -> str:
     return RoleInviteLink(code).url(bot_username)
 
 
-async def invite_command(update: Update, context: BotContext) -> None:
+@on_command("invite", roles=INVITERS)
+async def invite_command(update: Update, context: BotContext, current: Turn) -> None:
     """``/invite <role> [country codes] [org:"Name" ...]``."""
     message = update.effective_message
     assert message is not None
     words = (message.text or "").split(maxsplit=1)
     arguments = words[1] if len(words) > 1 else ""
-    async with turn(update, context) as current:
-        if not await require_role(update, context, current, *INVITERS):
-            return
-        tr = current.tr
-        if not arguments.strip():
-            await show(update, usage_text(tr))
-            return
-        try:
-            request = roles.parse_invite_arguments(arguments)
-            invite = await roles.create_invite(
-                current.db,
-                current.learner,
-                request.role,
-                request.countries,
-                request.organisations,
-                now=context.deps.clock.now(),
-                admin_ids=context.deps.settings.admin_telegram_ids,
-            )
-        except RoleError as error:
-            await show(update, error_text(tr, error))
-            return
-        role = Role(invite.role)
-        lines = [tr._("<b>Invitation: {role}</b>", role=role_name(tr, role))]
-        if role == Role.COORDINATOR:
-            lines.append(tr._("Scope: {scope}", scope=scope_text(tr, roles.invite_scope(invite))))
-        lines += [
-            "",
-            tr._(
-                "Send this link to the person. It works once, until {expires}:",
-                expires=tr.date_time(invite.expires_at),
-            ),
-            invite_link(context.bot.username, invite.code),
-        ]
-        await show(update, "\n".join(lines))
+    tr = current.tr
+    if not arguments.strip():
+        await show(update, usage_text(tr))
+        return
+    try:
+        request = roles.parse_invite_arguments(arguments)
+        invite = await roles.create_invite(
+            current.db,
+            current.learner,
+            request.role,
+            request.countries,
+            request.organisations,
+            now=context.deps.clock.now(),
+            admin_ids=context.deps.settings.admin_telegram_ids,
+        )
+    except RoleError as error:
+        await show(update, error_text(tr, error))
+        return
+    role = Role(invite.role)
+    lines = [tr._("<b>Invitation: {role}</b>", role=role_name(tr, role))]
+    if role == Role.COORDINATOR:
+        lines.append(tr._("Scope: {scope}", scope=scope_text(tr, roles.invite_scope(invite))))
+    lines += [
+        "",
+        tr._(
+            "Send this link to the person. It works once, until {expires}:",
+            expires=tr.date_time(invite.expires_at),
+        ),
+        invite_link(context.bot.username, invite.code),
+    ]
+    await show(update, "\n".join(lines))
 
 
 def holder_name(tr: Translator, learner: Learner) -> str:
@@ -241,90 +243,67 @@ async def roles_view(
     return "\n".join(lines), keyboards.markup(keyboards.rows(buttons, 1)) if buttons else None
 
 
-async def roles_command(update: Update, context: BotContext) -> None:
-    async with turn(update, context) as current:
-        if not await require_role(update, context, current, *INVITERS):
-            return
+@on_command("roles", roles=INVITERS)
+async def roles_command(update: Update, context: BotContext, current: Turn) -> None:
+    text, keyboard = await roles_view(context, current)
+    await show(update, text, keyboard)
+
+
+@on_button(AskRevoke, roles=INVITERS)
+async def ask_revoke(update: Update, context: BotContext, current: Turn, data: AskRevoke) -> None:
+    tr = current.tr
+    try:
+        found = await roles.revocable(
+            current.db, current.learner, data.grant, context.deps.settings.admin_telegram_ids
+        )
+    except RoleError as error:
+        await answer_query(update, error_text(tr, error), alert=True)
+        return
+    await answer_query(update)
+    await show(
+        update,
+        tr._(
+            "Revoke the role {role} from {name}?",
+            role=role_name(tr, found.grant.role),
+            name=Html(holder_name(tr, found.holder)),
+        ),
+        keyboards.markup(
+            [
+                [keyboards.button(tr._("Yes, revoke"), ConfirmRevoke(data.grant, True))],
+                [keyboards.button(tr._("Cancel"), ConfirmRevoke(data.grant, False))],
+            ]
+        ),
+    )
+
+
+@on_button(ConfirmRevoke, roles=INVITERS)
+async def confirm_revoke(
+    update: Update, context: BotContext, current: Turn, data: ConfirmRevoke
+) -> None:
+    tr = current.tr
+    if not data.confirmed:
+        await answer_query(update)
         text, keyboard = await roles_view(context, current)
         await show(update, text, keyboard)
-
-
-def revoke_error_text(tr: Translator, error: RoleError) -> str:
-    if error.reason == "settings-admin":
-        return tr._("The admins from the settings cannot be revoked here.")
-    if error.reason in ("already-revoked", "unknown-grant"):
-        return tr._("This role was already revoked.")
-    return tr._("Sorry, you are not allowed to do that.")
-
-
-async def ask_revoke(update: Update, context: BotContext) -> None:
-    data = AskRevoke.decode(button_data(update))
-    async with turn(update, context) as current:
-        tr = current.tr
-        if data is None:
-            await answer_query(update, tr._("This button is no longer valid."))
-            return
-        if not await require_role(update, context, current, *INVITERS):
-            return
-        try:
-            found = await roles.revocable(
-                current.db,
-                current.learner,
-                data.grant,
-                context.deps.settings.admin_telegram_ids,
-            )
-        except RoleError as error:
-            await answer_query(update, revoke_error_text(tr, error), alert=True)
-            return
-        await answer_query(update)
-        await show(
-            update,
-            tr._(
-                "Revoke the role {role} from {name}?",
-                role=role_name(tr, found.grant.role),
-                name=Html(holder_name(tr, found.holder)),
-            ),
-            keyboards.markup(
-                [
-                    [keyboards.button(tr._("Yes, revoke"), ConfirmRevoke(data.grant, True))],
-                    [keyboards.button(tr._("Cancel"), ConfirmRevoke(data.grant, False))],
-                ]
-            ),
+        return
+    admin_ids = context.deps.settings.admin_telegram_ids
+    try:
+        found = await roles.revocable(current.db, current.learner, data.grant, admin_ids)
+        await roles.revoke(
+            current.db, current.learner, data.grant, context.deps.clock.now(), admin_ids
         )
-
-
-async def confirm_revoke(update: Update, context: BotContext) -> None:
-    data = ConfirmRevoke.decode(button_data(update))
-    async with turn(update, context) as current:
-        tr = current.tr
-        if data is None:
-            await answer_query(update, tr._("This button is no longer valid."))
-            return
-        if not await require_role(update, context, current, *INVITERS):
-            return
-        if not data.confirmed:
-            await answer_query(update)
-            text, keyboard = await roles_view(context, current)
-            await show(update, text, keyboard)
-            return
-        admin_ids = context.deps.settings.admin_telegram_ids
-        try:
-            found = await roles.revocable(current.db, current.learner, data.grant, admin_ids)
-            await roles.revoke(
-                current.db, current.learner, data.grant, context.deps.clock.now(), admin_ids
-            )
-        except RoleError as error:
-            await answer_query(update, revoke_error_text(tr, error), alert=True)
-            return
-        await refresh_command_menu(context, current.db, found.holder)
-        notice = tr._(
-            "✅ {name} no longer holds the role {role}.",
-            name=Html(holder_name(tr, found.holder)),
-            role=role_name(tr, found.grant.role),
-        )
-        await answer_query(update)
-        text, keyboard = await roles_view(context, current, notice)
-        await show(update, text, keyboard)
+    except RoleError as error:
+        await answer_query(update, error_text(tr, error), alert=True)
+        return
+    await refresh_command_menu(context, current.db, found.holder)
+    notice = tr._(
+        "✅ {name} no longer holds the role {role}.",
+        name=Html(holder_name(tr, found.holder)),
+        role=role_name(tr, found.grant.role),
+    )
+    await answer_query(update)
+    text, keyboard = await roles_view(context, current, notice)
+    await show(update, text, keyboard)
 
 
 def granted_text(tr: Translator, result: Redemption) -> str:
@@ -377,11 +356,6 @@ async def open_invite(
     await show(update, text, edit=False)
 
 
-HANDLERS: Handlers = [
-    CommandHandler("invite", invite_command, filters=PRIVATE),
-    CommandHandler("roles", roles_command, filters=PRIVATE),
-    CallbackQueryHandler(ask_revoke, pattern=AskRevoke.pattern()),
-    CallbackQueryHandler(confirm_revoke, pattern=ConfirmRevoke.pattern()),
-]
+HANDLERS: Handlers = (invite_command, roles_command, ask_revoke, confirm_revoke)
 
 __all__ = ["HANDLERS", "AskRevoke", "ConfirmRevoke", "invite_link", "open_invite"]

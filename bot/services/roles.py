@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Learner, Role, RoleGrant, RoleInvite
 from bot.services import audit, learners
+from bot.services.errors import ServiceError
 
 
 @dataclass(frozen=True)
@@ -96,20 +97,36 @@ MAX_ORGANISATIONS_STORED = 500
 """RoleGrant.organisations and RoleInvite.organisations hold this many characters."""
 
 
-class RoleError(Exception):
-    """What cannot be done, in a word the handler can translate (``reason``).
+class Reason(StrEnum):
+    """Why a role request was refused; ``RoleError.value`` holds the offending input."""
 
-    Reasons: ``not-allowed`` (the actor may not do this), ``scope-too-wide`` (a coordinator
-    asked for more than their own scope), ``scope-not-for-role`` (a scope for a role other
-    than coordinator), ``unknown-role``, ``unknown-country``, ``organisation-too-long``,
-    ``too-many-organisations``, ``empty-organisation``, ``bad-quotes``, ``unknown-grant``,
-    ``already-revoked``, ``settings-admin``, ``erased``. ``value`` is the offending input.
-    """
+    NOT_ALLOWED = "not-allowed"
+    """The actor may not do this."""
+    SCOPE_TOO_WIDE = "scope-too-wide"
+    """A coordinator asked for more than their own scope."""
+    SCOPE_NOT_FOR_ROLE = "scope-not-for-role"
+    """A scope for a role other than coordinator."""
+    UNKNOWN_ROLE = "unknown-role"
+    UNKNOWN_COUNTRY = "unknown-country"
+    ORGANISATION_TOO_LONG = "organisation-too-long"
+    TOO_MANY_ORGANISATIONS = "too-many-organisations"
+    EMPTY_ORGANISATION = "empty-organisation"
+    BAD_QUOTES = "bad-quotes"
+    UNKNOWN_GRANT = "unknown-grant"
+    """No such grant: answered like an already revoked one."""
+    ALREADY_REVOKED = "already-revoked"
+    SETTINGS_ADMIN = "settings-admin"
+    """An admin from the settings, whose role no button takes away."""
+    ERASED = "erased"
 
-    def __init__(self, reason: str, value: str | None = None) -> None:
-        super().__init__(reason if value is None else f"{reason}: {value}")
-        self.reason = reason
-        self.value = value
+
+class RoleError(ServiceError):
+    """What cannot be done with roles (``reason``), and the offending input (``value``)."""
+
+    reason: Reason
+
+    def __init__(self, reason: Reason, value: str | None = None) -> None:
+        super().__init__(reason, value)
 
 
 class Redeemed(StrEnum):
@@ -159,9 +176,9 @@ def _clean_organisation(name: str) -> str:
     # As a learner's organisation is stored (no control characters: PostgreSQL refuses NUL).
     text = learners.clean_text(name)
     if not text:
-        raise RoleError("empty-organisation")
+        raise RoleError(Reason.EMPTY_ORGANISATION)
     if len(text) > MAX_ORGANISATION or "\n" in text:
-        raise RoleError("organisation-too-long", text[:40])
+        raise RoleError(Reason.ORGANISATION_TOO_LONG, text[:40])
     return text
 
 
@@ -171,13 +188,13 @@ def parse_invite_arguments(text: str) -> InviteRequest:
     try:
         words = shlex.split(unicodedata.normalize("NFC", text).translate(_QUOTES))
     except ValueError as error:
-        raise RoleError("bad-quotes") from error
+        raise RoleError(Reason.BAD_QUOTES) from error
     if not words:
-        raise RoleError("unknown-role")
+        raise RoleError(Reason.UNKNOWN_ROLE)
     try:
         role = Role(words[0].lower())
     except ValueError:
-        raise RoleError("unknown-role", words[0][:40]) from None
+        raise RoleError(Reason.UNKNOWN_ROLE, words[0][:40]) from None
     countries: set[str] = set()
     organisations: set[str] = set()
     rest = iter(words[1:])
@@ -188,7 +205,7 @@ def parse_invite_arguments(text: str) -> InviteRequest:
         elif word.upper() in learners.COUNTRIES:
             countries.add(word.upper())
         else:
-            raise RoleError("unknown-country", word[:40])
+            raise RoleError(Reason.UNKNOWN_COUNTRY, word[:40])
     return InviteRequest(role, frozenset(countries), frozenset(organisations))
 
 
@@ -201,7 +218,7 @@ def _join_organisations(organisations: frozenset[str] | None) -> str | None:
         return None
     text = "\n".join(sorted(organisations))
     if len(text) > MAX_ORGANISATIONS_STORED:
-        raise RoleError("too-many-organisations")
+        raise RoleError(Reason.TOO_MANY_ORGANISATIONS)
     return text
 
 
@@ -210,7 +227,7 @@ def _narrowed(mine: frozenset[str] | None, asked: frozenset[str]) -> frozenset[s
     if not asked:
         return mine
     if mine is not None and not asked <= mine:
-        raise RoleError("scope-too-wide", ", ".join(sorted(asked - mine)))
+        raise RoleError(Reason.SCOPE_TOO_WIDE, ", ".join(sorted(asked - mine)))
     return asked
 
 
@@ -247,16 +264,16 @@ async def create_invite(
     admin_ids = tuple(admin_ids)
     held = await roles_of(db, creator, admin_ids)
     if creator.id is None or not may_invite(held, role):
-        raise RoleError("not-allowed", role)
+        raise RoleError(Reason.NOT_ALLOWED, role)
     asked_countries = frozenset(country.upper() for country in countries)
     unknown = sorted(asked_countries - set(learners.COUNTRIES))
     if unknown:
-        raise RoleError("unknown-country", unknown[0])
+        raise RoleError(Reason.UNKNOWN_COUNTRY, unknown[0])
     asked_organisations = frozenset(_clean_organisation(name) for name in organisations)
     scope = FULL_SCOPE
     if role != Role.COORDINATOR:
         if asked_countries or asked_organisations:
-            raise RoleError("scope-not-for-role", role)
+            raise RoleError(Reason.SCOPE_NOT_FOR_ROLE, role)
     else:
         mine = await scope_of(db, creator, admin_ids)
         scope = Scope(
@@ -328,7 +345,7 @@ async def redeem_invite(
     invite whose maker may no longer invite to its role counts as expired.
     """
     if learner.id is None or learner.erased_at is not None:
-        raise RoleError("erased")
+        raise RoleError(Reason.ERASED)
     invite = await find_invite(db, code) if len(code) <= 24 else None
     if invite is None:
         return Redemption(Redeemed.UNKNOWN)
@@ -413,7 +430,7 @@ async def grant_preset(db: AsyncSession, learner: Learner, role: Role, now: date
     people): granted, or renewed if revoked, for every country and organisation, and
     audited with the bot itself as the actor."""
     if learner.id is None or learner.erased_at is not None:
-        raise RoleError("erased")
+        raise RoleError(Reason.ERASED)
     grant = await _grant_of(db, learner.id, role)
     if grant is not None and grant.revoked_at is None:
         return grant
@@ -492,17 +509,17 @@ async def revocable(
     admin_ids = tuple(admin_ids)
     held = await roles_of(db, actor, admin_ids)
     if not held & {Role.ADMIN, Role.COORDINATOR}:
-        raise RoleError("not-allowed")
+        raise RoleError(Reason.NOT_ALLOWED)
     grant = await db.get(RoleGrant, grant_id)
     if grant is None:
-        raise RoleError("unknown-grant")
+        raise RoleError(Reason.UNKNOWN_GRANT)
     holder = await db.get(Learner, grant.learner_id)
     if grant.revoked_at is not None or holder is None or holder.erased_at is not None:
-        raise RoleError("already-revoked")
+        raise RoleError(Reason.ALREADY_REVOKED)
     if grant.role == Role.ADMIN and is_settings_admin(holder, admin_ids):
-        raise RoleError("settings-admin")
+        raise RoleError(Reason.SETTINGS_ADMIN)
     if not may_revoke(held, grant, holder, admin_ids):
-        raise RoleError("not-allowed")
+        raise RoleError(Reason.NOT_ALLOWED)
     return Revocable(grant, holder)
 
 
@@ -519,7 +536,7 @@ async def revoke(
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:
-        raise RoleError("already-revoked")
+        raise RoleError(Reason.ALREADY_REVOKED)
     await db.refresh(grant)
     assert grant.id is not None
     await audit.record(
