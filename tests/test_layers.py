@@ -117,7 +117,7 @@ def test_every_module_is_in_a_layer():
     [
         ("bot/services/sessions.py", "from telegram import Bot"),
         ("bot/services/sessions.py", "from bot.handlers.common.turn import Turn"),
-        ("bot/runtime/outbox.py", "from bot.handlers import announce"),
+        ("bot/runtime/outbox/worker.py", "from bot.handlers import announce"),
         ("bot/models.py", "from bot.services import roles"),
         ("bot/i18n/labels.py", "from bot.models import Role"),
         ("bot/handlers/lessons.py", "from bot.app import build_application"),

@@ -1,6 +1,6 @@
 """``/announce``: a coordinator writes a message, chooses the audience, sees a preview, sends.
 
-Coordinators and admins only; every command, typed answer and button checks the role again,
+Coordinators and admins only: every command, typed answer and button checks the role again,
 and every audience choice the scope (:mod:`bot.services.announcements`). The draft is an
 ``announcement`` row (status "draft"), so the buttons still work after a restart. Send is
 a compare-and-set in the service: a double tap creates nothing twice. Delivery is the outbox
@@ -10,16 +10,16 @@ worker's (:mod:`bot.runtime.outbox`); the coordinator gets a summary when it is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers.common.callback_data import CallbackData
-from bot.handlers.common.entry import Handlers, require_role
+from bot.handlers.common.entry import Handlers, Stale, on_button, on_command, require_role
 from bot.handlers.common.keyboards import button, markup, rows, shorten
-from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.texts import scope_text
-from bot.handlers.common.turn import Turn, turn
+from bot.handlers.common.turn import Turn
 from bot.i18n.labels import COUNTRY_NAMES
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import Html, Translator
@@ -27,35 +27,50 @@ from bot.models import Announcement
 from bot.runtime import outbox
 from bot.runtime.context import BotContext
 from bot.services import announcements, learners, roles, sessions
-from bot.services.announcements import AnnouncementError, Audience, Reason
+from bot.services.announcements import ANNOUNCERS, AnnouncementError, Audience, Reason
 from bot.services.roles import Scope
 
-PRIVATE = filters.ChatType.PRIVATE
 ANNOUNCE = "announce"
 """The text step (``learner.awaiting``) while the coordinator types the message."""
-KINDS = ("everyone", "language", "country", "module", "session")
 MAX_LABEL = 40
 
 
 # -- button data ----------------------------------------------------------------------------
 
 
+class Screen(StrEnum):
+    """An entry of the audience menu, or the menu itself."""
+
+    MENU = "menu"
+    EVERYONE = "everyone"
+    LANGUAGE = "language"
+    COUNTRY = "country"
+    MODULE = "module"
+    SESSION = "session"
+
+
+class Filter(StrEnum):
+    """What the ``value`` of a sub-choice is: a language code, a country code, a module id or a
+    session id."""
+
+    LANGUAGE = "language"
+    COUNTRY = "country"
+    MODULE = "module"
+    SESSION = "session"
+
+
 @dataclass(frozen=True)
 class ChooseAudience(CallbackData):
-    """The audience menu (``kind`` "menu"), or one of its entries (see KINDS)."""
-
     prefix = "na"
     announcement: int
-    kind: str
+    kind: Screen
 
 
 @dataclass(frozen=True)
 class PickAudience(CallbackData):
-    """A sub-choice: a language code, a country code, a module id or a session id."""
-
     prefix = "np"
     announcement: int
-    kind: str
+    kind: Filter
     value: str
 
 
@@ -73,13 +88,6 @@ class CancelAnnouncement(CallbackData):
     announcement: int
 
 
-async def _answer(update: Update, text: str, *, alert: bool = False) -> None:
-    if update.callback_query is not None:
-        await answer_query(update, text, alert=alert)
-    else:
-        await show(update, text)
-
-
 def _admin_ids(context: BotContext) -> tuple[int, ...]:
     return context.deps.settings.admin_telegram_ids
 
@@ -91,7 +99,7 @@ def _known_modules(context: BotContext) -> set[str]:
 # -- texts and keyboards --------------------------------------------------------------------
 
 
-def refusal_text(tr: Translator, reason: Reason) -> str:
+def error_text(tr: Translator, reason: Reason) -> str:
     texts = {
         Reason.EMPTY: tr._("The announcement is empty. Please type the message."),
         Reason.TOO_LONG: tr._(
@@ -108,17 +116,23 @@ def refusal_text(tr: Translator, reason: Reason) -> str:
     return texts.get(reason, tr._("This button is no longer valid."))
 
 
+async def answer_error(update: Update, tr: Translator, error: AnnouncementError) -> None:
+    """A refused audience or Send, on the button: an alert when it is not theirs to do."""
+    alert = error.reason in (Reason.NOT_ALLOWED, Reason.OUT_OF_SCOPE)
+    await answer_query(update, error_text(tr, error.reason), alert=alert)
+
+
 def audience_menu(tr: Translator, announcement_id: int) -> InlineKeyboardMarkup:
-    def entry(label: str, kind: str) -> list[InlineKeyboardButton]:
+    def entry(label: str, kind: Screen) -> list[InlineKeyboardButton]:
         return [button(label, ChooseAudience(announcement_id, kind))]
 
     return markup(
         [
-            entry(tr._("👥 Everyone"), "everyone"),
-            entry(tr._("🌐 By language"), "language"),
-            entry(tr._("📍 By country"), "country"),
-            entry(tr._("📘 By module"), "module"),
-            entry(tr._("🗓 By session"), "session"),
+            entry(tr._("👥 Everyone"), Screen.EVERYONE),
+            entry(tr._("🌐 By language"), Screen.LANGUAGE),
+            entry(tr._("📍 By country"), Screen.COUNTRY),
+            entry(tr._("📘 By module"), Screen.MODULE),
+            entry(tr._("🗓 By session"), Screen.SESSION),
             [button(tr._("✖️ Cancel"), CancelAnnouncement(announcement_id))],
         ]
     )
@@ -133,7 +147,7 @@ def audience_question(tr: Translator, scope: Scope) -> str:
 
 def _back_row(tr: Translator, announcement_id: int) -> list[InlineKeyboardButton]:
     return [
-        button(tr._("« Back"), ChooseAudience(announcement_id, "menu")),
+        button(tr._("« Back"), ChooseAudience(announcement_id, Screen.MENU)),
         button(tr._("✖️ Cancel"), CancelAnnouncement(announcement_id)),
     ]
 
@@ -178,21 +192,24 @@ async def audience_words(
 # -- the conversation -----------------------------------------------------------------------
 
 
-async def announce_command(update: Update, context: BotContext) -> None:
-    async with turn(update, context) as current:
-        if not await require_role(update, context, current, *announcements.ANNOUNCERS):
-            return
-        await learners.await_input(current.db, current.learner, ANNOUNCE)
-        tr = current.tr
-        await show(
-            update,
-            tr._(
-                "📣 <b>New announcement</b>\n\nType the message (up to {limit} characters). "
-                "It goes out exactly as you type it; next you choose who gets it.",
-                limit=announcements.MAX_TEXT,
-            ),
-            markup([[button(tr._("✖️ Cancel"), CancelAnnouncement(0))]]),
-        )
+def cancel_keyboard(tr: Translator) -> InlineKeyboardMarkup:
+    """Under the request to type the message."""
+    return markup([[button(tr._("✖️ Cancel"), CancelAnnouncement(0))]])
+
+
+@on_command("announce", roles=ANNOUNCERS)
+async def announce_command(update: Update, context: BotContext, current: Turn) -> None:
+    await learners.await_input(current.db, current.learner, ANNOUNCE)
+    tr = current.tr
+    await show(
+        update,
+        tr._(
+            "📣 <b>New announcement</b>\n\nType the message (up to {limit} characters). "
+            "It goes out exactly as you type it; next you choose who gets it.",
+            limit=announcements.MAX_TEXT,
+        ),
+        cancel_keyboard(tr),
+    )
 
 
 async def _clear_step(current: Turn) -> None:
@@ -205,7 +222,7 @@ async def receive_text(update: Update, context: BotContext, current: Turn) -> No
     chat = update.effective_chat
     assert message is not None and message.text is not None and chat is not None
     tr = current.tr
-    if not await require_role(update, context, current, *announcements.ANNOUNCERS):
+    if not await require_role(update, context, current, *ANNOUNCERS):
         await _clear_step(current)
         return
     now = context.deps.clock.now()
@@ -220,14 +237,10 @@ async def receive_text(update: Update, context: BotContext, current: Turn) -> No
         )
     except AnnouncementError as error:
         if error.reason in (Reason.EMPTY, Reason.TOO_LONG):
-            await show(
-                update,
-                refusal_text(tr, error.reason),
-                markup([[button(tr._("✖️ Cancel"), CancelAnnouncement(0))]]),
-            )
+            await show(update, error_text(tr, error.reason), cancel_keyboard(tr))
             return
         await _clear_step(current)
-        await show(update, refusal_text(tr, error.reason))
+        await show(update, error_text(tr, error.reason))
         return
     await _clear_step(current)
     assert announcement.id is not None
@@ -235,123 +248,100 @@ async def receive_text(update: Update, context: BotContext, current: Turn) -> No
     await show(update, audience_question(tr, scope), audience_menu(tr, announcement.id))
 
 
-async def _own_draft(
+async def own_draft(
     update: Update, context: BotContext, current: Turn, announcement_id: int
 ) -> Announcement | None:
-    """The coordinator's draft, after the role check; else answers and returns None."""
-    if not await require_role(update, context, current, *announcements.ANNOUNCERS):
-        return None
-    try:
-        announcement = await announcements.get_own(
-            current.db, current.learner, announcement_id, admin_ids=_admin_ids(context)
-        )
-    except AnnouncementError as error:
-        await _answer(update, refusal_text(current.tr, error.reason))
-        return None
+    """The coordinator's draft; None, once said, when it was sent or cancelled. Anyone else's
+    (or none) is refused like a stale button (the service's ``not-found``)."""
+    announcement = await announcements.get_own(
+        current.db, current.learner, announcement_id, admin_ids=_admin_ids(context)
+    )
     if announcement.status != announcements.DRAFT:
-        await _answer(update, refusal_text(current.tr, Reason.NOT_A_DRAFT))
+        await answer_query(update, error_text(current.tr, Reason.NOT_A_DRAFT))
         return None
     return announcement
 
 
-async def choose_audience(update: Update, context: BotContext) -> None:
-    data = ChooseAudience.decode(button_data(update))
-    async with turn(update, context) as current:
-        tr = current.tr
-        if data is None or data.kind not in (*KINDS, "menu"):
-            await _answer(update, tr._("This button is no longer valid."))
-            return
-        announcement = await _own_draft(update, context, current, data.announcement)
-        if announcement is None:
-            return
-        admin_ids = _admin_ids(context)
-        sid = data.announcement
-        if data.kind == "everyone":
-            await choose(update, context, current, announcement, Audience())
-            return
-        await answer_query(update)
-        scope = await roles.scope_of(current.db, current.learner, admin_ids)
-        if data.kind == "menu":
-            await show(update, audience_question(tr, scope), audience_menu(tr, sid))
-            return
-        grid: list[list[InlineKeyboardButton]] = []
-        if data.kind == "language":
-            question = tr._("In which language do they use the bot?")
-            grid += rows(
-                [
-                    button(language.native_name, PickAudience(sid, "language", code))
-                    for code, language in LANGUAGES.items()
-                ],
-                2,
+async def filter_menu(
+    context: BotContext, current: Turn, announcement_id: int, kind: Filter
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """The question and the choices of one kind of filter."""
+    tr = current.tr
+    admin_ids = _admin_ids(context)
+
+    def pick(label: str, value: str) -> InlineKeyboardButton:
+        return button(label, PickAudience(announcement_id, kind, value))
+
+    if kind == Filter.LANGUAGE:
+        choices = [pick(language.native_name, code) for code, language in LANGUAGES.items()]
+        return tr._("In which language do they use the bot?"), rows(choices, 2)
+    if kind == Filter.COUNTRY:
+        countries = await announcements.allowed_countries(current.db, current.learner, admin_ids)
+        choices = [pick(tr._(COUNTRY_NAMES[code]), code) for code in countries]
+        return tr._("In which country?"), rows(choices, 2)
+    if kind == Filter.MODULE:
+        return tr._("People who started or passed which module?"), [
+            [pick(shorten(module.text(tr.language_code).title, MAX_LABEL), module.id)]
+            for module in context.deps.catalogue.modules
+        ]
+    found = await announcements.sessions_to_choose(
+        current.db, current.learner, context.deps.clock.now(), admin_ids=admin_ids
+    )
+    question = (
+        tr._("People registered for which session?")
+        if found
+        else tr._("There are no sessions to choose from.")
+    )
+    return question, [
+        [
+            pick(
+                f"{tr.date(training.starts_at)} · {shorten(training.title, MAX_LABEL)}",
+                str(training.id),
             )
-        elif data.kind == "country":
-            question = tr._("In which country?")
-            countries = await announcements.allowed_countries(
-                current.db, current.learner, admin_ids
-            )
-            grid += rows(
-                [
-                    button(tr._(COUNTRY_NAMES[code]), PickAudience(sid, "country", code))
-                    for code in countries
-                ],
-                2,
-            )
-        elif data.kind == "module":
-            question = tr._("People who started or passed which module?")
-            grid += [
-                [
-                    button(
-                        shorten(module.text(tr.language_code).title, MAX_LABEL),
-                        PickAudience(sid, "module", module.id),
-                    )
-                ]
-                for module in context.deps.catalogue.modules
-            ]
-        else:
-            now = context.deps.clock.now()
-            found = await announcements.sessions_to_choose(
-                current.db, current.learner, now, admin_ids=admin_ids
-            )
-            question = (
-                tr._("People registered for which session?")
-                if found
-                else tr._("There are no sessions to choose from.")
-            )
-            grid += [
-                [
-                    button(
-                        f"{tr.date(training.starts_at)} · {shorten(training.title, MAX_LABEL)}",
-                        PickAudience(sid, "session", str(training.id)),
-                    )
-                ]
-                for training in found
-            ]
-        grid.append(_back_row(tr, sid))
-        await show(update, question, markup(grid))
+        ]
+        for training in found
+    ]
 
 
-async def pick_audience(update: Update, context: BotContext) -> None:
-    data = PickAudience.decode(button_data(update))
-    async with turn(update, context) as current:
-        tr = current.tr
-        if data is None or data.kind not in KINDS[1:]:
-            await _answer(update, tr._("This button is no longer valid."))
-            return
-        announcement = await _own_draft(update, context, current, data.announcement)
-        if announcement is None:
-            return
-        if data.kind == "language":
-            audience = Audience(language=data.value)
-        elif data.kind == "country":
-            audience = Audience(country=data.value)
-        elif data.kind == "module":
-            audience = Audience(module=data.value)
-        elif data.value.isdigit():
-            audience = Audience(session_id=int(data.value))
-        else:
-            await _answer(update, tr._("This button is no longer valid."))
-            return
-        await choose(update, context, current, announcement, audience)
+@on_button(ChooseAudience, roles=ANNOUNCERS)
+async def choose_audience(
+    update: Update, context: BotContext, current: Turn, data: ChooseAudience
+) -> None:
+    tr = current.tr
+    announcement = await own_draft(update, context, current, data.announcement)
+    if announcement is None:
+        return
+    if data.kind == Screen.EVERYONE:
+        await choose(update, context, current, announcement, Audience())
+        return
+    await answer_query(update)
+    if data.kind == Screen.MENU:
+        scope = await roles.scope_of(current.db, current.learner, _admin_ids(context))
+        await show(update, audience_question(tr, scope), audience_menu(tr, data.announcement))
+        return
+    question, grid = await filter_menu(context, current, data.announcement, Filter(data.kind))
+    grid.append(_back_row(tr, data.announcement))
+    await show(update, question, markup(grid))
+
+
+@on_button(PickAudience, roles=ANNOUNCERS)
+async def pick_audience(
+    update: Update, context: BotContext, current: Turn, data: PickAudience
+) -> None:
+    announcement = await own_draft(update, context, current, data.announcement)
+    if announcement is None:
+        return
+    if data.kind == Filter.LANGUAGE:
+        audience = Audience(language=data.value)
+    elif data.kind == Filter.COUNTRY:
+        audience = Audience(country=data.value)
+    elif data.kind == Filter.MODULE:
+        audience = Audience(module=data.value)
+    elif data.value.isdigit():
+        audience = Audience(session_id=int(data.value))
+    else:
+        raise Stale
+    await choose(update, context, current, announcement, audience)
 
 
 async def choose(
@@ -376,13 +366,12 @@ async def choose(
             known_modules=_known_modules(context),
         )
     except AnnouncementError as error:
-        alert = error.reason in (Reason.NOT_ALLOWED, Reason.OUT_OF_SCOPE)
-        await _answer(update, refusal_text(tr, error.reason), alert=alert)
+        await answer_error(update, tr, error)
         return
     await answer_query(update)
     scope = await roles.scope_of(current.db, current.learner, admin_ids)
     words = await audience_words(context, current, audience, scope)
-    change = button(tr._("« Change the audience"), ChooseAudience(announcement.id, "menu"))
+    change = button(tr._("« Change the audience"), ChooseAudience(announcement.id, Screen.MENU))
     cancel = button(tr._("✖️ Cancel"), CancelAnnouncement(announcement.id))
     if count == 0:
         await show(
@@ -390,7 +379,7 @@ async def choose(
             "\n\n".join(
                 [
                     tr._("Audience: {audience}", audience=Html(words)),
-                    refusal_text(tr, Reason.NOBODY),
+                    error_text(tr, Reason.NOBODY),
                 ]
             ),
             markup([[change], [cancel]]),
@@ -417,82 +406,61 @@ async def choose(
     )
 
 
-async def send_announcement(update: Update, context: BotContext) -> None:
-    data = SendAnnouncement.decode(button_data(update))
-    async with turn(update, context) as current:
-        tr = current.tr
-        if data is None:
-            await _answer(update, tr._("This button is no longer valid."))
-            return
-        if not await require_role(update, context, current, *announcements.ANNOUNCERS):
-            return
-        try:
-            confirmation = await announcements.confirm(
-                current.db,
-                current.learner,
-                data.announcement,
-                now=context.deps.clock.now(),
-                admin_ids=_admin_ids(context),
-                known_modules=_known_modules(context),
-            )
-        except AnnouncementError as error:
-            alert = error.reason in (Reason.NOT_ALLOWED, Reason.OUT_OF_SCOPE)
-            await _answer(update, refusal_text(tr, error.reason), alert=alert)
-            return
-        if not confirmation.created:
-            await answer_query(update, refusal_text(tr, Reason.NOT_A_DRAFT))
-            return
-        # The rows must be in the database before the worker looks for them.
-        await current.db.commit()
-        outbox.wake(context.application)
-        await answer_query(update)
-        await show(
-            update,
-            tr.ngettext(
-                "📣 Sending to {n} person. You will get a summary here when it is done.",
-                "📣 Sending to {n} people. You will get a summary here when it is done.",
-                confirmation.recipients,
-            ),
+@on_button(SendAnnouncement, roles=ANNOUNCERS)
+async def send_announcement(
+    update: Update, context: BotContext, current: Turn, data: SendAnnouncement
+) -> None:
+    tr = current.tr
+    try:
+        confirmation = await announcements.confirm(
+            current.db,
+            current.learner,
+            data.announcement,
+            now=context.deps.clock.now(),
+            admin_ids=_admin_ids(context),
+            known_modules=_known_modules(context),
         )
+    except AnnouncementError as error:
+        await answer_error(update, tr, error)
+        return
+    if not confirmation.created:
+        await answer_query(update, error_text(tr, Reason.NOT_A_DRAFT))
+        return
+    # The worker reads the new rows in its own transaction: woken before they are committed
+    # (with this update), it would find nothing and look again only a minute later.
+    outbox.wake_on_commit(context.application, current.db)
+    await answer_query(update)
+    await show(
+        update,
+        tr.ngettext(
+            "📣 Sending to {n} person. You will get a summary here when it is done.",
+            "📣 Sending to {n} people. You will get a summary here when it is done.",
+            confirmation.recipients,
+        ),
+    )
 
 
-async def cancel_announcement(update: Update, context: BotContext) -> None:
-    data = CancelAnnouncement.decode(button_data(update))
-    async with turn(update, context) as current:
-        tr = current.tr
-        if data is None:
-            await _answer(update, tr._("This button is no longer valid."))
-            return
-        if not await require_role(update, context, current, *announcements.ANNOUNCERS):
-            return
-        if not data.announcement:
-            await announcements.cancel_drafts(
-                current.db, current.learner, now=context.deps.clock.now()
-            )
-        else:
-            try:
-                dropped = await announcements.cancel(
-                    current.db,
-                    current.learner,
-                    data.announcement,
-                    now=context.deps.clock.now(),
-                    admin_ids=_admin_ids(context),
-                )
-            except AnnouncementError as error:
-                await _answer(update, refusal_text(tr, error.reason))
-                return
-            if not dropped:
-                await _answer(update, refusal_text(tr, Reason.NOT_A_DRAFT))
-                return
-        await _clear_step(current)
-        await answer_query(update)
-        await show(update, tr._("Cancelled. Nothing was sent."))
+@on_button(CancelAnnouncement, roles=ANNOUNCERS)
+async def cancel_announcement(
+    update: Update, context: BotContext, current: Turn, data: CancelAnnouncement
+) -> None:
+    now = context.deps.clock.now()
+    if not data.announcement:
+        await announcements.cancel_drafts(current.db, current.learner, now=now)
+    elif not await announcements.cancel(
+        current.db, current.learner, data.announcement, now=now, admin_ids=_admin_ids(context)
+    ):
+        await answer_query(update, error_text(current.tr, Reason.NOT_A_DRAFT))
+        return
+    await _clear_step(current)
+    await answer_query(update)
+    await show(update, current.tr._("Cancelled. Nothing was sent."))
 
 
-HANDLERS: Handlers = [
-    CommandHandler("announce", announce_command, filters=PRIVATE),
-    CallbackQueryHandler(choose_audience, pattern=ChooseAudience.pattern()),
-    CallbackQueryHandler(pick_audience, pattern=PickAudience.pattern()),
-    CallbackQueryHandler(send_announcement, pattern=SendAnnouncement.pattern()),
-    CallbackQueryHandler(cancel_announcement, pattern=CancelAnnouncement.pattern()),
-]
+HANDLERS: Handlers = (
+    announce_command,
+    choose_audience,
+    pick_audience,
+    send_announcement,
+    cancel_announcement,
+)

@@ -1,37 +1,9 @@
-"""Announcements: a coordinator's message to an audience, delivered through the outbox.
+"""Announcements: a coordinator's message to an audience within their scope.
 
-A coordinator (or an admin) types a message; it is stored as a draft (HTML-escaped, so it
-reaches everyone exactly as typed), then an audience is chosen and counted, and confirming
-writes one :class:`~bot.models.OutboxMessage` per recipient, in the same transaction that
-marks the announcement "sending". :mod:`bot.runtime.outbox` delivers the rows.
-
-Who receives an announcement
-----------------------------
-Only people the bot can write to: a Telegram chat (not walk-ins), not erased, and not known
-to have blocked the bot (``reachable``). The author is left out (they get the summary).
-
-Everything is limited to the author's scope (:func:`bot.services.roles.scope_of`):
-
-- countries: a person is in a country scope when their own country is one of them, or when
-  they are registered for (and have not apologised), or attended, a session held in one of
-  them;
-- organisations: the person's own organisation must be one of them;
-- admins and coordinators without limits have the full scope.
-
-Filters: by language, by country (the person's country), by module (people who started it
-or passed it: lesson progress or any quiz attempt) and by session (people registered and
-not apologised). Every filter, and the scope, is checked again when the announcement is
-confirmed.
-
-People without consent
-~~~~~~~~~~~~~~~~~~~~~~
-Announcements are service messages from the programme, like the bot's own answers. A
-learner who declined (or never gave) consent keeps only their chat id and language with us;
-they receive an announcement only when it is chosen by nothing but those: "everyone" or
-"by language", sent by someone with full scope. Any selection that needs data kept only with
-consent (a country or organisation scope, the country filter, module progress, session
-registrations) reaches only people who gave consent, even where older rows (progress or
-registrations from before a withdrawal) would match.
+A typed message becomes a draft (HTML-escaped, so that it shows exactly as typed); an
+audience is chosen and counted; confirming writes one :class:`~bot.models.OutboxMessage`
+per recipient in the transaction that marks the announcement "sending", and
+:mod:`bot.runtime.outbox` delivers them. Who is in an audience: :func:`_conditions`.
 """
 
 from __future__ import annotations
@@ -63,6 +35,7 @@ from bot.models import (
     TrainingSession,
 )
 from bot.services import audit, roles, sessions
+from bot.services.errors import ServiceError
 from bot.services.learners import COUNTRIES, OTHER
 from bot.services.roles import Scope
 
@@ -99,10 +72,11 @@ class Reason(StrEnum):
     NOBODY = "nobody"
 
 
-class AnnouncementError(Exception):
+class AnnouncementError(ServiceError):
+    reason: Reason
+
     def __init__(self, reason: Reason) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
+        super().__init__(reason)
 
 
 @dataclass(frozen=True)
@@ -163,7 +137,7 @@ class Confirmation:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class DeliveryCounts:
     """Where an announcement's messages are: the figures of the coordinator's summary."""
 
     pending: int = 0
@@ -254,7 +228,15 @@ async def check_audience(
 
 
 def _conditions(actor: Learner, audience: Audience, scope: Scope) -> list[Any]:
-    """WHERE clauses on Learner for the recipients (see the module's docstring)."""
+    """WHERE clauses on Learner for the recipients.
+
+    Only people the bot can write to (a chat, not erased, ``reachable``), never the author,
+    and all within the author's scope: a country scope takes people of those countries or
+    registered for (not apologised) or attending a session there; an organisation scope
+    their own organisation. A person without consent is reached only by "everyone" or "by
+    language" from someone with full scope: any other choice rests on data kept only with
+    consent.
+    """
     learner_id = col(Learner.id)
     where: list[Any] = [
         col(Learner.telegram_id).is_not(None),
@@ -548,14 +530,14 @@ async def _row_count(db: AsyncSession, announcement_id: int) -> int:
     return int(result.one())
 
 
-async def delivery(db: AsyncSession, announcement_id: int) -> Delivery:
+async def delivery_counts(db: AsyncSession, announcement_id: int) -> DeliveryCounts:
     result = await db.exec(
         select(col(OutboxMessage.status), func.count())
         .where(col(OutboxMessage.announcement_id) == announcement_id)
         .group_by(col(OutboxMessage.status))
     )
     by_status = {status: int(count) for status, count in result.all()}
-    return Delivery(
+    return DeliveryCounts(
         pending=by_status.get(PENDING, 0),
         sending=by_status.get(SENDING, 0),
         sent=by_status.get(SENT, 0),
