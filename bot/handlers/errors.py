@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import col, select
-from sqlmodel import update as sql_update
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -123,13 +122,6 @@ def is_harmless(error: BaseException) -> bool:
     return any(phrase in message for phrase in HARMLESS)
 
 
-async def mark_unreachable(deps: Deps, chat_id: int) -> None:
-    async with deps.database.session() as db:
-        await db.exec(
-            sql_update(Learner).where(col(Learner.telegram_id) == chat_id).values(reachable=False)
-        )
-
-
 def _blocked_chat(update: object, error: Forbidden) -> int | None:
     """The private chat a 403 came from: named by the request, else the update's own chat."""
     if isinstance(error, ChatForbidden):
@@ -191,7 +183,7 @@ async def notify_admins(context: BotContext, error: BaseException, place: str, a
     except Exception:
         log.warning("admin languages not read; telling the admins in the default language")
     for admin_id in admins:
-        tr = deps.translators(languages.get(admin_id, deps.settings.default_language))
+        tr = deps.translator_for(None, languages.get(admin_id))
         try:
             await context.bot.send_message(admin_id, admin_notice(tr, error, place, about))
         except TelegramError as failure:
@@ -206,7 +198,7 @@ async def _apologise(update: Update, context: BotContext) -> None:
     language = context.deps.settings.default_language
     if user is not None:
         language = await _language_of(context.deps, user.id, user.language_code)
-    tr = context.deps.translators(language)
+    tr = context.deps.translator_for(None, language)
     try:
         await chat.send_message(tr._("Sorry, something went wrong on my side. Please try again."))
     except TelegramError as failure:
@@ -227,7 +219,8 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, Forbidden):
         chat_id = _blocked_chat(update, error)
         if chat_id is not None:
-            await mark_unreachable(deps, chat_id)
+            async with deps.database.session() as db:
+                await learners.mark_unreachable(db, telegram_id=chat_id)
         log.info("not delivered, the person blocked the bot: %s", about, extra=ids)
         return
     if isinstance(error, RetryAfter):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.handlers.common.entry import Handlers
-from bot.handlers.common.replies import answer_query, show
+from bot.handlers.common.entry import Handlers, Stale, refuse
+from bot.handlers.common.replies import show
 from bot.handlers.common.routes import text_step_for
 from bot.handlers.common.turn import turn
 from bot.runtime.context import BotContext
@@ -55,8 +55,9 @@ async def other_message(update: Update, context: BotContext) -> None:
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:
+    """A button of no feature (an old keyboard, or forged data): the refusal of a stale one."""
     async with turn(update, context) as current:
-        await answer_query(update, current.tr._("This button is no longer valid."))
+        await refuse(update, current, Stale())
 
 
 HANDLERS: Handlers = [

@@ -71,8 +71,8 @@ async def check(update: Update, context: BotContext) -> None:
         state.warned.add(user.id)
         chat = update.effective_chat
         if chat is not None and chat.type == ChatType.PRIVATE:
-            tr = deps.translators(
-                guess_language(user.language_code, deps.settings.default_language)
+            tr = deps.translator_for(
+                None, guess_language(user.language_code, deps.settings.default_language)
             )
             # The notice is a courtesy; the pause holds anyway.
             with contextlib.suppress(TelegramError):

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.models import Delivery, Learner
 from bot.runtime.context import Deps
 from bot.runtime.outbox import certainly_not_sent
+from bot.services import learners
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,7 @@ async def _finish(deps: Deps, delivery_id: int, status: str, learner_id: int) ->
                 delivery.sent_at = deps.clock.now()
             db.add(delivery)
         if status == "unreachable":
-            learner = await db.get(Learner, learner_id)
-            if learner is not None:
-                learner.reachable = False
-                db.add(learner)
+            await learners.mark_unreachable(db, learner_id=learner_id)
 
 
 async def send_once(
