@@ -9,14 +9,13 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from bot.models import Announcement, AuditEntry, Learner, OutboxMessage, RoleGrant
+from bot.models import Announcement, AuditEntry, Learner, OutboxMessage
 from bot.runtime import outbox
 from bot.simulator.fake_bot_api import FakeBotApi
-from tests.factories import make_learner
 from tests.handlers.conftest import Harness
+from tests.support.announcements import COORDINATOR, LEARNER, TRAINER, add_people, add_staff
 from tests.support.driver import TelegramUser
 
-COORDINATOR, TRAINER, LEARNER = 910, 911, 912
 NOT_ALLOWED = "Sorry, you are not allowed to do that."
 TYPED = "Training <b>tomorrow</b> & more: bring a laptop."
 SUMMARY = "📣 Your announcement has been sent."
@@ -28,30 +27,6 @@ AUDIENCE_MENU = [
     ["🗓 By session"],
     ["✖️ Cancel"],
 ]
-
-
-async def add_people(bot: Harness, countries: list[str], *, first_id: int) -> list[int]:
-    """Learners with consent in these countries, whose chats exist on the fake server."""
-    chats = []
-    async with bot.deps.database.session() as db:
-        for number, country in enumerate(countries):
-            learner = await make_learner(db, telegram_id=first_id + number, country=country)
-            assert learner.telegram_id is not None
-            bot.api.add_user(learner.telegram_id)
-            chats.append(learner.telegram_id)
-    return chats
-
-
-async def add_staff(bot: Harness) -> None:
-    """A coordinator for Serbia, a trainer, and a learner."""
-    async with bot.deps.database.session() as db:
-        coordinator = await make_learner(db, telegram_id=COORDINATOR, country="RS")
-        db.add(RoleGrant(learner_id=coordinator.id or 0, role="coordinator", countries="RS"))
-        trainer = await make_learner(db, telegram_id=TRAINER, country="RS")
-        db.add(RoleGrant(learner_id=trainer.id or 0, role="trainer"))
-        await make_learner(db, telegram_id=LEARNER, country="RS")
-    for chat in (COORDINATOR, TRAINER, LEARNER):
-        bot.api.add_user(chat)
 
 
 async def eventually(condition: Callable[[], bool], seconds: float = 10) -> None:
@@ -80,9 +55,9 @@ async def write_and_choose_serbia(coordinator: TelegramUser) -> None:
 
 
 async def test_a_coordinator_announces_to_a_country(bot: Harness):
-    await add_staff(bot)
-    serbia = await add_people(bot, ["RS", "RS", "RS", "RS"], first_id=5000)
-    kosovo = await add_people(bot, ["XK"], first_id=6000)
+    await add_staff(bot.deps.database, bot.api)
+    serbia = await add_people(bot.deps.database, bot.api, ["RS", "RS", "RS", "RS"], first_id=5000)
+    kosovo = await add_people(bot.deps.database, bot.api, ["XK"], first_id=6000)
     blocked = serbia[-1]
     bot.api.block(blocked)
     coordinator = bot.user(COORDINATOR)
@@ -140,8 +115,8 @@ async def test_a_coordinator_announces_to_a_country(bot: Harness):
 
 
 async def test_a_crash_in_the_middle_sends_each_message_exactly_once(harness: Harness):
-    await add_staff(harness)
-    learners = await add_people(harness, ["RS"] * 12, first_id=7000)
+    await add_staff(harness.deps.database, harness.api)
+    learners = await add_people(harness.deps.database, harness.api, ["RS"] * 12, first_id=7000)
     api = harness.api
 
     def delivered() -> int:
@@ -213,8 +188,8 @@ async def snapshot(bot: Harness) -> tuple[object, ...]:
 
 
 async def test_learners_and_trainers_cannot_announce(bot: Harness):
-    await add_staff(bot)
-    await add_people(bot, ["RS"], first_id=8000)
+    await add_staff(bot.deps.database, bot.api)
+    await add_people(bot.deps.database, bot.api, ["RS"], first_id=8000)
     coordinator = bot.user(COORDINATOR)
     # The coordinator opens every screen; their buttons are collected for replaying.
     collected: set[str] = set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlmodel import select
@@ -14,6 +15,8 @@ from bot.models import AuditEntry, Learner, Role, RoleGrant, RoleInvite
 from bot.services import audit, roles
 from bot.services.roles import Redeemed, RoleError, Scope
 from tests.factories import make_learner
+from tests.support.roles import grant as grant_directly
+from tests.support.roles import grant_by_invite
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ADMIN_TELEGRAM_ID = 7_000_001
@@ -24,22 +27,8 @@ async def admin(db: AsyncSession) -> Learner:
     return await make_learner(db, telegram_id=ADMIN_TELEGRAM_ID)
 
 
-async def grant(
-    db: AsyncSession, learner: Learner, role: Role, code_owner: Learner, **scope: list[str]
-) -> RoleGrant:
-    """Gives ``learner`` the role through an invite made by ``code_owner``."""
-    invite = await roles.create_invite(
-        db,
-        code_owner,
-        role,
-        scope.get("countries", ()),
-        scope.get("organisations", ()),
-        now=NOW,
-        admin_ids=ADMINS,
-    )
-    result = await roles.redeem_invite(db, learner, invite.code, NOW, ADMINS)
-    assert result.outcome == Redeemed.GRANTED and result.grant is not None
-    return result.grant
+grant = partial(grant_by_invite, now=NOW, admin_ids=ADMINS)
+"""Gives a role through an invite: ``grant(db, learner, role, inviter, countries=[...])``."""
 
 
 # -- audit -----------------------------------------------------------------------------------
@@ -452,9 +441,7 @@ async def test_nobody_revokes_a_settings_admin(database: Database):
         await grant(db, deputy, Role.ADMIN, boss)
         # The boss also holds a granted admin role (given before being in the settings).
         assert boss.id is not None
-        old = RoleGrant(learner_id=boss.id, role=Role.ADMIN, granted_at=NOW)
-        db.add(old)
-        await db.flush()
+        old = await grant_directly(db, boss, Role.ADMIN, granted_at=NOW)
         assert old.id is not None
         with pytest.raises(RoleError) as raised:
             await roles.revoke(db, deputy, old.id, NOW, ADMINS)
