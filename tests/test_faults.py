@@ -1,10 +1,10 @@
 """The fake Bot API server answers with 429, 502 and timeouts at random, and one person has
 blocked the bot (403): ``python -m bot run`` still finishes all the work, correctly.
 
-The world and the burst are those of :mod:`tests.test_crash_recovery`, with 5 people (50
-updates: quiz answers, lesson taps, ``/checkin CODE`` and other commands), a reminder due and
-an announcement waiting in the outbox, to the 5 and the trainer. The first person blocks the
-bot right after their updates were sent. The server's seeded random faults
+The world and the burst are those of the crash test (:mod:`tests.support.burst_world`), with
+5 people (50 updates: quiz answers, lesson taps, ``/checkin CODE`` and other commands), a
+reminder due and an announcement waiting in the outbox, to the 5 and the trainer. The first
+person blocks the bot right after their updates were sent. The server's seeded random faults
 (:meth:`FakeBotApi.random_faults`) are on from the bot's start: 15 % of all calls, on every
 method, fail with
 
@@ -67,7 +67,7 @@ from bot.services import attendance, sessions
 from bot.services.quiz import QuizState
 from bot.services.reminders import reminder_kind
 from bot.simulator.fake_bot_api import FakeBotApi, InjectedFault
-from tests.test_crash_recovery import (
+from tests.support.burst_world import (
     ADMIN,
     ANNOUNCEMENT,
     CHECKIN_TITLE,

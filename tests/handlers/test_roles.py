@@ -8,12 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from bot.content.catalogue import plain_text
 from bot.handlers.onboarding import consent_text
 from bot.handlers.roles import AskRevoke, ConfirmRevoke, usage_text
 from bot.models import AuditEntry, Learner, Role, RoleGrant, RoleInvite
 from tests.handlers.conftest import Harness
-from tests.handlers.test_learner_journey import learner_of, onboard, plain
 from tests.support.driver import TelegramUser
+from tests.support.onboarding import learner_of, onboard
 
 ADMIN = 900
 LINK = re.compile(r"https://t\.me/kapacitet_bot\?start=(r_[A-Za-z0-9_-]+)")
@@ -70,7 +71,7 @@ async def test_an_admin_invites_a_trainer_who_takes_the_role_once(bot: Harness):
     await newcomer.send(f"/start {payload.group(1)}")
     assert newcomer.buttons()[0][0] == "English"
     await newcomer.tap("English")
-    assert newcomer.last_message().text == plain(consent_text(tr))
+    assert newcomer.last_message().text == plain_text(consent_text(tr))
     await newcomer.tap(tr._("I agree"))
     await newcomer.send("Civic Lab")
     await newcomer.tap(tr._("Kosovo"))
@@ -124,13 +125,13 @@ async def test_roles_lists_holders_and_revoking_needs_a_confirmation(bot: Harnes
     tr = bot.tr("en")
     admin = bot.user(ADMIN)
     trainer = bot.user(911)
-    await onboard(bot, trainer, "en", "English", "Civic <Lab>", "Serbia")
+    await onboard(trainer, bot.tr("en"), "English", "Civic <Lab>", "Serbia")
     await trainer.send(f"/start {await invite(admin, 'trainer')}")
-    trainer_id = (await learner_of(bot, 911)).id
+    trainer_id = (await learner_of(bot.deps.database, 911)).id
 
     [listing] = await admin.send("/roles")
     text = listing.text or ""
-    admin_id = (await learner_of(bot, ADMIN)).id
+    admin_id = (await learner_of(bot.deps.database, ADMIN)).id
     assert f"#{admin_id}: admin (from the settings)" in text
     assert f"#{trainer_id} · Civic <Lab>: trainer, since {tr.date(bot.clock.now())}" in text
     assert admin.buttons() == [[f"Revoke: #{trainer_id}, trainer"]]
@@ -166,8 +167,8 @@ async def test_learners_and_trainers_are_refused_and_nothing_changes(bot: Harnes
     admin = bot.user(ADMIN)
     trainer = bot.user(921)
     learner = bot.user(922)
-    await onboard(bot, trainer, "en", "English", "Forum", "Albania")
-    await onboard(bot, learner, "en", "English", "Forum", "Albania")
+    await onboard(trainer, bot.tr("en"), "English", "Forum", "Albania")
+    await onboard(learner, bot.tr("en"), "English", "Forum", "Albania")
     await trainer.send(f"/start {await invite(admin, 'trainer')}")
     async with bot.deps.database.session() as db:
         grant = (await db.exec(select(RoleGrant))).one()
@@ -198,7 +199,7 @@ async def test_a_scoped_coordinator_invites_within_the_scope_and_revokes_only_tr
     tr = bot.tr("en")
     admin = bot.user(ADMIN)
     coordinator = bot.user(931)
-    await onboard(bot, coordinator, "en", "English", "Forum", "Kosovo")
+    await onboard(coordinator, bot.tr("en"), "English", "Forum", "Kosovo")
 
     [reply] = await admin.send("/invite coordinator xk RS org:“Civic Lab”")
     text = reply.text or ""
@@ -220,10 +221,10 @@ async def test_a_scoped_coordinator_invites_within_the_scope_and_revokes_only_tr
     assert "Scope: Kosovo · Civic Lab" in (narrower.text or "")
 
     trainer = bot.user(932)
-    await onboard(bot, trainer, "en", "English", "Civic Lab", "Kosovo")
+    await onboard(trainer, bot.tr("en"), "English", "Civic Lab", "Kosovo")
     await trainer.send(f"/start {await invite(coordinator, 'trainer')}")
-    trainer_id = (await learner_of(bot, 932)).id
-    coordinator_id = (await learner_of(bot, 931)).id
+    trainer_id = (await learner_of(bot.deps.database, 932)).id
+    coordinator_id = (await learner_of(bot.deps.database, 931)).id
 
     await coordinator.send("/roles")
     text = coordinator.last_message().text or ""
@@ -251,7 +252,7 @@ async def test_a_scoped_coordinator_invites_within_the_scope_and_revokes_only_tr
 async def test_bad_invite_arguments_get_the_usage(bot: Harness):
     tr = bot.tr("en")
     admin = bot.user(ADMIN)
-    usage = plain(usage_text(tr))
+    usage = plain_text(usage_text(tr))
     [bare] = await admin.send("/invite")
     assert bare.text == usage
     [wizard] = await admin.send("/invite wizard")
