@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
-from bot.app import build_deps
+from bot.app import build_application, build_deps
 from bot.clock import MovableClock
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
@@ -23,6 +23,7 @@ from bot.db import Database
 from bot.models import Announcement, AuditEntry, Learner, OutboxMessage
 from bot.runtime import outbox
 from bot.runtime.context import Deps
+from bot.runtime.outbox.worker import WORKER_KEY
 from bot.services import announcements
 from bot.services.announcements import AnnouncementError, Audience, Reason
 from bot.simulator.fake_bot_api import FakeBotApi
@@ -431,6 +432,26 @@ async def test_the_outbox_keeps_to_one_message_a_second_per_chat(
         assert received(api, chat) == ["First", "Second"]
     assert len(received(api, ADMIN_TELEGRAM_ID)) == 2
     assert await statuses(deps, first) == {"sent": 3}
+
+
+async def test_the_worker_is_woken_once_the_confirmation_is_committed(
+    deps: Deps, telegram_bot: Bot
+):
+    """Send wakes the worker when its unit of work commits: woken earlier, the worker would not
+    see the rows yet; a unit of work that fails wakes nobody."""
+    application = build_application(deps, rate_limit=False, background_jobs=False)
+    worker = outbox.Worker(deps, telegram_bot)
+    application.bot_data[WORKER_KEY] = worker
+    with pytest.raises(RuntimeError):
+        async with deps.database.session() as db:
+            outbox.wake_on_commit(application, db)
+            raise RuntimeError("the update failed")
+    assert not worker.woken.is_set()
+    async with deps.database.session() as db:
+        outbox.wake_on_commit(application, db)
+        await db.flush()
+        assert not worker.woken.is_set()
+    assert worker.woken.is_set()
 
 
 def test_which_network_errors_prove_that_nothing_was_sent():
