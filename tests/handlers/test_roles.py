@@ -12,8 +12,8 @@ from bot.handlers.onboarding import consent_text
 from bot.handlers.roles import AskRevoke, ConfirmRevoke, usage_text
 from bot.models import AuditEntry, Learner, Role, RoleGrant, RoleInvite
 from tests.handlers.conftest import Harness
-from tests.handlers.test_learner_journey import learner_of, onboard, plain
 from tests.support.driver import TelegramUser
+from tests.support.learners import learner_of, onboard, plain
 
 ADMIN = 900
 LINK = re.compile(r"https://t\.me/kapacitet_bot\?start=(r_[A-Za-z0-9_-]+)")

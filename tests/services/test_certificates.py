@@ -13,7 +13,7 @@ from bot.db import Database
 from bot.models import Certificate, Consent, QuizKind
 from bot.services import certificates, privacy, quiz
 from bot.services.certificate_pdf import CertificateTexts, render
-from bot.services.certificates import CertificateError, Problem, Status
+from bot.services.certificates import CertificateError, Reason, Status
 from tests.factories import make_learner, module_files, write_module
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -115,21 +115,21 @@ def test_names_are_kept_as_given_in_nfc(typed: str, stored: str):
 
 
 @pytest.mark.parametrize(
-    ("typed", "problem"),
+    ("typed", "reason"),
     [
-        ("", Problem.NAME_TOO_SHORT),
-        ("   A  ", Problem.NAME_TOO_SHORT),
-        ("x" * 121, Problem.NAME_TOO_LONG),
-        ("Ana\nAnić", Problem.NAME_INVALID),
-        ("Ana\u202eAnić", Problem.NAME_INVALID),
-        ("Ana\x00", Problem.NAME_INVALID),
-        ("12345", Problem.NAME_INVALID),
+        ("", Reason.NAME_TOO_SHORT),
+        ("   A  ", Reason.NAME_TOO_SHORT),
+        ("x" * 121, Reason.NAME_TOO_LONG),
+        ("Ana\nAnić", Reason.NAME_INVALID),
+        ("Ana\u202eAnić", Reason.NAME_INVALID),
+        ("Ana\x00", Reason.NAME_INVALID),
+        ("12345", Reason.NAME_INVALID),
     ],
 )
-def test_bad_names_are_refused(typed: str, problem: Problem):
+def test_bad_names_are_refused(typed: str, reason: Reason):
     with pytest.raises(CertificateError) as refused:
         certificates.clean_name(typed)
-    assert refused.value.problem == problem
+    assert refused.value.reason == reason
 
 
 async def test_a_bad_name_issues_nothing(database: Database, module: Module):
@@ -148,11 +148,11 @@ async def test_consent_and_a_pass_are_required(database: Database, module: Modul
         for learner in (declined, pending):
             with pytest.raises(CertificateError) as refused:
                 await certificates.issue(db, learner, module, 100, "Ana Anić", "en", NOW)
-            assert refused.value.problem == Problem.NO_CONSENT
+            assert refused.value.reason == Reason.NO_CONSENT
         consenting = await make_learner(db)
         with pytest.raises(CertificateError) as refused:
             await certificates.issue(db, consenting, module, 50, "Ana Anić", "en", NOW)
-        assert refused.value.problem == Problem.NOT_PASSED
+        assert refused.value.reason == Reason.NOT_PASSED
     assert await count(database) == 0
 
 
