@@ -5,20 +5,17 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.content.catalogue import Module, load_catalogue
+from bot.content.catalogue import Catalogue, Module
 from bot.db import Database
 from bot.models import Consent, QuizAnswer, QuizAttempt, QuizKind
 from bot.services import progress, quiz
 from bot.services.quiz import AnswerOutcome
-from tests.factories import make_learner, module_files, write_module
+from tests.factories import make_learner, sample_module
 
 
 @pytest.fixture
 def module(tmp_path: Path) -> Module:
-    write_module(tmp_path, module_files(cards=3, questions=4, pass_mark=75))
-    found = load_catalogue(tmp_path).get("sample")
-    assert found is not None
-    return found
+    return sample_module(tmp_path)
 
 
 async def test_a_passed_post_test_is_stored_with_every_answer(database: Database, module: Module):
@@ -44,7 +41,7 @@ async def test_a_passed_post_test_is_stored_with_every_answer(database: Database
         assert attempt is not None and attempt.passed is True and attempt.correct_count == 3
         answers = (await db.exec(select(func.count()).select_from(QuizAnswer))).one()
         assert answers == 4
-        statuses = await progress.statuses(db, learner, _catalogue_of(module))
+        statuses = await progress.statuses(db, learner, Catalogue([module]))
         assert statuses["sample"].passed and statuses["sample"].best_percent == 75
 
 
@@ -131,9 +128,3 @@ async def test_starting_again_abandons_the_unfinished_attempt(database: Database
         old = await quiz.answer(db, learner, module, QuizKind.POST, first.attempt_id, 0, 0, "a")
     assert second.attempt_id != first.attempt_id
     assert old.outcome == AnswerOutcome.FINISHED
-
-
-def _catalogue_of(module: Module):
-    from bot.content.catalogue import Catalogue
-
-    return Catalogue([module])
