@@ -149,7 +149,7 @@ def profile_question_text(tr: Translator, field: ProfileField) -> str:
     return tr._("<b>Do you belong to one of these groups?</b>")
 
 
-def profile_error_text(tr: Translator, error: ProfileError) -> str:
+def error_text(tr: Translator, error: ProfileError) -> str:
     """Why a typed organisation name was not taken."""
     if error.reason == learners.Reason.TOO_LONG:
         return tr._(
@@ -331,7 +331,7 @@ async def receive_organisation(update: Update, context: BotContext, current: Tur
     except ProfileError as error:
         await show(
             update,
-            profile_error_text(tr, error),
+            error_text(tr, error),
             profile_keyboard(tr, ProfileField.ORGANISATION),
             edit=False,
         )
