@@ -23,10 +23,10 @@ from bot.handlers import (
     fallback,
     feedback,
     flood,
-    lessons,
+    learning,
+    menu,
     mysessions,
     onboarding,
-    quizzes,
     reminders,
     roles,
     sessions,
@@ -50,8 +50,8 @@ OPS_SERVER_KEY = "ops_server"
 
 FEATURES = (
     onboarding,
-    lessons,
-    quizzes,
+    learning,
+    menu,
     account,
     feedback,
     roles,

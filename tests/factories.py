@@ -10,9 +10,11 @@ from typing import Any
 import yaml
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.content.catalogue import Module, load_catalogue
 from bot.db import utcnow
 from bot.i18n.languages import LANGUAGE_CODES
-from bot.models import Consent, Learner
+from bot.models import Consent, Learner, QuizKind
+from bot.services import quiz
 
 _telegram_ids = itertools.count(1_000_001)
 
@@ -91,3 +93,26 @@ def write_module(root: Path, files: dict[str, dict[str, Any]], folder: str = "sa
     for name, data in files.items():
         (target / name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return target
+
+
+def sample_module(root: Path, **shape: Any) -> Module:
+    """A valid module written under ``root`` and loaded as the bot loads its content (the
+    shape of :func:`module_files`: three cards, four questions, pass mark 75 %)."""
+    write_module(root, module_files(**shape))
+    module = load_catalogue(root).get("sample")
+    assert module is not None
+    return module
+
+
+async def take_post_test(
+    db: AsyncSession, learner: Learner, module: Module, wrong: int = 0
+) -> None:
+    """The quiz after the lessons, with the first ``wrong`` answers wrong and the rest right."""
+    state = await quiz.start(db, learner, module, QuizKind.POST)
+    for index, question in enumerate(module.questions):
+        option = (
+            question.correct
+            if index >= wrong
+            else next(o for o in question.options if o != question.correct)
+        )
+        await quiz.answer(db, learner, module, QuizKind.POST, state.attempt_id, index, 0, option)

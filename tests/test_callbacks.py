@@ -7,21 +7,34 @@ from typing import Annotated
 import pytest
 
 from bot.handlers.account import ConfirmForget
-from bot.handlers.common import callback_data as cb
-from bot.handlers.common.callback_data import Between, CallbackData
+from bot.handlers.certificates.data import CertificateName, NameAction
+from bot.handlers.common.callback_data import (
+    Between,
+    CallbackData,
+    ChangeConsent,
+    ConsentAction,
+    MenuTarget,
+    OpenMenu,
+)
 from bot.handlers.common.deep_links import RoleInviteLink, SessionInviteLink, parse
+from bot.handlers.learning.data import AnswerQuestion, ShowCard, StartQuiz
+from bot.handlers.onboarding import AnswerConsent, AnswerProfile, PickLanguage
+from bot.models import QuizKind
+from bot.services.learners import ProfileField
 
 
 def test_round_trip_of_every_kind():
     values = [
-        cb.PickLanguage("sr-Cyrl", True),
-        cb.AnswerConsent(False),
-        cb.AnswerProfile("country", "XK"),
-        cb.ShowCard("passwords-2fa", 6),
-        cb.StartQuiz("eu-accession", "pre"),
-        cb.AnswerQuestion("eu-accession", "post", 123456789, 7, 6, "d"),
+        PickLanguage("sr-Cyrl", True),
+        AnswerConsent(False),
+        AnswerProfile(ProfileField.COUNTRY, "XK"),
+        ShowCard("passwords-2fa", 6),
+        StartQuiz("eu-accession", QuizKind.PRE),
+        AnswerQuestion("eu-accession", QuizKind.POST, 123456789, 7, 6, "d"),
         ConfirmForget(True),
-        cb.ChangeConsent(cb.ConsentAction.WITHDRAW),
+        ChangeConsent(ConsentAction.WITHDRAW),
+        OpenMenu(MenuTarget.PROGRESS),
+        CertificateName("eu-accession", NameAction.LATER),
     ]
     for value in values:
         data = value.encode()
@@ -48,15 +61,44 @@ def test_round_trip_of_every_kind():
     ],
 )
 def test_forged_or_stale_data_decodes_to_none(data):
-    assert cb.ShowCard.decode(data) is None or data == "mod:eu-accession"
-    assert cb.PickLanguage.decode(data) is None
+    assert ShowCard.decode(data) is None or data == "mod:eu-accession"
+    assert PickLanguage.decode(data) is None
+
+
+def test_buttons_already_in_peoples_chats_still_decode():
+    sent_before = {
+        "quiz:eu-accession:pre": StartQuiz("eu-accession", QuizKind.PRE),
+        "ans:eu-accession:post:12:3:2:b": AnswerQuestion(
+            "eu-accession", QuizKind.POST, 12, 3, 2, "b"
+        ),
+        "prof:special-consent:yes": AnswerProfile(ProfileField.SPECIAL_CONSENT, "yes"),
+        "menu:language": OpenMenu(MenuTarget.LANGUAGE),
+        "cn:passwords-2fa:use": CertificateName("passwords-2fa", NameAction.USE),
+    }
+    for data, value in sent_before.items():
+        assert type(value).decode(data) == value
+        assert value.encode() == data
+
+
+@pytest.mark.parametrize(
+    ("codec", "data"),
+    [
+        (StartQuiz, "quiz:eu-accession:mid"),
+        (AnswerQuestion, "ans:eu-accession:final:1:0:0:a"),
+        (AnswerProfile, "prof:criminal-record:yes"),
+        (OpenMenu, "menu:settings"),
+        (CertificateName, "cn:passwords-2fa:maybe"),
+    ],
+)
+def test_a_value_outside_a_fields_choices_decodes_to_none(codec: type[CallbackData], data: str):
+    assert codec.decode(data) is None
 
 
 def test_values_that_would_not_fit_are_refused_when_encoding():
     with pytest.raises(ValueError, match="cannot be encoded"):
-        cb.ShowCard("a:b", 1).encode()
+        ShowCard("a:b", 1).encode()
     with pytest.raises(ValueError, match="cannot be encoded"):
-        cb.ShowCard("x" * 30, 1).encode()
+        ShowCard("x" * 30, 1).encode()
 
 
 class Colour(StrEnum):

@@ -49,7 +49,7 @@ from sqlmodel import col, select
 
 from bot.content.catalogue import Catalogue, plain_text
 from bot.db import Database
-from bot.handlers import quizzes
+from bot.handlers.learning import quizzes
 from bot.i18n.translator import Translators
 from bot.models import (
     Attendance,

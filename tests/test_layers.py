@@ -120,8 +120,8 @@ def test_every_module_is_in_a_layer():
         ("bot/runtime/outbox/worker.py", "from bot.handlers import announce"),
         ("bot/models.py", "from bot.services import roles"),
         ("bot/i18n/labels.py", "from bot.models import Role"),
-        ("bot/handlers/lessons.py", "from bot.app import build_application"),
-        ("bot/handlers/lessons.py", "from telegram.ext._utils.networkloop import x"),
+        ("bot/handlers/learning/lessons.py", "from bot.app import build_application"),
+        ("bot/handlers/learning/lessons.py", "from telegram.ext._utils.networkloop import x"),
     ],
 )
 def test_the_rule_catches_an_import_that_points_up(

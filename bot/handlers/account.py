@@ -12,6 +12,7 @@ from bot.handlers.common.entry import ANYONE, Handlers, Stale, on_button, on_com
 from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
+from bot.handlers.onboarding import continue_onboarding
 from bot.i18n.translator import Translator
 from bot.models import Consent, Role
 from bot.runtime.context import BotContext
@@ -157,8 +158,6 @@ async def privacy_command(update: Update, context: BotContext, current: Turn) ->
 async def change_consent(
     update: Update, context: BotContext, current: Turn, data: ChangeConsent
 ) -> None:
-    from bot.handlers.onboarding import continue_onboarding
-
     tr, learner = current.tr, current.learner
     give = data.action == ConsentAction.GIVE
     if give == (learner.consent == Consent.GIVEN):

@@ -81,7 +81,7 @@ def describe_update(update: object) -> str:
 
 def place_of(error: BaseException) -> str:
     """Where ``error`` was raised: the deepest frame in the bot's code
-    (``handlers/lessons.py:show_card``), else the deepest outside the libraries."""
+    (``handlers/learning/lessons.py:show_card``), else the deepest outside the libraries."""
     in_bot: str | None = None
     elsewhere = "unknown"
     for frame in traceback.extract_tb(error.__traceback__):

@@ -2,31 +2,112 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from dataclasses import dataclass
 
-from bot.handlers.common import callback_data as cb
-from bot.handlers.common import keyboards
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.handlers.common.callback_data import CallbackData
 from bot.handlers.common.deep_links import parse
-from bot.handlers.common.entry import Handlers
-from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.entry import ANYONE, Handlers, Stale, on_button, on_command
+from bot.handlers.common.keyboards import button, main_menu, markup, rows
+from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.routes import opener_for
-from bot.handlers.common.turn import (
-    Turn,
-    is_private,
-    refresh_command_menu,
-    retranslate,
-    turn,
+from bot.handlers.common.turn import Turn, refresh_command_menu, retranslate
+from bot.i18n.labels import (
+    AGE_BAND_NAMES,
+    COUNTRY_NAMES,
+    GENDER_NAMES,
+    PREFER_NOT_TO_SAY,
+    TRANSLATED_AGE_BANDS,
+    VULNERABLE_GROUP_NAMES,
 )
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import Translator
 from bot.models import Consent
 from bot.runtime.context import BotContext
 from bot.services import learners
+from bot.services.learners import UNDISCLOSED, ProfileError, ProfileField, SpecialConsentAnswer
 
-PRIVATE = filters.ChatType.PRIVATE
 ORGANISATION = "organisation"
 """The text step (``learner.awaiting``) while the profile asks for the organisation."""
+
+
+# -- button data ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickLanguage(CallbackData):
+    prefix = "lang"
+    code: str
+    onboarding: bool
+
+
+@dataclass(frozen=True)
+class AnswerConsent(CallbackData):
+    prefix = "consent"
+    given: bool
+
+
+@dataclass(frozen=True)
+class AnswerProfile(CallbackData):
+    """One profile answer; ``value`` is checked against the field's choices in the service."""
+
+    prefix = "prof"
+    field: ProfileField
+    value: str
+
+
+# -- keyboards --------------------------------------------------------------------------------
+
+
+def languages_keyboard(onboarding: bool) -> InlineKeyboardMarkup:
+    buttons = [
+        button(language.native_name, PickLanguage(code, onboarding))
+        for code, language in LANGUAGES.items()
+    ]
+    return markup(rows(buttons, 2))
+
+
+def consent_keyboard(tr: Translator) -> InlineKeyboardMarkup:
+    return markup(
+        [
+            [button(tr._("I agree"), AnswerConsent(True))],
+            [button(tr._("No, thanks"), AnswerConsent(False))],
+        ]
+    )
+
+
+def _choices(
+    tr: Translator, field: ProfileField, names: dict[str, str]
+) -> list[InlineKeyboardButton]:
+    return [button(tr._(name), AnswerProfile(field, code)) for code, name in names.items()]
+
+
+def profile_keyboard(tr: Translator, field: ProfileField) -> InlineKeyboardMarkup:
+    undisclosed = [button(tr._(PREFER_NOT_TO_SAY), AnswerProfile(field, UNDISCLOSED))]
+    if field == ProfileField.ORGANISATION:
+        return markup([undisclosed])
+    if field == ProfileField.COUNTRY:
+        return markup([*rows(_choices(tr, field, COUNTRY_NAMES), 2), undisclosed])
+    if field == ProfileField.GENDER:
+        return markup([_choices(tr, field, GENDER_NAMES), undisclosed])
+    if field == ProfileField.AGE:
+        buttons = [
+            button(tr._(name) if code in TRANSLATED_AGE_BANDS else name, AnswerProfile(field, code))
+            for code, name in AGE_BAND_NAMES.items()
+        ]
+        return markup([*rows(buttons, 3), undisclosed])
+    if field == ProfileField.SPECIAL_CONSENT:
+        return markup(
+            [
+                [button(tr._("Yes, you may ask"), AnswerProfile(field, SpecialConsentAnswer.YES))],
+                [button(tr._("Skip this question"), AnswerProfile(field, SpecialConsentAnswer.NO))],
+            ]
+        )
+    return markup([*rows(_choices(tr, field, VULNERABLE_GROUP_NAMES), 1), undisclosed])
+
+
+# -- texts ------------------------------------------------------------------------------------
 
 
 def consent_text(tr: Translator) -> str:
@@ -43,20 +124,20 @@ def consent_text(tr: Translator) -> str:
     )
 
 
-def profile_question_text(tr: Translator, field: str) -> str:
-    if field == "organisation":
+def profile_question_text(tr: Translator, field: ProfileField) -> str:
+    if field == ProfileField.ORGANISATION:
         return tr._(
             "Thank you! A few optional questions help the programme report to its donors; "
             "each one has “Prefer not to say”.\n\n"
             "<b>Which organisation are you with?</b> Type its name, or tap the button."
         )
-    if field == "country":
+    if field == ProfileField.COUNTRY:
         return tr._("<b>Which country do you work in?</b>")
-    if field == "gender":
+    if field == ProfileField.GENDER:
         return tr._("<b>What is your gender?</b>")
-    if field == "age":
+    if field == ProfileField.AGE:
         return tr._("<b>How old are you?</b>")
-    if field == "special-consent":
+    if field == ProfileField.SPECIAL_CONSENT:
         return tr._(
             "One last, optional question. Some programmes report how many people from "
             "vulnerable groups they reach (persons with disabilities; Roma, Egyptians and "
@@ -65,13 +146,24 @@ def profile_question_text(tr: Translator, field: str) -> str:
             "only in anonymous totals, and you can erase it at any time with /forget.\n\n"
             "<b>May we ask you about it?</b>"
         )
-    if field == "vulnerable":
-        return tr._("<b>Do you belong to one of these groups?</b>")
-    raise ValueError(field)
+    return tr._("<b>Do you belong to one of these groups?</b>")
+
+
+def error_text(tr: Translator, error: ProfileError) -> str:
+    """Why a typed organisation name was not taken."""
+    if error.reason == learners.Reason.TOO_LONG:
+        return tr._(
+            "That is longer than {limit} characters. Please type a shorter name.",
+            limit=learners.MAX_ORGANISATION,
+        )
+    return tr._("Please type the name of your organisation, or tap the button.")
 
 
 def menu_text(tr: Translator) -> str:
     return tr._("What would you like to do? The lessons are a good place to start.")
+
+
+# -- the flow ---------------------------------------------------------------------------------
 
 
 async def finish_onboarding(
@@ -80,14 +172,13 @@ async def finish_onboarding(
     """Onboarding is done: act on a deep link that started it, or show the menu."""
     payload = current.learner.pending_start
     if payload:
-        current.learner.pending_start = None
-        current.db.add(current.learner)
+        await learners.remember_start(current.db, current.learner, None)
         if text is not None:
             await show(update, text)
         await dispatch_start_payload(update, context, current, payload)
         return
     tr = current.tr
-    await show(update, text or menu_text(tr), keyboards.main_menu(tr))
+    await show(update, text or menu_text(tr), main_menu(tr))
 
 
 async def dispatch_start_payload(
@@ -97,7 +188,7 @@ async def dispatch_start_payload(
     opener = opener_for(context, link) if link is not None else None
     if opener is None:
         tr = current.tr
-        await show(update, tr._("This link is not valid."), keyboards.main_menu(tr), edit=False)
+        await show(update, tr._("This link is not valid."), main_menu(tr), edit=False)
         return
     await opener(update, context, current, link)
 
@@ -118,126 +209,116 @@ async def continue_onboarding(update: Update, context: BotContext, current: Turn
         await show(
             update,
             tr._("👋 Welcome to Kapacitet! Choose your language:"),
-            keyboards.languages(onboarding=True),
+            languages_keyboard(onboarding=True),
         )
         return
     if learner.consent == Consent.PENDING:
-        await show(update, consent_text(tr), keyboards.consent(tr))
+        await show(update, consent_text(tr), consent_keyboard(tr))
         return
     field = learners.next_profile_question(learner)
     if field is not None:
         await learners.await_input(
-            current.db, learner, ORGANISATION if field == "organisation" else None
+            current.db, learner, ORGANISATION if field == ProfileField.ORGANISATION else None
         )
-        await show(update, profile_question_text(tr, field), keyboards.profile_question(tr, field))
+        await show(update, profile_question_text(tr, field), profile_keyboard(tr, field))
         return
     await finish_onboarding(update, context, current)
 
 
-async def start(update: Update, context: BotContext) -> None:
+async def ask_language(update: Update, current: Turn) -> None:
+    """The list of languages, outside onboarding (``/language``, the main menu)."""
+    await show(update, current.tr._("Choose your language:"), languages_keyboard(onboarding=False))
+
+
+# -- commands and buttons ---------------------------------------------------------------------
+
+
+@on_command("start", roles=ANYONE)
+async def start(update: Update, context: BotContext, current: Turn) -> None:
     """``/start``, also through a deep link ``/start <payload>`` (onboarding comes first)."""
     payload = context.args[0] if context.args else None
-    async with turn(update, context) as current:
-        if current.learner.awaiting:
-            await learners.await_input(current.db, current.learner, None)
-        if current.learner.language_chosen:
-            await refresh_command_menu(context, current.db, current.learner)
-        if payload is not None:
-            if parse(payload) is None:
-                await show(update, current.tr._("This link is not valid."))
-                return
-            if not needs_onboarding(current):
-                await dispatch_start_payload(update, context, current, payload)
-                return
-            current.learner.pending_start = payload
-            current.db.add(current.learner)
-        await continue_onboarding(update, context, current)
-
-
-async def language_command(update: Update, context: BotContext) -> None:
-    async with turn(update, context) as current:
-        await show(
-            update, current.tr._("Choose your language:"), keyboards.languages(onboarding=False)
-        )
-
-
-async def pick_language(update: Update, context: BotContext) -> None:
-    data = cb.PickLanguage.decode(button_data(update))
-    async with turn(update, context) as current:
-        if data is None or data.code not in LANGUAGES:
-            await answer_query(update, current.tr._("This button is no longer valid."))
-            return
-        await learners.set_language(current.db, current.learner, data.code)
-        retranslate(context, current)
-        await answer_query(update)
+    if current.learner.awaiting:
+        await learners.await_input(current.db, current.learner, None)
+    if current.learner.language_chosen:
         await refresh_command_menu(context, current.db, current.learner)
-        if data.onboarding:
-            await continue_onboarding(update, context, current)
-        else:
-            tr = current.tr
-            await show(
-                update,
-                tr._("Language: {name}.", name=LANGUAGES[data.code].native_name),
-                keyboards.main_menu(tr),
-            )
-
-
-async def answer_consent(update: Update, context: BotContext) -> None:
-    data = cb.AnswerConsent.decode(button_data(update))
-    async with turn(update, context) as current:
-        tr = current.tr
-        if data is None or current.learner.consent != Consent.PENDING:
-            await answer_query(update, tr._("This button is no longer valid."))
+    if payload is not None:
+        if parse(payload) is None:
+            await show(update, current.tr._("This link is not valid."))
             return
-        await learners.record_consent(current.db, current.learner, data.given)
-        await answer_query(update)
-        if data.given:
-            await continue_onboarding(update, context, current)
-        else:
-            await finish_onboarding(
-                update,
-                context,
-                current,
-                tr._(
-                    "All right. You can read the lessons and take the quizzes; we will not "
-                    "keep your progress or your answers. You can change your mind in /privacy."
-                ),
-            )
+        if not needs_onboarding(current):
+            await dispatch_start_payload(update, context, current, payload)
+            return
+        await learners.remember_start(current.db, current.learner, payload)
+    await continue_onboarding(update, context, current)
 
 
-async def answer_profile(update: Update, context: BotContext) -> None:
-    data = cb.AnswerProfile.decode(button_data(update))
-    async with turn(update, context) as current:
-        tr, learner = current.tr, current.learner
-        expected = learners.next_profile_question(learner)
-        if data is None or data.field != expected:
-            await answer_query(update, tr._("This button is no longer valid."))
-            return
-        try:
-            if data.field == "organisation":
-                if data.value != learners.UNDISCLOSED:
-                    raise learners.ProfileError("unknown-choice")
-                await learners.set_organisation(current.db, learner, None)
-            elif data.field == "special-consent":
-                if data.value not in ("yes", "no"):
-                    raise learners.ProfileError("unknown-choice")
-                await learners.record_special_consent(current.db, learner, data.value == "yes")
-            else:
-                await learners.set_profile_choice(current.db, learner, data.field, data.value)
-        except learners.ProfileError:
-            await answer_query(update, tr._("This button is no longer valid."))
-            return
-        await answer_query(update)
-        if learners.next_profile_question(learner) is None:
-            retranslate(context, current)  # the country decides the time zone shown
-            await finish_onboarding(
-                update,
-                context,
-                current,
-                current.tr._("Thank you, that's all. You can start learning now."),
-            )
-        else:
-            await continue_onboarding(update, context, current)
+@on_command("language", roles=ANYONE)
+async def language_command(update: Update, context: BotContext, current: Turn) -> None:
+    await ask_language(update, current)
+
+
+@on_button(PickLanguage, roles=ANYONE)
+async def pick_language(
+    update: Update, context: BotContext, current: Turn, data: PickLanguage
+) -> None:
+    language = LANGUAGES.get(data.code)
+    if language is None:
+        raise Stale
+    await learners.set_language(current.db, current.learner, data.code)
+    retranslate(context, current)
+    await answer_query(update)
+    await refresh_command_menu(context, current.db, current.learner)
+    if data.onboarding:
+        await continue_onboarding(update, context, current)
+        return
+    tr = current.tr
+    await show(update, tr._("Language: {name}.", name=language.native_name), main_menu(tr))
+
+
+@on_button(AnswerConsent, roles=ANYONE)
+async def answer_consent(
+    update: Update, context: BotContext, current: Turn, data: AnswerConsent
+) -> None:
+    if current.learner.consent != Consent.PENDING:
+        raise Stale
+    await learners.record_consent(current.db, current.learner, data.given)
+    await answer_query(update)
+    if data.given:
+        await continue_onboarding(update, context, current)
+        return
+    await finish_onboarding(
+        update,
+        context,
+        current,
+        current.tr._(
+            "All right. You can read the lessons and take the quizzes; we will not "
+            "keep your progress or your answers. You can change your mind in /privacy."
+        ),
+    )
+
+
+@on_button(AnswerProfile, roles=ANYONE)
+async def answer_profile(
+    update: Update, context: BotContext, current: Turn, data: AnswerProfile
+) -> None:
+    learner = current.learner
+    if data.field != learners.next_profile_question(learner):
+        raise Stale  # a question answered already, or not asked
+    try:
+        await learners.answer_profile(current.db, learner, data.field, data.value)
+    except ProfileError:
+        raise Stale from None
+    await answer_query(update)
+    if learners.next_profile_question(learner) is None:
+        retranslate(context, current)  # the country decides the time zone shown
+        await finish_onboarding(
+            update,
+            context,
+            current,
+            current.tr._("Thank you, that's all. You can start learning now."),
+        )
+    else:
+        await continue_onboarding(update, context, current)
 
 
 async def receive_organisation(update: Update, context: BotContext, current: Turn) -> None:
@@ -247,32 +328,15 @@ async def receive_organisation(update: Update, context: BotContext, current: Tur
     tr = current.tr
     try:
         await learners.set_organisation(current.db, current.learner, message.text)
-    except learners.ProfileError as error:
-        if error.reason == "too-long":
-            text = tr._(
-                "That is longer than {limit} characters. Please type a shorter name.",
-                limit=learners.MAX_ORGANISATION,
-            )
-        else:
-            text = tr._("Please type the name of your organisation, or tap the button.")
-        await show(update, text, keyboards.profile_question(tr, "organisation"), edit=False)
+    except ProfileError as error:
+        await show(
+            update,
+            error_text(tr, error),
+            profile_keyboard(tr, ProfileField.ORGANISATION),
+            edit=False,
+        )
         return
     await continue_onboarding(update, context, current)
 
 
-HANDLERS: Handlers = [
-    CommandHandler("start", start, filters=PRIVATE),
-    CommandHandler("language", language_command, filters=PRIVATE),
-    CallbackQueryHandler(pick_language, pattern=cb.PickLanguage.pattern()),
-    CallbackQueryHandler(answer_consent, pattern=cb.AnswerConsent.pattern()),
-    CallbackQueryHandler(answer_profile, pattern=cb.AnswerProfile.pattern()),
-]
-
-__all__ = [
-    "HANDLERS",
-    "continue_onboarding",
-    "finish_onboarding",
-    "is_private",
-    "needs_onboarding",
-    "receive_organisation",
-]
+HANDLERS: Handlers = (start, language_command, pick_language, answer_consent, answer_profile)

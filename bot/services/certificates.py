@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.content.catalogue import Module
 from bot.models import Certificate, Learner, QuizAttempt, QuizKind
 from bot.services.codes import typed_code
+from bot.services.errors import ServiceError
 from bot.services.learners import records_allowed
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -37,7 +38,7 @@ MAX_NAME = 120
 _CODE_ATTEMPTS = 8
 
 
-class Problem(StrEnum):
+class Reason(StrEnum):
     NO_CONSENT = "no-consent"
     NOT_PASSED = "not-passed"
     NAME_TOO_SHORT = "name-too-short"
@@ -46,10 +47,13 @@ class Problem(StrEnum):
     """Control or format characters (line breaks, direction marks), or no letter at all."""
 
 
-class CertificateError(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.value)
-        self.problem = problem
+class CertificateError(ServiceError):
+    """A certificate that cannot be issued (or a name that cannot be printed on it)."""
+
+    reason: Reason
+
+    def __init__(self, reason: Reason, value: str | None = None) -> None:
+        super().__init__(reason, value)
 
 
 class Status(StrEnum):
@@ -108,14 +112,14 @@ def clean_name(text: str) -> str:
     """The name as it will be printed: NFC, trimmed, single spaces; raises CertificateError."""
     name = unicodedata.normalize("NFC", text).strip()
     if any(unicodedata.category(char)[0] == "C" for char in name):
-        raise CertificateError(Problem.NAME_INVALID)
+        raise CertificateError(Reason.NAME_INVALID)
     name = " ".join(name.split())
     if len(name) < MIN_NAME:
-        raise CertificateError(Problem.NAME_TOO_SHORT)
+        raise CertificateError(Reason.NAME_TOO_SHORT)
     if len(name) > MAX_NAME:
-        raise CertificateError(Problem.NAME_TOO_LONG)
+        raise CertificateError(Reason.NAME_TOO_LONG)
     if not any(unicodedata.category(char).startswith("L") for char in name):
-        raise CertificateError(Problem.NAME_INVALID)
+        raise CertificateError(Reason.NAME_INVALID)
     return name
 
 
@@ -205,12 +209,12 @@ async def issue(
     as the learner's ``display_name`` for the next certificate.
     """
     if not records_allowed(learner) or learner.id is None:
-        raise CertificateError(Problem.NO_CONSENT)
+        raise CertificateError(Reason.NO_CONSENT)
     existing = await find(db, learner, module.id)
     if existing is not None:
         return existing
     if not module.pass_mark <= score_percent <= 100:
-        raise CertificateError(Problem.NOT_PASSED)
+        raise CertificateError(Reason.NOT_PASSED)
     clean = clean_name(name)
     for _ in range(_CODE_ATTEMPTS):
         certificate = Certificate(
@@ -237,6 +241,17 @@ async def issue(
         await db.flush()
         return certificate
     raise RuntimeError("no free certificate code found")
+
+
+async def issue_for_pass(
+    db: AsyncSession, learner: Learner, module: Module, name: str, language: str, now: datetime
+) -> Certificate:
+    """The certificate for the learner's best passed post-test of ``module`` (see
+    :func:`issue`); ``not-passed`` when there is none."""
+    score = await passed_score(db, learner, module.id)
+    if score is None:
+        raise CertificateError(Reason.NOT_PASSED)
+    return await issue(db, learner, module, score, name, language, now)
 
 
 async def verify(db: AsyncSession, text: str) -> Verification:

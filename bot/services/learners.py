@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -12,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import utcnow
 from bot.i18n.languages import guess_language, is_language
 from bot.models import Consent, Learner
+from bot.services.errors import ServiceError
 
 UNDISCLOSED = "undisclosed"
 """Every profile question can be answered "prefer not to say"."""
@@ -23,12 +25,33 @@ GENDERS = ("female", "male", "other")
 AGE_BANDS = ("under-18", "18-24", "25-34", "35-44", "45-54", "55-64", "65-plus")
 VULNERABLE_GROUPS = ("disability", "roma-egyptian-ashkali", "other-minority", "none")
 
+
+class ProfileField(StrEnum):
+    """The onboarding questions of the reporting profile, in the order they are asked."""
+
+    ORGANISATION = "organisation"
+    COUNTRY = "country"
+    GENDER = "gender"
+    AGE = "age"
+    SPECIAL_CONSENT = "special-consent"
+    """Whether we may ask about a vulnerable group: a separate, explicit consent."""
+    VULNERABLE = "vulnerable"
+
+
 PROFILE_CHOICES: dict[str, tuple[str, ...]] = {
-    "country": (*COUNTRIES, OTHER, UNDISCLOSED),
-    "gender": (*GENDERS, UNDISCLOSED),
-    "age": (*AGE_BANDS, UNDISCLOSED),
-    "vulnerable": (*VULNERABLE_GROUPS, UNDISCLOSED),
+    ProfileField.COUNTRY: (*COUNTRIES, OTHER, UNDISCLOSED),
+    ProfileField.GENDER: (*GENDERS, UNDISCLOSED),
+    ProfileField.AGE: (*AGE_BANDS, UNDISCLOSED),
+    ProfileField.VULNERABLE: (*VULNERABLE_GROUPS, UNDISCLOSED),
 }
+"""The answers a button may give, by field (the organisation is typed)."""
+
+
+class SpecialConsentAnswer(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
 MAX_ORGANISATION = 120
 
 COUNTRY_ZONES = {
@@ -47,12 +70,25 @@ def zone_name(learner: Learner, default: str) -> str:
     return COUNTRY_ZONES.get(learner.country or "", default)
 
 
-class ProfileError(Exception):
-    """The answer cannot be stored; ``reason`` says why in a word the handler can translate."""
+class Reason(StrEnum):
+    UNKNOWN_LANGUAGE = "unknown-language"
+    NO_CONSENT = "no-consent"
+    """The profile is kept only with consent."""
+    EMPTY = "empty"
+    TOO_LONG = "too-long"
+    UNKNOWN_CHOICE = "unknown-choice"
+    """Not one of the field's answers."""
+    NO_SPECIAL_CONSENT = "no-special-consent"
+    """A vulnerable group without the separate consent to be asked about it."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+
+class ProfileError(ServiceError):
+    """An answer that cannot be stored."""
+
+    reason: Reason
+
+    def __init__(self, reason: Reason, value: str | None = None) -> None:
+        super().__init__(reason, value)
 
 
 @dataclass(frozen=True)
@@ -92,7 +128,7 @@ def records_allowed(learner: Learner) -> bool:
 
 async def set_language(db: AsyncSession, learner: Learner, code: str) -> None:
     if not is_language(code):
-        raise ProfileError("unknown-language")
+        raise ProfileError(Reason.UNKNOWN_LANGUAGE)
     learner.language = code
     learner.language_chosen = True
     db.add(learner)
@@ -127,42 +163,61 @@ def clean_text(text: str) -> str:
 async def set_organisation(db: AsyncSession, learner: Learner, text: str | None) -> None:
     """``None`` means "prefer not to say"."""
     if not records_allowed(learner):
-        raise ProfileError("no-consent")
+        raise ProfileError(Reason.NO_CONSENT)
     if text is None:
         learner.organisation = UNDISCLOSED
     else:
         name = clean_text(text)
         if not name:
-            raise ProfileError("empty")
+            raise ProfileError(Reason.EMPTY)
         if len(name) > MAX_ORGANISATION:
-            raise ProfileError("too-long")
+            raise ProfileError(Reason.TOO_LONG)
         learner.organisation = name
     learner.awaiting = None
     db.add(learner)
 
 
-async def set_profile_choice(db: AsyncSession, learner: Learner, field: str, value: str) -> None:
+async def set_profile_choice(
+    db: AsyncSession, learner: Learner, field: ProfileField, value: str
+) -> None:
     if not records_allowed(learner):
-        raise ProfileError("no-consent")
+        raise ProfileError(Reason.NO_CONSENT)
     if value not in PROFILE_CHOICES.get(field, ()):
-        raise ProfileError("unknown-choice")
-    if field == "vulnerable" and learner.special_consent is not True:
-        raise ProfileError("no-special-consent")
-    if field == "country":
+        raise ProfileError(Reason.UNKNOWN_CHOICE)
+    if field == ProfileField.VULNERABLE and learner.special_consent is not True:
+        raise ProfileError(Reason.NO_SPECIAL_CONSENT)
+    if field == ProfileField.COUNTRY:
         learner.country = value
-    elif field == "gender":
+    elif field == ProfileField.GENDER:
         learner.gender = value
-    elif field == "age":
+    elif field == ProfileField.AGE:
         learner.age_band = value
     else:
         learner.vulnerable_group = value
     db.add(learner)
 
 
+async def answer_profile(
+    db: AsyncSession, learner: Learner, field: ProfileField, value: str
+) -> None:
+    """A tapped answer to ``field``: "prefer not to say" for the organisation (a name is
+    typed), yes or no for the special consent, else one of the field's choices."""
+    if field == ProfileField.ORGANISATION:
+        if value != UNDISCLOSED:
+            raise ProfileError(Reason.UNKNOWN_CHOICE)
+        await set_organisation(db, learner, None)
+    elif field == ProfileField.SPECIAL_CONSENT:
+        if value not in tuple(SpecialConsentAnswer):
+            raise ProfileError(Reason.UNKNOWN_CHOICE)
+        await record_special_consent(db, learner, value == SpecialConsentAnswer.YES)
+    else:
+        await set_profile_choice(db, learner, field, value)
+
+
 async def record_special_consent(db: AsyncSession, learner: Learner, given: bool) -> None:
     """Separate, explicit consent to be asked about vulnerable-group membership."""
     if not records_allowed(learner):
-        raise ProfileError("no-consent")
+        raise ProfileError(Reason.NO_CONSENT)
     learner.special_consent = given
     learner.special_consent_at = utcnow()
     if not given:
@@ -202,20 +257,20 @@ async def mark_unreachable(
     )
 
 
-def next_profile_question(learner: Learner) -> str | None:
+def next_profile_question(learner: Learner) -> ProfileField | None:
     """The first unanswered onboarding question, or None when the profile is complete."""
     if not records_allowed(learner):
         return None
     if learner.organisation is None:
-        return "organisation"
+        return ProfileField.ORGANISATION
     if learner.country is None:
-        return "country"
+        return ProfileField.COUNTRY
     if learner.gender is None:
-        return "gender"
+        return ProfileField.GENDER
     if learner.age_band is None:
-        return "age"
+        return ProfileField.AGE
     if learner.special_consent is None:
-        return "special-consent"
+        return ProfileField.SPECIAL_CONSENT
     if learner.special_consent and learner.vulnerable_group is None:
-        return "vulnerable"
+        return ProfileField.VULNERABLE
     return None

@@ -20,7 +20,9 @@ from bot.services import progress
 from bot.services.learners import records_allowed
 
 
-class Outcome(StrEnum):
+class AnswerOutcome(StrEnum):
+    """What became of an answer to a quiz question."""
+
     ACCEPTED = "accepted"
     STALE = "stale"
     """Not the question being asked now (answered already, or an old message)."""
@@ -44,7 +46,7 @@ class QuizState:
 
 @dataclass(frozen=True)
 class AnswerResult:
-    outcome: Outcome
+    outcome: AnswerOutcome
     correct: bool = False
     correct_option: str = ""
     state: QuizState | None = None
@@ -112,16 +114,16 @@ async def answer(
     option: str,
 ) -> AnswerResult:
     if not 0 <= index < len(module.questions):
-        return AnswerResult(Outcome.INVALID)
+        return AnswerResult(AnswerOutcome.INVALID)
     question = module.question(index)
     if option not in question.options:
-        return AnswerResult(Outcome.INVALID)
+        return AnswerResult(AnswerOutcome.INVALID)
     is_correct = option == question.correct
     total = len(module.questions)
 
     if not records_allowed(learner) or learner.id is None:
         if attempt_id != 0 or not 0 <= carried_correct <= index:
-            return AnswerResult(Outcome.INVALID)
+            return AnswerResult(AnswerOutcome.INVALID)
         correct = carried_correct + int(is_correct)
         return _result(module, kind, 0, index + 1, correct, total, is_correct, question.correct)
 
@@ -132,11 +134,11 @@ async def answer(
         or attempt.module_id != module.id
         or attempt.kind != kind
     ):
-        return AnswerResult(Outcome.INVALID)
+        return AnswerResult(AnswerOutcome.INVALID)
     if attempt.finished_at is not None:
-        return AnswerResult(Outcome.FINISHED)
+        return AnswerResult(AnswerOutcome.FINISHED)
     if attempt.current_index != index:
-        return AnswerResult(Outcome.STALE)
+        return AnswerResult(AnswerOutcome.STALE)
     db.add(
         QuizAnswer(
             attempt_id=attempt_id, question_id=question.id, option=option, correct=is_correct
@@ -177,7 +179,7 @@ def _result(
     finished = next_index >= total
     score = percent(correct, total)
     return AnswerResult(
-        outcome=Outcome.ACCEPTED,
+        outcome=AnswerOutcome.ACCEPTED,
         correct=is_correct,
         correct_option=correct_option,
         state=QuizState(module.id, kind, attempt_id, next_index, correct, total),

@@ -940,18 +940,19 @@ class Preview:
 async def open_preview(simulator: Simulator, preview: Preview) -> Person:
     """A new person in ``preview.language`` who declined consent (so nothing about them is
     kept) and opened the module's first card, driven through the fake Telegram like a user."""
-    from bot.handlers.common import callback_data as cb
+    from bot.handlers.learning.data import OpenModule, ShowCard
+    from bot.handlers.onboarding import AnswerConsent, PickLanguage
 
     person = await simulator.add_person(
         "Author", telegram_language_code(preview.language), "learner"
     )
     steps: list[Callable[[], Awaitable[object]]] = [
         lambda: simulator.send(person.id, "/start"),
-        lambda: simulator.tap_data(person.id, cb.PickLanguage(preview.language, True).encode()),
-        lambda: simulator.tap_data(person.id, cb.AnswerConsent(False).encode()),
+        lambda: simulator.tap_data(person.id, PickLanguage(preview.language, True).encode()),
+        lambda: simulator.tap_data(person.id, AnswerConsent(False).encode()),
         lambda: simulator.send(person.id, "/lessons"),
-        lambda: simulator.tap_data(person.id, cb.OpenModule(preview.module_id).encode()),
-        lambda: simulator.tap_data(person.id, cb.ShowCard(preview.module_id, 0).encode()),
+        lambda: simulator.tap_data(person.id, OpenModule(preview.module_id).encode()),
+        lambda: simulator.tap_data(person.id, ShowCard(preview.module_id, 0).encode()),
     ]
     for step in steps:
         try:

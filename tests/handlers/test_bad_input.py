@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import func, select
 
 from bot.content.catalogue import Catalogue
-from bot.handlers.common import callback_data as cb
-from bot.models import Learner, ModuleProgress, QuizAnswer, QuizAttempt
+from bot.handlers.learning.data import AnswerQuestion
+from bot.models import Learner, ModuleProgress, QuizAnswer, QuizAttempt, QuizKind
 from tests.handlers.conftest import Harness
-from tests.handlers.test_learner_journey import onboard, option_label
+from tests.support.learners import onboard, option_label
 
 
 async def snapshot(harness: Harness) -> tuple[object, ...]:
@@ -117,7 +117,7 @@ async def test_group_chats_are_ignored(bot: Harness):
 async def test_forged_button_of_an_unknown_user_is_answered_not_recorded(bot: Harness):
     user = bot.user(605, "en")
     await user.send("/help")
-    data = cb.AnswerQuestion("eu-accession", "post", 1, 0, 0, "a").encode()
+    data = AnswerQuestion("eu-accession", QuizKind.POST, 1, 0, 0, "a").encode()
     await user.tap_data(data, user.last_message().message_id)
     answer = user.last_callback_answer()
     assert answer is not None and answer.text == bot.tr("en")._("This button is no longer valid.")

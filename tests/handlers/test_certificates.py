@@ -13,8 +13,8 @@ from bot.content.catalogue import Catalogue, Module
 from bot.models import Certificate, Learner
 from bot.services.certificates import format_code
 from tests.handlers.conftest import Harness
-from tests.handlers.test_learner_journey import onboard, plain, take_quiz
 from tests.support.driver import TelegramUser
+from tests.support.learners import flat, onboard, plain, take_quiz
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
@@ -160,13 +160,13 @@ async def test_a_montenegrin_name_with_accents_later_reused_for_another_module(
 
     # "Later" leaves the certificate for /certificates.
     await pass_quiz(user, tr, accession)
-    assert html_label(tr._("Use: {name}", name="Śećko Đurović")) in flat(user.buttons())
+    assert plain(tr._("Use: {name}", name="Śećko Đurović")) in flat(user.buttons())
     await user.tap(tr._("Later"))
     assert len(await certificates_of(bot)) == 1
     await user.send("/certificates")
-    get_it = html_label(tr._("🎓 Get it: {module}", module=accession.text("cnr").title))
+    get_it = plain(tr._("🎓 Get it: {module}", module=accession.text("cnr").title))
     await user.tap(get_it)
-    await user.tap(html_label(tr._("Use: {name}", name="Śećko Đurović")))
+    await user.tap(plain(tr._("Use: {name}", name="Śećko Đurović")))
     certificates = await certificates_of(bot)
     assert [c.module_id for c in certificates] == ["passwords-2fa", "eu-accession"]
     assert certificates[1].name == "Śećko Đurović"
@@ -214,12 +214,3 @@ async def test_without_consent_there_is_no_certificate_and_the_reason_is_given(
     await user.send("/certificates")
     assert "/privacy" in (user.last_message().text or "")
     assert await certificates_of(bot) == []
-
-
-def flat(buttons: list[list[str]]) -> list[str]:
-    return [label for row in buttons for label in row]
-
-
-def html_label(text: str) -> str:
-    """A translated label as a button shows it (no HTML escapes)."""
-    return plain(text)

@@ -8,14 +8,11 @@ gets a result. Content is the same on both database backends, so this runs on SQ
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 
 from bot.content.catalogue import Catalogue, Module
-from bot.handlers.lessons import card_text
-from bot.handlers.quizzes import feedback_text, question_text
+from bot.handlers.learning.lessons import card_text
+from bot.handlers.learning.quizzes import feedback_text, question_text
 from bot.i18n.languages import LANGUAGE_CODES
 from bot.i18n.translator import Translator
 from bot.models import QuizKind
@@ -23,13 +20,14 @@ from bot.services.quiz import QuizState, percent
 from tests.factories import make_learner
 from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
+from tests.support.learners import plain
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def seen(fragment: str) -> str:
-    """What Telegram shows of an HTML text."""
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+    """What Telegram shows of an HTML text, as a whole message."""
+    return plain(fragment).strip()
 
 
 def wrong_option(module: Module, index: int) -> str:

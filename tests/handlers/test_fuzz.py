@@ -37,7 +37,7 @@ from sqlmodel import SQLModel, select
 from telegram.ext import CommandHandler
 
 from bot.db import Database
-from bot.handlers.common.callback_data import OpenMenu
+from bot.handlers.common.callback_data import MenuTarget, OpenMenu
 from bot.handlers.mysessions import Apology
 from bot.models import AuditEntry, RoleGrant, RoleInvite
 from bot.runtime import outbox
@@ -68,8 +68,8 @@ from tests.handlers.fuzz_actions import (
     World,
     actions,
 )
-from tests.handlers.test_learner_journey import onboard
 from tests.support.driver import TelegramUser
+from tests.support.learners import onboard
 
 ADMIN_ID = 990_001
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
@@ -588,13 +588,13 @@ async def test_a_tap_on_a_message_that_is_gone_or_a_file_is_answered_in_a_new_me
 ):
     user = bot.user(990_101)
     [lessons] = await user.send("/lessons")
-    await user.tap_data(OpenMenu("lessons").encode(), 999_999)  # no such message (deleted)
+    await user.tap_data(OpenMenu(MenuTarget.LESSONS).encode(), 999_999)  # no such message (deleted)
     [answer] = [m for m in user.bot_messages() if m.message_id > lessons.message_id]
     assert answer.text == lessons.text and answer.inline_keyboard == lessons.inline_keyboard
 
     [document] = await user.send("/mydata")
     assert document.document is not None
-    await user.tap_data(OpenMenu("lessons").encode(), document.message_id)  # forged
+    await user.tap_data(OpenMenu(MenuTarget.LESSONS).encode(), document.message_id)  # forged
     [answer] = [m for m in user.bot_messages() if m.message_id > document.message_id]
     assert answer.text == lessons.text and answer.inline_keyboard == lessons.inline_keyboard
     assert bot.api.message(user.chat_id, document.message_id) == document

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 
@@ -10,58 +9,19 @@ from sqlmodel import func, select
 
 from bot.content.catalogue import Catalogue, Module
 from bot.handlers.account import help_text
-from bot.handlers.onboarding import consent_text, profile_question_text
+from bot.handlers.onboarding import profile_question_text
 from bot.models import Consent, Learner, ModuleProgress, QuizAnswer, QuizAttempt
+from bot.services.learners import ProfileField
 from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
+from tests.support.learners import learner_of, onboard, option_label, plain, take_quiz
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-
-
-def plain(fragment: str) -> str:
-    """What Telegram shows of an HTML text."""
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
-
-
-def option_label(module: Module, index: int, right: bool) -> str:
-    question = module.question(index)
-    option = (
-        question.correct if right else next(o for o in question.options if o != question.correct)
-    )
-    return option.upper()
 
 
 async def count(harness: Harness, model: type) -> int:
     async with harness.deps.database.session() as db:
         return (await db.exec(select(func.count()).select_from(model))).one()
-
-
-async def learner_of(harness: Harness, telegram_id: int) -> Learner:
-    async with harness.deps.database.session() as db:
-        learner = (await db.exec(select(Learner).where(Learner.telegram_id == telegram_id))).one()
-        return learner
-
-
-async def onboard(
-    bot: Harness,
-    user: TelegramUser,
-    language: str,
-    native_name: str,
-    organisation: str,
-    country: str,
-) -> None:
-    tr = bot.tr(language)
-    await user.send("/start")
-    assert user.buttons()[0][0] == "English"
-    await user.tap(native_name)
-    assert user.last_message().text == plain(consent_text(tr))
-    await user.tap(tr._("I agree"))
-    await user.send(organisation)
-    await user.tap(tr._(country))
-    await user.tap(tr._("Woman"))
-    await user.tap("25–34")
-    await user.tap(tr._("Skip this question"))
-    assert user.last_message().text == tr._("Thank you, that's all. You can start learning now.")
 
 
 async def read_all_cards(user: TelegramUser, tr, module: Module) -> None:
@@ -73,11 +33,6 @@ async def read_all_cards(user: TelegramUser, tr, module: Module) -> None:
         assert f"{index + 1}/{module.card_count}" in text.splitlines()[0]
         if index < module.card_count - 1:
             await user.tap(tr._("Next ▶️"))
-
-
-async def take_quiz(user: TelegramUser, module: Module, wrong: set[int] = frozenset()) -> None:
-    for index in range(len(module.questions)):
-        await user.tap(option_label(module, index, right=index not in wrong))
 
 
 async def test_albanian_learner_goes_from_start_to_a_passed_quiz(
@@ -324,7 +279,9 @@ async def test_a_learner_who_declined_can_agree_later_and_change_language(bot: H
     assert plain(tr_hr._("You have not given your consent.")) in (user.last_message().text or "")
     await user.tap(tr_hr._("I agree"))
     assert (await learner_of(bot, 508)).consent == Consent.GIVEN
-    assert user.last_message().text == plain(profile_question_text(tr_hr, "organisation"))
+    assert user.last_message().text == plain(
+        profile_question_text(tr_hr, ProfileField.ORGANISATION)
+    )
     await user.send("/language")
     await user.tap("Shqip")
     tr_sq = bot.tr("sq")

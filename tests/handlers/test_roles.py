@@ -14,7 +14,7 @@ from bot.handlers.roles import AskRevoke, ConfirmRevoke, usage_text
 from bot.models import AuditEntry, Learner, Role, RoleGrant, RoleInvite
 from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
-from tests.support.onboarding import learner_of, onboard
+from tests.support.learners import learner_of, onboard
 
 ADMIN = 900
 LINK = re.compile(r"https://t\.me/kapacitet_bot\?start=(r_[A-Za-z0-9_-]+)")
@@ -125,7 +125,7 @@ async def test_roles_lists_holders_and_revoking_needs_a_confirmation(bot: Harnes
     tr = bot.tr("en")
     admin = bot.user(ADMIN)
     trainer = bot.user(911)
-    await onboard(trainer, bot.tr("en"), "English", "Civic <Lab>", "Serbia")
+    await onboard(bot, trainer, "en", "English", "Civic <Lab>", "Serbia")
     await trainer.send(f"/start {await invite(admin, 'trainer')}")
     trainer_id = (await learner_of(bot.deps.database, 911)).id
 
@@ -167,8 +167,8 @@ async def test_learners_and_trainers_are_refused_and_nothing_changes(bot: Harnes
     admin = bot.user(ADMIN)
     trainer = bot.user(921)
     learner = bot.user(922)
-    await onboard(trainer, bot.tr("en"), "English", "Forum", "Albania")
-    await onboard(learner, bot.tr("en"), "English", "Forum", "Albania")
+    await onboard(bot, trainer, "en", "English", "Forum", "Albania")
+    await onboard(bot, learner, "en", "English", "Forum", "Albania")
     await trainer.send(f"/start {await invite(admin, 'trainer')}")
     async with bot.deps.database.session() as db:
         grant = (await db.exec(select(RoleGrant))).one()
@@ -199,7 +199,7 @@ async def test_a_scoped_coordinator_invites_within_the_scope_and_revokes_only_tr
     tr = bot.tr("en")
     admin = bot.user(ADMIN)
     coordinator = bot.user(931)
-    await onboard(coordinator, bot.tr("en"), "English", "Forum", "Kosovo")
+    await onboard(bot, coordinator, "en", "English", "Forum", "Kosovo")
 
     [reply] = await admin.send("/invite coordinator xk RS org:“Civic Lab”")
     text = reply.text or ""
@@ -221,7 +221,7 @@ async def test_a_scoped_coordinator_invites_within_the_scope_and_revokes_only_tr
     assert "Scope: Kosovo · Civic Lab" in (narrower.text or "")
 
     trainer = bot.user(932)
-    await onboard(trainer, bot.tr("en"), "English", "Civic Lab", "Kosovo")
+    await onboard(bot, trainer, "en", "English", "Civic Lab", "Kosovo")
     await trainer.send(f"/start {await invite(coordinator, 'trainer')}")
     trainer_id = (await learner_of(bot.deps.database, 932)).id
     coordinator_id = (await learner_of(bot.deps.database, 931)).id

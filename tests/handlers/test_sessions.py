@@ -14,8 +14,8 @@ from bot.models import Delivery, Draft, Learner, Registration, Role, RoleGrant, 
 from bot.services import sessions
 from tests.factories import make_learner
 from tests.handlers.conftest import Harness
-from tests.handlers.test_learner_journey import learner_of, onboard, plain
 from tests.support.driver import TelegramUser
+from tests.support.learners import learner_of, onboard, plain
 
 LINK = re.compile(r"https://t\.me/kapacitet_bot\?start=(s_[A-Z0-9]+)")
 BELGRADE = ZoneInfo("Europe/Belgrade")

@@ -8,23 +8,20 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import func, select
 
-from bot.content.catalogue import Module, load_catalogue
+from bot.content.catalogue import Module
 from bot.db import Database
-from bot.models import Certificate, Consent, QuizKind
-from bot.services import certificates, privacy, quiz
+from bot.models import Certificate, Consent
+from bot.services import certificates, privacy
 from bot.services.certificate_pdf import CertificateTexts, render
-from bot.services.certificates import CertificateError, Problem, Status
-from tests.factories import make_learner, module_files, write_module
+from bot.services.certificates import CertificateError, Reason, Status
+from tests.factories import make_learner, sample_module, take_post_test
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def module(tmp_path: Path) -> Module:
-    write_module(tmp_path, module_files(cards=3, questions=4, pass_mark=75))
-    found = load_catalogue(tmp_path).get("sample")
-    assert found is not None
-    return found
+    return sample_module(tmp_path)
 
 
 async def count(database: Database) -> int:
@@ -115,21 +112,21 @@ def test_names_are_kept_as_given_in_nfc(typed: str, stored: str):
 
 
 @pytest.mark.parametrize(
-    ("typed", "problem"),
+    ("typed", "reason"),
     [
-        ("", Problem.NAME_TOO_SHORT),
-        ("   A  ", Problem.NAME_TOO_SHORT),
-        ("x" * 121, Problem.NAME_TOO_LONG),
-        ("Ana\nAnić", Problem.NAME_INVALID),
-        ("Ana\u202eAnić", Problem.NAME_INVALID),
-        ("Ana\x00", Problem.NAME_INVALID),
-        ("12345", Problem.NAME_INVALID),
+        ("", Reason.NAME_TOO_SHORT),
+        ("   A  ", Reason.NAME_TOO_SHORT),
+        ("x" * 121, Reason.NAME_TOO_LONG),
+        ("Ana\nAnić", Reason.NAME_INVALID),
+        ("Ana\u202eAnić", Reason.NAME_INVALID),
+        ("Ana\x00", Reason.NAME_INVALID),
+        ("12345", Reason.NAME_INVALID),
     ],
 )
-def test_bad_names_are_refused(typed: str, problem: Problem):
+def test_bad_names_are_refused(typed: str, reason: Reason):
     with pytest.raises(CertificateError) as refused:
         certificates.clean_name(typed)
-    assert refused.value.problem == problem
+    assert refused.value.reason == reason
 
 
 async def test_a_bad_name_issues_nothing(database: Database, module: Module):
@@ -148,11 +145,11 @@ async def test_consent_and_a_pass_are_required(database: Database, module: Modul
         for learner in (declined, pending):
             with pytest.raises(CertificateError) as refused:
                 await certificates.issue(db, learner, module, 100, "Ana Anić", "en", NOW)
-            assert refused.value.problem == Problem.NO_CONSENT
+            assert refused.value.reason == Reason.NO_CONSENT
         consenting = await make_learner(db)
         with pytest.raises(CertificateError) as refused:
             await certificates.issue(db, consenting, module, 50, "Ana Anić", "en", NOW)
-        assert refused.value.problem == Problem.NOT_PASSED
+        assert refused.value.reason == Reason.NOT_PASSED
     assert await count(database) == 0
 
 
@@ -160,21 +157,27 @@ async def test_passed_scores_come_from_stored_post_tests(database: Database, mod
     async with database.session() as db:
         learner = await make_learner(db)
         assert await certificates.passed_score(db, learner, module.id) is None
-        for wrong in (1, 0):  # 75 %, then 100 %
-            state = await quiz.start(db, learner, module, QuizKind.POST)
-            for index, question in enumerate(module.questions):
-                option = (
-                    question.correct
-                    if index >= wrong
-                    else next(o for o in question.options if o != question.correct)
-                )
-                await quiz.answer(
-                    db, learner, module, QuizKind.POST, state.attempt_id, index, 0, option
-                )
+        await take_post_test(db, learner, module, wrong=1)  # 75 %
+        await take_post_test(db, learner, module)  # 100 %
         assert await certificates.passed_score(db, learner, module.id) == 100
         assert await certificates.pending_modules(db, learner) == {module.id: 100}
         await certificates.issue(db, learner, module, 100, "Ana Anić", "en", NOW)
         assert await certificates.pending_modules(db, learner) == {}
+
+
+async def test_the_certificate_of_a_pass_carries_the_best_score(database: Database, module: Module):
+    async with database.session() as db:
+        learner = await make_learner(db)
+        with pytest.raises(CertificateError) as refused:
+            await certificates.issue_for_pass(db, learner, module, "Ana Anić", "en", NOW)
+        assert refused.value.reason == Reason.NOT_PASSED
+        await take_post_test(db, learner, module, wrong=3)  # 25 %: failed
+        with pytest.raises(CertificateError):
+            await certificates.issue_for_pass(db, learner, module, "Ana Anić", "en", NOW)
+        await take_post_test(db, learner, module, wrong=1)  # 75 %
+        certificate = await certificates.issue_for_pass(db, learner, module, "Ana", "en", NOW)
+    assert (certificate.name, certificate.score_percent) == ("Ana", 75)
+    assert await count(database) == 1
 
 
 async def test_erasing_revokes_and_forgets_the_name(database: Database, module: Module):

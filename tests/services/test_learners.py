@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.content.catalogue import load_catalogue
 from bot.db import Database
 from bot.models import Consent, Learner, ModuleProgress
 from bot.services import learners, privacy, progress
-from tests.factories import make_learner, module_files, write_module
+from bot.services.learners import ProfileField
+from tests.factories import make_learner, sample_module
 
 
 async def test_first_contact_guesses_the_language_and_asks_nothing_yet(database: Database):
@@ -68,10 +68,37 @@ async def test_bad_profile_answers_change_nothing(database: Database):
     assert learner.country is None and learner.organisation is None
 
 
+async def test_a_tapped_answer_must_be_one_the_question_offers(database: Database):
+    async with database.session() as db:
+        learner = await make_learner(db)
+        for field, value in [
+            (ProfileField.ORGANISATION, "Civic Lab"),  # a name is typed, not tapped
+            (ProfileField.COUNTRY, "FR"),
+            (ProfileField.SPECIAL_CONSENT, "maybe"),
+        ]:
+            with pytest.raises(learners.ProfileError) as refused:
+                await learners.answer_profile(db, learner, field, value)
+            assert refused.value.reason == learners.Reason.UNKNOWN_CHOICE
+        for field, value in [
+            (ProfileField.ORGANISATION, learners.UNDISCLOSED),
+            (ProfileField.COUNTRY, "AL"),
+            (ProfileField.GENDER, "male"),
+            (ProfileField.AGE, "18-24"),
+            (ProfileField.SPECIAL_CONSENT, "no"),
+        ]:
+            await learners.answer_profile(db, learner, field, value)
+    assert (
+        learner.organisation,
+        learner.country,
+        learner.gender,
+        learner.age_band,
+        learner.special_consent,
+    ) == ("undisclosed", "AL", "male", "18-24", False)
+    assert learners.next_profile_question(learner) is None
+
+
 async def test_forget_erases_the_person_but_keeps_counts(database: Database, tmp_path: Path):
-    write_module(tmp_path, module_files())
-    module = load_catalogue(tmp_path).get("sample")
-    assert module is not None
+    module = sample_module(tmp_path)
     async with database.session() as db:
         learner = await make_learner(db, organisation="Org", country="RS", gender="female")
         await progress.show_card(db, learner, module, 2)

@@ -5,20 +5,17 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.content.catalogue import Module, load_catalogue
+from bot.content.catalogue import Catalogue, Module
 from bot.db import Database
 from bot.models import Consent, QuizAnswer, QuizAttempt, QuizKind
 from bot.services import progress, quiz
-from bot.services.quiz import Outcome
-from tests.factories import make_learner, module_files, write_module
+from bot.services.quiz import AnswerOutcome
+from tests.factories import make_learner, sample_module
 
 
 @pytest.fixture
 def module(tmp_path: Path) -> Module:
-    write_module(tmp_path, module_files(cards=3, questions=4, pass_mark=75))
-    found = load_catalogue(tmp_path).get("sample")
-    assert found is not None
-    return found
+    return sample_module(tmp_path)
 
 
 async def test_a_passed_post_test_is_stored_with_every_answer(database: Database, module: Module):
@@ -44,7 +41,7 @@ async def test_a_passed_post_test_is_stored_with_every_answer(database: Database
         assert attempt is not None and attempt.passed is True and attempt.correct_count == 3
         answers = (await db.exec(select(func.count()).select_from(QuizAnswer))).one()
         assert answers == 4
-        statuses = await progress.statuses(db, learner, _catalogue_of(module))
+        statuses = await progress.statuses(db, learner, Catalogue([module]))
         assert statuses["sample"].passed and statuses["sample"].best_percent == 75
 
 
@@ -58,7 +55,7 @@ async def test_an_answer_to_an_old_question_changes_nothing(database: Database, 
             db, learner, module, QuizKind.PRE, state.attempt_id, 0, 0, first.correct
         )
         ahead = await quiz.answer(db, learner, module, QuizKind.PRE, state.attempt_id, 2, 0, "a")
-    assert again.outcome == Outcome.STALE and ahead.outcome == Outcome.STALE
+    assert again.outcome == AnswerOutcome.STALE and ahead.outcome == AnswerOutcome.STALE
     async with database.session() as db:
         attempt = await db.get(QuizAttempt, state.attempt_id)
         assert attempt is not None and attempt.correct_count == 1 and attempt.current_index == 1
@@ -76,7 +73,7 @@ async def test_someone_elses_attempt_or_a_bad_option_is_refused(database: Databa
         out_of_range = await quiz.answer(
             db, owner, module, QuizKind.POST, state.attempt_id, 99, 0, "a"
         )
-    assert {forged.outcome, bad_option.outcome, out_of_range.outcome} == {Outcome.INVALID}
+    assert {forged.outcome, bad_option.outcome, out_of_range.outcome} == {AnswerOutcome.INVALID}
     async with database.session() as db:
         assert (await db.exec(select(func.count()).select_from(QuizAnswer))).one() == 0
 
@@ -97,7 +94,7 @@ async def test_a_finished_quiz_refuses_more_answers(database: Database, module: 
                 question.correct,
             )
         late = await quiz.answer(db, learner, module, QuizKind.POST, state.attempt_id, 3, 0, "a")
-    assert late.outcome == Outcome.FINISHED
+    assert late.outcome == AnswerOutcome.FINISHED
 
 
 async def test_without_consent_nothing_is_stored_and_the_score_travels(
@@ -118,7 +115,7 @@ async def test_without_consent_nothing_is_stored_and_the_score_travels(
         assert result is not None and result.finished and result.score_percent == 100
         # A forged running score larger than the questions asked so far is refused.
         forged = await quiz.answer(db, learner, module, QuizKind.POST, 0, 1, 5, "a")
-        assert forged.outcome == Outcome.INVALID
+        assert forged.outcome == AnswerOutcome.INVALID
     async with database.session() as db:
         assert (await db.exec(select(func.count()).select_from(QuizAttempt))).one() == 0
 
@@ -130,10 +127,4 @@ async def test_starting_again_abandons_the_unfinished_attempt(database: Database
         second = await quiz.start(db, learner, module, QuizKind.POST)
         old = await quiz.answer(db, learner, module, QuizKind.POST, first.attempt_id, 0, 0, "a")
     assert second.attempt_id != first.attempt_id
-    assert old.outcome == Outcome.FINISHED
-
-
-def _catalogue_of(module: Module):
-    from bot.content.catalogue import Catalogue
-
-    return Catalogue([module])
+    assert old.outcome == AnswerOutcome.FINISHED

@@ -29,9 +29,8 @@ from telegram.constants import ParseMode
 
 from bot.content.catalogue import Catalogue, Module
 from bot.db import Database
-from bot.handlers import lessons, quizzes
-from bot.handlers.common import callback_data as cb
-from bot.handlers.common import keyboards
+from bot.handlers.learning import data as cb
+from bot.handlers.learning import keyboards, lessons, quizzes
 from bot.i18n.translator import Translator
 from bot.models import (
     Announcement,

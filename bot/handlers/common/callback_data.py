@@ -151,72 +151,18 @@ def _field(name: str, hint: object) -> _Field:
 Data = TypeVar("Data", bound=CallbackData)
 
 
-@dataclass(frozen=True)
-class PickLanguage(CallbackData):
-    prefix = "lang"
-    code: str
-    onboarding: bool
-
-
-@dataclass(frozen=True)
-class AnswerConsent(CallbackData):
-    prefix = "consent"
-    given: bool
-
-
-@dataclass(frozen=True)
-class AnswerProfile(CallbackData):
-    """One profile answer; ``value`` is checked against the field's choices in the service."""
-
-    prefix = "prof"
-    field: str
-    value: str
+class MenuTarget(StrEnum):
+    LESSONS = "lessons"
+    PROGRESS = "progress"
+    LANGUAGE = "language"
 
 
 @dataclass(frozen=True)
 class OpenMenu(CallbackData):
+    """A button of the main menu; "« All lessons" under the lessons and quizzes too."""
+
     prefix = "menu"
-    target: str
-
-
-@dataclass(frozen=True)
-class OpenModule(CallbackData):
-    prefix = "mod"
-    module: str
-
-
-@dataclass(frozen=True)
-class ShowCard(CallbackData):
-    """Navigation carries the card index, so a button still works after a restart."""
-
-    prefix = "card"
-    module: str
-    index: int
-
-
-@dataclass(frozen=True)
-class StartQuiz(CallbackData):
-    prefix = "quiz"
-    module: str
-    kind: str
-
-
-@dataclass(frozen=True)
-class AnswerQuestion(CallbackData):
-    """An answer to question ``index`` of ``attempt``.
-
-    For a learner without consent nothing is stored, so ``attempt`` is 0 and
-    the running score travels in ``correct``; for everyone else the stored
-    attempt is the truth and ``correct`` is ignored.
-    """
-
-    prefix = "ans"
-    module: str
-    kind: str
-    attempt: int
-    index: int
-    correct: int
-    option: str
+    target: MenuTarget
 
 
 class ConsentAction(StrEnum):

@@ -1,7 +1,8 @@
-"""Texts that several features show: a coordinator's scope."""
+"""Texts that several features show: a coordinator's scope, a module's title."""
 
 from __future__ import annotations
 
+from bot.content.catalogue import Catalogue, plain_text
 from bot.i18n.labels import COUNTRY_NAMES
 from bot.i18n.translator import Html, Translator
 from bot.services.roles import Scope
@@ -22,3 +23,10 @@ def scope_text(tr: Translator, scope: Scope) -> Html:
     return Html(
         tr._("{countries} · {organisations}", countries=countries, organisations=organisations)
     )
+
+
+def module_title(tr: Translator, catalogue: Catalogue, module_id: str | None) -> str | None:
+    """The module's title in ``tr``'s language and script, as plain text (a value for
+    ``tr._``, which escapes it, or a button label); None when there is no such module."""
+    module = catalogue.get(module_id) if module_id else None
+    return plain_text(module.text(tr.language_code).title) if module else None

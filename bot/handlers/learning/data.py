@@ -1,0 +1,48 @@
+"""The buttons of the lessons and the quizzes (a card offers the quiz, a result the lessons)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.handlers.common.callback_data import CallbackData
+from bot.models import QuizKind
+
+
+@dataclass(frozen=True)
+class OpenModule(CallbackData):
+    prefix = "mod"
+    module: str
+
+
+@dataclass(frozen=True)
+class ShowCard(CallbackData):
+    """Navigation carries the card index, so a button still works after a restart."""
+
+    prefix = "card"
+    module: str
+    index: int
+
+
+@dataclass(frozen=True)
+class StartQuiz(CallbackData):
+    prefix = "quiz"
+    module: str
+    kind: QuizKind
+
+
+@dataclass(frozen=True)
+class AnswerQuestion(CallbackData):
+    """An answer to question ``index`` of ``attempt``.
+
+    For a learner without consent nothing is stored, so ``attempt`` is 0 and
+    the running score travels in ``correct``; for everyone else the stored
+    attempt is the truth and ``correct`` is ignored.
+    """
+
+    prefix = "ans"
+    module: str
+    kind: QuizKind
+    attempt: int
+    index: int
+    correct: int
+    option: str

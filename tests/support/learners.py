@@ -1,0 +1,73 @@
+"""A learner on Telegram, for the tests that drive the bot: onboarding through the buttons,
+answering a quiz, and reading what the bot said and stored."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING
+
+from sqlmodel import select
+
+from bot.content.catalogue import Module
+from bot.handlers.onboarding import consent_text
+from bot.models import Learner
+from tests.support.driver import TelegramUser
+
+if TYPE_CHECKING:
+    from tests.handlers.conftest import Harness
+
+
+def plain(fragment: str) -> str:
+    """What Telegram shows of an HTML text."""
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def flat(buttons: list[list[str]]) -> list[str]:
+    """Button labels of a keyboard, row after row."""
+    return [label for row in buttons for label in row]
+
+
+def option_label(module: Module, index: int, right: bool) -> str:
+    """The label of the right (or of a wrong) answer to question ``index``."""
+    question = module.question(index)
+    option = (
+        question.correct if right else next(o for o in question.options if o != question.correct)
+    )
+    return option.upper()
+
+
+async def learner_of(harness: Harness, telegram_id: int) -> Learner:
+    async with harness.deps.database.session() as db:
+        learner = (await db.exec(select(Learner).where(Learner.telegram_id == telegram_id))).one()
+        return learner
+
+
+async def onboard(
+    bot: Harness,
+    user: TelegramUser,
+    language: str,
+    native_name: str,
+    organisation: str,
+    country: str,
+) -> None:
+    """``/start``, the language, consent and the profile (a woman of 25–34 who skips the
+    question about vulnerable groups), tapped as a person would."""
+    tr = bot.tr(language)
+    await user.send("/start")
+    assert user.buttons()[0][0] == "English"
+    await user.tap(native_name)
+    assert user.last_message().text == plain(consent_text(tr))
+    await user.tap(tr._("I agree"))
+    await user.send(organisation)
+    await user.tap(tr._(country))
+    await user.tap(tr._("Woman"))
+    await user.tap("25–34")
+    await user.tap(tr._("Skip this question"))
+    assert user.last_message().text == tr._("Thank you, that's all. You can start learning now.")
+
+
+async def take_quiz(user: TelegramUser, module: Module, wrong: set[int] = frozenset()) -> None:
+    """Answers every question of the quiz on screen, right except the questions ``wrong``."""
+    for index in range(len(module.questions)):
+        await user.tap(option_label(module, index, right=index not in wrong))
