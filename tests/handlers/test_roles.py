@@ -127,11 +127,11 @@ async def test_roles_lists_holders_and_revoking_needs_a_confirmation(bot: Harnes
     trainer = bot.user(911)
     await onboard(bot, trainer, "en", "English", "Civic <Lab>", "Serbia")
     await trainer.send(f"/start {await invite(admin, 'trainer')}")
-    trainer_id = (await learner_of(bot.deps.database, 911)).id
+    trainer_id = (await learner_of(bot, 911)).id
 
     [listing] = await admin.send("/roles")
     text = listing.text or ""
-    admin_id = (await learner_of(bot.deps.database, ADMIN)).id
+    admin_id = (await learner_of(bot, ADMIN)).id
     assert f"#{admin_id}: admin (from the settings)" in text
     assert f"#{trainer_id} · Civic <Lab>: trainer, since {tr.date(bot.clock.now())}" in text
     assert admin.buttons() == [[f"Revoke: #{trainer_id}, trainer"]]
@@ -223,8 +223,8 @@ async def test_a_scoped_coordinator_invites_within_the_scope_and_revokes_only_tr
     trainer = bot.user(932)
     await onboard(bot, trainer, "en", "English", "Civic Lab", "Kosovo")
     await trainer.send(f"/start {await invite(coordinator, 'trainer')}")
-    trainer_id = (await learner_of(bot.deps.database, 932)).id
-    coordinator_id = (await learner_of(bot.deps.database, 931)).id
+    trainer_id = (await learner_of(bot, 932)).id
+    coordinator_id = (await learner_of(bot, 931)).id
 
     await coordinator.send("/roles")
     text = coordinator.last_message().text or ""
