@@ -9,14 +9,17 @@ import io
 import openpyxl
 from sqlmodel import select
 
-from bot.handlers.exports import (
+from bot.handlers.exports.data import (
+    Action,
     ExportAction,
     ExportCountry,
     ExportFormatPick,
     ExportPeriod,
+    PeriodChoice,
 )
 from bot.models import AuditEntry, Draft, RoleGrant
 from bot.services import audit
+from bot.services.exports import ExportFormat
 from tests.factories import make_learner
 from tests.handlers.conftest import Harness
 from tests.support.export_world import World, build_world
@@ -160,7 +163,7 @@ async def test_a_kosovo_coordinator_gets_only_kosovo_and_no_rows_about_people(bo
     assert kosovo.buttons() == [["Excel (XLSX)"], ["✖️ Cancel"]]
 
     # A forged CSV button is refused.
-    await kosovo.tap_data(ExportFormatPick("csv").encode(), question.message_id)
+    await kosovo.tap_data(ExportFormatPick(ExportFormat.CSV).encode(), question.message_id)
     answer = kosovo.last_callback_answer()
     assert answer is not None and answer.show_alert
     assert (answer.text or "").startswith("CSV holds one row per person")
@@ -200,9 +203,9 @@ async def test_learners_and_trainers_cannot_export(bot: Harness):
         replies = await person.send("/export")
         assert [reply.text for reply in replies] == [NOT_ALLOWED]
         for data in (
-            ExportPeriod("all-time"),
-            ExportFormatPick("xlsx"),
-            ExportAction("make"),
+            ExportPeriod(PeriodChoice.ALL_TIME),
+            ExportFormatPick(ExportFormat.XLSX),
+            ExportAction(Action.MAKE),
         ):
             await person.tap_data(data.encode(), replies[0].message_id)
             answer = person.last_callback_answer()

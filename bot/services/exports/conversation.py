@@ -4,14 +4,17 @@ awaits the text step ``export``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Learner
 from bot.services import learners, sessions
+from bot.services.indicators import period_between, period_named
+from bot.services.scope import Filters, Period
 
 KIND = "export"
 """The draft's kind and the text step of the conversation."""
@@ -28,6 +31,28 @@ class Step(StrEnum):
 
 
 TYPED = frozenset({Step.DATES, Step.ORGANISATION})
+
+TYPED_DATES = "dates"
+"""The answer "period" when two dates were typed (kept in "from" and "to")."""
+
+
+def period_of(answers: dict[str, Any], now: datetime, zone: ZoneInfo) -> Period:
+    """The period the answers name, on the coordinator's calendar, as of ``now``. Raises
+    KeyError or ValueError when the answers hold none."""
+    name = str(answers.get("period", ""))
+    if name == TYPED_DATES:
+        return period_between(
+            date.fromisoformat(str(answers["from"])), date.fromisoformat(str(answers["to"])), zone
+        )
+    return period_named(name, now, zone)
+
+
+def filters_of(answers: dict[str, Any]) -> Filters:
+    def text(key: str) -> str | None:
+        value = answers.get(key)
+        return str(value) if value else None
+
+    return Filters(text("country"), text("organisation"), text("module"))
 
 
 async def current(db: AsyncSession, learner: Learner) -> tuple[str, dict[str, Any]] | None:
