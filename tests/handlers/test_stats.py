@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.handlers.common.texts import scope_text
-from bot.handlers.stats import StatsPeriod
+from bot.handlers.stats import StatsPeriod, StatsPeriodName
 from bot.models import Attendance, Feedback, Learner, RoleGrant, TrainingSession
 from bot.services.roles import Scope
 from bot.simulator.fake_bot_api import SentMessage
@@ -164,7 +164,7 @@ async def test_learners_and_trainers_are_refused(bot: Harness):
         assert [message.text for message in replies] == [NOT_ALLOWED]
         # A forged period button is refused as well, and nothing is sent.
         before = len(person.bot_messages())
-        await person.tap_data(StatsPeriod("all-time").encode(), replies[0].message_id)
+        await person.tap_data(StatsPeriod(StatsPeriodName.ALL_TIME).encode(), replies[0].message_id)
         answer = person.last_callback_answer()
         assert answer is not None and answer.text == NOT_ALLOWED and answer.show_alert
         assert len(person.bot_messages()) == before
