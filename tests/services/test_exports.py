@@ -48,7 +48,7 @@ async def world(database: Database) -> World:
 
 
 def titles(catalogue: Catalogue, language: str = "en") -> dict[str, str]:
-    return {module.id: module.text(language).title for module in catalogue.modules}
+    return exports.module_titles(catalogue, language)
 
 
 async def collect(chunks: Any) -> list[Any]:
