@@ -30,7 +30,8 @@ from bot.services.exports import (
 )
 from bot.services.indicators import Filters, period_between
 from bot.services.roles import FULL_SCOPE, Scope
-from tests.support.export_world import EU, PW, World, build_world
+from tests.support.export_world import World, build_world
+from tests.support.reporting import EU, PW
 
 ZONE = ZoneInfo("Europe/Belgrade")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

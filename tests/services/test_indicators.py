@@ -22,7 +22,8 @@ from bot.services.indicators import (
 )
 from bot.services.roles import FULL_SCOPE, Scope
 from tests.factories import make_learner
-from tests.support.indicator_world import EU, PW, attend, build_world, make_session, utc
+from tests.support.indicator_world import attend, build_world
+from tests.support.reporting import EU, PW, make_session, utc
 
 ZONE = ZoneInfo("Europe/Belgrade")
 NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)

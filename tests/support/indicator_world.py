@@ -3,9 +3,8 @@ world of the ``/stats`` tests; built through the models the bot uses."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,10 +21,9 @@ from bot.models import (
 )
 from bot.services import privacy
 from tests.factories import make_learner
+from tests.support.reporting import EU, PW, make_session, utc
 
-EU = "eu-accession"
-PW = "passwords-2fa"
-_codes = itertools.count(1)
+CANCELLED_AT = utc(2026, 5, 1)
 
 # The fixture (times in UTC; Belgrade is UTC+1 in winter, UTC+2 in summer).
 #
@@ -84,39 +82,6 @@ _codes = itertools.count(1)
 class World:
     people: dict[str, Learner]
     sessions: dict[str, TrainingSession]
-
-
-def utc(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-async def make_session(
-    db: AsyncSession,
-    trainer: Learner,
-    *,
-    country: str,
-    starts_at: datetime,
-    module_id: str | None = None,
-    cancelled: bool = False,
-) -> TrainingSession:
-    assert trainer.id is not None
-    training = TrainingSession(
-        code=f"IND{next(_codes)}",
-        trainer_id=trainer.id,
-        title="Training",
-        module_id=module_id,
-        starts_at=starts_at,
-        duration_minutes=90,
-        venue="Hall",
-        country=country,
-        language="en",
-        capacity=30,
-        checkin_secret=f"secret-{next(_codes)}",
-        cancelled_at=utc(2026, 5, 1) if cancelled else None,
-    )
-    db.add(training)
-    await db.flush()
-    return training
 
 
 async def attend(
@@ -251,7 +216,7 @@ async def build_world(database: Database) -> World:
         s2 = await make_session(db, trainer, country="XK", starts_at=utc(2026, 5, 20), module_id=PW)
         s3 = await make_session(db, trainer, country="BA", starts_at=utc(2026, 11, 30, 22, 30))
         s4 = await make_session(
-            db, trainer, country="RS", starts_at=utc(2026, 6, 1), cancelled=True
+            db, trainer, country="RS", starts_at=utc(2026, 6, 1), cancelled_at=CANCELLED_AT
         )
         s5 = await make_session(
             db, trainer, country="RS", starts_at=utc(2025, 12, 10), module_id=EU
