@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
+from bot.handlers.exports.data import FilterField
 from bot.handlers.exports.screens import checked_filters, scope_of, show_options
 from bot.handlers.exports.texts import caption_text, error_text
 from bot.i18n.translator import Translator
@@ -28,12 +29,12 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 """Telegram's limit for a document a bot sends."""
 
 FILTER_OF_PROBLEM = {
-    Reason.UNKNOWN_COUNTRY: "country",
-    Reason.COUNTRY_OUTSIDE_SCOPE: "country",
-    Reason.EMPTY_ORGANISATION: "organisation",
-    Reason.ORGANISATION_TOO_LONG: "organisation",
-    Reason.ORGANISATION_OUTSIDE_SCOPE: "organisation",
-    Reason.UNKNOWN_MODULE: "module",
+    Reason.UNKNOWN_COUNTRY: FilterField.COUNTRY,
+    Reason.COUNTRY_OUTSIDE_SCOPE: FilterField.COUNTRY,
+    Reason.EMPTY_ORGANISATION: FilterField.ORGANISATION,
+    Reason.ORGANISATION_TOO_LONG: FilterField.ORGANISATION,
+    Reason.ORGANISATION_OUTSIDE_SCOPE: FilterField.ORGANISATION,
+    Reason.UNKNOWN_MODULE: FilterField.MODULE,
 }
 """The answer to drop when the scope no longer allows it."""
 
@@ -61,7 +62,7 @@ async def start_making(
         await answer_query(update)
         field = FILTER_OF_PROBLEM.get(error.reason)
         if field is not None:
-            answers[field] = None
+            answers[field.value] = None
         if error.reason is Reason.FORMAT_NOT_ALLOWED:
             answers["format"] = ExportFormat.XLSX.value
         await show_options(update, context, current, answers, notice=error_text(tr, error, scope))
