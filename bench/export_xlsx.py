@@ -187,8 +187,9 @@ def _translator() -> Any:
 
 def _titles() -> dict[str, str]:
     from bot.content.catalogue import load_catalogue
+    from bot.services.exports import module_titles
 
-    return {module.id: module.text("en").title for module in load_catalogue().modules}
+    return module_titles(load_catalogue(), "en")
 
 
 def child_ours(database: Path, out: Path, titles: dict[str, str], tr: Any) -> int:

@@ -15,9 +15,8 @@ import openpyxl
 
 from bot.db import Database
 from bot.i18n.translator import Translator
-from bot.models import AuditEntry
-from bot.services import audit
 from tests.support.export_world import build_world
+from tests.support.reporting import export_entries
 
 
 def run_export(
@@ -49,11 +48,6 @@ def output_folder(tmp_path: Path) -> Path:
 
 def names(folder: Path) -> list[str]:
     return sorted(path.name for path in folder.iterdir())
-
-
-async def export_entries(database: Database) -> list[AuditEntry]:
-    async with database.session() as db:
-        return [e for e in await audit.entries(db, "export") if e.action == "export.create"]
 
 
 async def test_export_writes_a_workbook_that_reads_back(database: Database, tmp_path: Path):

@@ -26,7 +26,7 @@ from bot.config import Settings, SettingsError, load_settings
 from bot.i18n.languages import LANGUAGE_CODES
 
 if TYPE_CHECKING:
-    from bot.services.exports import ExportSummary
+    from bot.services.exports import ExportError, ExportSummary
 
 PROGRESS_FROM_ROWS = 5_000
 """Exports with fewer rows finish too fast for a progress bar to help."""
@@ -104,18 +104,25 @@ def _checked(args: argparse.Namespace, known_modules: list[str]) -> tuple[Any, .
             FULL_SCOPE, Filters(args.country, args.organisation, args.module), known_modules
         )
     except ExportError as error:
-        option = {
-            "unknown-country": "--country",
-            "unknown-module": "--module",
-        }.get(error.reason, "--organisation")
-        expected = {
-            "unknown-country": "a country code: AL, BA, XK, ME, MK, RS or other",
-            "unknown-module": f"one of {', '.join(known_modules)}",
-            "empty-organisation": "a name",
-            "organisation-too-long": "at most 120 characters",
-        }.get(error.reason, error.reason)
-        raise BadInput(f"{option}: expected {expected}, got {error.value or ''!r}") from None
+        raise BadInput(_filter_problem(error, known_modules)) from None
     return first, last, out, export_format, filters
+
+
+def _filter_problem(error: ExportError, known_modules: list[str]) -> str:
+    """One line for a filter that ``check_filters`` refused, naming the option."""
+    from bot.services.exports import Reason
+
+    option = {
+        Reason.UNKNOWN_COUNTRY: "--country",
+        Reason.UNKNOWN_MODULE: "--module",
+    }.get(error.reason, "--organisation")
+    expected = {
+        Reason.UNKNOWN_COUNTRY: "a country code: AL, BA, XK, ME, MK, RS or other",
+        Reason.UNKNOWN_MODULE: f"one of {', '.join(known_modules)}",
+        Reason.EMPTY_ORGANISATION: "a name",
+        Reason.ORGANISATION_TOO_LONG: "at most 120 characters",
+    }.get(error.reason, error.reason.value)
+    return f"{option}: expected {expected}, got {error.value or ''!r}"
 
 
 def main(args: argparse.Namespace) -> int:
@@ -137,7 +144,9 @@ def main(args: argparse.Namespace) -> int:
     except BadInput as error:
         print(f"Cannot export: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    titles = {module.id: module.text(args.language).title for module in catalogue.modules}
+    from bot.services.exports import module_titles
+
+    titles = module_titles(catalogue, args.language)
     # Written beside the target and renamed when complete: never a half-written report.
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed)
         dir=out.parent, prefix=f".{out.name}.", suffix=".part", delete=False
@@ -210,24 +219,20 @@ async def _export(
                 def progress(rows: int) -> None:
                     bar.update(rows)
 
-                if export_format is ExportFormat.CSV:
-                    summary = await exports.write_csv(
-                        db, handle, request=request, tr=tr, module_titles=titles, progress=progress
-                    )
-                else:
-                    summary = await exports.write_xlsx(
-                        db,
-                        handle,
-                        request=request,
-                        tr=tr,
-                        now=now,
-                        threshold=settings.indicator_threshold,
-                        module_titles=titles,
-                        progress=progress,
-                    )
+                made = await exports.make(
+                    db,
+                    handle,
+                    request,
+                    export_format,
+                    tr=tr,
+                    now=now,
+                    threshold=settings.indicator_threshold,
+                    module_titles=titles,
+                    progress=progress,
+                )
             await exports.record_export(
-                db, actor_id=None, request=request, summary=summary, now=now
+                db, actor_id=None, request=request, summary=made.summary, now=now
             )
-            return summary
+            return made.summary
     finally:
         await database.dispose()

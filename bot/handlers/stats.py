@@ -12,50 +12,60 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from babel.dates import format_skeleton
 from telegram import InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers.common.callback_data import CallbackData
-from bot.handlers.common.entry import Handlers, require_role
+from bot.handlers.common.entry import Handlers, on_button, on_command
 from bot.handlers.common.keyboards import button, markup, rows
-from bot.handlers.common.replies import answer_query, button_data, show
+from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.texts import scope_text
-from bot.handlers.common.turn import Turn, turn
+from bot.handlers.common.turn import Turn
 from bot.i18n.labels import COUNTRY_NAMES, GENDER_NAMES, PREFER_NOT_TO_SAY
 from bot.i18n.translator import N_, Translator
 from bot.models import Role
 from bot.runtime.context import BotContext
 from bot.services import charts, indicators, roles
-from bot.services.indicators import Indicators, Monthly, Period
+from bot.services.indicators import Indicators, Monthly, Period, PeriodName
 from bot.services.learners import UNDISCLOSED
 from bot.services.roles import Scope
 
-PRIVATE = filters.ChatType.PRIVATE
 VIEWERS = (Role.COORDINATOR, Role.ADMIN)
-DEFAULT_PERIOD = indicators.PeriodName.THIS_YEAR.value
+
+
+class StatsPeriodName(StrEnum):
+    """The periods ``/stats`` offers."""
+
+    THIS_MONTH = PeriodName.THIS_MONTH.value
+    THIS_QUARTER = PeriodName.THIS_QUARTER.value
+    THIS_YEAR = PeriodName.THIS_YEAR.value
+    ALL_TIME = PeriodName.ALL_TIME.value
+
+
+DEFAULT_PERIOD = StatsPeriodName.THIS_YEAR
 PERIOD_BUTTONS = {
-    indicators.PeriodName.THIS_MONTH.value: N_("This month"),
-    indicators.PeriodName.THIS_QUARTER.value: N_("This quarter"),
-    indicators.PeriodName.THIS_YEAR.value: N_("This year"),
-    indicators.PeriodName.ALL_TIME.value: N_("All time"),
+    StatsPeriodName.THIS_MONTH: N_("This month"),
+    StatsPeriodName.THIS_QUARTER: N_("This quarter"),
+    StatsPeriodName.THIS_YEAR: N_("This year"),
+    StatsPeriodName.ALL_TIME: N_("All time"),
 }
 PERIOD_TITLES = {
-    indicators.PeriodName.THIS_MONTH.value: N_("this month"),
-    indicators.PeriodName.THIS_QUARTER.value: N_("this quarter"),
-    indicators.PeriodName.THIS_YEAR.value: N_("this year"),
-    indicators.PeriodName.ALL_TIME.value: N_("all time"),
+    StatsPeriodName.THIS_MONTH: N_("this month"),
+    StatsPeriodName.THIS_QUARTER: N_("this quarter"),
+    StatsPeriodName.THIS_YEAR: N_("this year"),
+    StatsPeriodName.ALL_TIME: N_("all time"),
 }
 NOT_KNOWN = N_("Not known")
 
 
 @dataclass(frozen=True)
 class StatsPeriod(CallbackData):
-    """Show the figures of another period (one of ``PERIOD_BUTTONS``)."""
+    """Show the figures of another period."""
 
     prefix = "is"
-    period: str
+    period: StatsPeriodName
 
 
 # -- texts ----------------------------------------------------------------------------------
@@ -78,7 +88,11 @@ def _signed(tr: Translator, value: float) -> str:
 
 
 def stats_text(
-    tr: Translator, period_name: str, figures: Indicators, chart: Monthly, threshold: int
+    tr: Translator,
+    period_name: StatsPeriodName,
+    figures: Indicators,
+    chart: Monthly,
+    threshold: int,
 ) -> str:
     lines = [tr._("📊 <b>Figures: {period}</b>", period=tr._(PERIOD_TITLES[period_name]))]
     dates = period_dates(tr, figures.period)
@@ -133,7 +147,7 @@ def stats_text(
     return "\n".join(lines)
 
 
-def stats_keyboard(tr: Translator, current: str) -> InlineKeyboardMarkup:
+def stats_keyboard(tr: Translator, current: StatsPeriodName) -> InlineKeyboardMarkup:
     buttons = [
         button(("• " if name == current else "") + tr._(label), StatsPeriod(name))
         for name, label in PERIOD_BUTTONS.items()
@@ -150,7 +164,9 @@ def _series_label(tr: Translator, key: str) -> str:
     return tr._(names[key]) if key in names else key
 
 
-def chart_png(tr: Translator, period_name: str, chart: Monthly, threshold: int) -> bytes:
+def chart_png(
+    tr: Translator, period_name: StatsPeriodName, chart: Monthly, threshold: int
+) -> bytes:
     """People trained per month, by country and by gender, labelled in ``tr``'s language."""
 
     def panel(title: str, series: dict[str, list[int]]) -> charts.Panel:
@@ -176,18 +192,15 @@ def chart_png(tr: Translator, period_name: str, chart: Monthly, threshold: int) 
 # -- the command and its buttons ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Shown:
-    tr: Translator
-    chart: Monthly
-
-
-async def _figures(
-    update: Update, context: BotContext, current: Turn, period_name: str, *, edit: bool
-) -> _Shown | None:
-    """Checks the role, computes and shows the figures; what to chart, or None."""
-    if not await require_role(update, context, current, *VIEWERS):
-        return None
+async def _show_figures(
+    update: Update,
+    context: BotContext,
+    current: Turn,
+    period_name: StatsPeriodName,
+    *,
+    edit: bool,
+) -> None:
+    """Computes and shows the figures, then sends the chart when there is one."""
     deps = context.deps
     tr = current.tr
     now = deps.clock.now()
@@ -215,40 +228,40 @@ async def _figures(
         stats_keyboard(tr, period_name),
         edit=edit,
     )
-    return None if chart.empty else _Shown(tr, chart)
+    if not chart.empty:
+        # Drawing and uploading take a while: in a task of its own, so that this update's
+        # unit of work ends with the figures.
+        context.application.create_task(
+            _send_chart(update, context, tr, chart, period_name), update=update
+        )
 
 
-async def _send_chart(update: Update, context: BotContext, shown: _Shown, period_name: str) -> None:
+async def _send_chart(
+    update: Update,
+    context: BotContext,
+    tr: Translator,
+    chart: Monthly,
+    period_name: StatsPeriodName,
+) -> None:
     threshold = context.deps.settings.indicator_threshold
     # Drawing takes a moment of CPU: off the event loop, so other chats are not kept waiting.
-    png = await asyncio.to_thread(chart_png, shown.tr, period_name, shown.chart, threshold)
+    png = await asyncio.to_thread(chart_png, tr, period_name, chart, threshold)
     chat = update.effective_chat
     assert chat is not None
-    caption = shown.tr._(
-        "People trained per month: {period}", period=shown.tr._(PERIOD_TITLES[period_name])
-    )
+    caption = tr._("People trained per month: {period}", period=tr._(PERIOD_TITLES[period_name]))
     await chat.send_photo(InputFile(png, filename="kapacitet-stats.png"), caption=caption)
 
 
-async def stats_command(update: Update, context: BotContext) -> None:
-    async with turn(update, context) as current:
-        shown = await _figures(update, context, current, DEFAULT_PERIOD, edit=False)
-    if shown is not None:
-        await _send_chart(update, context, shown, DEFAULT_PERIOD)
+@on_command("stats", roles=VIEWERS)
+async def stats_command(update: Update, context: BotContext, current: Turn) -> None:
+    await _show_figures(update, context, current, DEFAULT_PERIOD, edit=False)
 
 
-async def period_button(update: Update, context: BotContext) -> None:
-    data = StatsPeriod.decode(button_data(update))
-    async with turn(update, context) as current:
-        if data is None or data.period not in PERIOD_BUTTONS:
-            await answer_query(update, current.tr._("This button is no longer valid."))
-            return
-        shown = await _figures(update, context, current, data.period, edit=True)
-    if shown is not None:
-        await _send_chart(update, context, shown, data.period)
+@on_button(StatsPeriod, roles=VIEWERS)
+async def period_button(
+    update: Update, context: BotContext, current: Turn, data: StatsPeriod
+) -> None:
+    await _show_figures(update, context, current, data.period, edit=True)
 
 
-HANDLERS: Handlers = [
-    CommandHandler("stats", stats_command, filters=PRIVATE),
-    CallbackQueryHandler(period_button, pattern=StatsPeriod.pattern()),
-]
+HANDLERS: Handlers = (stats_command, period_button)

@@ -9,38 +9,30 @@ import io
 import openpyxl
 from sqlmodel import select
 
-from bot.handlers.exports import (
+from bot.handlers.exports.data import (
+    Action,
     ExportAction,
     ExportCountry,
     ExportFormatPick,
     ExportPeriod,
+    PeriodChoice,
 )
-from bot.models import AuditEntry, Draft, RoleGrant
+from bot.models import Draft, RoleGrant
 from bot.services import audit
-from tests.factories import make_learner
+from bot.services.exports import ExportFormat
 from tests.handlers.conftest import Harness
 from tests.support.export_world import World, build_world
+from tests.support.reporting import Askers, add_askers, export_entries
 
 COORDINATOR, KOSOVO_COORDINATOR, TRAINER, LEARNER = 960, 961, 962, 963
 NOT_ALLOWED = "Sorry, you are not allowed to do that."
+ASKERS = Askers(COORDINATOR, KOSOVO_COORDINATOR, TRAINER, LEARNER)
 
 
 async def setup(bot: Harness) -> World:
     world = await build_world(bot.deps.database)
-    async with bot.deps.database.session() as db:
-        coordinator = await make_learner(db, telegram_id=COORDINATOR)
-        db.add(RoleGrant(learner_id=coordinator.id or 0, role="coordinator"))
-        kosovo = await make_learner(db, telegram_id=KOSOVO_COORDINATOR)
-        db.add(RoleGrant(learner_id=kosovo.id or 0, role="coordinator", countries="XK"))
-        trainer = await make_learner(db, telegram_id=TRAINER)
-        db.add(RoleGrant(learner_id=trainer.id or 0, role="trainer"))
-        await make_learner(db, telegram_id=LEARNER)
+    await add_askers(bot.deps.database, ASKERS)
     return world
-
-
-async def export_entries(bot: Harness) -> list[AuditEntry]:
-    async with bot.deps.database.session() as db:
-        return [e for e in await audit.entries(db, "export") if e.action == "export.create"]
 
 
 async def test_a_coordinator_exports_a_workbook_with_typed_dates_and_a_country(bot: Harness):
@@ -107,7 +99,7 @@ async def test_a_coordinator_exports_a_workbook_with_typed_dates_and_a_country(b
     assert {row[2] for row in rows[1:]} == {"Kosovo"}
     assert len(rows) == 6
 
-    entries = await export_entries(bot)
+    entries = await export_entries(bot.deps.database)
     assert len(entries) == 1
     details = audit.details_of(entries[0])
     assert details["format"] == "xlsx"
@@ -160,7 +152,7 @@ async def test_a_kosovo_coordinator_gets_only_kosovo_and_no_rows_about_people(bo
     assert kosovo.buttons() == [["Excel (XLSX)"], ["✖️ Cancel"]]
 
     # A forged CSV button is refused.
-    await kosovo.tap_data(ExportFormatPick("csv").encode(), question.message_id)
+    await kosovo.tap_data(ExportFormatPick(ExportFormat.CSV).encode(), question.message_id)
     answer = kosovo.last_callback_answer()
     assert answer is not None and answer.show_alert
     assert (answer.text or "").startswith("CSV holds one row per person")
@@ -200,9 +192,9 @@ async def test_learners_and_trainers_cannot_export(bot: Harness):
         replies = await person.send("/export")
         assert [reply.text for reply in replies] == [NOT_ALLOWED]
         for data in (
-            ExportPeriod("all-time"),
-            ExportFormatPick("xlsx"),
-            ExportAction("make"),
+            ExportPeriod(PeriodChoice.ALL_TIME),
+            ExportFormatPick(ExportFormat.XLSX),
+            ExportAction(Action.MAKE),
         ):
             await person.tap_data(data.encode(), replies[0].message_id)
             answer = person.last_callback_answer()
@@ -210,7 +202,7 @@ async def test_learners_and_trainers_cannot_export(bot: Harness):
         assert all(message.document is None for message in person.bot_messages())
     async with bot.deps.database.session() as db:
         assert (await db.exec(select(Draft))).all() == []
-    assert await export_entries(bot) == []
+    assert await export_entries(bot.deps.database) == []
 
 
 async def test_a_coordinator_who_loses_the_role_midway_gets_nothing(bot: Harness):
@@ -228,4 +220,4 @@ async def test_a_coordinator_who_loses_the_role_midway_gets_nothing(bot: Harness
     answer = coordinator.last_callback_answer()
     assert answer is not None and answer.text == NOT_ALLOWED
     assert all(message.document is None for message in coordinator.bot_messages())
-    assert await export_entries(bot) == []
+    assert await export_entries(bot.deps.database) == []

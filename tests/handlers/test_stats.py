@@ -2,90 +2,25 @@
 
 from __future__ import annotations
 
-import itertools
 import struct
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.handlers.common.texts import scope_text
-from bot.handlers.stats import StatsPeriod
-from bot.models import Attendance, Feedback, Learner, RoleGrant, TrainingSession
+from bot.handlers.stats import StatsPeriod, StatsPeriodName
 from bot.services.roles import Scope
 from bot.simulator.fake_bot_api import SentMessage
-from tests.factories import make_learner
 from tests.handlers.conftest import Harness
+from tests.support.indicator_world import build_stats_world
+from tests.support.reporting import Askers, add_askers
 
 COORDINATOR, KOSOVO_COORDINATOR, TRAINER, LEARNER = 950, 951, 952, 953
 NOT_ALLOWED = "Sorry, you are not allowed to do that."
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-ZONE = ZoneInfo("Europe/Belgrade")
-_codes = itertools.count(1)
-
-
-def month_start(now: datetime) -> datetime:
-    """Midnight on the first of this month in Belgrade: always in this month, quarter and
-    year, and never in the future."""
-    local = now.astimezone(ZONE)
-    return datetime.combine(local.date().replace(day=1), time(0), tzinfo=ZONE)
-
-
-async def session_in(
-    db: AsyncSession, trainer: Learner, country: str, starts_at: datetime
-) -> TrainingSession:
-    assert trainer.id is not None
-    training = TrainingSession(
-        code=f"ST{next(_codes)}",
-        trainer_id=trainer.id,
-        title="Training",
-        starts_at=starts_at,
-        duration_minutes=60,
-        venue="Hall",
-        country=country,
-        language="en",
-        capacity=50,
-        checkin_secret=f"secret-{next(_codes)}",
-    )
-    db.add(training)
-    await db.flush()
-    return training
-
-
-async def attended(
-    db: AsyncSession, training: TrainingSession, rating: int | None = None, **profile: str
-) -> None:
-    person = await make_learner(db, **profile)
-    assert training.id is not None and person.id is not None
-    db.add(Attendance(session_id=training.id, learner_id=person.id, status="present", method="x"))
-    if rating is not None:
-        db.add(Feedback(session_id=training.id, learner_id=person.id, rating=rating))
-    await db.flush()
+ASKERS = Askers(COORDINATOR, KOSOVO_COORDINATOR, TRAINER, LEARNER)
 
 
 async def setup(bot: Harness) -> None:
-    """This month: 6 women and 5 men in Serbia, 2 women in Kosovo (rated 4 and 5); one man in
-    Serbia last year. Totals this year: 13 people, 13 attendances, 2 sessions."""
-    now = bot.clock.now()
-    async with bot.deps.database.session() as db:
-        coordinator = await make_learner(db, telegram_id=COORDINATOR)
-        db.add(RoleGrant(learner_id=coordinator.id or 0, role="coordinator"))
-        kosovo = await make_learner(db, telegram_id=KOSOVO_COORDINATOR, language="bs")
-        db.add(RoleGrant(learner_id=kosovo.id or 0, role="coordinator", countries="XK"))
-        trainer = await make_learner(db, telegram_id=TRAINER)
-        db.add(RoleGrant(learner_id=trainer.id or 0, role="trainer"))
-        await make_learner(db, telegram_id=LEARNER)
-
-        serbia = await session_in(db, trainer, "RS", month_start(now))
-        for gender, count in (("female", 6), ("male", 5)):
-            for _ in range(count):
-                await attended(db, serbia, country="RS", gender=gender, age_band="25-34")
-        kosovo_session = await session_in(db, trainer, "XK", month_start(now))
-        await attended(db, kosovo_session, 4, country="XK", gender="female", age_band="18-24")
-        await attended(db, kosovo_session, 5, country="XK", gender="female", age_band="35-44")
-        last_year = month_start(now).replace(month=1) - timedelta(days=20)
-        old = await session_in(db, trainer, "RS", last_year)
-        await attended(db, old, country="RS", gender="male", age_band="45-54")
+    trainer = await add_askers(bot.deps.database, ASKERS, kosovo_language="bs")
+    await build_stats_world(bot.deps.database, bot.clock.now(), trainer)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -164,7 +99,7 @@ async def test_learners_and_trainers_are_refused(bot: Harness):
         assert [message.text for message in replies] == [NOT_ALLOWED]
         # A forged period button is refused as well, and nothing is sent.
         before = len(person.bot_messages())
-        await person.tap_data(StatsPeriod("all-time").encode(), replies[0].message_id)
+        await person.tap_data(StatsPeriod(StatsPeriodName.ALL_TIME).encode(), replies[0].message_id)
         answer = person.last_callback_answer()
         assert answer is not None and answer.text == NOT_ALLOWED and answer.show_alert
         assert len(person.bot_messages()) == before

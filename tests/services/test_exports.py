@@ -30,7 +30,8 @@ from bot.services.exports import (
 )
 from bot.services.indicators import Filters, period_between
 from bot.services.roles import FULL_SCOPE, Scope
-from tests.support.export_world import EU, PW, World, build_world
+from tests.support.export_world import World, build_world
+from tests.support.reporting import EU, PW
 
 ZONE = ZoneInfo("Europe/Belgrade")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -48,7 +49,7 @@ async def world(database: Database) -> World:
 
 
 def titles(catalogue: Catalogue, language: str = "en") -> dict[str, str]:
-    return {module.id: module.text(language).title for module in catalogue.modules}
+    return exports.module_titles(catalogue, language)
 
 
 async def collect(chunks: Any) -> list[Any]:

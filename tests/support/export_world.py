@@ -40,12 +40,9 @@ Learning
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
 from bot.models import (
@@ -61,14 +58,9 @@ from bot.models import (
     TrainingSession,
 )
 from tests.factories import make_learner
+from tests.support.reporting import EU, PW, make_session, utc
 
-PW = "passwords-2fa"
-EU = "eu-accession"
-_codes = itertools.count(1)
-
-
-def utc(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+CANCELLED_AT = utc(2026, 5, 20)
 
 
 @dataclass
@@ -76,35 +68,6 @@ class World:
     people: dict[str, int]
     sessions: dict[str, int]
     trainer_id: int
-
-
-async def _session(
-    db: AsyncSession,
-    trainer: Learner,
-    title: str,
-    country: str,
-    starts_at: datetime,
-    module_id: str | None,
-    cancelled: bool = False,
-) -> TrainingSession:
-    assert trainer.id is not None
-    training = TrainingSession(
-        code=f"EXP{next(_codes)}",
-        trainer_id=trainer.id,
-        title=title,
-        module_id=module_id,
-        starts_at=starts_at,
-        duration_minutes=90,
-        venue="Hall",
-        country=country,
-        language="en",
-        capacity=30,
-        checkin_secret=f"secret-{next(_codes)}",
-        cancelled_at=utc(2026, 5, 20) if cancelled else None,
-    )
-    db.add(training)
-    await db.flush()
-    return training
 
 
 def _register(
@@ -157,11 +120,41 @@ async def build_world(database: Database) -> World:
     async with database.session() as db:
         trainer = await make_learner(db, telegram_id=None)
         db.add(RoleGrant(learner_id=trainer.id or 0, role=Role.TRAINER))
-        xk = await _session(db, trainer, "Siguria digjitale", "XK", utc(2026, 3, 10), PW)
-        rs = await _session(db, trainer, "Дигитална безбедност", "RS", utc(2026, 5, 5, 8), EU)
-        al = await _session(db, trainer, "Cancelled in Albania", "AL", utc(2026, 6, 1), None, True)
-        old = await _session(db, trainer, "Last year", "XK", utc(2025, 12, 1), PW)
-        future = await _session(db, trainer, "Next month", "RS", utc(2026, 12, 10), EU)
+        xk = await make_session(
+            db,
+            trainer,
+            title="Siguria digjitale",
+            country="XK",
+            starts_at=utc(2026, 3, 10),
+            module_id=PW,
+        )
+        rs = await make_session(
+            db,
+            trainer,
+            title="Дигитална безбедност",
+            country="RS",
+            starts_at=utc(2026, 5, 5, 8),
+            module_id=EU,
+        )
+        al = await make_session(
+            db,
+            trainer,
+            title="Cancelled in Albania",
+            country="AL",
+            starts_at=utc(2026, 6, 1),
+            cancelled_at=CANCELLED_AT,
+        )
+        old = await make_session(
+            db, trainer, title="Last year", country="XK", starts_at=utc(2025, 12, 1), module_id=PW
+        )
+        future = await make_session(
+            db,
+            trainer,
+            title="Next month",
+            country="RS",
+            starts_at=utc(2026, 12, 10),
+            module_id=EU,
+        )
 
         def person(**fields: Any) -> dict[str, Any]:
             return {"telegram_id": None, **fields}

@@ -1,0 +1,285 @@
+"""The columns of every sheet (header, kind, width) and the cells of a row, in the
+coordinator's language; the Indicators sheet as a table of cells."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from bot.i18n.languages import LANGUAGES
+from bot.i18n.translator import N_, Translator
+from bot.services import indicators
+from bot.services.exports.labels import Labels, plain
+from bot.services.exports.rows import AttendanceRow, LearningRow, ParticipantRow, SessionRow
+from bot.services.indicators import Dimension
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    INT = "int"
+    COUNT = "count"
+    """A number of people: an int, or a suppressed "<5"."""
+    DECIMAL = "decimal"
+    DATE = "date"
+    TIME = "time"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: Kind
+    width: float
+
+
+Cell = str | int | float | date | time | None
+
+_WIDTHS = {
+    Kind.TEXT: 18.0,
+    Kind.INT: 10.0,
+    Kind.COUNT: 10.0,
+    Kind.DECIMAL: 10.0,
+    Kind.DATE: 12.0,
+    Kind.TIME: 8.0,
+}
+
+
+def _columns(tr: Translator, spec: Sequence[tuple[str, Kind, float | None]]) -> list[Column]:
+    columns = []
+    for header, kind, width in spec:
+        text = plain(tr._(header))
+        columns.append(Column(text, kind, max(width or _WIDTHS[kind], min(len(text) + 2, 40))))
+    return columns
+
+
+def attendance_columns(tr: Translator) -> list[Column]:
+    return _columns(
+        tr,
+        [
+            (N_("Session"), Kind.TEXT, 36),
+            (N_("Date"), Kind.DATE, None),
+            (N_("Country"), Kind.TEXT, None),
+            (N_("Module"), Kind.TEXT, 30),
+            (N_("Trainer"), Kind.TEXT, 20),
+            (N_("Person"), Kind.INT, None),
+            (N_("Name"), Kind.TEXT, 24),
+            (N_("Organisation"), Kind.TEXT, 28),
+            (N_("Gender"), Kind.TEXT, None),
+            (N_("Age band"), Kind.TEXT, None),
+            (N_("Status"), Kind.TEXT, 14),
+        ],
+    )
+
+
+def participant_columns(tr: Translator) -> list[Column]:
+    return _columns(
+        tr,
+        [
+            (N_("Person"), Kind.INT, None),
+            (N_("Name"), Kind.TEXT, 24),
+            (N_("Source"), Kind.TEXT, 12),
+            (N_("Organisation"), Kind.TEXT, 28),
+            (N_("Country"), Kind.TEXT, None),
+            (N_("Gender"), Kind.TEXT, None),
+            (N_("Age band"), Kind.TEXT, None),
+            (N_("Vulnerable group"), Kind.TEXT, 24),
+            (N_("First seen"), Kind.DATE, None),
+            (N_("Erased"), Kind.TEXT, 8),
+            (N_("Sessions attended"), Kind.INT, None),
+            (N_("Modules completed"), Kind.INT, None),
+        ],
+    )
+
+
+def session_columns(tr: Translator, *, suppressed: bool) -> list[Column]:
+    count = Kind.COUNT if suppressed else Kind.INT
+    return _columns(
+        tr,
+        [
+            (N_("Session"), Kind.TEXT, 36),
+            (N_("Date"), Kind.DATE, None),
+            (N_("Start"), Kind.TIME, None),
+            (N_("Minutes"), Kind.INT, None),
+            (N_("Country"), Kind.TEXT, None),
+            (N_("Module"), Kind.TEXT, 30),
+            (N_("Trainer"), Kind.TEXT, 20),
+            (N_("Language"), Kind.TEXT, 10),
+            (N_("Places"), Kind.INT, None),
+            (N_("State"), Kind.TEXT, 16),
+            (N_("Registered"), count, None),
+            (N_("Apologised"), count, None),
+            (N_("Attended"), count, None),
+            (N_("Ratings"), count, None),
+            (N_("Average feedback"), Kind.DECIMAL, None),
+        ],
+    )
+
+
+def learning_columns(tr: Translator) -> list[Column]:
+    return _columns(
+        tr,
+        [
+            (N_("Person"), Kind.INT, None),
+            (N_("Module"), Kind.TEXT, 30),
+            (N_("Started"), Kind.DATE, None),
+            (N_("Completed"), Kind.DATE, None),
+            (N_("Pre-test %"), Kind.INT, None),
+            (N_("Best post-test %"), Kind.INT, None),
+            (N_("Post-tests"), Kind.INT, None),
+            (N_("Gain (points)"), Kind.INT, None),
+        ],
+    )
+
+
+def _local_date(moment: datetime | None, tr: Translator) -> date | None:
+    return moment.astimezone(tr.zone).date() if moment is not None else None
+
+
+def _people(value: int, threshold: int) -> Cell:
+    """A number of people as a shared table shows it: the number, or "<5"."""
+    shown = indicators.suppress(value, threshold)
+    return int(shown) if shown.isdigit() else shown
+
+
+def attendance_values(row: AttendanceRow, labels: Labels) -> list[Cell]:
+    info = row.training
+    return [
+        info.title,
+        _local_date(info.starts_at, labels.tr),
+        labels.country(info.country),
+        labels.module(info.module_id),
+        info.trainer,
+        row.learner_id,
+        row.name,
+        labels.organisation(row.organisation),
+        labels.gender(row.gender),
+        labels.age_band(row.age_band),
+        labels.status(row.status),
+    ]
+
+
+def participant_values(row: ParticipantRow, labels: Labels) -> list[Cell]:
+    return [
+        row.learner_id,
+        row.name,
+        labels.source(row.source),
+        labels.organisation(row.organisation),
+        labels.country(row.country),
+        labels.gender(row.gender),
+        labels.age_band(row.age_band),
+        labels.vulnerable_group(row.vulnerable_group),
+        _local_date(row.first_seen, labels.tr),
+        labels.yes(row.erased),
+        row.sessions_attended,
+        row.modules_completed,
+    ]
+
+
+def session_values(row: SessionRow, labels: Labels, threshold: int | None) -> list[Cell]:
+    """``threshold`` suppresses small counts and averages (scoped coordinators)."""
+    info = row.training
+    local = info.starts_at.astimezone(labels.tr.zone)
+
+    def count(value: int) -> Cell:
+        return value if threshold is None else _people(value, threshold)
+
+    average = row.average_rating
+    if threshold is not None:
+        average = indicators.shown_average(average, row.ratings, threshold)
+    return [
+        info.title,
+        local.date(),
+        local.time().replace(second=0, microsecond=0, tzinfo=None),
+        info.duration_minutes,
+        labels.country(info.country),
+        labels.module(info.module_id),
+        info.trainer,
+        LANGUAGES[info.language].native_name if info.language in LANGUAGES else info.language,
+        info.capacity,
+        labels.session_state(row.state),
+        count(row.registered),
+        count(row.apologised),
+        count(row.attended),
+        count(row.ratings),
+        round(average, 2) if average is not None else None,
+    ]
+
+
+def learning_values(row: LearningRow, labels: Labels) -> list[Cell]:
+    return [
+        row.learner_id,
+        labels.module(row.module_id),
+        _local_date(row.started_at, labels.tr),
+        _local_date(row.completed_at, labels.tr),
+        row.pre_percent,
+        row.best_post_percent,
+        row.post_attempts,
+        row.gain,
+    ]
+
+
+def indicator_tables(
+    tr: Translator, result: indicators.Indicators, labels: Labels, threshold: int
+) -> list[list[Cell]]:
+    """The Indicators sheet as rows: the headline, then the breakdowns. Counts of people
+    below ``threshold`` are "<5"; averages over fewer than ``threshold`` are left empty."""
+
+    def people(value: int) -> Cell:
+        return _people(value, threshold)
+
+    def average(value: float | None, count: int) -> Cell:
+        shown = indicators.shown_average(value, count, threshold)
+        return round(shown, 1) if shown is not None else None
+
+    rows: list[list[Cell]] = [
+        [plain(tr._("Indicator")), plain(tr._("Value"))],
+        [tr._("People trained"), people(result.people_trained)],
+        [tr._("Attendances"), people(result.attendances)],
+        [tr._("Sessions held"), result.sessions_held],
+        [tr._("People who completed a module"), people(result.people_completed)],
+        [
+            tr._("Average knowledge gain (percentage points)"),
+            average(result.average_gain, result.gain_pairs),
+        ],
+        [tr._("People and modules with a pre-test and a post-test"), people(result.gain_pairs)],
+        [
+            tr._("Average feedback (1 to 5)"),
+            average(result.average_feedback, result.feedback_count),
+        ],
+        [tr._("Ratings"), people(result.feedback_count)],
+        [],
+    ]
+    measures = [
+        tr._("People trained"),
+        tr._("Attendances"),
+        tr._("People who completed a module"),
+        tr._("Average knowledge gain (percentage points)"),
+        tr._("Average feedback (1 to 5)"),
+    ]
+
+    def cells(measure: indicators.Measures) -> list[Cell]:
+        return [
+            people(measure.people_trained),
+            people(measure.attendances),
+            people(measure.people_completed),
+            average(measure.average_gain, measure.gain_pairs),
+            average(measure.average_feedback, measure.feedback_count),
+        ]
+
+    rows.append([tr._("By country, gender and age band")])
+    rows.append([tr._("Country"), tr._("Gender"), tr._("Age band"), *measures])
+    for item in result.rows(Dimension.COUNTRY_GENDER_AGE):
+        names = [labels.breakdown_value(index, value) for index, value in enumerate(item.values)]
+        rows.append([*names, *cells(item.measures)])
+    rows.append([])
+    rows.append([tr._("By vulnerable group (only people who consented to be asked)")])
+    rows.append([tr._("Vulnerable group"), *measures])
+    for item in result.rows(Dimension.VULNERABLE_GROUP):
+        rows.append([labels.vulnerable_group(item.values[0]), *cells(item.measures)])
+    rows.append([])
+    rows.append([tr._("Sessions held by country")])
+    rows.append([tr._("Country"), tr._("Sessions held")])
+    for country, count in result.sessions_by_country.items():
+        rows.append([labels.breakdown_value(0, country), count])
+    return [[plain(value) if isinstance(value, str) else value for value in row] for row in rows]

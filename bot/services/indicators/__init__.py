@@ -1,0 +1,44 @@
+"""Donor indicators: how many people were trained, what they learned, what they thought of
+it, within a coordinator's scope and a period; and people trained per month for the chart.
+The export's Indicators sheet and ``/stats`` show them.
+"""
+
+from bot.services.indicators.figures import (
+    BreakdownRow,
+    Dimension,
+    Indicators,
+    Measures,
+    compute,
+)
+from bot.services.indicators.monthly import Monthly, monthly
+from bot.services.indicators.periods import (
+    PERIOD_NAMES,
+    PeriodName,
+    period_between,
+    period_named,
+)
+from bot.services.indicators.queries import UNKNOWN
+from bot.services.indicators.suppression import is_suppressed, shown_average, suppress
+from bot.services.scope import ALL_TIME, NO_FILTERS, Filters, Period
+
+__all__ = [
+    "ALL_TIME",
+    "NO_FILTERS",
+    "PERIOD_NAMES",
+    "UNKNOWN",
+    "BreakdownRow",
+    "Dimension",
+    "Filters",
+    "Indicators",
+    "Measures",
+    "Monthly",
+    "Period",
+    "PeriodName",
+    "compute",
+    "is_suppressed",
+    "monthly",
+    "period_between",
+    "period_named",
+    "shown_average",
+    "suppress",
+]

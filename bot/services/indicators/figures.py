@@ -1,0 +1,176 @@
+"""The donor indicators of a report: the headline figures and their breakdowns by country x
+gender x age band and by vulnerable group (only people who consented to be asked)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.services.indicators import queries
+from bot.services.indicators.queries import UNKNOWN
+from bot.services.roles import Scope
+from bot.services.scope import NO_FILTERS, Filters, Period
+
+
+class Dimension(StrEnum):
+    COUNTRY_GENDER_AGE = "country-gender-age"
+    """values: (country, gender, age band)"""
+    VULNERABLE_GROUP = "vulnerable-group"
+    """values: (vulnerable group,); only people with special consent"""
+
+
+@dataclass
+class Measures:
+    """The indicators of one cell (or of the whole, for the headline)."""
+
+    people_trained: int = 0
+    attendances: int = 0
+    people_completed: int = 0
+    gain_pairs: int = 0
+    """Person-and-module pairs with both a pre-test and a post-test."""
+    average_gain: float | None = None
+    """Percentage points; None without pairs."""
+    feedback_count: int = 0
+    average_feedback: float | None = None
+    """1-5; None without ratings."""
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    dimension: Dimension
+    values: tuple[str, ...]
+    measures: Measures
+
+
+@dataclass(frozen=True)
+class Indicators:
+    period: Period
+    scope: Scope
+    filters: Filters
+    people_trained: int
+    attendances: int
+    sessions_held: int
+    people_completed: int
+    gain_pairs: int
+    average_gain: float | None
+    feedback_count: int
+    average_feedback: float | None
+    breakdown: list[BreakdownRow] = field(default_factory=list)
+    sessions_by_country: dict[str, int] = field(default_factory=dict)
+
+    def rows(self, dimension: Dimension) -> list[BreakdownRow]:
+        return [row for row in self.breakdown if row.dimension is dimension]
+
+    def cell(self, dimension: Dimension, *values: str) -> Measures:
+        """The cell for ``values`` (all zero when nobody is in it)."""
+        for row in self.breakdown:
+            if row.dimension is dimension and row.values == values:
+                return row.measures
+        return Measures()
+
+
+class _Cell:
+    """Accumulates one cell."""
+
+    def __init__(self) -> None:
+        self.trained: set[int] = set()
+        self.attendances = 0
+        self.completed: set[int] = set()
+        self.gains: list[int] = []
+        self.ratings: list[int] = []
+
+    def measures(self) -> Measures:
+        return Measures(
+            people_trained=len(self.trained),
+            attendances=self.attendances,
+            people_completed=len(self.completed),
+            gain_pairs=len(self.gains),
+            average_gain=_average(self.gains),
+            feedback_count=len(self.ratings),
+            average_feedback=_average(self.ratings),
+        )
+
+
+def _average(values: list[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _sort_key(row: BreakdownRow) -> tuple[tuple[bool, str], ...]:
+    # Known values first, alphabetically; "unknown" last.
+    return tuple((value == UNKNOWN, value) for value in row.values)
+
+
+async def compute(
+    db: AsyncSession,
+    *,
+    scope: Scope,
+    period: Period,
+    filters: Filters = NO_FILTERS,
+    now: datetime,
+) -> Indicators:
+    """Every indicator for ``scope`` in ``period``; sessions count once started by ``now``."""
+    attended = [
+        row for row in await queries.attended(db, scope, period, filters) if row.starts_at <= now
+    ]
+    completed = await queries.completed(db, scope, period, filters)
+    gains = await queries.gains(db, scope, period, filters)
+    ratings = await queries.ratings(db, scope, period, filters)
+    people = await queries.people(db, completed | {learner_id for learner_id, _ in gains})
+
+    total = _Cell()
+    cells: dict[tuple[Dimension, tuple[str, ...]], _Cell] = defaultdict(_Cell)
+
+    def cells_for(country: str, gender: str, age_band: str, vulnerable: str | None) -> list[_Cell]:
+        found = [cells[(Dimension.COUNTRY_GENDER_AGE, (country, gender, age_band))]]
+        if vulnerable is not None:
+            found.append(cells[(Dimension.VULNERABLE_GROUP, (vulnerable,))])
+        return [total, *found]
+
+    sessions: dict[int, str] = {}
+    for row in attended:
+        sessions[row.session_id] = row.country
+        for cell in cells_for(row.country, row.gender, row.age_band, row.vulnerable):
+            cell.trained.add(row.learner_id)
+            cell.attendances += 1
+    for learner_id in completed:
+        person = people[learner_id]
+        for cell in cells_for(person.country, person.gender, person.age_band, person.vulnerable):
+            cell.completed.add(learner_id)
+    for (learner_id, _module), gain in sorted(gains.items()):
+        person = people[learner_id]
+        for cell in cells_for(person.country, person.gender, person.age_band, person.vulnerable):
+            cell.gains.append(gain)
+    for rating in ratings:
+        for cell in cells_for(rating.country, rating.gender, rating.age_band, rating.vulnerable):
+            cell.ratings.append(rating.rating)
+
+    by_country: dict[str, int] = defaultdict(int)
+    for country in sessions.values():
+        by_country[country] += 1
+    headline = total.measures()
+    breakdown = sorted(
+        (
+            BreakdownRow(dimension, values, cell.measures())
+            for (dimension, values), cell in cells.items()
+        ),
+        key=lambda row: (list(Dimension).index(row.dimension), _sort_key(row)),
+    )
+    return Indicators(
+        period=period,
+        scope=scope,
+        filters=filters,
+        people_trained=headline.people_trained,
+        attendances=headline.attendances,
+        sessions_held=len(sessions),
+        people_completed=headline.people_completed,
+        gain_pairs=headline.gain_pairs,
+        average_gain=headline.average_gain,
+        feedback_count=headline.feedback_count,
+        average_feedback=headline.average_feedback,
+        breakdown=breakdown,
+        sessions_by_country=dict(sorted(by_country.items())),
+    )

@@ -1,0 +1,100 @@
+"""What a report covers, as SQL conditions: the period, the filters, and the coordinator's
+scope applied to sessions and to people. Shared by the indicators and the exports, so that
+both count the same rows.
+
+A country limit (scope or filter) applies to the session's country for training figures and
+to the person's country for learning figures; an organisation limit to the person's
+organisation. Periods are half-open ``[start, end)`` in UTC; ``None`` is open on that side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from bot.models import Learner, TrainingSession
+from bot.services.roles import Scope
+
+
+@dataclass(frozen=True)
+class Period:
+    """``[start, end)`` in aware datetimes (UTC); ``None`` leaves that side open."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def contains(self, moment: datetime) -> bool:
+        return (self.start is None or moment >= self.start) and (
+            self.end is None or moment < self.end
+        )
+
+
+ALL_TIME = Period()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrower than the scope, chosen for one report; ``None`` means any."""
+
+    country: str | None = None
+    organisation: str | None = None
+    module: str | None = None
+
+
+NO_FILTERS = Filters()
+
+
+def select_columns(*columns: Any) -> Any:
+    """``select`` of more columns than sqlmodel's type hints spell out (four)."""
+    return select(*columns)
+
+
+def in_period(column: Any, period: Period) -> list[Any]:
+    """``column`` within ``period`` (no condition for an open side)."""
+    conditions: list[Any] = []
+    if period.start is not None:
+        conditions.append(column >= period.start)
+    if period.end is not None:
+        conditions.append(column < period.end)
+    return conditions
+
+
+def session_conditions(
+    scope: Scope, filters: Filters, period: Period, *, cancelled: bool = False
+) -> list[Any]:
+    """Sessions that start in ``period``, in the countries of the scope and the filter, of
+    the filtered module; cancelled ones only with ``cancelled``."""
+    conditions = in_period(col(TrainingSession.starts_at), period)
+    if not cancelled:
+        conditions.append(col(TrainingSession.cancelled_at).is_(None))
+    if scope.countries is not None:
+        conditions.append(col(TrainingSession.country).in_(sorted(scope.countries)))
+    if filters.country is not None:
+        conditions.append(col(TrainingSession.country) == filters.country)
+    if filters.module is not None:
+        conditions.append(col(TrainingSession.module_id) == filters.module)
+    return conditions
+
+
+def person_conditions(scope: Scope, filters: Filters, *, learning: bool = False) -> list[Any]:
+    """People of the organisations of the scope and the filter and, for learning figures,
+    of its countries (the person's own country)."""
+    conditions: list[Any] = []
+    if scope.organisations is not None:
+        conditions.append(col(Learner.organisation).in_(sorted(scope.organisations)))
+    if filters.organisation is not None:
+        conditions.append(col(Learner.organisation) == filters.organisation)
+    if learning:
+        if scope.countries is not None:
+            conditions.append(col(Learner.country).in_(sorted(scope.countries)))
+        if filters.country is not None:
+            conditions.append(col(Learner.country) == filters.country)
+    return conditions
+
+
+def percent(correct: int, total: int) -> int:
+    """A quiz score in whole percent (0 for a quiz without questions)."""
+    return round(100 * correct / total) if total else 0
