@@ -21,8 +21,8 @@ from bot.simulator.fake_bot_api.protocol import (
     ApiError,
     UploadedFile,
 )
-from bot.simulator.fake_bot_api.server import ChangeListener, FakeBotApi
-from bot.simulator.fake_bot_api.state import CallbackAnswer, SentMessage, StoredFile
+from bot.simulator.fake_bot_api.server import FakeBotApi
+from bot.simulator.fake_bot_api.state import CallbackAnswer, ChangeListener, SentMessage, StoredFile
 from bot.simulator.fake_bot_api.telegram_html import (
     EntityParseError,
     entities_to_html,

@@ -7,6 +7,8 @@ once and soon, old messages cannot be deleted, a blocked user cannot be written 
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.simulator.fake_bot_api import checks
 from bot.simulator.fake_bot_api.protocol import (
     BOT_BLOCKED,
@@ -74,32 +76,26 @@ class MessageMethods:
     async def _send_message(self, params: JSONDict) -> JSONDict:
         chat = self._target_chat(params)
         text, entities = self._text(params)
-        markup = checks.checked_markup(params.get("reply_markup"))
-        message = self._store.add_message(
-            chat,
-            from_bot=True,
-            sender_id=self._store.bot_user["id"],
-            text=text,
-            entities=entities,
-            reply_markup=markup,
-            reply_to_message_id=self._reply_to(chat, params),
-        )
-        return self._store.message_json(message)
+        return self._send(chat, params, text=text, entities=entities)
 
     async def _send_file(self, params: JSONDict, kind: str) -> JSONDict:
         chat = self._target_chat(params)
         stored = self._input_file(params, kind)
         caption, caption_entities = self._caption(params)
+        return self._send(
+            chat, params, caption=caption, caption_entities=caption_entities, **{kind: stored}
+        )
+
+    def _send(self, chat: Chat, params: JSONDict, **content: Any) -> JSONDict:
+        """The bot's new message: ``content`` with the call's keyboard and replied message."""
         markup = checks.checked_markup(params.get("reply_markup"))
         message = self._store.add_message(
             chat,
             from_bot=True,
             sender_id=self._store.bot_user["id"],
-            caption=caption,
-            caption_entities=caption_entities,
             reply_markup=markup,
             reply_to_message_id=self._reply_to(chat, params),
-            **{kind: stored},
+            **content,
         )
         return self._store.message_json(message)
 

@@ -9,13 +9,9 @@ tap, and a view of every chat.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import inspect
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from aiohttp import web
 
@@ -31,19 +27,16 @@ from bot.simulator.fake_bot_api.protocol import (
 )
 from bot.simulator.fake_bot_api.state import (
     CallbackAnswer,
+    ChangeListener,
+    ChangeListeners,
     SentMessage,
     Store,
     StoredFile,
     keep_last,
 )
-from bot.simulator.fake_bot_api.telegram_html import utf16_len
 from bot.simulator.fake_bot_api.updates import UpdateQueue
 
 _log = logging.getLogger(__name__)
-
-ChangeListener = Callable[[JSONDict], object]
-
-_BOT_COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
 
 
 async def _true(params: JSONDict) -> bool:
@@ -91,9 +84,8 @@ class FakeBotApi:
         }
         #: Every call (method name, decoded parameters), oldest first.
         self.calls: list[tuple[str, JSONDict]] = []
-        self._listeners: list[ChangeListener] = []
-        self._listener_tasks: set[asyncio.Future[Any]] = set()
-        self._store = Store(bot_user, clock or time.time, history, self._emit)
+        self._changes = ChangeListeners()
+        self._store = Store(bot_user, clock or time.time, history, self._changes.emit)
         self._updates = UpdateQueue()
         self._messages = MessageMethods(self._store)
         self._profile = BotProfile(self._store)
@@ -135,8 +127,7 @@ class FakeBotApi:
         self._updates.close()
         runner, self._runner = self._runner, None
         await runner.cleanup()
-        if self._listener_tasks:
-            await asyncio.gather(*self._listener_tasks, return_exceptions=True)
+        await self._changes.drain()
 
     async def __aenter__(self) -> FakeBotApi:
         await self.start()
@@ -231,42 +222,14 @@ class FakeBotApi:
 
     def push_message(self, user_id: int, text: str, chat_id: int | None = None) -> int:
         """A user writes ``text``; returns the update id."""
-        self._store.known_user(user_id)
-        chat = self._store.chat(user_id if chat_id is None else chat_id)
-        if chat.type == "private":
-            chat.blocked = False  # writing to a bot unblocks it
-        entities: list[JSONDict] = []
-        command = _BOT_COMMAND_RE.match(text)
-        if command:
-            entities.append(
-                {"offset": 0, "length": utf16_len(command.group(0)), "type": "bot_command"}
-            )
-        message = self._store.add_message(
-            chat, from_bot=False, sender_id=user_id, text=text, entities=entities
-        )
-        return self.push_update({"message": self._store.message_json(message)})
+        return self.push_update({"message": self._store.user_writes(user_id, text, chat_id)})
 
     def push_callback(
         self, user_id: int, message_id: int, data: str, chat_id: int | None = None
     ) -> tuple[int, str]:
         """A user taps an inline button carrying ``data``; returns (update id, query id)."""
-        user = self._store.known_user(user_id)
-        chat = self._store.chat(user_id if chat_id is None else chat_id)
-        query = self._store.add_query(user_id, chat, message_id, data)
-        message = chat.messages.get(message_id)
-        if message is not None and not message.deleted:
-            message_json = self._store.message_json(message)
-        else:
-            chat_json = self._store.chat_json(chat)
-            message_json = {"chat": chat_json, "message_id": message_id, "date": 0}
-        update: JSONDict = {
-            "id": query.id,
-            "from": dict(user),
-            "message": message_json,
-            "chat_instance": str(1_000_000_000_000 + abs(chat.id)),
-            "data": data,
-        }
-        return self.push_update({"callback_query": update}), query.id
+        query = self._store.user_taps(user_id, message_id, data, chat_id)
+        return self.push_update({"callback_query": query}), str(query["id"])
 
     async def wait_fetched(self, update_id: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until a getUpdates call confirmed ``update_id`` (its offset went past it)."""
@@ -421,24 +384,7 @@ class FakeBotApi:
     def on_change(self, listener: ChangeListener) -> Callable[[], None]:
         """Call ``listener(event)`` on every message sent, edited or deleted and every callback
         answer.  Coroutine listeners are scheduled as tasks.  Returns an unsubscribe function."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with contextlib.suppress(ValueError):
-                self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def _emit(self, event: JSONDict) -> None:
-        for listener in list(self._listeners):
-            try:
-                result = listener(event)
-                if inspect.isawaitable(result):
-                    task = asyncio.ensure_future(result)
-                    self._listener_tasks.add(task)
-                    task.add_done_callback(self._listener_tasks.discard)
-            except Exception:
-                _log.exception("FakeBotApi change listener failed on %s", event)
+        return self._changes.add(listener)
 
     # -- HTTP -----------------------------------------------------------------------------------
 

@@ -8,14 +8,23 @@ days does not grow without end.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
+import inspect
+import logging
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.simulator.fake_bot_api.protocol import JSONDict
-from bot.simulator.fake_bot_api.telegram_html import entities_to_html
+from bot.simulator.fake_bot_api.telegram_html import entities_to_html, utf16_len
+
+_log = logging.getLogger(__name__)
+
+_BOT_COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
@@ -125,6 +134,43 @@ class CallbackQuery:
     data: str
     created: float
     answered: bool = False
+
+
+ChangeListener = Callable[[JSONDict], object]
+
+
+class ChangeListeners:
+    """Who is told of every change (message sent, edited, deleted; callback answered)."""
+
+    def __init__(self) -> None:
+        self._listeners: list[ChangeListener] = []
+        self._tasks: set[asyncio.Future[Any]] = set()
+
+    def add(self, listener: ChangeListener) -> Callable[[], None]:
+        """Coroutine listeners are scheduled as tasks.  Returns an unsubscribe function."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def emit(self, event: JSONDict) -> None:
+        for listener in list(self._listeners):
+            try:
+                result = listener(event)
+                if inspect.isawaitable(result):
+                    task = asyncio.ensure_future(result)
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+            except Exception:
+                _log.exception("FakeBotApi change listener failed on %s", event)
+
+    async def drain(self) -> None:
+        """Waits for the coroutine listeners still running."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 def keep_last(items: list[Any], limit: int | None) -> None:
@@ -287,11 +333,31 @@ class Store:
         found = self.chat(chat_id).messages.get(message_id)
         return copy.deepcopy(found) if found is not None else None
 
-    # -- callback queries -----------------------------------------------------------------------
+    # -- what users do --------------------------------------------------------------------------
 
-    def add_query(self, user_id: int, chat: Chat, message_id: int, data: str) -> CallbackQuery:
+    def user_writes(self, user_id: int, text: str, chat_id: int | None) -> JSONDict:
+        """The user's message, kept in the chat; returns it as an update carries it."""
+        self.known_user(user_id)
+        chat = self.chat(user_id if chat_id is None else chat_id)
+        if chat.type == "private":
+            chat.blocked = False  # writing to a bot unblocks it
+        entities: list[JSONDict] = []
+        command = _BOT_COMMAND_RE.match(text)
+        if command:
+            entities.append(
+                {"offset": 0, "length": utf16_len(command.group(0)), "type": "bot_command"}
+            )
+        message = self.add_message(
+            chat, from_bot=False, sender_id=user_id, text=text, entities=entities
+        )
+        return self.message_json(message)
+
+    def user_taps(self, user_id: int, message_id: int, data: str, chat_id: int | None) -> JSONDict:
+        """The user's tap on a button, kept as a callback query; returns the query's JSON."""
+        user = self.known_user(user_id)
+        chat = self.chat(user_id if chat_id is None else chat_id)
         query_id = str(4_000_000_000_000_000_000 + self.next_number())
-        query = CallbackQuery(
+        self.queries[query_id] = CallbackQuery(
             id=query_id,
             user_id=user_id,
             chat_id=chat.id,
@@ -299,9 +365,19 @@ class Store:
             data=data,
             created=self.clock(),
         )
-        self.queries[query_id] = query
         _drop_oldest(self.queries, self.history)
-        return query
+        message = chat.messages.get(message_id)
+        if message is not None and not message.deleted:
+            message_json = self.message_json(message)
+        else:
+            message_json = {"chat": self.chat_json(chat), "message_id": message_id, "date": 0}
+        return {
+            "id": query_id,
+            "from": dict(user),
+            "message": message_json,
+            "chat_instance": str(1_000_000_000_000 + abs(chat.id)),
+            "data": data,
+        }
 
     def add_answer(self, answer: CallbackAnswer) -> None:
         self.callback_answers[answer.query_id] = answer
