@@ -1,14 +1,7 @@
-"""The offline simulator: the real bot against the fake Bot API, with a chat page.
-
-:class:`Simulator` starts three things in one process and stops them together:
-
-* :class:`~bot.simulator.fake_bot_api.FakeBotApi` on 127.0.0.1 with a free port, the same fake
-  Telegram the end-to-end tests use (with a bounded history, as it may run for days);
-* the real bot application, polling that server over HTTP exactly as it polls Telegram, with
-  its background jobs, a :class:`~bot.clock.MovableClock` shared with the fake server, and its
-  own SQLite file (``./data/simulator.sqlite3``) unless ``DATABASE_URL`` is set;
-* the chat page (:mod:`bot.simulator.web`) for several simulated people, with a clock that can
-  be moved forward.
+"""The offline simulator (:class:`Simulator`): the real bot, polling the fake Bot API over HTTP
+exactly as it polls Telegram, and the chat page for several simulated people, started and
+stopped together. It keeps its own SQLite file (``./data/simulator.sqlite3``) unless
+``DATABASE_URL`` is set, and a :class:`~bot.clock.MovableClock` that the page moves forward.
 """
 
 from __future__ import annotations
