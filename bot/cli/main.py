@@ -52,7 +52,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application, build_deps
 
     if settings.bot_token is None:
-        from bot.simulator.web import run_simulator
+        from bot.simulator.run import run_simulator
 
         return run_simulator(settings, catalogue)
     from bot.runtime import serve
@@ -79,7 +79,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         known = ", ".join(module.id for module in catalogue.modules)
         print(f"No module {args.module!r}; the modules are: {known}", file=sys.stderr)
         return 2
-    from bot.simulator.web import Preview, run_simulator
+    from bot.simulator.run import Preview, run_simulator
 
     preview = Preview(args.module, args.language, open_browser=not args.no_browser)
     return run_simulator(settings, catalogue, preview)

@@ -20,10 +20,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import MovableClock
-from bot.config import Settings
 from bot.content.catalogue import Catalogue, Module
-from bot.simulator.web import Simulator
+from bot.simulator.simulator import Simulator
+from tests.support.simulator import make_simulator
 
 playwright_api = pytest.importorskip(
     "playwright.async_api", reason="Playwright for Python is not installed (pip install -e .[dev])"
@@ -66,18 +65,7 @@ def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 @pytest.fixture
 async def sim(tmp_path: Path, catalogue: Catalogue) -> AsyncIterator[Simulator]:
-    simulator = Simulator(
-        Settings(
-            database_url=f"sqlite:///{tmp_path / 'sim.sqlite3'}",
-            flood_max_updates=10_000,  # the browser is faster than a person
-        ),
-        catalogue,
-        host="127.0.0.1",
-        port=0,
-        clock=MovableClock(),
-        background_jobs=False,
-        people_file=tmp_path / "people.json",
-    )
+    simulator = make_simulator(tmp_path, catalogue)
     await simulator.start()
     try:
         yield simulator

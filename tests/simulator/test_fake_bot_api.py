@@ -1,12 +1,10 @@
-"""The fake Bot API: Telegram's HTML parsing, error answers, long polling, files, commands,
-and an end-to-end run of a real PTB Application driven by two TelegramUsers at once."""
+"""The fake Bot API: error answers, long polling, files, commands, the history bound, and an
+end-to-end run of a real PTB Application driven by two TelegramUsers at once."""
 
 from __future__ import annotations
 
 import asyncio
-import struct
 import time
-import zlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -22,40 +20,18 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     MenuButtonCommands,
-    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
-from telegram.ext import (
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
 
-from bot.simulator.fake_bot_api import (
-    NOT_MODIFIED,
-    QUERY_TOO_OLD,
-    EntityParseError,
-    FakeBotApi,
-    entities_to_html,
-    parse_html,
-    utf16_len,
-)
+from bot.simulator.fake_bot_api import NOT_MODIFIED, QUERY_TOO_OLD, FakeBotApi
+from tests.support.clocks import FakeClock
 from tests.support.driver import TelegramUser, running_application
+from tests.support.echo_bot import echo_application
+from tests.support.images import png
 
 ALICE = 1001
 BOB = 1002
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_750_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -97,123 +73,6 @@ async def call(
 
 def error(code: int, description: str) -> tuple[int, dict[str, Any]]:
     return code, {"ok": False, "error_code": code, "description": description}
-
-
-def png(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    pixels = zlib.compress(b"".join(b"\x00" + b"\x80" * width for _ in range(height)))
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
-
-
-# -- Telegram HTML -------------------------------------------------------------------------------
-
-
-def test_html_basic_tags_become_entities() -> None:
-    text, entities = parse_html("<b>Zdravo</b>, <i>svete</i> i <u>sve</u> <s>staro</s>!")
-    assert text == "Zdravo, svete i sve staro!"
-    assert entities == [
-        {"offset": 0, "length": 6, "type": "bold"},
-        {"offset": 8, "length": 5, "type": "italic"},
-        {"offset": 16, "length": 3, "type": "underline"},
-        {"offset": 20, "length": 5, "type": "strikethrough"},
-    ]
-
-
-def test_html_offsets_are_utf16_code_units_with_emoji_and_cyrillic() -> None:
-    text, entities = parse_html("👋 <b>Привет</b> 🇷🇸 <i>ђак</i> <code>x</code>")
-    assert text == "👋 Привет 🇷🇸 ђак x"
-    # 👋 is a surrogate pair (2 units); the flag is two regional indicators (4 units).
-    assert entities == [
-        {"offset": 3, "length": 6, "type": "bold"},
-        {"offset": 15, "length": 3, "type": "italic"},
-        {"offset": 19, "length": 1, "type": "code"},
-    ]
-    assert utf16_len(text) == 20
-
-
-def test_html_character_references() -> None:
-    text, entities = parse_html("&lt;b&gt; &amp; &quot;q&quot; &amp &#128075; &#x41; &nbsp; &copy;")
-    assert text == '<b> & "q" & 👋 A &nbsp; &copy;'
-    assert entities == []
-    text, entities = parse_html("&#128075;<b>x</b>")
-    assert entities == [{"offset": 2, "length": 1, "type": "bold"}]
-
-
-def test_html_nested_entities_are_sorted_like_telegram() -> None:
-    text, entities = parse_html("<b>a <i>b</i></b><i><b>c</b></i>")
-    assert text == "a bc"
-    assert entities == [
-        {"offset": 0, "length": 3, "type": "bold"},
-        {"offset": 2, "length": 1, "type": "italic"},
-        {"offset": 3, "length": 1, "type": "bold"},
-        {"offset": 3, "length": 1, "type": "italic"},
-    ]
-
-
-def test_html_links_pre_spoilers_and_quotes() -> None:
-    source = (
-        '<a href="https://example.com">site</a> <a href="HTTPS://Example.COM/x?q=1">x</a> '
-        "<a href='javascript:alert(1)'>no</a> <a href=\"tg://user?id=1001\">Alice</a> "
-        '<pre><code class="language-python">print(1)</code></pre> <pre>raw</pre> '
-        '<tg-spoiler>s</tg-spoiler> <span class="tg-spoiler">t</span> '
-        "<blockquote>q</blockquote> <blockquote expandable>e</blockquote> <strong>B</strong>"
-    )
-    users = {1001: {"id": 1001, "is_bot": False, "first_name": "Alice"}}
-    text, entities = parse_html(source, users.get)
-    assert text == "site x no Alice print(1) raw s t q e B"
-    assert entities == [
-        {"offset": 0, "length": 4, "type": "text_link", "url": "https://example.com/"},
-        {"offset": 5, "length": 1, "type": "text_link", "url": "https://example.com/x?q=1"},
-        {"offset": 10, "length": 5, "type": "text_mention", "user": users[1001]},
-        {"offset": 16, "length": 8, "type": "pre", "language": "python"},
-        {"offset": 25, "length": 3, "type": "pre"},
-        {"offset": 29, "length": 1, "type": "spoiler"},
-        {"offset": 31, "length": 1, "type": "spoiler"},
-        {"offset": 33, "length": 1, "type": "blockquote"},
-        {"offset": 35, "length": 1, "type": "expandable_blockquote"},
-        {"offset": 37, "length": 1, "type": "bold"},
-    ]
-
-
-@pytest.mark.parametrize(
-    ("source", "message"),
-    [
-        ("a<br>b", 'Unsupported start tag "br" at byte offset 1'),
-        ("Ђ<p>", 'Unsupported start tag "p" at byte offset 2'),
-        ("<b>x", 'Can\'t find end tag corresponding to start tag "b"'),
-        ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
-        ("x</b>", "Unexpected end tag at byte offset 1"),
-        ("<b", "Unclosed start tag at byte offset 0"),
-        ("<b>x</b", "Unclosed end tag at byte offset 4"),
-        ('<span class="x">y</span>', 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
-        (
-            "<a href>x</a>",
-            'Expected equal sign in declaration of an attribute of the tag "a" at byte offset 0',
-        ),
-        ("1 < 2", 'Unsupported start tag "" at byte offset 2'),
-    ],
-)
-def test_html_errors_use_telegram_wording(source: str, message: str) -> None:
-    with pytest.raises(EntityParseError) as caught:
-        parse_html(source)
-    assert str(caught.value) == message
-
-
-def test_entities_render_back_to_html() -> None:
-    source = (
-        '<b>Zdravo <i>👋 svete</i></b> &lt;3 <a href="https://example.com/">link</a> '
-        '<pre><code class="language-py">x = 1</code></pre> <tg-spoiler>s</tg-spoiler>'
-    )
-    text, entities = parse_html(source)
-    rendered = entities_to_html(text, entities)
-    assert rendered == source
-    assert parse_html(rendered) == (text, entities)
 
 
 # -- sending and error answers -------------------------------------------------------------------
@@ -515,66 +374,56 @@ async def test_commands_per_scope_and_language(api: FakeBotApi, bot: Bot) -> Non
     assert await bot.send_chat_action(ALICE, "typing")
 
 
+# -- the history bound --------------------------------------------------------------------------
+
+
+async def test_a_history_bound_keeps_the_last_calls_messages_and_files() -> None:
+    async with FakeBotApi(history=3) as api:
+        api.add_user(ALICE, first_name="Alice")
+        api.add_user(BOB, first_name="Bob")
+        async with Bot(api.token, base_url=api.base_url, base_file_url=api.base_file_url) as bot:
+            first = await bot.send_document(ALICE, InputFile(b"one", filename="one.txt"))
+            shared = await bot.send_document(ALICE, InputFile(b"two", filename="two.txt"))
+            assert first.document is not None and shared.document is not None
+            await bot.send_document(BOB, shared.document.file_id)
+            for number in range(3, 6):
+                await bot.send_message(ALICE, f"message {number}")
+            assert [m.text for m in api.messages(ALICE)] == [f"message {n}" for n in (3, 4, 5)]
+            assert [name for name, _params in api.calls] == ["sendMessage"] * 3
+
+            # The first document's message is gone, and its file with it; the second file is
+            # still shown in Bob's chat.
+            with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+                await bot.edit_message_caption(ALICE, first.message_id, caption="x")
+            with pytest.raises(BadRequest, match=r"(?i)invalid file_id"):
+                await bot.get_file(first.document.file_id)
+            kept = await bot.get_file(shared.document.file_id)
+            assert bytes(await kept.download_as_bytearray()) == b"two"
+            assert api.file(shared.document.file_id).content == b"two"
+
+
+async def test_a_history_bound_keeps_the_last_callback_queries_and_answers() -> None:
+    async with FakeBotApi(history=3) as api:
+        api.add_user(ALICE, first_name="Alice")
+        async with Bot(api.token, base_url=api.base_url) as bot:
+            menu = await bot.send_message(ALICE, "menu")
+            taps = [api.push_callback(ALICE, menu.message_id, "x")[1] for _ in range(5)]
+            for query_id in taps[:2]:
+                with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+                    await bot.answer_callback_query(query_id)
+            for query_id in taps[2:]:
+                assert await bot.answer_callback_query(query_id, text=query_id)
+            assert list(api.callback_answers) == taps[2:]
+            await bot.send_message(ALICE, "more")
+            assert [m.text for m in api.messages(ALICE)] == ["menu", "more"]
+
+
 # -- end to end with a PTB Application ----------------------------------------------------------
-
-GREETING = {"sr": "Zdravo, {name}!", "en": "Hello, {name}!"}
-
-
-def build_application(api: FakeBotApi, errors: list[BaseException]) -> Any:
-    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_user is not None and update.effective_message is not None
-        language = update.effective_user.language_code or "en"
-        await update.effective_message.reply_html(
-            GREETING.get(language, GREETING["en"]).format(name=update.effective_user.first_name),
-            reply_markup=InlineKeyboardMarkup(
-                [
-                    [InlineKeyboardButton("Da", callback_data="answer:yes")],
-                    [
-                        InlineKeyboardButton("Ne", callback_data="answer:no"),
-                        InlineKeyboardButton("Sajt", url="https://example.com"),
-                    ],
-                ]
-            ),
-        )
-
-    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_message is not None and update.effective_message.text
-        await asyncio.sleep(0.05)  # let the two users interleave
-        await update.effective_message.reply_html(f"<b>Echo:</b> {update.effective_message.text}")
-
-    async def slow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_message is not None
-        await asyncio.sleep(0.2)
-        await update.effective_message.reply_text("slow done")
-
-    async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        assert query is not None and query.data is not None
-        await query.answer(f"OK {query.data}")
-        await query.edit_message_text(f"Izabrano: <i>{query.data}</i>", parse_mode="HTML")
-
-    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert context.error is not None
-        errors.append(context.error)
-
-    application = (
-        ApplicationBuilder()
-        .token(api.token)
-        .base_url(api.base_url)
-        .base_file_url(api.base_file_url)
-        .build()
-    )
-    application.add_handler(CommandHandler("start", start))
-    application.add_handler(CommandHandler("slow", slow, block=False))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
-    application.add_handler(CallbackQueryHandler(tapped))
-    application.add_error_handler(on_error)
-    return application
 
 
 async def test_end_to_end_two_users(api: FakeBotApi) -> None:
     errors: list[BaseException] = []
-    application = build_application(api, errors)
+    application = echo_application(api, errors)
     async with running_application(application, api):
         alice = TelegramUser(api, application, 2001, "Alisa", "sr")
         bob = TelegramUser(api, application, 2002, "Bob", "en")

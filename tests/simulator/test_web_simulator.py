@@ -9,10 +9,8 @@ import logging
 import os
 import signal
 import socket
-import struct
 import subprocess
 import sys
-import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -23,21 +21,17 @@ import pytest
 from sqlmodel import select
 
 from bot import app
-from bot.clock import MovableClock
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
 from bot.models import Learner, RoleGrant
 from bot.runtime import jobs
-from bot.simulator.web import (
-    STATIC_DIR,
-    AddressInUse,
-    Preview,
-    Simulator,
-    open_preview,
-    people_file_for,
-    sanitize_html,
-    simulator_database,
-)
+from bot.simulator.people import people_file_for
+from bot.simulator.run import Preview, open_preview
+from bot.simulator.sanitize import sanitize_html
+from bot.simulator.simulator import HISTORY, Simulator, simulator_database
+from bot.simulator.web import STATIC_DIR, AddressInUse
+from tests.support.images import png
+from tests.support.simulator import make_simulator
 
 ROOT = Path(__file__).resolve().parents[2]
 ANA, MARKO, VESNA = 1001, 1002, 1003
@@ -48,21 +42,6 @@ def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [f"{r.name}: {r.getMessage()}" for r in errors]
-
-
-def make_simulator(tmp_path: Path, catalogue: Catalogue, **kwargs: Any) -> Simulator:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'sim.sqlite3'}",
-        flood_max_updates=10_000,  # the browser is faster than a person
-    )
-    options: dict[str, Any] = {
-        "host": "127.0.0.1",
-        "port": 0,
-        "clock": MovableClock(),
-        "background_jobs": False,
-        "people_file": tmp_path / "people.json",
-    }
-    return Simulator(settings, catalogue, **{**options, **kwargs})
 
 
 @pytest.fixture
@@ -291,22 +270,25 @@ async def test_the_command_menu_follows_the_persons_language(sim: Simulator, htt
     assert any("\u0400" <= ch <= "\u04ff" for ch in cyrillic[0]["description"])
 
 
+async def test_the_fake_telegram_keeps_only_the_last_messages_of_each_chat(
+    tmp_path: Path, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+):
+    assert HISTORY == 1000  # what a simulator running for days keeps
+    monkeypatch.setattr("bot.simulator.simulator.HISTORY", 4)
+    sim = make_simulator(tmp_path, catalogue)
+    await sim.start()
+    try:
+        for number in range(6):
+            await sim.application.bot.send_message(ANA, f"Note {number}")
+        async with aiohttp.ClientSession(base_url=sim.url) as http:
+            messages = await chat(http, ANA)
+        assert [m["html"] for m in messages] == [f"Note {n}" for n in (2, 3, 4, 5)]
+        assert len(sim.api.calls) <= 4
+    finally:
+        await sim.stop()
+
+
 # -- files --------------------------------------------------------------------------------------
-
-
-def png(width: int = 3, height: int = 2) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
 
 
 async def test_documents_download_with_their_name_and_type(sim: Simulator, http):

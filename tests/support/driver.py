@@ -12,7 +12,8 @@ to the fake server and then waits until the bot has completely handled it:
    ``concurrent_updates``.
 3. Handlers with ``block=False`` run in tasks made by ``Application.create_task``; PTB marks the
    update done before they finish.  The driver also waits for the tasks created while the
-   update was handled (read from a private attribute of the Application; best effort).
+   update was handled (``bot.runtime.ptb.pending_tasks``, which reads PTB's private attribute;
+   best effort).
 """
 
 from __future__ import annotations
