@@ -160,13 +160,9 @@ class Counts:
 # -- the window --------------------------------------------------------------------------------
 
 
-def ends_at(training: TrainingSession) -> datetime:
-    return training.starts_at + timedelta(minutes=training.duration_minutes)
-
-
 def window(training: TrainingSession) -> tuple[datetime, datetime]:
     """From 30 minutes before the start until 30 minutes after the end, both included."""
-    return training.starts_at - WINDOW_BEFORE, ends_at(training) + WINDOW_AFTER
+    return training.starts_at - WINDOW_BEFORE, training.ends_at + WINDOW_AFTER
 
 
 def in_window(training: TrainingSession, now: datetime) -> bool:

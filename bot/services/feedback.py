@@ -31,10 +31,6 @@ LONGEST_SESSION = timedelta(days=7)
 MAX_COMMENT = 1000
 
 
-def ends_at(training: TrainingSession) -> datetime:
-    return training.starts_at + timedelta(minutes=training.duration_minutes)
-
-
 @dataclass(frozen=True)
 class DueQuestion:
     training: TrainingSession
@@ -62,7 +58,7 @@ async def due_questions(db: AsyncSession, now: datetime) -> list[DueQuestion]:
     pairs = [
         (training, learner)
         for training, learner in rows.all()
-        if now - ASK_WITHIN < ends_at(training) <= now
+        if now - ASK_WITHIN < training.ends_at <= now
     ]
     if not pairs:
         return []
@@ -138,7 +134,7 @@ async def record_rating(
     if (
         training is None
         or training.cancelled_at is not None
-        or ends_at(training) > now
+        or training.ends_at > now
         or not await _attended(db, training, learner)
     ):
         return RatingResult(Rated.NOT_ATTENDED)

@@ -188,16 +188,12 @@ def invite_link(bot_username: str, code: str) -> str:
 # -- time -----------------------------------------------------------------------------------
 
 
-def ends_at(training_session: TrainingSession) -> datetime:
-    return training_session.starts_at + timedelta(minutes=training_session.duration_minutes)
-
-
 def has_started(training_session: TrainingSession, now: datetime) -> bool:
     return training_session.starts_at <= now
 
 
 def has_ended(training_session: TrainingSession, now: datetime) -> bool:
-    return ends_at(training_session) <= now
+    return training_session.ends_at <= now
 
 
 _TIME = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})"
