@@ -187,7 +187,7 @@ async def prepare_world(
             learner = await make_learner(db, telegram_id=telegram_id, country="RS")
             assert learner.id is not None
             registered = await sessions.register(db, learner, soon.code, now)
-            assert registered.outcome == sessions.Outcome.REGISTERED, registered
+            assert registered.outcome == sessions.RegistrationOutcome.REGISTERED, registered
             await progress.show_card(db, learner, module, 0)
             states[telegram_id] = await quiz.start(db, learner, module, QuizKind.POST)
             world.people[telegram_id] = Person(

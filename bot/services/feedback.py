@@ -17,12 +17,11 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Attendance, Delivery, Draft, Feedback, Learner, TrainingSession
+from bot.models import ATTENDED, Attendance, Delivery, Draft, Feedback, Learner, TrainingSession
 
 KIND = "feedback"
 """The delivery kind of the question, the Draft kind and the ``awaiting`` text step."""
 COMMENT_STEP = "comment"
-ATTENDED = ("present", "late")
 RATINGS = range(1, 6)
 ASK_WITHIN = timedelta(days=7)
 """How long after its end a session's attendees are still asked."""

@@ -7,8 +7,16 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.handlers.attendance import MarkPerson, OpenCheckin, ShowRoster
-from bot.models import Attendance, CheckinGuard, Learner, Registration, RoleGrant, TrainingSession
+from bot.handlers.attendance.data import MarkPerson, OpenCheckin, ShowRoster
+from bot.models import (
+    Attendance,
+    AttendanceStatus,
+    CheckinGuard,
+    Learner,
+    Registration,
+    RoleGrant,
+    TrainingSession,
+)
 from bot.services import audit
 from tests.factories import make_learner
 from tests.handlers.conftest import Harness
@@ -194,7 +202,7 @@ async def test_a_training_day_check_in_marks_and_a_walk_in(bot: Harness):
     await mallory.send("/attendance")
     assert mallory.last_message().text == "Sorry, you are not allowed to do that."
     for data in (
-        MarkPerson(session_id, ana_id, "absent"),
+        MarkPerson(session_id, ana_id, AttendanceStatus.ABSENT),
         ShowRoster(session_id, 0),
         OpenCheckin(session_id),
     ):

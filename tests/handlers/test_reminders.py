@@ -289,8 +289,8 @@ async def test_an_attendee_rates_the_session_and_comments(harness: Harness):
             "You can only rate a session you attended."
         )
         for forged in (
-            RateSession(session_id, 9).encode(),
-            RateSession(session_id, 0).encode(),
+            f"fr:{session_id}:9",
+            f"fr:{session_id}:0",
             "fr:x:1",
             f"fr:{session_id}",
             SkipComment(session_id).encode(),
