@@ -14,13 +14,12 @@ from bot.handlers.common.entry import (
     Refusal,
     Stale,
     guarded,
-    holds,
     on_button,
 )
 from bot.handlers.common.keyboards import button, markup, rows
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
-from bot.handlers.sessions.access import MANAGERS, managed_training
+from bot.handlers.sessions.access import MANAGERS, keeps_role, managed_training
 from bot.i18n.labels import (
     AGE_BAND_NAMES,
     COUNTRY_NAMES,
@@ -108,9 +107,8 @@ async def _walk_in_step(
     button is asked for). Someone who may no longer add people loses the conversation."""
     tr = current.tr
     tapped = update.callback_query is not None
-    if not await holds(context, current, MANAGERS):
-        await attendance.cancel_walk_in(current.db, current.learner)
-        raise NotAllowed
+    if not await keeps_role(update, context, current, WALK_IN):
+        return
     draft = await attendance.walk_in_draft(current.db, current.learner)
     if draft is None:
         await attendance.cancel_walk_in(current.db, current.learner)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.handlers.common.entry import refusal_of
+from telegram import Update
+
+from bot.handlers.common.entry import NotAllowed, holds, refusal_of, refuse
 from bot.handlers.common.turn import Turn
 from bot.models import Role, TrainingSession
 from bot.runtime.context import BotContext
@@ -28,3 +30,13 @@ async def managed_training(context: BotContext, current: Turn, training_id: int)
         if refusal is None:
             raise
         raise refusal from None
+
+
+async def keeps_role(update: Update, context: BotContext, current: Turn, conversation: str) -> bool:
+    """For a typed answer in a trainer's conversation: True while the person holds a trainer's
+    role; else the conversation ends and they are told that they may not."""
+    if await holds(context, current, MANAGERS):
+        return True
+    await sessions.end_conversation(current.db, current.learner, conversation)
+    await refuse(update, current, NotAllowed())
+    return False

@@ -12,11 +12,11 @@ from datetime import datetime
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.handlers.common.entry import on_button, require_role
+from bot.handlers.common.entry import on_button
 from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
-from bot.handlers.sessions.access import MANAGERS, managed_training
+from bot.handlers.sessions.access import MANAGERS, keeps_role, managed_training
 from bot.handlers.sessions.data import CancelEdit, OpenSession, SessionAction, ViewAction
 from bot.handlers.sessions.notices import CANCELLED, RESCHEDULED, notify_registered, venue_kind
 from bot.handlers.sessions.roster import show_roster_page
@@ -181,8 +181,7 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
     message = update.effective_message
     assert message is not None and message.text is not None
     tr = current.tr
-    if not await require_role(update, context, current, *MANAGERS):
-        await sessions.end_conversation(current.db, current.learner, EDIT)
+    if not await keeps_role(update, context, current, EDIT):
         return
     draft = await sessions.get_draft(current.db, current.learner, EDIT)
     values = sessions.draft_data(draft) if draft is not None else {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import Protocol
 
 from bot.content.catalogue import Catalogue
 from bot.i18n.labels import COUNTRY_NAMES
@@ -32,31 +33,41 @@ def place_lines(tr: Translator, venue: str | None, online_url: str | None) -> li
     return lines
 
 
-def details_lines(
-    tr: Translator,
-    catalogue: Catalogue,
-    *,
-    title: str,
-    module_id: str | None,
-    starts_at: datetime,
-    duration_minutes: int,
-    venue: str | None,
-    online_url: str | None,
-    country: str,
-    language: str,
-) -> list[str]:
-    lines = [f"<b>{html.escape(title, quote=False)}</b>"]
-    module = module_title(tr, catalogue, module_id)
+class SessionDetails(Protocol):
+    """What :func:`details_lines` shows: a stored session, or the values of a new one."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def module_id(self) -> str | None: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def duration_minutes(self) -> int: ...
+    @property
+    def venue(self) -> str | None: ...
+    @property
+    def online_url(self) -> str | None: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+
+
+def details_lines(tr: Translator, catalogue: Catalogue, session: SessionDetails) -> list[str]:
+    lines = [f"<b>{html.escape(session.title, quote=False)}</b>"]
+    module = module_title(tr, catalogue, session.module_id)
     if module:
         lines.append(tr._("📘 Module: {module}", module=module))
     lines.append(
         tr._(
             "🗓 {when} · {duration}",
-            when=tr.date_time(starts_at),
-            duration=tr.ngettext("{n} minute", "{n} minutes", duration_minutes),
+            when=tr.date_time(session.starts_at),
+            duration=tr.ngettext("{n} minute", "{n} minutes", session.duration_minutes),
         )
     )
-    lines += place_lines(tr, venue, online_url)
+    lines += place_lines(tr, session.venue, session.online_url)
+    language, country = session.language, session.country
     lines.append(
         tr._(
             "🌐 {language} · {country}",
@@ -69,20 +80,7 @@ def details_lines(
 
 def details_text(tr: Translator, catalogue: Catalogue, training: TrainingSession) -> str:
     """What a session is, when and where: for trainers and learners alike."""
-    return "\n".join(
-        details_lines(
-            tr,
-            catalogue,
-            title=training.title,
-            module_id=training.module_id,
-            starts_at=training.starts_at,
-            duration_minutes=training.duration_minutes,
-            venue=training.venue,
-            online_url=training.online_url,
-            country=training.country,
-            language=training.language,
-        )
-    )
+    return "\n".join(details_lines(tr, catalogue, training))
 
 
 def error_text(

@@ -12,11 +12,11 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.content.catalogue import Catalogue
-from bot.handlers.common.entry import Stale, on_button, on_command, require_role
+from bot.handlers.common.entry import Stale, on_button, on_command
 from bot.handlers.common.keyboards import button, markup, rows
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
-from bot.handlers.sessions.access import MANAGERS
+from bot.handlers.sessions.access import MANAGERS, keeps_role
 from bot.handlers.sessions.data import DraftAction, DraftChoice, DraftField, DraftPick
 from bot.handlers.sessions.texts import details_lines, error_text
 from bot.handlers.sessions.view import send_invite, show_view
@@ -64,18 +64,7 @@ def _values(data: dict[str, Any]) -> SessionValues:
 def summary_text(tr: Translator, catalogue: Catalogue, data: dict[str, Any]) -> str:
     values = _values(data)
     lines = [tr._("<b>Please check the new session:</b>"), ""]
-    lines += details_lines(
-        tr,
-        catalogue,
-        title=values.title,
-        module_id=values.module_id,
-        starts_at=values.starts_at,
-        duration_minutes=values.duration_minutes,
-        venue=values.venue,
-        online_url=values.online_url,
-        country=values.country,
-        language=values.language,
-    )
+    lines += details_lines(tr, catalogue, values)
     lines.append(tr._("👥 Places: {capacity}", capacity=values.capacity))
     lines += ["", tr._("Create it?")]
     return "\n".join(lines)
@@ -200,8 +189,7 @@ async def receive_new_session_text(update: Update, context: BotContext, current:
     message = update.effective_message
     assert message is not None and message.text is not None
     tr = current.tr
-    if not await require_role(update, context, current, *MANAGERS):
-        await sessions.end_conversation(current.db, current.learner, NEW)
+    if not await keeps_role(update, context, current, NEW):
         return
     draft = await sessions.get_draft(current.db, current.learner, NEW)
     if draft is None:
