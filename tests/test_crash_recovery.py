@@ -79,7 +79,7 @@ from bot.services import announcements, attendance, progress, quiz, roles, sessi
 from bot.services.reminders import reminder_kind
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.factories import make_learner
-from tests.services.test_reminders import make_session
+from tests.support.trainings import make_training
 
 TOKEN = "123456789:AAHkapacitetCrashTestTokenSecretPart00"
 ADMIN = 8000
@@ -160,7 +160,7 @@ async def prepare_world(
         trainer = await make_learner(db, telegram_id=TRAINER, country="RS")
         invite = await roles.create_invite(db, admin, Role.TRAINER, now=now, admin_ids=admin_ids)
         await roles.redeem_invite(db, trainer, invite.code, now, admin_ids)
-        under_way = await make_session(
+        under_way = await make_training(
             db, trainer, now - timedelta(minutes=10), title=CHECKIN_TITLE, country="RS"
         )
         soon = await sessions.create_session(

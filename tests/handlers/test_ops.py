@@ -17,7 +17,7 @@ from bot.runtime.context import Deps
 from bot.runtime.ops import OpsServer
 from tests.factories import make_learner
 from tests.handlers.conftest import Harness
-from tests.handlers.test_reminders import MK, SQ, schedule
+from tests.support.trainings import MK, SQ, tirana_session
 
 
 @asynccontextmanager
@@ -118,7 +118,7 @@ async def test_the_outbox_length_is_read_at_each_scrape(harness: Harness):
 
 
 async def test_reminder_lag_is_the_time_from_due_to_sent(harness: Harness):
-    _, start = await schedule(harness, timedelta(days=2))
+    _, start = await tirana_session(harness.deps.database, harness.clock.now() + timedelta(days=2))
     # The bot was down until 40 minutes before the start: the 1-hour reminders are 20 min late.
     harness.clock.advance(start - harness.clock.now() - timedelta(minutes=40))
     async with harness.running(), ops_server(harness.deps) as server:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,43 +17,17 @@ from bot.models import (
     Draft,
     Learner,
     Registration,
+    RegistrationStatus,
     TrainingSession,
 )
 from bot.services import attendance, audit, roster
 from bot.services.attendance import AttendanceError, CheckinOutcome, WalkInStep
 from bot.services.codes import typed_code
 from tests.factories import make_learner
+from tests.support.trainings import make_training, register
 
 START = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
 """A Thursday morning in Belgrade (10:00 local)."""
-_codes = itertools.count(1)
-
-
-async def make_session(
-    db: AsyncSession, trainer: Learner, *, starts_at: datetime = START, minutes: int = 90
-) -> TrainingSession:
-    assert trainer.id is not None
-    training = TrainingSession(
-        code=f"T{next(_codes)}",
-        trainer_id=trainer.id,
-        title="Digital security basics",
-        starts_at=starts_at,
-        duration_minutes=minutes,
-        venue="Belgrade",
-        country="RS",
-        language="sr-Latn",
-        capacity=20,
-        checkin_secret=f"secret-{next(_codes)}",
-    )
-    db.add(training)
-    await db.flush()
-    return training
-
-
-async def register(db: AsyncSession, training: TrainingSession, learner: Learner) -> None:
-    assert training.id is not None and learner.id is not None
-    db.add(Registration(session_id=training.id, learner_id=learner.id, registered_at=START))
-    await db.flush()
 
 
 async def attendance_rows(db: AsyncSession) -> list[Attendance]:
@@ -78,7 +51,7 @@ async def test_check_in_opens_30_minutes_before_and_closes_30_minutes_after_the_
 ):
     async with database.session() as db:
         trainer = await make_learner(db)
-        training = await make_session(db, trainer, minutes=90)
+        training = await make_training(db, trainer, START, duration_minutes=90)
         assert training.id is not None
         with pytest.raises(AttendanceError) as early:
             await attendance.open_checkin(db, trainer, training.id, at(-30) - timedelta(seconds=1))
@@ -100,7 +73,7 @@ async def test_a_cancelled_session_refuses_check_in(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         await register(db, training, learner)
         await attendance.open_checkin(db, trainer, training.id, at(-10))
@@ -133,8 +106,8 @@ def test_the_code_is_five_unambiguous_characters_and_changes_every_minute():
 async def test_the_code_rotates_on_the_minute_and_depends_on_the_session(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        first = await make_session(db, trainer)
-        second = await make_session(db, trainer)
+        first = await make_training(db, trainer, START)
+        second = await make_training(db, trainer, START)
     minute = at(0)
     assert attendance.current_code(first, minute) == attendance.current_code(
         first, minute + timedelta(seconds=59)
@@ -157,7 +130,7 @@ async def test_current_and_previous_codes_check_in_older_ones_are_expired(databa
     async with database.session() as db:
         trainer = await make_learner(db)
         ana, boris, vesna = [await make_learner(db) for _ in range(3)]
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         for person in (ana, boris, vesna):
             await register(db, training, person)
@@ -191,7 +164,7 @@ async def test_wrong_malformed_and_no_open_checkin(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         result = await attendance.check_in(db, learner, "ABCDE", at(0))
         assert result.outcome == CheckinOutcome.NO_OPEN_CHECKIN
@@ -209,7 +182,7 @@ async def test_five_wrong_codes_in_a_row_lock_check_in_for_ten_minutes(database:
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         await register(db, training, learner)
         await attendance.open_checkin(db, trainer, training.id, at(-20))
@@ -259,15 +232,10 @@ async def test_an_unregistered_learner_in_the_room_is_registered_on_the_fly(data
         trainer = await make_learner(db)
         guest = await make_learner(db)
         apologised = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
-        db.add(
-            Registration(
-                session_id=training.id,
-                learner_id=apologised.id or 0,
-                status="apologised",
-                apologised_at=at(-60),
-            )
+        await register(
+            db, training, apologised, RegistrationStatus.APOLOGISED, apologised_at=at(-60)
         )
         await attendance.open_checkin(db, trainer, training.id, at(0))
         code = attendance.current_code(training, at(0))
@@ -290,7 +258,7 @@ async def test_without_consent_the_right_code_records_nothing(database: Database
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db, consent=Consent.DECLINED)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         await attendance.open_checkin(db, trainer, training.id, at(0))
         result = await attendance.check_in(
@@ -305,8 +273,8 @@ async def test_with_two_open_sessions_the_code_picks_the_session(database: Datab
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        first = await make_session(db, trainer)
-        second = await make_session(db, trainer)
+        first = await make_training(db, trainer, START)
+        second = await make_training(db, trainer, START)
         assert first.id is not None and second.id is not None
         await attendance.open_checkin(db, trainer, first.id, at(0))
         await attendance.open_checkin(db, trainer, second.id, at(0))
@@ -324,7 +292,7 @@ async def test_marks_update_the_one_row_and_audit_old_and_new(database: Database
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None and learner.id is not None
         await register(db, training, learner)
         first = await attendance.mark(db, trainer, training.id, learner.id, "late", at(10))
@@ -358,7 +326,7 @@ async def test_marks_refuse_bad_input(database: Database):
         trainer = await make_learner(db)
         learner = await make_learner(db)
         stranger = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None and learner.id is not None and stranger.id is not None
         await register(db, training, learner)
         cases = [
@@ -380,7 +348,7 @@ async def test_a_learner_marked_absent_who_then_checks_in_is_present(database: D
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None and learner.id is not None
         await register(db, training, learner)
         await attendance.mark(db, trainer, training.id, learner.id, "absent", at(5))
@@ -399,7 +367,7 @@ async def test_a_learner_marked_absent_who_then_checks_in_is_present(database: D
 async def test_a_walk_in_counts_as_a_learner_with_attendance(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         person = await attendance.add_walk_in(
             db, trainer, training.id, "  Ana   Petrović ", None, "RS", "female", "25-34", at(5)
@@ -449,7 +417,7 @@ async def test_a_walk_in_counts_as_a_learner_with_attendance(database: Database)
 async def test_walk_in_answers_are_checked(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         bad = [
             ("", None, "RS", "female", "25-34", "empty"),
@@ -471,7 +439,7 @@ async def test_walk_in_answers_are_checked(database: Database):
 async def test_the_walk_in_conversation_keeps_its_state_in_a_draft(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None and trainer.id is not None
         draft = await attendance.begin_walk_in(db, trainer, training.id, at(0))
         assert (draft.step, trainer.awaiting) == ("name", "walkin")

@@ -11,7 +11,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
 from bot.models import (
-    Attendance,
     AuditEntry,
     Learner,
     Registration,
@@ -23,6 +22,7 @@ from bot.models import (
 from bot.services import roster, sessions
 from bot.services.sessions import Reason, RegistrationOutcome, SessionError, SessionValues, schedule
 from tests.factories import make_learner
+from tests.support.trainings import make_trainer, record_attendance
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 NOW = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
@@ -49,12 +49,6 @@ async def grant(db: AsyncSession, learner: Learner, role: Role, countries: str |
     assert learner.id is not None
     db.add(RoleGrant(learner_id=learner.id, role=role, countries=countries))
     await db.flush()
-
-
-async def trainer(db: AsyncSession) -> Learner:
-    person = await make_learner(db)
-    await grant(db, person, Role.TRAINER)
-    return person
 
 
 async def count(db: AsyncSession, model: type) -> int:
@@ -212,7 +206,7 @@ def test_titles_countries_languages_and_modules_are_checked():
 
 async def test_a_session_gets_a_unique_code_and_a_secret(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         made = [
             await sessions.create_session(db, owner, values(), NOW, {"passwords-2fa"})
             for _ in range(20)
@@ -230,7 +224,7 @@ async def test_a_session_gets_a_unique_code_and_a_secret(database: Database):
 
 async def test_values_are_checked_again_when_the_session_is_made(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         for bad, problem in [
             (values(starts_at=NOW - timedelta(minutes=1)), Reason.PAST),
             (values(capacity=0), Reason.OUT_OF_RANGE),
@@ -249,7 +243,7 @@ async def test_values_are_checked_again_when_the_session_is_made(database: Datab
 
 async def test_registration_until_the_session_is_full(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         training = await sessions.create_session(db, owner, values(capacity=2), NOW)
         first, second, third = [await make_learner(db) for _ in range(3)]
         assert (
@@ -281,7 +275,7 @@ async def test_registration_until_the_session_is_full(database: Database):
 
 async def test_registering_twice_makes_one_row(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         training = await sessions.create_session(db, owner, values(), NOW)
         learner = await make_learner(db)
         assert (await sessions.register(db, learner, training.code, NOW)).outcome == (
@@ -294,7 +288,7 @@ async def test_registering_twice_makes_one_row(database: Database):
 
 async def test_a_double_tap_at_the_same_moment_makes_one_row(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         code = (await sessions.create_session(db, owner, values(), NOW)).code
         learner = await make_learner(db)
 
@@ -314,7 +308,7 @@ async def test_a_double_tap_at_the_same_moment_makes_one_row(database: Database)
 
 async def test_unknown_cancelled_and_started_sessions_take_no_registration(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         learner = await make_learner(db)
         training = await sessions.create_session(db, owner, values(), NOW)
         for code in ("NOPE2345", "", "s_../x", "A" * 40):
@@ -332,7 +326,7 @@ async def test_unknown_cancelled_and_started_sessions_take_no_registration(datab
 
 async def test_apologies_only_before_the_start_and_only_for_ones_own(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         training = await sessions.create_session(db, owner, values(), NOW)
         learner, stranger = await make_learner(db), await make_learner(db)
         await sessions.register(db, learner, training.code, NOW)
@@ -364,7 +358,7 @@ async def test_apologies_only_before_the_start_and_only_for_ones_own(database: D
 async def test_two_trainers_editing_one_session(database: Database):
     """Both opened the session at version 1; the second edit is refused, nothing is lost."""
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         coordinator = await make_learner(db)
         await grant(db, coordinator, Role.COORDINATOR, countries="MK")
         training = await sessions.create_session(db, owner, values(), NOW)
@@ -409,7 +403,7 @@ async def test_two_trainers_editing_one_session(database: Database):
 async def test_the_version_check_holds_under_a_race(database: Database):
     """Both editors read version 1; the UPDATE itself refuses the one that comes second."""
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         training = await sessions.create_session(db, owner, values(), NOW)
     async with database.session() as first_db:
         first = await sessions.get_session(first_db, training.id)
@@ -428,7 +422,7 @@ async def test_the_version_check_holds_under_a_race(database: Database):
 
 async def test_who_may_edit(database: Database):
     async with database.session() as db:
-        owner, other_trainer = await trainer(db), await trainer(db)
+        owner, other_trainer = await make_trainer(db), await make_trainer(db)
         albania, everywhere = await make_learner(db), await make_learner(db)
         await grant(db, albania, Role.COORDINATOR, countries="AL")
         await grant(db, everywhere, Role.COORDINATOR)
@@ -468,7 +462,7 @@ async def test_who_may_edit(database: Database):
 
 async def test_rescheduling_and_cancelling_rules(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         training = await sessions.create_session(db, owner, values(), NOW)
         during = START + timedelta(minutes=10)
         after = START + timedelta(minutes=90)
@@ -508,7 +502,7 @@ async def test_rescheduling_and_cancelling_rules(database: Database):
 
 async def test_lists_and_roster(database: Database):
     async with database.session() as db:
-        owner, other = await trainer(db), await trainer(db)
+        owner, other = await make_trainer(db), await make_trainer(db)
         admin = await make_learner(db, telegram_id=ADMIN_TELEGRAM_ID)
         soon = await sessions.create_session(db, owner, values(starts_at=START), NOW)
         later = await sessions.create_session(
@@ -539,14 +533,9 @@ async def test_lists_and_roster(database: Database):
         )
         db.add(walk_in)
         await db.flush()
-        for person, status in [(coming, "present"), (walk_in, "present")]:
+        for person in (coming, walk_in):
             assert person.id is not None
-            db.add(
-                Attendance(
-                    session_id=soon.id, learner_id=person.id, status=status, method="trainer"
-                )
-            )
-        await db.flush()
+            await record_attendance(db, soon.id, person.id, "present")
         entries = await roster.roster(db, soon.id)
         assert [(e.learner_id, e.registration, e.status) for e in entries] == [
             (coming.id, "registered", "present"),
