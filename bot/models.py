@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -227,6 +227,10 @@ class TrainingSession(SQLModel, table=True):
     checkin_chat_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
     checkin_message_id: int | None = None
     """The trainer's message showing the rotating code, edited every minute."""
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
 
 
 class Registration(SQLModel, table=True):

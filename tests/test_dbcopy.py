@@ -27,7 +27,7 @@ from bot.models import (
     Registration,
 )
 from tests.factories import make_learner
-from tests.services.test_reminders import make_session
+from tests.support.trainings import make_training
 
 STARTS = datetime(2026, 12, 11, 9, 0, tzinfo=UTC)
 
@@ -48,7 +48,7 @@ async def source_url(tmp_path: Path) -> str:
             db.add(walk_in)
             others = [await make_learner(db, country="AL", gender="female") for _ in range(5)]
             others[0].reachable = False
-            training = await make_session(db, trainer, STARTS, title="EU & CSOs")
+            training = await make_training(db, trainer, STARTS, title="EU & CSOs")
             assert training.id is not None and walk_in.id is not None
             for person in [walk_in, *others]:
                 assert person.id is not None

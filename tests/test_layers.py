@@ -115,8 +115,8 @@ def test_every_module_is_in_a_layer():
 @pytest.mark.parametrize(
     ("source", "line"),
     [
-        ("bot/services/sessions.py", "from telegram import Bot"),
-        ("bot/services/sessions.py", "from bot.handlers.common.turn import Turn"),
+        ("bot/services/sessions/schedule.py", "from telegram import Bot"),
+        ("bot/services/sessions/schedule.py", "from bot.handlers.common.turn import Turn"),
         ("bot/runtime/outbox/worker.py", "from bot.handlers import announce"),
         ("bot/models.py", "from bot.services import roles"),
         ("bot/i18n/labels.py", "from bot.models import Role"),

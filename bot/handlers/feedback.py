@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from telegram import Bot, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler
 
 from bot.handlers.common import keyboards
-from bot.handlers.common.callback_data import CallbackData
-from bot.handlers.common.entry import Handlers
-from bot.handlers.common.replies import answer_query, button_data, show
-from bot.handlers.common.turn import Turn, turn
+from bot.handlers.common.callback_data import Between, CallbackData
+from bot.handlers.common.entry import ANYONE, Handlers, Stale, on_button
+from bot.handlers.common.replies import answer_query, show
+from bot.handlers.common.turn import Turn
 from bot.handlers.reminders import learner_translator
 from bot.i18n.translator import Translator
 from bot.models import TrainingSession
@@ -29,7 +29,7 @@ class RateSession(CallbackData):
 
     prefix = "fr"
     session: int
-    rating: int
+    rating: Annotated[int, Between(1, 5)]
 
 
 @dataclass(frozen=True)
@@ -83,38 +83,33 @@ async def send_feedback_questions(deps: Deps, bot: Bot) -> None:
         )
 
 
-async def rate(update: Update, context: BotContext) -> None:
-    data = RateSession.decode(button_data(update))
-    async with turn(update, context) as current:
-        tr = current.tr
-        if data is None:
-            await answer_query(update, tr._("This button is no longer valid."))
-            return
-        result = await feedback.record_rating(
-            current.db, current.learner, data.session, data.rating, context.deps.clock.now()
+@on_button(RateSession, roles=ANYONE)
+async def rate(update: Update, context: BotContext, current: Turn, data: RateSession) -> None:
+    tr = current.tr
+    result = await feedback.record_rating(
+        current.db, current.learner, data.session, data.rating, context.deps.clock.now()
+    )
+    if result.outcome == feedback.Rated.INVALID:
+        raise Stale
+    if result.outcome == feedback.Rated.NOT_ATTENDED:
+        await answer_query(update, tr._("You can only rate a session you attended."))
+        return
+    if result.outcome == feedback.Rated.ALREADY:
+        await answer_query(update, tr._("You have already rated this session. Thank you!"))
+        return
+    assert result.training is not None
+    await answer_query(update)
+    rated = tr._("Your rating: {rating} of 5.", rating=data.rating)
+    await show(update, f"{question_text(tr, result.training)}\n\n{rated}")
+    if result.comment_asked:
+        await show(
+            update,
+            tr._("Anything to add? Type a short comment, or tap Skip."),
+            skip_keyboard(tr, data.session),
+            edit=False,
         )
-        if result.outcome == feedback.Rated.INVALID:
-            await answer_query(update, tr._("This button is no longer valid."))
-            return
-        if result.outcome == feedback.Rated.NOT_ATTENDED:
-            await answer_query(update, tr._("You can only rate a session you attended."))
-            return
-        if result.outcome == feedback.Rated.ALREADY:
-            await answer_query(update, tr._("You have already rated this session. Thank you!"))
-            return
-        assert result.training is not None
-        await answer_query(update)
-        rated = tr._("Your rating: {rating} of 5.", rating=data.rating)
-        await show(update, f"{question_text(tr, result.training)}\n\n{rated}")
-        if result.comment_asked:
-            await show(
-                update,
-                tr._("Anything to add? Type a short comment, or tap Skip."),
-                skip_keyboard(tr, data.session),
-                edit=False,
-            )
-        else:
-            await show(update, tr._("Thank you for your feedback!"), edit=False)
+    else:
+        await show(update, tr._("Thank you for your feedback!"), edit=False)
 
 
 async def receive_comment(update: Update, context: BotContext, current: Turn) -> None:
@@ -146,20 +141,12 @@ async def receive_comment(update: Update, context: BotContext, current: Turn) ->
     await show(update, text, skip_keyboard(tr, session_id), edit=False)
 
 
-async def skip(update: Update, context: BotContext) -> None:
-    data = SkipComment.decode(button_data(update))
-    async with turn(update, context) as current:
-        tr = current.tr
-        if data is None or not await feedback.skip_comment(
-            current.db, current.learner, data.session
-        ):
-            await answer_query(update, tr._("This button is no longer valid."))
-            return
-        await answer_query(update)
-        await show(update, tr._("Thank you for your feedback!"))
+@on_button(SkipComment, roles=ANYONE)
+async def skip(update: Update, context: BotContext, current: Turn, data: SkipComment) -> None:
+    if not await feedback.skip_comment(current.db, current.learner, data.session):
+        raise Stale
+    await answer_query(update)
+    await show(update, current.tr._("Thank you for your feedback!"))
 
 
-HANDLERS: Handlers = [
-    CallbackQueryHandler(rate, pattern=RateSession.pattern()),
-    CallbackQueryHandler(skip, pattern=SkipComment.pattern()),
-]
+HANDLERS: Handlers = (rate, skip)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from telegram import Bot, InlineKeyboardMarkup
 
 from bot.handlers.common import keyboards
-from bot.handlers.mysessions import Apology
+from bot.handlers.mysessions import Apology, ApologyStep
 from bot.i18n.translator import Translator
 from bot.models import Learner, TrainingSession
 from bot.runtime.context import Deps
@@ -70,7 +70,7 @@ def reminder_keyboard(tr: Translator, training: TrainingSession) -> InlineKeyboa
     """ "I can't come": the same apology as in /mysessions (asks for a confirmation first)."""
     assert training.id is not None
     return keyboards.markup(
-        [[keyboards.button(tr._("🙋 I can't come"), Apology(training.id, "ask"))]]
+        [[keyboards.button(tr._("🙋 I can't come"), Apology(training.id, ApologyStep.ASK))]]
     )
 
 

@@ -31,6 +31,7 @@ from bot.models import (
     OutboxMessage,
     QuizAttempt,
     Registration,
+    RegistrationStatus,
     Role,
     TrainingSession,
 )
@@ -253,7 +254,7 @@ def _conditions(actor: Learner, audience: Audience, scope: Scope) -> list[Any]:
             .join(TrainingSession, col(TrainingSession.id) == col(Registration.session_id))
             .where(
                 col(Registration.learner_id) == learner_id,
-                col(Registration.status) == sessions.REGISTERED,
+                col(Registration.status) == RegistrationStatus.REGISTERED,
                 col(TrainingSession.country).in_(countries),
             )
             .exists()
@@ -298,7 +299,7 @@ def _conditions(actor: Learner, audience: Audience, scope: Scope) -> list[Any]:
             .where(
                 col(Registration.learner_id) == learner_id,
                 col(Registration.session_id) == audience.session_id,
-                col(Registration.status) == sessions.REGISTERED,
+                col(Registration.status) == RegistrationStatus.REGISTERED,
             )
             .exists()
         )

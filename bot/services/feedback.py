@@ -17,22 +17,17 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Attendance, Delivery, Draft, Feedback, Learner, TrainingSession
+from bot.models import ATTENDED, Attendance, Delivery, Draft, Feedback, Learner, TrainingSession
 
 KIND = "feedback"
 """The delivery kind of the question, the Draft kind and the ``awaiting`` text step."""
 COMMENT_STEP = "comment"
-ATTENDED = ("present", "late")
 RATINGS = range(1, 6)
 ASK_WITHIN = timedelta(days=7)
 """How long after its end a session's attendees are still asked."""
 LONGEST_SESSION = timedelta(days=7)
 """Only to narrow the database query; the end is checked exactly afterwards."""
 MAX_COMMENT = 1000
-
-
-def ends_at(training: TrainingSession) -> datetime:
-    return training.starts_at + timedelta(minutes=training.duration_minutes)
 
 
 @dataclass(frozen=True)
@@ -62,7 +57,7 @@ async def due_questions(db: AsyncSession, now: datetime) -> list[DueQuestion]:
     pairs = [
         (training, learner)
         for training, learner in rows.all()
-        if now - ASK_WITHIN < ends_at(training) <= now
+        if now - ASK_WITHIN < training.ends_at <= now
     ]
     if not pairs:
         return []
@@ -138,7 +133,7 @@ async def record_rating(
     if (
         training is None
         or training.cancelled_at is not None
-        or ends_at(training) > now
+        or training.ends_at > now
         or not await _attended(db, training, learner)
     ):
         return RatingResult(Rated.NOT_ATTENDED)

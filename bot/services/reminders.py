@@ -25,10 +25,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Delivery, Learner, Registration, TrainingSession
+from bot.models import Delivery, Learner, Registration, RegistrationStatus, TrainingSession
 
 KIND_PREFIX = "reminder-"
-REGISTERED = "registered"
 SKIPPED = "skipped"
 
 
@@ -77,7 +76,7 @@ async def due_reminders(
             col(TrainingSession.cancelled_at).is_(None),
             col(TrainingSession.starts_at) > now,
             col(TrainingSession.starts_at) <= horizon,
-            col(Registration.status) == REGISTERED,
+            col(Registration.status) == RegistrationStatus.REGISTERED,
             col(Learner.telegram_id).is_not(None),
             col(Learner.reachable).is_(True),
             col(Learner.erased_at).is_(None),

@@ -7,12 +7,19 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.handlers.attendance import MarkPerson, OpenCheckin, ShowRoster
-from bot.models import Attendance, CheckinGuard, Learner, Registration, RoleGrant, TrainingSession
+from bot.handlers.attendance.data import MarkPerson, OpenCheckin, ShowRoster
+from bot.models import (
+    Attendance,
+    AttendanceStatus,
+    CheckinGuard,
+    Learner,
+    TrainingSession,
+)
 from bot.services import audit
 from tests.factories import make_learner
 from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
+from tests.support.trainings import make_trainer, make_training, register
 
 CODE = re.compile(r"🔑 ([A-Z0-9]{5})")
 TRAINER, ANA, BORIS, VESNA, MALLORY = 700, 701, 702, 703, 704
@@ -28,28 +35,23 @@ async def start_of_a_minute(bot: Harness) -> None:
 async def setup_session(bot: Harness, *, starts_in: timedelta) -> int:
     """A trainer (role granted), three registered learners and one who is not registered."""
     async with bot.deps.database.session() as db:
-        trainer = await make_learner(db, telegram_id=TRAINER)
-        db.add(RoleGrant(learner_id=trainer.id or 0, role="trainer"))
-        assert trainer.id is not None
-        training = TrainingSession(
+        trainer = await make_trainer(db, telegram_id=TRAINER)
+        training = await make_training(
+            db,
+            trainer,
+            bot.clock.now() + starts_in,
             code="ATT1",
-            trainer_id=trainer.id,
             title="Digital security basics",
-            starts_at=bot.clock.now() + starts_in,
             duration_minutes=60,
             venue="Belgrade, Civic Hall",
             country="RS",
             language="en",
-            capacity=20,
-            checkin_secret="a-secret-for-tests",
         )
-        db.add(training)
-        await db.flush()
-        assert training.id is not None
         for telegram_id in (ANA, BORIS, VESNA):
             learner = await make_learner(db, telegram_id=telegram_id, organisation="CRTA")
-            db.add(Registration(session_id=training.id, learner_id=learner.id or 0))
+            await register(db, training, learner)
         await make_learner(db, telegram_id=MALLORY)
+        assert training.id is not None
         return training.id
 
 
@@ -194,7 +196,7 @@ async def test_a_training_day_check_in_marks_and_a_walk_in(bot: Harness):
     await mallory.send("/attendance")
     assert mallory.last_message().text == "Sorry, you are not allowed to do that."
     for data in (
-        MarkPerson(session_id, ana_id, "absent"),
+        MarkPerson(session_id, ana_id, AttendanceStatus.ABSENT),
         ShowRoster(session_id, 0),
         OpenCheckin(session_id),
     ):
@@ -253,8 +255,7 @@ async def test_another_trainer_may_not_take_attendance_for_a_session_not_theirs(
     await start_of_a_minute(bot)
     session_id = await setup_session(bot, starts_in=timedelta(minutes=5))
     async with bot.deps.database.session() as db:
-        other = await make_learner(db, telegram_id=799)
-        db.add(RoleGrant(learner_id=other.id or 0, role="trainer"))
+        await make_trainer(db, telegram_id=799)
     other_trainer = bot.user(799)
     await other_trainer.send("/attendance")
     assert other_trainer.last_message().text == (

@@ -12,14 +12,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.db import Database
-from bot.models import Announcement, OutboxMessage, Registration, TrainingSession
+from bot.models import Announcement, OutboxMessage
 from bot.runtime.context import Deps
 from bot.runtime.ops import OpsServer
 from tests.factories import make_learner
 from tests.handlers.conftest import Harness
-
-SQ, MK = 601, 602
-"""Two learners registered for the session of the reminder test."""
+from tests.support.trainings import MK, SQ, tirana_session
 
 
 @asynccontextmanager
@@ -120,28 +118,7 @@ async def test_the_outbox_length_is_read_at_each_scrape(harness: Harness):
 
 
 async def test_reminder_lag_is_the_time_from_due_to_sent(harness: Harness):
-    start = harness.clock.now() + timedelta(days=2)
-    async with harness.deps.database.session() as db:
-        trainer = await make_learner(db)
-        training = TrainingSession(
-            code="ops1",
-            trainer_id=trainer.id or 0,
-            title="EU funds & CSOs",
-            starts_at=start,
-            duration_minutes=120,
-            venue="Hotel Tirana, hall B",
-            country="AL",
-            language="sq",
-            capacity=20,
-            checkin_secret="secret-ops",
-        )
-        db.add(training)
-        await db.flush()
-        for telegram_id, language, country in ((SQ, "sq", "AL"), (MK, "mk", "MK")):
-            person = await make_learner(
-                db, telegram_id=telegram_id, language=language, country=country
-            )
-            db.add(Registration(session_id=training.id or 0, learner_id=person.id or 0))
+    _, start = await tirana_session(harness.deps.database, harness.clock.now() + timedelta(days=2))
     # The bot was down until 40 minutes before the start: the 1-hour reminders are 20 min late.
     harness.clock.advance(start - harness.clock.now() - timedelta(minutes=40))
     async with harness.running(), ops_server(harness.deps) as server:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -12,7 +12,6 @@ from sqlmodel import select
 from bot.handlers.feedback import RateSession, SkipComment, question_text
 from bot.i18n.translator import Translator
 from bot.models import (
-    Attendance,
     Delivery,
     Draft,
     Feedback,
@@ -20,12 +19,9 @@ from bot.models import (
     Registration,
     TrainingSession,
 )
-from tests.factories import make_learner
 from tests.handlers.conftest import Harness
-from tests.services.test_reminders import make_session
 from tests.support.driver import TelegramUser
-
-SQ, MK = 601, 602
+from tests.support.trainings import MK, SQ, record_attendance, tirana_session
 
 
 def plain(fragment: str) -> str:
@@ -48,29 +44,6 @@ def reminder_line(tr: Translator, title: str, hours: int) -> str:
     )
 
 
-async def schedule(
-    harness: Harness, starts_in: timedelta, duration_minutes: int = 120
-) -> tuple[int, datetime]:
-    """A session in Tirana with the Albanian and the Macedonian learner registered."""
-    async with harness.deps.database.session() as db:
-        trainer = await make_learner(db, telegram_id=600)
-        training = await make_session(
-            db,
-            trainer,
-            harness.clock.now() + starts_in,
-            title="EU funds & CSOs",
-            duration_minutes=duration_minutes,
-        )
-        for telegram_id, language, country in ((SQ, "sq", "AL"), (MK, "mk", "MK")):
-            person = await make_learner(
-                db, telegram_id=telegram_id, language=language, country=country
-            )
-            assert training.id is not None and person.id is not None
-            db.add(Registration(session_id=training.id, learner_id=person.id))
-        assert training.id is not None
-        return training.id, training.starts_at
-
-
 async def deliveries(harness: Harness) -> list[tuple[int | None, str, str]]:
     async with harness.deps.database.session() as db:
         rows = (await db.exec(select(Delivery, Learner).join(Learner))).all()  # type: ignore[arg-type]
@@ -88,7 +61,9 @@ async def test_each_reminder_arrives_once_in_each_language_also_across_restarts(
     mk_tr = translator(harness, "mk", "Europe/Skopje")
     async with harness.running():
         albanian, macedonian = harness.user(SQ, "sq"), harness.user(MK, "mk")
-        _, start = await schedule(harness, timedelta(days=2))
+        _, start = await tirana_session(
+            harness.deps.database, harness.clock.now() + timedelta(days=2)
+        )
         await harness.advance(hours=23)  # 25 hours before: nothing yet
         assert albanian.bot_messages() == [] and macedonian.bot_messages() == []
 
@@ -123,7 +98,7 @@ async def test_each_reminder_arrives_once_in_each_language_also_across_restarts(
 
 async def test_a_missed_reminder_goes_out_on_start_and_only_the_nearest(harness: Harness):
     sq_tr = translator(harness, "sq", "Europe/Tirane")
-    _, start = await schedule(harness, timedelta(days=2))
+    _, start = await tirana_session(harness.deps.database, harness.clock.now() + timedelta(days=2))
     # The bot was down from two days before until 40 minutes before the start.
     harness.clock.advance(start - harness.clock.now() - timedelta(minutes=40))
     async with harness.running():
@@ -152,7 +127,7 @@ async def test_a_missed_reminder_goes_out_on_start_and_only_the_nearest(harness:
 
 async def test_a_learner_who_blocked_the_bot_is_marked_unreachable_and_not_retried(bot: Harness):
     albanian, macedonian = bot.user(SQ, "sq"), bot.user(MK, "mk")
-    await schedule(bot, timedelta(days=2))
+    await tirana_session(bot.deps.database, bot.clock.now() + timedelta(days=2))
     bot.api.block(SQ)
     await bot.advance(hours=24)
     await bot.advance(hours=23)  # the 1-hour mark
@@ -175,7 +150,7 @@ async def test_a_reminder_telegram_certainly_did_not_take_is_sent_on_the_next_ro
     bot: Harness,
 ):
     albanian, macedonian = bot.user(SQ, "sq"), bot.user(MK, "mk")
-    await schedule(bot, timedelta(days=2))
+    await tirana_session(bot.deps.database, bot.clock.now() + timedelta(days=2))
     bot.api.fail_next("sendMessage", 429, "Too Many Requests: retry after 5", 5, count=2)
     await bot.advance(hours=24)
     assert albanian.bot_messages() == [] and macedonian.bot_messages() == []
@@ -197,7 +172,7 @@ async def test_a_reminder_telegram_certainly_did_not_take_is_sent_on_the_next_ro
 async def test_i_cant_come_from_the_reminder_stops_the_next_reminder(bot: Harness):
     tr = translator(bot, "mk", "Europe/Skopje")
     albanian, macedonian = bot.user(SQ, "sq"), bot.user(MK, "mk")
-    await schedule(bot, timedelta(days=2))
+    await tirana_session(bot.deps.database, bot.clock.now() + timedelta(days=2))
     await bot.advance(hours=24)
     await macedonian.tap(tr._("🙋 I can't come"))
     await macedonian.tap(tr._("Yes, I can't come"))
@@ -214,7 +189,7 @@ async def test_i_cant_come_from_the_reminder_stops_the_next_reminder(bot: Harnes
 async def test_a_rescheduled_session_is_reminded_again_for_the_new_start(bot: Harness):
     albanian = bot.user(SQ, "sq")
     bot.user(MK, "mk")
-    session_id, start = await schedule(bot, timedelta(days=2))
+    session_id, start = await tirana_session(bot.deps.database, bot.clock.now() + timedelta(days=2))
     await bot.advance(hours=24)
     assert len(albanian.bot_messages()) == 1
     async with bot.deps.database.session() as db:
@@ -232,9 +207,7 @@ async def attend(harness: Harness, session_id: int, telegram_id: int, status: st
     async with harness.deps.database.session() as db:
         person = (await db.exec(select(Learner).where(Learner.telegram_id == telegram_id))).one()
         assert person.id is not None
-        db.add(
-            Attendance(session_id=session_id, learner_id=person.id, status=status, method="code")
-        )
+        await record_attendance(db, session_id, person.id, status, method="code")
 
 
 async def feedback_rows(harness: Harness) -> list[tuple[int, str | None]]:
@@ -247,7 +220,9 @@ async def test_an_attendee_rates_the_session_and_comments(harness: Harness):
     mk_tr = translator(harness, "mk", "Europe/Skopje")
     async with harness.running():
         albanian, macedonian = harness.user(SQ, "sq"), harness.user(MK, "mk")
-        session_id, _ = await schedule(harness, timedelta(minutes=30), duration_minutes=60)
+        session_id, _ = await tirana_session(
+            harness.deps.database, harness.clock.now() + timedelta(minutes=30), 60
+        )
         await harness.tick()  # the 1-hour reminder, late
         await attend(harness, session_id, SQ, "present")
         await attend(harness, session_id, MK, "absent")
@@ -289,8 +264,8 @@ async def test_an_attendee_rates_the_session_and_comments(harness: Harness):
             "You can only rate a session you attended."
         )
         for forged in (
-            RateSession(session_id, 9).encode(),
-            RateSession(session_id, 0).encode(),
+            f"fr:{session_id}:9",
+            f"fr:{session_id}:0",
             "fr:x:1",
             f"fr:{session_id}",
             SkipComment(session_id).encode(),
@@ -312,7 +287,9 @@ async def test_skip_and_an_overlong_comment(bot: Harness):
     tr = translator(bot, "sq", "Europe/Tirane")
     albanian = bot.user(SQ, "sq")
     bot.user(MK, "mk")
-    session_id, _ = await schedule(bot, timedelta(minutes=-90), duration_minutes=60)
+    session_id, _ = await tirana_session(
+        bot.deps.database, bot.clock.now() + timedelta(minutes=-90), 60
+    )
     await attend(bot, session_id, SQ, "late")
     await bot.tick()
     await albanian.tap("2")

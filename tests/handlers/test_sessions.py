@@ -268,7 +268,7 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
     forged = [
         f"sx:{training.id}:2:cancel-yes",
         f"so:{training.id}",
-        "sn:capacity:5",
+        "sn:duration:90",
         "sd:create",
         f"se:{training.id}",
     ]
@@ -276,9 +276,10 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
         await latecomer.tap_data(data, own_message)
         answer = latecomer.last_callback_answer()
         assert answer is not None and answer.text == en._(NOT_ALLOWED), data
-    await latecomer.tap_data("sx:not-a-number:1:cancel", own_message)
-    answer = latecomer.last_callback_answer()
-    assert answer is not None and answer.text == en._("This button is no longer valid.")
+    for data in ("sx:not-a-number:1:cancel", "sx:1:1:delete", "sn:capacity:5"):
+        await latecomer.tap_data(data, own_message)
+        answer = latecomer.last_callback_answer()
+        assert answer is not None and answer.text == en._("This button is no longer valid."), data
     stored = await stored_session(bot)
     assert (stored.version, stored.cancelled_at, stored.starts_at) == (2, None, new_start)
     assert (await learner_of(bot, 703)).awaiting is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,42 +17,17 @@ from bot.models import (
     Draft,
     Learner,
     Registration,
+    RegistrationStatus,
     TrainingSession,
 )
-from bot.services import attendance, audit
-from bot.services.attendance import AttendanceError, Outcome
+from bot.services import attendance, audit, roster
+from bot.services.attendance import AttendanceError, CheckinOutcome, WalkInStep
+from bot.services.codes import typed_code
 from tests.factories import make_learner
+from tests.support.trainings import make_training, register
 
 START = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
 """A Thursday morning in Belgrade (10:00 local)."""
-_codes = itertools.count(1)
-
-
-async def make_session(
-    db: AsyncSession, trainer: Learner, *, starts_at: datetime = START, minutes: int = 90
-) -> TrainingSession:
-    assert trainer.id is not None
-    training = TrainingSession(
-        code=f"T{next(_codes)}",
-        trainer_id=trainer.id,
-        title="Digital security basics",
-        starts_at=starts_at,
-        duration_minutes=minutes,
-        venue="Belgrade",
-        country="RS",
-        language="sr-Latn",
-        capacity=20,
-        checkin_secret=f"secret-{next(_codes)}",
-    )
-    db.add(training)
-    await db.flush()
-    return training
-
-
-async def register(db: AsyncSession, training: TrainingSession, learner: Learner) -> None:
-    assert training.id is not None and learner.id is not None
-    db.add(Registration(session_id=training.id, learner_id=learner.id, registered_at=START))
-    await db.flush()
 
 
 async def attendance_rows(db: AsyncSession) -> list[Attendance]:
@@ -77,7 +51,7 @@ async def test_check_in_opens_30_minutes_before_and_closes_30_minutes_after_the_
 ):
     async with database.session() as db:
         trainer = await make_learner(db)
-        training = await make_session(db, trainer, minutes=90)
+        training = await make_training(db, trainer, START, duration_minutes=90)
         assert training.id is not None
         with pytest.raises(AttendanceError) as early:
             await attendance.open_checkin(db, trainer, training.id, at(-30) - timedelta(seconds=1))
@@ -99,7 +73,7 @@ async def test_a_cancelled_session_refuses_check_in(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         await register(db, training, learner)
         await attendance.open_checkin(db, trainer, training.id, at(-10))
@@ -107,7 +81,7 @@ async def test_a_cancelled_session_refuses_check_in(database: Database):
         training.cancelled_at = at(-6)
         db.add(training)
         result = await attendance.check_in(db, learner, code, at(-5))
-        assert result.outcome == Outcome.NO_OPEN_CHECKIN
+        assert result.outcome == CheckinOutcome.NO_OPEN_CHECKIN
         with pytest.raises(AttendanceError) as error:
             await attendance.open_checkin(db, trainer, training.id, at(-4))
         assert error.value.reason == "cancelled"
@@ -132,8 +106,8 @@ def test_the_code_is_five_unambiguous_characters_and_changes_every_minute():
 async def test_the_code_rotates_on_the_minute_and_depends_on_the_session(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        first = await make_session(db, trainer)
-        second = await make_session(db, trainer)
+        first = await make_training(db, trainer, START)
+        second = await make_training(db, trainer, START)
     minute = at(0)
     assert attendance.current_code(first, minute) == attendance.current_code(
         first, minute + timedelta(seconds=59)
@@ -146,17 +120,17 @@ async def test_the_code_rotates_on_the_minute_and_depends_on_the_session(databas
 
 
 def test_typed_codes_are_normalised():
-    assert attendance.normalise_code(" ab c-de ") == "ABCDE"
+    assert typed_code(" ab c-de ") == "ABCDE"
     # Cyrillic look-alikes typed on a Serbian or Macedonian keyboard.
-    assert attendance.normalise_code("АВСЕК") == "ABCEK"
-    assert attendance.normalise_code("ркмнт") == "PKMHT"
+    assert typed_code("АВСЕК") == "ABCEK"
+    assert typed_code("ркмнт") == "PKMHT"
 
 
 async def test_current_and_previous_codes_check_in_older_ones_are_expired(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
         ana, boris, vesna = [await make_learner(db) for _ in range(3)]
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         for person in (ana, boris, vesna):
             await register(db, training, person)
@@ -164,19 +138,19 @@ async def test_current_and_previous_codes_check_in_older_ones_are_expired(databa
 
         code = attendance.current_code(training, at(-10))
         result = await attendance.check_in(db, ana, code.lower(), at(-10) + timedelta(seconds=5))
-        assert (result.outcome, result.training) == (Outcome.CHECKED_IN, training)
+        assert (result.outcome, result.training) == (CheckinOutcome.CHECKED_IN, training)
         # One minute later the code shown has changed; the old one still works (grace minute).
         assert attendance.current_code(training, at(-9)) != code
         result = await attendance.check_in(db, boris, code, at(-9) + timedelta(seconds=30))
-        assert result.outcome == Outcome.CHECKED_IN
+        assert result.outcome == CheckinOutcome.CHECKED_IN
         # Two minutes later it is expired.
         result = await attendance.check_in(db, vesna, code, at(-8))
-        assert result.outcome == Outcome.EXPIRED
+        assert result.outcome == CheckinOutcome.EXPIRED
         # The same code again for someone already in: reused, nothing changes.
         result = await attendance.check_in(
             db, ana, attendance.current_code(training, at(-8)), at(-8)
         )
-        assert result.outcome == Outcome.REUSED
+        assert result.outcome == CheckinOutcome.REUSED
 
         rows = {row.learner_id: row for row in await attendance_rows(db)}
         assert set(rows) == {ana.id, boris.id}
@@ -190,17 +164,17 @@ async def test_wrong_malformed_and_no_open_checkin(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         result = await attendance.check_in(db, learner, "ABCDE", at(0))
-        assert result.outcome == Outcome.NO_OPEN_CHECKIN
+        assert result.outcome == CheckinOutcome.NO_OPEN_CHECKIN
         await attendance.open_checkin(db, trainer, training.id, at(0))
         assert (await attendance.check_in(db, learner, "hello there", at(0))).outcome == (
-            Outcome.MALFORMED
+            CheckinOutcome.MALFORMED
         )
         wrong = "22222" if attendance.current_code(training, at(0)) != "22222" else "33333"
         result = await attendance.check_in(db, learner, wrong, at(0))
-        assert (result.outcome, result.tries_left) == (Outcome.WRONG, 4)
+        assert (result.outcome, result.tries_left) == (CheckinOutcome.WRONG, 4)
         assert await attendance_rows(db) == []
 
 
@@ -208,7 +182,7 @@ async def test_five_wrong_codes_in_a_row_lock_check_in_for_ten_minutes(database:
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         await register(db, training, learner)
         await attendance.open_checkin(db, trainer, training.id, at(-20))
@@ -217,7 +191,9 @@ async def test_five_wrong_codes_in_a_row_lock_check_in_for_ten_minutes(database:
         assert attendance.code_age(training, wrong, now) is None
         # A success resets the count of wrong tries ...
         for _ in range(4):
-            assert (await attendance.check_in(db, learner, wrong, now)).outcome == Outcome.WRONG
+            assert (
+                await attendance.check_in(db, learner, wrong, now)
+            ).outcome == CheckinOutcome.WRONG
         guard = await attendance.guard_of(db, learner.id or 0)
         assert guard is not None and guard.failures == 4
         other = await make_learner(db)
@@ -225,14 +201,16 @@ async def test_five_wrong_codes_in_a_row_lock_check_in_for_ten_minutes(database:
         db.add(other_guard)
         assert (
             await attendance.check_in(db, other, attendance.current_code(training, now), now)
-        ).outcome == Outcome.CHECKED_IN
+        ).outcome == CheckinOutcome.CHECKED_IN
         assert other_guard.failures == 0
         # ... and the fifth wrong one in a row locks.
         result = await attendance.check_in(db, learner, wrong, now)
-        assert result.outcome == Outcome.LOCKED
+        assert result.outcome == CheckinOutcome.LOCKED
         assert result.locked_until == now + timedelta(minutes=10)
         right = attendance.current_code(training, at(-15))
-        assert (await attendance.check_in(db, learner, right, at(-15))).outcome == Outcome.LOCKED
+        assert (
+            await attendance.check_in(db, learner, right, at(-15))
+        ).outcome == CheckinOutcome.LOCKED
 
     # The lock is in the database: a new unit of work (a restarted bot) still sees it.
     async with database.session() as db:
@@ -241,10 +219,10 @@ async def test_five_wrong_codes_in_a_row_lock_check_in_for_ten_minutes(database:
         assert learner is not None and training is not None
         now = at(-10) - timedelta(seconds=1)
         result = await attendance.check_in(db, learner, attendance.current_code(training, now), now)
-        assert result.outcome == Outcome.LOCKED
+        assert result.outcome == CheckinOutcome.LOCKED
         now = at(-10)
         result = await attendance.check_in(db, learner, attendance.current_code(training, now), now)
-        assert result.outcome == Outcome.CHECKED_IN
+        assert result.outcome == CheckinOutcome.CHECKED_IN
         guard = await attendance.guard_of(db, learner.id or 0)
         assert guard is not None and (guard.failures, guard.locked_until) == (0, None)
 
@@ -254,28 +232,25 @@ async def test_an_unregistered_learner_in_the_room_is_registered_on_the_fly(data
         trainer = await make_learner(db)
         guest = await make_learner(db)
         apologised = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
-        db.add(
-            Registration(
-                session_id=training.id,
-                learner_id=apologised.id or 0,
-                status="apologised",
-                apologised_at=at(-60),
-            )
+        await register(
+            db, training, apologised, RegistrationStatus.APOLOGISED, apologised_at=at(-60)
         )
         await attendance.open_checkin(db, trainer, training.id, at(0))
         code = attendance.current_code(training, at(0))
-        assert (await attendance.check_in(db, guest, code, at(0))).outcome == Outcome.CHECKED_IN
+        assert (
+            await attendance.check_in(db, guest, code, at(0))
+        ).outcome == CheckinOutcome.CHECKED_IN
         assert (
             await attendance.check_in(db, apologised, code, at(0))
-        ).outcome == Outcome.CHECKED_IN
+        ).outcome == CheckinOutcome.CHECKED_IN
         registrations = (await db.exec(select(Registration))).all()
         assert {(r.learner_id, r.status) for r in registrations} == {
             (guest.id, "registered"),
             (apologised.id, "registered"),
         }
-        counts = await attendance.counts(db, training.id)
+        counts = await roster.counts(db, training.id)
         assert (counts.registered, counts.present, counts.attended) == (2, 2, 2)
 
 
@@ -283,13 +258,13 @@ async def test_without_consent_the_right_code_records_nothing(database: Database
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db, consent=Consent.DECLINED)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         await attendance.open_checkin(db, trainer, training.id, at(0))
         result = await attendance.check_in(
             db, learner, attendance.current_code(training, at(0)), at(0)
         )
-        assert result.outcome == Outcome.NO_CONSENT
+        assert result.outcome == CheckinOutcome.NO_CONSENT
         assert await attendance_rows(db) == []
         assert await count(db, Registration) == 0
 
@@ -298,15 +273,15 @@ async def test_with_two_open_sessions_the_code_picks_the_session(database: Datab
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        first = await make_session(db, trainer)
-        second = await make_session(db, trainer)
+        first = await make_training(db, trainer, START)
+        second = await make_training(db, trainer, START)
         assert first.id is not None and second.id is not None
         await attendance.open_checkin(db, trainer, first.id, at(0))
         await attendance.open_checkin(db, trainer, second.id, at(0))
         result = await attendance.check_in(
             db, learner, attendance.current_code(second, at(0)), at(0)
         )
-        assert (result.outcome, result.training) == (Outcome.CHECKED_IN, second)
+        assert (result.outcome, result.training) == (CheckinOutcome.CHECKED_IN, second)
         assert [row.session_id for row in await attendance_rows(db)] == [second.id]
 
 
@@ -317,7 +292,7 @@ async def test_marks_update_the_one_row_and_audit_old_and_new(database: Database
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None and learner.id is not None
         await register(db, training, learner)
         first = await attendance.mark(db, trainer, training.id, learner.id, "late", at(10))
@@ -351,12 +326,12 @@ async def test_marks_refuse_bad_input(database: Database):
         trainer = await make_learner(db)
         learner = await make_learner(db)
         stranger = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None and learner.id is not None and stranger.id is not None
         await register(db, training, learner)
         cases = [
             (training.id, learner.id, "sleeping", at(0), "unknown-status"),
-            (training.id + 100, learner.id, "present", at(0), "no-session"),
+            (training.id + 100, learner.id, "present", at(0), "not-found"),
             (training.id, stranger.id, "present", at(0), "not-on-roster"),
             (training.id, learner.id, "present", at(-31), "too-early"),
         ]
@@ -373,7 +348,7 @@ async def test_a_learner_marked_absent_who_then_checks_in_is_present(database: D
     async with database.session() as db:
         trainer = await make_learner(db)
         learner = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None and learner.id is not None
         await register(db, training, learner)
         await attendance.mark(db, trainer, training.id, learner.id, "absent", at(5))
@@ -381,7 +356,7 @@ async def test_a_learner_marked_absent_who_then_checks_in_is_present(database: D
         result = await attendance.check_in(
             db, learner, attendance.current_code(training, at(6)), at(6)
         )
-        assert result.outcome == Outcome.CHECKED_IN
+        assert result.outcome == CheckinOutcome.CHECKED_IN
         row = (await attendance_rows(db))[0]
         assert (row.status, row.method) == ("present", "code")
 
@@ -392,7 +367,7 @@ async def test_a_learner_marked_absent_who_then_checks_in_is_present(database: D
 async def test_a_walk_in_counts_as_a_learner_with_attendance(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         person = await attendance.add_walk_in(
             db, trainer, training.id, "  Ana   Petrović ", None, "RS", "female", "25-34", at(5)
@@ -431,18 +406,18 @@ async def test_a_walk_in_counts_as_a_learner_with_attendance(database: Database)
         assert [(e.actor_id, audit.details_of(e)["new"]) for e in entries] == [
             (trainer.id, "present")
         ]
-        roster = await attendance.roster(db, training.id)
-        assert [(e.name, e.country, e.status, e.walk_in) for e in roster] == [
+        entries = await roster.roster(db, training.id)
+        assert [(e.name, e.country, e.status, e.walk_in) for e in entries] == [
             ("Ana Petrović", "RS", "present", True)
         ]
-        counts = await attendance.counts(db, training.id)
+        counts = await roster.counts(db, training.id)
         assert (counts.registered, counts.attended) == (1, 1)
 
 
 async def test_walk_in_answers_are_checked(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None
         bad = [
             ("", None, "RS", "female", "25-34", "empty"),
@@ -464,14 +439,16 @@ async def test_walk_in_answers_are_checked(database: Database):
 async def test_the_walk_in_conversation_keeps_its_state_in_a_draft(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         assert training.id is not None and trainer.id is not None
         draft = await attendance.begin_walk_in(db, trainer, training.id, at(0))
         assert (draft.step, trainer.awaiting) == ("name", "walkin")
         with pytest.raises(AttendanceError) as stale:
-            await attendance.walk_in_answer(db, trainer, "country", "RS", at(0))
+            await attendance.walk_in_answer(db, trainer, WalkInStep.COUNTRY, "RS", at(0))
         assert stale.value.reason == "stale"
-        step = await attendance.walk_in_answer(db, trainer, "name", "Marko Marković", at(0))
+        step = await attendance.walk_in_answer(
+            db, trainer, WalkInStep.NAME, "Marko Marković", at(0)
+        )
         assert isinstance(step, attendance.WalkInDraft) and step.step == "organisation"
 
     async with database.session() as db:  # a restart in between
@@ -479,10 +456,12 @@ async def test_the_walk_in_conversation_keeps_its_state_in_a_draft(database: Dat
         assert trainer is not None
         draft = await attendance.walk_in_draft(db, trainer)
         assert draft is not None and (draft.step, draft.name) == ("organisation", "Marko Marković")
-        await attendance.walk_in_answer(db, trainer, "organisation", "Civic Initiatives", at(1))
-        await attendance.walk_in_answer(db, trainer, "country", "ME", at(1))
-        await attendance.walk_in_answer(db, trainer, "gender", None, at(1))
-        person = await attendance.walk_in_answer(db, trainer, "age", "35-44", at(1))
+        await attendance.walk_in_answer(
+            db, trainer, WalkInStep.ORGANISATION, "Civic Initiatives", at(1)
+        )
+        await attendance.walk_in_answer(db, trainer, WalkInStep.COUNTRY, "ME", at(1))
+        await attendance.walk_in_answer(db, trainer, WalkInStep.GENDER, None, at(1))
+        person = await attendance.walk_in_answer(db, trainer, WalkInStep.AGE, "35-44", at(1))
         assert isinstance(person, Learner)
         assert (person.organisation, person.country, person.gender, person.age_band) == (
             "Civic Initiatives",
@@ -493,7 +472,7 @@ async def test_the_walk_in_conversation_keeps_its_state_in_a_draft(database: Dat
         assert trainer.awaiting is None
         assert await count(db, Draft) == 0
         with pytest.raises(AttendanceError) as gone:
-            await attendance.walk_in_answer(db, trainer, "age", "35-44", at(1))
+            await attendance.walk_in_answer(db, trainer, WalkInStep.AGE, "35-44", at(1))
         assert gone.value.reason == "no-draft"
         assert await count(db, Attendance) == 1
         assert await count(db, AuditEntry) == 1

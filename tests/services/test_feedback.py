@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from bot.db import Database
-from bot.models import Attendance, Delivery, Draft, Feedback, Learner, TrainingSession
+from bot.models import Delivery, Draft, Feedback, Learner, TrainingSession
 from bot.services import feedback
 from bot.services.feedback import Commented, Rated
 from tests.factories import make_learner
-from tests.services.test_reminders import make_session
+from tests.support.trainings import make_training, record_attendance
 
 START = datetime(2026, 12, 11, 9, 0, tzinfo=UTC)
 END = START + timedelta(minutes=120)
@@ -21,16 +21,12 @@ async def attended(database: Database, *statuses: str) -> tuple[int, list[int]]:
     """A two-hour session with one learner per attendance status."""
     async with database.session() as db:
         trainer = await make_learner(db)
-        training = await make_session(db, trainer, START, duration_minutes=120)
+        training = await make_training(db, trainer, START, duration_minutes=120)
         ids = []
         for status in statuses:
             person = await make_learner(db)
             assert training.id is not None and person.id is not None
-            db.add(
-                Attendance(
-                    session_id=training.id, learner_id=person.id, status=status, method="trainer"
-                )
-            )
+            await record_attendance(db, training.id, person.id, status)
             ids.append(person.id)
         assert training.id is not None
         return training.id, ids
@@ -82,18 +78,14 @@ async def test_cancelled_sessions_walk_ins_and_unreachable_people_are_not_asked(
 ):
     async with database.session() as db:
         trainer = await make_learner(db)
-        cancelled = await make_session(db, trainer, START, cancelled_at=START - timedelta(days=1))
-        held = await make_session(db, trainer, START)
+        cancelled = await make_training(db, trainer, START, cancelled_at=START - timedelta(days=1))
+        held = await make_training(db, trainer, START)
         walk_in = await make_learner(db, telegram_id=None, source="walk_in", display_name="Ana")
         blocked = await make_learner(db, reachable=False)
         keen = await make_learner(db)
         for training, person in ((cancelled, keen), (held, walk_in), (held, blocked)):
             assert training.id is not None and person.id is not None
-            db.add(
-                Attendance(
-                    session_id=training.id, learner_id=person.id, status="present", method="code"
-                )
-            )
+            await record_attendance(db, training.id, person.id, "present", method="code")
     assert await due_at(database, END + timedelta(hours=1)) == []
 
 

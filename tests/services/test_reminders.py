@@ -2,57 +2,24 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.models import Delivery, Learner, Registration, TrainingSession
+from bot.models import Delivery, TrainingSession
 from bot.services.reminders import due_reminders, offset_of, reminder_kind
 from tests.factories import make_learner
+from tests.support.trainings import make_training, register
 
 START = datetime(2026, 12, 11, 9, 0, tzinfo=UTC)
 OFFSETS = (1440, 60)
-_codes = itertools.count(1)
-
-
-async def make_session(
-    db: AsyncSession, trainer: Learner, starts_at: datetime = START, **fields: Any
-) -> TrainingSession:
-    number = next(_codes)
-    training = TrainingSession(
-        code=f"rem{number}",
-        trainer_id=trainer.id,
-        title=fields.pop("title", "EU funds for CSOs"),
-        starts_at=starts_at,
-        duration_minutes=fields.pop("duration_minutes", 120),
-        venue=fields.pop("venue", "Hotel Tirana, hall B"),
-        country=fields.pop("country", "AL"),
-        language=fields.pop("language", "sq"),
-        capacity=fields.pop("capacity", 20),
-        checkin_secret=f"secret-{number}",
-        **fields,
-    )
-    db.add(training)
-    await db.flush()
-    return training
-
-
-async def register(
-    db: AsyncSession, training: TrainingSession, learner: Learner, status: str = "registered"
-) -> None:
-    assert training.id is not None and learner.id is not None
-    db.add(Registration(session_id=training.id, learner_id=learner.id, status=status))
-    await db.flush()
 
 
 async def setup(database: Database, learners: int = 1) -> tuple[int, list[int]]:
     async with database.session() as db:
         trainer = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         people = [await make_learner(db) for _ in range(learners)]
         for person in people:
             await register(db, training, person)
@@ -179,7 +146,7 @@ async def test_cancelled_sessions_get_no_reminders(database: Database):
 async def test_apologised_erased_unreachable_and_walk_in_learners_get_none(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        training = await make_session(db, trainer)
+        training = await make_training(db, trainer, START)
         keen = await make_learner(db, language="mk")
         sorry = await make_learner(db)
         blocked = await make_learner(db, reachable=False)
@@ -214,8 +181,8 @@ async def test_a_rescheduled_session_gets_its_reminders_again_for_the_new_start(
 async def test_sessions_and_learners_are_independent(database: Database):
     async with database.session() as db:
         trainer = await make_learner(db)
-        soon = await make_session(db, trainer, START)
-        later = await make_session(db, trainer, START + timedelta(hours=3))
+        soon = await make_training(db, trainer, START)
+        later = await make_training(db, trainer, START + timedelta(hours=3))
         first = await make_learner(db)
         second = await make_learner(db)
         await register(db, soon, first)

@@ -10,10 +10,19 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.models import Attendance, AuditEntry, Learner, Registration, Role, RoleGrant
-from bot.services import sessions
-from bot.services.sessions import Outcome, Problem, SessionError, SessionValues
+from bot.models import (
+    AuditEntry,
+    Learner,
+    Registration,
+    RegistrationStatus,
+    Role,
+    RoleGrant,
+    TrainingSession,
+)
+from bot.services import roster, sessions
+from bot.services.sessions import Reason, RegistrationOutcome, SessionError, SessionValues, schedule
 from tests.factories import make_learner
+from tests.support.trainings import make_trainer, record_attendance
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 NOW = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
@@ -40,12 +49,6 @@ async def grant(db: AsyncSession, learner: Learner, role: Role, countries: str |
     assert learner.id is not None
     db.add(RoleGrant(learner_id=learner.id, role=role, countries=countries))
     await db.flush()
-
-
-async def trainer(db: AsyncSession) -> Learner:
-    person = await make_learner(db)
-    await grant(db, person, Role.TRAINER)
-    return person
 
 
 async def count(db: AsyncSession, model: type) -> int:
@@ -80,25 +83,25 @@ def test_a_summer_time_is_converted_with_the_summer_offset():
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("tomorrow at ten", Problem.MALFORMED),
-        ("11.12.2026", Problem.MALFORMED),
-        ("", Problem.MALFORMED),
-        ("12/11/26 10:00", Problem.MALFORMED),
-        ("31.02.2026 10:00", Problem.IMPOSSIBLE),
-        ("29.02.2027 10:00", Problem.IMPOSSIBLE),
-        ("11.13.2026 10:00", Problem.IMPOSSIBLE),
-        ("11.12.2026 25:00", Problem.IMPOSSIBLE),
-        ("11.12.2026 10:60", Problem.IMPOSSIBLE),
-        ("09.01.2026 10:00", Problem.PAST),
-        ("10.01.2026 10:00", Problem.PAST),  # exactly now (09:00 UTC is 10:00 in Belgrade)
-        ("29.03.2026 02:30", Problem.NONEXISTENT),
-        ("29.03.2026 02:00", Problem.NONEXISTENT),
-        ("25.10.2026 02:30", Problem.AMBIGUOUS),
-        ("25.10.2026 02:00", Problem.AMBIGUOUS),
-        ("12.01.2028 10:00", Problem.TOO_FAR),
+        ("tomorrow at ten", Reason.MALFORMED),
+        ("11.12.2026", Reason.MALFORMED),
+        ("", Reason.MALFORMED),
+        ("12/11/26 10:00", Reason.MALFORMED),
+        ("31.02.2026 10:00", Reason.IMPOSSIBLE),
+        ("29.02.2027 10:00", Reason.IMPOSSIBLE),
+        ("11.13.2026 10:00", Reason.IMPOSSIBLE),
+        ("11.12.2026 25:00", Reason.IMPOSSIBLE),
+        ("11.12.2026 10:60", Reason.IMPOSSIBLE),
+        ("09.01.2026 10:00", Reason.PAST),
+        ("10.01.2026 10:00", Reason.PAST),  # exactly now (09:00 UTC is 10:00 in Belgrade)
+        ("29.03.2026 02:30", Reason.NONEXISTENT),
+        ("29.03.2026 02:00", Reason.NONEXISTENT),
+        ("25.10.2026 02:30", Reason.AMBIGUOUS),
+        ("25.10.2026 02:00", Reason.AMBIGUOUS),
+        ("12.01.2028 10:00", Reason.TOO_FAR),
     ],
 )
-def test_bad_dates_are_refused_with_the_reason(text: str, problem: Problem):
+def test_bad_dates_are_refused_with_the_reason(text: str, problem: Reason):
     with pytest.raises(SessionError) as error:
         sessions.parse_local_datetime(text, BELGRADE, NOW)
     assert error.value.reason == problem
@@ -135,15 +138,15 @@ def test_durations_in_range(text: str, minutes: int):
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("14", Problem.OUT_OF_RANGE),
-        ("721", Problem.OUT_OF_RANGE),
-        ("0", Problem.OUT_OF_RANGE),
-        ("-30", Problem.MALFORMED),
-        ("1.5", Problem.MALFORMED),
-        ("an hour", Problem.MALFORMED),
+        ("14", Reason.OUT_OF_RANGE),
+        ("721", Reason.OUT_OF_RANGE),
+        ("0", Reason.OUT_OF_RANGE),
+        ("-30", Reason.MALFORMED),
+        ("1.5", Reason.MALFORMED),
+        ("an hour", Reason.MALFORMED),
     ],
 )
-def test_bad_durations(text: str, problem: Problem):
+def test_bad_durations(text: str, problem: Reason):
     with pytest.raises(SessionError) as error:
         sessions.parse_duration(text)
     assert error.value.reason == problem
@@ -151,9 +154,9 @@ def test_bad_durations(text: str, problem: Problem):
 
 @pytest.mark.parametrize(
     ("text", "problem"),
-    [("0", Problem.OUT_OF_RANGE), ("1001", Problem.OUT_OF_RANGE), ("-1", Problem.MALFORMED)],
+    [("0", Reason.OUT_OF_RANGE), ("1001", Reason.OUT_OF_RANGE), ("-1", Reason.MALFORMED)],
 )
-def test_bad_capacities(text: str, problem: Problem):
+def test_bad_capacities(text: str, problem: Reason):
     with pytest.raises(SessionError) as error:
         sessions.parse_capacity(text)
     assert error.value.reason == problem
@@ -167,12 +170,12 @@ def test_a_place_is_a_venue_or_a_secure_link():
         "https://meet.example.org/abc-def",
     )
     for text, problem in [
-        ("", Problem.EMPTY),
-        ("x" * 201, Problem.TOO_LONG),
-        ("http://meet.example.org/abc", Problem.NOT_HTTPS),
-        ("www.example.org", Problem.NOT_HTTPS),
-        ("https://" + "a" * 300 + ".org", Problem.TOO_LONG),
-        ("https://no-dot/path", Problem.BAD_LINK),
+        ("", Reason.EMPTY),
+        ("x" * 201, Reason.TOO_LONG),
+        ("http://meet.example.org/abc", Reason.NOT_HTTPS),
+        ("www.example.org", Reason.NOT_HTTPS),
+        ("https://" + "a" * 300 + ".org", Reason.TOO_LONG),
+        ("https://no-dot/path", Reason.BAD_LINK),
     ]:
         with pytest.raises(SessionError) as error:
             sessions.parse_place(text)
@@ -181,7 +184,7 @@ def test_a_place_is_a_venue_or_a_secure_link():
 
 def test_titles_countries_languages_and_modules_are_checked():
     assert sessions.check_title("  EU  chapters ") == "EU chapters"
-    for text, problem in [(" ", Problem.EMPTY), ("x" * 121, Problem.TOO_LONG)]:
+    for text, problem in [(" ", Reason.EMPTY), ("x" * 121, Reason.TOO_LONG)]:
         with pytest.raises(SessionError) as error:
             sessions.check_title(text)
         assert error.value.reason == problem
@@ -195,7 +198,7 @@ def test_titles_countries_languages_and_modules_are_checked():
     ):
         with pytest.raises(SessionError) as error:
             check()
-        assert error.value.reason == Problem.UNKNOWN_CHOICE
+        assert error.value.reason == Reason.UNKNOWN_CHOICE
 
 
 # -- scheduling -----------------------------------------------------------------------------
@@ -203,7 +206,7 @@ def test_titles_countries_languages_and_modules_are_checked():
 
 async def test_a_session_gets_a_unique_code_and_a_secret(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         made = [
             await sessions.create_session(db, owner, values(), NOW, {"passwords-2fa"})
             for _ in range(20)
@@ -221,18 +224,18 @@ async def test_a_session_gets_a_unique_code_and_a_secret(database: Database):
 
 async def test_values_are_checked_again_when_the_session_is_made(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         for bad, problem in [
-            (values(starts_at=NOW - timedelta(minutes=1)), Problem.PAST),
-            (values(capacity=0), Problem.OUT_OF_RANGE),
-            (values(duration_minutes=-30), Problem.OUT_OF_RANGE),
-            (values(module_id="nope"), Problem.UNKNOWN_CHOICE),
-            (values(venue=None), Problem.EMPTY),
+            (values(starts_at=NOW - timedelta(minutes=1)), Reason.PAST),
+            (values(capacity=0), Reason.OUT_OF_RANGE),
+            (values(duration_minutes=-30), Reason.OUT_OF_RANGE),
+            (values(module_id="nope"), Reason.UNKNOWN_CHOICE),
+            (values(venue=None), Reason.EMPTY),
         ]:
             with pytest.raises(SessionError) as error:
                 await sessions.create_session(db, owner, bad, NOW, {"passwords-2fa"})
             assert error.value.reason == problem
-        assert await count(db, sessions.TrainingSession) == 0
+        assert await count(db, TrainingSession) == 0
 
 
 # -- registration ---------------------------------------------------------------------------
@@ -240,99 +243,111 @@ async def test_values_are_checked_again_when_the_session_is_made(database: Datab
 
 async def test_registration_until_the_session_is_full(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         training = await sessions.create_session(db, owner, values(capacity=2), NOW)
         first, second, third = [await make_learner(db) for _ in range(3)]
         assert (
             await sessions.register(db, first, training.code, NOW)
-        ).outcome == Outcome.REGISTERED
+        ).outcome == RegistrationOutcome.REGISTERED
         assert (await sessions.register(db, second, training.code, NOW)).outcome == (
-            Outcome.REGISTERED
+            RegistrationOutcome.REGISTERED
         )
-        assert (await sessions.register(db, third, training.code, NOW)).outcome == Outcome.FULL
+        assert (
+            await sessions.register(db, third, training.code, NOW)
+        ).outcome == RegistrationOutcome.FULL
         # An apology frees a place.
-        assert (await sessions.apologise(db, first, training.id, NOW)).outcome == Outcome.APOLOGISED
+        assert (
+            await sessions.apologise(db, first, training.id, NOW)
+        ).outcome == RegistrationOutcome.APOLOGISED
         assert (await sessions.register(db, third, training.code, NOW)).outcome == (
-            Outcome.REGISTERED
+            RegistrationOutcome.REGISTERED
         )
         # ...which the one who apologised cannot take back now.
-        assert (await sessions.register(db, first, training.code, NOW)).outcome == Outcome.FULL
+        assert (
+            await sessions.register(db, first, training.code, NOW)
+        ).outcome == RegistrationOutcome.FULL
         assert [p.id for p in await sessions.registered_learners(db, training.id)] == [
             second.id,
             third.id,
         ]
-        assert await sessions.counts(db, training.id) == sessions.Counts(2, 1)
+        assert await sessions.counts(db, training.id) == sessions.RegistrationCounts(2, 1)
 
 
 async def test_registering_twice_makes_one_row(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         training = await sessions.create_session(db, owner, values(), NOW)
         learner = await make_learner(db)
         assert (await sessions.register(db, learner, training.code, NOW)).outcome == (
-            Outcome.REGISTERED
+            RegistrationOutcome.REGISTERED
         )
         again = await sessions.register(db, learner, training.code.lower(), NOW)
-        assert again.outcome == Outcome.ALREADY_REGISTERED
+        assert again.outcome == RegistrationOutcome.ALREADY_REGISTERED
         assert await count(db, Registration) == 1
 
 
 async def test_a_double_tap_at_the_same_moment_makes_one_row(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         code = (await sessions.create_session(db, owner, values(), NOW)).code
         learner = await make_learner(db)
 
-    async def tap() -> Outcome:
+    async def tap() -> RegistrationOutcome:
         async with database.session() as db:
             person = await db.get(Learner, learner.id)
             assert person is not None
             return (await sessions.register(db, person, code, NOW)).outcome
 
     outcomes = await asyncio.gather(tap(), tap())
-    assert sorted(outcomes) == sorted([Outcome.REGISTERED, Outcome.ALREADY_REGISTERED])
+    assert sorted(outcomes) == sorted(
+        [RegistrationOutcome.REGISTERED, RegistrationOutcome.ALREADY_REGISTERED]
+    )
     async with database.session() as db:
         assert await count(db, Registration) == 1
 
 
 async def test_unknown_cancelled_and_started_sessions_take_no_registration(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         learner = await make_learner(db)
         training = await sessions.create_session(db, owner, values(), NOW)
         for code in ("NOPE2345", "", "s_../x", "A" * 40):
-            assert (await sessions.register(db, learner, code, NOW)).outcome == Outcome.UNKNOWN
+            assert (
+                await sessions.register(db, learner, code, NOW)
+            ).outcome == RegistrationOutcome.UNKNOWN
         started = await sessions.register(db, learner, training.code, START + timedelta(minutes=1))
-        assert started.outcome == Outcome.STARTED
+        assert started.outcome == RegistrationOutcome.STARTED
         await sessions.cancel(db, owner, training.id, 1, NOW)
         assert (await sessions.register(db, learner, training.code, NOW)).outcome == (
-            Outcome.CANCELLED
+            RegistrationOutcome.CANCELLED
         )
         assert await count(db, Registration) == 0
 
 
 async def test_apologies_only_before_the_start_and_only_for_ones_own(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         training = await sessions.create_session(db, owner, values(), NOW)
         learner, stranger = await make_learner(db), await make_learner(db)
         await sessions.register(db, learner, training.code, NOW)
         outcome = (await sessions.apologise(db, stranger, training.id, NOW)).outcome
-        assert outcome == Outcome.NOT_REGISTERED
+        assert outcome == RegistrationOutcome.NOT_REGISTERED
         late = await sessions.apologise(db, learner, training.id, START)
-        assert late.outcome == Outcome.STARTED
+        assert late.outcome == RegistrationOutcome.STARTED
         assert (await sessions.apologise(db, learner, training.id, NOW)).outcome == (
-            Outcome.APOLOGISED
+            RegistrationOutcome.APOLOGISED
         )
         assert (await sessions.apologise(db, learner, training.id, NOW)).outcome == (
-            Outcome.ALREADY_APOLOGISED
+            RegistrationOutcome.ALREADY_APOLOGISED
         )
-        assert (await sessions.apologise(db, learner, 999_999, NOW)).outcome == Outcome.UNKNOWN
+        assert (
+            await sessions.apologise(db, learner, 999_999, NOW)
+        ).outcome == RegistrationOutcome.UNKNOWN
         # Changing one's mind: the link registers again, in the same row.
         again = await sessions.register(db, learner, training.code, NOW)
-        assert again.outcome == Outcome.REGISTERED
+        assert again.outcome == RegistrationOutcome.REGISTERED
         row = (await db.exec(select(Registration))).one()
-        assert row.status == sessions.REGISTERED and row.apologised_at is None
+        assert row.status == RegistrationStatus.REGISTERED and row.apologised_at is None
         mine = await sessions.my_sessions(db, learner, NOW)
         assert [s.id for s, _ in mine] == [training.id]
 
@@ -343,7 +358,7 @@ async def test_apologies_only_before_the_start_and_only_for_ones_own(database: D
 async def test_two_trainers_editing_one_session(database: Database):
     """Both opened the session at version 1; the second edit is refused, nothing is lost."""
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         coordinator = await make_learner(db)
         await grant(db, coordinator, Role.COORDINATOR, countries="MK")
         training = await sessions.create_session(db, owner, values(), NOW)
@@ -359,10 +374,10 @@ async def test_two_trainers_editing_one_session(database: Database):
         assert actor is not None
         with pytest.raises(SessionError) as error:
             await sessions.change_venue(db, actor, session_id, 1, "Online", NOW)
-        assert error.value.reason == Problem.CHANGED
+        assert error.value.reason == Reason.CHANGED
         with pytest.raises(SessionError) as error:
             await sessions.cancel(db, actor, session_id, 1, NOW)
-        assert error.value.reason == Problem.CHANGED
+        assert error.value.reason == Reason.CHANGED
     async with database.session() as db:
         stored = await sessions.get_session(db, session_id)
         assert stored is not None
@@ -388,7 +403,7 @@ async def test_two_trainers_editing_one_session(database: Database):
 async def test_the_version_check_holds_under_a_race(database: Database):
     """Both editors read version 1; the UPDATE itself refuses the one that comes second."""
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         training = await sessions.create_session(db, owner, values(), NOW)
     async with database.session() as first_db:
         first = await sessions.get_session(first_db, training.id)
@@ -396,10 +411,10 @@ async def test_the_version_check_holds_under_a_race(database: Database):
         async with database.session() as second_db:
             second = await sessions.get_session(second_db, training.id)
             assert second is not None
-            await sessions._apply(second_db, second, 1, NOW, venue="B")
+            await schedule._apply(second_db, second, 1, NOW, venue="B")
         with pytest.raises(SessionError) as error:
-            await sessions._apply(first_db, first, 1, NOW, venue="A")
-        assert error.value.reason == Problem.CHANGED
+            await schedule._apply(first_db, first, 1, NOW, venue="A")
+        assert error.value.reason == Reason.CHANGED
     async with database.session() as db:
         stored = await sessions.get_session(db, training.id)
         assert stored is not None and (stored.venue, stored.version) == ("B", 2)
@@ -407,7 +422,7 @@ async def test_the_version_check_holds_under_a_race(database: Database):
 
 async def test_who_may_edit(database: Database):
     async with database.session() as db:
-        owner, other_trainer = await trainer(db), await trainer(db)
+        owner, other_trainer = await make_trainer(db), await make_trainer(db)
         albania, everywhere = await make_learner(db), await make_learner(db)
         await grant(db, albania, Role.COORDINATOR, countries="AL")
         await grant(db, everywhere, Role.COORDINATOR)
@@ -439,7 +454,7 @@ async def test_who_may_edit(database: Database):
                 await sessions.reschedule(
                     db, person, training.id, 1, START + timedelta(hours=1), NOW, admin_ids=admins
                 )
-            assert error.value.reason == Problem.NOT_ALLOWED
+            assert error.value.reason == Reason.NOT_ALLOWED
         await sessions.reschedule(
             db, admin, training.id, 1, START + timedelta(hours=1), NOW, admin_ids=admins
         )
@@ -447,29 +462,29 @@ async def test_who_may_edit(database: Database):
 
 async def test_rescheduling_and_cancelling_rules(database: Database):
     async with database.session() as db:
-        owner = await trainer(db)
+        owner = await make_trainer(db)
         training = await sessions.create_session(db, owner, values(), NOW)
         during = START + timedelta(minutes=10)
         after = START + timedelta(minutes=90)
         for call, problem in [
-            (lambda: sessions.reschedule(db, owner, training.id, 1, START, NOW), Problem.SAME_TIME),
+            (lambda: sessions.reschedule(db, owner, training.id, 1, START, NOW), Reason.SAME_TIME),
             (
                 lambda: sessions.reschedule(
                     db, owner, training.id, 1, NOW - timedelta(hours=1), NOW
                 ),
-                Problem.PAST,
+                Reason.PAST,
             ),
             (
                 lambda: sessions.reschedule(
                     db, owner, training.id, 1, during + timedelta(days=1), during
                 ),
-                Problem.STARTED,
+                Reason.STARTED,
             ),
-            (lambda: sessions.cancel(db, owner, training.id, 1, after), Problem.ENDED),
-            (lambda: sessions.cancel(db, owner, 999_999, 1, NOW), Problem.NOT_FOUND),
+            (lambda: sessions.cancel(db, owner, training.id, 1, after), Reason.ENDED),
+            (lambda: sessions.cancel(db, owner, 999_999, 1, NOW), Reason.NOT_FOUND),
             (
                 lambda: sessions.change_venue(db, owner, training.id, 1, "http://x.org", NOW),
-                Problem.NOT_HTTPS,
+                Reason.NOT_HTTPS,
             ),
         ]:
             with pytest.raises(SessionError) as error:
@@ -480,14 +495,14 @@ async def test_rescheduling_and_cancelling_rules(database: Database):
         assert change.training.cancelled_at == during and change.training.version == 2
         with pytest.raises(SessionError) as error:
             await sessions.cancel(db, owner, training.id, 2, during)
-        assert error.value.reason == Problem.CANCELLED
+        assert error.value.reason == Reason.CANCELLED
         actions = (await db.exec(select(AuditEntry.action).order_by(AuditEntry.id))).all()
         assert actions == ["session.create", "session.cancel"]
 
 
 async def test_lists_and_roster(database: Database):
     async with database.session() as db:
-        owner, other = await trainer(db), await trainer(db)
+        owner, other = await make_trainer(db), await make_trainer(db)
         admin = await make_learner(db, telegram_id=ADMIN_TELEGRAM_ID)
         soon = await sessions.create_session(db, owner, values(starts_at=START), NOW)
         later = await sessions.create_session(
@@ -518,23 +533,11 @@ async def test_lists_and_roster(database: Database):
         )
         db.add(walk_in)
         await db.flush()
-        for person, status in [(coming, "present"), (walk_in, "present")]:
+        for person in (coming, walk_in):
             assert person.id is not None
-            db.add(
-                Attendance(
-                    session_id=soon.id, learner_id=person.id, status=status, method="trainer"
-                )
-            )
-        await db.flush()
-        entries = await sessions.roster(db, soon.id)
-        assert [
-            (
-                e.learner.id,
-                e.registration.status if e.registration else None,
-                e.attendance.status if e.attendance else None,
-            )
-            for e in entries
-        ] == [
+            await record_attendance(db, soon.id, person.id, "present")
+        entries = await roster.roster(db, soon.id)
+        assert [(e.learner_id, e.registration, e.status) for e in entries] == [
             (coming.id, "registered", "present"),
             (sorry.id, "apologised", None),
             (walk_in.id, None, "present"),

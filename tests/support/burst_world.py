@@ -43,6 +43,7 @@ from bot.models import (
 from bot.services import announcements, attendance, progress, quiz, roles, sessions
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.factories import make_learner
+from tests.support.trainings import make_training
 
 TOKEN = "123456789:AAHkapacitetCrashTestTokenSecretPart00"
 ADMIN = 8000
@@ -89,22 +90,15 @@ class Pushed:
 
 async def session_under_way(db: AsyncSession, trainer: Learner, now: datetime) -> TrainingSession:
     """Begun 10 minutes ago in Serbia (``sessions.create_session`` takes only future ones)."""
-    assert trainer.id is not None
-    training = TrainingSession(
+    return await make_training(
+        db,
+        trainer,
+        now - timedelta(minutes=10),
         code="crash1",
-        trainer_id=trainer.id,
         title=CHECKIN_TITLE,
-        starts_at=now - timedelta(minutes=10),
-        duration_minutes=120,
-        venue="Hotel Tirana, hall B",
         country="RS",
-        language="sq",
-        capacity=20,
         checkin_secret="secret-crash",
     )
-    db.add(training)
-    await db.flush()
-    return training
 
 
 def pick_module(catalogue: Catalogue) -> Module:
@@ -166,7 +160,7 @@ async def prepare_world(
             learner = await make_learner(db, telegram_id=telegram_id, country="RS")
             assert learner.id is not None
             registered = await sessions.register(db, learner, soon.code, now)
-            assert registered.outcome == sessions.Outcome.REGISTERED, registered
+            assert registered.outcome == sessions.RegistrationOutcome.REGISTERED, registered
             await progress.show_card(db, learner, module, 0)
             states[telegram_id] = await quiz.start(db, learner, module, QuizKind.POST)
             world.people[telegram_id] = Person(

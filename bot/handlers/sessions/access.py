@@ -1,0 +1,42 @@
+"""Who may manage a session: the one check of the trainer's screens (sessions, attendance)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.handlers.common.entry import NotAllowed, holds, refusal_of, refuse
+from bot.handlers.common.turn import Turn
+from bot.models import Role, TrainingSession
+from bot.runtime.context import BotContext
+from bot.services import sessions
+from bot.services.sessions import SessionError
+
+MANAGERS = (Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
+"""Who may schedule sessions and take attendance (for their own sessions, or in their scope)."""
+
+
+async def managed_training(context: BotContext, current: Turn, training_id: int) -> TrainingSession:
+    """The session, if the person may manage it; else raises :class:`Stale` (there is no
+    such session) or :class:`NotAllowed`, which the declared handlers answer."""
+    try:
+        return await sessions.managed(
+            current.db,
+            current.learner,
+            training_id,
+            admin_ids=context.deps.settings.admin_telegram_ids,
+        )
+    except SessionError as error:
+        refusal = refusal_of(error)
+        if refusal is None:
+            raise
+        raise refusal from None
+
+
+async def keeps_role(update: Update, context: BotContext, current: Turn, conversation: str) -> bool:
+    """For a typed answer in a trainer's conversation: True while the person holds a trainer's
+    role; else the conversation ends and they are told that they may not."""
+    if await holds(context, current, MANAGERS):
+        return True
+    await sessions.end_conversation(current.db, current.learner, conversation)
+    await refuse(update, current, NotAllowed())
+    return False

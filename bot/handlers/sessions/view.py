@@ -1,0 +1,127 @@
+"""The session view: what a session is, its registrations, and what the trainer may do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.content.catalogue import Catalogue
+from bot.handlers.attendance.data import OpenAttendance
+from bot.handlers.common.deep_links import SessionInviteLink
+from bot.handlers.common.entry import on_button
+from bot.handlers.common.keyboards import button, markup
+from bot.handlers.common.replies import answer_query, show
+from bot.handlers.common.turn import Turn
+from bot.handlers.sessions.access import MANAGERS, managed_training
+from bot.handlers.sessions.data import ListSessions, OpenSession, SessionAction, ViewAction
+from bot.handlers.sessions.texts import details_text
+from bot.i18n.translator import Translator
+from bot.models import TrainingSession
+from bot.runtime.context import BotContext
+from bot.services import sessions
+
+
+def view_text(
+    tr: Translator,
+    catalogue: Catalogue,
+    training: TrainingSession,
+    counts: sessions.RegistrationCounts,
+    now: datetime,
+) -> str:
+    lines = [details_text(tr, catalogue, training), ""]
+    lines.append(
+        tr._(
+            "👥 Registered: {registered} of {capacity}",
+            registered=counts.registered,
+            capacity=training.capacity,
+        )
+    )
+    if counts.apologised:
+        lines.append(tr.ngettext("🙋 {n} apology", "🙋 {n} apologies", counts.apologised))
+    lines.append(tr._("Invitation code: <code>{code}</code>", code=training.code))
+    if training.cancelled_at is not None:
+        lines += ["", tr._("❌ <b>Cancelled</b> on {date}.", date=tr.date(training.cancelled_at))]
+    elif sessions.has_ended(training, now):
+        lines += ["", tr._("This session is over.")]
+    elif sessions.has_started(training, now):
+        lines += ["", tr._("This session is under way.")]
+    return "\n".join(lines)
+
+
+def view_keyboard(tr: Translator, training: TrainingSession, now: datetime) -> InlineKeyboardMarkup:
+    assert training.id is not None
+    sid, version = training.id, training.version
+
+    def action(label: str, name: ViewAction) -> InlineKeyboardButton:
+        return button(label, SessionAction(sid, version, name))
+
+    grid: list[list[InlineKeyboardButton]] = []
+    open_ = training.cancelled_at is None and not sessions.has_ended(training, now)
+    if open_:
+        grid.append(
+            [
+                action(tr._("🔗 Invite link"), ViewAction.INVITE),
+                action(tr._("👥 Roster"), ViewAction.ROSTER),
+            ]
+        )
+        edits = []
+        if not sessions.has_started(training, now):
+            edits.append(action(tr._("📅 Reschedule"), ViewAction.RESCHEDULE))
+        edits.append(action(tr._("📍 Change venue"), ViewAction.VENUE))
+        grid.append(edits)
+    else:
+        grid.append([action(tr._("👥 Roster"), ViewAction.ROSTER)])
+    if training.cancelled_at is None:
+        # The way into attendance (check-in, marks, walk-ins), which bot.handlers.attendance runs.
+        grid.append([button(tr._("✅ Attendance"), OpenAttendance(sid))])
+    if open_:
+        grid.append([action(tr._("❌ Cancel session"), ViewAction.CANCEL)])
+    grid.append([button(tr._("« All sessions"), ListSessions())])
+    return markup(grid)
+
+
+async def show_view(
+    update: Update,
+    context: BotContext,
+    current: Turn,
+    training: TrainingSession,
+    *,
+    edit: bool = True,
+    notice: str | None = None,
+) -> None:
+    assert training.id is not None
+    tr = current.tr
+    now = context.deps.clock.now()
+    counts = await sessions.counts(current.db, training.id)
+    text = view_text(tr, context.deps.catalogue, training, counts, now)
+    if notice:
+        text = f"{notice}\n\n{text}"
+    await show(update, text, view_keyboard(tr, training, now), edit=edit)
+
+
+@on_button(OpenSession, roles=MANAGERS)
+async def open_session(
+    update: Update, context: BotContext, current: Turn, data: OpenSession
+) -> None:
+    training = await managed_training(context, current, data.session_id)
+    await answer_query(update)
+    await show_view(update, context, current, training)
+
+
+async def send_invite(
+    update: Update, context: BotContext, current: Turn, training: TrainingSession
+) -> None:
+    tr = current.tr
+    link = SessionInviteLink(training.code).url(context.bot.username)
+    await show(
+        update,
+        tr._(
+            "🔗 <b>Invitation to {title}</b>\n\n{link}\n\n"
+            "Whoever opens this link is registered for the session (while there are places). "
+            "Forward this message or share the link.",
+            title=training.title,
+            link=link,
+        ),
+        edit=False,
+    )

@@ -1,0 +1,252 @@
+"""Check-in: the trainer opens and closes it; a learner sends the code shown.
+
+A learner sends the code and is marked present; the previous minute's code is still
+accepted (a grace minute), an older one is "expired". Who may check in: anyone with
+consent who is in the room and has the code. A learner who did not register through the
+invite link is registered on the fly (capacity does not apply: they are there already),
+and one who had apologised is registered again. The code identifies the session, so the
+learner does not have to say which one.
+
+Five wrong codes in a row lock check-in for that learner for ten minutes (stored in
+``CheckinGuard``, so a restart does not reset it); a success resets the count. Malformed
+input (not five letters/digits) and expired codes do not count as wrong tries: they are
+not guesses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import (
+    ATTENDED,
+    AttendanceStatus,
+    CheckinGuard,
+    Learner,
+    Registration,
+    TrainingSession,
+)
+from bot.services.attendance.errors import AttendanceError, Reason
+from bot.services.attendance.marks import (
+    METHOD_CODE,
+    attendance_of,
+    ensure_registered,
+    set_status,
+    training_of,
+)
+from bot.services.attendance.window import (
+    WINDOW_AFTER,
+    WINDOW_BEFORE,
+    code_age,
+    in_window,
+    is_open,
+    looks_like_code,
+    window,
+)
+from bot.services.codes import typed_code
+from bot.services.learners import records_allowed
+
+MAX_WRONG_TRIES = 5
+LOCK_FOR = timedelta(minutes=10)
+
+
+class CheckinOutcome(StrEnum):
+    CHECKED_IN = "checked-in"
+    REUSED = "reused"
+    """Already present (or late) for this session: nothing changes."""
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    """A real code of an open check-in, but from two or more minutes ago."""
+    MALFORMED = "malformed"
+    """Not five letters and digits: not counted as a wrong try."""
+    NO_OPEN_CHECKIN = "no-open-checkin"
+    LOCKED = "locked"
+    NO_CONSENT = "no-consent"
+    """The code is right, but without consent nothing may be recorded."""
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    outcome: CheckinOutcome
+    training: TrainingSession | None = None
+    tries_left: int = 0
+    locked_until: datetime | None = None
+
+
+# -- opening and closing -----------------------------------------------------------------------
+
+
+async def open_checkin(
+    db: AsyncSession, actor: Learner, session_id: int, now: datetime
+) -> TrainingSession:
+    """Opens (or re-opens) check-in. Raises ``cancelled``, ``too-early`` or ``over``.
+
+    Permission (``sessions.may_manage``) is the caller's to check.
+    """
+    training = await training_of(db, session_id)
+    if training.cancelled_at is not None:
+        raise AttendanceError(Reason.CANCELLED)
+    opens, closes = window(training)
+    if now < opens:
+        raise AttendanceError(Reason.TOO_EARLY)
+    if now > closes:
+        raise AttendanceError(Reason.OVER)
+    if not is_open(training, now):
+        training.checkin_opened_at = now
+        training.checkin_closed_at = None
+        db.add(training)
+        await db.flush()
+    return training
+
+
+async def close_checkin(
+    db: AsyncSession, actor: Learner | None, session_id: int, now: datetime
+) -> TrainingSession:
+    """Closes check-in (``actor`` None: the bot, at the end of the window); idempotent."""
+    training = await training_of(db, session_id)
+    if training.checkin_opened_at is not None and training.checkin_closed_at is None:
+        training.checkin_closed_at = now
+        db.add(training)
+        await db.flush()
+    return training
+
+
+async def set_code_message(
+    db: AsyncSession, session_id: int, chat_id: int | None, message_id: int | None
+) -> None:
+    """Remembers the message that shows the code, so that it can be refreshed every minute."""
+    training = await training_of(db, session_id)
+    training.checkin_chat_id = chat_id
+    training.checkin_message_id = message_id
+    db.add(training)
+    await db.flush()
+
+
+async def sessions_to_refresh(db: AsyncSession) -> list[TrainingSession]:
+    """Sessions whose check-in is open in the database (maybe due to be closed)."""
+    result = await db.exec(
+        select(TrainingSession)
+        .where(
+            col(TrainingSession.checkin_opened_at).is_not(None),
+            col(TrainingSession.checkin_closed_at).is_(None),
+        )
+        .order_by(col(TrainingSession.id))
+    )
+    return list(result.all())
+
+
+async def open_sessions(db: AsyncSession, now: datetime) -> list[TrainingSession]:
+    """Sessions whose check-in is open right now."""
+    return [training for training in await sessions_to_refresh(db) if is_open(training, now)]
+
+
+async def sessions_around(
+    db: AsyncSession, day_start: datetime, day_end: datetime, now: datetime
+) -> list[TrainingSession]:
+    """Sessions (not cancelled) that start in [day_start, day_end) or whose check-in window
+    contains ``now``, by start: the ``/attendance`` list."""
+    earliest = min(day_start, now - WINDOW_AFTER - timedelta(days=1))
+    result = await db.exec(
+        select(TrainingSession)
+        .where(
+            col(TrainingSession.cancelled_at).is_(None),
+            col(TrainingSession.starts_at) >= earliest,
+            col(TrainingSession.starts_at) < max(day_end, now + WINDOW_BEFORE),
+        )
+        .order_by(col(TrainingSession.starts_at), col(TrainingSession.id))
+    )
+    return [
+        training
+        for training in result.all()
+        if day_start <= training.starts_at < day_end or in_window(training, now)
+    ]
+
+
+# -- check-in by code --------------------------------------------------------------------------
+
+
+async def _guard(db: AsyncSession, learner_id: int, now: datetime) -> CheckinGuard:
+    guard = await db.get(CheckinGuard, learner_id)
+    if guard is None:
+        guard = CheckinGuard(learner_id=learner_id)
+    elif guard.locked_until is not None and guard.locked_until <= now:
+        guard.failures = 0
+        guard.locked_until = None
+    return guard
+
+
+async def guard_of(db: AsyncSession, learner_id: int) -> CheckinGuard | None:
+    return await db.get(CheckinGuard, learner_id)
+
+
+async def check_in(db: AsyncSession, learner: Learner, text: str, now: datetime) -> CheckinResult:
+    """A learner sent ``text`` as a check-in code."""
+    assert learner.id is not None
+    guard = await _guard(db, learner.id, now)
+    if guard.locked_until is not None:
+        return CheckinResult(CheckinOutcome.LOCKED, locked_until=guard.locked_until)
+    sessions = await open_sessions(db, now)
+    if not sessions:
+        return CheckinResult(CheckinOutcome.NO_OPEN_CHECKIN)
+    code = typed_code(text)
+    if not looks_like_code(code):
+        return CheckinResult(CheckinOutcome.MALFORMED)
+
+    registered = await _registered_session_ids(db, learner.id, [s.id for s in sessions if s.id])
+    # The learner's own sessions first: they decide if a code were ever shared by two.
+    sessions.sort(key=lambda s: (s.id not in registered, s.id))
+    ages = [(training, code_age(training, code, now)) for training in sessions]
+    valid = next((s for s, age in ages if age is not None and age <= 1), None)
+    if valid is None:
+        expired = next((s for s, age in ages if age is not None), None)
+        if expired is not None:
+            return CheckinResult(CheckinOutcome.EXPIRED, training=expired)
+        guard.failures += 1
+        if guard.failures >= MAX_WRONG_TRIES:
+            guard.locked_until = now + LOCK_FOR
+        db.add(guard)
+        await db.flush()
+        if guard.locked_until is not None:
+            return CheckinResult(CheckinOutcome.LOCKED, locked_until=guard.locked_until)
+        return CheckinResult(CheckinOutcome.WRONG, tries_left=MAX_WRONG_TRIES - guard.failures)
+
+    if guard.failures or guard.locked_until is not None:
+        guard.failures = 0
+        guard.locked_until = None
+        db.add(guard)
+    if not records_allowed(learner):
+        return CheckinResult(CheckinOutcome.NO_CONSENT, training=valid)
+    assert valid.id is not None
+    row = await attendance_of(db, valid.id, learner.id)
+    if row is not None and row.status in ATTENDED:
+        return CheckinResult(CheckinOutcome.REUSED, training=valid)
+    await ensure_registered(db, valid.id, learner.id, now)
+    await set_status(
+        db,
+        actor_id=learner.id,
+        session_id=valid.id,
+        learner_id=learner.id,
+        status=AttendanceStatus.PRESENT,
+        method=METHOD_CODE,
+        now=now,
+    )
+    return CheckinResult(CheckinOutcome.CHECKED_IN, training=valid)
+
+
+async def _registered_session_ids(
+    db: AsyncSession, learner_id: int, session_ids: Sequence[int]
+) -> set[int]:
+    if not session_ids:
+        return set()
+    result = await db.exec(
+        select(Registration.session_id).where(
+            Registration.learner_id == learner_id,
+            col(Registration.session_id).in_(session_ids),
+        )
+    )
+    return set(result.all())
