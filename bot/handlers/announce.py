@@ -15,7 +15,15 @@ from enum import StrEnum
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.common.callback_data import CallbackData
-from bot.handlers.common.entry import Handlers, Stale, on_button, on_command, require_role
+from bot.handlers.common.entry import (
+    NOT_ALLOWED_TEXT,
+    STALE_TEXT,
+    Handlers,
+    Stale,
+    on_button,
+    on_command,
+    require_role,
+)
 from bot.handlers.common.keyboards import button, markup, rows, shorten
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.texts import scope_text
@@ -106,14 +114,14 @@ def error_text(tr: Translator, reason: Reason) -> str:
             "That is longer than {limit} characters. Please shorten it and send it again.",
             limit=announcements.MAX_TEXT,
         ),
-        Reason.NOT_ALLOWED: tr._("Sorry, you are not allowed to do that."),
-        Reason.OUT_OF_SCOPE: tr._("Sorry, you are not allowed to do that."),
+        Reason.NOT_ALLOWED: tr._(NOT_ALLOWED_TEXT),
+        Reason.OUT_OF_SCOPE: tr._(NOT_ALLOWED_TEXT),
         Reason.NOT_A_DRAFT: tr._("This announcement has already been sent or cancelled."),
         Reason.NOBODY: tr._(
             "Nobody in this audience can receive the announcement. Please choose another audience."
         ),
     }
-    return texts.get(reason, tr._("This button is no longer valid."))
+    return texts.get(reason, tr._(STALE_TEXT))
 
 
 async def answer_error(update: Update, tr: Translator, error: AnnouncementError) -> None:

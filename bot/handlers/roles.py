@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.handlers.common import keyboards
 from bot.handlers.common.callback_data import CallbackData
 from bot.handlers.common.deep_links import RoleInviteLink
-from bot.handlers.common.entry import Handlers, on_button, on_command
+from bot.handlers.common.entry import NOT_ALLOWED_TEXT, Handlers, on_button, on_command
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.texts import scope_text
 from bot.handlers.common.turn import Turn, refresh_command_menu
@@ -85,7 +85,7 @@ def error_text(tr: Translator, error: RoleError) -> str:
     value = error.value or ""
     match error.reason:
         case Reason.NOT_ALLOWED:
-            return tr._("Sorry, you are not allowed to do that.")
+            return tr._(NOT_ALLOWED_TEXT)
         case Reason.SETTINGS_ADMIN:
             return tr._("The admins from the settings cannot be revoked here.")
         case Reason.ALREADY_REVOKED | Reason.UNKNOWN_GRANT:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.handlers.common.entry import STALE_TEXT
 from bot.i18n.translator import Translator
 from bot.models import TrainingSession
 from bot.services import attendance
@@ -111,4 +112,4 @@ def error_text(tr: Translator, error: AttendanceError, training: TrainingSession
         return tr._(
             "That is too long. Please type at most {limit} characters.", limit=attendance.MAX_NAME
         )
-    return tr._("This button is no longer valid.")
+    return tr._(STALE_TEXT)

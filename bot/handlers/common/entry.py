@@ -35,6 +35,7 @@ from telegram.ext.filters import BaseFilter
 from bot.handlers.common.callback_data import CallbackData
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn, turn
+from bot.i18n.translator import N_
 from bot.models import Role
 from bot.runtime.context import BotContext
 from bot.services import roles as role_service
@@ -44,6 +45,9 @@ Data = TypeVar("Data", bound=CallbackData)
 
 PRIVATE: Final = filters.ChatType.PRIVATE
 """The bot talks with people one to one; in groups it stays silent."""
+
+STALE_TEXT: Final = N_("This button is no longer valid.")
+NOT_ALLOWED_TEXT: Final = N_("Sorry, you are not allowed to do that.")
 
 ANYONE: Final = None
 """``roles=ANYONE``: everyone who writes to the bot may use it."""
@@ -92,9 +96,9 @@ async def refuse(update: Update, current: Turn, refusal: Refusal) -> None:
     """The one answer to a refused update: a notice on the button, or a message."""
     tr = current.tr
     if isinstance(refusal, NotAllowed):
-        text, alert = tr._("Sorry, you are not allowed to do that."), True
+        text, alert = tr._(NOT_ALLOWED_TEXT), True
     else:
-        text, alert = tr._("This button is no longer valid."), False
+        text, alert = tr._(STALE_TEXT), False
     if update.callback_query is not None:
         await answer_query(update, text, alert=alert)
     else:

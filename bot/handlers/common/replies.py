@@ -8,31 +8,7 @@ import logging
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, NetworkError
 
-from bot.handlers.common.turn import Turn
-
 log = logging.getLogger(__name__)
-
-
-def button_data(update: Update) -> object:
-    """The pressed button's data (None for anything but a callback query), for ``.decode()``."""
-    return update.callback_query.data if update.callback_query else None
-
-
-async def refuse_invalid(update: Update, current: Turn) -> None:
-    """Stale, forged or out-of-place button data: say so, and change nothing."""
-    text = current.tr._("This button is no longer valid.")
-    if update.callback_query is not None:
-        await answer_query(update, text)
-    else:
-        await show(update, text)
-
-
-async def refuse_not_allowed(update: Update, current: Turn) -> None:
-    text = current.tr._("Sorry, you are not allowed to do that.")
-    if update.callback_query is not None:
-        await answer_query(update, text, alert=True)
-    else:
-        await show(update, text)
 
 
 NOT_EDITABLE = (

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.content.catalogue import Catalogue
+from bot.handlers.common.entry import NOT_ALLOWED_TEXT
 from bot.i18n.labels import COUNTRY_NAMES
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import Translator
@@ -152,7 +153,7 @@ def error_text(
         Reason.STARTED: tr._("This session has already started; it cannot be moved."),
         Reason.ENDED: tr._("This session is over; it cannot be changed."),
         Reason.NOT_FOUND: tr._("This session no longer exists."),
-        Reason.NOT_ALLOWED: tr._("Sorry, you are not allowed to do that."),
+        Reason.NOT_ALLOWED: tr._(NOT_ALLOWED_TEXT),
         Reason.SAME_TIME: tr._(
             "The session already starts at that time. Please type another time, "
             "for example <code>{example}</code>",
