@@ -2,12 +2,12 @@
 
     ServiceError                 reason: a StrEnum member, value: the offending input or None
      ├── AnnouncementError       announcements.Reason
-     ├── AttendanceError         attendance.Reason
+     ├── AttendanceError         attendance.Reason         (services/attendance/errors.py)
      ├── CertificateError        certificates.Reason
-     ├── ExportError             exports.Reason
+     ├── ExportError             exports.Reason            (services/exports/request.py)
      ├── ProfileError            learners.Reason
      ├── RoleError               roles.Reason
-     └── SessionError            sessions.Reason
+     └── SessionError            sessions.Reason           (services/sessions/errors.py)
 
 A service checks first and writes after, so a refused request has changed nothing. Each
 feature's handlers turn the reasons of the errors they expect into translated text in one
