@@ -1,31 +1,5 @@
-"""The durable intake: nothing lost, nothing doubled.
-
-PTB's own ``Updater`` acknowledges updates to Telegram (the ``offset`` of the next
-``getUpdates``, or the webhook's answer 200) as soon as they are queued, before any
-handler ran: a crash then loses them. :class:`DurableUpdater` polls instead, and for
-each batch
-
-1. stores every update in ``inbound_update`` in one transaction (ids already stored are
-   left as they are) and commits;
-2. puts those not yet done into the application's queue (each id at most once per run);
-3. only then advances the offset, so the next ``getUpdates`` acknowledges them.
-
-In webhook mode PTB's handler answers 200 once it has put the update into the queue it
-was given; it is given :class:`_StoreFirst`, which stores the update (step 1) before
-queueing it. When the database refuses, the request fails with 500 and Telegram sends
-the update again later.
-
-A feature's unit of work (``bot.handlers.common.turn.turn``) marks the row done in the same
-transaction as its own writes, so a crash either keeps both or replays the update with
-nothing written: the writes happen once. A handler in a late group (:data:`DONE_GROUP`)
-marks the row done once the features ran, for updates no unit of work took, and
-also when one of them raised (PTB goes on with the next groups after the error handler).
-On start, before polling, the rows left pending by a previous run are queued again; a row
-queued :data:`MAX_ATTEMPTS` times without being done is marked failed and left alone (an
-update that kills the bot every time must not keep it from starting). Updates put into the
-queue by other means (tests, the simulator's own queue) have no row, and marking them is a
-no-op.
-"""
+"""The durable intake: every update is stored before Telegram is told it arrived, and
+handled once (docs/architecture.md, "The durable intake")."""
 
 from __future__ import annotations
 
