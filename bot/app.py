@@ -34,8 +34,9 @@ from bot.handlers import (
 )
 from bot.handlers.common import routes
 from bot.handlers.common.deep_links import DeepLink, RoleInviteLink, SessionInviteLink
+from bot.handlers.common.entry import TextStepRoute
 from bot.handlers.common.menus import publish_default_commands
-from bot.handlers.common.routes import LinkOpener, Routes, TextStep
+from bot.handlers.common.routes import LinkOpener, Routes
 from bot.i18n.translator import Translators
 from bot.runtime import intake, jobs, outbox
 from bot.runtime.application import KapacitetApplication
@@ -67,19 +68,20 @@ FEATURES = (
 matches, so a command or a button prefix belongs to exactly one feature; the fallback comes
 after all of them."""
 
-TEXT_STEPS: dict[str, TextStep] = {
-    onboarding.ORGANISATION: onboarding.receive_organisation,
-    sessions.NEW: sessions.receive_new_session_text,
-    sessions.EDIT: sessions.receive_edit_text,
-    attendance.CHECKIN: attendance.receive_checkin_code,
-    attendance.WALK_IN: attendance.receive_walk_in_text,
-    feedback.COMMENT: feedback.receive_comment,
-    certificates.CERTNAME: certificates.receive_name,
-    certificates.VERIFY: certificates.receive_code,
-    announce.ANNOUNCE: announce.receive_text,
-    exports.KIND: exports.receive_text,
-}
-"""Where typed text goes while ``learner.awaiting`` names a step (the part before any ':')."""
+TEXT_STEPS: tuple[TextStepRoute, ...] = (
+    onboarding.receive_organisation,
+    sessions.receive_new_session_text,
+    sessions.receive_edit_text,
+    attendance.receive_checkin_code,
+    attendance.receive_walk_in_text,
+    feedback.receive_comment,
+    certificates.receive_name,
+    certificates.receive_code,
+    announce.receive_text,
+    exports.receive_text,
+)
+"""Where typed text goes while ``learner.awaiting`` names a step (the part before any ':');
+each is declared with its step, who may type it and how it ends for someone who may not."""
 
 DEEP_LINKS: dict[type[DeepLink], LinkOpener] = {
     SessionInviteLink: mysessions.open_invitation,
@@ -181,7 +183,10 @@ def wire(application: BotApplication, *, background_jobs: bool = True) -> None:
         application.add_handlers(feature.HANDLERS)
     application.add_handlers(fallback.HANDLERS)
     application.add_error_handler(errors.on_error)
-    routes.install(application, Routes(text_steps=TEXT_STEPS, deep_links=DEEP_LINKS))
+    routes.install(
+        application,
+        Routes(text_steps={step.step: step for step in TEXT_STEPS}, deep_links=DEEP_LINKS),
+    )
     jobs.install(application, JOBS)
     if background_jobs:
         jobs.schedule(application)

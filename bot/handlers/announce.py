@@ -22,7 +22,7 @@ from bot.handlers.common.entry import (
     Stale,
     on_button,
     on_command,
-    require_role,
+    on_text,
 )
 from bot.handlers.common.keyboards import button, markup, rows, shorten
 from bot.handlers.common.replies import answer_query, show
@@ -225,14 +225,12 @@ async def _clear_step(current: Turn) -> None:
         await learners.await_input(current.db, current.learner, None)
 
 
+@on_text(ANNOUNCE, roles=ANNOUNCERS, leave=_clear_step)
 async def receive_text(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     chat = update.effective_chat
     assert message is not None and message.text is not None and chat is not None
     tr = current.tr
-    if not await require_role(update, context, current, *ANNOUNCERS):
-        await _clear_step(current)
-        return
     now = context.deps.clock.now()
     try:
         announcement = await announcements.create_draft(

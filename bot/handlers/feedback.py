@@ -9,7 +9,7 @@ from telegram import Bot, InlineKeyboardMarkup, Update
 
 from bot.handlers.common import keyboards
 from bot.handlers.common.callback_data import Between, CallbackData
-from bot.handlers.common.entry import ANYONE, Handlers, Stale, on_button
+from bot.handlers.common.entry import ANYONE, Handlers, Stale, on_button, on_text
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
 from bot.handlers.reminders import learner_translator
@@ -112,6 +112,7 @@ async def rate(update: Update, context: BotContext, current: Turn, data: RateSes
         await show(update, tr._("Thank you for your feedback!"), edit=False)
 
 
+@on_text(COMMENT, roles=ANYONE)
 async def receive_comment(update: Update, context: BotContext, current: Turn) -> None:
     """The typed comment after a rating."""
     message = update.effective_message

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.common.callback_data import CallbackData
 from bot.handlers.common.deep_links import parse
-from bot.handlers.common.entry import ANYONE, Handlers, Stale, on_button, on_command
+from bot.handlers.common.entry import ANYONE, Handlers, Stale, on_button, on_command, on_text
 from bot.handlers.common.keyboards import button, main_menu, markup, rows
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.routes import opener_for
@@ -321,6 +321,7 @@ async def answer_profile(
         await continue_onboarding(update, context, current)
 
 
+@on_text(ORGANISATION, roles=ANYONE)
 async def receive_organisation(update: Update, context: BotContext, current: Turn) -> None:
     """The typed organisation name, while onboarding waits for it."""
     message = update.effective_message

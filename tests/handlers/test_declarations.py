@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.content.catalogue import Catalogue
 from bot.handlers import fallback
 from bot.handlers.common.callback_data import CallbackData
-from bot.handlers.common.entry import ButtonRoute, CommandRoute
+from bot.handlers.common.entry import ButtonRoute, CommandRoute, TextStepRoute
 from bot.handlers.common.menus import COORDINATOR_COMMANDS, LEARNER_COMMANDS, TRAINER_COMMANDS
 from bot.models import Role
 from bot.runtime.context import BotApplication
@@ -132,3 +132,17 @@ def test_app_lists_its_wiring_in_one_place():
     assert app.TEXT_STEPS and app.DEEP_LINKS and app.JOBS and app.FEATURES
     for feature in app.FEATURES:
         assert feature.HANDLERS, f"{feature.__name__} wires nothing"
+
+
+def test_every_text_step_is_declared_once_with_who_may_type_it():
+    steps = [route.step for route in app.TEXT_STEPS]
+    assert all(isinstance(route, TextStepRoute) for route in app.TEXT_STEPS)
+    assert len(steps) == len(set(steps)), "two features answer the same step"
+    staff_steps = {route.step: route.roles for route in app.TEXT_STEPS if route.roles is not None}
+    assert set(staff_steps) == {"newsession", "session-edit", "walkin", "announce", "export"}
+    for step, roles in staff_steps.items():
+        assert roles <= STAFF, step
+    leaving = {route.step for route in app.TEXT_STEPS if route.leave is not None}
+    assert leaving == set(staff_steps), (
+        "a staff conversation must end for someone who lost the role"
+    )

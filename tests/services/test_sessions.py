@@ -19,7 +19,7 @@ from bot.models import (
     RoleGrant,
     TrainingSession,
 )
-from bot.services import roster, sessions
+from bot.services import drafts, roster, sessions
 from bot.services.sessions import Reason, RegistrationOutcome, SessionError, SessionValues, schedule
 from tests.factories import make_learner
 from tests.support.trainings import make_trainer, record_attendance
@@ -547,11 +547,11 @@ async def test_lists_and_roster(database: Database):
 async def test_a_draft_is_one_per_learner(database: Database):
     async with database.session() as db:
         learner = await make_learner(db)
-        await sessions.save_draft(db, learner, "newsession", "title", {}, NOW)
-        await sessions.save_draft(db, learner, "newsession", "module", {"title": "Ё"}, NOW)
-        draft = await sessions.get_draft(db, learner, "newsession")
+        await drafts.save_draft(db, learner, "newsession", "title", {}, NOW)
+        await drafts.save_draft(db, learner, "newsession", "module", {"title": "Ё"}, NOW)
+        draft = await drafts.get_draft(db, learner, "newsession")
         assert draft is not None and draft.step == "module"
-        assert sessions.draft_data(draft) == {"title": "Ё"}
-        assert await sessions.get_draft(db, learner, "walkin") is None
-        await sessions.drop_draft(db, learner, "newsession")
-        assert await sessions.get_draft(db, learner, "newsession") is None
+        assert drafts.draft_data(draft) == {"title": "Ё"}
+        assert await drafts.get_draft(db, learner, "walkin") is None
+        await drafts.drop_draft(db, learner, "newsession")
+        assert await drafts.get_draft(db, learner, "newsession") is None

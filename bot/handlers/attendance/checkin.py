@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.handlers.attendance.data import CancelCheckin
-from bot.handlers.common.entry import ANYONE, on_button, on_command
+from bot.handlers.common.entry import ANYONE, on_button, on_command, on_text
 from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
@@ -90,6 +90,7 @@ async def checkin_command(update: Update, context: BotContext, current: Turn) ->
     )
 
 
+@on_text(CHECKIN, roles=ANYONE)
 async def receive_checkin_code(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None

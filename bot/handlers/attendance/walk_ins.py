@@ -15,11 +15,12 @@ from bot.handlers.common.entry import (
     Stale,
     guarded,
     on_button,
+    on_text,
 )
 from bot.handlers.common.keyboards import button, markup, rows
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
-from bot.handlers.sessions.access import MANAGERS, keeps_role, managed_training
+from bot.handlers.sessions.access import MANAGERS, end_conversation, keeps_role, managed_training
 from bot.i18n.labels import (
     AGE_BAND_NAMES,
     COUNTRY_NAMES,
@@ -168,6 +169,7 @@ async def _walk_in_step(
     )
 
 
+@on_text(WALK_IN, roles=MANAGERS, leave=lambda current: end_conversation(current, WALK_IN))
 async def receive_walk_in_text(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None

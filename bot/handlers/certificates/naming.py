@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.content.catalogue import Module, plain_text
 from bot.handlers.certificates.data import CertificateName, NameAction, SendCertificate
 from bot.handlers.certificates.document import send_certificate
-from bot.handlers.common.entry import ANYONE, Stale, on_button
+from bot.handlers.common.entry import ANYONE, Stale, on_button, on_text
 from bot.handlers.common.keyboards import button, markup, shorten
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
@@ -141,6 +141,7 @@ async def issue_and_send(
     await send_certificate(update, context, current, certificate)
 
 
+@on_text(CERTNAME, roles=ANYONE)
 async def receive_name(update: Update, context: BotContext, current: Turn) -> None:
     """The typed name, while the question for it is open."""
     message = update.effective_message

@@ -8,7 +8,7 @@ from bot.content.catalogue import Catalogue
 from bot.handlers.certificates.data import CancelVerify
 from bot.handlers.certificates.document import title_of
 from bot.handlers.certificates.naming import MAX_LABEL
-from bot.handlers.common.entry import ANYONE, on_button, on_command
+from bot.handlers.common.entry import ANYONE, on_button, on_command, on_text
 from bot.handlers.common.keyboards import button, markup, shorten
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
@@ -91,6 +91,7 @@ async def verify_command(update: Update, context: BotContext, current: Turn) -> 
     )
 
 
+@on_text(VERIFY, roles=ANYONE)
 async def receive_code(update: Update, context: BotContext, current: Turn) -> None:
     """A code typed after ``/verify`` alone, or after an unknown one."""
     message = update.effective_message

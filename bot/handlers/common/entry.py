@@ -55,6 +55,7 @@ ANYONE: Final = None
 Roles = Collection[Role] | None
 
 CommandCallback = Callable[[Update, BotContext, Turn], Awaitable[None]]
+Leave = Callable[[Turn], Awaitable[object]]
 ButtonCallback = Callable[[Update, BotContext, Turn, Data], Awaitable[None]]
 
 
@@ -180,6 +181,41 @@ class ButtonRoute(CallbackQueryHandler[BotContext, None], Generic[Data]):
                 self.roles,
                 lambda: self.respond(update, context, current, decoded),
             )
+
+
+class TextStepRoute:
+    """Typed text while ``learner.awaiting`` names ``step``: who may type it (``roles``), and
+    how the conversation ends (``leave``) when the person may no longer be in it."""
+
+    def __init__(
+        self, step: str, respond: CommandCallback, roles: Roles, leave: Leave | None
+    ) -> None:
+        self.step = step
+        self.roles: frozenset[Role] | None = None if roles is None else frozenset(roles)
+        self.respond = respond
+        self.leave = leave
+
+    async def __call__(self, update: Update, context: BotContext, current: Turn) -> None:
+        async def work() -> None:
+            if self.roles is not None and not await holds(context, current, self.roles):
+                if self.leave is not None:
+                    await self.leave(current)
+                raise NotAllowed
+            await self.respond(update, context, current)
+
+        await guarded(update, context, current, ANYONE, work)
+
+
+def on_text(
+    step: str, *, roles: Roles, leave: Leave | None = None
+) -> Callable[[CommandCallback], TextStepRoute]:
+    """Declares what typed text does while the person is in ``step`` (``bot.app`` lists the
+    steps); ``leave`` ends the conversation of someone who lost the role on the way."""
+
+    def declare(respond: CommandCallback) -> TextStepRoute:
+        return TextStepRoute(step, respond, roles, leave)
+
+    return declare
 
 
 def on_command(

@@ -15,10 +15,10 @@ from typing import Any
 from telegram import Update
 
 from bot.handlers.common.deep_links import DeepLink
+from bot.handlers.common.entry import TextStepRoute
 from bot.handlers.common.turn import Turn
 from bot.runtime.context import BotApplication, BotContext
 
-TextStep = Callable[[Update, BotContext, Turn], Awaitable[None]]
 LinkOpener = Callable[[Update, BotContext, Turn, Any], Awaitable[None]]
 """Opens a deep link of one kind; its last argument is that kind's :class:`DeepLink`."""
 
@@ -27,7 +27,7 @@ ROUTES_KEY = "routes"
 
 @dataclass(frozen=True)
 class Routes:
-    text_steps: Mapping[str, TextStep] = field(default_factory=dict)
+    text_steps: Mapping[str, TextStepRoute] = field(default_factory=dict)
     """By the part of ``learner.awaiting`` before any ``:``."""
     deep_links: Mapping[type[DeepLink], LinkOpener] = field(default_factory=dict)
 
@@ -41,7 +41,7 @@ def routes_of(context: BotContext) -> Routes:
     return found
 
 
-def text_step_for(context: BotContext, awaiting: str | None) -> TextStep | None:
+def text_step_for(context: BotContext, awaiting: str | None) -> TextStepRoute | None:
     if not awaiting:
         return None
     return routes_of(context).text_steps.get(awaiting.split(":", 1)[0])

@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.handlers.common.entry import Stale, on_button, on_command, require_role
+from bot.handlers.common.entry import Stale, on_button, on_command, on_text
 from bot.handlers.common.keyboards import markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
@@ -206,14 +206,16 @@ async def export_action(
     await start_making(update, context, current, answers)
 
 
+async def leave(current: Turn) -> None:
+    await conversation.drop(current.db, current.learner)
+
+
+@on_text(conversation.KIND, roles=EXPORTERS, leave=leave)
 async def receive_text(update: Update, context: BotContext, current: Turn) -> None:
     """Typed text while the conversation waits for it: two dates, or an organisation."""
     message = update.effective_message
     assert message is not None and message.text is not None
     tr = current.tr
-    if not await require_role(update, context, current, *EXPORTERS):
-        await conversation.drop(current.db, current.learner)
-        return
     draft = await conversation.current(current.db, current.learner)
     if draft is None:
         await conversation.drop(current.db, current.learner)

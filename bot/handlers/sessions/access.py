@@ -8,7 +8,7 @@ from bot.handlers.common.entry import NotAllowed, holds, refusal_of, refuse
 from bot.handlers.common.turn import Turn
 from bot.models import Role, TrainingSession
 from bot.runtime.context import BotContext
-from bot.services import sessions
+from bot.services import drafts, sessions
 from bot.services.sessions import SessionError
 
 MANAGERS = (Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
@@ -32,11 +32,16 @@ async def managed_training(context: BotContext, current: Turn, training_id: int)
         raise refusal from None
 
 
+async def end_conversation(current: Turn, conversation: str) -> None:
+    """How a trainer's conversation ends for someone who may no longer be in it."""
+    await drafts.end_conversation(current.db, current.learner, conversation)
+
+
 async def keeps_role(update: Update, context: BotContext, current: Turn, conversation: str) -> bool:
     """For a typed answer in a trainer's conversation: True while the person holds a trainer's
     role; else the conversation ends and they are told that they may not."""
     if await holds(context, current, MANAGERS):
         return True
-    await sessions.end_conversation(current.db, current.learner, conversation)
+    await end_conversation(current, conversation)
     await refuse(update, current, NotAllowed())
     return False

@@ -12,11 +12,11 @@ from datetime import datetime
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.handlers.common.entry import on_button
+from bot.handlers.common.entry import on_button, on_text
 from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
-from bot.handlers.sessions.access import MANAGERS, keeps_role, managed_training
+from bot.handlers.sessions.access import MANAGERS, end_conversation, managed_training
 from bot.handlers.sessions.data import CancelEdit, OpenSession, SessionAction, ViewAction
 from bot.handlers.sessions.notices import CANCELLED, RESCHEDULED, notify_registered, venue_kind
 from bot.handlers.sessions.roster import show_roster_page
@@ -25,7 +25,7 @@ from bot.handlers.sessions.view import send_invite, show_view
 from bot.i18n.translator import Translator
 from bot.models import TrainingSession
 from bot.runtime.context import BotContext
-from bot.services import learners, sessions
+from bot.services import drafts, learners, sessions
 from bot.services.sessions import Reason, SessionError
 
 EDIT = "session-edit"
@@ -108,7 +108,7 @@ async def session_action(
         return
     if data.action in (ViewAction.RESCHEDULE, ViewAction.VENUE):
         await answer_query(update)
-        await sessions.save_draft(
+        await drafts.save_draft(
             current.db,
             current.learner,
             EDIT,
@@ -177,17 +177,16 @@ async def cancel_session(
     )
 
 
+@on_text(EDIT, roles=MANAGERS, leave=lambda current: end_conversation(current, EDIT))
 async def receive_edit_text(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     tr = current.tr
-    if not await keeps_role(update, context, current, EDIT):
-        return
-    draft = await sessions.get_draft(current.db, current.learner, EDIT)
-    values = sessions.draft_data(draft) if draft is not None else {}
+    draft = await drafts.get_draft(current.db, current.learner, EDIT)
+    values = drafts.draft_data(draft) if draft is not None else {}
     session_id, version = values.get("session_id"), values.get("version")
     if draft is None or not isinstance(session_id, int) or not isinstance(version, int):
-        await sessions.end_conversation(current.db, current.learner, EDIT)
+        await drafts.end_conversation(current.db, current.learner, EDIT)
         await show(update, tr._("That conversation has ended. /sessions lists your sessions."))
         return
     now = context.deps.clock.now()
@@ -223,7 +222,7 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
                 update, error_text(tr, error, example=example), cancel_edit_keyboard(tr, session_id)
             )
             return
-        await sessions.end_conversation(current.db, current.learner, EDIT)
+        await drafts.end_conversation(current.db, current.learner, EDIT)
         training = await sessions.get_session(current.db, session_id)
         if training is None or error.reason == Reason.NOT_ALLOWED:
             await show(update, error_text(tr, error))
@@ -232,7 +231,7 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
             update, context, current, training, edit=False, notice=error_text(tr, error)
         )
         return
-    await sessions.end_conversation(current.db, current.learner, EDIT)
+    await drafts.end_conversation(current.db, current.learner, EDIT)
     told = await notify_registered(update, context, current, change, kind)
     if kind == RESCHEDULED:
         notice = tr.ngettext(
@@ -251,6 +250,6 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
 
 @on_button(CancelEdit, roles=MANAGERS)
 async def cancel_edit(update: Update, context: BotContext, current: Turn, data: CancelEdit) -> None:
-    await sessions.end_conversation(current.db, current.learner, EDIT)
+    await drafts.end_conversation(current.db, current.learner, EDIT)
     await answer_query(update)
     await show(update, current.tr._("Nothing was changed."))

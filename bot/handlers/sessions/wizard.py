@@ -12,11 +12,11 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.content.catalogue import Catalogue
-from bot.handlers.common.entry import Stale, on_button, on_command
+from bot.handlers.common.entry import Stale, on_button, on_command, on_text
 from bot.handlers.common.keyboards import button, markup, rows
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
-from bot.handlers.sessions.access import MANAGERS, keeps_role
+from bot.handlers.sessions.access import MANAGERS, end_conversation
 from bot.handlers.sessions.data import DraftAction, DraftChoice, DraftField, DraftPick
 from bot.handlers.sessions.texts import details_lines, error_text
 from bot.handlers.sessions.view import send_invite, show_view
@@ -24,7 +24,7 @@ from bot.i18n.labels import COUNTRY_NAMES
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import Translator
 from bot.runtime.context import BotContext, Deps
-from bot.services import learners, sessions
+from bot.services import drafts, learners, sessions
 from bot.services.sessions import Reason, SessionError, SessionValues
 
 NEW = "newsession"
@@ -180,23 +180,22 @@ def _step_problem(tr: Translator, step: str, error: SessionError, now: datetime)
 @on_command("newsession", roles=MANAGERS)
 async def newsession_command(update: Update, context: BotContext, current: Turn) -> None:
     now = context.deps.clock.now()
-    await sessions.save_draft(current.db, current.learner, NEW, "title", {}, now)
+    await drafts.save_draft(current.db, current.learner, NEW, "title", {}, now)
     await learners.await_input(current.db, current.learner, NEW)
     await ask(update, context, current, "title", {})
 
 
+@on_text(NEW, roles=MANAGERS, leave=lambda current: end_conversation(current, NEW))
 async def receive_new_session_text(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     tr = current.tr
-    if not await keeps_role(update, context, current, NEW):
-        return
-    draft = await sessions.get_draft(current.db, current.learner, NEW)
+    draft = await drafts.get_draft(current.db, current.learner, NEW)
     if draft is None:
         await learners.await_input(current.db, current.learner, None)
         await show(update, tr._("That conversation has ended. /newsession starts a new one."))
         return
-    data = sessions.draft_data(draft)
+    data = drafts.draft_data(draft)
     step = draft.step
     now = context.deps.clock.now()
     text = message.text
@@ -230,16 +229,16 @@ async def receive_new_session_text(update: Update, context: BotContext, current:
         await ask(update, context, current, step, data, problem=_step_problem(tr, step, error, now))
         return
     following = next_step(step)
-    await sessions.save_draft(current.db, current.learner, NEW, following, data, now)
+    await drafts.save_draft(current.db, current.learner, NEW, following, data, now)
     await ask(update, context, current, following, data)
 
 
 @on_button(DraftPick, roles=MANAGERS)
 async def pick(update: Update, context: BotContext, current: Turn, data: DraftPick) -> None:
-    draft = await sessions.get_draft(current.db, current.learner, NEW)
+    draft = await drafts.get_draft(current.db, current.learner, NEW)
     if draft is None or draft.step != data.field:
         raise Stale
-    values = sessions.draft_data(draft)
+    values = drafts.draft_data(draft)
     known = {module.id for module in context.deps.catalogue.modules}
     try:
         if data.field == DraftField.MODULE:
@@ -257,7 +256,7 @@ async def pick(update: Update, context: BotContext, current: Turn, data: DraftPi
     await answer_query(update)
     following = next_step(data.field)
     now = context.deps.clock.now()
-    await sessions.save_draft(current.db, current.learner, NEW, following, values, now)
+    await drafts.save_draft(current.db, current.learner, NEW, following, values, now)
     await ask(update, context, current, following, values, edit=True)
 
 
@@ -266,17 +265,17 @@ async def draft_action(
     update: Update, context: BotContext, current: Turn, data: DraftAction
 ) -> None:
     tr = current.tr
-    draft = await sessions.get_draft(current.db, current.learner, NEW)
+    draft = await drafts.get_draft(current.db, current.learner, NEW)
     if draft is None:
         raise Stale
     if data.action == DraftChoice.CANCEL:
-        await sessions.end_conversation(current.db, current.learner, NEW)
+        await drafts.end_conversation(current.db, current.learner, NEW)
         await answer_query(update)
         await show(update, tr._("Cancelled. No session was created."))
         return
     if draft.step != CONFIRM:
         raise Stale
-    values = sessions.draft_data(draft)
+    values = drafts.draft_data(draft)
     now = context.deps.clock.now()
     known = {module.id for module in context.deps.catalogue.modules}
     try:
@@ -287,7 +286,7 @@ async def draft_action(
         await answer_query(update)
         if error.reason in (Reason.PAST, Reason.TOO_FAR):
             # Time went by while the summary was open: ask for the date again.
-            await sessions.save_draft(current.db, current.learner, NEW, "date", values, now)
+            await drafts.save_draft(current.db, current.learner, NEW, "date", values, now)
             await ask(
                 update,
                 context,
@@ -297,15 +296,15 @@ async def draft_action(
                 problem=_step_problem(tr, "date", error, now),
             )
             return
-        await sessions.end_conversation(current.db, current.learner, NEW)
+        await drafts.end_conversation(current.db, current.learner, NEW)
         await show(update, tr._("This draft is no longer valid. /newsession starts again."))
         return
     except (KeyError, TypeError, ValueError):
-        await sessions.end_conversation(current.db, current.learner, NEW)
+        await drafts.end_conversation(current.db, current.learner, NEW)
         await answer_query(update)
         await show(update, tr._("This draft is no longer valid. /newsession starts again."))
         return
-    await sessions.end_conversation(current.db, current.learner, NEW)
+    await drafts.end_conversation(current.db, current.learner, NEW)
     await answer_query(update, tr._("Session created."))
     await show(update, tr._("✅ The session is scheduled."))
     await show_view(update, context, current, training, edit=False)

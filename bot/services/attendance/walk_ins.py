@@ -19,8 +19,8 @@ from bot.services.attendance.marks import (
     training_of,
 )
 from bot.services.attendance.window import window
+from bot.services.drafts import draft_data, end_conversation, get_draft, save_draft
 from bot.services.learners import MAX_ORGANISATION, PROFILE_CHOICES, UNDISCLOSED, clean_text
-from bot.services.sessions import draft_data, end_conversation, get_draft, save_draft
 
 MAX_NAME = 120
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Learner
-from bot.services import learners, sessions
+from bot.services import drafts, learners
 from bot.services.indicators import period_between, period_named
 from bot.services.scope import Filters, Period
 
@@ -57,21 +57,21 @@ def filters_of(answers: dict[str, Any]) -> Filters:
 
 async def current(db: AsyncSession, learner: Learner) -> tuple[str, dict[str, Any]] | None:
     """The step and the answers so far, or None when no export is under way."""
-    draft = await sessions.get_draft(db, learner, KIND)
-    return (draft.step, sessions.draft_data(draft)) if draft is not None else None
+    draft = await drafts.get_draft(db, learner, KIND)
+    return (draft.step, drafts.draft_data(draft)) if draft is not None else None
 
 
 async def save(
     db: AsyncSession, learner: Learner, step: Step, data: dict[str, Any], now: datetime
 ) -> None:
     """Moves the conversation to ``step`` with the answers ``data``."""
-    await sessions.save_draft(db, learner, KIND, step, data, now)
+    await drafts.save_draft(db, learner, KIND, step, data, now)
     await learners.await_input(db, learner, KIND if step in TYPED else None)
 
 
 async def drop(db: AsyncSession, learner: Learner) -> None:
     """Ends the conversation (cancelled, or gone): nothing is kept, no text is awaited."""
-    await sessions.drop_draft(db, learner, KIND)
+    await drafts.drop_draft(db, learner, KIND)
     if learner.awaiting == KIND:
         await learners.await_input(db, learner, None)
 

@@ -3,20 +3,12 @@
 ``from bot.services import sessions`` gives the whole interface; its parts:
 :mod:`~bot.services.sessions.values` (a session's typed values, checked),
 :mod:`~bot.services.sessions.schedule` (scheduling, edits, lists, who may manage a session),
-:mod:`~bot.services.sessions.registrations` (the learner's side),
-:mod:`~bot.services.sessions.drafts` (conversations in progress) and
+:mod:`~bot.services.sessions.registrations` (the learner's side) and
 :mod:`~bot.services.sessions.errors` (:class:`SessionError` and its reasons).
 """
 
 from __future__ import annotations
 
-from bot.services.sessions.drafts import (
-    draft_data,
-    drop_draft,
-    end_conversation,
-    get_draft,
-    save_draft,
-)
 from bot.services.sessions.errors import Reason, SessionError
 from bot.services.sessions.registrations import (
     RegisterResult,
@@ -111,12 +103,8 @@ __all__ = [
     "clean_invite_code",
     "counts",
     "create_session",
-    "draft_data",
-    "drop_draft",
-    "end_conversation",
     "example_datetime",
     "find_by_code",
-    "get_draft",
     "get_session",
     "has_ended",
     "has_started",
@@ -134,5 +122,4 @@ __all__ = [
     "registered_learners",
     "registration_of",
     "reschedule",
-    "save_draft",
 ]

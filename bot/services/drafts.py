@@ -1,4 +1,5 @@
-"""Conversations in progress (the Draft table): one per person, kept across restarts."""
+"""Conversations in progress (the Draft table): one per person, kept across restarts, used
+by every step-by-step conversation (a new session, an edit, a walk-in, an export)."""
 
 from __future__ import annotations
 
