@@ -1,1 +1,2 @@
-"""Telegram handlers: one module per feature, each with ``register(app)``."""
+"""Telegram handlers: one module or package per feature, each ending with ``HANDLERS``;
+``common/`` holds what several features use. ``bot.app`` wires them."""

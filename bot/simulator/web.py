@@ -17,16 +17,14 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
 from bot.simulator import page
+from bot.simulator.fake_bot_api import FakeBotApi
 from bot.simulator.people import ROLES, TELEGRAM_LANGUAGE_CODES, BadRequest, Person
-
-if TYPE_CHECKING:
-    from bot.simulator.simulator import Simulator
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -37,6 +35,28 @@ _FILE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Event = dict[str, Any]
+
+
+class Simulated(Protocol):
+    """What the page asks of the simulator (:class:`bot.simulator.simulator.Simulator`): the
+    page server depends on this, the simulator on the page server, never both ways."""
+
+    api: FakeBotApi
+    events: PageEvents
+
+    def person(self, value: str | int) -> Person: ...
+
+    async def add_person(self, name: str, language_code: str, role: str) -> Person: ...
+
+    async def send(self, person_id: int, text: str) -> None: ...
+
+    async def tap(self, person_id: int, message_id: int, row: int, column: int) -> str: ...
+
+    async def advance(self, delta: timedelta) -> None: ...
+
+    def clock_json(self) -> dict[str, Any]: ...
+
+    def people_json(self) -> list[dict[str, Any]]: ...
 
 
 class AddressInUse(Exception):
@@ -81,7 +101,7 @@ class PageEvents:
 class PageServer:
     """The page's HTTP server for one simulator."""
 
-    def __init__(self, simulator: Simulator, host: str, port: int) -> None:
+    def __init__(self, simulator: Simulated, host: str, port: int) -> None:
         self._simulator = simulator
         self.host = host
         self.port = port
