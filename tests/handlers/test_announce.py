@@ -12,9 +12,9 @@ from sqlmodel import col, func, select
 from bot.models import Announcement, AuditEntry, Learner, OutboxMessage
 from bot.runtime import outbox
 from bot.simulator.fake_bot_api import FakeBotApi
-from tests.handlers.conftest import Harness
 from tests.support.announcements import COORDINATOR, LEARNER, TRAINER, add_people, add_staff
 from tests.support.driver import TelegramUser
+from tests.support.harness import Harness
 
 NOT_ALLOWED = "Sorry, you are not allowed to do that."
 TYPED = "Training <b>tomorrow</b> & more: bring a laptop."

@@ -17,8 +17,8 @@ from bot.models import (
 )
 from bot.services import audit
 from tests.factories import make_learner
-from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
+from tests.support.harness import Harness
 from tests.support.trainings import make_trainer, make_training, register
 
 CODE = re.compile(r"🔑 ([A-Z0-9]{5})")

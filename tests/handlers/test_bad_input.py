@@ -7,7 +7,7 @@ from sqlmodel import func, select
 from bot.content.catalogue import Catalogue
 from bot.handlers.learning.data import AnswerQuestion
 from bot.models import Learner, ModuleProgress, QuizAnswer, QuizAttempt, QuizKind
-from tests.handlers.conftest import Harness
+from tests.support.harness import Harness
 from tests.support.learners import onboard, option_label
 
 

@@ -12,8 +12,8 @@ from sqlmodel import select
 from bot.content.catalogue import Catalogue, Module
 from bot.models import Certificate, Learner
 from bot.services.certificates import format_code
-from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
+from tests.support.harness import Harness
 from tests.support.learners import flat, onboard, plain, take_quiz
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")

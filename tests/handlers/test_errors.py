@@ -25,8 +25,8 @@ from bot.models import Learner
 from bot.runtime.context import BotContext
 from bot.simulator.fake_bot_api import BOT_BLOCKED, NOT_MODIFIED, QUERY_TOO_OLD
 from tests.factories import make_learner
-from tests.handlers.conftest import TOKEN, Harness
 from tests.support.driver import TelegramUser, running_application
+from tests.support.harness import TOKEN, Harness
 
 ADMIN = 900
 PERSON = 901

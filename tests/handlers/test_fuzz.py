@@ -41,8 +41,8 @@ from bot.handlers.common.callback_data import MenuTarget, OpenMenu
 from bot.handlers.mysessions import Apology
 from bot.models import AuditEntry, RoleGrant, RoleInvite
 from bot.runtime import outbox
-from tests.handlers.conftest import Harness
-from tests.handlers.fuzz_actions import (
+from tests.support.driver import TelegramUser
+from tests.support.fuzz_actions import (
     ADMIN,
     COMMANDS,
     COORDINATOR,
@@ -68,7 +68,7 @@ from tests.handlers.fuzz_actions import (
     World,
     actions,
 )
-from tests.support.driver import TelegramUser
+from tests.support.harness import Harness
 from tests.support.learners import onboard
 
 ADMIN_ID = 990_001

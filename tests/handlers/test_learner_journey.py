@@ -12,8 +12,8 @@ from bot.handlers.account import help_text
 from bot.handlers.onboarding import profile_question_text
 from bot.models import Consent, Learner, ModuleProgress, QuizAnswer, QuizAttempt
 from bot.services.learners import ProfileField
-from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
+from tests.support.harness import Harness
 from tests.support.learners import learner_of, onboard, option_label, plain, take_quiz
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")

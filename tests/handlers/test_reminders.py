@@ -19,8 +19,8 @@ from bot.models import (
     Registration,
     TrainingSession,
 )
-from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
+from tests.support.harness import Harness
 from tests.support.trainings import MK, SQ, record_attendance, tirana_session
 
 

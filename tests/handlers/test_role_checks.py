@@ -18,7 +18,7 @@ from bot.models import (
     TrainingSession,
 )
 from tests.factories import make_learner
-from tests.handlers.conftest import Harness
+from tests.support.harness import Harness
 
 ADMIN, TRAINER, LEARNER = 880, 881, 882
 NOT_ALLOWED = "Sorry, you are not allowed to do that."

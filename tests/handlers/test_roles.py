@@ -12,8 +12,8 @@ from bot.content.catalogue import plain_text
 from bot.handlers.onboarding import consent_text
 from bot.handlers.roles import AskRevoke, ConfirmRevoke, usage_text
 from bot.models import AuditEntry, Learner, Role, RoleGrant, RoleInvite
-from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
+from tests.support.harness import Harness
 from tests.support.learners import learner_of, onboard
 
 ADMIN = 900

@@ -13,8 +13,8 @@ from bot.handlers.onboarding import consent_text
 from bot.models import Delivery, Draft, Learner, Registration, Role, RoleGrant, TrainingSession
 from bot.services import sessions
 from tests.factories import make_learner
-from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
+from tests.support.harness import Harness
 from tests.support.learners import learner_of, onboard, plain
 
 LINK = re.compile(r"https://t\.me/kapacitet_bot\?start=(s_[A-Z0-9]+)")

@@ -8,7 +8,7 @@ from bot.handlers.common.texts import scope_text
 from bot.handlers.stats import StatsPeriod, StatsPeriodName
 from bot.services.roles import Scope
 from bot.simulator.fake_bot_api import SentMessage
-from tests.handlers.conftest import Harness
+from tests.support.harness import Harness
 from tests.support.indicator_world import build_stats_world
 from tests.support.reporting import Askers, add_askers
 

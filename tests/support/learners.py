@@ -15,7 +15,7 @@ from bot.models import Learner
 from tests.support.driver import TelegramUser
 
 if TYPE_CHECKING:
-    from tests.handlers.conftest import Harness
+    from tests.support.harness import Harness
 
 
 def plain(fragment: str) -> str:
