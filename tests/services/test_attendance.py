@@ -23,8 +23,7 @@ from bot.models import (
 from bot.services import attendance, audit, roster
 from bot.services.attendance import AttendanceError, CheckinOutcome, WalkInStep
 from bot.services.codes import typed_code
-from tests.factories import make_learner
-from tests.support.trainings import make_training, register
+from tests.factories import make_learner, make_training, register
 
 START = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
 """A Thursday morning in Belgrade (10:00 local)."""

@@ -14,7 +14,9 @@ from bot.models import Certificate, Consent
 from bot.services import certificates, privacy
 from bot.services.certificate_pdf import CertificateTexts, render
 from bot.services.certificates import CertificateError, Reason, Status
-from tests.factories import make_learner, sample_module, take_post_test
+from tests.factories import make_learner
+from tests.support.content import sample_module
+from tests.support.learners import take_post_test
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

@@ -10,8 +10,7 @@ from bot.db import Database
 from bot.models import Delivery, Draft, Feedback, Learner, TrainingSession
 from bot.services import feedback
 from bot.services.feedback import Commented, Rated
-from tests.factories import make_learner
-from tests.support.trainings import make_training, record_attendance
+from tests.factories import make_learner, make_training, make_walk_in, record_attendance
 
 START = datetime(2026, 12, 11, 9, 0, tzinfo=UTC)
 END = START + timedelta(minutes=120)
@@ -25,8 +24,8 @@ async def attended(database: Database, *statuses: str) -> tuple[int, list[int]]:
         ids = []
         for status in statuses:
             person = await make_learner(db)
-            assert training.id is not None and person.id is not None
-            await record_attendance(db, training.id, person.id, status)
+            assert person.id is not None
+            await record_attendance(db, training, person, status)
             ids.append(person.id)
         assert training.id is not None
         return training.id, ids
@@ -80,12 +79,11 @@ async def test_cancelled_sessions_walk_ins_and_unreachable_people_are_not_asked(
         trainer = await make_learner(db)
         cancelled = await make_training(db, trainer, START, cancelled_at=START - timedelta(days=1))
         held = await make_training(db, trainer, START)
-        walk_in = await make_learner(db, telegram_id=None, source="walk_in", display_name="Ana")
+        walk_in = await make_walk_in(db, "Ana")
         blocked = await make_learner(db, reachable=False)
         keen = await make_learner(db)
         for training, person in ((cancelled, keen), (held, walk_in), (held, blocked)):
-            assert training.id is not None and person.id is not None
-            await record_attendance(db, training.id, person.id, "present", method="code")
+            await record_attendance(db, training, person, "present", method="code")
     assert await due_at(database, END + timedelta(hours=1)) == []
 
 

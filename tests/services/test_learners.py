@@ -10,7 +10,8 @@ from bot.db import Database
 from bot.models import Consent, Learner, ModuleProgress
 from bot.services import learners, privacy, progress
 from bot.services.learners import ProfileField
-from tests.factories import make_learner, sample_module
+from tests.factories import make_learner
+from tests.support.content import sample_module
 
 
 async def test_first_contact_guesses_the_language_and_asks_nothing_yet(database: Database):

@@ -10,7 +10,8 @@ from bot.db import Database
 from bot.models import Consent, QuizAnswer, QuizAttempt, QuizKind
 from bot.services import progress, quiz
 from bot.services.quiz import AnswerOutcome
-from tests.factories import make_learner, sample_module
+from tests.factories import make_learner
+from tests.support.content import sample_module
 
 
 @pytest.fixture

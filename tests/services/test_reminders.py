@@ -9,8 +9,7 @@ from sqlmodel import select
 from bot.db import Database
 from bot.models import Delivery, TrainingSession
 from bot.services.reminders import due_reminders, offset_of, reminder_kind
-from tests.factories import make_learner
-from tests.support.trainings import make_training, register
+from tests.factories import make_learner, make_training, register
 
 START = datetime(2026, 12, 11, 9, 0, tzinfo=UTC)
 OFFSETS = (1440, 60)

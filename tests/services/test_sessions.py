@@ -21,8 +21,7 @@ from bot.models import (
 )
 from bot.services import roster, sessions
 from bot.services.sessions import Reason, RegistrationOutcome, SessionError, SessionValues, schedule
-from tests.factories import make_learner
-from tests.support.trainings import make_trainer, record_attendance
+from tests.factories import make_learner, make_trainer, make_walk_in, record_attendance
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 NOW = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
@@ -524,18 +523,9 @@ async def test_lists_and_roster(database: Database):
         await sessions.register(db, coming, soon.code, NOW)
         await sessions.register(db, sorry, soon.code, NOW)
         await sessions.apologise(db, sorry, soon.id, NOW)
-        walk_in = Learner(
-            telegram_id=None,
-            language="en",
-            source="walk_in",
-            display_name="Besa",
-            added_by=owner.id,
-        )
-        db.add(walk_in)
-        await db.flush()
+        walk_in = await make_walk_in(db, "Besa", language="en", added_by=owner.id)
         for person in (coming, walk_in):
-            assert person.id is not None
-            await record_attendance(db, soon.id, person.id, "present")
+            await record_attendance(db, soon, person, "present")
         entries = await roster.roster(db, soon.id)
         assert [(e.learner_id, e.registration, e.status) for e in entries] == [
             (coming.id, "registered", "present"),

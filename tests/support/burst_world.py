@@ -42,8 +42,7 @@ from bot.models import (
 )
 from bot.services import announcements, attendance, progress, quiz, roles, sessions
 from bot.simulator.fake_bot_api import FakeBotApi
-from tests.factories import make_learner
-from tests.support.trainings import make_training
+from tests.factories import make_learner, make_training
 
 TOKEN = "123456789:AAHkapacitetCrashTestTokenSecretPart00"
 ADMIN = 8000
