@@ -15,6 +15,7 @@ from bot.simulator.fake_bot_api import FakeBotApi
 from tests.support.announcements import COORDINATOR, LEARNER, TRAINER, add_people, add_staff
 from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
+from tests.support.rows import count
 
 NOT_ALLOWED = "Sorry, you are not allowed to do that."
 TYPED = "Training <b>tomorrow</b> & more: bring a laptop."
@@ -111,7 +112,7 @@ async def test_a_coordinator_announces_to_a_country(bot: Harness):
     async with bot.deps.database.session() as db:
         person = (await db.exec(select(Learner).where(Learner.telegram_id == blocked))).one()
         assert person.reachable is False
-        assert (await db.exec(select(func.count()).select_from(OutboxMessage))).one() == 6
+        assert await count(db, OutboxMessage) == 6
 
 
 async def test_a_crash_in_the_middle_sends_each_message_exactly_once(harness: Harness):
@@ -178,8 +179,8 @@ async def snapshot(bot: Harness) -> tuple[object, ...]:
             (a.id, a.status, a.audience, a.text)
             for a in (await db.exec(select(Announcement).order_by(col(Announcement.id)))).all()
         ]
-        rows = (await db.exec(select(func.count()).select_from(OutboxMessage))).one()
-        audits = (await db.exec(select(func.count()).select_from(AuditEntry))).one()
+        rows = await count(db, OutboxMessage)
+        audits = await count(db, AuditEntry)
         awaiting = [
             (p.telegram_id, p.awaiting)
             for p in (await db.exec(select(Learner).order_by(col(Learner.id)))).all()

@@ -13,10 +13,10 @@ from bot.models import (
     AttendanceStatus,
     CheckinGuard,
     Learner,
+    Role,
     TrainingSession,
 )
 from bot.services import audit
-from tests.factories import make_trainer
 from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
 from tests.support.trainings import ANA, BORIS, MALLORY, VESNA, checkin_day
@@ -33,10 +33,9 @@ async def start_of_a_minute(bot: Harness) -> None:
 
 
 async def learner_id(bot: Harness, telegram_id: int) -> int:
-    async with bot.deps.database.session() as db:
-        learner = (await db.exec(select(Learner).where(Learner.telegram_id == telegram_id))).one()
-        assert learner.id is not None
-        return learner.id
+    learner = await bot.learner_of(telegram_id)
+    assert learner.id is not None
+    return learner.id
 
 
 async def statuses(bot: Harness) -> dict[int, tuple[str, str]]:
@@ -231,9 +230,7 @@ async def test_check_in_cannot_be_opened_too_early_nor_for_a_cancelled_session(b
 async def test_another_trainer_may_not_take_attendance_for_a_session_not_theirs(bot: Harness):
     await start_of_a_minute(bot)
     session_id = await checkin_day(bot.deps.database, bot.clock.now() + timedelta(minutes=5))
-    async with bot.deps.database.session() as db:
-        await make_trainer(db, telegram_id=799)
-    other_trainer = bot.user(799)
+    other_trainer = await bot.person(799, role=Role.TRAINER)
     await other_trainer.send("/attendance")
     assert other_trainer.last_message().text == (
         "You have no sessions today. /sessions lists all of them."

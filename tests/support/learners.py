@@ -7,7 +7,6 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.catalogue import Module
@@ -37,12 +36,6 @@ def option_label(module: Module, index: int, right: bool) -> str:
         question.correct if right else next(o for o in question.options if o != question.correct)
     )
     return option.upper()
-
-
-async def learner_of(harness: Harness, telegram_id: int) -> Learner:
-    async with harness.deps.database.session() as db:
-        learner = (await db.exec(select(Learner).where(Learner.telegram_id == telegram_id))).one()
-        return learner
 
 
 async def onboard(

@@ -1,12 +1,49 @@
-"""Training days for tests: a session in Tirana with two learners of different languages
-(the reminder, feedback and metrics tests), and the check-in day of the attendance tests."""
+"""Training days for tests: a session with people registered or marked, a session in Tirana
+with two learners of different languages (the reminder, feedback and metrics tests), and
+the check-in day of the attendance tests."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from bot.db import Database
-from tests.factories import make_learner, make_trainer, make_training, register
+from tests.factories import (
+    make_learner,
+    make_trainer,
+    make_training,
+    record_attendance,
+    register,
+)
+
+
+async def registered_session(database: Database, starts_at: datetime) -> tuple[int, list[int]]:
+    """A two-hour session with one new learner registered; its id and theirs."""
+    async with database.session() as db:
+        trainer = await make_learner(db)
+        training = await make_training(db, trainer, starts_at)
+        person = await make_learner(db)
+        await register(db, training, person)
+        assert training.id is not None and person.id is not None
+        return training.id, [person.id]
+
+
+async def attended_session(
+    database: Database, starts_at: datetime, *statuses: str
+) -> tuple[int, list[int]]:
+    """A two-hour session with one new learner per attendance status (``present``,
+    ``late``, ...); its id and theirs."""
+    async with database.session() as db:
+        trainer = await make_learner(db)
+        training = await make_training(db, trainer, starts_at, duration_minutes=120)
+        ids = []
+        for status in statuses:
+            person = await make_learner(db)
+            assert person.id is not None
+            await record_attendance(db, training, person, status)
+            ids.append(person.id)
+        assert training.id is not None
+        return training.id, ids
+
 
 SQ, MK = 601, 602
 """Telegram ids of the two learners of :func:`tirana_session`: Albanian and Macedonian."""
