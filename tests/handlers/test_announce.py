@@ -4,18 +4,17 @@ message once, also across a crash; learners and trainers cannot announce."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import col, func, select
 
 from bot.models import Announcement, AuditEntry, Learner, OutboxMessage
 from bot.runtime import outbox
-from bot.simulator.fake_bot_api import FakeBotApi
 from tests.support.announcements import COORDINATOR, LEARNER, TRAINER, add_people, add_staff
-from tests.support.driver import TelegramUser
+from tests.support.driver import TelegramUser, bot_texts
 from tests.support.harness import Harness
 from tests.support.rows import count
+from tests.support.waiting import eventually
 
 NOT_ALLOWED = "Sorry, you are not allowed to do that."
 TYPED = "Training <b>tomorrow</b> & more: bring a laptop."
@@ -28,18 +27,6 @@ AUDIENCE_MENU = [
     ["🗓 By session"],
     ["✖️ Cancel"],
 ]
-
-
-async def eventually(condition: Callable[[], bool], seconds: float = 10) -> None:
-    """Waits until ``condition()`` holds, looking every millisecond (no event marks a request
-    arriving at the fake server)."""
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.001)
-
-
-def bot_texts(api: FakeBotApi, chat_id: int) -> list[str]:
-    return [m.text or "" for m in api.messages(chat_id) if m.from_bot]
 
 
 async def write_and_choose_serbia(coordinator: TelegramUser) -> None:

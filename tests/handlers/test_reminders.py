@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,12 +20,8 @@ from bot.models import (
 from tests.factories import record_attendance
 from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
+from tests.support.learners import plain
 from tests.support.trainings import MK, SQ, tirana_session
-
-
-def plain(fragment: str) -> str:
-    """What Telegram shows of an HTML text."""
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
 def translator(harness: Harness, language: str, zone: str) -> Translator:

@@ -28,7 +28,7 @@ from telegram.ext import Application
 from bot.runtime.ptb import pending_tasks
 from bot.simulator.fake_bot_api import CallbackAnswer, FakeBotApi, SentMessage, StoredFile
 
-__all__ = ["TelegramUser", "running_application"]
+__all__ = ["TelegramUser", "bot_texts", "running_application"]
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -194,6 +194,11 @@ class TelegramUser:
             if candidate.inline_keyboard:
                 return candidate
         raise AssertionError(f"no bot message with an inline keyboard in chat {self.chat_id}")
+
+
+def bot_texts(api: FakeBotApi, chat_id: int) -> list[str]:
+    """The texts of the bot's messages in a chat, as the person sees them now."""
+    return [m.text or "" for m in api.messages(chat_id) if m.from_bot]
 
 
 @asynccontextmanager
