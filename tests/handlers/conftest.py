@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -14,14 +13,7 @@ from bot.config import Settings
 from bot.content.catalogue import Catalogue
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.support.harness import TOKEN, Harness
-
-
-@pytest.fixture(autouse=True)
-def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Whatever a test does, nothing may end as an error in the log."""
-    yield
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not errors, [f"{r.name}: {r.getMessage()}" for r in errors]
+from tests.support.logs import no_errors_logged  # noqa: F401  (autouse: applies to this folder)
 
 
 @pytest.fixture

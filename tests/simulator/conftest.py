@@ -3,8 +3,7 @@ its event stream."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -12,15 +11,8 @@ import pytest
 
 from bot.content.catalogue import Catalogue
 from bot.simulator.simulator import Simulator
+from tests.support.logs import no_errors_logged  # noqa: F401  (autouse: applies to this folder)
 from tests.support.simulator import EventStream, make_simulator
-
-
-@pytest.fixture(autouse=True)
-def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Whatever a test does, nothing may end as an error in the log."""
-    yield
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not errors, [f"{r.name}: {r.getMessage()}" for r in errors]
 
 
 @pytest.fixture
