@@ -33,14 +33,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.bots import TOKEN, BotProcess
-from bench.report import write_section
-from bench.throughput import (
-    FIRST_CHAT,
-    Learners,
-    backend,
-    machine,
-    seed,
-)
+from bench.database import FIRST_CHAT, backend, seed
+from bench.load import Learners
+from bench.report import machine, write_section
 from bot.content.catalogue import Catalogue, load_catalogue
 from bot.simulator.fake_bot_api import FakeBotApi
 

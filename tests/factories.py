@@ -1,118 +1,229 @@
-"""Test data built through the same models the bot uses."""
+"""Plain database builders of the core rows, written through the models the bot uses.
+
+One builder per thing; each adds its row to ``db``, flushes (so the row has its id) and
+returns it:
+
+- people: :func:`make_learner` (consent given, language chosen), :func:`make_walk_in` (no
+  Telegram, added by a trainer), :func:`make_trainer` (a learner with the trainer's role),
+  :func:`grant` (a role, maybe limited to countries and organisations);
+- training days: :func:`make_training` (a session), :func:`register`,
+  :func:`record_attendance`, :func:`make_feedback`;
+- learning: :func:`make_attempt` (a finished quiz).
+
+Richer worlds (several people, sessions and what they did) and the helpers of the tests that
+drive the bot through Telegram are in ``tests/support/`` (see its ``__init__``).
+"""
 
 from __future__ import annotations
 
 import itertools
-from datetime import date
-from pathlib import Path
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-import yaml
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.content.catalogue import Module, load_catalogue
 from bot.db import utcnow
-from bot.i18n.languages import LANGUAGE_CODES
-from bot.models import Consent, Learner, QuizKind
-from bot.services import quiz
+from bot.models import (
+    Attendance,
+    Consent,
+    Feedback,
+    Learner,
+    QuizAttempt,
+    QuizKind,
+    Registration,
+    RegistrationStatus,
+    Role,
+    RoleGrant,
+    TrainingSession,
+)
 
 _telegram_ids = itertools.count(1_000_001)
+_training_numbers = itertools.count(1)
+
+
+# -- people ----------------------------------------------------------------------------------
 
 
 async def make_learner(
     db: AsyncSession, *, consent: str = Consent.GIVEN, language: str = "en", **fields: Any
 ) -> Learner:
-    learner = Learner(
-        telegram_id=fields.pop("telegram_id", next(_telegram_ids)),
-        language=language,
-        language_chosen=True,
-        consent=consent,
-        consent_at=utcnow() if consent != Consent.PENDING else None,
+    """Someone on Telegram (a new Telegram id unless ``telegram_id`` is given) who chose
+    ``language`` and answered the consent question; ``fields`` set any other column."""
+    values: dict[str, Any] = {
+        "telegram_id": next(_telegram_ids),
+        "language": language,
+        "language_chosen": True,
+        "consent": consent,
+        "consent_at": utcnow() if consent != Consent.PENDING else None,
         **fields,
-    )
+    }
+    learner = Learner(**values)
     db.add(learner)
     await db.flush()
     return learner
 
 
-def module_files(
-    module_id: str = "sample", cards: int = 3, questions: int = 4, pass_mark: int = 75
-) -> dict[str, dict[str, Any]]:
-    """A complete, valid module in every language, as the YAML data of each file."""
-    card_ids = [f"card-{n}" for n in range(1, cards + 1)]
-    question_list = [
-        {"id": f"q-{n}", "options": ["a", "b", "c"], "correct": "abc"[n % 3]}
-        for n in range(1, questions + 1)
-    ]
-    files: dict[str, dict[str, Any]] = {
-        "module.yaml": {
-            "id": module_id,
-            "topic": "digital_literacy",
-            "order": 1,
-            "minutes": 5,
-            "pass_mark": pass_mark,
-            "pretest": True,
-            "as_of": date(2026, 11, 1),
-            "cards": card_ids,
-            "questions": question_list,
-            "sources": [{"title": "Example", "url": "https://example.org/"}],
-        }
+async def make_walk_in(db: AsyncSession, name: str, **fields: Any) -> Learner:
+    """A participant without Telegram whom a trainer added on the day (with their consent),
+    as :func:`bot.services.attendance.walk_ins.add_walk_in` stores them."""
+    walk_in: dict[str, Any] = {
+        "telegram_id": None,
+        "language_chosen": False,
+        "display_name": name,
+        "source": "walk_in",
+        "special_consent": False,
     }
-    for code in LANGUAGE_CODES:
-        if code == "sr-Cyrl":
-            continue
-        cyrillic = code == "mk"
-        files[f"{code}.yaml"] = {
-            "title": "Пример" if cyrillic else f"Sample ({code})",
-            "summary": "Модул за тестови." if cyrillic else "A module for tests.",
-            "cards": {
-                card: f"<b>{'Лекција' if cyrillic else 'Lekcija'}</b> broj {n}".replace(
-                    "broj", "број" if cyrillic else "broj"
-                )
-                for n, card in enumerate(card_ids, 1)
-            },
-            "questions": {
-                q["id"]: {
-                    "text": f"{'Прашање' if cyrillic else 'Pitanje'} {q['id'][2:]}?",
-                    "options": (
-                        {"a": "Алфа", "b": "Бета", "c": "Гама"}
-                        if cyrillic
-                        else {"a": "Alfa", "b": "Beta", "c": "Gama"}
-                    ),
-                    "explanation": "Затоа." if cyrillic else "Zato.",
-                }
-                for q in question_list
-            },
-        }
-    return files
+    return await make_learner(db, **{**walk_in, **fields})
 
 
-def write_module(root: Path, files: dict[str, dict[str, Any]], folder: str = "sample") -> Path:
-    target = root / folder
-    target.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        (target / name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return target
+async def grant(
+    db: AsyncSession,
+    learner: Learner,
+    role: Role | str,
+    *,
+    countries: Iterable[str] = (),
+    organisations: Iterable[str] = (),
+    granted_at: datetime | None = None,
+) -> RoleGrant:
+    """Gives ``learner`` the role (a coordinator limited to ``countries`` and
+    ``organisations``; none means all), stored as the invites store it. A grant taken
+    through an invite, as a person would, is :func:`tests.support.roles.grant_by_invite`."""
+    assert learner.id is not None
+    row = RoleGrant(
+        learner_id=learner.id,
+        role=Role(role),
+        countries=",".join(sorted(countries)) or None,
+        organisations="\n".join(sorted(organisations)) or None,
+    )
+    if granted_at is not None:
+        row.granted_at = granted_at
+    db.add(row)
+    await db.flush()
+    return row
 
 
-def sample_module(root: Path, **shape: Any) -> Module:
-    """A valid module written under ``root`` and loaded as the bot loads its content (the
-    shape of :func:`module_files`: three cards, four questions, pass mark 75 %)."""
-    write_module(root, module_files(**shape))
-    module = load_catalogue(root).get("sample")
-    assert module is not None
-    return module
+async def make_trainer(db: AsyncSession, **fields: Any) -> Learner:
+    """A learner (``fields`` as for :func:`make_learner`) who holds the trainer's role."""
+    trainer = await make_learner(db, **fields)
+    await grant(db, trainer, Role.TRAINER)
+    return trainer
 
 
-async def take_post_test(
-    db: AsyncSession, learner: Learner, module: Module, wrong: int = 0
-) -> None:
-    """The quiz after the lessons, with the first ``wrong`` answers wrong and the rest right."""
-    state = await quiz.start(db, learner, module, QuizKind.POST)
-    for index, question in enumerate(module.questions):
-        option = (
-            question.correct
-            if index >= wrong
-            else next(o for o in question.options if o != question.correct)
-        )
-        await quiz.answer(db, learner, module, QuizKind.POST, state.attempt_id, index, 0, option)
+# -- training days ---------------------------------------------------------------------------
+
+
+async def make_training(
+    db: AsyncSession, trainer: Learner, starts_at: datetime, **fields: Any
+) -> TrainingSession:
+    """A session of ``trainer``: two hours in Tirana, in Albanian, for 20 people, with a
+    code and a check-in secret of its own, unless ``fields`` say otherwise."""
+    assert trainer.id is not None
+    number = next(_training_numbers)
+    values: dict[str, Any] = {
+        "code": f"T{number}",
+        "title": "EU funds for CSOs",
+        "duration_minutes": 120,
+        "venue": "Hotel Tirana, hall B",
+        "country": "AL",
+        "language": "sq",
+        "capacity": 20,
+        "checkin_secret": f"secret-{number}",
+        **fields,
+    }
+    training = TrainingSession(trainer_id=trainer.id, starts_at=starts_at, **values)
+    db.add(training)
+    await db.flush()
+    return training
+
+
+async def register(
+    db: AsyncSession,
+    training: TrainingSession,
+    learner: Learner,
+    status: str = RegistrationStatus.REGISTERED,
+    **fields: Any,
+) -> Registration:
+    """``learner`` on the list of ``training`` (``status``: registered, or apologised)."""
+    assert training.id is not None and learner.id is not None
+    registration = Registration(
+        session_id=training.id, learner_id=learner.id, status=status, **fields
+    )
+    db.add(registration)
+    await db.flush()
+    return registration
+
+
+async def record_attendance(
+    db: AsyncSession,
+    training: TrainingSession,
+    learner: Learner,
+    status: str = "present",
+    *,
+    method: str | None = None,
+    **fields: Any,
+) -> Attendance:
+    """An attendance mark as check-in or the trainer leaves it (without its audit entry);
+    ``method`` is ``walk_in`` for a walk-in and ``trainer`` for anyone else unless given."""
+    assert training.id is not None and learner.id is not None
+    if method is None:
+        method = "walk_in" if learner.source == "walk_in" else "trainer"
+    row = Attendance(
+        session_id=training.id, learner_id=learner.id, status=status, method=method, **fields
+    )
+    db.add(row)
+    await db.flush()
+    return row
+
+
+async def make_feedback(
+    db: AsyncSession,
+    training: TrainingSession,
+    learner: Learner,
+    rating: int,
+    comment: str | None = None,
+) -> Feedback:
+    """``learner``'s rating (1 to 5) of ``training``."""
+    assert training.id is not None and learner.id is not None
+    row = Feedback(session_id=training.id, learner_id=learner.id, rating=rating, comment=comment)
+    db.add(row)
+    await db.flush()
+    return row
+
+
+# -- learning --------------------------------------------------------------------------------
+
+
+async def make_attempt(
+    db: AsyncSession,
+    learner: Learner,
+    module_id: str,
+    kind: QuizKind | str,
+    correct: int | None,
+    *,
+    started_at: datetime,
+    finished_at: datetime | None = None,
+    questions: int = 4,
+    pass_mark: int = 75,
+) -> QuizAttempt:
+    """A quiz taken to its end: ``correct`` of ``questions`` right, passed at ``pass_mark``
+    percent; ``correct=None``: abandoned, without a score. It finishes when it starts unless
+    ``finished_at`` says otherwise. (A quiz answered question by question, as the bot
+    records it, is :func:`tests.support.learners.take_post_test`.)"""
+    assert learner.id is not None
+    scored = correct is not None
+    row = QuizAttempt(
+        learner_id=learner.id,
+        module_id=module_id,
+        kind=kind,
+        current_index=questions,
+        correct_count=correct or 0,
+        question_count=questions,
+        pass_mark=pass_mark,
+        passed=100 * (correct or 0) / questions >= pass_mark if scored else None,
+        started_at=started_at,
+        finished_at=finished_at or started_at,
+    )
+    db.add(row)
+    await db.flush()
+    return row

@@ -81,14 +81,14 @@ from tests.support.burst_world import (
     Pushed,
     World,
     bot_environment,
-    bot_texts,
     log_records,
     prepare_world,
     push_burst,
     start_bot,
     updates_and_announcement_done,
-    wait_until,
 )
+from tests.support.driver import bot_texts
+from tests.support.waiting import wait_until
 
 KILL_AFTER_DONE = 150
 """Kill the first process once this many of the 500 updates are done (and some are not)."""

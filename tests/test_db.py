@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.db import Database
-from bot.models import Learner
+from tests.factories import make_learner
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ async def test_a_long_read_does_not_hold_up_the_bots_writes(
         reader.execute("BEGIN")
         assert reader.execute("SELECT count(*) FROM learner").fetchone() == (0,)
         async with sqlite_database.session() as db:
-            db.add(Learner(telegram_id=42, language="en"))
+            await make_learner(db, telegram_id=42)
         # The reader still sees the file as its transaction found it; the write is kept.
         assert reader.execute("SELECT count(*) FROM learner").fetchone() == (0,)
         reader.execute("COMMIT")

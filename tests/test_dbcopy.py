@@ -19,15 +19,18 @@ from bot.cli.main import main
 from bot.db import Database
 from bot.models import (
     Announcement,
-    Attendance,
     AuditEntry,
     Delivery,
     Learner,
     OutboxMessage,
-    Registration,
 )
-from tests.factories import make_learner
-from tests.support.trainings import make_training
+from tests.factories import (
+    make_learner,
+    make_training,
+    make_walk_in,
+    record_attendance,
+    register,
+)
 
 STARTS = datetime(2026, 12, 11, 9, 0, tzinfo=UTC)
 
@@ -41,8 +44,7 @@ async def source_url(tmp_path: Path) -> str:
     try:
         async with database.session() as db:
             # Added by a trainer who got a higher id: the self-reference points forward.
-            walk_in = await make_learner(db, telegram_id=None, source="walk_in")
-            walk_in.display_name = "Јелена Јовановић"
+            walk_in = await make_walk_in(db, "Јелена Јовановић")
             trainer = await make_learner(db, telegram_id=5001, language="sr-Cyrl")
             walk_in.added_by = trainer.id
             db.add(walk_in)
@@ -51,17 +53,14 @@ async def source_url(tmp_path: Path) -> str:
             training = await make_training(db, trainer, STARTS, title="EU & CSOs")
             assert training.id is not None and walk_in.id is not None
             for person in [walk_in, *others]:
-                assert person.id is not None
-                db.add(Registration(session_id=training.id, learner_id=person.id))
-                db.add(
-                    Attendance(
-                        session_id=training.id,
-                        learner_id=person.id,
-                        status="present",
-                        method="trainer",
-                        marked_by=trainer.id,
-                        marked_at=STARTS + timedelta(minutes=5),
-                    )
+                await register(db, training, person)
+                await record_attendance(
+                    db,
+                    training,
+                    person,
+                    method="trainer",
+                    marked_by=trainer.id,
+                    marked_at=STARTS + timedelta(minutes=5),
                 )
             db.add(
                 Delivery(

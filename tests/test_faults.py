@@ -79,14 +79,14 @@ from tests.support.burst_world import (
     Pushed,
     World,
     bot_environment,
-    bot_texts,
     log_records,
     prepare_world,
     push_burst,
     start_bot,
     updates_and_announcement_done,
-    wait_until,
 )
+from tests.support.driver import bot_texts
+from tests.support.waiting import wait_until
 
 SEED = 20261202
 PEOPLE = tuple(range(8201, 8206))

@@ -20,6 +20,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.simulator.fake_bot_api import FakeBotApi
+from tests.support.waiting import wait_until
 
 TOKEN = "123456789:AAHkapacitetWebhookTestTokenSecretPart0"
 SECRET = "kapacitet_webhook-secret_42"
@@ -33,17 +34,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-async def wait_until(condition, seconds: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while True:
-        if await condition():
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 async def test_webhook_mode_refuses_without_the_secret_and_answers_with_it(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.content.catalogue import ContentError, load_catalogue
-from tests.factories import module_files, write_module
+from tests.support.content import module_files, write_module
 
 
 def problems_of(root: Path) -> list[str]:

@@ -13,16 +13,16 @@ from bot.models import (
     AttendanceStatus,
     CheckinGuard,
     Learner,
+    Role,
     TrainingSession,
 )
 from bot.services import audit
-from tests.factories import make_learner
-from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
-from tests.support.trainings import make_trainer, make_training, register
+from tests.support.harness import Harness
+from tests.support.trainings import ANA, BORIS, MALLORY, VESNA, checkin_day
+from tests.support.trainings import CHECKIN_TRAINER as TRAINER
 
 CODE = re.compile(r"🔑 ([A-Z0-9]{5})")
-TRAINER, ANA, BORIS, VESNA, MALLORY = 700, 701, 702, 703, 704
 
 
 async def start_of_a_minute(bot: Harness) -> None:
@@ -32,34 +32,10 @@ async def start_of_a_minute(bot: Harness) -> None:
     bot.clock.advance(timedelta(seconds=61 - seconds))
 
 
-async def setup_session(bot: Harness, *, starts_in: timedelta) -> int:
-    """A trainer (role granted), three registered learners and one who is not registered."""
-    async with bot.deps.database.session() as db:
-        trainer = await make_trainer(db, telegram_id=TRAINER)
-        training = await make_training(
-            db,
-            trainer,
-            bot.clock.now() + starts_in,
-            code="ATT1",
-            title="Digital security basics",
-            duration_minutes=60,
-            venue="Belgrade, Civic Hall",
-            country="RS",
-            language="en",
-        )
-        for telegram_id in (ANA, BORIS, VESNA):
-            learner = await make_learner(db, telegram_id=telegram_id, organisation="CRTA")
-            await register(db, training, learner)
-        await make_learner(db, telegram_id=MALLORY)
-        assert training.id is not None
-        return training.id
-
-
 async def learner_id(bot: Harness, telegram_id: int) -> int:
-    async with bot.deps.database.session() as db:
-        learner = (await db.exec(select(Learner).where(Learner.telegram_id == telegram_id))).one()
-        assert learner.id is not None
-        return learner.id
+    learner = await bot.learner_of(telegram_id)
+    assert learner.id is not None
+    return learner.id
 
 
 async def statuses(bot: Harness) -> dict[int, tuple[str, str]]:
@@ -91,7 +67,7 @@ async def open_checkin(bot: Harness, trainer: TelegramUser) -> int:
 
 async def test_a_training_day_check_in_marks_and_a_walk_in(bot: Harness):
     await start_of_a_minute(bot)
-    session_id = await setup_session(bot, starts_in=timedelta(minutes=10))
+    session_id = await checkin_day(bot.deps.database, bot.clock.now() + timedelta(minutes=10))
     trainer = bot.user(TRAINER)
     ana, boris, vesna, mallory = (bot.user(i) for i in (ANA, BORIS, VESNA, MALLORY))
 
@@ -223,7 +199,7 @@ async def test_a_training_day_check_in_marks_and_a_walk_in(bot: Harness):
 
 async def test_check_in_cannot_be_opened_too_early_nor_for_a_cancelled_session(bot: Harness):
     await start_of_a_minute(bot)
-    session_id = await setup_session(bot, starts_in=timedelta(hours=2))
+    session_id = await checkin_day(bot.deps.database, bot.clock.now() + timedelta(hours=2))
     trainer = bot.user(TRAINER)
     await trainer.send("/attendance")
     await trainer.tap(trainer.buttons()[0][0])
@@ -253,10 +229,8 @@ async def test_check_in_cannot_be_opened_too_early_nor_for_a_cancelled_session(b
 
 async def test_another_trainer_may_not_take_attendance_for_a_session_not_theirs(bot: Harness):
     await start_of_a_minute(bot)
-    session_id = await setup_session(bot, starts_in=timedelta(minutes=5))
-    async with bot.deps.database.session() as db:
-        await make_trainer(db, telegram_id=799)
-    other_trainer = bot.user(799)
+    session_id = await checkin_day(bot.deps.database, bot.clock.now() + timedelta(minutes=5))
+    other_trainer = await bot.person(799, role=Role.TRAINER)
     await other_trainer.send("/attendance")
     assert other_trainer.last_message().text == (
         "You have no sessions today. /sessions lists all of them."
@@ -271,7 +245,7 @@ async def test_another_trainer_may_not_take_attendance_for_a_session_not_theirs(
 
 async def test_the_trainer_closes_check_in_and_a_learner_cancels_waiting_for_a_code(bot: Harness):
     await start_of_a_minute(bot)
-    await setup_session(bot, starts_in=timedelta(minutes=-5))
+    await checkin_day(bot.deps.database, bot.clock.now() + timedelta(minutes=-5))
     trainer, ana = bot.user(TRAINER), bot.user(ANA)
     code_message = await open_checkin(bot, trainer)
     code = shown_code(trainer, code_message)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from sqlmodel import func, select
+from sqlmodel import select
 
 from bot.content.catalogue import Catalogue
 from bot.handlers.learning.data import AnswerQuestion
 from bot.models import Learner, ModuleProgress, QuizAnswer, QuizAttempt, QuizKind
-from tests.handlers.conftest import Harness
-from tests.support.learners import onboard, option_label
+from tests.support.harness import Harness
+from tests.support.learners import option_label
+from tests.support.rows import count
 
 
 async def snapshot(harness: Harness) -> tuple[object, ...]:
     async with harness.deps.database.session() as db:
         counts = []
         for model in (Learner, ModuleProgress, QuizAttempt, QuizAnswer):
-            counts.append((await db.exec(select(func.count()).select_from(model))).one())
+            counts.append(await count(db, model))
         attempts = [
             (a.id, a.current_index, a.correct_count, a.finished_at)
             for a in (await db.exec(select(QuizAttempt))).all()
@@ -32,8 +33,7 @@ async def test_buttons_pressed_twice_stale_or_forged_change_nothing(
     module = catalogue.get("passwords-2fa")
     assert module is not None
     tr = bot.tr("hr")
-    user = bot.user(601, "hr")
-    await onboard(bot, user, "hr", "Hrvatski", "Udruga", "Bosnia and Herzegovina")
+    user = await bot.onboarded(601, "hr", "Hrvatski", "Udruga", "Bosnia and Herzegovina")
     await user.tap(tr._("📚 Lessons"))
     await user.tap(module.text("hr").title)
     await user.tap(tr._("🎯 Take the quiz"))
@@ -42,12 +42,7 @@ async def test_buttons_pressed_twice_stale_or_forged_change_nothing(
     before = await snapshot(bot)
 
     # The buttons as they were before the answer: a second tap on the same question.
-    old_buttons = {
-        b["text"]: b["callback_data"] for row in first_question.inline_keyboard for b in row
-    }
-    await user.tap_data(
-        old_buttons[option_label(module, 0, right=False)], first_question.message_id
-    )
+    await user.tap(option_label(module, 0, right=False), first_question)
     assert user.last_callback_answer().text == tr._("You have already answered this question.")
 
     forged = [
@@ -71,8 +66,7 @@ async def test_buttons_pressed_twice_stale_or_forged_change_nothing(
 
 async def test_text_commands_and_oversized_messages_get_short_answers(bot: Harness):
     tr = bot.tr("sq")
-    user = bot.user(602, "sq")
-    await onboard(bot, user, "sq", "Shqip", "OJQ", "Albania")
+    user = await bot.onboarded(602, "sq", "Shqip", "OJQ", "Albania")
     before = await snapshot(bot)
     replies = await user.send("përshëndetje 👋 привет")
     assert replies[-1].text == tr._(

@@ -12,9 +12,9 @@ from sqlmodel import select
 from bot.content.catalogue import Catalogue, Module
 from bot.models import Certificate, Learner
 from bot.services.certificates import format_code
-from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
-from tests.support.learners import flat, onboard, plain, take_quiz
+from tests.support.harness import Harness
+from tests.support.learners import flat, plain, take_quiz
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
@@ -53,8 +53,9 @@ async def test_a_serbian_cyrillic_certificate_from_quiz_to_revocation(
     tr = bot.tr("sr-Cyrl")
     title = module.text("sr-Cyrl").title
     assert CYRILLIC.search(title)
-    user = bot.user(801, "sr")
-    await onboard(bot, user, "sr-Cyrl", "Српски (ћирилица)", "Грађански форум", "Serbia")
+    user = await bot.onboarded(
+        801, "sr-Cyrl", "Српски (ћирилица)", "Грађански форум", "Serbia", language_code="sr"
+    )
     await pass_quiz(user, tr, module)
     # The score and the question for the name, in one message.
     offer = user.last_message()
@@ -144,8 +145,14 @@ async def test_a_montenegrin_name_with_accents_later_reused_for_another_module(
     accession = catalogue.get("eu-accession")
     assert passwords is not None and accession is not None
     tr = bot.tr("cnr")
-    user = bot.user(811, "sr")
-    await onboard(bot, user, "cnr", "Crnogorski", "Centar za građansko obrazovanje", "Montenegro")
+    user = await bot.onboarded(
+        811,
+        "cnr",
+        "Crnogorski",
+        "Centar za građansko obrazovanje",
+        "Montenegro",
+        language_code="sr",
+    )
     await pass_quiz(user, tr, passwords)
 
     # A bad name is explained and nothing is issued; the question stays open.

@@ -18,8 +18,8 @@ from bot.i18n.translator import Translator
 from bot.models import QuizKind
 from bot.services.quiz import QuizState, percent
 from tests.factories import make_learner
-from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
+from tests.support.harness import Harness
 from tests.support.learners import plain
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -15,18 +15,16 @@ import logging
 import re
 
 import pytest
-from sqlmodel import select
 from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.app import build_application
 from bot.handlers import errors, fallback
-from bot.models import Learner
 from bot.runtime.context import BotContext
 from bot.simulator.fake_bot_api import BOT_BLOCKED, NOT_MODIFIED, QUERY_TOO_OLD
 from tests.factories import make_learner
-from tests.handlers.conftest import TOKEN, Harness
 from tests.support.driver import TelegramUser, running_application
+from tests.support.harness import TOKEN, Harness
 
 ADMIN = 900
 PERSON = 901
@@ -41,12 +39,6 @@ def admin_telegram_ids() -> tuple[int, ...]:
 
 def error_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.levelno >= logging.ERROR]
-
-
-async def learner(harness: Harness, telegram_id: int) -> Learner:
-    async with harness.deps.database.session() as db:
-        found = (await db.exec(select(Learner).where(Learner.telegram_id == telegram_id))).one()
-        return found
 
 
 async def test_an_unexpected_error_is_logged_safely_apologised_for_and_reported_once_a_minute(
@@ -131,11 +123,11 @@ async def test_a_403_marks_the_person_unreachable_until_they_write_again(
     await person.send("/start")
     bot.api.fail_next("sendMessage", 403, BOT_BLOCKED)
     await person.send("hello")
-    assert (await learner(bot, PERSON)).reachable is False
+    assert (await bot.learner_of(PERSON)).reachable is False
     assert not error_records(caplog) and admin.bot_messages() == []
 
     await person.send("hello again")  # writing to the bot unblocks it
-    assert (await learner(bot, PERSON)).reachable is True
+    assert (await bot.learner_of(PERSON)).reachable is True
 
 
 async def test_a_403_from_another_chat_marks_that_person_not_the_sender(
@@ -153,8 +145,8 @@ async def test_a_403_from_another_chat_marks_that_person_not_the_sender(
     assert bot.application is not None
     bot.application.add_handler(CommandHandler("poke", poke), group=-1)
     await person.send("/poke")
-    assert (await learner(bot, OTHER)).reachable is False
-    assert (await learner(bot, PERSON)).reachable is True
+    assert (await bot.learner_of(OTHER)).reachable is False
+    assert (await bot.learner_of(PERSON)).reachable is True
     assert not error_records(caplog)
     assert bot.deps.metrics.handler_errors.labels("ChatForbidden")._value.get() == 1
 

@@ -20,8 +20,8 @@ from bot.handlers.exports.data import (
 from bot.models import Draft, RoleGrant
 from bot.services import audit
 from bot.services.exports import ExportFormat
-from tests.handlers.conftest import Harness
 from tests.support.export_world import World, build_world
+from tests.support.harness import Harness
 from tests.support.reporting import Askers, add_askers, export_entries
 
 COORDINATOR, KOSOVO_COORDINATOR, TRAINER, LEARNER = 960, 961, 962, 963

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.models import InboundUpdate
-from tests.handlers.conftest import Harness
+from tests.support.harness import Harness
 
 NOTICE = "You are sending a lot at once; please wait a few seconds."
 

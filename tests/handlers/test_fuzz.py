@@ -1,19 +1,17 @@
 """Property-based fuzzing of the running bot (hypothesis).
 
-Each example is a random sequence of actions (commands with and without arguments, texts of
-any kind and size, taps on buttons: the ones shown, stale ones, someone else's, forged in
-the codec's format, mutated, oversized or plain garbage; locations, edited messages and group
-chats; the clock moving on; people blocking the bot) by people with and without roles, some
-wandering through the menus, against the real application polling
-the fake Bot API server, on each database backend. Before the actions the database is
-emptied and a small world is built through the bot itself: an admin from the settings
-invites a trainer and a coordinator with links, a learner is onboarded with consent,
-another declines it, the trainer schedules a session with /newsession that starts soon,
-the learner registers through its link and the trainer opens check-in.
+Each example is a random sequence of actions (``tests/support/fuzz_actions.py``: commands
+with and without arguments, texts of any kind and size, taps on buttons: the ones shown,
+stale ones, someone else's, forged in the codec's format, mutated, oversized or plain
+garbage; locations, edited messages and group chats; the clock moving on; people blocking
+the bot) by people with and without roles, some wandering through the menus, against the
+real application polling the fake Bot API server, on each database backend. Before the
+actions the database is emptied and a small world is built through the bot itself
+(``tests/support/fuzz_world.py``).
 
 After every example: nothing was logged as an error (an unhandled exception reaches the
 error handler, which logs it at error level), every stored update was handled, and the
-database invariants hold (see :func:`broken_invariants`).
+database invariants hold (``tests/support/fuzz_invariants.py``).
 
 A longer run: ``FUZZ_EXAMPLES=500 pytest tests/handlers/test_fuzz.py -k random
 --hypothesis-show-statistics`` (the statistics tell how far the examples got); a failure
@@ -23,26 +21,20 @@ written to hypothesis's example database.
 
 from __future__ import annotations
 
-import itertools
-import json
 import logging
 import os
-from datetime import datetime, time, timedelta
 
 import pytest
-import sqlalchemy as sa
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 from telegram.ext import CommandHandler
 
-from bot.db import Database
 from bot.handlers.common.callback_data import MenuTarget, OpenMenu
 from bot.handlers.mysessions import Apology
 from bot.models import AuditEntry, RoleGrant, RoleInvite
 from bot.runtime import outbox
-from tests.handlers.conftest import Harness
-from tests.handlers.fuzz_actions import (
+from tests.support.fuzz_actions import (
     ADMIN,
     COMMANDS,
     COORDINATOR,
@@ -52,11 +44,9 @@ from tests.handlers.fuzz_actions import (
     ROLE_LINK,
     TRAINER,
     Action,
-    Block,
     CheckinCode,
     Command,
     Literal,
-    Odd,
     TapForeign,
     TapForged,
     TapMutated,
@@ -65,358 +55,19 @@ from tests.handlers.fuzz_actions import (
     Text,
     Tick,
     Wander,
-    World,
     actions,
 )
-from tests.support.driver import TelegramUser
-from tests.support.learners import onboard
+from tests.support.fuzz_invariants import broken_invariants, note_what_was_reached
+from tests.support.fuzz_world import ADMIN_ID, build_world, perform
+from tests.support.harness import Harness
 
-ADMIN_ID = 990_001
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 """Examples per backend; more for a longer local run (``FUZZ_EXAMPLES=500``)."""
-_people_ids = itertools.count(1_000_000, 10)
 
 
 @pytest.fixture
 def admin_telegram_ids() -> tuple[int, ...]:
     return (ADMIN_ID,)
-
-
-# -- the world -----------------------------------------------------------------------------------
-
-
-async def empty_database(database: Database) -> None:
-    """Every table emptied (ids starting again from 1), the migrations' bookkeeping kept."""
-    async with database.engine.begin() as connection:
-        present = set(await connection.run_sync(lambda sync: sa.inspect(sync).get_table_names()))
-        tables = [t.name for t in SQLModel.metadata.sorted_tables if t.name in present]
-        if connection.dialect.name == "postgresql":
-            await connection.execute(
-                sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-            )
-        else:
-            for table in reversed(tables):
-                await connection.execute(sa.text(f"DELETE FROM {table}"))
-
-
-async def build_world(bot: Harness) -> World:
-    """An empty database, then people and a session made through the bot, as people would."""
-    assert bot.application is not None
-    await outbox.drain(bot.deps, bot.application.bot)
-    await empty_database(bot.deps.database)
-    zone = bot.deps.settings.zone
-    # Every example starts at 09:00 local time, so that the session below is today.
-    local = bot.clock.now().astimezone(zone)
-    nine = datetime.combine(local.date() + timedelta(days=1), time(9), tzinfo=zone)
-    bot.clock.advance(nine - local)
-
-    base = next(_people_ids)
-    admin = bot.users.get(ADMIN_ID) or bot.user(ADMIN_ID)
-    people = {
-        ADMIN: admin,
-        NEWCOMER: bot.user(base + 1),
-        LEARNER: bot.user(base + 2),
-        DECLINED: bot.user(base + 3),
-        TRAINER: bot.user(base + 4),
-        COORDINATOR: bot.user(base + 5),
-    }
-    world = World(people, zone_now=lambda: bot.clock.now().astimezone(zone))
-    world.floor = {
-        person.chat_id: max((m.message_id for m in person.messages()), default=0)
-        for person in people.values()
-    }
-    tr = bot.tr("en")
-
-    for role in (TRAINER, COORDINATOR):
-        [invitation] = await admin.send(f"/invite {role}")
-        link = ROLE_LINK.search(invitation.text or "")
-        assert link is not None, invitation.text
-        person = people[role]
-        await person.send(f"/start {link.group(1)}")
-        await person.tap("English")
-        await person.tap(tr._("No, thanks"))
-        assert (person.last_message().text or "").startswith(f"✅ You are now a {role}")
-
-    await onboard(bot, people[LEARNER], "en", "English", "Civic Lab", "Kosovo")
-    declined = people[DECLINED]
-    await declined.send("/start")
-    await declined.tap("English")
-    await declined.tap(tr._("No, thanks"))
-
-    trainer = people[TRAINER]
-    await trainer.send("/newsession")
-    await trainer.send("Fuzzing <b>day</b>")
-    await trainer.tap(trainer.buttons()[0][0])  # the first module
-    await trainer.send(f"{world.zone_now() + timedelta(minutes=20):%d.%m.%Y %H:%M}")
-    await trainer.tap(trainer.buttons()[0][0])  # the shortest duration
-    await trainer.send("Hotel Park, Skopje")
-    await trainer.tap(trainer.buttons()[0][0])  # a country
-    await trainer.tap(trainer.buttons()[0][0])  # a language
-    await trainer.send("3")
-    await trainer.tap(tr._("✅ Create"))
-    world.observe()
-    assert world.session_links, [m.text for m in trainer.bot_messages()[-3:]]
-
-    await people[LEARNER].send(f"/start {world.session_links[0]}")
-    await trainer.send("/attendance")
-    await trainer.tap(trainer.buttons()[0][0])
-    await trainer.tap("🔑 Open check-in")
-    await perform(bot, world, Tick(0))
-    assert world.checkin_code != "ABCDE", trainer.last_message().text
-    return world
-
-
-async def tap_shown(world: World, person: TelegramUser, pick: int) -> None:
-    """Taps the ``pick``-th button (modulo their number) of the last keyboard shown."""
-    message = world.last_keyboard(person)
-    if message is None:
-        return
-    data = [
-        button["callback_data"]
-        for row in message.inline_keyboard
-        for button in row
-        if "callback_data" in button
-    ]
-    if data:
-        await person.tap_data(data[pick % len(data)], message.message_id)
-
-
-GROUP_CHAT = -100_500
-
-
-async def odd_update(bot: Harness, person: TelegramUser, action: Odd) -> None:
-    """Pushes an update the driver has no method for, and waits until it is handled."""
-    assert bot.application is not None
-    if action.kind == "group":
-        bot.api.add_group(GROUP_CHAT, "CSO network")
-        update_id = bot.api.push_message(person.user_id, action.text or "/start", GROUP_CHAT)
-    else:
-        chat = {"id": person.chat_id, "type": "private", "first_name": person.profile["first_name"]}
-        message = {
-            "message_id": max((m.message_id for m in person.messages()), default=1),
-            "date": int(bot.clock.now().timestamp()),
-            "chat": chat,
-            "from": bot.api.user(person.user_id),
-        }
-        if action.kind == "location":
-            message["location"] = {"latitude": 42.66, "longitude": 21.16}
-            update_id = bot.api.push_update({"message": message})
-        else:
-            message["edit_date"] = message["date"]
-            message["text"] = action.text
-            update_id = bot.api.push_update({"edited_message": message})
-    await bot.api.wait_fetched(update_id)
-    await bot.application.update_queue.join()
-
-
-async def perform(bot: Harness, world: World, action: Action) -> None:
-    await act(bot, world, action)
-    world.observe()
-    async with bot.deps.database.engine.connect() as connection:
-        found = await connection.execute(
-            sa.text("SELECT id FROM learner WHERE telegram_id = :admin"), {"admin": ADMIN_ID}
-        )
-        world.admin_learners.update(found.scalars())
-
-
-async def act(bot: Harness, world: World, action: Action) -> None:
-    if isinstance(action, Tick):
-        await bot.advance(minutes=action.minutes)
-        return
-    person = world.people[action.who]
-    if isinstance(action, Block):
-        bot.api.block(person.user_id)
-    elif isinstance(action, Odd):
-        await odd_update(bot, person, action)
-    elif isinstance(action, Command):
-        argument = "" if action.argument is None else f" {world.resolve(action.argument)}"
-        await person.send(f"/{action.name}{argument}")
-    elif isinstance(action, Text):
-        await person.send(world.resolve(action.text))
-    elif isinstance(action, Wander):
-        if action.command is not None:
-            await person.send(f"/{action.command}")
-        for pick in action.picks:
-            world.observe()
-            await tap_shown(world, person, pick)
-    elif isinstance(action, TapShown):
-        if action.stale:
-            mine = [shown for shown in world.shown if shown.chat_id == person.chat_id]
-            if mine:
-                shown = mine[action.pick % len(mine)]
-                await person.tap_data(shown.data, shown.message_id)
-        else:
-            await tap_shown(world, person, action.pick)
-    elif isinstance(action, TapForeign):
-        others = [shown for shown in world.shown if shown.chat_id != person.chat_id]
-        if others:
-            shown = others[action.pick % len(others)]
-            await person.tap_data(shown.data, world.last_message_id(person))
-    elif isinstance(action, TapMutated):
-        if world.shown:
-            shown = world.shown[action.pick % len(world.shown)]
-            parts = shown.data.split(":")
-            if len(parts) > 1:
-                parts[1 + action.position % (len(parts) - 1)] = action.replacement
-            else:
-                parts.append(action.replacement)
-            message_id = (
-                shown.message_id
-                if shown.chat_id == person.chat_id
-                else world.last_message_id(person)
-            )
-            await person.tap_data(":".join(parts), message_id)
-    elif isinstance(action, TapForged):
-        await person.tap_data(action.data, world.last_message_id(person))
-    elif isinstance(action, TapRaw):
-        message_id = action.message_id or world.last_message_id(person)
-        await person.tap_data(action.data, message_id)
-
-
-# -- what must hold ------------------------------------------------------------------------------
-
-MANAGING_ROLES = "('trainer', 'coordinator', 'admin')"
-INVITING_ROLES = "('coordinator', 'admin')"
-
-
-def _holder(column: str, roles: str) -> str:
-    """SQL: ``column`` (a learner id) is the admin from the settings (``:admins``, their
-    learner ids), or was granted one of ``roles`` (maybe revoked since: the row stays)."""
-    return (
-        f"({column} IN :admins OR EXISTS (SELECT 1 FROM role_grant h"
-        f" WHERE h.learner_id = {column} AND h.role IN {roles}))"
-    )
-
-
-INVARIANTS: dict[str, str] = {
-    "attendance without a session": """
-        SELECT a.id FROM attendance a
-        LEFT JOIN training_session s ON s.id = a.session_id WHERE s.id IS NULL""",
-    "attendance without a person": """
-        SELECT a.id FROM attendance a
-        LEFT JOIN learner l ON l.id = a.learner_id WHERE l.id IS NULL""",
-    "registration without a session": """
-        SELECT r.id FROM registration r
-        LEFT JOIN training_session s ON s.id = r.session_id WHERE s.id IS NULL""",
-    "more than one attendance per person and session": """
-        SELECT session_id, learner_id FROM attendance
-        GROUP BY session_id, learner_id HAVING COUNT(*) > 1""",
-    "more than one progress row per person and module": """
-        SELECT learner_id, module_id FROM module_progress
-        GROUP BY learner_id, module_id HAVING COUNT(*) > 1""",
-    "a progress row without a person": """
-        SELECT p.id FROM module_progress p
-        LEFT JOIN learner l ON l.id = p.learner_id WHERE l.id IS NULL""",
-    # Roles live only in role_grant (and the settings): each grant comes from an invitation
-    # that its holder used, made by the grant's granter, and is in the audit log.
-    "a grant that no invitation used by its holder explains": """
-        SELECT g.id FROM role_grant g WHERE NOT EXISTS (
-            SELECT 1 FROM role_invite i WHERE i.used_by = g.learner_id AND i.role = g.role
-            AND i.created_by = g.granted_by AND i.used_at IS NOT NULL)""",
-    "a grant without its audit entry": """
-        SELECT g.id FROM role_grant g WHERE NOT EXISTS (
-            SELECT 1 FROM audit_log e WHERE e.action = 'role.grant'
-            AND e.subject_type = 'role_grant' AND e.subject_id = g.id)""",
-    "a revocation without its audit entry": """
-        SELECT g.id FROM role_grant g WHERE g.revoked_at IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM audit_log e WHERE e.action = 'role.revoke'
-            AND e.subject_type = 'role_grant' AND e.subject_id = g.id)""",
-    "an invitation made by someone who may not invite": f"""
-        SELECT i.id FROM role_invite i WHERE NOT {_holder("i.created_by", INVITING_ROLES)}
-        OR (i.role = 'admin' AND NOT {_holder("i.created_by", "('admin')")})""",
-    "an invitation without its audit entry": """
-        SELECT i.id FROM role_invite i WHERE NOT EXISTS (
-            SELECT 1 FROM audit_log e WHERE e.action = 'role.invite'
-            AND e.subject_type = 'role_invite' AND e.subject_id = i.id)""",
-    # Nobody without a grant did what only trainers and coordinators may do.
-    "a session scheduled by someone without a trainer's role": f"""
-        SELECT s.id FROM training_session s WHERE NOT {_holder("s.trainer_id", MANAGING_ROLES)}""",
-    "attendance marked by someone without a trainer's role": f"""
-        SELECT a.id FROM attendance a WHERE CASE WHEN a.method = 'code'
-            THEN a.marked_by IS NULL OR a.marked_by <> a.learner_id
-            ELSE a.marked_by IS NULL OR NOT {_holder("a.marked_by", MANAGING_ROLES)} END""",
-    "an attendance change without its audit entry": """
-        SELECT a.id FROM attendance a WHERE NOT EXISTS (
-            SELECT 1 FROM audit_log e WHERE e.action = 'attendance.mark'
-            AND e.subject_type = 'attendance' AND e.subject_id = a.id)""",
-    "an announcement by someone who is not a coordinator": f"""
-        SELECT n.id FROM announcement n WHERE NOT {_holder("n.created_by", INVITING_ROLES)}""",
-    "an export by someone who is not a coordinator": f"""
-        SELECT e.id FROM audit_log e WHERE e.action = 'export.create'
-        AND (e.actor_id IS NULL OR NOT {_holder("e.actor_id", INVITING_ROLES)})""",
-    "an update stored but not handled": """
-        SELECT update_id FROM inbound_update WHERE status <> 'done'""",
-}
-
-
-MANAGERS = frozenset({"trainer", "coordinator", "admin"})
-INVITERS = frozenset({"coordinator", "admin"})
-NEEDED: dict[str, frozenset[str]] = {
-    "session.create": MANAGERS,
-    "session.reschedule": MANAGERS,
-    "session.venue": MANAGERS,
-    "session.cancel": MANAGERS,
-    "attendance.mark": MANAGERS,
-    "announcement.send": INVITERS,
-    "export.create": INVITERS,
-    "role.invite": INVITERS,
-    "role.revoke": INVITERS,
-}
-"""The roles one of which the actor of an audited action must hold at that moment."""
-
-
-def acts_without_the_role(
-    entries: list[tuple[int, int | None, str, str]], admins: set[int]
-) -> list[tuple[int, str]]:
-    """Audited actions (id, action) whose actor did not hold the role at that moment.
-
-    The roles over time are replayed from the audit log itself (grants and revocations, in
-    order); the admin from the settings holds "admin" throughout. A learner checking in
-    with the code marks only themselves; a person erasing their data ends their own role.
-    """
-    held: dict[int, set[str]] = {}
-    wrong: list[tuple[int, str]] = []
-    for entry_id, actor, action, text in entries:
-        details = json.loads(text)
-        roles = held.get(actor, set()) | ({"admin"} if actor in admins else set())
-        needed = NEEDED.get(action)
-        if action == "attendance.mark" and details.get("method") == "code":
-            needed = None if actor == details.get("learner_id") else frozenset()
-        elif action == "role.revoke":
-            if actor == details.get("learner_id") and details.get("erased"):
-                needed = None
-            elif details.get("role") != "trainer":
-                needed = frozenset({"admin"})
-        elif action == "role.invite" and details.get("role") == "admin":
-            needed = frozenset({"admin"})
-        if needed is not None and not roles & needed:
-            wrong.append((entry_id, action))
-        if action == "role.grant":
-            held.setdefault(details["learner_id"], set()).add(details["role"])
-        elif action == "role.revoke":
-            held.get(details["learner_id"], set()).discard(details["role"])
-    return wrong
-
-
-async def broken_invariants(bot: Harness, world: World) -> dict[str, list[tuple[object, ...]]]:
-    """Each invariant's offending rows; empty when all hold."""
-    broken: dict[str, list[tuple[object, ...]]] = {}
-    admins = sorted(world.admin_learners) or [-1]
-    async with bot.deps.database.engine.connect() as connection:
-        for name, query in INVARIANTS.items():
-            statement = sa.text(query)
-            if ":admins" in query:
-                statement = statement.bindparams(sa.bindparam("admins", expanding=True))
-            rows = (await connection.execute(statement, {"admins": admins})).all()
-            if rows:
-                broken[name] = [tuple(row) for row in rows]
-        entries = await connection.execute(
-            sa.text("SELECT id, actor_id, action, details FROM audit_log ORDER BY id")
-        )
-        wrong = acts_without_the_role([tuple(row) for row in entries.all()], set(admins))
-    if wrong:
-        broken["an action by someone who did not hold the role then"] = list(wrong)
-    return broken
 
 
 def errors_since(caplog: pytest.LogCaptureFixture, start: int) -> list[str]:
@@ -425,31 +76,6 @@ def errors_since(caplog: pytest.LogCaptureFixture, start: int) -> list[str]:
         for record in caplog.records[start:]
         if record.levelno >= logging.ERROR
     ]
-
-
-async def note_what_was_reached(bot: Harness) -> None:
-    """For ``--hypothesis-show-statistics``: how far the examples got."""
-    async with bot.deps.database.engine.connect() as connection:
-        for table in REACHED:
-            found = (await connection.execute(sa.text(f"SELECT COUNT(*) FROM {table}"))).scalar()
-            event(f"{table}: {min(found or 0, 3)}")
-        actions = await connection.execute(sa.text("SELECT DISTINCT action FROM audit_log"))
-        for (action,) in actions.all():
-            event(f"audit: {action}")
-
-
-REACHED = (
-    "training_session",
-    "registration",
-    "attendance",
-    "announcement",
-    "role_invite",
-    "module_progress",
-    "quiz_attempt",
-    "certificate",
-    "feedback",
-    "draft",
-)
 
 
 # -- the test ------------------------------------------------------------------------------------

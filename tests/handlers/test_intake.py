@@ -18,7 +18,7 @@ from sqlmodel import select
 from bot.app import build_application
 from bot.models import InboundUpdate
 from bot.runtime.intake import DurableUpdater
-from tests.handlers.conftest import Harness
+from tests.support.harness import Harness
 
 USER = 7001
 

@@ -5,23 +5,18 @@ from __future__ import annotations
 import json
 import re
 
-from sqlmodel import func, select
+from sqlmodel import select
 
 from bot.content.catalogue import Catalogue, Module
 from bot.handlers.account import help_text
 from bot.handlers.onboarding import profile_question_text
 from bot.models import Consent, Learner, ModuleProgress, QuizAnswer, QuizAttempt
 from bot.services.learners import ProfileField
-from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
-from tests.support.learners import learner_of, onboard, option_label, plain, take_quiz
+from tests.support.harness import Harness
+from tests.support.learners import option_label, plain, take_quiz
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-
-
-async def count(harness: Harness, model: type) -> int:
-    async with harness.deps.database.session() as db:
-        return (await db.exec(select(func.count()).select_from(model))).one()
 
 
 async def read_all_cards(user: TelegramUser, tr, module: Module) -> None:
@@ -41,8 +36,7 @@ async def test_albanian_learner_goes_from_start_to_a_passed_quiz(
     module = catalogue.get("passwords-2fa")
     assert module is not None
     tr = bot.tr("sq")
-    user = bot.user(501, "sq")
-    await onboard(bot, user, "sq", "Shqip", "Qendra për Demokraci", "Kosovo")
+    user = await bot.onboarded(501, "sq", "Shqip", "Qendra për Demokraci", "Kosovo")
     await read_all_cards(user, tr, module)
     await user.tap(tr._("🎯 Take the quiz"))
     await take_quiz(user, module)
@@ -56,7 +50,7 @@ async def test_albanian_learner_goes_from_start_to_a_passed_quiz(
     assert passed in (user.last_message().text or "")
     assert "✅ " + module.text("sq").title in [label for row in user.buttons() for label in row]
 
-    learner = await learner_of(bot, 501)
+    learner = await bot.learner_of(501)
     assert (
         learner.language,
         learner.consent,
@@ -71,7 +65,7 @@ async def test_albanian_learner_goes_from_start_to_a_passed_quiz(
         assert (attempt.kind, attempt.correct_count, attempt.passed) == ("post", total, True)
         row = (await db.exec(select(ModuleProgress))).one()
         assert row.passed_at is not None and row.lessons_done_at is not None
-    assert await count(bot, QuizAnswer) == total
+    assert await bot.count(QuizAnswer) == total
 
 
 async def test_serbian_cyrillic_learner_without_consent_learns_and_nothing_is_kept(
@@ -100,14 +94,14 @@ async def test_serbian_cyrillic_learner_without_consent_learns_and_nothing_is_ke
     )
     assert plain(score) in (user.last_message().text or "")
 
-    learner = await learner_of(bot, 502)
+    learner = await bot.learner_of(502)
     assert (learner.language, learner.consent, learner.organisation) == (
         "sr-Cyrl",
         Consent.DECLINED,
         None,
     )
     for model in (ModuleProgress, QuizAttempt, QuizAnswer):
-        assert await count(bot, model) == 0
+        assert await bot.count(model) == 0
     commands = bot.api.commands("chat", chat_id=502)
     assert commands and all(CYRILLIC.search(c["description"]) for c in commands)
 
@@ -116,8 +110,7 @@ async def test_macedonian_pretest_feedback_and_gain(bot: Harness, catalogue: Cat
     module = catalogue.get("eu-accession")
     assert module is not None
     tr = bot.tr("mk")
-    user = bot.user(503, "mk")
-    await onboard(bot, user, "mk", "Македонски", "Форум", "North Macedonia")
+    user = await bot.onboarded(503, "mk", "Македонски", "Форум", "North Macedonia")
     await user.tap(tr._("📚 Lessons"))
     await user.tap(module.text("mk").title)
     await user.tap(tr._("📝 Pre-test first"))
@@ -155,8 +148,7 @@ async def test_the_learner_resumes_at_the_same_card_after_a_restart(
     assert module is not None
     tr = harness.tr("en")
     async with harness.running():
-        user = harness.user(504, "en")
-        await onboard(harness, user, "en", "English", "Org", "Serbia")
+        user = await harness.onboarded(504, "en", "English", "Org", "Serbia")
         await user.tap(tr._("📚 Lessons"))
         await user.tap(module.text("en").title)
         await user.tap(tr._("▶️ Start the lessons"))
@@ -177,8 +169,7 @@ async def test_the_learner_resumes_at_the_same_card_after_a_restart(
 
 async def test_mydata_and_forget(bot: Harness, catalogue: Catalogue):
     tr = bot.tr("en")
-    user = bot.user(505, "en")
-    await onboard(bot, user, "en", "English", "Civic Lab", "Montenegro")
+    user = await bot.onboarded(505, "en", "English", "Civic Lab", "Montenegro")
     await user.send("/mydata")
     data = json.loads(user.last_document().content)
     assert data["telegram_id"] == 505 and data["profile"]["organisation"] == "Civic Lab"
@@ -186,13 +177,13 @@ async def test_mydata_and_forget(bot: Harness, catalogue: Catalogue):
 
     await user.send("/forget")
     await user.tap(tr._("Cancel"))
-    assert (await learner_of(bot, 505)).organisation == "Civic Lab"
+    assert (await bot.learner_of(505)).organisation == "Civic Lab"
     await user.send("/forget")
     await user.tap(tr._("Yes, erase my data"))
     async with bot.deps.database.session() as db:
         erased = (await db.exec(select(Learner).where(Learner.erased_at.is_not(None)))).one()
     assert erased.telegram_id is None and erased.organisation is None and erased.country is None
-    assert await count(bot, Learner) == 1
+    assert await bot.count(Learner) == 1
 
 
 async def test_vulnerable_group_only_after_separate_consent(bot: Harness):
@@ -208,7 +199,7 @@ async def test_vulnerable_group_only_after_separate_consent(bot: Harness):
     assert tr._("Yes, you may ask") in [label for row in user.buttons() for label in row]
     await user.tap(tr._("Yes, you may ask"))
     await user.tap(tr._("Roma, Egyptian or Ashkali"))
-    learner = await learner_of(bot, 506)
+    learner = await bot.learner_of(506)
     assert (learner.organisation, learner.country, learner.gender, learner.age_band) == (
         "undisclosed",
         "undisclosed",
@@ -218,7 +209,7 @@ async def test_vulnerable_group_only_after_separate_consent(bot: Harness):
     assert learner.special_consent is True and learner.vulnerable_group == "roma-egyptian-ashkali"
     await user.send("/privacy")
     await user.tap(tr._("Withdraw my consent"))
-    learner = await learner_of(bot, 506)
+    learner = await bot.learner_of(506)
     assert learner.consent == Consent.DECLINED and learner.vulnerable_group is None
 
 
@@ -254,8 +245,7 @@ async def test_a_failed_quiz_can_be_retried_and_old_buttons_stay_dead(
         user.last_message().text or ""
     )
     assert last_question is not None
-    old = {b["text"]: b["callback_data"] for row in last_question.inline_keyboard for b in row}
-    await user.tap_data(next(iter(old.values())), last_question.message_id)
+    await user.tap(user.buttons(last_question)[0][0], last_question)
     assert user.last_callback_answer().text == tr._("This quiz is over. You can start it again.")
 
     await user.tap(tr._("🔁 Try again"))
@@ -278,7 +268,7 @@ async def test_a_learner_who_declined_can_agree_later_and_change_language(bot: H
     await user.send("/privacy")
     assert plain(tr_hr._("You have not given your consent.")) in (user.last_message().text or "")
     await user.tap(tr_hr._("I agree"))
-    assert (await learner_of(bot, 508)).consent == Consent.GIVEN
+    assert (await bot.learner_of(508)).consent == Consent.GIVEN
     assert user.last_message().text == plain(
         profile_question_text(tr_hr, ProfileField.ORGANISATION)
     )

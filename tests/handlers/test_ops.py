@@ -16,7 +16,7 @@ from bot.models import Announcement, OutboxMessage
 from bot.runtime.context import Deps
 from bot.runtime.ops import OpsServer
 from tests.factories import make_learner
-from tests.handlers.conftest import Harness
+from tests.support.harness import Harness
 from tests.support.trainings import MK, SQ, tirana_session
 
 

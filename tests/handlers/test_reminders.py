@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,14 +17,11 @@ from bot.models import (
     Registration,
     TrainingSession,
 )
-from tests.handlers.conftest import Harness
+from tests.factories import record_attendance
 from tests.support.driver import TelegramUser
-from tests.support.trainings import MK, SQ, record_attendance, tirana_session
-
-
-def plain(fragment: str) -> str:
-    """What Telegram shows of an HTML text."""
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+from tests.support.harness import Harness
+from tests.support.learners import plain
+from tests.support.trainings import MK, SQ, tirana_session
 
 
 def translator(harness: Harness, language: str, zone: str) -> Translator:
@@ -206,8 +201,9 @@ async def test_a_rescheduled_session_is_reminded_again_for_the_new_start(bot: Ha
 async def attend(harness: Harness, session_id: int, telegram_id: int, status: str) -> None:
     async with harness.deps.database.session() as db:
         person = (await db.exec(select(Learner).where(Learner.telegram_id == telegram_id))).one()
-        assert person.id is not None
-        await record_attendance(db, session_id, person.id, status, method="code")
+        training = await db.get(TrainingSession, session_id)
+        assert training is not None
+        await record_attendance(db, training, person, status, method="code")
 
 
 async def feedback_rows(harness: Harness) -> list[tuple[int, str | None]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import select
 
 from bot.models import (
     Attendance,
@@ -17,8 +17,9 @@ from bot.models import (
     RoleInvite,
     TrainingSession,
 )
-from tests.factories import make_learner
-from tests.handlers.conftest import Harness
+from tests.factories import make_learner, make_trainer, make_training, register
+from tests.support.harness import Harness
+from tests.support.rows import count
 
 ADMIN, TRAINER, LEARNER = 880, 881, 882
 NOT_ALLOWED = "Sorry, you are not allowed to do that."
@@ -37,7 +38,7 @@ def admin_telegram_ids() -> tuple[int, ...]:
 async def snapshot(bot: Harness) -> tuple[object, ...]:
     async with bot.deps.database.session() as db:
         counts = [
-            (await db.exec(select(func.count()).select_from(model))).one()
+            await count(db, model)
             for model in (
                 Learner,
                 TrainingSession,
@@ -70,25 +71,20 @@ async def snapshot(bot: Harness) -> tuple[object, ...]:
 
 async def test_a_learner_is_refused_every_trainer_and_coordinator_command_and_button(bot: Harness):
     async with bot.deps.database.session() as db:
-        trainer = await make_learner(db, telegram_id=TRAINER)
-        db.add(RoleGrant(learner_id=trainer.id or 0, role="trainer"))
+        trainer = await make_trainer(db, telegram_id=TRAINER)
         await make_learner(db, telegram_id=ADMIN)
         learner = await make_learner(db, telegram_id=LEARNER, organisation="Org")
-        training = TrainingSession(
+        training = await make_training(
+            db,
+            trainer,
+            bot.clock.now() + timedelta(minutes=20),
             code="ROLES1",
-            trainer_id=trainer.id or 0,
             title="Rule of law",
-            starts_at=bot.clock.now() + timedelta(minutes=20),
             duration_minutes=60,
             venue="Tirana",
-            country="AL",
-            language="sq",
             capacity=10,
-            checkin_secret="s",
         )
-        db.add(training)
-        await db.flush()
-        db.add(Registration(session_id=training.id or 0, learner_id=learner.id or 0))
+        await register(db, training, learner)
 
     # The trainer and the admin open every screen they have, collecting their buttons.
     replayable: set[str] = set()

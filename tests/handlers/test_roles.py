@@ -12,9 +12,8 @@ from bot.content.catalogue import plain_text
 from bot.handlers.onboarding import consent_text
 from bot.handlers.roles import AskRevoke, ConfirmRevoke, usage_text
 from bot.models import AuditEntry, Learner, Role, RoleGrant, RoleInvite
-from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
-from tests.support.learners import learner_of, onboard
+from tests.support.harness import Harness
 
 ADMIN = 900
 LINK = re.compile(r"https://t\.me/kapacitet_bot\?start=(r_[A-Za-z0-9_-]+)")
@@ -124,14 +123,13 @@ async def test_an_admin_invites_a_trainer_who_takes_the_role_once(bot: Harness):
 async def test_roles_lists_holders_and_revoking_needs_a_confirmation(bot: Harness):
     tr = bot.tr("en")
     admin = bot.user(ADMIN)
-    trainer = bot.user(911)
-    await onboard(bot, trainer, "en", "English", "Civic <Lab>", "Serbia")
+    trainer = await bot.onboarded(911, "en", "English", "Civic <Lab>", "Serbia")
     await trainer.send(f"/start {await invite(admin, 'trainer')}")
-    trainer_id = (await learner_of(bot, 911)).id
+    trainer_id = (await bot.learner_of(911)).id
 
     [listing] = await admin.send("/roles")
     text = listing.text or ""
-    admin_id = (await learner_of(bot, ADMIN)).id
+    admin_id = (await bot.learner_of(ADMIN)).id
     assert f"#{admin_id}: admin (from the settings)" in text
     assert f"#{trainer_id} · Civic <Lab>: trainer, since {tr.date(bot.clock.now())}" in text
     assert admin.buttons() == [[f"Revoke: #{trainer_id}, trainer"]]
@@ -165,10 +163,8 @@ async def test_roles_lists_holders_and_revoking_needs_a_confirmation(bot: Harnes
 async def test_learners_and_trainers_are_refused_and_nothing_changes(bot: Harness):
     tr = bot.tr("en")
     admin = bot.user(ADMIN)
-    trainer = bot.user(921)
-    learner = bot.user(922)
-    await onboard(bot, trainer, "en", "English", "Forum", "Albania")
-    await onboard(bot, learner, "en", "English", "Forum", "Albania")
+    trainer = await bot.onboarded(921, "en", "English", "Forum", "Albania")
+    learner = await bot.onboarded(922, "en", "English", "Forum", "Albania")
     await trainer.send(f"/start {await invite(admin, 'trainer')}")
     async with bot.deps.database.session() as db:
         grant = (await db.exec(select(RoleGrant))).one()
@@ -198,8 +194,7 @@ async def test_a_scoped_coordinator_invites_within_the_scope_and_revokes_only_tr
 ):
     tr = bot.tr("en")
     admin = bot.user(ADMIN)
-    coordinator = bot.user(931)
-    await onboard(bot, coordinator, "en", "English", "Forum", "Kosovo")
+    coordinator = await bot.onboarded(931, "en", "English", "Forum", "Kosovo")
 
     [reply] = await admin.send("/invite coordinator xk RS org:“Civic Lab”")
     text = reply.text or ""
@@ -220,11 +215,10 @@ async def test_a_scoped_coordinator_invites_within_the_scope_and_revokes_only_tr
     [narrower] = await coordinator.send("/invite coordinator XK")
     assert "Scope: Kosovo · Civic Lab" in (narrower.text or "")
 
-    trainer = bot.user(932)
-    await onboard(bot, trainer, "en", "English", "Civic Lab", "Kosovo")
+    trainer = await bot.onboarded(932, "en", "English", "Civic Lab", "Kosovo")
     await trainer.send(f"/start {await invite(coordinator, 'trainer')}")
-    trainer_id = (await learner_of(bot, 932)).id
-    coordinator_id = (await learner_of(bot, 931)).id
+    trainer_id = (await bot.learner_of(932)).id
+    coordinator_id = (await bot.learner_of(931)).id
 
     await coordinator.send("/roles")
     text = coordinator.last_message().text or ""

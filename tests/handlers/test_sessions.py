@@ -6,16 +6,16 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import func, select
+from sqlmodel import select
 
 from bot.content.catalogue import Catalogue
 from bot.handlers.onboarding import consent_text
-from bot.models import Delivery, Draft, Learner, Registration, Role, RoleGrant, TrainingSession
+from bot.models import Delivery, Draft, Learner, Registration, Role, TrainingSession
 from bot.services import sessions
 from tests.factories import make_learner
-from tests.handlers.conftest import Harness
 from tests.support.driver import TelegramUser
-from tests.support.learners import learner_of, onboard, plain
+from tests.support.harness import Harness
+from tests.support.learners import plain
 
 LINK = re.compile(r"https://t\.me/kapacitet_bot\?start=(s_[A-Z0-9]+)")
 BELGRADE = ZoneInfo("Europe/Belgrade")
@@ -33,19 +33,6 @@ def spring_gap(now: datetime) -> str:
         if datetime(year, 3, day, tzinfo=BELGRADE) > now:
             return f"{day:02d}.03.{year} 02:30"
     raise AssertionError("unreachable")
-
-
-async def make_trainer(bot: Harness, user_id: int) -> TelegramUser:
-    """Someone who has met the bot (no consent needed) and holds the trainer's role."""
-    trainer = bot.user(user_id)
-    await trainer.send("/start")
-    await trainer.tap("English")
-    await trainer.tap(bot.tr("en")._("No, thanks"))
-    learner = await learner_of(bot, user_id)
-    async with bot.deps.database.session() as db:
-        assert learner.id is not None
-        db.add(RoleGrant(learner_id=learner.id, role=Role.TRAINER))
-    return trainer
 
 
 async def stored_session(bot: Harness) -> TrainingSession:
@@ -71,14 +58,6 @@ async def deliveries(bot: Harness) -> list[tuple[int, str]]:
             .order_by(Delivery.id)  # type: ignore[arg-type]
         )
         return [(telegram_id or 0, kind) for telegram_id, kind in rows.all()]
-
-
-def button_data(message, label: str) -> str:
-    for row in message.inline_keyboard:
-        for item in row:
-            if item["text"] == label:
-                return item["callback_data"]
-    raise AssertionError(f"no button {label!r}")
 
 
 async def schedule(bot: Harness, trainer: TelegramUser, catalogue: Catalogue) -> str:
@@ -120,25 +99,19 @@ async def schedule(bot: Harness, trainer: TelegramUser, catalogue: Catalogue) ->
     assert "Please check the new session" in text
     assert "Digital security <for> CSOs" in text and module.text("en").title in text
     assert "Hotel Park, Skopje" in text and "Places: 2" in text
-    assert await draft_count(bot) == 1
+    assert await bot.count(Draft) == 1
 
     messages = await tap_and_collect(trainer, tr._("✅ Create"))
-    assert await draft_count(bot) == 0
+    assert await bot.count(Draft) == 0
     await trainer.tap(tr._("✅ Create"), summary)  # a double tap makes no second session
     answer = trainer.last_callback_answer()
     assert answer is not None and answer.text == tr._("This button is no longer valid.")
-    async with bot.deps.database.session() as db:
-        assert (await db.exec(select(func.count()).select_from(TrainingSession))).one() == 1
-    assert (await learner_of(bot, trainer.user_id)).awaiting is None
+    assert await bot.count(TrainingSession) == 1
+    assert (await bot.learner_of(trainer.user_id)).awaiting is None
     invitation = messages[-1].text or ""
     found = LINK.search(invitation)
     assert found, invitation
     return found.group(1)
-
-
-async def draft_count(bot: Harness) -> int:
-    async with bot.deps.database.session() as db:
-        return (await db.exec(select(func.count()).select_from(Draft))).one()
 
 
 async def tap_and_collect(user: TelegramUser, label: str) -> list:
@@ -149,7 +122,7 @@ async def tap_and_collect(user: TelegramUser, label: str) -> list:
 
 async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, catalogue: Catalogue):
     en, sq, mk = bot.tr("en"), bot.tr("sq"), bot.tr("mk")
-    trainer = await make_trainer(bot, 700)
+    trainer = await bot.person(700, role=Role.TRAINER)
     payload = await schedule(bot, trainer, catalogue)
     training = await stored_session(bot)
     assert payload == f"s_{training.code}"
@@ -171,8 +144,7 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
     assert "Registered: 0 of 2" in (view.text or "")
 
     # An Albanian learner who knows the bot already registers at once.
-    albanian = bot.user(701, "sq")
-    await onboard(bot, albanian, "sq", "Shqip", "Qendra Civile", "Albania")
+    albanian = await bot.onboarded(701, "sq", "Shqip", "Qendra Civile", "Albania")
     [answer] = await albanian.send(f"/start {payload}")
     assert plain(sq._("✅ <b>You are registered.</b>")) in (answer.text or "")
     assert sq.date_time(training.starts_at) in (answer.text or "")
@@ -194,7 +166,7 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
     registered = macedonian.last_message().text or ""
     assert plain(mk._("✅ <b>You are registered.</b>")) in registered
     assert mk.date_time(training.starts_at) in registered
-    assert (await learner_of(bot, 702)).pending_start is None
+    assert (await bot.learner_of(702)).pending_start is None
 
     # The session is full for a third.
     latecomer = bot.user(703)
@@ -253,7 +225,7 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
     assert refused.text == en._(NOT_ALLOWED)
     [refused] = await latecomer.send("/sessions")
     assert refused.text == en._(NOT_ALLOWED)
-    assert await draft_count(bot) == 0
+    assert await bot.count(Draft) == 0
     fresh_view = trainer.last_message()
     own_message = latecomer.last_message().message_id
     for label in (
@@ -262,7 +234,7 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
         en._("🔗 Invite link"),
         en._("👥 Roster"),
     ):
-        await latecomer.tap_data(button_data(fresh_view, label), own_message)
+        await latecomer.tap_data(trainer.button_data(label, fresh_view), own_message)
         answer = latecomer.last_callback_answer()
         assert answer is not None and answer.text == en._(NOT_ALLOWED) and answer.show_alert
     forged = [
@@ -282,7 +254,7 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
         assert answer is not None and answer.text == en._("This button is no longer valid."), data
     stored = await stored_session(bot)
     assert (stored.version, stored.cancelled_at, stored.starts_at) == (2, None, new_start)
-    assert (await learner_of(bot, 703)).awaiting is None
+    assert (await bot.learner_of(703)).awaiting is None
 
     # The roster, then the cancellation: only the learner still registered is told.
     await trainer.tap(en._("👥 Roster"), fresh_view)
@@ -316,7 +288,7 @@ async def test_a_draft_survives_a_restart_and_can_be_cancelled(
 ):
     en = harness.tr("en")
     async with harness.running():
-        trainer = await make_trainer(harness, 710)
+        trainer = await harness.person(710, role=Role.TRAINER)
         await trainer.send("/newsession")
         await trainer.send("Accession chapters 23 and 24")
     async with harness.running():
@@ -332,22 +304,21 @@ async def test_a_draft_survives_a_restart_and_can_be_cancelled(
         assert "I could not read that date" in (reply.text or "")
         await trainer.tap(en._("✖️ Cancel"))
         assert trainer.last_message().text == en._("Cancelled. No session was created.")
-        assert await draft_count(harness) == 0
-        assert (await learner_of(harness, 710)).awaiting is None
+        assert await harness.count(Draft) == 0
+        assert (await harness.learner_of(710)).awaiting is None
         [reply] = await trainer.send("Still typing")
         assert "I answer to buttons and commands" in (reply.text or "")
-    async with harness.deps.database.session() as db:
-        assert (await db.exec(select(func.count()).select_from(TrainingSession))).one() == 0
+    assert await harness.count(TrainingSession) == 0
 
 
 async def test_an_online_session_and_a_second_trainer_cannot_touch_it(
     bot: Harness, catalogue: Catalogue
 ):
     en = bot.tr("en")
-    owner = await make_trainer(bot, 720)
-    other = await make_trainer(bot, 721)
+    owner = await bot.person(720, role=Role.TRAINER)
+    other = await bot.person(721, role=Role.TRAINER)
     async with bot.deps.database.session() as db:
-        person = await learner_of(bot, 720)
+        person = await bot.learner_of(720)
         training = await sessions.create_session(
             db,
             person,
@@ -371,7 +342,7 @@ async def test_an_online_session_and_a_second_trainer_cannot_touch_it(
     view = owner.last_message()
     assert "https://meet.example.org/eu-funds" in (view.text or "")
     await other.tap_data(
-        button_data(view, en._("📍 Change venue")), other.last_message().message_id
+        owner.button_data(en._("📍 Change venue"), view), other.last_message().message_id
     )
     answer = other.last_callback_answer()
     assert answer is not None and answer.text == en._(NOT_ALLOWED)
@@ -390,12 +361,12 @@ async def test_an_online_session_and_a_second_trainer_cannot_touch_it(
 
 async def test_a_long_roster_comes_in_pages(bot: Harness):
     en = bot.tr("en")
-    trainer = await make_trainer(bot, 730)
+    trainer = await bot.person(730, role=Role.TRAINER)
     now = bot.clock.now()
     async with bot.deps.database.session() as db:
         training = await sessions.create_session(
             db,
-            await learner_of(bot, 730),
+            await bot.learner_of(730),
             sessions.SessionValues(
                 title="Big day",
                 module_id=None,
@@ -428,7 +399,7 @@ async def test_a_long_roster_comes_in_pages(bot: Harness):
 async def test_a_learner_without_consent_is_asked_before_registering(
     bot: Harness, catalogue: Catalogue
 ):
-    trainer = await make_trainer(bot, 9101)
+    trainer = await bot.person(9101, role=Role.TRAINER)
     payload = await schedule(bot, trainer, catalogue)
     tr = bot.tr("en")
     learner = bot.user(9102)

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import struct
-
 from bot.handlers.common.texts import scope_text
 from bot.handlers.stats import StatsPeriod, StatsPeriodName
 from bot.services.roles import Scope
 from bot.simulator.fake_bot_api import SentMessage
-from tests.handlers.conftest import Harness
+from tests.support.harness import Harness
+from tests.support.images import png_size
 from tests.support.indicator_world import build_stats_world
 from tests.support.reporting import Askers, add_askers
 
 COORDINATOR, KOSOVO_COORDINATOR, TRAINER, LEARNER = 950, 951, 952, 953
 NOT_ALLOWED = "Sorry, you are not allowed to do that."
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ASKERS = Askers(COORDINATOR, KOSOVO_COORDINATOR, TRAINER, LEARNER)
 
 
 async def setup(bot: Harness) -> None:
     trainer = await add_askers(bot.deps.database, ASKERS, kosovo_language="bs")
     await build_stats_world(bot.deps.database, bot.clock.now(), trainer)
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == PNG_SIGNATURE
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
 
 
 def the_photo(messages: list[SentMessage]) -> SentMessage:

@@ -35,6 +35,7 @@ from tests.support.announcements import (
     announce,
     build_world,
 )
+from tests.support.rows import count
 
 TOKEN = "123456:TEST-TOKEN-FOR-KAPACITET"
 
@@ -137,10 +138,6 @@ async def test_audiences_within_scopes_filters_and_consent(database: Database):
             with pytest.raises(AnnouncementError) as error:
                 await audience_of(db, actor, Audience())
             assert error.value.reason == Reason.NOT_ALLOWED
-
-
-async def count(db: AsyncSession, model: type) -> int:
-    return int((await db.exec(select(func.count()).select_from(model))).one())
 
 
 async def test_confirm_writes_one_pending_row_per_recipient_once(database: Database):

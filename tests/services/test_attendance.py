@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
@@ -23,8 +23,8 @@ from bot.models import (
 from bot.services import attendance, audit, roster
 from bot.services.attendance import AttendanceError, CheckinOutcome, WalkInStep
 from bot.services.codes import typed_code
-from tests.factories import make_learner
-from tests.support.trainings import make_training, register
+from tests.factories import make_learner, make_training, register
+from tests.support.rows import count
 
 START = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
 """A Thursday morning in Belgrade (10:00 local)."""
@@ -32,10 +32,6 @@ START = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
 
 async def attendance_rows(db: AsyncSession) -> list[Attendance]:
     return list((await db.exec(select(Attendance))).all())
-
-
-async def count(db: AsyncSession, model: type) -> int:
-    return (await db.exec(select(func.count()).select_from(model))).one()
 
 
 def at(minutes: float) -> datetime:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlmodel import func, select
 
 from bot.content.catalogue import Module
 from bot.db import Database
@@ -14,7 +13,10 @@ from bot.models import Certificate, Consent
 from bot.services import certificates, privacy
 from bot.services.certificate_pdf import CertificateTexts, render
 from bot.services.certificates import CertificateError, Reason, Status
-from tests.factories import make_learner, sample_module, take_post_test
+from tests.factories import make_learner
+from tests.support.content import sample_module
+from tests.support.learners import take_post_test
+from tests.support.rows import count
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -24,9 +26,9 @@ def module(tmp_path: Path) -> Module:
     return sample_module(tmp_path)
 
 
-async def count(database: Database) -> int:
+async def issued(database: Database) -> int:
     async with database.session() as db:
-        return (await db.exec(select(func.count()).select_from(Certificate))).one()
+        return await count(db, Certificate)
 
 
 async def test_a_certificate_is_issued_once_per_learner_and_module(
@@ -48,7 +50,7 @@ async def test_a_certificate_is_issued_once_per_learner_and_module(
         )
         assert learner.display_name == "Marija Petrović"
         assert [c.id for c in await certificates.list_for(db, learner)] == [first.id]
-    assert await count(database) == 1
+    assert await issued(database) == 1
     assert len(first.code) == certificates.CODE_LENGTH
     assert set(first.code) <= set(certificates.CODE_ALPHABET)
 
@@ -135,7 +137,7 @@ async def test_a_bad_name_issues_nothing(database: Database, module: Module):
         with pytest.raises(CertificateError):
             await certificates.issue(db, learner, module, 100, "A", "en", NOW)
         assert learner.display_name is None
-    assert await count(database) == 0
+    assert await issued(database) == 0
 
 
 async def test_consent_and_a_pass_are_required(database: Database, module: Module):
@@ -150,7 +152,7 @@ async def test_consent_and_a_pass_are_required(database: Database, module: Modul
         with pytest.raises(CertificateError) as refused:
             await certificates.issue(db, consenting, module, 50, "Ana Anić", "en", NOW)
         assert refused.value.reason == Reason.NOT_PASSED
-    assert await count(database) == 0
+    assert await issued(database) == 0
 
 
 async def test_passed_scores_come_from_stored_post_tests(database: Database, module: Module):
@@ -177,7 +179,7 @@ async def test_the_certificate_of_a_pass_carries_the_best_score(database: Databa
         await take_post_test(db, learner, module, wrong=1)  # 75 %
         certificate = await certificates.issue_for_pass(db, learner, module, "Ana", "en", NOW)
     assert (certificate.name, certificate.score_percent) == ("Ana", 75)
-    assert await count(database) == 1
+    assert await issued(database) == 1
 
 
 async def test_erasing_revokes_and_forgets_the_name(database: Database, module: Module):
@@ -206,7 +208,7 @@ async def test_erasing_revokes_and_forgets_the_name(database: Database, module: 
         stored = await db.get(Certificate, mine.id)
         assert stored is not None and stored.name == "" and stored.revoked_at is not None
         assert (await certificates.verify(db, theirs.code)).name == "Iva Ivić"
-    assert await count(database) == 2
+    assert await issued(database) == 2
 
 
 def test_the_pdf_carries_every_text_in_its_script():

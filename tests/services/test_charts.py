@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import struct
 import warnings
 
 import matplotlib.pyplot as plt
 import pytest
 
 from bot.services import charts
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == PNG_SIGNATURE
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
+from tests.support.images import png_size
 
 
 def chart(months: int = 3) -> bytes:

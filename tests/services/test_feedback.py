@@ -10,26 +10,11 @@ from bot.db import Database
 from bot.models import Delivery, Draft, Feedback, Learner, TrainingSession
 from bot.services import feedback
 from bot.services.feedback import Commented, Rated
-from tests.factories import make_learner
-from tests.support.trainings import make_training, record_attendance
+from tests.factories import make_learner, make_training, make_walk_in, record_attendance
+from tests.support.trainings import attended_session
 
 START = datetime(2026, 12, 11, 9, 0, tzinfo=UTC)
 END = START + timedelta(minutes=120)
-
-
-async def attended(database: Database, *statuses: str) -> tuple[int, list[int]]:
-    """A two-hour session with one learner per attendance status."""
-    async with database.session() as db:
-        trainer = await make_learner(db)
-        training = await make_training(db, trainer, START, duration_minutes=120)
-        ids = []
-        for status in statuses:
-            person = await make_learner(db)
-            assert training.id is not None and person.id is not None
-            await record_attendance(db, training.id, person.id, status)
-            ids.append(person.id)
-        assert training.id is not None
-        return training.id, ids
 
 
 async def due_at(database: Database, now: datetime) -> list[tuple[int, int]]:
@@ -46,8 +31,8 @@ async def learner(database: Database, learner_id: int) -> Learner:
 
 
 async def test_present_and_late_are_asked_after_the_end_for_a_week(database: Database):
-    session_id, [present, late, _excused, _absent] = await attended(
-        database, "present", "late", "excused", "absent"
+    session_id, [present, late, _excused, _absent] = await attended_session(
+        database, START, "present", "late", "excused", "absent"
     )
     assert await due_at(database, END - timedelta(seconds=1)) == []
     assert await due_at(database, END) == [(session_id, present), (session_id, late)]
@@ -59,7 +44,7 @@ async def test_present_and_late_are_asked_after_the_end_for_a_week(database: Dat
 
 
 async def test_asked_once(database: Database):
-    session_id, [present] = await attended(database, "present")
+    session_id, [present] = await attended_session(database, START, "present")
     async with database.session() as db:
         db.add(
             Delivery(
@@ -80,17 +65,16 @@ async def test_cancelled_sessions_walk_ins_and_unreachable_people_are_not_asked(
         trainer = await make_learner(db)
         cancelled = await make_training(db, trainer, START, cancelled_at=START - timedelta(days=1))
         held = await make_training(db, trainer, START)
-        walk_in = await make_learner(db, telegram_id=None, source="walk_in", display_name="Ana")
+        walk_in = await make_walk_in(db, "Ana")
         blocked = await make_learner(db, reachable=False)
         keen = await make_learner(db)
         for training, person in ((cancelled, keen), (held, walk_in), (held, blocked)):
-            assert training.id is not None and person.id is not None
-            await record_attendance(db, training.id, person.id, "present", method="code")
+            await record_attendance(db, training, person, "present", method="code")
     assert await due_at(database, END + timedelta(hours=1)) == []
 
 
 async def test_a_rating_is_stored_once_then_a_comment_is_awaited(database: Database):
-    session_id, [present] = await attended(database, "present")
+    session_id, [present] = await attended_session(database, START, "present")
     now = END + timedelta(hours=1)
     async with database.session() as db:
         person = await db.get(Learner, present)
@@ -118,7 +102,7 @@ async def test_a_rating_is_stored_once_then_a_comment_is_awaited(database: Datab
 
 
 async def test_bad_ratings_and_people_who_were_not_there_change_nothing(database: Database):
-    session_id, [present, absent] = await attended(database, "present", "absent")
+    session_id, [present, absent] = await attended_session(database, START, "present", "absent")
     async with database.session() as db:
         stranger = await make_learner(db)
         stranger_id = stranger.id
@@ -145,7 +129,7 @@ async def test_bad_ratings_and_people_who_were_not_there_change_nothing(database
 
 
 async def test_a_cancelled_session_cannot_be_rated(database: Database):
-    session_id, [present] = await attended(database, "present")
+    session_id, [present] = await attended_session(database, START, "present")
     async with database.session() as db:
         training = await db.get(TrainingSession, session_id)
         assert training is not None
@@ -158,7 +142,7 @@ async def test_a_cancelled_session_cannot_be_rated(database: Database):
 
 
 async def test_comments_too_long_or_empty_are_asked_again(database: Database):
-    session_id, [present] = await attended(database, "present")
+    session_id, [present] = await attended_session(database, START, "present")
     async with database.session() as db:
         person = await db.get(Learner, present)
         assert person is not None
@@ -174,7 +158,7 @@ async def test_comments_too_long_or_empty_are_asked_again(database: Database):
 
 
 async def test_skip_ends_the_comment_and_only_for_that_session(database: Database):
-    session_id, [present] = await attended(database, "present")
+    session_id, [present] = await attended_session(database, START, "present")
     async with database.session() as db:
         person = await db.get(Learner, present)
         assert person is not None
@@ -189,7 +173,7 @@ async def test_skip_ends_the_comment_and_only_for_that_session(database: Databas
 
 
 async def test_another_conversation_in_progress_is_not_disturbed(database: Database):
-    session_id, [present] = await attended(database, "present")
+    session_id, [present] = await attended_session(database, START, "present")
     async with database.session() as db:
         db.add(Draft(learner_id=present, kind="newsession", step="title", data='{"x": 1}'))
         person = await db.get(Learner, present)

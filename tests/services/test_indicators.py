@@ -21,9 +21,9 @@ from bot.services.indicators import (
     suppress,
 )
 from bot.services.roles import FULL_SCOPE, Scope
-from tests.factories import make_learner
-from tests.support.indicator_world import attend, build_world
-from tests.support.reporting import EU, PW, make_session, utc
+from tests.factories import make_learner, make_training, record_attendance
+from tests.support.indicator_world import build_world
+from tests.support.reporting import EU, PW, utc
 
 ZONE = ZoneInfo("Europe/Belgrade")
 NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
@@ -299,10 +299,8 @@ async def test_a_session_late_on_the_last_day_of_a_month_belongs_to_that_month(
         trainer = await make_learner(db)
         late = await make_learner(db, country="BA", gender="male", age_band="18-24")
         # 00:30 local on 1 December, still 30 November in UTC.
-        december = await make_session(
-            db, trainer, country="BA", starts_at=utc(2026, 11, 30, 23, 30)
-        )
-        await attend(db, december, late)
+        december = await make_training(db, trainer, utc(2026, 11, 30, 23, 30), country="BA")
+        await record_attendance(db, december, late)
     november = await compute(database, period=period_named("last-month", NOW, ZONE))
     assert november.people_trained == 2  # E and H at S3
     assert november.cell(CGA, "BA", "male", "18-24").people_trained == 0

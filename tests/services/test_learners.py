@@ -4,13 +4,14 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlmodel import func, select
 
 from bot.db import Database
 from bot.models import Consent, Learner, ModuleProgress
 from bot.services import learners, privacy, progress
 from bot.services.learners import ProfileField
-from tests.factories import make_learner, sample_module
+from tests.factories import make_learner
+from tests.support.content import sample_module
+from tests.support.rows import count
 
 
 async def test_first_contact_guesses_the_language_and_asks_nothing_yet(database: Database):
@@ -109,6 +110,6 @@ async def test_forget_erases_the_person_but_keeps_counts(database: Database, tmp
         stored = await db.get(Learner, learner.id)
         assert stored is not None and stored.telegram_id is None and stored.erased_at
         assert (stored.organisation, stored.country, stored.gender) == (None, None, None)
-        rows = (await db.exec(select(func.count()).select_from(ModuleProgress))).one()
+        rows = await count(db, ModuleProgress)
         assert rows == 1
         assert await learners.find(db, learner.telegram_id or 0) is None

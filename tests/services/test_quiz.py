@@ -3,14 +3,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import func, select
 
 from bot.content.catalogue import Catalogue, Module
 from bot.db import Database
 from bot.models import Consent, QuizAnswer, QuizAttempt, QuizKind
 from bot.services import progress, quiz
 from bot.services.quiz import AnswerOutcome
-from tests.factories import make_learner, sample_module
+from tests.factories import make_learner
+from tests.support.content import sample_module
+from tests.support.rows import count
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ async def test_a_passed_post_test_is_stored_with_every_answer(database: Database
     async with database.session() as db:
         attempt = await db.get(QuizAttempt, state.attempt_id)
         assert attempt is not None and attempt.passed is True and attempt.correct_count == 3
-        answers = (await db.exec(select(func.count()).select_from(QuizAnswer))).one()
+        answers = await count(db, QuizAnswer)
         assert answers == 4
         statuses = await progress.statuses(db, learner, Catalogue([module]))
         assert statuses["sample"].passed and statuses["sample"].best_percent == 75
@@ -75,7 +76,7 @@ async def test_someone_elses_attempt_or_a_bad_option_is_refused(database: Databa
         )
     assert {forged.outcome, bad_option.outcome, out_of_range.outcome} == {AnswerOutcome.INVALID}
     async with database.session() as db:
-        assert (await db.exec(select(func.count()).select_from(QuizAnswer))).one() == 0
+        assert await count(db, QuizAnswer) == 0
 
 
 async def test_a_finished_quiz_refuses_more_answers(database: Database, module: Module):
@@ -117,7 +118,7 @@ async def test_without_consent_nothing_is_stored_and_the_score_travels(
         forged = await quiz.answer(db, learner, module, QuizKind.POST, 0, 1, 5, "a")
         assert forged.outcome == AnswerOutcome.INVALID
     async with database.session() as db:
-        assert (await db.exec(select(func.count()).select_from(QuizAttempt))).one() == 0
+        assert await count(db, QuizAttempt) == 0
 
 
 async def test_starting_again_abandons_the_unfinished_attempt(database: Database, module: Module):

@@ -9,22 +9,11 @@ from sqlmodel import select
 from bot.db import Database
 from bot.models import Delivery, TrainingSession
 from bot.services.reminders import due_reminders, offset_of, reminder_kind
-from tests.factories import make_learner
-from tests.support.trainings import make_training, register
+from tests.factories import make_learner, make_training, make_walk_in, register
+from tests.support.trainings import registered_session
 
 START = datetime(2026, 12, 11, 9, 0, tzinfo=UTC)
 OFFSETS = (1440, 60)
-
-
-async def setup(database: Database, learners: int = 1) -> tuple[int, list[int]]:
-    async with database.session() as db:
-        trainer = await make_learner(db)
-        training = await make_training(db, trainer, START)
-        people = [await make_learner(db) for _ in range(learners)]
-        for person in people:
-            await register(db, training, person)
-        assert training.id is not None
-        return training.id, [person.id for person in people if person.id is not None]
 
 
 async def due_at(database: Database, now: datetime) -> list[tuple[int, int, str, datetime]]:
@@ -61,13 +50,13 @@ def test_kinds_carry_the_offset():
 
 
 async def test_nothing_is_due_before_the_first_offset(database: Database):
-    await setup(database)
+    await registered_session(database, START)
     assert await due_at(database, START - timedelta(hours=24, seconds=1)) == []
     assert await deliveries(database) == []
 
 
 async def test_the_24_hour_reminder_is_due_from_its_moment_until_sent(database: Database):
-    session_id, [learner_id] = await setup(database)
+    session_id, [learner_id] = await registered_session(database, START)
     moment = START - timedelta(hours=24)
     due = await due_at(database, moment)
     assert due == [(session_id, learner_id, "reminder-1440", START)]
@@ -79,7 +68,7 @@ async def test_the_24_hour_reminder_is_due_from_its_moment_until_sent(database: 
 
 
 async def test_the_1_hour_reminder_follows_the_24_hour_one(database: Database):
-    session_id, [learner_id] = await setup(database)
+    session_id, [learner_id] = await registered_session(database, START)
     await mark_sent(database, await due_at(database, START - timedelta(hours=24)))
     assert await due_at(database, START - timedelta(minutes=61)) == []
     due = await due_at(database, START - timedelta(minutes=60))
@@ -92,7 +81,7 @@ async def test_the_1_hour_reminder_follows_the_24_hour_one(database: Database):
 async def test_one_that_fell_due_while_down_is_sent_late_if_the_session_has_not_begun(
     database: Database,
 ):
-    session_id, [learner_id] = await setup(database)
+    session_id, [learner_id] = await registered_session(database, START)
     # Down from 25 hours before to 5 hours before: the 24-hour reminder goes out now.
     due = await due_at(database, START - timedelta(hours=5))
     assert due == [(session_id, learner_id, "reminder-1440", START)]
@@ -101,7 +90,7 @@ async def test_one_that_fell_due_while_down_is_sent_late_if_the_session_has_not_
 async def test_when_several_fell_due_only_the_nearest_is_sent_the_rest_skipped(
     database: Database,
 ):
-    session_id, [learner_id] = await setup(database)
+    session_id, [learner_id] = await registered_session(database, START)
     now = START - timedelta(minutes=30)
     due = await due_at(database, now)
     assert due == [(session_id, learner_id, "reminder-60", START)]
@@ -119,21 +108,21 @@ async def test_when_several_fell_due_only_the_nearest_is_sent_the_rest_skipped(
 async def test_an_older_offset_is_skipped_when_a_nearer_one_was_already_sent(
     database: Database,
 ):
-    session_id, [learner_id] = await setup(database)
+    session_id, [learner_id] = await registered_session(database, START)
     await mark_sent(database, [(session_id, learner_id, "reminder-60", START)])
     assert await due_at(database, START - timedelta(minutes=30)) == []
     assert ("reminder-1440", "skipped", START) in await deliveries(database)
 
 
 async def test_none_once_the_session_has_begun(database: Database):
-    await setup(database)
+    await registered_session(database, START)
     assert await due_at(database, START) == []
     assert await due_at(database, START + timedelta(minutes=30)) == []
     assert await deliveries(database) == []
 
 
 async def test_cancelled_sessions_get_no_reminders(database: Database):
-    session_id, _ = await setup(database)
+    session_id, _ = await registered_session(database, START)
     async with database.session() as db:
         training = await db.get(TrainingSession, session_id)
         assert training is not None
@@ -151,7 +140,7 @@ async def test_apologised_erased_unreachable_and_walk_in_learners_get_none(datab
         sorry = await make_learner(db)
         blocked = await make_learner(db, reachable=False)
         erased = await make_learner(db, telegram_id=None, erased_at=START - timedelta(days=2))
-        walk_in = await make_learner(db, telegram_id=None, source="walk_in", display_name="Ana")
+        walk_in = await make_walk_in(db, "Ana")
         await register(db, training, keen)
         await register(db, training, sorry, status="apologised")
         for person in (blocked, erased, walk_in):
@@ -164,7 +153,7 @@ async def test_apologised_erased_unreachable_and_walk_in_learners_get_none(datab
 async def test_a_rescheduled_session_gets_its_reminders_again_for_the_new_start(
     database: Database,
 ):
-    session_id, [learner_id] = await setup(database)
+    session_id, [learner_id] = await registered_session(database, START)
     await mark_sent(database, await due_at(database, START - timedelta(hours=24)))
     later = START + timedelta(days=2)
     async with database.session() as db:
@@ -199,7 +188,7 @@ async def test_sessions_and_learners_are_independent(database: Database):
 
 
 async def test_configured_offsets(database: Database):
-    _, [learner_id] = await setup(database)
+    _, [learner_id] = await registered_session(database, START)
     async with database.session() as db:
         assert await due_reminders(db, START - timedelta(hours=20), ()) == []
         due = await due_reminders(db, START - timedelta(hours=2), (180, 0, -5))

@@ -14,8 +14,8 @@ from bot.db import Database
 from bot.models import AuditEntry, Learner, Role, RoleGrant, RoleInvite
 from bot.services import audit, roles
 from bot.services.roles import Redeemed, RoleError, Scope
+from tests.factories import grant as grant_directly
 from tests.factories import make_learner
-from tests.support.roles import grant as grant_directly
 from tests.support.roles import grant_by_invite
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

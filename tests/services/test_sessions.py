@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import select
 
 from bot.db import Database
 from bot.models import (
@@ -16,13 +15,12 @@ from bot.models import (
     Registration,
     RegistrationStatus,
     Role,
-    RoleGrant,
     TrainingSession,
 )
 from bot.services import drafts, roster, sessions
 from bot.services.sessions import Reason, RegistrationOutcome, SessionError, SessionValues, schedule
-from tests.factories import make_learner
-from tests.support.trainings import make_trainer, record_attendance
+from tests.factories import grant, make_learner, make_trainer, make_walk_in, record_attendance
+from tests.support.rows import count
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 NOW = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
@@ -43,16 +41,6 @@ def values(**changes: object) -> SessionValues:
         capacity=20,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
-
-
-async def grant(db: AsyncSession, learner: Learner, role: Role, countries: str | None = None):
-    assert learner.id is not None
-    db.add(RoleGrant(learner_id=learner.id, role=role, countries=countries))
-    await db.flush()
-
-
-async def count(db: AsyncSession, model: type) -> int:
-    return (await db.exec(select(func.count()).select_from(model))).one()
 
 
 # -- dates and times ------------------------------------------------------------------------
@@ -360,7 +348,7 @@ async def test_two_trainers_editing_one_session(database: Database):
     async with database.session() as db:
         owner = await make_trainer(db)
         coordinator = await make_learner(db)
-        await grant(db, coordinator, Role.COORDINATOR, countries="MK")
+        await grant(db, coordinator, Role.COORDINATOR, countries=["MK"])
         training = await sessions.create_session(db, owner, values(), NOW)
         session_id = training.id
     later = START + timedelta(days=1)
@@ -424,7 +412,7 @@ async def test_who_may_edit(database: Database):
     async with database.session() as db:
         owner, other_trainer = await make_trainer(db), await make_trainer(db)
         albania, everywhere = await make_learner(db), await make_learner(db)
-        await grant(db, albania, Role.COORDINATOR, countries="AL")
+        await grant(db, albania, Role.COORDINATOR, countries=["AL"])
         await grant(db, everywhere, Role.COORDINATOR)
         admin = await make_learner(db, telegram_id=ADMIN_TELEGRAM_ID)
         plain = await make_learner(db)
@@ -524,18 +512,9 @@ async def test_lists_and_roster(database: Database):
         await sessions.register(db, coming, soon.code, NOW)
         await sessions.register(db, sorry, soon.code, NOW)
         await sessions.apologise(db, sorry, soon.id, NOW)
-        walk_in = Learner(
-            telegram_id=None,
-            language="en",
-            source="walk_in",
-            display_name="Besa",
-            added_by=owner.id,
-        )
-        db.add(walk_in)
-        await db.flush()
+        walk_in = await make_walk_in(db, "Besa", language="en", added_by=owner.id)
         for person in (coming, walk_in):
-            assert person.id is not None
-            await record_attendance(db, soon.id, person.id, "present")
+            await record_attendance(db, soon, person, "present")
         entries = await roster.roster(db, soon.id)
         assert [(e.learner_id, e.registration, e.status) for e in entries] == [
             (coming.id, "registered", "present"),

@@ -8,11 +8,10 @@ it when it can) these tests are skipped, saying why.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import pytest
 
 from bot.content.catalogue import Catalogue, Module
 from bot.simulator.simulator import Simulator
-from tests.support.simulator import make_simulator
+from tests.support.simulator import ANA, MARKO
 
 playwright_api = pytest.importorskip(
     "playwright.async_api", reason="Playwright for Python is not installed (pip install -e .[dev])"
@@ -30,7 +29,6 @@ playwright_api = pytest.importorskip(
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "simulator"
-ANA, MARKO, VESNA = 1001, 1002, 1003
 TIMEOUT_MS = 15_000
 
 
@@ -54,23 +52,6 @@ pytestmark = pytest.mark.skipif(
     reason="no Chromium on this machine (apt-get install chromium, or set CHROMIUM_PATH); "
     "./kapacitet test installs it when apt-get is available",
 )
-
-
-@pytest.fixture(autouse=True)
-def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    yield
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not errors, [f"{r.name}: {r.getMessage()}" for r in errors]
-
-
-@pytest.fixture
-async def sim(tmp_path: Path, catalogue: Catalogue) -> AsyncIterator[Simulator]:
-    simulator = make_simulator(tmp_path, catalogue)
-    await simulator.start()
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from telegram.error import RetryAfter
 
 from bot.runtime import outbox
 from bot.simulator.fake_bot_api import FakeBotApi
+from tests.support.driver import bot_texts
 
 TOKEN = "123456:RATE-LIMIT-TEST"
 
@@ -32,16 +33,12 @@ async def bot(api: FakeBotApi) -> AsyncIterator[Bot]:
         yield telegram_bot
 
 
-def texts(api: FakeBotApi, chat: int) -> list[str]:
-    return [m.text or "" for m in api.messages(chat) if m.from_bot]
-
-
 async def test_one_message_a_second_per_chat(api: FakeBotApi, bot: Bot):
     await bot.send_message(1, "first")
     with pytest.raises(RetryAfter) as error:
         await bot.send_message(1, "too soon")
     assert outbox.retry_seconds(error.value) == 1
-    assert texts(api, 1) == ["first"]
+    assert bot_texts(api, 1) == ["first"]
     assert api.rate_limited == 1
     assert len(api.sent_times) == 1
 
@@ -51,7 +48,7 @@ async def test_at_most_the_overall_limit_in_any_second(api: FakeBotApi, bot: Bot
     await bot.send_message(2, "two")
     with pytest.raises(RetryAfter):
         await bot.send_message(3, "three")
-    assert texts(api, 3) == []
+    assert bot_texts(api, 3) == []
     # Methods that send nothing are not counted.
     assert (await bot.get_me()).username == "kapacitet_bot"
     assert [method for method, _at in api.sent_times] == ["sendMessage", "sendMessage"]
@@ -61,7 +58,7 @@ async def test_no_limits_unless_asked(api: FakeBotApi, bot: Bot):
     api.set_rate_limits(None, None)
     for n in range(5):
         await bot.send_message(1, f"message {n}")
-    assert len(texts(api, 1)) == 5
+    assert len(bot_texts(api, 1)) == 5
     assert api.rate_limited == 0
     with pytest.raises(ValueError):
         api.set_rate_limits(0)

@@ -22,16 +22,23 @@ from bot.models import (
     Consent,
     Learner,
     ModuleProgress,
-    QuizAttempt,
-    Registration,
+    QuizKind,
+    RegistrationStatus,
     Role,
     TrainingSession,
 )
 from bot.runtime.context import Deps
 from bot.services import announcements
 from bot.simulator.fake_bot_api import FakeBotApi
-from tests.factories import make_learner
-from tests.support.roles import grant
+from tests.factories import (
+    grant,
+    make_attempt,
+    make_learner,
+    make_trainer,
+    make_training,
+    make_walk_in,
+    register,
+)
 
 ADMIN_TELEGRAM_ID = 5050
 ADMINS = (ADMIN_TELEGRAM_ID,)
@@ -57,23 +64,17 @@ class World:
         return {self.people[name].id or 0 for name in names}
 
 
-async def _session_in(db: AsyncSession, trainer: Learner, country: str, code: str) -> int:
-    training = TrainingSession(
-        code=code,
-        trainer_id=trainer.id or 0,
+async def _training_in(db: AsyncSession, trainer: Learner, country: str) -> TrainingSession:
+    """A session in three days, in English."""
+    return await make_training(
+        db,
+        trainer,
+        NOW + timedelta(days=3),
+        code=f"{country}1",
         title=f"Training in {country}",
-        starts_at=NOW + timedelta(days=3),
-        duration_minutes=60,
-        venue="Hall",
         country=country,
         language="en",
-        capacity=20,
-        checkin_secret="secret",
     )
-    db.add(training)
-    await db.flush()
-    assert training.id is not None
-    return training.id
 
 
 async def build_world(db: AsyncSession) -> World:
@@ -82,8 +83,7 @@ async def build_world(db: AsyncSession) -> World:
     await grant(db, serbia, Role.COORDINATOR, countries=["RS"])
     crta = await make_learner(db, country="AL", organisation="CRTA")
     await grant(db, crta, Role.COORDINATOR, organisations=["CRTA"])
-    trainer = await make_learner(db, country="XK")
-    await grant(db, trainer, Role.TRAINER)
+    trainer = await make_trainer(db, country="XK")
     people = {
         "ana": await make_learner(db, country="RS", language="sr-Latn", organisation="CRTA"),
         "boris": await make_learner(db, country="XK", language="sq", organisation="Forum"),
@@ -93,35 +93,28 @@ async def build_world(db: AsyncSession) -> World:
         "erased": await make_learner(
             db, country=None, telegram_id=None, erased_at=NOW, consent=Consent.DECLINED
         ),
-        "walk_in": await make_learner(db, country="RS", telegram_id=None, source="walk_in"),
+        "walk_in": await make_walk_in(db, "Besa", country="RS"),
         "nora": await make_learner(db, consent=Consent.DECLINED, language="sr-Latn"),
         "pending": await make_learner(db, consent=Consent.PENDING, language="en"),
         "withdrawn": await make_learner(db, consent=Consent.DECLINED, language="mk"),
         "apologised": await make_learner(db, country="MK", language="en"),
     }
-    rs_session = await _session_in(db, trainer, "RS", "RS1")
-    xk_session = await _session_in(db, trainer, "XK", "XK1")
+    in_serbia = await _training_in(db, trainer, "RS")
+    in_kosovo = await _training_in(db, trainer, "XK")
     # Boris (from Kosovo) registered for the session in Serbia: in Serbia's scope through it.
-    db.add(Registration(session_id=rs_session, learner_id=people["boris"].id or 0))
-    db.add(
-        Registration(
-            session_id=rs_session,
-            learner_id=people["apologised"].id or 0,
-            status="apologised",
-        )
-    )
-    db.add(Registration(session_id=xk_session, learner_id=people["cvete"].id or 0))
+    await register(db, in_serbia, people["boris"])
+    await register(db, in_serbia, people["apologised"], RegistrationStatus.APOLOGISED)
+    await register(db, in_kosovo, people["cvete"])
     # Module progress: Cvete started passwords-2fa, Ema passed eu-accession (quiz only),
     # and someone who withdrew consent has old progress rows.
     db.add(ModuleProgress(learner_id=people["cvete"].id or 0, module_id="passwords-2fa",
                           cards_total=5, current_card=2))  # fmt: skip
-    db.add(QuizAttempt(learner_id=people["ema"].id or 0, module_id="eu-accession", kind="post",
-                       question_count=4, pass_mark=75, passed=True, correct_count=4,
-                       finished_at=NOW))  # fmt: skip
+    await make_attempt(db, people["ema"], "eu-accession", QuizKind.POST, 4, started_at=NOW)
     db.add(ModuleProgress(learner_id=people["withdrawn"].id or 0, module_id="passwords-2fa",
                           cards_total=5))  # fmt: skip
     await db.flush()
-    return World(admin, serbia, crta, trainer, people, rs_session, xk_session)
+    assert in_serbia.id is not None and in_kosovo.id is not None
+    return World(admin, serbia, crta, trainer, people, in_serbia.id, in_kosovo.id)
 
 
 async def announce(
@@ -174,8 +167,7 @@ async def add_staff(database: Database, api: FakeBotApi) -> None:
     async with database.session() as db:
         coordinator = await make_learner(db, telegram_id=COORDINATOR, country="RS")
         await grant(db, coordinator, Role.COORDINATOR, countries=["RS"])
-        trainer = await make_learner(db, telegram_id=TRAINER, country="RS")
-        await grant(db, trainer, Role.TRAINER)
+        await make_trainer(db, telegram_id=TRAINER, country="RS")
         await make_learner(db, telegram_id=LEARNER, country="RS")
     for chat in (COORDINATOR, TRAINER, LEARNER):
         api.add_user(chat)

@@ -17,7 +17,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,8 +42,7 @@ from bot.models import (
 )
 from bot.services import announcements, attendance, progress, quiz, roles, sessions
 from bot.simulator.fake_bot_api import FakeBotApi
-from tests.factories import make_learner
-from tests.support.trainings import make_training
+from tests.factories import make_learner, make_training
 
 TOKEN = "123456789:AAHkapacitetCrashTestTokenSecretPart00"
 ADMIN = 8000
@@ -285,22 +284,6 @@ def log_records(log: Path) -> list[dict[str, object]]:
     return records
 
 
-async def wait_until(
-    condition: Callable[[], Awaitable[bool]],
-    seconds: float,
-    what: str,
-    process: asyncio.subprocess.Process | None = None,
-) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not await condition():
-        if process is not None and process.returncode is not None:
-            raise AssertionError(f"the bot exited ({process.returncode}) while waiting for {what}")
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 async def updates_and_announcement_done(
     api: FakeBotApi, database: Database, ids: list[int], world: World
 ) -> bool:
@@ -318,7 +301,3 @@ async def updates_and_announcement_done(
             return False
         announcement = await db.get(Announcement, world.announcement)
         return announcement is not None and announcement.status == "done"
-
-
-def bot_texts(api: FakeBotApi, chat_id: int) -> list[str]:
-    return [m.text or "" for m in api.messages(chat_id) if m.from_bot]

@@ -28,7 +28,7 @@ from telegram.ext import Application
 from bot.runtime.ptb import pending_tasks
 from bot.simulator.fake_bot_api import CallbackAnswer, FakeBotApi, SentMessage, StoredFile
 
-__all__ = ["TelegramUser", "running_application"]
+__all__ = ["TelegramUser", "bot_texts", "running_application"]
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -84,21 +84,7 @@ class TelegramUser:
         the bot has since edited away, e.g. a double tap).
         """
         target = self._keyboard_message(message)
-        labels: list[str] = []
-        for row in target.inline_keyboard:
-            for button in row:
-                labels.append(button["text"])
-                if button["text"] != button_text:
-                    continue
-                if "callback_data" not in button:
-                    raise AssertionError(
-                        f"button {button_text!r} is not a callback button: {button}"
-                    )
-                return await self.tap_data(button["callback_data"], target.message_id)
-        raise AssertionError(
-            f"no button {button_text!r} on message {target.message_id} "
-            f"({(target.text or target.caption or '')[:60]!r}); available buttons: {labels}"
-        )
+        return await self.tap_data(self._data_of(target, button_text), target.message_id)
 
     async def tap_data(self, data: str, message_id: int) -> str:
         """Send a callback query with arbitrary (possibly forged or stale) data."""
@@ -155,6 +141,11 @@ class TelegramUser:
         target = self._keyboard_message(message)
         return [[button["text"] for button in row] for row in target.inline_keyboard]
 
+    def button_data(self, button_text: str, message: SentMessage | int | None = None) -> str:
+        """The callback data of the button labelled ``button_text``, looked up as :meth:`tap`
+        does: to replay it elsewhere, or as someone else."""
+        return self._data_of(self._keyboard_message(message), button_text)
+
     def last_document(self) -> StoredFile:
         for message in reversed(self.bot_messages()):
             if message.document is not None:
@@ -166,6 +157,24 @@ class TelegramUser:
         if self._last_query_id is None:
             raise AssertionError(f"user {self.user_id} has not tapped any button yet")
         return self.api.callback_answers.get(self._last_query_id)
+
+    @staticmethod
+    def _data_of(target: SentMessage, button_text: str) -> str:
+        labels: list[str] = []
+        for row in target.inline_keyboard:
+            for button in row:
+                labels.append(button["text"])
+                if button["text"] != button_text:
+                    continue
+                if "callback_data" not in button:
+                    raise AssertionError(
+                        f"button {button_text!r} is not a callback button: {button}"
+                    )
+                return str(button["callback_data"])
+        raise AssertionError(
+            f"no button {button_text!r} on message {target.message_id} "
+            f"({(target.text or target.caption or '')[:60]!r}); available buttons: {labels}"
+        )
 
     def _last_message_id(self) -> int:
         messages = self.messages()
@@ -185,6 +194,11 @@ class TelegramUser:
             if candidate.inline_keyboard:
                 return candidate
         raise AssertionError(f"no bot message with an inline keyboard in chat {self.chat_id}")
+
+
+def bot_texts(api: FakeBotApi, chat_id: int) -> list[str]:
+    """The texts of the bot's messages in a chat, as the person sees them now."""
+    return [m.text or "" for m in api.messages(chat_id) if m.from_bot]
 
 
 @asynccontextmanager

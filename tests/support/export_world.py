@@ -41,24 +41,23 @@ Learning
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.db import Database
-from bot.models import (
-    Attendance,
-    Consent,
-    Feedback,
-    Learner,
-    ModuleProgress,
-    QuizAttempt,
-    Registration,
-    Role,
-    RoleGrant,
-    TrainingSession,
+from bot.models import Consent, Learner, ModuleProgress, TrainingSession
+from tests.factories import (
+    make_attempt,
+    make_feedback,
+    make_learner,
+    make_trainer,
+    make_training,
+    record_attendance,
+    register,
 )
-from tests.factories import make_learner
-from tests.support.reporting import EU, PW, make_session, utc
+from tests.support.reporting import EU, PW, utc
 
 CANCELLED_AT = utc(2026, 5, 20)
 
@@ -70,90 +69,73 @@ class World:
     trainer_id: int
 
 
-def _register(
-    training: TrainingSession, learner: Learner, status: str = "registered"
-) -> Registration:
-    assert training.id is not None and learner.id is not None
-    return Registration(
-        session_id=training.id, learner_id=learner.id, status=status, registered_at=utc(2025, 1, 1)
+async def _register(
+    db: AsyncSession, training: TrainingSession, learner: Learner, status: str = "registered"
+) -> None:
+    await register(db, training, learner, status, registered_at=utc(2025, 1, 1))
+
+
+async def _mark(
+    db: AsyncSession,
+    training: TrainingSession,
+    learner: Learner,
+    status: str,
+    method: str = "trainer",
+) -> None:
+    await record_attendance(
+        db, training, learner, status, method=method, marked_at=training.starts_at
     )
 
 
-def _mark(
-    training: TrainingSession, learner: Learner, status: str, method: str = "trainer"
-) -> Attendance:
-    assert training.id is not None and learner.id is not None
-    return Attendance(
-        session_id=training.id,
-        learner_id=learner.id,
-        status=status,
-        method=method,
-        marked_at=training.starts_at,
-    )
-
-
-def _attempt(
+async def _attempt(
+    db: AsyncSession,
     learner: Learner,
     module_id: str,
     kind: str,
     correct: int | None,
     started: datetime,
-    total: int = 5,
-) -> QuizAttempt:
-    assert learner.id is not None
-    scored = correct is not None
-    return QuizAttempt(
-        learner_id=learner.id,
-        module_id=module_id,
-        kind=kind,
-        current_index=total,
-        correct_count=correct or 0,
-        question_count=total,
-        pass_mark=80,
-        passed=(100 * (correct or 0) / total >= 80) if scored else None,
+) -> None:
+    """Five questions, a pass mark of 80 %, half an hour."""
+    await make_attempt(
+        db,
+        learner,
+        module_id,
+        kind,
+        correct,
         started_at=started,
-        finished_at=started.replace(minute=30),
+        finished_at=started + timedelta(minutes=30),
+        questions=5,
+        pass_mark=80,
     )
 
 
 async def build_world(database: Database) -> World:
     async with database.session() as db:
-        trainer = await make_learner(db, telegram_id=None)
-        db.add(RoleGrant(learner_id=trainer.id or 0, role=Role.TRAINER))
-        xk = await make_session(
-            db,
-            trainer,
-            title="Siguria digjitale",
-            country="XK",
-            starts_at=utc(2026, 3, 10),
-            module_id=PW,
+        trainer = await make_trainer(db, telegram_id=None)
+        xk = await make_training(
+            db, trainer, utc(2026, 3, 10), title="Siguria digjitale", country="XK", module_id=PW
         )
-        rs = await make_session(
+        rs = await make_training(
             db,
             trainer,
+            utc(2026, 5, 5, 8),
             title="Дигитална безбедност",
             country="RS",
-            starts_at=utc(2026, 5, 5, 8),
             module_id=EU,
         )
-        al = await make_session(
+        al = await make_training(
             db,
             trainer,
+            utc(2026, 6, 1),
             title="Cancelled in Albania",
             country="AL",
-            starts_at=utc(2026, 6, 1),
             cancelled_at=CANCELLED_AT,
         )
-        old = await make_session(
-            db, trainer, title="Last year", country="XK", starts_at=utc(2025, 12, 1), module_id=PW
+        old = await make_training(
+            db, trainer, utc(2025, 12, 1), title="Last year", country="XK", module_id=PW
         )
-        future = await make_session(
-            db,
-            trainer,
-            title="Next month",
-            country="RS",
-            starts_at=utc(2026, 12, 10),
-            module_id=EU,
+        future = await make_training(
+            db, trainer, utc(2026, 12, 10), title="Next month", country="RS", module_id=EU
         )
 
         def person(**fields: Any) -> dict[str, Any]:
@@ -231,56 +213,52 @@ async def build_world(database: Database) -> World:
             db, consent=Consent.DECLINED, **person(display_name="Withdrawn Person")
         )
 
-        db.add_all(
-            [
-                _register(xk, ana),
-                _mark(xk, ana, "present"),
-                _register(xk, boris, "apologised"),
-                _register(xk, erased),
-                _mark(xk, erased, "present"),
-                _register(xk, vesna),
-                _mark(xk, vesna, "present"),
-                _mark(xk, nocon, "present"),
-                _register(rs, ana),
-                _mark(rs, ana, "late"),
-                _register(rs, boris),
-                _mark(rs, boris, "absent"),
-                _register(rs, jelena),
-                _mark(rs, jelena, "present", "walk_in"),
-                _register(al, dora),
-                _register(old, old_timer),
-                _mark(old, old_timer, "present"),
-                _register(future, vesna),
-            ]
-        )
+        await _register(db, xk, ana)
+        await _mark(db, xk, ana, "present")
+        await _register(db, xk, boris, "apologised")
+        await _register(db, xk, erased)
+        await _mark(db, xk, erased, "present")
+        await _register(db, xk, vesna)
+        await _mark(db, xk, vesna, "present")
+        await _mark(db, xk, nocon, "present")
+        await _register(db, rs, ana)
+        await _mark(db, rs, ana, "late")
+        await _register(db, rs, boris)
+        await _mark(db, rs, boris, "absent")
+        await _register(db, rs, jelena)
+        await _mark(db, rs, jelena, "present", "walk_in")
+        await _register(db, al, dora)
+        await _register(db, old, old_timer)
+        await _mark(db, old, old_timer, "present")
+        await _register(db, future, vesna)
         for learner, rating in ((ana, 5), (vesna, 4), (erased, 3)):
-            db.add(Feedback(session_id=xk.id or 0, learner_id=learner.id or 0, rating=rating))
-        db.add_all(
-            [
-                ModuleProgress(
-                    learner_id=ana.id or 0,
-                    module_id=PW,
-                    current_card=3,
-                    cards_total=4,
-                    started_at=utc(2026, 2, 1, 10),
-                    lessons_done_at=utc(2026, 2, 2),
-                    passed_at=utc(2026, 2, 3),
-                ),
-                _attempt(ana, PW, "pre", 2, utc(2026, 2, 1, 8)),
-                _attempt(ana, PW, "post", 3, utc(2026, 2, 2)),
-                _attempt(ana, PW, "post", 5, utc(2026, 2, 3)),
-                _attempt(boris, EU, "pre", 1, utc(2026, 4, 1)),
-                ModuleProgress(
-                    learner_id=old_timer.id or 0,
-                    module_id=PW,
-                    current_card=3,
-                    cards_total=4,
-                    started_at=utc(2025, 11, 1),
-                    passed_at=utc(2025, 11, 2),
-                ),
-                _attempt(vesna, EU, "pre", None, utc(2026, 4, 2)),
-            ]
+            await make_feedback(db, xk, learner, rating)
+        db.add(
+            ModuleProgress(
+                learner_id=ana.id or 0,
+                module_id=PW,
+                current_card=3,
+                cards_total=4,
+                started_at=utc(2026, 2, 1, 10),
+                lessons_done_at=utc(2026, 2, 2),
+                passed_at=utc(2026, 2, 3),
+            )
         )
+        await _attempt(db, ana, PW, "pre", 2, utc(2026, 2, 1, 8))
+        await _attempt(db, ana, PW, "post", 3, utc(2026, 2, 2))
+        await _attempt(db, ana, PW, "post", 5, utc(2026, 2, 3))
+        await _attempt(db, boris, EU, "pre", 1, utc(2026, 4, 1))
+        db.add(
+            ModuleProgress(
+                learner_id=old_timer.id or 0,
+                module_id=PW,
+                current_card=3,
+                cards_total=4,
+                started_at=utc(2025, 11, 1),
+                passed_at=utc(2025, 11, 2),
+            )
+        )
+        await _attempt(db, vesna, EU, "pre", None, utc(2026, 4, 2))
         await db.flush()
         people = {
             "ana": ana,

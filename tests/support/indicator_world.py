@@ -10,18 +10,17 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.models import (
-    Attendance,
-    Feedback,
-    Learner,
-    ModuleProgress,
-    QuizAttempt,
-    QuizKind,
-    TrainingSession,
-)
+from bot.models import Learner, ModuleProgress, QuizKind, TrainingSession
 from bot.services import privacy
-from tests.factories import make_learner
-from tests.support.reporting import EU, PW, make_session, utc
+from tests.factories import (
+    make_attempt,
+    make_feedback,
+    make_learner,
+    make_training,
+    make_walk_in,
+    record_attendance,
+)
+from tests.support.reporting import EU, PW, utc
 
 CANCELLED_AT = utc(2026, 5, 1)
 
@@ -84,44 +83,8 @@ class World:
     sessions: dict[str, TrainingSession]
 
 
-async def attend(
-    db: AsyncSession, training: TrainingSession, learner: Learner, status: str = "present"
-) -> None:
-    assert training.id is not None and learner.id is not None
-    method = "walk_in" if learner.source == "walk_in" else "trainer"
-    db.add(Attendance(session_id=training.id, learner_id=learner.id, status=status, method=method))
-    await db.flush()
-
-
-async def attempt(
-    db: AsyncSession,
-    learner: Learner,
-    module_id: str,
-    kind: QuizKind,
-    correct: int,
-    finished: datetime,
-    *,
-    abandoned: bool = False,
-) -> None:
-    assert learner.id is not None
-    db.add(
-        QuizAttempt(
-            learner_id=learner.id,
-            module_id=module_id,
-            kind=kind,
-            current_index=4,
-            correct_count=correct,
-            question_count=4,
-            pass_mark=75,
-            passed=None if abandoned else 100 * correct / 4 >= 75,
-            started_at=finished,
-            finished_at=finished,
-        )
-    )
-    await db.flush()
-
-
 async def passed(db: AsyncSession, learner: Learner, module_id: str, at: datetime) -> None:
+    """``learner`` read every card of ``module_id`` and passed its quiz at ``at``."""
     assert learner.id is not None
     db.add(
         ModuleProgress(
@@ -136,27 +99,6 @@ async def passed(db: AsyncSession, learner: Learner, module_id: str, at: datetim
         )
     )
     await db.flush()
-
-
-async def rate(db: AsyncSession, training: TrainingSession, learner: Learner, rating: int) -> None:
-    assert training.id is not None and learner.id is not None
-    db.add(Feedback(session_id=training.id, learner_id=learner.id, rating=rating))
-    await db.flush()
-
-
-async def walk_in(db: AsyncSession, name: str, **profile: str) -> Learner:
-    person = Learner(
-        telegram_id=None,
-        language="en",
-        consent="given",
-        display_name=name,
-        source="walk_in",
-        special_consent=False,
-        **profile,
-    )
-    db.add(person)
-    await db.flush()
-    return person
 
 
 async def build_world(database: Database) -> World:
@@ -180,7 +122,7 @@ async def build_world(database: Database) -> World:
             special_consent=False,
             vulnerable_group="disability",
         )
-        c = await walk_in(
+        c = await make_walk_in(
             db,
             "Arta Krasniqi",
             country="XK",
@@ -202,7 +144,7 @@ async def build_world(database: Database) -> World:
         )
         f = await make_learner(db, country="XK", gender="male", age_band="25-34")
         g = await make_learner(db, country="RS", gender="female", age_band="18-24")
-        h = await walk_in(
+        h = await make_walk_in(
             db,
             "Amra Hodžić",
             country="BA",
@@ -212,47 +154,45 @@ async def build_world(database: Database) -> World:
         )
         i = await make_learner(db, country="XK", gender="male", age_band="35-44")
 
-        s1 = await make_session(db, trainer, country="RS", starts_at=utc(2026, 3, 10), module_id=EU)
-        s2 = await make_session(db, trainer, country="XK", starts_at=utc(2026, 5, 20), module_id=PW)
-        s3 = await make_session(db, trainer, country="BA", starts_at=utc(2026, 11, 30, 22, 30))
-        s4 = await make_session(
-            db, trainer, country="RS", starts_at=utc(2026, 6, 1), cancelled_at=CANCELLED_AT
+        s1 = await make_training(db, trainer, utc(2026, 3, 10), country="RS", module_id=EU)
+        s2 = await make_training(db, trainer, utc(2026, 5, 20), country="XK", module_id=PW)
+        s3 = await make_training(db, trainer, utc(2026, 11, 30, 22, 30), country="BA")
+        s4 = await make_training(
+            db, trainer, utc(2026, 6, 1), country="RS", cancelled_at=CANCELLED_AT
         )
-        s5 = await make_session(
-            db, trainer, country="RS", starts_at=utc(2025, 12, 10), module_id=EU
-        )
-        s6 = await make_session(db, trainer, country="XK", starts_at=utc(2026, 9, 15))
+        s5 = await make_training(db, trainer, utc(2025, 12, 10), country="RS", module_id=EU)
+        s6 = await make_training(db, trainer, utc(2026, 9, 15), country="XK")
 
         for learner in (a, b, d):
-            await attend(db, s1, learner)
-        await attend(db, s1, g, "absent")
-        await attend(db, s2, a, "late")
-        await attend(db, s2, c)
-        await attend(db, s2, f, "excused")
-        await attend(db, s3, e)
-        await attend(db, s3, h)
-        await attend(db, s4, e)
-        await attend(db, s5, g)
-        await attend(db, s6, f, "absent")
+            await record_attendance(db, s1, learner)
+        await record_attendance(db, s1, g, "absent")
+        await record_attendance(db, s2, a, "late")
+        await record_attendance(db, s2, c)
+        await record_attendance(db, s2, f, "excused")
+        await record_attendance(db, s3, e)
+        await record_attendance(db, s3, h)
+        await record_attendance(db, s4, e)
+        await record_attendance(db, s5, g)
+        await record_attendance(db, s6, f, "absent")
 
-        await attempt(db, a, EU, QuizKind.PRE, 2, utc(2026, 2, 1))
-        await attempt(db, a, EU, QuizKind.PRE, 3, utc(2026, 2, 5))
-        await attempt(db, a, EU, QuizKind.POST, 3, utc(2026, 3, 11))
-        await attempt(db, a, EU, QuizKind.POST, 4, utc(2026, 3, 12))
+        await make_attempt(db, a, EU, QuizKind.PRE, 2, started_at=utc(2026, 2, 1))
+        await make_attempt(db, a, EU, QuizKind.PRE, 3, started_at=utc(2026, 2, 5))
+        await make_attempt(db, a, EU, QuizKind.POST, 3, started_at=utc(2026, 3, 11))
+        await make_attempt(db, a, EU, QuizKind.POST, 4, started_at=utc(2026, 3, 12))
         await passed(db, a, EU, utc(2026, 3, 11))
-        await attempt(db, b, EU, QuizKind.PRE, 0, utc(2026, 2, 20), abandoned=True)
-        await attempt(db, b, EU, QuizKind.PRE, 1, utc(2026, 3, 1))
-        await attempt(db, b, EU, QuizKind.POST, 2, utc(2026, 3, 15))
-        await attempt(db, d, PW, QuizKind.PRE, 1, utc(2026, 5, 1))
-        await attempt(db, d, PW, QuizKind.POST, 4, utc(2026, 5, 21))
+        await make_attempt(db, b, EU, QuizKind.PRE, None, started_at=utc(2026, 2, 20))
+        await make_attempt(db, b, EU, QuizKind.PRE, 1, started_at=utc(2026, 3, 1))
+        await make_attempt(db, b, EU, QuizKind.POST, 2, started_at=utc(2026, 3, 15))
+        await make_attempt(db, d, PW, QuizKind.PRE, 1, started_at=utc(2026, 5, 1))
+        await make_attempt(db, d, PW, QuizKind.POST, 4, started_at=utc(2026, 5, 21))
         await passed(db, d, PW, utc(2026, 5, 21))
-        await attempt(db, e, PW, QuizKind.POST, 3, utc(2026, 6, 1))
+        await make_attempt(db, e, PW, QuizKind.POST, 3, started_at=utc(2026, 6, 1))
         await passed(db, e, PW, utc(2026, 6, 1))
-        await attempt(db, g, EU, QuizKind.PRE, 2, utc(2025, 11, 20))
-        await attempt(db, g, EU, QuizKind.POST, 3, utc(2025, 12, 20))
+        await make_attempt(db, g, EU, QuizKind.PRE, 2, started_at=utc(2025, 11, 20))
+        await make_attempt(db, g, EU, QuizKind.POST, 3, started_at=utc(2025, 12, 20))
         await passed(db, g, EU, utc(2025, 12, 20))
-        await attempt(db, i, PW, QuizKind.PRE, 3, utc(2026, 6, 30))
-        await attempt(db, i, PW, QuizKind.POST, 4, utc(2026, 7, 1))
+        await make_attempt(db, i, PW, QuizKind.PRE, 3, started_at=utc(2026, 6, 30))
+        await make_attempt(db, i, PW, QuizKind.POST, 4, started_at=utc(2026, 7, 1))
 
         for training, learner, rating in (
             (s1, a, 5),
@@ -263,7 +203,7 @@ async def build_world(database: Database) -> World:
             (s4, e, 1),
             (s5, g, 5),
         ):
-            await rate(db, training, learner, rating)
+            await make_feedback(db, training, learner, rating)
 
         # D asks to be forgotten after the fact: the rows stay, nothing identifies them.
         await privacy.erase(db, d)
@@ -292,22 +232,22 @@ async def _attendee(
 ) -> None:
     """A new person, present at ``training``, who gave ``rating`` (if any)."""
     person = await make_learner(db, **profile)
-    await attend(db, training, person)
+    await record_attendance(db, training, person)
     if rating is not None:
-        await rate(db, training, person, rating)
+        await make_feedback(db, training, person, rating)
 
 
 async def build_stats_world(database: Database, now: datetime, trainer: Learner) -> None:
     """This month: 6 women and 5 men in Serbia, 2 women in Kosovo (rated 4 and 5); one man in
     Serbia last year. Totals this year: 13 people, 13 attendances, 2 sessions."""
     async with database.session() as db:
-        serbia = await make_session(db, trainer, country="RS", starts_at=month_start(now))
+        serbia = await make_training(db, trainer, month_start(now), country="RS")
         for gender, count in (("female", 6), ("male", 5)):
             for _ in range(count):
                 await _attendee(db, serbia, country="RS", gender=gender, age_band="25-34")
-        kosovo = await make_session(db, trainer, country="XK", starts_at=month_start(now))
+        kosovo = await make_training(db, trainer, month_start(now), country="XK")
         await _attendee(db, kosovo, 4, country="XK", gender="female", age_band="18-24")
         await _attendee(db, kosovo, 5, country="XK", gender="female", age_band="35-44")
         last_year = month_start(now).replace(month=1) - timedelta(days=20)
-        old = await make_session(db, trainer, country="RS", starts_at=last_year)
+        old = await make_training(db, trainer, last_year, country="RS")
         await _attendee(db, old, country="RS", gender="male", age_band="45-54")

@@ -1,5 +1,5 @@
-"""A learner on Telegram, for the tests that drive the bot: onboarding through the buttons,
-answering a quiz, and reading what the bot said and stored."""
+"""A learner for tests: on Telegram (onboarding through the buttons, answering a quiz, reading
+what the bot said) and through the services (a quiz taken question by question)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.catalogue import Module
 from bot.handlers.onboarding import consent_text
-from bot.models import Learner
+from bot.models import Learner, QuizKind
+from bot.services import quiz
 from tests.support.driver import TelegramUser
 
 if TYPE_CHECKING:
-    from tests.handlers.conftest import Harness
+    from tests.support.harness import Harness
 
 
 def plain(fragment: str) -> str:
@@ -35,12 +36,6 @@ def option_label(module: Module, index: int, right: bool) -> str:
         question.correct if right else next(o for o in question.options if o != question.correct)
     )
     return option.upper()
-
-
-async def learner_of(harness: Harness, telegram_id: int) -> Learner:
-    async with harness.deps.database.session() as db:
-        learner = (await db.exec(select(Learner).where(Learner.telegram_id == telegram_id))).one()
-        return learner
 
 
 async def onboard(
@@ -71,3 +66,18 @@ async def take_quiz(user: TelegramUser, module: Module, wrong: set[int] = frozen
     """Answers every question of the quiz on screen, right except the questions ``wrong``."""
     for index in range(len(module.questions)):
         await user.tap(option_label(module, index, right=index not in wrong))
+
+
+async def take_post_test(
+    db: AsyncSession, learner: Learner, module: Module, wrong: int = 0
+) -> None:
+    """The quiz after the lessons, through the service, with the first ``wrong`` answers wrong
+    and the rest right."""
+    state = await quiz.start(db, learner, module, QuizKind.POST)
+    for index, question in enumerate(module.questions):
+        option = (
+            question.correct
+            if index >= wrong
+            else next(o for o in question.options if o != question.correct)
+        )
+        await quiz.answer(db, learner, module, QuizKind.POST, state.attempt_id, index, 0, option)

@@ -1,5 +1,5 @@
-"""Roles for tests: a grant written straight into the database, or one taken through an
-invite as a person would."""
+"""Roles taken as a person takes them: through an invite. (A grant written straight into the
+database is :func:`tests.factories.grant`.)"""
 
 from __future__ import annotations
 
@@ -10,31 +10,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Learner, Role, RoleGrant
 from bot.services import roles
-
-
-async def grant(
-    db: AsyncSession,
-    learner: Learner,
-    role: Role | str,
-    *,
-    countries: Iterable[str] = (),
-    organisations: Iterable[str] = (),
-    granted_at: datetime | None = None,
-) -> RoleGrant:
-    """Gives ``learner`` the role (a coordinator limited to ``countries`` and
-    ``organisations``; none means all), stored as the invites store it."""
-    assert learner.id is not None
-    row = RoleGrant(
-        learner_id=learner.id,
-        role=Role(role),
-        countries=",".join(sorted(countries)) or None,
-        organisations="\n".join(sorted(organisations)) or None,
-    )
-    if granted_at is not None:
-        row.granted_at = granted_at
-    db.add(row)
-    await db.flush()
-    return row
 
 
 async def grant_by_invite(

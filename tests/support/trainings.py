@@ -1,88 +1,52 @@
-"""Training sessions, registrations and attendance for tests, built through the models."""
+"""Training days for tests: a session with people registered or marked, a session in Tirana
+with two learners of different languages (the reminder, feedback and metrics tests), and
+the check-in day of the attendance tests."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime
-from typing import Any
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.models import (
-    Attendance,
-    Learner,
-    Registration,
-    RegistrationStatus,
-    Role,
-    RoleGrant,
-    TrainingSession,
+from tests.factories import (
+    make_learner,
+    make_trainer,
+    make_training,
+    record_attendance,
+    register,
 )
-from tests.factories import make_learner
 
-_numbers = itertools.count(1)
+
+async def registered_session(database: Database, starts_at: datetime) -> tuple[int, list[int]]:
+    """A two-hour session with one new learner registered; its id and theirs."""
+    async with database.session() as db:
+        trainer = await make_learner(db)
+        training = await make_training(db, trainer, starts_at)
+        person = await make_learner(db)
+        await register(db, training, person)
+        assert training.id is not None and person.id is not None
+        return training.id, [person.id]
+
+
+async def attended_session(
+    database: Database, starts_at: datetime, *statuses: str
+) -> tuple[int, list[int]]:
+    """A two-hour session with one new learner per attendance status (``present``,
+    ``late``, ...); its id and theirs."""
+    async with database.session() as db:
+        trainer = await make_learner(db)
+        training = await make_training(db, trainer, starts_at, duration_minutes=120)
+        ids = []
+        for status in statuses:
+            person = await make_learner(db)
+            assert person.id is not None
+            await record_attendance(db, training, person, status)
+            ids.append(person.id)
+        assert training.id is not None
+        return training.id, ids
+
 
 SQ, MK = 601, 602
 """Telegram ids of the two learners of :func:`tirana_session`: Albanian and Macedonian."""
-
-
-async def make_trainer(db: AsyncSession, **fields: Any) -> Learner:
-    """A learner who holds the trainer's role."""
-    trainer = await make_learner(db, **fields)
-    assert trainer.id is not None
-    db.add(RoleGrant(learner_id=trainer.id, role=Role.TRAINER))
-    await db.flush()
-    return trainer
-
-
-async def make_training(
-    db: AsyncSession, trainer: Learner, starts_at: datetime, **fields: Any
-) -> TrainingSession:
-    """A session of ``trainer`` (a two-hour one in Tirana unless ``fields`` say otherwise)."""
-    assert trainer.id is not None
-    number = next(_numbers)
-    training = TrainingSession(
-        code=fields.pop("code", f"T{number}"),
-        trainer_id=trainer.id,
-        title=fields.pop("title", "EU funds for CSOs"),
-        starts_at=starts_at,
-        duration_minutes=fields.pop("duration_minutes", 120),
-        venue=fields.pop("venue", "Hotel Tirana, hall B"),
-        country=fields.pop("country", "AL"),
-        language=fields.pop("language", "sq"),
-        capacity=fields.pop("capacity", 20),
-        checkin_secret=fields.pop("checkin_secret", f"secret-{number}"),
-        **fields,
-    )
-    db.add(training)
-    await db.flush()
-    return training
-
-
-async def register(
-    db: AsyncSession,
-    training: TrainingSession,
-    learner: Learner,
-    status: str = RegistrationStatus.REGISTERED,
-    **fields: Any,
-) -> Registration:
-    assert training.id is not None and learner.id is not None
-    registration = Registration(
-        session_id=training.id, learner_id=learner.id, status=status, **fields
-    )
-    db.add(registration)
-    await db.flush()
-    return registration
-
-
-async def record_attendance(
-    db: AsyncSession, training_id: int, learner_id: int, status: str, method: str = "trainer"
-) -> Attendance:
-    """An attendance row as check-in or the trainer leaves it (without its audit entry)."""
-    row = Attendance(session_id=training_id, learner_id=learner_id, status=status, method=method)
-    db.add(row)
-    await db.flush()
-    return row
 
 
 async def tirana_session(
@@ -102,3 +66,34 @@ async def tirana_session(
             await register(db, training, person)
         assert training.id is not None
         return training.id, training.starts_at
+
+
+CHECKIN_TRAINER, ANA, BORIS, VESNA, MALLORY = 700, 701, 702, 703, 704
+"""Telegram ids of :func:`checkin_day`: the trainer, three registered learners, and one who
+is not registered."""
+CHECKIN_TITLE = "Digital security basics"
+
+
+async def checkin_day(database: Database, starts_at: datetime) -> int:
+    """A one-hour session in Belgrade, in English, of a trainer (:data:`CHECKIN_TRAINER`) with
+    three learners of CRTA registered (:data:`ANA`, :data:`BORIS`, :data:`VESNA`) and one who
+    is not (:data:`MALLORY`); its id."""
+    async with database.session() as db:
+        trainer = await make_trainer(db, telegram_id=CHECKIN_TRAINER)
+        training = await make_training(
+            db,
+            trainer,
+            starts_at,
+            code="ATT1",
+            title=CHECKIN_TITLE,
+            duration_minutes=60,
+            venue="Belgrade, Civic Hall",
+            country="RS",
+            language="en",
+        )
+        for telegram_id in (ANA, BORIS, VESNA):
+            learner = await make_learner(db, telegram_id=telegram_id, organisation="CRTA")
+            await register(db, training, learner)
+        await make_learner(db, telegram_id=MALLORY)
+        assert training.id is not None
+        return training.id

@@ -2,25 +2,21 @@
 
 An action names a person by role and carries only plain, drawn values; anything that only
 exists at run time (an invitation link, the check-in code, the buttons the bot last showed)
-is looked up when the action runs (:class:`World`), so that a failing example can be
-replayed and shrunk.
+is looked up when the action runs (:class:`tests.support.fuzz_world.World`), so that a
+failing example can be replayed and shrunk.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from typing import get_type_hints
 
 from hypothesis import strategies as st
 
 from bot.handlers.common.callback_data import MAX_BYTES, CallbackData
 from bot.handlers.common.menus import COORDINATOR_COMMANDS, LEARNER_COMMANDS, TRAINER_COMMANDS
-from bot.simulator.fake_bot_api import SentMessage
-from tests.support.driver import TelegramUser
 
 # Importing the handlers registers every button codec in CallbackData._registry.
 from bot import app as _app  # noqa: F401  isort: skip
@@ -376,84 +372,3 @@ actions: st.SearchStrategy[Action] = st.one_of(
     st.builds(Tick, st.sampled_from([1, 2, 10, 30, 61, 60 * 3, 60 * 25])),
     st.builds(Block, st.sampled_from(PEOPLE[1:])),
 )
-
-
-# -- the world one example acts on ---------------------------------------------------------------
-
-
-@dataclass
-class Shown:
-    """A button the bot showed: in whose chat, on which message, with which data."""
-
-    chat_id: int
-    message_id: int
-    data: str
-
-
-@dataclass
-class World:
-    people: dict[str, TelegramUser]
-    zone_now: Callable[[], datetime]
-    """Now, in the bot's time zone."""
-    floor: dict[int, int] = field(default_factory=dict)
-    """Per chat, the last message id before this example: older messages are not its own."""
-    shown: list[Shown] = field(default_factory=list)
-    seen: set[tuple[int, int, str]] = field(default_factory=set)
-    role_links: list[str] = field(default_factory=list)
-    session_links: list[str] = field(default_factory=list)
-    checkin_code: str = "ABCDE"
-    admin_learners: set[int] = field(default_factory=set)
-    """Learner ids the admin from the settings has had (a new one after /forget)."""
-
-    def messages(self, person: TelegramUser) -> list[SentMessage]:
-        floor = self.floor.get(person.chat_id, 0)
-        return [m for m in person.bot_messages() if m.message_id > floor]
-
-    def observe(self) -> None:
-        """Reads every chat like its person would: buttons, links and codes shown."""
-        for person in self.people.values():
-            for message in self.messages(person):
-                for row in message.inline_keyboard:
-                    for button in row:
-                        data = button.get("callback_data")
-                        key = (person.chat_id, message.message_id, data)
-                        if data is not None and key not in self.seen:
-                            self.seen.add(key)
-                            self.shown.append(Shown(person.chat_id, message.message_id, data))
-                text = message.text or message.caption or ""
-                for link in ROLE_LINK.findall(text):
-                    if link not in self.role_links:
-                        self.role_links.append(link)
-                for link in SESSION_LINK.findall(text):
-                    if link not in self.session_links:
-                        self.session_links.append(link)
-                if person is self.people[TRAINER]:
-                    codes = CHECKIN_CODE.findall(text)
-                    if codes:
-                        self.checkin_code = codes[-1]
-
-    def resolve(self, value: Value) -> str:
-        if isinstance(value, Literal):
-            return value.text
-        if isinstance(value, RoleLink):
-            return _pick(self.role_links, value.pick, "r_none")
-        if isinstance(value, SessionLink):
-            return _pick(self.session_links, value.pick, "s_NONE")
-        if isinstance(value, CheckinCode):
-            return self.checkin_code
-        moment: datetime = self.zone_now() + timedelta(minutes=value.minutes)
-        return f"{moment:%d.%m.%Y %H:%M}"
-
-    def last_keyboard(self, person: TelegramUser) -> SentMessage | None:
-        for message in reversed(self.messages(person)):
-            if message.inline_keyboard:
-                return message
-        return None
-
-    def last_message_id(self, person: TelegramUser) -> int:
-        messages = self.messages(person)
-        return messages[-1].message_id if messages else 1
-
-
-def _pick(items: list[str], pick: int, default: str) -> str:
-    return items[pick % len(items)] if items else default
