@@ -11,7 +11,14 @@ from sqlmodel import col, func, select
 
 from bot.models import Announcement, AuditEntry, Learner, OutboxMessage
 from bot.runtime import outbox
-from tests.support.announcements import COORDINATOR, LEARNER, TRAINER, add_people, add_staff
+from tests.support.announcements import (
+    COORDINATOR,
+    LEARNER,
+    TRAINER,
+    add_people,
+    add_staff,
+    kill_outbox_worker,
+)
 from tests.support.driver import TelegramUser, bot_texts
 from tests.support.harness import Harness
 from tests.support.logs import forgive
@@ -133,7 +140,7 @@ async def test_a_crash_in_the_middle_sends_each_message_exactly_once(
         await asyncio.wait_for(fourth.wait(), 10)
         # The crash: the worker dies while a message is on its way, the bot stops.
         await eventually(lambda: calls_to_learners() > delivered())
-        await outbox.stop_worker(application)
+        await kill_outbox_worker(application)
     unsubscribe()
     # Telegram delivers the held message although nobody hears back.
     await eventually(lambda: delivered() == calls_to_learners())
@@ -165,6 +172,46 @@ async def test_a_crash_in_the_middle_sends_each_message_exactly_once(
     # The crash is the worker cancelled inside its unit of work: now and then the cancelled
     # rollback reaches SQLAlchemy's pool, which logs it at error level.
     forgive(caplog, "sqlalchemy.pool", "Exception during reset or similar")
+
+
+async def test_a_normal_stop_finishes_the_messages_on_their_way_and_takes_no_more(
+    harness: Harness,
+):
+    await add_staff(harness.deps.database, harness.api)
+    learners = await add_people(harness.deps.database, harness.api, ["RS"] * 12, first_id=7100)
+    api = harness.api
+
+    def delivered() -> int:
+        return sum(len(bot_texts(api, chat)) for chat in learners)
+
+    # After the fourth message, Telegram holds the next request for a second.
+    fourth = asyncio.Event()
+
+    def on_change(event: dict[str, Any]) -> None:
+        if event["type"] == "message_sent" and not fourth.is_set() and delivered() >= 4:
+            fourth.set()
+            api.delay_next("sendMessage", 1.0)
+
+    unsubscribe = api.on_change(on_change)
+    async with harness.running() as application:
+        coordinator = harness.user(COORDINATOR)
+        await write_and_choose_serbia(coordinator)
+        await coordinator.tap("✅ Send")
+        await asyncio.wait_for(fourth.wait(), 10)
+        # The operator stops the bot while a message is held on its way.
+        await outbox.stop_worker(application)
+        everyone = [*learners, TRAINER, LEARNER]
+        stopped_at = sum(len(bot_texts(api, chat)) for chat in everyone)
+    unsubscribe()
+    async with harness.deps.database.session() as db:
+        rows = await db.exec(
+            select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
+        )
+        found = dict(rows.all())
+    # Nothing is left half-sent: what went out was heard back, the rest waits its turn.
+    assert "sending" not in found and "unknown" not in found, found
+    assert found["sent"] == stopped_at and 4 < stopped_at < len(everyone), found
+    assert found["pending"] == len(everyone) - stopped_at
 
 
 async def snapshot(bot: Harness) -> tuple[object, ...]:

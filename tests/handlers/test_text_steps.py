@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.models import Draft, Learner
 from bot.services import drafts, learners
-from tests.handlers.conftest import Harness
+from tests.support.harness import Harness
 
 STAFF_STEPS = ["newsession", "session-edit", "walkin", "announce", "export"]
 WITH_DRAFT = {"newsession", "session-edit", "walkin", "export"}
@@ -21,8 +21,7 @@ WITH_DRAFT = {"newsession", "session-edit", "walkin", "export"}
 async def test_a_person_without_the_role_is_refused_and_the_conversation_ends(
     bot: Harness, step: str
 ):
-    person = bot.user(4100)
-    await person.send("/help")  # the person exists now, with no role
+    person = await bot.person(4100)  # known to the bot, with no role
     async with bot.deps.database.session() as db:
         learner = (await db.exec(select(Learner).where(Learner.telegram_id == 4100))).one()
         if step in WITH_DRAFT:

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +29,8 @@ from bot.models import (
     Role,
     TrainingSession,
 )
-from bot.runtime.context import Deps
+from bot.runtime.context import BotApplication, Deps
+from bot.runtime.outbox import worker as outbox_worker
 from bot.services import announcements
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.factories import (
@@ -171,3 +174,13 @@ async def add_staff(database: Database, api: FakeBotApi) -> None:
         await make_learner(db, telegram_id=LEARNER, country="RS")
     for chat in (COORDINATOR, TRAINER, LEARNER):
         api.add_user(chat)
+
+
+async def kill_outbox_worker(application: BotApplication) -> None:
+    """The worker's process dies: the task is cancelled wherever it is, a message on its way
+    included (what ``outbox.stop_worker`` avoids at a normal stop)."""
+    found = application.bot_data.get(outbox_worker.WORKER_KEY)
+    assert isinstance(found, outbox_worker.Worker) and found.task is not None
+    found.task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await found.task

@@ -57,10 +57,19 @@ async def send(bot: Bot, chat_id: int, text: str) -> None:
 
 
 async def deliver(
-    deps: Deps, bot: Bot, pacer: Pacer, row: rows.Row, text: str, report: DrainReport
+    deps: Deps,
+    bot: Bot,
+    pacer: Pacer,
+    row: rows.Row,
+    text: str,
+    report: DrainReport,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """One row: waits for its slot, claims it, sends it, and records what came of it."""
+    """One row: waits for its slot, claims it, sends it, and records what came of it. Once
+    ``stop`` is set, a row still waiting for its slot stays pending for the next run."""
     await pacer.slot(row.chat_id)
+    if stop is not None and stop.is_set():
+        return
     try:
         if not await rows.claim(deps, row.id):
             return
@@ -109,10 +118,13 @@ async def deliver(
         report.sent += 1
 
 
-async def send_due(deps: Deps, bot: Bot, pacer: Pacer, report: DrainReport) -> None:
+async def send_due(
+    deps: Deps, bot: Bot, pacer: Pacer, report: DrainReport, stop: asyncio.Event | None = None
+) -> None:
     """Sends every row that is due now, in id order, at most :data:`SENDERS` at a time. The
     next batch is read while the last messages of the previous one are on their way, so that
-    the pace does not stall between batches. Rows put back for later are left for later."""
+    the pace does not stall between batches. Rows put back for later are left for later.
+    Once ``stop`` is set no further row is taken; those on their way are finished."""
     report.unreachable += await rows.skip_unreachable(deps)
     free = asyncio.Semaphore(SENDERS)
     texts: dict[int, str] = {}
@@ -124,8 +136,11 @@ async def send_due(deps: Deps, bot: Bot, pacer: Pacer, report: DrainReport) -> N
                 texts.update(await rows.texts(deps, unknown))
             for row in batch:
                 await free.acquire()
+                if stop is not None and stop.is_set():
+                    free.release()
+                    return
                 task = group.create_task(
-                    deliver(deps, bot, pacer, row, texts[row.announcement_id], report),
+                    deliver(deps, bot, pacer, row, texts[row.announcement_id], report, stop),
                     name=f"outbox-{row.id}",
                 )
                 task.add_done_callback(lambda _task: free.release())

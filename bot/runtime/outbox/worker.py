@@ -28,18 +28,26 @@ WORKER_KEY = "outbox_worker"
 IDLE_SECONDS = 60.0
 """The worker looks at the database at least this often, even when nobody wakes it."""
 WAIT_STEP_SECONDS = 1.0
+STOP_GRACE_SECONDS = 10.0
+"""How long stopping waits for the messages on their way (a few, at most SENDERS) before it
+cancels the worker: cancelled inside a unit of work, the rollback is cut short too."""
 
 
-async def drain(deps: Deps, bot: Bot, *, until_empty: bool = True) -> DrainReport:
+async def drain(
+    deps: Deps, bot: Bot, *, until_empty: bool = True, stop: asyncio.Event | None = None
+) -> DrainReport:
     """Delivers what is due; with ``until_empty`` also waits for rows to come due (after a
     429 or a network error) until nothing is pending. Finished announcements are marked done
-    and their summary is sent. One drain at a time per database in this process."""
+    and their summary is sent. One drain at a time per database in this process. Once
+    ``stop`` is set, the messages on their way are finished and nothing more is taken."""
     pacer = pacer_for(deps)
     report = DrainReport()
     async with pacer.lock:
         report.unknown += await rows.recover(deps)
         while True:
-            await send_due(deps, bot, pacer, report)
+            await send_due(deps, bot, pacer, report, stop)
+            if stop is not None and stop.is_set():
+                break
             await finish_announcements(deps, bot, pacer, report)
             if not until_empty:
                 break
@@ -75,14 +83,17 @@ class Worker:
         self.deps = deps
         self.bot = bot
         self.woken = asyncio.Event()
+        self.stopping = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             self.woken.clear()
             timeout = IDLE_SECONDS
             try:
-                await drain(self.deps, self.bot, until_empty=False)
+                await drain(self.deps, self.bot, until_empty=False, stop=self.stopping)
+                if self.stopping.is_set():
+                    return
                 wait = await rows.seconds_until_due(self.deps)
                 if wait is not None:
                     timeout = min(max(wait, 0.05), IDLE_SECONDS)
@@ -106,14 +117,24 @@ def start_worker(application: AnyApplication) -> Worker:
 
 
 async def stop_worker(application: AnyApplication) -> None:
-    """Stops the worker (``post_stop``); a message on its way stays ``sending`` and is
-    counted as not confirmed by the next run."""
+    """Stops the worker (``post_stop``): no further message is taken, those on their way are
+    finished (their answers recorded), then the worker ends. If that takes longer than
+    :data:`STOP_GRACE_SECONDS` it is cancelled, and a message on its way stays ``sending``,
+    counted as not confirmed by the next run, as after a crash."""
     worker = application.bot_data.pop(WORKER_KEY, None)
-    if not isinstance(worker, Worker) or worker.task is None:
+    if not isinstance(worker, Worker) or worker.task is None or worker.task.done():
         return
-    worker.task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await worker.task
+    worker.stopping.set()
+    worker.woken.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(worker.task), STOP_GRACE_SECONDS)
+    except TimeoutError:
+        log.warning(
+            "outbox: messages still on their way after %.0f s; stopping anyway", STOP_GRACE_SECONDS
+        )
+        worker.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker.task
 
 
 def wake(application: AnyApplication) -> None:
