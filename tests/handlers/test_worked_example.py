@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot import app
+from bot.handlers.common.callback_data import CallbackData
 from tests.support.harness import Harness
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
@@ -36,6 +37,8 @@ def ping_feature(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.ModuleType]:
     feature_code, _ = code_blocks()
     module = types.ModuleType(MODULE)
     monkeypatch.setitem(sys.modules, MODULE, module)
+    # The page's button class is registered in a copy of the registry, gone after the test.
+    monkeypatch.setattr(CallbackData, "_registry", dict(CallbackData.registered()))
     exec(compile(feature_code, f"{PAGE}:feature", "exec"), module.__dict__)
     monkeypatch.setattr(app, "FEATURES", (*app.FEATURES, module))
     yield module
