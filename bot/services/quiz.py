@@ -56,6 +56,7 @@ class AnswerResult:
 
 
 def percent(correct: int, total: int) -> int:
+    """A quiz score in whole percent (0 for a quiz without questions)."""
     return round(100 * correct / total) if total else 0
 
 

@@ -93,8 +93,3 @@ def person_conditions(scope: Scope, filters: Filters, *, learning: bool = False)
         if filters.country is not None:
             conditions.append(col(Learner.country) == filters.country)
     return conditions
-
-
-def percent(correct: int, total: int) -> int:
-    """A quiz score in whole percent (0 for a quiz without questions)."""
-    return round(100 * correct / total) if total else 0

@@ -32,7 +32,8 @@ from bot.services.exports.conditions import (
 )
 from bot.services.exports.request import ExportRequest
 from bot.services.exports.rows import LearningRow, ParticipantRow, personal
-from bot.services.scope import percent, select_columns
+from bot.services.quiz import percent
+from bot.services.scope import select_columns
 
 PEOPLE_BATCH = 500
 """People read at a time (participants, learning)."""

@@ -21,12 +21,12 @@ from bot.models import (
     QuizKind,
     TrainingSession,
 )
+from bot.services.quiz import percent
 from bot.services.roles import Scope
 from bot.services.scope import (
     Filters,
     Period,
     in_period,
-    percent,
     person_conditions,
     select_columns,
     session_conditions,
