@@ -20,7 +20,7 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / "requirements"
-REFRESH = "run ./kapacitet lock (docs/deploy.md, 'Dependencies')"
+REFRESH = "run ./kapacitet lock (docs/deploy.md, 'Changing or updating a dependency')"
 
 
 @dataclass(frozen=True)
@@ -39,17 +39,16 @@ def read_lock(name: str) -> dict[str, Locked]:
             continue
         # No -r, -c, --index-url, --find-links, -e: a lock names releases, not places.
         assert not line.startswith("-"), f"{name}: an option line {line!r}"
-        spec, *options = line.split()
+        spec, *hashes = (part.strip() for part in line.split("--hash="))
         requirement = Requirement(spec)
         [specifier] = requirement.specifier
         assert specifier.operator == "==", f"{name}: {spec} is not pinned"
-        hashes = tuple(option.removeprefix("--hash=") for option in options)
-        assert all(option.startswith("--hash=sha256:") for option in options), (name, spec)
         assert hashes, f"{name}: {spec} has no hash"
+        assert all(re.fullmatch("sha256:[0-9a-f]{64}", value) for value in hashes), (name, spec)
         assert not requirement.extras, f"{name}: {spec} has extras (--strip-extras)"
         key = canonicalize_name(requirement.name)
         assert key not in locked, f"{name}: {key} twice"
-        locked[key] = Locked(specifier.version, hashes)
+        locked[key] = Locked(specifier.version, tuple(hashes))
     return locked
 
 
