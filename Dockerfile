@@ -1,20 +1,43 @@
 # Kapacitet: the bot (polling, or a webhook when WEBHOOK_URL is set). Data (the default
 # SQLite file) lives in /data; set DATABASE_URL to use PostgreSQL instead (compose.yaml
 # does). Migrations are applied on every start. See docs/deploy.md.
-FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+# The base image. A release pins it by digest, python:3.11-slim@sha256:<digest>, here and
+# in compose.yaml (docs/deploy.md, "Pinned images and dependencies"); a tag alone can be
+# moved to other contents by whoever controls the registry.
+ARG PYTHON_IMAGE=python:3.11-slim
 
+# The project's wheel, built with the locked hatchling: nothing is fetched unchecked.
+FROM ${PYTHON_IMAGE} AS wheel
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
 WORKDIR /src
+COPY requirements/build.txt requirements/
+RUN pip install --require-hashes --only-binary :all: -r requirements/build.txt
 COPY pyproject.toml README.md alembic.ini ./
 COPY bot ./bot
 COPY locales ./locales
 COPY migrations ./migrations
-# Time zones come from the pinned tzdata package (the slim image has no /usr/share/zoneinfo).
-RUN pip install . && rm -rf /src
+RUN pip wheel --no-deps --no-build-isolation --wheel-dir /wheels .
+
+FROM ${PYTHON_IMAGE}
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+
+# What running needs, every file checked against its sha256 in the lock and taken only as
+# a wheel (no package's build code runs here); then the project's wheel, without
+# dependencies. Time zones come from the locked tzdata package (the slim image has no
+# /usr/share/zoneinfo).
+COPY requirements/run.txt /tmp/run.txt
+COPY --from=wheel /wheels /tmp/wheels
+RUN pip install --require-hashes --only-binary :all: -r /tmp/run.txt \
+    && pip install --no-deps /tmp/wheels/*.whl \
+    && rm -rf /tmp/run.txt /tmp/wheels
 
 RUN useradd --create-home --uid 10001 kapacitet && mkdir /data && chown kapacitet /data
 USER kapacitet

@@ -34,9 +34,22 @@ def healthcheck_command() -> list[str]:
     return command
 
 
+def pinnable(tag: str) -> str:
+    """The image `tag`, optionally pinned by digest (a release adds it, docs/deploy.md)."""
+    return re.escape(tag) + "(@sha256:[0-9a-f]{64})?"
+
+
+def base_image() -> str:
+    [arg] = [line for line in dockerfile_instructions() if line.startswith("ARG PYTHON_IMAGE=")]
+    return arg.removeprefix("ARG PYTHON_IMAGE=")
+
+
 def test_the_dockerfile_is_slim_non_root_and_runs_the_bot():
     lines = dockerfile_instructions()
-    assert lines[0] == "FROM python:3.11-slim"
+    assert lines[0].startswith("ARG PYTHON_IMAGE=")
+    assert re.fullmatch(pinnable("python:3.11-slim"), base_image())
+    stages = [line for line in lines if line.startswith("FROM ")]
+    assert stages == ["FROM ${PYTHON_IMAGE} AS wheel", "FROM ${PYTHON_IMAGE}"]
     [user] = [line for line in lines if line.startswith("USER ")]
     assert user.split()[1] not in ("root", "0")
     assert lines[-1] == 'CMD ["python", "-m", "bot", "run"]'
@@ -46,11 +59,13 @@ def test_the_dockerfile_is_slim_non_root_and_runs_the_bot():
 def test_compose_runs_the_bot_after_a_healthy_postgresql():
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     db, bot = compose["services"]["db"], compose["services"]["bot"]
-    assert db["image"] == "postgres:16"
+    assert re.fullmatch(r"\$\{POSTGRES_IMAGE:-" + pinnable("postgres:16") + r"\}", db["image"])
     assert "pgdata:/var/lib/postgresql/data" in db["volumes"] and "pgdata" in compose["volumes"]
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     assert bot["depends_on"] == {"db": {"condition": "service_healthy"}}
-    assert bot["env_file"] == ".env" and bot["build"] == "."
+    assert bot["env_file"] == ".env" and bot["build"]["context"] == "."
+    # The same base image as the Dockerfile's default, so that a release pins both at once.
+    assert bot["build"]["args"] == {"PYTHON_IMAGE": "${PYTHON_IMAGE:-" + base_image() + "}"}
     assert bot["environment"]["DATABASE_URL"].startswith("postgresql://kapacitet:")
     assert "@db:5432/kapacitet" in bot["environment"]["DATABASE_URL"]
 
