@@ -515,7 +515,8 @@ async def test_lists_and_roster(database: Database):
         walk_in = await make_walk_in(db, "Besa", language="en", added_by=owner.id)
         for person in (coming, walk_in):
             await record_attendance(db, soon, person, "present")
-        entries = await roster.roster(db, soon.id)
+        seen = await sessions.seen(db, owner, soon.id)
+        entries = await roster.roster(db, seen)
         assert [(e.learner_id, e.registration, e.status) for e in entries] == [
             (coming.id, "registered", "present"),
             (sorry.id, "apologised", None),
