@@ -3,7 +3,6 @@ its maker could not give today, and ``/roles`` shows and revokes only what lies 
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -13,12 +12,10 @@ from bot.handlers.roles import AskRevoke, ConfirmRevoke
 from bot.models import Role, RoleGrant
 from bot.services import roles
 from tests.factories import grant, make_learner, make_trainer, make_training
-from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
-from tests.support.roles import grant_by_invite
+from tests.support.roles import grant_by_invite, invite
 
 ADMIN = 950
-LINK = re.compile(r"https://t\.me/kapacitet_bot\?start=(r_[A-Za-z0-9_-]+)")
 NOT_ALLOWED = "Sorry, you are not allowed to do that."
 EXPIRED = "This invitation has expired. Please ask for a new link."
 
@@ -26,14 +23,6 @@ EXPIRED = "This invitation has expired. Please ask for a new link."
 @pytest.fixture
 def admin_telegram_ids() -> tuple[int, ...]:
     return (ADMIN,)
-
-
-async def invite(maker: TelegramUser, arguments: str) -> str:
-    """``/invite <arguments>`` as ``maker``; the ``r_<code>`` payload of the link."""
-    [reply] = await maker.send(f"/invite {arguments}")
-    found = LINK.search(reply.text or "")
-    assert found, reply.text
-    return found.group(1)
 
 
 async def active_roles(bot: Harness, telegram_id: int) -> dict[str, roles.Scope]:
