@@ -140,3 +140,28 @@ async def test_a_coordinator_whose_scope_changed_cannot_finish_a_typed_edit_or_w
     assert reply.text == NOT_ALLOWED
     assert await snapshot(bot.deps.database, conversations=False) == before
     assert (await bot.learner_of(ORG_COORDINATOR)).awaiting is None
+
+
+async def test_the_check_in_code_is_no_longer_shown_to_someone_who_lost_the_session(
+    bot: Harness,
+):
+    await organisation_world(bot.deps.database, bot.clock.now())
+    coordinator = bot.user(ORG_COORDINATOR)
+    await coordinator.send("/attendance")
+    await coordinator.tap(next(label for [label] in coordinator.buttons() if OURS in label))
+    await coordinator.tap("🔑 Open check-in")
+    code = next(
+        m
+        for m in coordinator.bot_messages()
+        if "🔑" in (m.text or "") and "/checkin" in (m.text or "")
+    )
+
+    async with bot.deps.database.session() as db:
+        scope = (await db.exec(select(RoleGrant).where(RoleGrant.role == Role.COORDINATOR))).one()
+        scope.organisations = "Forum"
+        db.add(scope)
+    await bot.tick()
+    shown = bot.api.message(ORG_COORDINATOR, code.message_id)
+    assert shown is not None
+    assert shown.text == "You no longer manage this session; its check-in code is not shown."
+    assert shown.inline_keyboard == []

@@ -15,7 +15,7 @@ from bot.models import AuditEntry, Learner, Role, RoleGrant, RoleInvite
 from bot.services import audit, role_holders, roles
 from bot.services.roles import Redeemed, RoleError, Scope
 from tests.factories import grant as grant_directly
-from tests.factories import make_learner
+from tests.factories import make_learner, make_training
 from tests.support.roles import grant_by_invite
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -451,3 +451,30 @@ async def test_nobody_revokes_a_settings_admin(database: Database):
         assert Role.ADMIN in await roles.roles_of(db, boss, ADMINS)
         listed = await role_holders.list_holders(db, deputy, ADMINS)
         assert [(h.grant, h.revocable) for h in listed if h.grant is old] == [(old, False)]
+
+
+async def test_an_organisation_coordinator_sees_and_revokes_only_their_organisations_trainers(
+    database: Database,
+):
+    async with database.session() as db:
+        boss = await admin(db)
+        civic = await make_learner(db)
+        await grant(db, civic, Role.COORDINATOR, boss, organisations=["Civic Lab"])
+        ours = await make_learner(db, organisation="Civic Lab")
+        theirs = await make_learner(db, organisation="Forum")
+        idle = await make_learner(db, organisation="Civic Lab")
+        grants = {}
+        for person in (ours, theirs, idle):
+            grants[person.id] = await grant(db, person, Role.TRAINER, boss)
+        for trainer in (ours, theirs):
+            await make_training(db, trainer, NOW + timedelta(days=1), country="RS")
+        holders = await role_holders.list_holders(db, civic, ADMINS)
+        assert [(h.learner, h.revocable) for h in holders] == [(civic, False), (ours, True)]
+        for person in (theirs, idle):
+            with pytest.raises(RoleError) as raised:
+                await role_holders.revoke(db, civic, grants[person.id].id, NOW, ADMINS)
+            assert raised.value.reason == "not-allowed"
+        await role_holders.revoke(db, civic, grants[ours.id].id, NOW, ADMINS)
+        with pytest.raises(RoleError) as raised:
+            await role_holders.list_holders(db, ours, ADMINS)
+        assert raised.value.reason == "not-allowed"
