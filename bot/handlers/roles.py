@@ -99,6 +99,8 @@ def error_text(tr: Translator, error: RoleError) -> str:
             problem = tr._("“{value}” is not one of the country codes.", value=value)
         case Reason.BAD_QUOTES:
             problem = tr._("A quotation mark is not closed.")
+        case Reason.RESERVED_ORGANISATION:
+            problem = tr._("“{value}” cannot be the name of an organisation here.", value=value)
         case Reason.EMPTY_ORGANISATION:
             problem = tr._(
                 "The name of an organisation is missing after {prefix}", prefix=_code("org:")

@@ -122,6 +122,8 @@ class Reason(StrEnum):
     ORGANISATION_TOO_LONG = "organisation-too-long"
     TOO_MANY_ORGANISATIONS = "too-many-organisations"
     EMPTY_ORGANISATION = "empty-organisation"
+    RESERVED_ORGANISATION = "reserved-organisation"
+    """The word stored for "prefer not to say": a scope of it would reach those people."""
     BAD_QUOTES = "bad-quotes"
     UNKNOWN_GRANT = "unknown-grant"
     """No such grant: answered like an already revoked one."""
@@ -176,6 +178,8 @@ def _clean_organisation(name: str) -> str:
     text = learners.clean_text(name)
     if not text:
         raise RoleError(Reason.EMPTY_ORGANISATION)
+    if text.casefold() == learners.UNDISCLOSED:
+        raise RoleError(Reason.RESERVED_ORGANISATION, text)
     if len(text) > MAX_ORGANISATION or "\n" in text:
         raise RoleError(Reason.ORGANISATION_TOO_LONG, text[:40])
     return text

@@ -91,6 +91,8 @@ def test_invite_arguments_are_parsed():
         ("coordinator FR", "unknown-country", "FR"),
         ('coordinator org:"Civic Lab', "bad-quotes", None),
         ("coordinator org:", "empty-organisation", None),
+        # What "prefer not to say" is stored as: a scope of it would reach those people.
+        ("coordinator org:Undisclosed", "reserved-organisation", "Undisclosed"),
         ("coordinator org:" + "x" * 121, "organisation-too-long", "x" * 40),
     ],
 )
