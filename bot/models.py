@@ -24,6 +24,11 @@ class QuizKind(StrEnum):
     """After the lessons; a retry is another post-test."""
 
 
+MAX_ID = 2**31 - 1
+"""The largest id (and counter) a row can have: they are PostgreSQL ``integer`` columns, and
+a bigger number in a query makes PostgreSQL fail instead of finding nothing."""
+
+
 def _timestamp(nullable: bool = False) -> sa.Column[datetime]:
     return sa.Column(UTCDateTime(), nullable=nullable)
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.handlers.common.callback_data import CallbackData
+from bot.handlers.common.callback_data import CallbackData, whole_number
 from bot.handlers.common.entry import (
     NOT_ALLOWED_TEXT,
     STALE_TEXT,
@@ -343,10 +343,13 @@ async def pick_audience(
         audience = Audience(country=data.value)
     elif data.kind == Filter.MODULE:
         audience = Audience(module=data.value)
-    elif data.value.isdigit():
-        audience = Audience(session_id=int(data.value))
     else:
-        raise Stale
+        # A session id travels as text: typed and bounded here like any id of a button, so
+        # that a forged one (over PostgreSQL's integer) is refused, not sent to the database.
+        session_id = whole_number(data.value, low=1)
+        if session_id is None:
+            raise Stale
+        audience = Audience(session_id=session_id)
     await choose(update, context, current, announcement, audience)
 
 

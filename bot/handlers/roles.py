@@ -18,8 +18,9 @@ from bot.handlers.common.turn import Turn, refresh_command_menu
 from bot.i18n.translator import N_, Html, Translator
 from bot.models import Learner, Role
 from bot.runtime.context import BotContext
-from bot.services import learners, roles
-from bot.services.roles import Holder, Reason, Redeemed, Redemption, RoleError
+from bot.services import learners, role_holders, roles
+from bot.services.role_holders import Holder
+from bot.services.roles import Reason, Redeemed, Redemption, RoleError
 
 ROLE_NAMES = {
     Role.TRAINER: N_("trainer"),
@@ -98,6 +99,8 @@ def error_text(tr: Translator, error: RoleError) -> str:
             problem = tr._("“{value}” is not one of the country codes.", value=value)
         case Reason.BAD_QUOTES:
             problem = tr._("A quotation mark is not closed.")
+        case Reason.RESERVED_ORGANISATION:
+            problem = tr._("“{value}” cannot be the name of an organisation here.", value=value)
         case Reason.EMPTY_ORGANISATION:
             problem = tr._(
                 "The name of an organisation is missing after {prefix}", prefix=_code("org:")
@@ -209,11 +212,11 @@ def holder_line(tr: Translator, holder: Holder) -> str:
 async def roles_view(
     context: BotContext, current: Turn, notice: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The /roles list, with a [Revoke] button for each grant the viewer may revoke."""
+    """The /roles list, as far as the viewer's scope reaches, with a [Revoke] button for
+    each grant they may revoke."""
     tr = current.tr
     admin_ids = context.deps.settings.admin_telegram_ids
-    held = await roles.roles_of(current.db, current.learner, admin_ids)
-    holders = await roles.list_holders(current.db, admin_ids)
+    holders = await role_holders.list_holders(current.db, current.learner, admin_ids)
     lines = [notice, ""] if notice else []
     lines.append(tr._("<b>Roles</b>"))
     buttons: list[InlineKeyboardButton] = []
@@ -227,10 +230,10 @@ async def roles_view(
         lines.append(line)
         grant = holder.grant
         if (
-            grant is not None
+            holder.revocable
+            and grant is not None
             and grant.id is not None
             and holder.learner is not None
-            and roles.may_revoke(held, grant, holder.learner, admin_ids)
         ):
             label = tr._(
                 "Revoke: {name}, {role}",
@@ -253,7 +256,7 @@ async def roles_command(update: Update, context: BotContext, current: Turn) -> N
 async def ask_revoke(update: Update, context: BotContext, current: Turn, data: AskRevoke) -> None:
     tr = current.tr
     try:
-        found = await roles.revocable(
+        found = await role_holders.revocable(
             current.db, current.learner, data.grant, context.deps.settings.admin_telegram_ids
         )
     except RoleError as error:
@@ -288,8 +291,8 @@ async def confirm_revoke(
         return
     admin_ids = context.deps.settings.admin_telegram_ids
     try:
-        found = await roles.revocable(current.db, current.learner, data.grant, admin_ids)
-        await roles.revoke(
+        found = await role_holders.revocable(current.db, current.learner, data.grant, admin_ids)
+        await role_holders.revoke(
             current.db, current.learner, data.grant, context.deps.clock.now(), admin_ids
         )
     except RoleError as error:
@@ -346,6 +349,8 @@ async def open_invite(
     elif result.outcome == Redeemed.ALREADY_HELD:
         assert result.role is not None
         text = tr._("You already hold this role: {role}.", role=role_name(tr, result.role))
+    elif result.outcome == Redeemed.OWN:
+        text = tr._("This is your own invitation. Send the link to the person it is for.")
     elif result.outcome == Redeemed.EXPIRED:
         text = tr._("This invitation has expired. Please ask for a new link.")
     elif result.outcome == Redeemed.USED:

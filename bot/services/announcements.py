@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n.languages import LANGUAGE_CODES
 from bot.models import (
+    MAX_ID,
     Announcement,
     Attendance,
     Consent,
@@ -220,10 +221,15 @@ async def check_audience(
     if audience.module is not None and audience.module not in known_modules:
         raise AnnouncementError(Reason.UNKNOWN_CHOICE)
     if audience.session_id is not None:
+        if not 0 < audience.session_id <= MAX_ID:
+            raise AnnouncementError(Reason.NOT_FOUND)
         training = await sessions.get_session(db, audience.session_id)
         if training is None:
             raise AnnouncementError(Reason.NOT_FOUND)
-        if not await sessions.may_manage(db, actor, admin_ids, training):
+        # Any session the author sees (sessions.access): the recipients stay within their
+        # scope whatever the session (an organisation scope: their own people only).
+        seen = await sessions.access(db, actor, training, admin_ids)
+        if seen.level == sessions.Access.NONE:
             raise AnnouncementError(Reason.OUT_OF_SCOPE)
     return scope
 

@@ -1,4 +1,5 @@
-"""Roles beyond learner: trainer, coordinator, admin; and a coordinator's scope."""
+"""Roles beyond learner: trainer, coordinator, admin; a coordinator's scope; invites and
+grants. (Who sees and revokes which grant is :mod:`bot.services.role_holders`.)"""
 
 from __future__ import annotations
 
@@ -29,6 +30,16 @@ class Scope:
     @property
     def is_full(self) -> bool:
         return self.countries is None and self.organisations is None
+
+    def within(self, outer: Scope) -> bool:
+        """Whether this scope lies inside ``outer``: no wider on either dimension."""
+
+        def inside(mine: frozenset[str] | None, theirs: frozenset[str] | None) -> bool:
+            return theirs is None or (mine is not None and mine <= theirs)
+
+        return inside(self.countries, outer.countries) and inside(
+            self.organisations, outer.organisations
+        )
 
 
 FULL_SCOPE = Scope()
@@ -89,7 +100,7 @@ async def scope_of(db: AsyncSession, learner: Learner, admin_ids: Iterable[int])
     return Scope(split_countries(grant.countries), split_organisations(grant.organisations))
 
 
-# -- invites, grants and revocations -----------------------------------------------------------
+# -- invites and grants ----------------------------------------------------------------------
 
 INVITE_VALIDITY = timedelta(days=7)
 MAX_ORGANISATION = learners.MAX_ORGANISATION
@@ -111,6 +122,8 @@ class Reason(StrEnum):
     ORGANISATION_TOO_LONG = "organisation-too-long"
     TOO_MANY_ORGANISATIONS = "too-many-organisations"
     EMPTY_ORGANISATION = "empty-organisation"
+    RESERVED_ORGANISATION = "reserved-organisation"
+    """The word stored for "prefer not to say": a scope of it would reach those people."""
     BAD_QUOTES = "bad-quotes"
     UNKNOWN_GRANT = "unknown-grant"
     """No such grant: answered like an already revoked one."""
@@ -135,6 +148,8 @@ class Redeemed(StrEnum):
     USED = "used"
     UNKNOWN = "unknown"
     ALREADY_HELD = "already-held"
+    OWN = "own"
+    """The maker opened their own link: it stays for the person it is for."""
 
 
 @dataclass(frozen=True)
@@ -154,20 +169,6 @@ class InviteRequest:
     organisations: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Holder:
-    """One line of ``/roles``: a grant, or an admin from the settings (``grant`` None)."""
-
-    role: Role
-    learner: Learner | None
-    grant: RoleGrant | None
-    scope: Scope = FULL_SCOPE
-
-    @property
-    def from_settings(self) -> bool:
-        return self.grant is None
-
-
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‟": '"'})
 ORG_PREFIX = "org:"
 
@@ -177,6 +178,8 @@ def _clean_organisation(name: str) -> str:
     text = learners.clean_text(name)
     if not text:
         raise RoleError(Reason.EMPTY_ORGANISATION)
+    if text.casefold() == learners.UNDISCLOSED:
+        raise RoleError(Reason.RESERVED_ORGANISATION, text)
     if len(text) > MAX_ORGANISATION or "\n" in text:
         raise RoleError(Reason.ORGANISATION_TOO_LONG, text[:40])
     return text
@@ -323,12 +326,33 @@ async def _grant_of(db: AsyncSession, learner_id: int, role: Role) -> RoleGrant 
 async def _maker_may_still_invite(
     db: AsyncSession, invite: RoleInvite, role: Role, admin_ids: Iterable[int]
 ) -> bool:
-    """An invite speaks for its maker: once the maker lost the role that allowed it (revoked,
-    or erased), the link is void like an expired one."""
+    """An invite speaks for its maker as they are NOW. It is void, like an expired one,
+    unless the maker still holds a grant that allows it: one that
+
+    - allows inviting to its role (the maker was not revoked, nor erased);
+    - is older than the invite: a grant given, changed (a new scope) or given again after a
+      revocation since the invite was made voids the maker's earlier links, so that a
+      narrowed coordinator's old link cannot hand on the scope they had;
+    - for a coordinator's invite, has a scope that covers the invite's.
+
+    The admins from the settings always may (the settings decide their role).
+    """
     maker = await db.get(Learner, invite.created_by)
     if maker is None or maker.erased_at is not None:
         return False
-    return may_invite(await roles_of(db, maker, admin_ids), role)
+    if is_settings_admin(maker, admin_ids):
+        return True
+    asked = invite_scope(invite)
+    for grant in await active_grants(db, maker):
+        try:
+            held = Role(grant.role)
+        except ValueError:
+            continue
+        if not may_invite({held}, role) or grant.granted_at > invite.created_at:
+            continue
+        if role != Role.COORDINATOR or held == Role.ADMIN or asked.within(grant_scope(grant)):
+            return True
+    return False
 
 
 async def redeem_invite(
@@ -341,8 +365,9 @@ async def redeem_invite(
     """Opens the invite link ``code``: grants its role (or renews a revoked grant, or
     changes a coordinator's scope) once; the invite is then used up.
 
-    An invite for a role the learner already holds with the same scope stays unused. An
-    invite whose maker may no longer invite to its role counts as expired.
+    An invite for a role the learner already holds with the same scope stays unused, and so
+    does one opened by its own maker. An invite its maker could not make now (see
+    :func:`_maker_may_still_invite`) counts as expired.
     """
     if learner.id is None or learner.erased_at is not None:
         raise RoleError(Reason.ERASED)
@@ -354,6 +379,8 @@ async def redeem_invite(
     except ValueError:
         return Redemption(Redeemed.UNKNOWN)
     scope = invite_scope(invite)
+    if invite.created_by == learner.id:
+        return Redemption(Redeemed.OWN, role, scope)
     existing = await _grant_of(db, learner.id, role)
     holds_it = (
         existing is not None and existing.revoked_at is None and grant_scope(existing) == scope
@@ -450,102 +477,6 @@ async def grant_preset(db: AsyncSession, learner: Learner, role: Role, now: date
         subject_type="role_grant",
         subject_id=grant.id,
         details={"role": role.value, "learner_id": learner.id, "preset": True},
-        now=now,
-    )
-    return grant
-
-
-async def list_holders(db: AsyncSession, admin_ids: Iterable[int]) -> list[Holder]:
-    """Everyone who holds a role now: the admins from the settings first (with their learner
-    when they have written to the bot), then the active grants of learners not erased."""
-    admin_ids = tuple(dict.fromkeys(admin_ids))
-    holders: list[Holder] = []
-    if admin_ids:
-        found = await db.exec(select(Learner).where(col(Learner.telegram_id).in_(admin_ids)))
-        by_telegram = {learner.telegram_id: learner for learner in found.all()}
-        holders += [Holder(Role.ADMIN, by_telegram.get(tid), None) for tid in admin_ids]
-    order = sa.case(
-        {Role.ADMIN.value: 0, Role.COORDINATOR.value: 1, Role.TRAINER.value: 2},
-        value=col(RoleGrant.role),
-        else_=3,
-    )
-    rows = await db.exec(
-        select(RoleGrant, Learner)
-        .join(Learner, col(Learner.id) == col(RoleGrant.learner_id))
-        .where(col(RoleGrant.revoked_at).is_(None), col(Learner.erased_at).is_(None))
-        .order_by(order, col(RoleGrant.granted_at), col(RoleGrant.id))
-    )
-    for grant, learner in rows.all():
-        try:
-            role = Role(grant.role)
-        except ValueError:
-            continue
-        holders.append(Holder(role, learner, grant, grant_scope(grant)))
-    return holders
-
-
-def may_revoke(
-    held: set[Role], grant: RoleGrant, holder: Learner | None, admin_ids: Iterable[int]
-) -> bool:
-    """Admins revoke any grant, coordinators only trainers'; an admin from the settings
-    keeps the admin role (the settings decide it)."""
-    if grant.role == Role.ADMIN and holder is not None and is_settings_admin(holder, admin_ids):
-        return False
-    if Role.ADMIN in held:
-        return True
-    return Role.COORDINATOR in held and grant.role == Role.TRAINER
-
-
-@dataclass(frozen=True)
-class Revocable:
-    grant: RoleGrant
-    holder: Learner
-
-
-async def revocable(
-    db: AsyncSession, actor: Learner, grant_id: int, admin_ids: Iterable[int]
-) -> Revocable:
-    """The grant ``actor`` may revoke now, with its holder; raises RoleError otherwise."""
-    admin_ids = tuple(admin_ids)
-    held = await roles_of(db, actor, admin_ids)
-    if not held & {Role.ADMIN, Role.COORDINATOR}:
-        raise RoleError(Reason.NOT_ALLOWED)
-    grant = await db.get(RoleGrant, grant_id)
-    if grant is None:
-        raise RoleError(Reason.UNKNOWN_GRANT)
-    holder = await db.get(Learner, grant.learner_id)
-    if grant.revoked_at is not None or holder is None or holder.erased_at is not None:
-        raise RoleError(Reason.ALREADY_REVOKED)
-    if grant.role == Role.ADMIN and is_settings_admin(holder, admin_ids):
-        raise RoleError(Reason.SETTINGS_ADMIN)
-    if not may_revoke(held, grant, holder, admin_ids):
-        raise RoleError(Reason.NOT_ALLOWED)
-    return Revocable(grant, holder)
-
-
-async def revoke(
-    db: AsyncSession, actor: Learner, grant_id: int, now: datetime, admin_ids: Iterable[int]
-) -> RoleGrant:
-    """Ends a grant (the row stays, with ``revoked_at``); raises RoleError."""
-    grant = (await revocable(db, actor, grant_id, admin_ids)).grant
-    # Once, also when two people tap Revoke at the same moment.
-    done = await db.exec(
-        sa.update(RoleGrant)
-        .where(col(RoleGrant.id) == grant.id, col(RoleGrant.revoked_at).is_(None))
-        .values(revoked_at=now, revoked_by=actor.id)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:
-        raise RoleError(Reason.ALREADY_REVOKED)
-    await db.refresh(grant)
-    assert grant.id is not None
-    await audit.record(
-        db,
-        actor_id=actor.id,
-        action="role.revoke",
-        subject_type="role_grant",
-        subject_id=grant.id,
-        details={"role": grant.role, "learner_id": grant.learner_id},
         now=now,
     )
     return grant

@@ -1,5 +1,10 @@
 """A session's roster: everyone registered or marked, with what a trainer may see of them,
-and its totals. The session view and the attendance screens show the same roster."""
+and its totals. The session view and the attendance screens show the same roster.
+
+The roster is always read through a :class:`~bot.services.sessions.SessionAccess` (the one
+rule of :mod:`bot.services.sessions.access`): whoever manages the session sees everyone; a
+coordinator who only sees it (limited to organisations) sees only their organisations'
+people."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from bot.models import (
     RegistrationStatus,
 )
 from bot.services.learners import UNDISCLOSED
+from bot.services.sessions import SessionAccess
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,12 @@ def _shown(value: str | None, learner: Learner) -> str | None:
     return value if value and value != UNDISCLOSED else None
 
 
-async def roster(db: AsyncSession, session_id: int) -> list[RosterEntry]:
-    """Everyone registered (apologised included) or with an attendance row, in the order
-    they came in (registration order; walk-ins last, as they were added)."""
+async def roster(db: AsyncSession, access: SessionAccess) -> list[RosterEntry]:
+    """Everyone ``access`` shows of those registered (apologised included) or with an
+    attendance row, in the order they came in (registration order; walk-ins last, as they
+    were added)."""
+    session_id = access.training.id
+    assert session_id is not None
     registrations = (
         await db.exec(
             select(Registration)
@@ -81,7 +90,7 @@ async def roster(db: AsyncSession, session_id: int) -> list[RosterEntry]:
     entries: list[RosterEntry] = []
     for learner_id in order:
         learner = people.get(learner_id)
-        if learner is None:
+        if learner is None or not access.shows(learner):
             continue
         registration = by_registration.get(learner_id)
         row = rows.get(learner_id)
@@ -100,8 +109,10 @@ async def roster(db: AsyncSession, session_id: int) -> list[RosterEntry]:
     return entries
 
 
-async def roster_entry(db: AsyncSession, session_id: int, learner_id: int) -> RosterEntry | None:
-    return next((e for e in await roster(db, session_id) if e.learner_id == learner_id), None)
+async def roster_entry(
+    db: AsyncSession, access: SessionAccess, learner_id: int
+) -> RosterEntry | None:
+    return next((e for e in await roster(db, access) if e.learner_id == learner_id), None)
 
 
 async def counts(db: AsyncSession, session_id: int) -> AttendanceCounts:

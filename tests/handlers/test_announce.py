@@ -280,3 +280,21 @@ async def test_learners_and_trainers_cannot_announce(bot: Harness):
     assert bot_texts(bot.api, 8000) == []
     async with bot.deps.database.session() as db:
         assert [a.status for a in (await db.exec(select(Announcement))).all()] == ["cancelled"]
+
+
+async def test_a_forged_session_number_in_the_audience_is_refused_cleanly(bot: Harness):
+    """``np:<draft>:session:<n>`` carries the session as text: a number over PostgreSQL's
+    integer (or none at all) is refused like any forged button, not sent to the database."""
+    await add_staff(bot.deps.database, bot.api)
+    coordinator = bot.user(COORDINATOR)
+    await coordinator.send("/announce")
+    await coordinator.send(TYPED)
+    menu = coordinator.last_message()
+    draft = coordinator.button_data("👥 Everyone", menu).split(":")[1]
+    before = await snapshot(bot)
+    for value in ("99999999999", str(2**31), "0", "00", "-1", "1e3", "x"):
+        await coordinator.tap_data(f"np:{draft}:session:{value}", menu.message_id)
+        answer = coordinator.last_callback_answer()
+        assert answer is not None and answer.text == "This button is no longer valid.", value
+    assert await snapshot(bot) == before
+    assert coordinator.last_message().message_id == menu.message_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -12,25 +11,16 @@ from bot.content.catalogue import plain_text
 from bot.handlers.onboarding import consent_text
 from bot.handlers.roles import AskRevoke, ConfirmRevoke, usage_text
 from bot.models import AuditEntry, Learner, Role, RoleGrant, RoleInvite
-from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
+from tests.support.roles import LINK, invite
 
 ADMIN = 900
-LINK = re.compile(r"https://t\.me/kapacitet_bot\?start=(r_[A-Za-z0-9_-]+)")
 NOT_ALLOWED = "Sorry, you are not allowed to do that."
 
 
 @pytest.fixture
 def admin_telegram_ids() -> tuple[int, ...]:
     return (ADMIN,)
-
-
-async def invite(admin: TelegramUser, arguments: str) -> str:
-    """``/invite <arguments>`` as ``admin``; returns the ``r_<code>`` payload of the link."""
-    [reply] = await admin.send(f"/invite {arguments}")
-    found = LINK.search(reply.text or "")
-    assert found, reply.text
-    return found.group(1)
 
 
 async def grants(harness: Harness) -> list[tuple[int, str, bool]]:

@@ -20,10 +20,10 @@ from bot.models import (
     RegistrationStatus,
     TrainingSession,
 )
-from bot.services import attendance, audit, roster
+from bot.services import attendance, audit, roster, sessions
 from bot.services.attendance import AttendanceError, CheckinOutcome, WalkInStep
 from bot.services.codes import typed_code
-from tests.factories import make_learner, make_training, register
+from tests.factories import make_learner, make_trainer, make_training, register
 from tests.support.rows import count
 
 START = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
@@ -46,7 +46,7 @@ async def test_check_in_opens_30_minutes_before_and_closes_30_minutes_after_the_
     database: Database,
 ):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         training = await make_training(db, trainer, START, duration_minutes=90)
         assert training.id is not None
         with pytest.raises(AttendanceError) as early:
@@ -67,7 +67,7 @@ async def test_check_in_opens_30_minutes_before_and_closes_30_minutes_after_the_
 
 async def test_a_cancelled_session_refuses_check_in(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         learner = await make_learner(db)
         training = await make_training(db, trainer, START)
         assert training.id is not None
@@ -101,7 +101,7 @@ def test_the_code_is_five_unambiguous_characters_and_changes_every_minute():
 
 async def test_the_code_rotates_on_the_minute_and_depends_on_the_session(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         first = await make_training(db, trainer, START)
         second = await make_training(db, trainer, START)
     minute = at(0)
@@ -124,7 +124,7 @@ def test_typed_codes_are_normalised():
 
 async def test_current_and_previous_codes_check_in_older_ones_are_expired(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         ana, boris, vesna = [await make_learner(db) for _ in range(3)]
         training = await make_training(db, trainer, START)
         assert training.id is not None
@@ -158,7 +158,7 @@ async def test_current_and_previous_codes_check_in_older_ones_are_expired(databa
 
 async def test_wrong_malformed_and_no_open_checkin(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         learner = await make_learner(db)
         training = await make_training(db, trainer, START)
         assert training.id is not None
@@ -176,7 +176,7 @@ async def test_wrong_malformed_and_no_open_checkin(database: Database):
 
 async def test_five_wrong_codes_in_a_row_lock_check_in_for_ten_minutes(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         learner = await make_learner(db)
         training = await make_training(db, trainer, START)
         assert training.id is not None
@@ -225,7 +225,7 @@ async def test_five_wrong_codes_in_a_row_lock_check_in_for_ten_minutes(database:
 
 async def test_an_unregistered_learner_in_the_room_is_registered_on_the_fly(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         guest = await make_learner(db)
         apologised = await make_learner(db)
         training = await make_training(db, trainer, START)
@@ -252,7 +252,7 @@ async def test_an_unregistered_learner_in_the_room_is_registered_on_the_fly(data
 
 async def test_without_consent_the_right_code_records_nothing(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         learner = await make_learner(db, consent=Consent.DECLINED)
         training = await make_training(db, trainer, START)
         assert training.id is not None
@@ -267,7 +267,7 @@ async def test_without_consent_the_right_code_records_nothing(database: Database
 
 async def test_with_two_open_sessions_the_code_picks_the_session(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         learner = await make_learner(db)
         first = await make_training(db, trainer, START)
         second = await make_training(db, trainer, START)
@@ -286,7 +286,7 @@ async def test_with_two_open_sessions_the_code_picks_the_session(database: Datab
 
 async def test_marks_update_the_one_row_and_audit_old_and_new(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         learner = await make_learner(db)
         training = await make_training(db, trainer, START)
         assert training.id is not None and learner.id is not None
@@ -319,7 +319,7 @@ async def test_marks_update_the_one_row_and_audit_old_and_new(database: Database
 
 async def test_marks_refuse_bad_input(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         learner = await make_learner(db)
         stranger = await make_learner(db)
         training = await make_training(db, trainer, START)
@@ -342,7 +342,7 @@ async def test_marks_refuse_bad_input(database: Database):
 
 async def test_a_learner_marked_absent_who_then_checks_in_is_present(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         learner = await make_learner(db)
         training = await make_training(db, trainer, START)
         assert training.id is not None and learner.id is not None
@@ -362,7 +362,7 @@ async def test_a_learner_marked_absent_who_then_checks_in_is_present(database: D
 
 async def test_a_walk_in_counts_as_a_learner_with_attendance(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         training = await make_training(db, trainer, START)
         assert training.id is not None
         person = await attendance.add_walk_in(
@@ -402,7 +402,7 @@ async def test_a_walk_in_counts_as_a_learner_with_attendance(database: Database)
         assert [(e.actor_id, audit.details_of(e)["new"]) for e in entries] == [
             (trainer.id, "present")
         ]
-        entries = await roster.roster(db, training.id)
+        entries = await roster.roster(db, await sessions.seen(db, trainer, training.id))
         assert [(e.name, e.country, e.status, e.walk_in) for e in entries] == [
             ("Ana Petrović", "RS", "present", True)
         ]
@@ -412,7 +412,7 @@ async def test_a_walk_in_counts_as_a_learner_with_attendance(database: Database)
 
 async def test_walk_in_answers_are_checked(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         training = await make_training(db, trainer, START)
         assert training.id is not None
         bad = [
@@ -434,7 +434,7 @@ async def test_walk_in_answers_are_checked(database: Database):
 
 async def test_the_walk_in_conversation_keeps_its_state_in_a_draft(database: Database):
     async with database.session() as db:
-        trainer = await make_learner(db)
+        trainer = await make_trainer(db)
         training = await make_training(db, trainer, START)
         assert training.id is not None and trainer.id is not None
         draft = await attendance.begin_walk_in(db, trainer, training.id, at(0))

@@ -12,10 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
 from bot.models import AuditEntry, Learner, Role, RoleGrant, RoleInvite
-from bot.services import audit, roles
+from bot.services import audit, role_holders, roles
 from bot.services.roles import Redeemed, RoleError, Scope
 from tests.factories import grant as grant_directly
-from tests.factories import make_learner
+from tests.factories import make_learner, make_training
 from tests.support.roles import grant_by_invite
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -91,6 +91,8 @@ def test_invite_arguments_are_parsed():
         ("coordinator FR", "unknown-country", "FR"),
         ('coordinator org:"Civic Lab', "bad-quotes", None),
         ("coordinator org:", "empty-organisation", None),
+        # What "prefer not to say" is stored as: a scope of it would reach those people.
+        ("coordinator org:Undisclosed", "reserved-organisation", "Undisclosed"),
         ("coordinator org:" + "x" * 121, "organisation-too-long", "x" * 40),
     ],
 )
@@ -295,7 +297,7 @@ async def test_an_invite_is_void_once_its_maker_may_no_longer_invite(database: D
         coordinator_grant = await grant(db, coordinator, Role.COORDINATOR, boss)
         invite = await roles.create_invite(db, coordinator, Role.TRAINER, now=NOW, admin_ids=ADMINS)
         assert coordinator_grant.id is not None
-        await roles.revoke(db, boss, coordinator_grant.id, NOW, ADMINS)
+        await role_holders.revoke(db, boss, coordinator_grant.id, NOW, ADMINS)
         trainer = await make_learner(db)
         result = await roles.redeem_invite(db, trainer, invite.code, NOW, ADMINS)
         assert result.outcome == Redeemed.EXPIRED
@@ -314,8 +316,10 @@ async def test_holding_the_role_already_leaves_the_invite_for_someone_else(datab
         held = await roles.redeem_invite(db, trainer, invite.code, NOW, ADMINS)
         assert held.outcome == Redeemed.ALREADY_HELD
         admin_invite = await roles.create_invite(db, boss, Role.ADMIN, now=NOW, admin_ids=ADMINS)
-        own = await roles.redeem_invite(db, boss, admin_invite.code, NOW, ADMINS)
-        assert own.outcome == Redeemed.ALREADY_HELD
+        deputy = await make_learner(db)
+        await grant(db, deputy, Role.ADMIN, boss)
+        held_already = await roles.redeem_invite(db, deputy, admin_invite.code, NOW, ADMINS)
+        assert held_already.outcome == Redeemed.ALREADY_HELD
         assert (await roles.redeem_invite(db, newcomer, invite.code, NOW, ADMINS)).outcome == (
             Redeemed.GRANTED
         )
@@ -326,7 +330,7 @@ async def test_a_revoked_role_is_granted_again_with_the_new_scope(database: Data
         boss = await admin(db)
         learner = await make_learner(db)
         first = await grant(db, learner, Role.COORDINATOR, boss, countries=["XK"])
-        await roles.revoke(db, boss, first.id, NOW, ADMINS)
+        await role_holders.revoke(db, boss, first.id, NOW, ADMINS)
         assert await roles.roles_of(db, learner, ADMINS) == set()
         second = await grant(db, learner, Role.COORDINATOR, boss, countries=["RS"])
         assert second.id == first.id
@@ -355,7 +359,7 @@ async def test_erased_learners_hold_no_roles(database: Database):
         learner.telegram_id = None
         db.add(learner)
         assert await roles.roles_of(db, learner, ADMINS) == set()
-        assert [h.learner for h in await roles.list_holders(db, ADMINS)] == [boss]
+        assert [h.learner for h in await role_holders.list_holders(db, boss, ADMINS)] == [boss]
         invite = await roles.create_invite(db, boss, Role.TRAINER, now=NOW, admin_ids=ADMINS)
         with pytest.raises(RoleError) as raised:
             await roles.redeem_invite(db, learner, invite.code, NOW, ADMINS)
@@ -374,8 +378,8 @@ async def test_holders_list_settings_admins_then_active_grants(database: Databas
         await grant(db, trainer, Role.TRAINER, boss)
         await grant(db, coordinator, Role.COORDINATOR, boss, countries=["MK"])
         revoked = await grant(db, gone, Role.TRAINER, boss)
-        await roles.revoke(db, boss, revoked.id, NOW, ADMINS)
-        holders = await roles.list_holders(db, (*ADMINS, 99))
+        await role_holders.revoke(db, boss, revoked.id, NOW, ADMINS)
+        holders = await role_holders.list_holders(db, boss, (*ADMINS, 99))
     assert [(h.role, h.learner, h.from_settings) for h in holders] == [
         (Role.ADMIN, boss, True),
         (Role.ADMIN, None, True),
@@ -405,22 +409,22 @@ async def test_admins_revoke_anything_coordinators_only_trainers(database: Datab
             (coordinator, deputy_grant),
         ]:
             with pytest.raises(RoleError) as raised:
-                await roles.revoke(db, actor, target.id, NOW, ADMINS)
+                await role_holders.revoke(db, actor, target.id, NOW, ADMINS)
             assert raised.value.reason == "not-allowed"
 
-        done = await roles.revoke(db, coordinator, trainer_grant.id, NOW, ADMINS)
+        done = await role_holders.revoke(db, coordinator, trainer_grant.id, NOW, ADMINS)
         assert done.revoked_at == NOW and done.revoked_by == coordinator.id
         with pytest.raises(RoleError) as raised:
-            await roles.revoke(db, coordinator, trainer_grant.id, NOW, ADMINS)
+            await role_holders.revoke(db, coordinator, trainer_grant.id, NOW, ADMINS)
         assert raised.value.reason == "already-revoked"
         with pytest.raises(RoleError) as raised:
-            await roles.revoke(db, boss, 999_999, NOW, ADMINS)
+            await role_holders.revoke(db, boss, 999_999, NOW, ADMINS)
         assert raised.value.reason == "unknown-grant"
 
-        await roles.revoke(db, deputy, coordinator_grant.id, NOW, ADMINS)
-        await roles.revoke(db, boss, deputy_grant.id, NOW, ADMINS)
+        await role_holders.revoke(db, deputy, coordinator_grant.id, NOW, ADMINS)
+        await role_holders.revoke(db, boss, deputy_grant.id, NOW, ADMINS)
         with pytest.raises(RoleError):
-            await roles.revoke(db, deputy, other_grant.id, NOW, ADMINS)
+            await role_holders.revoke(db, deputy, other_grant.id, NOW, ADMINS)
         assert await roles.roles_of(db, trainer, ADMINS) == set()
         assert await roles.roles_of(db, coordinator, ADMINS) == set()
         assert await roles.roles_of(db, other_coordinator, ADMINS) == {Role.COORDINATOR}
@@ -444,7 +448,35 @@ async def test_nobody_revokes_a_settings_admin(database: Database):
         old = await grant_directly(db, boss, Role.ADMIN, granted_at=NOW)
         assert old.id is not None
         with pytest.raises(RoleError) as raised:
-            await roles.revoke(db, deputy, old.id, NOW, ADMINS)
+            await role_holders.revoke(db, deputy, old.id, NOW, ADMINS)
         assert raised.value.reason == "settings-admin"
         assert Role.ADMIN in await roles.roles_of(db, boss, ADMINS)
-        assert not roles.may_revoke({Role.ADMIN}, old, boss, ADMINS)
+        listed = await role_holders.list_holders(db, deputy, ADMINS)
+        assert [(h.grant, h.revocable) for h in listed if h.grant is old] == [(old, False)]
+
+
+async def test_an_organisation_coordinator_sees_and_revokes_only_their_organisations_trainers(
+    database: Database,
+):
+    async with database.session() as db:
+        boss = await admin(db)
+        civic = await make_learner(db)
+        await grant(db, civic, Role.COORDINATOR, boss, organisations=["Civic Lab"])
+        ours = await make_learner(db, organisation="Civic Lab")
+        theirs = await make_learner(db, organisation="Forum")
+        idle = await make_learner(db, organisation="Civic Lab")
+        grants = {}
+        for person in (ours, theirs, idle):
+            grants[person.id] = await grant(db, person, Role.TRAINER, boss)
+        for trainer in (ours, theirs):
+            await make_training(db, trainer, NOW + timedelta(days=1), country="RS")
+        holders = await role_holders.list_holders(db, civic, ADMINS)
+        assert [(h.learner, h.revocable) for h in holders] == [(civic, False), (ours, True)]
+        for person in (theirs, idle):
+            with pytest.raises(RoleError) as raised:
+                await role_holders.revoke(db, civic, grants[person.id].id, NOW, ADMINS)
+            assert raised.value.reason == "not-allowed"
+        await role_holders.revoke(db, civic, grants[ours.id].id, NOW, ADMINS)
+        with pytest.raises(RoleError) as raised:
+            await role_holders.list_holders(db, ours, ADMINS)
+        assert raised.value.reason == "not-allowed"

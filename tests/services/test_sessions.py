@@ -18,7 +18,15 @@ from bot.models import (
     TrainingSession,
 )
 from bot.services import drafts, roster, sessions
-from bot.services.sessions import Reason, RegistrationOutcome, SessionError, SessionValues, schedule
+from bot.services.learners import UNDISCLOSED
+from bot.services.sessions import (
+    Access,
+    Reason,
+    RegistrationOutcome,
+    SessionError,
+    SessionValues,
+    schedule,
+)
 from tests.factories import grant, make_learner, make_trainer, make_walk_in, record_attendance
 from tests.support.rows import count
 
@@ -448,6 +456,58 @@ async def test_who_may_edit(database: Database):
         )
 
 
+async def test_an_organisation_scope_manages_its_trainers_sessions_and_sees_its_people(
+    database: Database,
+):
+    async with database.session() as db:
+        civic_trainer = await make_trainer(db, organisation="Civic Lab")
+        forum_trainer = await make_trainer(db, organisation="Forum")
+        civic, forum = (
+            await make_learner(db, organisation="Civic Lab"),
+            await make_learner(db, organisation="Forum"),
+        )
+        quiet = await make_learner(db, organisation=UNDISCLOSED)
+        ours = await sessions.create_session(db, civic_trainer, values(country="XK"), NOW)
+        mixed = await sessions.create_session(db, forum_trainer, values(country="RS"), NOW)
+        theirs = await sessions.create_session(db, forum_trainer, values(country="RS"), NOW)
+        for training, people in ((mixed, (forum, civic, quiet)), (theirs, (forum, quiet))):
+            for person in people:
+                await sessions.register(db, person, training.code, NOW)
+        coordinators = {}
+        for name, countries, organisations in (
+            ("Civic Lab", [], ["Civic Lab"]),
+            ("Civic Lab in Serbia", ["RS"], ["Civic Lab"]),
+            ("prefer not to say", [], [UNDISCLOSED]),
+        ):
+            coordinators[name] = await make_learner(db)
+            await grant(
+                db,
+                coordinators[name],
+                Role.COORDINATOR,
+                countries=countries,
+                organisations=organisations,
+            )
+        reached = {
+            name: [(await sessions.access(db, person, t, ())).level for t in (ours, mixed, theirs)]
+            for name, person in coordinators.items()
+        }
+        assert reached == {
+            "Civic Lab": [Access.MANAGE, Access.PEOPLE, Access.NONE],
+            "Civic Lab in Serbia": [Access.NONE, Access.PEOPLE, Access.NONE],
+            "prefer not to say": [Access.NONE, Access.NONE, Access.NONE],
+        }
+        listed = await sessions.list_sessions(db, coordinators["Civic Lab"], NOW)
+        assert {t.id for t in listed} == {ours.id, mixed.id}
+        seen = await sessions.seen(db, coordinators["Civic Lab"], mixed.id)
+        assert [entry.learner_id for entry in await roster.roster(db, seen)] == [civic.id]
+        with pytest.raises(SessionError) as error:
+            await sessions.managed(db, coordinators["Civic Lab"], mixed.id)
+        assert error.value.reason == Reason.NOT_ALLOWED
+        with pytest.raises(SessionError) as error:
+            await sessions.seen(db, coordinators["Civic Lab"], theirs.id)
+        assert error.value.reason == Reason.NOT_ALLOWED
+
+
 async def test_rescheduling_and_cancelling_rules(database: Database):
     async with database.session() as db:
         owner = await make_trainer(db)
@@ -515,7 +575,8 @@ async def test_lists_and_roster(database: Database):
         walk_in = await make_walk_in(db, "Besa", language="en", added_by=owner.id)
         for person in (coming, walk_in):
             await record_attendance(db, soon, person, "present")
-        entries = await roster.roster(db, soon.id)
+        seen = await sessions.seen(db, owner, soon.id)
+        entries = await roster.roster(db, seen)
         assert [(e.learner_id, e.registration, e.status) for e in entries] == [
             (coming.id, "registered", "present"),
             (sorry.id, "apologised", None),

@@ -1,8 +1,9 @@
-"""Roles taken as a person takes them: through an invite. (A grant written straight into the
-database is :func:`tests.factories.grant`.)"""
+"""Roles taken as a person takes them: through an invite, made in the services or typed in
+Telegram. (A grant written straight into the database is :func:`tests.factories.grant`.)"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -10,6 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Learner, Role, RoleGrant
 from bot.services import roles
+from tests.support.driver import TelegramUser
+
+LINK = re.compile(r"https://t\.me/kapacitet_bot\?start=(r_[A-Za-z0-9_-]+)")
+"""An invite link as ``/invite`` answers it."""
 
 
 async def grant_by_invite(
@@ -31,3 +36,11 @@ async def grant_by_invite(
     result = await roles.redeem_invite(db, learner, invite.code, now, admin_ids)
     assert result.outcome == roles.Redeemed.GRANTED and result.grant is not None
     return result.grant
+
+
+async def invite(maker: TelegramUser, arguments: str) -> str:
+    """``/invite <arguments>`` typed by ``maker``; the ``r_<code>`` payload of the link."""
+    [reply] = await maker.send(f"/invite {arguments}")
+    found = LINK.search(reply.text or "")
+    assert found, reply.text
+    return found.group(1)

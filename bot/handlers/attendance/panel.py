@@ -80,7 +80,13 @@ async def open_checkin(
     training = await managed_training(context, current, data.session_id)
     tr, now = current.tr, context.deps.clock.now()
     try:
-        await attendance.open_checkin(current.db, current.learner, data.session_id, now)
+        await attendance.open_checkin(
+            current.db,
+            current.learner,
+            data.session_id,
+            now,
+            admin_ids=context.deps.settings.admin_telegram_ids,
+        )
     except AttendanceError as error:
         await answer_query(update, error_text(tr, error, training), alert=True)
         return
@@ -117,7 +123,13 @@ async def close_checkin(
 ) -> None:
     training = await managed_training(context, current, data.session_id)
     tr, now = current.tr, context.deps.clock.now()
-    await attendance.close_checkin(current.db, current.learner, data.session_id, now)
+    await attendance.close_checkin(
+        current.db,
+        current.learner,
+        data.session_id,
+        now,
+        admin_ids=context.deps.settings.admin_telegram_ids,
+    )
     counts = await roster.counts(current.db, data.session_id)
     await answer_query(update, tr._("Check-in closed."))
     chat, message = training.checkin_chat_id, training.checkin_message_id

@@ -1,5 +1,6 @@
 """The code message in the trainer's chat, refreshed by a periodic task every tick (the code
-changes every minute), and turned into a summary when the check-in window ends."""
+changes every minute), and turned into a summary when the check-in window ends. The code
+goes on being shown only to someone who still manages the session (``sessions.access``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.handlers.attendance.keyboards import closed_keyboard, code_keyboard
 from bot.handlers.attendance.texts import closed_text, code_text
 from bot.runtime.context import Deps
-from bot.services import attendance, learners, roster
+from bot.services import attendance, learners, roster, sessions
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class _Refresh:
     chat_id: int
     message_id: int
     text: str
-    keyboard: InlineKeyboardMarkup
+    keyboard: InlineKeyboardMarkup | None
 
 
 async def refresh_checkin_codes(deps: Deps, bot: Bot) -> None:
@@ -58,19 +59,27 @@ async def refresh_checkin_codes(deps: Deps, bot: Bot) -> None:
             still_open = attendance.is_open(training, now)
             if not still_open:
                 await attendance.close_checkin(db, None, training.id, now)
-            if training.checkin_chat_id is None or training.checkin_message_id is None:
+            chat_id, message_id = training.checkin_chat_id, training.checkin_message_id
+            if chat_id is None or message_id is None:
                 continue
-            viewer = await learners.find(db, training.checkin_chat_id)
+            viewer = await learners.find(db, chat_id)
             tr = deps.translator_for(viewer)
             attended = (await roster.counts(db, training.id)).attended
-            if still_open:
+            keyboard: InlineKeyboardMarkup | None
+            if viewer is None or not await sessions.may_manage(
+                db, viewer, deps.settings.admin_telegram_ids, training
+            ):
+                # Whoever opened check-in lost the session (a role or a scope taken away):
+                # the code is no longer theirs to see.
+                await attendance.set_code_message(db, training.id, None, None)
+                text = tr._("You no longer manage this session; its check-in code is not shown.")
+                keyboard = None
+            elif still_open:
                 text = code_text(tr, training, attended, now)
                 keyboard = code_keyboard(tr, training.id)
             else:
                 text = closed_text(tr, training, attended)
                 keyboard = closed_keyboard(tr, training.id)
-            edits.append(
-                _Refresh(training.checkin_chat_id, training.checkin_message_id, text, keyboard)
-            )
+            edits.append(_Refresh(chat_id, message_id, text, keyboard))
     for edit in edits:
         await edit_quietly(bot, edit.chat_id, edit.message_id, edit.text, edit.keyboard)

@@ -18,7 +18,7 @@ from bot.handlers.common.entry import Stale, on_button
 from bot.handlers.common.keyboards import button, markup, rows
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
-from bot.handlers.sessions.access import MANAGERS, managed_training
+from bot.handlers.sessions.access import MANAGERS, managed_access
 from bot.i18n.labels import (
     APOLOGISED,
     APOLOGISED_MARK,
@@ -34,6 +34,7 @@ from bot.runtime.context import BotContext
 from bot.services import attendance, roster
 from bot.services.attendance import AttendanceError
 from bot.services.roster import RosterEntry
+from bot.services.sessions import SessionAccess
 
 ROSTER_PAGE = 15
 
@@ -122,11 +123,12 @@ def person_keyboard(tr: Translator, session_id: int, learner_id: int) -> InlineK
 
 
 async def render_roster(
-    update: Update, current: Turn, training: TrainingSession, page: int, *, edit: bool = True
+    update: Update, current: Turn, access: SessionAccess, page: int, *, edit: bool = True
 ) -> None:
+    training = access.training
     assert training.id is not None
     tr = current.tr
-    entries = await roster.roster(current.db, training.id)
+    entries = await roster.roster(current.db, access)
     pages = max(1, -(-len(entries) // ROSTER_PAGE))
     page = min(max(page, 0), pages - 1)
     counts = await roster.counts(current.db, training.id)
@@ -154,36 +156,37 @@ async def render_roster(
 
 @on_button(ShowRoster, roles=MANAGERS)
 async def open_roster(update: Update, context: BotContext, current: Turn, data: ShowRoster) -> None:
-    training = await managed_training(context, current, data.session_id)
+    found = await managed_access(context, current, data.session_id)
     await answer_query(update)
     # The code message keeps showing the code: the roster comes as a new message there.
     query = update.callback_query
     on_code_message = (
         query is not None
         and query.message is not None
-        and query.message.message_id == training.checkin_message_id
+        and query.message.message_id == found.training.checkin_message_id
     )
-    await render_roster(update, current, training, data.page, edit=not on_code_message)
+    await render_roster(update, current, found, data.page, edit=not on_code_message)
 
 
 @on_button(PickPerson, roles=MANAGERS)
 async def pick_person(update: Update, context: BotContext, current: Turn, data: PickPerson) -> None:
-    training = await managed_training(context, current, data.session_id)
-    entry = await roster.roster_entry(current.db, data.session_id, data.learner_id)
+    found = await managed_access(context, current, data.session_id)
+    entry = await roster.roster_entry(current.db, found, data.learner_id)
     if entry is None:
         raise Stale
     await answer_query(update)
     tr = current.tr
     await show(
         update,
-        person_text(tr, training, entry),
+        person_text(tr, found.training, entry),
         person_keyboard(tr, data.session_id, data.learner_id),
     )
 
 
 @on_button(MarkPerson, roles=MANAGERS)
 async def mark_person(update: Update, context: BotContext, current: Turn, data: MarkPerson) -> None:
-    training = await managed_training(context, current, data.session_id)
+    found = await managed_access(context, current, data.session_id)
+    training = found.training
     tr = current.tr
     try:
         await attendance.mark(
@@ -193,11 +196,12 @@ async def mark_person(update: Update, context: BotContext, current: Turn, data: 
             data.learner_id,
             data.status,
             context.deps.clock.now(),
+            admin_ids=context.deps.settings.admin_telegram_ids,
         )
     except AttendanceError as error:
         await answer_query(update, error_text(tr, error, training), alert=True)
         return
-    entry = await roster.roster_entry(current.db, data.session_id, data.learner_id)
+    entry = await roster.roster_entry(current.db, found, data.learner_id)
     assert entry is not None
     await answer_query(
         update, tr._("Marked: {status}", status=tr._(ATTENDANCE_STATUS_NAMES[data.status]))

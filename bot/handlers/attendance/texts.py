@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.handlers.common.entry import STALE_TEXT
+from bot.handlers.common.entry import NOT_ALLOWED_TEXT, STALE_TEXT
 from bot.i18n.translator import Translator
 from bot.models import TrainingSession
 from bot.services import attendance
@@ -93,6 +93,8 @@ def closed_text(tr: Translator, training: TrainingSession, attended: int) -> str
 def error_text(tr: Translator, error: AttendanceError, training: TrainingSession | None) -> str:
     """The answer to a refused attendance request."""
     reason = error.reason
+    if reason == Reason.NOT_ALLOWED:
+        return tr._(NOT_ALLOWED_TEXT)
     if reason == Reason.CANCELLED:
         return tr._("This session was cancelled.")
     if reason == Reason.TOO_EARLY and training is not None:

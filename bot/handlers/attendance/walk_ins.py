@@ -92,7 +92,11 @@ async def start_walk_in(
     tr = current.tr
     try:
         draft = await attendance.begin_walk_in(
-            current.db, current.learner, data.session_id, context.deps.clock.now()
+            current.db,
+            current.learner,
+            data.session_id,
+            context.deps.clock.now(),
+            admin_ids=context.deps.settings.admin_telegram_ids,
         )
     except AttendanceError as error:
         await answer_query(update, error_text(tr, error, training), alert=True)
@@ -133,7 +137,12 @@ async def _walk_in_step(
         return
     try:
         result = await attendance.walk_in_answer(
-            current.db, current.learner, step, value, context.deps.clock.now()
+            current.db,
+            current.learner,
+            step,
+            value,
+            context.deps.clock.now(),
+            admin_ids=context.deps.settings.admin_telegram_ids,
         )
     except AttendanceError as error:
         await answer_query(update)

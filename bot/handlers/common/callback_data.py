@@ -21,12 +21,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, ClassVar, Self, TypeVar, get_args, get_origin, get_type_hints
 
+from bot.models import MAX_ID
+
 MAX_BYTES = 64
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
 _INT = re.compile(r"^(0|[1-9][0-9]{0,11})$")
-MAX_INT = 2**31 - 1
+MAX_INT = MAX_ID
 """The largest number a field carries: ids and counters are PostgreSQL ``integer`` columns,
 and a bigger (forged) one would make the query fail instead of finding nothing."""
+
+
+def whole_number(text: str, low: int = 0, high: int = MAX_INT) -> int | None:
+    """A number carried in a ``str`` field (a field that holds a number or a word), checked
+    like an ``int`` field: digits only, within ``low..high``; else None."""
+    if not _INT.match(text) or not low <= int(text) <= high:
+        return None
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -104,9 +114,10 @@ class CallbackData:
                     return None
                 values[field.name] = text == "1"
             elif field.kind is int:
-                if not _INT.match(text) or not field.low <= int(text) <= field.high:
+                number = whole_number(text, field.low, field.high)
+                if number is None:
                     return None
-                values[field.name] = int(text)
+                values[field.name] = number
             elif issubclass(field.kind, StrEnum):
                 try:
                     values[field.name] = field.kind(text)

@@ -1,11 +1,11 @@
 """The trainer's sessions: ``/newsession``, ``/sessions``, the session view and its edits.
 
 Every command and button is for trainers, coordinators and admins, and, for one session,
-for those who may manage it (``sessions.may_manage``). Modules: :mod:`.data` (the
-buttons), :mod:`.texts`, :mod:`.access` (who may manage a session), :mod:`.wizard`
-(``/newsession``), :mod:`.listing` (``/sessions``), :mod:`.view` (one session),
-:mod:`.roster`, :mod:`.edits` (its actions and edits) and :mod:`.notices` (telling the
-learners).
+for those who may see or manage it (the one rule of ``bot.services.sessions.access``).
+Modules: :mod:`.data` (the buttons), :mod:`.texts`, :mod:`.access` (who may see and manage a
+session), :mod:`.wizard` (``/newsession``), :mod:`.listing` (``/sessions``), :mod:`.view`
+(one session), :mod:`.roster`, :mod:`.edits` (its actions and edits) and :mod:`.notices`
+(telling the learners).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Who may manage a session: the one check of the trainer's screens (sessions, attendance)."""
+"""Who may see and manage a session: the trainer's screens (sessions, attendance) ask the one
+rule of the services (:mod:`bot.services.sessions.access`) through these helpers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from bot.handlers.common.turn import Turn
 from bot.models import Role, TrainingSession
 from bot.runtime.context import BotContext
 from bot.services import drafts, sessions
-from bot.services.sessions import SessionError
+from bot.services.sessions import SessionAccess, SessionError
 
 MANAGERS = (Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
 """Who may schedule sessions and take attendance (for their own sessions, or in their scope)."""
@@ -18,8 +19,22 @@ MANAGERS = (Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
 async def managed_training(context: BotContext, current: Turn, training_id: int) -> TrainingSession:
     """The session, if the person may manage it; else raises :class:`Stale` (there is no
     such session) or :class:`NotAllowed`, which the declared handlers answer."""
+    return (await managed_access(context, current, training_id)).training
+
+
+async def managed_access(context: BotContext, current: Turn, training_id: int) -> SessionAccess:
+    """As :func:`managed_training`, with the access (for the roster)."""
+    found = await seen_training(context, current, training_id)
+    if not found.manages:
+        raise NotAllowed
+    return found
+
+
+async def seen_training(context: BotContext, current: Turn, training_id: int) -> SessionAccess:
+    """The session and how far the person reaches into it, if they see it at all; else
+    raises :class:`Stale` or :class:`NotAllowed`."""
     try:
-        return await sessions.managed(
+        return await sessions.seen(
             current.db,
             current.learner,
             training_id,

@@ -16,7 +16,7 @@ from bot.handlers.common.entry import on_button, on_text
 from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
-from bot.handlers.sessions.access import MANAGERS, end_conversation, managed_training
+from bot.handlers.sessions.access import MANAGERS, end_conversation, managed_access
 from bot.handlers.sessions.data import CancelEdit, OpenSession, SessionAction, ViewAction
 from bot.handlers.sessions.notices import CANCELLED, RESCHEDULED, notify_registered, venue_kind
 from bot.handlers.sessions.roster import show_roster_page
@@ -87,7 +87,8 @@ async def session_action(
     update: Update, context: BotContext, current: Turn, data: SessionAction
 ) -> None:
     tr = current.tr
-    training = await managed_training(context, current, data.session_id)
+    found = await managed_access(context, current, data.session_id)
+    training = found.training
     assert training.id is not None
     now = context.deps.clock.now()
     if data.action == ViewAction.INVITE:
@@ -96,7 +97,7 @@ async def session_action(
         return
     if data.action == ViewAction.ROSTER:
         await answer_query(update)
-        await show_roster_page(update, current, training, 0)
+        await show_roster_page(update, current, found, 0)
         return
     try:
         sessions.check_editable(

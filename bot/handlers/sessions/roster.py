@@ -1,4 +1,5 @@
-"""The roster page of the session view: who registered, apologised or came."""
+"""The roster page of the session view: who registered, apologised or came (as far as the
+viewer reaches into the session: ``roster.roster`` filters by the access)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from bot.handlers.common.entry import on_button
 from bot.handlers.common.keyboards import button, markup, shorten
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
-from bot.handlers.sessions.access import MANAGERS, managed_training
+from bot.handlers.sessions.access import MANAGERS, seen_training
 from bot.handlers.sessions.data import OpenSession, ShowRosterPage
 from bot.i18n.labels import ATTENDANCE_STATUS_MARKS, ATTENDANCE_STATUS_WORDS
 from bot.i18n.translator import Html, Translator
@@ -18,6 +19,7 @@ from bot.models import RegistrationStatus, TrainingSession
 from bot.runtime.context import BotContext
 from bot.services import roster
 from bot.services.roster import RosterEntry
+from bot.services.sessions import SessionAccess
 
 ROSTER_PAGE = 15
 MAX_NAME = 60
@@ -86,11 +88,10 @@ def roster_keyboard(tr: Translator, session_id: int, page: int, pages: int) -> I
     return markup([navigation, [button(tr._("« Back"), OpenSession(session_id))]])
 
 
-async def show_roster_page(
-    update: Update, current: Turn, training: TrainingSession, page: int
-) -> None:
+async def show_roster_page(update: Update, current: Turn, access: SessionAccess, page: int) -> None:
+    training = access.training
     assert training.id is not None
-    entries = await roster.roster(current.db, training.id)
+    entries = await roster.roster(current.db, access)
     pages = roster_pages(entries)
     page = min(max(page, 0), pages - 1)
     await show(
@@ -104,6 +105,6 @@ async def show_roster_page(
 async def roster_page(
     update: Update, context: BotContext, current: Turn, data: ShowRosterPage
 ) -> None:
-    training = await managed_training(context, current, data.session_id)
+    found = await seen_training(context, current, data.session_id)
     await answer_query(update)
-    await show_roster_page(update, current, training, data.page)
+    await show_roster_page(update, current, found, data.page)

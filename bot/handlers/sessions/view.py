@@ -1,4 +1,8 @@
-"""The session view: what a session is, its registrations, and what the trainer may do."""
+"""The session view: what a session is, its registrations, and what the trainer may do.
+
+Whoever manages the session (``sessions.access``) gets every action; a coordinator who only
+sees it (limited to organisations, one of their people registered) gets its details and the
+roster of their own people, without the invitation code or any action."""
 
 from __future__ import annotations
 
@@ -13,8 +17,14 @@ from bot.handlers.common.entry import on_button
 from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
-from bot.handlers.sessions.access import MANAGERS, managed_training
-from bot.handlers.sessions.data import ListSessions, OpenSession, SessionAction, ViewAction
+from bot.handlers.sessions.access import MANAGERS, seen_training
+from bot.handlers.sessions.data import (
+    ListSessions,
+    OpenSession,
+    SessionAction,
+    ShowRosterPage,
+    ViewAction,
+)
 from bot.handlers.sessions.texts import details_text
 from bot.i18n.translator import Translator
 from bot.models import TrainingSession
@@ -28,6 +38,8 @@ def view_text(
     training: TrainingSession,
     counts: sessions.RegistrationCounts,
     now: datetime,
+    *,
+    manages: bool = True,
 ) -> str:
     lines = [details_text(tr, catalogue, training), ""]
     lines.append(
@@ -39,7 +51,9 @@ def view_text(
     )
     if counts.apologised:
         lines.append(tr.ngettext("🙋 {n} apology", "🙋 {n} apologies", counts.apologised))
-    lines.append(tr._("Invitation code: <code>{code}</code>", code=training.code))
+    if manages:
+        # The code registers whoever has it: only for those who run the session.
+        lines.append(tr._("Invitation code: <code>{code}</code>", code=training.code))
     if training.cancelled_at is not None:
         lines += ["", tr._("❌ <b>Cancelled</b> on {date}.", date=tr.date(training.cancelled_at))]
     elif sessions.has_ended(training, now):
@@ -49,9 +63,18 @@ def view_text(
     return "\n".join(lines)
 
 
-def view_keyboard(tr: Translator, training: TrainingSession, now: datetime) -> InlineKeyboardMarkup:
+def view_keyboard(
+    tr: Translator, training: TrainingSession, now: datetime, *, manages: bool = True
+) -> InlineKeyboardMarkup:
     assert training.id is not None
     sid, version = training.id, training.version
+    if not manages:
+        return markup(
+            [
+                [button(tr._("👥 Roster"), ShowRosterPage(sid, 0))],
+                [button(tr._("« All sessions"), ListSessions())],
+            ]
+        )
 
     def action(label: str, name: ViewAction) -> InlineKeyboardButton:
         return button(label, SessionAction(sid, version, name))
@@ -89,24 +112,26 @@ async def show_view(
     *,
     edit: bool = True,
     notice: str | None = None,
+    manages: bool = True,
 ) -> None:
+    """The view; ``manages`` False: as a coordinator who only sees the session gets it."""
     assert training.id is not None
     tr = current.tr
     now = context.deps.clock.now()
     counts = await sessions.counts(current.db, training.id)
-    text = view_text(tr, context.deps.catalogue, training, counts, now)
+    text = view_text(tr, context.deps.catalogue, training, counts, now, manages=manages)
     if notice:
         text = f"{notice}\n\n{text}"
-    await show(update, text, view_keyboard(tr, training, now), edit=edit)
+    await show(update, text, view_keyboard(tr, training, now, manages=manages), edit=edit)
 
 
 @on_button(OpenSession, roles=MANAGERS)
 async def open_session(
     update: Update, context: BotContext, current: Turn, data: OpenSession
 ) -> None:
-    training = await managed_training(context, current, data.session_id)
+    found = await seen_training(context, current, data.session_id)
     await answer_query(update)
-    await show_view(update, context, current, training)
+    await show_view(update, context, current, found.training, manages=found.manages)
 
 
 async def send_invite(

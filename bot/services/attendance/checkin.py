@@ -15,7 +15,7 @@ not guesses.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -36,6 +36,7 @@ from bot.services.attendance.marks import (
     METHOD_CODE,
     attendance_of,
     ensure_registered,
+    managed_training,
     set_status,
     training_of,
 )
@@ -82,13 +83,16 @@ class CheckinResult:
 
 
 async def open_checkin(
-    db: AsyncSession, actor: Learner, session_id: int, now: datetime
+    db: AsyncSession,
+    actor: Learner,
+    session_id: int,
+    now: datetime,
+    *,
+    admin_ids: Iterable[int] = (),
 ) -> TrainingSession:
-    """Opens (or re-opens) check-in. Raises ``cancelled``, ``too-early`` or ``over``.
-
-    Permission (``sessions.may_manage``) is the caller's to check.
-    """
-    training = await training_of(db, session_id)
+    """Opens (or re-opens) check-in. Raises ``not-found``, ``not-allowed`` (``actor`` does
+    not manage the session), ``cancelled``, ``too-early`` or ``over``."""
+    training = await managed_training(db, actor, session_id, admin_ids)
     if training.cancelled_at is not None:
         raise AttendanceError(Reason.CANCELLED)
     opens, closes = window(training)
@@ -105,10 +109,19 @@ async def open_checkin(
 
 
 async def close_checkin(
-    db: AsyncSession, actor: Learner | None, session_id: int, now: datetime
+    db: AsyncSession,
+    actor: Learner | None,
+    session_id: int,
+    now: datetime,
+    *,
+    admin_ids: Iterable[int] = (),
 ) -> TrainingSession:
-    """Closes check-in (``actor`` None: the bot, at the end of the window); idempotent."""
-    training = await training_of(db, session_id)
+    """Closes check-in (``actor`` None: the bot, at the end of the window); idempotent.
+    Raises ``not-found``, or ``not-allowed`` when ``actor`` does not manage the session."""
+    if actor is None:
+        training = await training_of(db, session_id)
+    else:
+        training = await managed_training(db, actor, session_id, admin_ids)
     if training.checkin_opened_at is not None and training.checkin_closed_at is None:
         training.checkin_closed_at = now
         db.add(training)

@@ -10,6 +10,8 @@ from bot.services.errors import ServiceError
 class Reason(StrEnum):
     NOT_FOUND = "not-found"
     """No such session."""
+    NOT_ALLOWED = "not-allowed"
+    """The actor does not manage the session (:mod:`bot.services.sessions.access`)."""
     CANCELLED = "cancelled"
     TOO_EARLY = "too-early"
     """Before the check-in window (30 minutes before the start)."""

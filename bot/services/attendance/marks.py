@@ -7,6 +7,7 @@ trainer adding a walk-in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,10 +22,10 @@ from bot.models import (
     RegistrationStatus,
     TrainingSession,
 )
-from bot.services import audit
+from bot.services import audit, sessions
 from bot.services.attendance.errors import AttendanceError, Reason
 from bot.services.attendance.window import window
-from bot.services.sessions import registration_of
+from bot.services.sessions import SessionError, registration_of
 
 METHOD_CODE = "code"
 METHOD_TRAINER = "trainer"
@@ -47,6 +48,17 @@ async def training_of(db: AsyncSession, session_id: int) -> TrainingSession:
     if training is None:
         raise AttendanceError(Reason.NOT_FOUND)
     return training
+
+
+async def managed_training(
+    db: AsyncSession, actor: Learner, session_id: int, admin_ids: Iterable[int]
+) -> TrainingSession:
+    """The session, if ``actor`` manages it (the one rule, ``sessions.access``); else
+    ``not-found`` or ``not-allowed``. Every change a person makes to attendance asks it."""
+    try:
+        return await sessions.managed(db, actor, session_id, admin_ids=admin_ids)
+    except SessionError as error:
+        raise AttendanceError(Reason(error.reason.value)) from None
 
 
 async def attendance_of(db: AsyncSession, session_id: int, learner_id: int) -> Attendance | None:
@@ -129,16 +141,24 @@ async def on_roster(db: AsyncSession, session_id: int, learner_id: int) -> bool:
 
 
 async def mark(
-    db: AsyncSession, actor: Learner, session_id: int, learner_id: int, status: str, now: datetime
+    db: AsyncSession,
+    actor: Learner,
+    session_id: int,
+    learner_id: int,
+    status: str,
+    now: datetime,
+    *,
+    admin_ids: Iterable[int] = (),
 ) -> MarkResult:
-    """Sets a roster person's status. Raises ``unknown-status``, ``not-found``, ``cancelled``,
-    ``not-on-roster`` or ``too-early`` (present, late or absent before the check-in window;
-    excused is fine at any time). Permission is the caller's to check."""
+    """Sets a roster person's status. Raises ``unknown-status``, ``not-found``,
+    ``not-allowed`` (``actor`` does not manage the session), ``cancelled``, ``not-on-roster``
+    or ``too-early`` (present, late or absent before the check-in window; excused is fine at
+    any time)."""
     try:
         known = AttendanceStatus(status)
     except ValueError:
         raise AttendanceError(Reason.UNKNOWN_STATUS, status) from None
-    training = await training_of(db, session_id)
+    training = await managed_training(db, actor, session_id, admin_ids)
     if training.cancelled_at is not None:
         raise AttendanceError(Reason.CANCELLED)
     if known != AttendanceStatus.EXCUSED and now < window(training)[0]:

@@ -3,6 +3,7 @@ conversation (name, organisation, country, gender, age) that adds one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -15,8 +16,8 @@ from bot.services.attendance.errors import AttendanceError, Reason
 from bot.services.attendance.marks import (
     METHOD_WALK_IN,
     ensure_registered,
+    managed_training,
     set_status,
-    training_of,
 )
 from bot.services.attendance.window import window
 from bot.services.drafts import draft_data, end_conversation, get_draft, save_draft
@@ -92,10 +93,13 @@ async def add_walk_in(
     gender: str,
     age_band: str,
     now: datetime,
+    *,
+    admin_ids: Iterable[int] = (),
 ) -> Learner:
     """A participant without Telegram, added by the trainer (who asked for their consent):
-    a learner of their own, registered and present, counted like everyone else."""
-    training = await training_of(db, session_id)
+    a learner of their own, registered and present, counted like everyone else. Raises
+    ``not-found`` or ``not-allowed`` (``actor`` does not manage the session) first."""
+    training = await managed_training(db, actor, session_id, admin_ids)
     _check_may_add(training, now)
     person = Learner(
         telegram_id=None,
@@ -154,11 +158,17 @@ def _draft_value(draft: Draft) -> WalkInDraft | None:
 
 
 async def begin_walk_in(
-    db: AsyncSession, actor: Learner, session_id: int, now: datetime
+    db: AsyncSession,
+    actor: Learner,
+    session_id: int,
+    now: datetime,
+    *,
+    admin_ids: Iterable[int] = (),
 ) -> WalkInDraft:
     """Starts the conversation (replacing any other draft of the actor's). Raises like
-    ``add_walk_in`` would for a cancelled session or one whose window has not begun."""
-    _check_may_add(await training_of(db, session_id), now)
+    ``add_walk_in`` would for a session the actor does not manage, a cancelled one or one
+    whose window has not begun."""
+    _check_may_add(await managed_training(db, actor, session_id, admin_ids), now)
     await save_draft(db, actor, WALK_IN, WalkInStep.NAME, {"session_id": session_id}, now)
     await learners.await_input(db, actor, WALK_IN)
     await db.flush()
@@ -176,17 +186,25 @@ async def cancel_walk_in(db: AsyncSession, actor: Learner) -> bool:
 
 
 async def walk_in_answer(
-    db: AsyncSession, actor: Learner, step: WalkInStep, value: str | None, now: datetime
+    db: AsyncSession,
+    actor: Learner,
+    step: WalkInStep,
+    value: str | None,
+    now: datetime,
+    *,
+    admin_ids: Iterable[int] = (),
 ) -> WalkInDraft | Learner:
     """Stores the answer to ``step`` (``None``: skipped / prefer not to say) and returns the
     draft at its next step, or the new walk-in learner after the last one.
 
-    Raises ``no-draft``, ``stale`` (not the step being asked), ``empty``, ``too-long`` or
+    Raises ``no-draft``, ``not-found`` or ``not-allowed`` (the actor no longer manages the
+    session), ``stale`` (not the step being asked), ``empty``, ``too-long`` or
     ``unknown-choice``; and whatever ``add_walk_in`` raises at the end.
     """
     current = await walk_in_draft(db, actor)
     if current is None:
         raise AttendanceError(Reason.NO_DRAFT)
+    await managed_training(db, actor, current.session_id, admin_ids)
     if step != current.step:
         raise AttendanceError(Reason.STALE)
     data = dict(current.data)
@@ -215,6 +233,7 @@ async def walk_in_answer(
         data["gender"],
         data["age"],
         now,
+        admin_ids=admin_ids,
     )
     await cancel_walk_in(db, actor)
     return person

@@ -2,13 +2,23 @@
 
 ``from bot.services import sessions`` gives the whole interface; its parts:
 :mod:`~bot.services.sessions.values` (a session's typed values, checked),
-:mod:`~bot.services.sessions.schedule` (scheduling, edits, lists, who may manage a session),
+:mod:`~bot.services.sessions.schedule` (scheduling, edits, lists),
+:mod:`~bot.services.sessions.access` (who may see and who may manage a session: the one rule),
 :mod:`~bot.services.sessions.registrations` (the learner's side) and
 :mod:`~bot.services.sessions.errors` (:class:`SessionError` and its reasons).
 """
 
 from __future__ import annotations
 
+from bot.services.sessions.access import (
+    Access,
+    SessionAccess,
+    access,
+    covered,
+    managed,
+    may_manage,
+    seen,
+)
 from bot.services.sessions.errors import Reason, SessionError
 from bot.services.sessions.registrations import (
     RegisterResult,
@@ -36,8 +46,6 @@ from bot.services.sessions.schedule import (
     has_started,
     keep_change,
     list_sessions,
-    managed,
-    may_manage,
     new_code,
     registered_learners,
     reschedule,
@@ -81,13 +89,16 @@ __all__ = [
     "MIN_CAPACITY",
     "MIN_DURATION",
     "SESSION_COUNTRIES",
+    "Access",
     "Change",
     "Reason",
     "RegisterResult",
     "RegistrationCounts",
     "RegistrationOutcome",
+    "SessionAccess",
     "SessionError",
     "SessionValues",
+    "access",
     "apologise",
     "cancel",
     "change_venue",
@@ -102,6 +113,7 @@ __all__ = [
     "check_values",
     "clean_invite_code",
     "counts",
+    "covered",
     "create_session",
     "example_datetime",
     "find_by_code",
@@ -122,4 +134,5 @@ __all__ = [
     "registered_learners",
     "registration_of",
     "reschedule",
+    "seen",
 ]

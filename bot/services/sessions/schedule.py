@@ -1,4 +1,5 @@
-"""Scheduling a session, editing and cancelling it, the lists, and who may manage one.
+"""Scheduling a session, editing and cancelling it, and the lists (who may see and manage a
+session is :mod:`~bot.services.sessions.access`).
 
 Every change of a session raises its ``version``, and an edit is only applied when the
 version the editor saw is still the current one (compare-and-set in one UPDATE), so two
@@ -15,11 +16,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, func, or_, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Learner, Registration, RegistrationStatus, Role, TrainingSession
-from bot.services import audit, roles
+from bot.models import Learner, Registration, RegistrationStatus, TrainingSession
+from bot.services import audit
+from bot.services.sessions.access import managed, reach
 from bot.services.sessions.errors import Reason, SessionError
 from bot.services.sessions.values import (
     MAX_DURATION,
@@ -50,41 +52,11 @@ class Change:
     previous_start: datetime
 
 
-# -- the session and who may manage it ------------------------------------------------------
+# -- the session -----------------------------------------------------------------------------
 
 
 async def get_session(db: AsyncSession, session_id: int) -> TrainingSession | None:
     return await db.get(TrainingSession, session_id)
-
-
-async def may_manage(
-    db: AsyncSession, learner: Learner, admin_ids: Iterable[int], training: TrainingSession
-) -> bool:
-    """The owner trainer, an admin, or a coordinator whose scope covers the session's country."""
-    if learner.id is None or learner.erased_at is not None:
-        return False
-    admin_ids = tuple(admin_ids)
-    held = await roles.roles_of(db, learner, admin_ids)
-    if Role.ADMIN in held:
-        return True
-    if training.trainer_id == learner.id and held & {Role.TRAINER, Role.COORDINATOR}:
-        return True
-    if Role.COORDINATOR in held:
-        scope = await roles.scope_of(db, learner, admin_ids)
-        return scope.countries is None or training.country in scope.countries
-    return False
-
-
-async def managed(
-    db: AsyncSession, actor: Learner, session_id: int, *, admin_ids: Iterable[int] = ()
-) -> TrainingSession:
-    """The session, if ``actor`` may manage it; else ``not-found`` or ``not-allowed``."""
-    training = await get_session(db, session_id)
-    if training is None:
-        raise SessionError(Reason.NOT_FOUND)
-    if not await may_manage(db, actor, admin_ids, training):
-        raise SessionError(Reason.NOT_ALLOWED)
-    return training
 
 
 def has_started(training: TrainingSession, now: datetime) -> bool:
@@ -327,21 +299,6 @@ async def keep_change(db: AsyncSession, change: Change) -> list[Learner]:
 # -- lists ----------------------------------------------------------------------------------
 
 
-async def _visible(db: AsyncSession, actor: Learner, admin_ids: Iterable[int]) -> Any:
-    """A WHERE clause for the sessions the actor may see, or None for all of them."""
-    admin_ids = tuple(admin_ids)
-    held = await roles.roles_of(db, actor, admin_ids)
-    if Role.ADMIN in held:
-        return None
-    own = col(TrainingSession.trainer_id) == actor.id
-    if Role.COORDINATOR in held:
-        scope = await roles.scope_of(db, actor, admin_ids)
-        if scope.countries is None:
-            return None
-        return or_(own, col(TrainingSession.country).in_(sorted(scope.countries)))
-    return own
-
-
 async def list_sessions(
     db: AsyncSession,
     actor: Learner,
@@ -352,11 +309,9 @@ async def list_sessions(
     admin_ids: Iterable[int] = (),
 ) -> list[TrainingSession]:
     """Upcoming (not ended; soonest first) or past (ended; latest first) sessions the actor
-    runs, or (admins, coordinators) oversees."""
-    where = await _visible(db, actor, admin_ids)
-    query = select(TrainingSession)
-    if where is not None:
-        query = query.where(where)
+    sees (:func:`~bot.services.sessions.access.reach`): runs, or oversees."""
+    reached = await reach(db, actor, admin_ids)
+    query = select(TrainingSession).where(sa.or_(reached.manage, reached.see))
     if past:
         query = query.where(col(TrainingSession.starts_at) < now).order_by(
             col(TrainingSession.starts_at).desc()

@@ -1,0 +1,388 @@
+"""Who may use what: EVERY command, button and typed step of the running bot, against every
+kind of actor, decided in ONE table (below).
+
+The actors: a learner, the trainer who runs the session, another trainer, a coordinator of
+another country, a coordinator of another organisation, and an admin. Every button is
+tapped with valid data pointing at a real session, grant, announcement, certificate or quiz
+attempt that is not the actor's (only the trainer runs the session): a refused tap must say
+so ("Sorry, you are not allowed to do that." or "This button is no longer valid.", or the
+feature's own refusal) and change nothing in the database. A button class, command or text
+step that the table does not decide fails the test: a new one cannot be added without
+deciding who may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot import app
+from bot.app import build_application, build_deps
+from bot.config import Settings
+from bot.content.catalogue import Catalogue
+from bot.handlers.account import ConfirmForget
+from bot.handlers.announce import (
+    CancelAnnouncement,
+    ChooseAudience,
+    Filter,
+    PickAudience,
+    Screen,
+    SendAnnouncement,
+)
+from bot.handlers.attendance.data import (
+    CancelCheckin,
+    CancelWalkIn,
+    CloseCheckin,
+    MarkPerson,
+    OpenAttendance,
+    OpenCheckin,
+    PickPerson,
+    ShowRoster,
+    StartWalkIn,
+    WalkInAnswer,
+)
+from bot.handlers.certificates.data import (
+    CancelVerify,
+    CertificateName,
+    NameAction,
+    SendCertificate,
+)
+from bot.handlers.common.callback_data import (
+    CallbackData,
+    ChangeConsent,
+    ConsentAction,
+    MenuTarget,
+    OpenMenu,
+)
+from bot.handlers.common.entry import ButtonRoute, CommandRoute
+from bot.handlers.exports.data import (
+    Action,
+    ExportAction,
+    ExportCountry,
+    ExportFilter,
+    ExportFormatPick,
+    ExportModule,
+    ExportPeriod,
+    FilterField,
+    PeriodChoice,
+)
+from bot.handlers.feedback import RateSession, SkipComment
+from bot.handlers.learning.data import AnswerQuestion, OpenModule, ShowCard, StartQuiz
+from bot.handlers.mysessions import Apology, ApologyStep, MySessions
+from bot.handlers.onboarding import AnswerConsent, AnswerProfile, PickLanguage
+from bot.handlers.roles import AskRevoke, ConfirmRevoke
+from bot.handlers.sessions.data import (
+    CancelEdit,
+    DraftAction,
+    DraftChoice,
+    DraftField,
+    DraftPick,
+    ListSessions,
+    OpenSession,
+    SessionAction,
+    ShowRosterPage,
+    ViewAction,
+)
+from bot.handlers.stats import StatsPeriod, StatsPeriodName
+from bot.models import AttendanceStatus, QuizKind, TrainingSession
+from bot.services.attendance import WalkInStep
+from bot.services.exports import ExportFormat
+from bot.services.learners import ProfileField
+from tests.support.driver import TelegramUser
+from tests.support.harness import TOKEN, Harness
+from tests.support.scope_world import (
+    ADMIN,
+    COUNTRY_COORDINATOR,
+    LEARNER,
+    MODULE,
+    ORGANISATION_COORDINATOR,
+    OTHER_TRAINER,
+    PERSON,
+    TRAINER,
+    AuthorisationWorld,
+    authorisation_world,
+    enter_step,
+    snapshot,
+)
+
+ACTORS = (LEARNER, TRAINER, OTHER_TRAINER, COUNTRY_COORDINATOR, ORGANISATION_COORDINATOR, ADMIN)
+"""The columns of the table, in this order."""
+
+OK = "allowed"
+NO = "Sorry, you are not allowed to do that."
+GONE = "This button is no longer valid."
+NOT_ATTENDED = "You can only rate a session you attended."
+NOT_REGISTERED = "You are not registered for this session."
+ENDED = "That export has ended. /export starts a new one."
+"""What an actor sees: allowed, or refused with one of these texts (and nothing changes)."""
+
+EVERYONE = (OK,) * 6
+NOBODY_STALE = (GONE,) * 6
+STAFF = (NO, OK, OK, OK, OK, OK)
+"""Trainers, coordinators and admins."""
+MANAGERS = (NO, OK, NO, NO, NO, OK)
+"""Who manages the session: the trainer who runs it and the admin; the other trainer and the
+coordinators of another country and of another organisation may not."""
+COORDINATION = (NO, NO, NO, OK, OK, OK)
+"""Coordinators and admins."""
+STAFF_STALE = (NO, GONE, GONE, GONE, GONE, GONE)
+COORDINATION_STALE = (NO, NO, NO, GONE, GONE, GONE)
+COORDINATION_ENDED = (NO, NO, NO, ENDED, ENDED, ENDED)
+
+World = AuthorisationWorld
+Forge = Callable[[World], CallbackData]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A button: the data each actor taps, and what each sees (in the order of ACTORS).
+    ``harmless`` is what the allowed actors tap instead, where ``forged`` would destroy what
+    later taps need (cancelling the session, revoking the trainer)."""
+
+    forged: Forge
+    outcomes: tuple[str, ...]
+    harmless: Forge | None = None
+
+
+# -- THE TABLE ---------------------------------------------------------------------------------
+
+BUTTONS: dict[type[CallbackData], Row] = {
+    # A learner's own things: open to everyone; someone else's are stale.
+    PickLanguage: Row(lambda w: PickLanguage("en", False), EVERYONE),
+    AnswerConsent: Row(lambda w: AnswerConsent(True), NOBODY_STALE),
+    AnswerProfile: Row(lambda w: AnswerProfile(ProfileField.COUNTRY, "XK"), NOBODY_STALE),
+    OpenMenu: Row(lambda w: OpenMenu(MenuTarget.LESSONS), EVERYONE),
+    ChangeConsent: Row(lambda w: ChangeConsent(ConsentAction.GIVE), NOBODY_STALE),
+    ConfirmForget: Row(lambda w: ConfirmForget(False), EVERYONE),
+    OpenModule: Row(lambda w: OpenModule(MODULE), EVERYONE),
+    ShowCard: Row(lambda w: ShowCard(MODULE, 0), EVERYONE),
+    StartQuiz: Row(lambda w: StartQuiz(MODULE, QuizKind.POST), EVERYONE),
+    AnswerQuestion: Row(
+        lambda w: AnswerQuestion(MODULE, QuizKind.POST, w.attempt, 0, 0, "a"), NOBODY_STALE
+    ),
+    CertificateName: Row(lambda w: CertificateName(MODULE, NameAction.USE), NOBODY_STALE),
+    SendCertificate: Row(lambda w: SendCertificate(w.certificate), NOBODY_STALE),
+    CancelVerify: Row(lambda w: CancelVerify(), EVERYONE),
+    RateSession: Row(lambda w: RateSession(w.past_session, 5), (NOT_ATTENDED,) * 6),
+    SkipComment: Row(lambda w: SkipComment(w.past_session), NOBODY_STALE),
+    MySessions: Row(lambda w: MySessions(), EVERYONE),
+    Apology: Row(lambda w: Apology(w.session, ApologyStep.YES), (NOT_REGISTERED,) * 6),
+    CancelCheckin: Row(lambda w: CancelCheckin(), EVERYONE),
+    CancelWalkIn: Row(lambda w: CancelWalkIn(), NOBODY_STALE),
+    # The trainer's screens.
+    DraftPick: Row(lambda w: DraftPick(DraftField.COUNTRY, "RS"), STAFF_STALE),
+    DraftAction: Row(lambda w: DraftAction(DraftChoice.CREATE), STAFF_STALE),
+    ListSessions: Row(lambda w: ListSessions(), STAFF),
+    OpenSession: Row(lambda w: OpenSession(w.session), MANAGERS),
+    SessionAction: Row(
+        lambda w: SessionAction(w.session, w.version, ViewAction.CANCEL_YES),
+        MANAGERS,
+        harmless=lambda w: SessionAction(w.session, w.version, ViewAction.ROSTER),
+    ),
+    ShowRosterPage: Row(lambda w: ShowRosterPage(w.session, 0), MANAGERS),
+    # Ends the tapper's own edit conversation; the session is not touched.
+    CancelEdit: Row(lambda w: CancelEdit(w.session), STAFF),
+    OpenAttendance: Row(lambda w: OpenAttendance(w.session), MANAGERS),
+    OpenCheckin: Row(lambda w: OpenCheckin(w.session), MANAGERS),
+    CloseCheckin: Row(lambda w: CloseCheckin(w.session), MANAGERS),
+    ShowRoster: Row(lambda w: ShowRoster(w.session, 0), MANAGERS),
+    PickPerson: Row(lambda w: PickPerson(w.session, w.person), MANAGERS),
+    MarkPerson: Row(
+        lambda w: MarkPerson(w.session, w.person, AttendanceStatus.ABSENT),
+        MANAGERS,
+        harmless=lambda w: MarkPerson(w.session, w.person, AttendanceStatus.PRESENT),
+    ),
+    StartWalkIn: Row(lambda w: StartWalkIn(w.session), MANAGERS),
+    WalkInAnswer: Row(lambda w: WalkInAnswer(WalkInStep.COUNTRY, "RS"), STAFF_STALE),
+    # Roles: the trainer's grant; only an admin reaches it (not in the coordinators' scope).
+    AskRevoke: Row(lambda w: AskRevoke(w.trainer_grant), (NO, NO, NO, NO, NO, OK)),
+    ConfirmRevoke: Row(
+        lambda w: ConfirmRevoke(w.trainer_grant, True),
+        (NO, NO, NO, NO, NO, OK),
+        harmless=lambda w: ConfirmRevoke(w.trainer_grant, False),
+    ),
+    # Coordination: figures in one's own scope; exports and announcements of one's own.
+    StatsPeriod: Row(lambda w: StatsPeriod(StatsPeriodName.THIS_YEAR), COORDINATION),
+    ExportPeriod: Row(lambda w: ExportPeriod(PeriodChoice.THIS_YEAR), COORDINATION_ENDED),
+    ExportFormatPick: Row(lambda w: ExportFormatPick(ExportFormat.XLSX), COORDINATION_ENDED),
+    ExportFilter: Row(lambda w: ExportFilter(FilterField.COUNTRY), COORDINATION_ENDED),
+    ExportCountry: Row(lambda w: ExportCountry("RS"), COORDINATION_ENDED),
+    ExportModule: Row(lambda w: ExportModule(MODULE), COORDINATION_ENDED),
+    ExportAction: Row(lambda w: ExportAction(Action.MAKE), COORDINATION_ENDED),
+    ChooseAudience: Row(lambda w: ChooseAudience(w.announcement, Screen.MENU), COORDINATION_STALE),
+    PickAudience: Row(
+        lambda w: PickAudience(w.announcement, Filter.SESSION, str(w.session)), COORDINATION_STALE
+    ),
+    SendAnnouncement: Row(lambda w: SendAnnouncement(w.announcement), COORDINATION_STALE),
+    CancelAnnouncement: Row(lambda w: CancelAnnouncement(w.announcement), COORDINATION_STALE),
+}
+
+COMMANDS: dict[str, tuple[str, ...]] = {
+    **{
+        command: EVERYONE
+        for command in (
+            "start",
+            "language",
+            "lessons",
+            "progress",
+            "help",
+            "privacy",
+            "mydata",
+            "forget",
+            "checkin",
+            "mysessions",
+            "certificates",
+            "verify",
+        )
+    },
+    "newsession": STAFF,
+    "sessions": STAFF,
+    "attendance": STAFF,
+    "invite": COORDINATION,
+    "roles": COORDINATION,
+    "stats": COORDINATION,
+    "announce": COORDINATION,
+    "export": COORDINATION,
+}
+
+Conversation = Callable[[World, int], tuple[str, str, dict[str, object]] | None]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A typed step: the person is in it (with the draft ``conversation`` makes from the world
+    and the session's current version), types ``text``, and sees the outcome."""
+
+    text: str
+    outcomes: tuple[str, ...]
+    conversation: Conversation = lambda w, version: None
+
+
+STEPS: dict[str, Step] = {
+    "organisation": Step("Forum", EVERYONE),
+    "checkin": Step("ABCDE", EVERYONE),
+    "feedback": Step("Very useful", EVERYONE),
+    f"certname:{MODULE}": Step("Ana Person", EVERYONE),
+    "verify": Step("K7QX2M9PRT", EVERYONE),
+    "newsession": Step("Rule of law", STAFF, lambda w, v: ("newsession", "title", {})),
+    "session-edit": Step(
+        "Civic Hall, Belgrade",
+        MANAGERS,
+        lambda w, v: ("session-edit", "venue", {"session_id": w.session, "version": v}),
+    ),
+    "walkin": Step(
+        "Besa Krasniqi", MANAGERS, lambda w, v: ("walkin", "name", {"session_id": w.session})
+    ),
+    "announce": Step("Hello everyone", COORDINATION),
+    "export": Step("01.01.2026 31.01.2026", COORDINATION),
+}
+
+
+# -- playing it ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_telegram_ids() -> tuple[int, ...]:
+    return (ADMIN,)
+
+
+def edits(person: TelegramUser, target: int) -> int:
+    message = person.api.message(person.chat_id, target)
+    return message.edited if message is not None else 0
+
+
+def shown(person: TelegramUser, target: int, before: tuple[int, int]) -> set[str]:
+    """What the person saw of the last tap: the answer on the button, the message it edited
+    (if it did), and the messages sent since; ``before``: the last message id and the
+    target's edits before the tap."""
+    answer = person.last_callback_answer()
+    seen = {answer.text or ""} if answer is not None else set()
+    message = person.api.message(person.chat_id, target)
+    if message is not None and message.edited > before[1]:
+        seen.add(message.text or "")
+    seen.update(m.text or "" for m in person.bot_messages() if m.message_id > before[0])
+    return seen
+
+
+async def version_of(bot: Harness, world: World) -> int:
+    async with bot.deps.database.session() as db:
+        training = await db.get(TrainingSession, world.session)
+        assert training is not None
+        return training.version
+
+
+def test_the_table_decides_every_command_button_and_step(tmp_path: Path, catalogue: Catalogue):
+    settings = Settings(bot_token=TOKEN, database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    application = build_application(build_deps(settings, catalogue), background_jobs=False)
+    routes = application.handlers[0]
+    buttons = {route.data for route in routes if isinstance(route, ButtonRoute)}
+    commands = {c for route in routes if isinstance(route, CommandRoute) for c in route.commands}
+    assert set(BUTTONS) == buttons, "decide in BUTTONS who may press each button"
+    assert set(COMMANDS) == commands, "decide in COMMANDS who may use each command"
+    steps = {step.split(":")[0] for step in STEPS}
+    assert steps == {route.step for route in app.TEXT_STEPS}, "decide in STEPS who may type"
+
+
+async def test_every_actor_against_every_command_button_and_typed_step(bot: Harness):
+    world = await authorisation_world(bot.deps.database, bot.clock.now())
+    bot.user(PERSON)
+    people = {actor: bot.user(actor) for actor in ACTORS}
+    targets = {}
+    for actor, person in people.items():
+        [reply] = await person.send("/help")
+        targets[actor] = reply.message_id
+
+    async def tap(actor: int, data: CallbackData) -> set[str]:
+        person = people[actor]
+        before = (person.bot_messages()[-1].message_id, edits(person, targets[actor]))
+        await person.tap_data(data.encode(), targets[actor])
+        seen = shown(person, targets[actor], before)
+        if edits(person, targets[actor]) > before[1]:
+            # A fresh message to tap on: an edit to the same text would not show.
+            [reply] = await person.send("/help")
+            targets[actor] = reply.message_id
+        return seen
+
+    # Refusals first, while the world is as built: each changes nothing.
+    for kind, row in BUTTONS.items():
+        before = await snapshot(bot.deps.database)
+        for actor, outcome in zip(ACTORS, row.outcomes, strict=True):
+            if outcome != OK:
+                seen = await tap(actor, row.forged(world))
+                assert outcome in seen, (kind.__name__, actor, seen)
+        assert await snapshot(bot.deps.database) == before, kind.__name__
+    for kind, row in BUTTONS.items():
+        for actor, outcome in zip(ACTORS, row.outcomes, strict=True):
+            if outcome == OK:
+                seen = await tap(actor, (row.harmless or row.forged)(world))
+                answer = people[actor].last_callback_answer()
+                assert answer is not None and not seen & {NO, GONE}, (kind.__name__, actor, seen)
+
+    for step, typed in STEPS.items():
+        for actor, outcome in zip(ACTORS, typed.outcomes, strict=True):
+            version = await version_of(bot, world)
+            await enter_step(
+                bot.deps.database,
+                actor,
+                step,
+                typed.conversation(world, version),
+                now=bot.clock.now(),
+            )
+            before = await snapshot(bot.deps.database, conversations=False)
+            replies = [reply.text for reply in await people[actor].send(typed.text)]
+            if outcome == OK:
+                assert replies and NO not in replies, (step, actor, replies)
+            else:
+                assert replies == [outcome], (step, actor, replies)
+                assert await snapshot(bot.deps.database, conversations=False) == before, step
+
+    for command, outcomes in COMMANDS.items():
+        for actor, outcome in zip(ACTORS, outcomes, strict=True):
+            replies = [r.text or r.caption for r in await people[actor].send(f"/{command}")]
+            if outcome == OK:
+                assert replies and NO not in replies, (command, actor, replies)
+            else:
+                assert replies == [outcome], (command, actor, replies)
