@@ -158,6 +158,27 @@ async def _move(db: AsyncSession, old_id: int, new_id: int) -> None:
         db.add(entry)
 
 
+def _blank_object(learner: Learner, now: datetime) -> None:
+    """The caller's object of the deleted row (the turn's person) now reads as erased, so
+    that nothing later in the same update treats them as known."""
+    for name in (
+        "telegram_id",
+        "display_name",
+        "organisation",
+        "country",
+        "gender",
+        "age_band",
+        "special_consent",
+        "special_consent_at",
+        "vulnerable_group",
+        "awaiting",
+        "pending_start",
+    ):
+        setattr(learner, name, None)
+    learner.consent = Consent.DECLINED
+    learner.erased_at = now
+
+
 async def erase(
     db: AsyncSession,
     learner: Learner,
@@ -191,6 +212,7 @@ async def erase(
     await db.flush()
     await db.delete(learner)
     await db.flush()
+    _blank_object(learner, now)
     await audit.record(
         db,
         actor_id=anonymous.id if actor_id is None else actor_id,
