@@ -30,6 +30,7 @@ from bot.services import audit, privacy
 from tests.support.harness import Harness
 from tests.support.privacy_world import (
     MARKERS,
+    OLD_ID,
     PHONE,
     ZORANA,
     build_privacy_world,
@@ -121,16 +122,17 @@ def number_columns() -> list[sa.Column[Any]]:
 
 
 async def traces(bot: Harness) -> list[str]:
-    """Every cell of the database that still names her or holds her Telegram id."""
+    """Every cell of the database that still names her, or holds her Telegram id or her
+    learner id (as a number, or inside a text such as an audit entry's JSON)."""
     found = []
     async with bot.deps.database.session() as db:
         for column in text_columns():
-            for marker in MARKERS:
+            for marker in (*MARKERS, str(OLD_ID)):
                 hits = await db.exec(sa.select(column).where(column.contains(marker)))
                 found += [f"{column.table.name}.{column.name}: {v}" for v in hits.scalars()]
         for column in number_columns():
-            hits = await db.exec(sa.select(column).where(column == ZORANA))
-            found += [f"{column.table.name}.{column.name}" for _ in hits.scalars()]
+            hits = await db.exec(sa.select(column).where(column.in_((ZORANA, OLD_ID))))
+            found += [f"{column.table.name}.{column.name}: {v}" for v in hits.scalars()]
     return found
 
 

@@ -11,7 +11,7 @@ trainer and a coordinator (granted by the admin, audited), who:
   of check-in after wrong codes;
 - ran a session whose title names her, with its check-in code shown in her chat; marked a
   participant there; added a walk-in;
-- granted a role and revoked one, made an invite and used one;
+- granted a role and revoked one, made an invite and used one, made an export;
 - wrote an announcement still being sent (its summary to her chat) and received one;
 - has a conversation in progress, and a message the bot failed to handle (kept 14 days).
 
@@ -59,6 +59,9 @@ from tests.factories import (
 ZORANA, ADMIN, OTHER_TRAINER, PARTICIPANT = 424_242, 424_200, 424_201, 424_202
 """Telegram ids: the person, the admin who made her staff, the trainer of the session she
 attended, a learner at her own session."""
+OLD_ID = 987_654
+"""Zorana's learner id: a number found nowhere else, so that a test can look for it in every
+cell of the database after her erasure."""
 NAME = "Zorana Mišković"
 PHONE = "+382 69 555 0142"
 MARKERS = ("Zorana", "Mišković", PHONE, str(ZORANA))
@@ -145,6 +148,15 @@ async def _staff(db: AsyncSession, zorana: Learner, admin: Learner) -> None:
     await audit.record(
         db,
         actor_id=zorana.id,
+        action="export.create",  # as bot.services.exports.record writes it
+        subject_type="export",
+        subject_id=zorana.id,
+        details={"format": "xlsx"},
+        now=NOW,
+    )
+    await audit.record(
+        db,
+        actor_id=zorana.id,
         action="role.revoke",
         subject_type="role_grant",
         subject_id=0,
@@ -202,6 +214,7 @@ async def build_privacy_world(database: Database) -> PrivacyWorld:
         await grant(db, admin, Role.ADMIN)
         zorana = await make_learner(
             db,
+            id=OLD_ID,
             telegram_id=ZORANA,
             display_name=NAME,
             organisation="Zorana Mišković Foundation",

@@ -50,6 +50,7 @@ from bot.services.privacy.references import (
     about,
     audit_entries,
     learner_columns,
+    names_as_subject,
     stored_updates,
 )
 
@@ -153,7 +154,7 @@ async def _move(db: AsyncSession, old_id: int, new_id: int) -> None:
         if details.get("learner_id") == old_id:
             details["learner_id"] = new_id
             entry.details = json.dumps(details, ensure_ascii=False, sort_keys=True, default=str)
-        if entry.subject_type == LEARNER_SUBJECT and entry.subject_id == old_id:
+        if names_as_subject(entry, old_id):
             entry.subject_id = new_id
         db.add(entry)
 

@@ -22,6 +22,13 @@ from bot.services.learners import clean_text
 LEARNER_SUBJECT = "learner"
 """``audit_log.subject_type`` of entries about a person as a whole (an admin showing or
 erasing a walk-in's data)."""
+PERSON_SUBJECTS = (LEARNER_SUBJECT, "export")
+"""Subject types whose ``subject_id`` is a learner's id: a person, and an export (whose
+entry names the person who made it as its subject)."""
+
+
+def names_as_subject(entry: AuditEntry, learner_id: int) -> bool:
+    return entry.subject_type in PERSON_SUBJECTS and entry.subject_id == learner_id
 
 
 def learner_columns() -> list[sa.Column[Any]]:
@@ -50,7 +57,7 @@ def _details_mention(learner_id: int) -> Any:
 
 def about(entry: AuditEntry, learner_id: int) -> bool:
     """Whether the entry is about the person (not merely done by them)."""
-    if entry.subject_type == LEARNER_SUBJECT and entry.subject_id == learner_id:
+    if names_as_subject(entry, learner_id):
         return True
     return audit.details_of(entry).get("learner_id") == learner_id
 
@@ -63,7 +70,7 @@ async def audit_entries(db: AsyncSession, learner_id: int) -> list[AuditEntry]:
             sa.or_(
                 col(AuditEntry.actor_id) == learner_id,
                 sa.and_(
-                    col(AuditEntry.subject_type) == LEARNER_SUBJECT,
+                    col(AuditEntry.subject_type).in_(PERSON_SUBJECTS),
                     col(AuditEntry.subject_id) == learner_id,
                 ),
                 _details_mention(learner_id),
