@@ -33,9 +33,7 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
 )
 """For coordinators and admins, after the trainer's and the learner's commands."""
 
-ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("walkins", N_("Walk-ins' data: show or erase")),
-)
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (("walkins", N_("Walk-ins' data: show or erase")),)
 """For admins, before everything else."""
 
 TRAINER_COMMANDS: tuple[tuple[str, str], ...] = (

@@ -150,6 +150,33 @@ async def _learning(db: AsyncSession, learner_id: int) -> dict[str, Any]:
     }
 
 
+def _registration(row: Registration | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "status": row.status,
+        "registered": _iso(row.registered_at),
+        "apologised": _iso(row.apologised_at),
+    }
+
+
+def _attendance(row: Attendance | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "status": row.status,
+        "how": row.method,
+        "marked": _iso(row.marked_at),
+        "marked_by_person": row.marked_by,
+    }
+
+
+def _feedback(row: Feedback | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"rating": row.rating, "comment": row.comment, "given": _iso(row.created_at)}
+
+
 async def _participation(db: AsyncSession, learner_id: int) -> dict[str, Any]:
     """Sessions the person registered for, attended or rated, and the bot's messages about
     them (reminders, notices, feedback questions)."""
@@ -192,28 +219,9 @@ async def _participation(db: AsyncSession, learner_id: int) -> dict[str, Any]:
             {
                 "title": title(session_id),
                 "starts": _iso(trainings[session_id].starts_at),
-                "registration": {
-                    "status": registration[session_id].status,
-                    "registered": _iso(registration[session_id].registered_at),
-                    "apologised": _iso(registration[session_id].apologised_at),
-                }
-                if session_id in registration
-                else None,
-                "attendance": {
-                    "status": attendance[session_id].status,
-                    "how": attendance[session_id].method,
-                    "marked": _iso(attendance[session_id].marked_at),
-                    "marked_by_person": attendance[session_id].marked_by,
-                }
-                if session_id in attendance
-                else None,
-                "feedback": {
-                    "rating": feedback[session_id].rating,
-                    "comment": feedback[session_id].comment,
-                    "given": _iso(feedback[session_id].created_at),
-                }
-                if session_id in feedback
-                else None,
+                "registration": _registration(registration.get(session_id)),
+                "attendance": _attendance(attendance.get(session_id)),
+                "feedback": _feedback(feedback.get(session_id)),
             }
             for session_id in taken_part
         ],
