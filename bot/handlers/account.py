@@ -226,7 +226,12 @@ async def confirm_forget(
         # The learner was created by this very tap: they were erased already.
         await show(update, tr._("There is nothing to erase."))
         return
-    await privacy.erase(current.db, current.learner, context.deps.clock.now())
+    await privacy.erase(
+        current.db,
+        current.learner,
+        context.deps.clock.now(),
+        admin_ids=context.deps.settings.admin_telegram_ids,
+    )
     await show(
         update,
         tr._("Your data is erased. If you write to me again, we start afresh with /start."),

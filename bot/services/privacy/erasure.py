@@ -23,6 +23,7 @@ never import ``bot.runtime``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -44,7 +45,7 @@ from bot.models import (
     RoleGrant,
     TrainingSession,
 )
-from bot.services import announcements, audit, certificates
+from bot.services import announcements, audit, certificates, roles
 from bot.services.privacy.references import (
     LEARNER_SUBJECT,
     about,
@@ -186,13 +187,19 @@ async def erase(
     now: datetime | None = None,
     *,
     actor_id: int | None = None,
+    admin_ids: Iterable[int] = (),
 ) -> Learner:
     """Erases the person (see the module's docstring) and returns the anonymous row that
     now holds what stays. ``actor_id``: the admin who erased a walk-in; None when the
-    person asked themselves. The erasure is audited, under the new id."""
+    person asked themselves.
+
+    The erasure is audited under the new id, with the roles the person held (an admin
+    from the settings too: ``admin_ids``), so that the audit log still shows that what
+    the new id did, it was allowed to do."""
     assert learner.id is not None
     now = now or utcnow()
     old_id = learner.id
+    held = sorted(await roles.roles_of(db, learner, admin_ids))
     await _revoke_roles(db, learner, now)
     await certificates.revoke_all(db, learner, now)
     await _delete_own_rows(db, learner)
@@ -220,7 +227,7 @@ async def erase(
         action=ERASE_ACTION,
         subject_type=LEARNER_SUBJECT,
         subject_id=anonymous.id,
-        details={"source": anonymous.source, "by_admin": actor_id is not None},
+        details={"source": anonymous.source, "by_admin": actor_id is not None, "roles": held},
         now=now,
     )
     return anonymous

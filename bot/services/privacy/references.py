@@ -87,6 +87,9 @@ async def audit_entries(db: AsyncSession, learner_id: int) -> list[AuditEntry]:
 
 # -- stored Telegram updates --------------------------------------------------------------------
 
+HANDLED_PAYLOAD = "{}"
+"""What a handled update keeps of its payload (``bot.runtime.intake.mark_done_in``)."""
+
 
 def _nodes(value: object) -> Iterator[dict[str, Any]]:
     if isinstance(value, dict):
@@ -140,20 +143,20 @@ async def stored_updates(
     handled one keeps none) from or about the person with ``telegram_id``, or that typed
     ``name`` (a walk-in's name, as a trainer typed it).
 
-    The payload is the update as Telegram sent it; the database narrows by text, the JSON
-    decides.
+    The payload is the update as Telegram sent it (``Update.to_dict()``).
     """
-    if telegram_id is None and name is None:
-        return []
-    needles = []
     if telegram_id is not None:
-        needles.append(col(InboundUpdate.payload).contains(str(telegram_id), autoescape=True))
-    if name:
-        # As json.dumps(..., ensure_ascii=False) wrote it inside the payload.
-        encoded = json.dumps(name, ensure_ascii=False)[1:-1]
-        needles.append(col(InboundUpdate.payload).contains(encoded, autoescape=True))
+        # The id stands in the JSON as its digits: the database narrows, the JSON decides.
+        where = col(InboundUpdate.payload).contains(str(telegram_id), autoescape=True)
+    elif name:
+        # A typed name may differ in spaces or Unicode form from the stored one: every
+        # update that still holds a payload is read (the failed ones of two weeks and the
+        # few pending: a handled update keeps none).
+        where = col(InboundUpdate.payload) != HANDLED_PAYLOAD
+    else:
+        return []
     candidates = await db.exec(
-        select(InboundUpdate).where(sa.or_(*needles)).order_by(col(InboundUpdate.update_id))
+        select(InboundUpdate).where(where).order_by(col(InboundUpdate.update_id))
     )
     found = []
     for row in candidates.all():
