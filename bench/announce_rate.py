@@ -118,6 +118,8 @@ async def run(learners: int, database_url: str) -> Figures:
             telegram_api_base_url=server.api.base_url,
             telegram_api_base_file_url=server.api.base_file_url,
             admin_telegram_ids=(ADMIN_ID,),
+            data_controller_name="Benchmark",
+            data_controller_contact="bench@example.org",
         )
         deps = build_deps(settings)
         await deps.database.migrate()

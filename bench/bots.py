@@ -136,6 +136,8 @@ def serve_ours(api_url: str, file_url: str, database_url: str, rate_limit: bool)
         telegram_api_base_url=api_url,
         telegram_api_base_file_url=file_url,
         ops_port=0,
+        data_controller_name="Benchmark",
+        data_controller_contact="bench@example.org",
     )
     configure_logging(secrets=(TOKEN,))
     deps = build_deps(settings, load_catalogue())

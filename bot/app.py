@@ -27,10 +27,12 @@ from bot.handlers import (
     menu,
     mysessions,
     onboarding,
+    privacy_notice,
     reminders,
     roles,
     sessions,
     stats,
+    walk_in_data,
 )
 from bot.handlers.common import routes
 from bot.handlers.common.deep_links import DeepLink, RoleInviteLink, SessionInviteLink
@@ -54,6 +56,7 @@ FEATURES = (
     learning,
     menu,
     account,
+    privacy_notice,
     feedback,
     roles,
     attendance,
@@ -63,6 +66,7 @@ FEATURES = (
     stats,
     announce,
     exports,
+    walk_in_data,
 )
 """Group 0, in this order. PTB gives an update to the first handler of a group whose pattern
 matches, so a command or a button prefix belongs to exactly one feature; the fallback comes

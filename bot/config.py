@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     telegram_api_base_url: str = TELEGRAM_API_BASE_URL
     telegram_api_base_file_url: str = TELEGRAM_API_BASE_FILE_URL
+    data_controller_name: str | None = Field(default=None, validate_default=True)
+    """Who is responsible for the personal data (the organisation running the programme):
+    named in the privacy notice; required with BOT_TOKEN."""
+    data_controller_contact: str | None = Field(default=None, validate_default=True)
+    """How people reach the controller about their data (an e-mail or postal address)."""
+    dpo_contact: str | None = None
+    """The data protection officer's contact, if the controller has appointed one."""
     admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
     default_language: str = "en"
     timezone: str = "Europe/Belgrade"
@@ -70,6 +77,16 @@ class Settings(BaseSettings):
         bot_id, _, secret = value.partition(":")
         if not bot_id.isdigit() or len(secret) < 10:
             raise ValueError("expected the form 123456789:AA... that @BotFather gives")
+        return value
+
+    @field_validator("data_controller_name", "data_controller_contact", "dpo_contact")
+    @classmethod
+    def _named(cls, value: str | None, info: ValidationInfo) -> str | None:
+        value = " ".join(value.split()) if value else None
+        if value is None and info.field_name != "dpo_contact" and info.data.get("bot_token"):
+            # The privacy notice must say who is responsible, and how to reach them, before
+            # anyone's data is taken; only the simulator (no BOT_TOKEN) goes without.
+            raise ValueError("required with BOT_TOKEN: the privacy notice names it")
         return value
 
     @field_validator("admin_telegram_ids", mode="before")

@@ -61,3 +61,24 @@ def test_the_bot_refuses_to_start_with_one_line(tmp_path: Path):
     assert result.stderr.strip().splitlines() == [
         "Cannot start: TIMEZONE: expected an IANA time zone such as Europe/Belgrade"
     ]
+
+
+def test_a_bot_token_needs_the_data_controller(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """The privacy notice names who is responsible and how to reach them; a bot that talks to
+    people (with a token) does not start without them. The simulator (no token) may."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("DATA_CONTROLLER_NAME", "DATA_CONTROLLER_CONTACT", "DPO_CONTACT"):
+        monkeypatch.delenv(name, raising=False)
+    assert load_settings().data_controller_name is None
+    monkeypatch.setenv("BOT_TOKEN", "123456:ABCDEFGHIJKLMNOP")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value) == (
+        "DATA_CONTROLLER_NAME: required with BOT_TOKEN: the privacy notice names it"
+    )
+    monkeypatch.setenv("DATA_CONTROLLER_NAME", "  Civic   Lab  ")
+    with pytest.raises(SettingsError, match=r"^DATA_CONTROLLER_CONTACT: required"):
+        load_settings()
+    monkeypatch.setenv("DATA_CONTROLLER_CONTACT", "privacy@civiclab.example")
+    settings = load_settings()
+    assert (settings.data_controller_name, settings.dpo_contact) == ("Civic Lab", None)

@@ -20,6 +20,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.simulator.fake_bot_api import FakeBotApi
+from tests.support.harness import CONTROLLER_ENV
 from tests.support.waiting import wait_until
 
 TOKEN = "123456789:AAHkapacitetWebhookTestTokenSecretPart0"
@@ -55,6 +56,7 @@ async def test_webhook_mode_refuses_without_the_secret_and_answers_with_it(
         "WEBHOOK_PORT": str(hook_port),
         "OPS_PORT": str(ops_port),
         "LOG_FORMAT": "json",
+        **CONTROLLER_ENV,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

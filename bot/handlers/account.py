@@ -13,6 +13,7 @@ from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
 from bot.handlers.onboarding import continue_onboarding
+from bot.handlers.privacy_notice import controller_text
 from bot.i18n.translator import Translator
 from bot.models import Consent, Role
 from bot.runtime.context import BotContext
@@ -115,6 +116,13 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
                 "/announce – a message to learners, by language, country, module or session"
             )
         )
+    if Role.ADMIN in held:
+        parts.append(
+            tr._(
+                "<b>For admins</b>\n"
+                "/walkins – a walk-in's data: send it to them or erase it, when they ask"
+            )
+        )
     return "\n\n".join(parts)
 
 
@@ -151,7 +159,9 @@ async def privacy_command(update: Update, context: BotContext, current: Turn) ->
     status = (
         tr._("You have given your consent.") if given else tr._("You have not given your consent.")
     )
-    await show(update, f"{privacy_notice(tr)}\n\n<i>{status}</i>", keyboards.privacy(tr, given))
+    parts = [privacy_notice(tr), controller_text(tr, context.deps.settings), f"<i>{status}</i>"]
+    text = "\n\n".join(part for part in parts if part is not None)
+    await show(update, text, keyboards.privacy(tr, given))
 
 
 @on_button(ChangeConsent, roles=ANYONE)
@@ -216,7 +226,12 @@ async def confirm_forget(
         # The learner was created by this very tap: they were erased already.
         await show(update, tr._("There is nothing to erase."))
         return
-    await privacy.erase(current.db, current.learner, context.deps.clock.now())
+    await privacy.erase(
+        current.db,
+        current.learner,
+        context.deps.clock.now(),
+        admin_ids=context.deps.settings.admin_telegram_ids,
+    )
     await show(
         update,
         tr._("Your data is erased. If you write to me again, we start afresh with /start."),

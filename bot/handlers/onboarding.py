@@ -6,13 +6,15 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.config import Settings
 from bot.handlers.common.callback_data import CallbackData
 from bot.handlers.common.deep_links import parse
 from bot.handlers.common.entry import ANYONE, Handlers, Stale, on_button, on_command, on_text
-from bot.handlers.common.keyboards import button, main_menu, markup, rows
+from bot.handlers.common.keyboards import button, full_notice, main_menu, markup, rows
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.routes import opener_for
 from bot.handlers.common.turn import Turn, refresh_command_menu, retranslate
+from bot.handlers.privacy_notice import controller_text
 from bot.i18n.labels import (
     AGE_BAND_NAMES,
     COUNTRY_NAMES,
@@ -73,6 +75,7 @@ def consent_keyboard(tr: Translator) -> InlineKeyboardMarkup:
         [
             [button(tr._("I agree"), AnswerConsent(True))],
             [button(tr._("No, thanks"), AnswerConsent(False))],
+            [full_notice(tr)],
         ]
     )
 
@@ -110,8 +113,10 @@ def profile_keyboard(tr: Translator, field: ProfileField) -> InlineKeyboardMarku
 # -- texts ------------------------------------------------------------------------------------
 
 
-def consent_text(tr: Translator) -> str:
-    return tr._(
+def consent_text(tr: Translator, settings: Settings) -> str:
+    """The short privacy notice and the consent question; under it, who is responsible (the
+    full notice is a button)."""
+    text = tr._(
         "<b>Your privacy</b>\n\n"
         "Kapacitet is a learning bot for civil-society organisations. If you agree, "
         "we keep your lesson progress, your quiz answers and a short optional profile "
@@ -122,6 +127,8 @@ def consent_text(tr: Translator) -> str:
         "The full notice: /privacy\n\n"
         "Do you agree?"
     )
+    controller = controller_text(tr, settings)
+    return text if controller is None else f"{text}\n\n<i>{controller}</i>"
 
 
 def profile_question_text(tr: Translator, field: ProfileField) -> str:
@@ -213,7 +220,7 @@ async def continue_onboarding(update: Update, context: BotContext, current: Turn
         )
         return
     if learner.consent == Consent.PENDING:
-        await show(update, consent_text(tr), consent_keyboard(tr))
+        await show(update, consent_text(tr, context.deps.settings), consent_keyboard(tr))
         return
     field = learners.next_profile_question(learner)
     if field is not None:

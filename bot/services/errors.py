@@ -5,6 +5,7 @@
      ├── AttendanceError         attendance.Reason         (services/attendance/errors.py)
      ├── CertificateError        certificates.Reason
      ├── ExportError             exports.Reason            (services/exports/request.py)
+     ├── PrivacyError            privacy.Reason            (services/privacy/walk_ins.py)
      ├── ProfileError            learners.Reason
      ├── RoleError               roles.Reason
      └── SessionError            sessions.Reason           (services/sessions/errors.py)

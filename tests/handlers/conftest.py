@@ -12,7 +12,7 @@ from bot.clock import MovableClock
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
 from bot.simulator.fake_bot_api import FakeBotApi
-from tests.support.harness import TOKEN, Harness
+from tests.support.harness import CONTROLLER, TOKEN, Harness
 from tests.support.logs import no_errors_logged  # noqa: F401  (autouse: applies to this folder)
 
 
@@ -47,6 +47,7 @@ async def harness(
         telegram_api_base_file_url=api.base_file_url,
         admin_telegram_ids=admin_telegram_ids,
         flood_max_updates=flood_max_updates,
+        **CONTROLLER,
     )
     deps = build_deps(settings, catalogue, clock)
     await deps.database.migrate()

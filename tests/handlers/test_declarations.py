@@ -29,6 +29,7 @@ from bot.handlers.common.menus import COORDINATOR_COMMANDS, LEARNER_COMMANDS, TR
 from bot.models import Role
 from bot.runtime.context import BotApplication
 from bot.services import errors
+from tests.support.harness import CONTROLLER
 
 STAFF = {Role.TRAINER, Role.COORDINATOR, Role.ADMIN}
 
@@ -43,6 +44,7 @@ def application(tmp_path: Path, catalogue: Catalogue) -> BotApplication:
     settings = Settings(
         bot_token="123456:TEST-TOKEN-FOR-KAPACITET",
         database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        **CONTROLLER,
     )
     return build_application(build_deps(settings, catalogue), background_jobs=False)
 

@@ -60,7 +60,7 @@ async def test_an_admin_invites_a_trainer_who_takes_the_role_once(bot: Harness):
     await newcomer.send(f"/start {payload.group(1)}")
     assert newcomer.buttons()[0][0] == "English"
     await newcomer.tap("English")
-    assert newcomer.last_message().text == plain_text(consent_text(tr))
+    assert newcomer.last_message().text == plain_text(consent_text(tr, bot.deps.settings))
     await newcomer.tap(tr._("I agree"))
     await newcomer.send("Civic Lab")
     await newcomer.tap(tr._("Kosovo"))

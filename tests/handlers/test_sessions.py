@@ -156,7 +156,7 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
     await macedonian.send(f"/start {payload}")
     assert macedonian.buttons()[0][0] == "English"
     await macedonian.tap("Македонски")
-    assert macedonian.last_message().text == plain(consent_text(mk))
+    assert macedonian.last_message().text == plain(consent_text(mk, bot.deps.settings))
     await macedonian.tap(mk._("I agree"))
     await macedonian.send("Граѓанска иницијатива")
     await macedonian.tap(mk._("North Macedonia"))

@@ -35,6 +35,7 @@ from tests.support.announcements import (
     announce,
     build_world,
 )
+from tests.support.harness import CONTROLLER
 from tests.support.rows import count
 
 TOKEN = "123456:TEST-TOKEN-FOR-KAPACITET"
@@ -249,7 +250,9 @@ async def telegram_bot(api: FakeBotApi) -> AsyncIterator[Bot]:
 
 @pytest.fixture
 async def deps(database: Database, catalogue: Catalogue) -> AsyncIterator[Deps]:
-    settings = Settings(bot_token=TOKEN, database_url=database.url, admin_telegram_ids=ADMINS)
+    settings = Settings(
+        bot_token=TOKEN, database_url=database.url, admin_telegram_ids=ADMINS, **CONTROLLER
+    )
     made = build_deps(settings, catalogue, MovableClock())
     try:
         yield made

@@ -105,9 +105,10 @@ async def test_forget_erases_the_person_but_keeps_counts(database: Database, tmp
         await progress.show_card(db, learner, module, 2)
         data = await privacy.personal_data(db, learner)
         assert json.loads(privacy.personal_data_json(data))["profile"]["organisation"] == "Org"
-        await privacy.erase(db, learner)
+        anonymous = await privacy.erase(db, learner)
     async with database.session() as db:
-        stored = await db.get(Learner, learner.id)
+        assert await db.get(Learner, learner.id) is None  # the old id belongs to nobody
+        stored = await db.get(Learner, anonymous.id)
         assert stored is not None and stored.telegram_id is None and stored.erased_at
         assert (stored.organisation, stored.country, stored.gender) == (None, None, None)
         rows = await count(db, ModuleProgress)

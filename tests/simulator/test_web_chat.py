@@ -101,6 +101,7 @@ async def test_start_answers_on_the_event_stream_and_a_tap_edits_in_place(
     assert [b["text"] for row in consent["message"]["keyboard"] for b in row] == [
         "I agree",
         "No, thanks",
+        "📄 The full notice",
     ]
     assert consent["seq"] > picker["seq"]
     messages = await chat(http, ANA)

@@ -43,6 +43,7 @@ from bot.models import (
 from bot.services import announcements, attendance, progress, quiz, roles, sessions
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.factories import make_learner, make_training
+from tests.support.harness import CONTROLLER_ENV
 
 TOKEN = "123456789:AAHkapacitetCrashTestTokenSecretPart00"
 ADMIN = 8000
@@ -255,6 +256,7 @@ def bot_environment(api: FakeBotApi, database_url: str) -> dict[str, str]:
         "TIMEZONE": ZONE,
         "OPS_PORT": "0",
         "LOG_FORMAT": "json",
+        **CONTROLLER_ENV,
     }
 
 

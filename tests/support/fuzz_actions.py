@@ -16,7 +16,12 @@ from typing import get_type_hints
 from hypothesis import strategies as st
 
 from bot.handlers.common.callback_data import MAX_BYTES, CallbackData
-from bot.handlers.common.menus import COORDINATOR_COMMANDS, LEARNER_COMMANDS, TRAINER_COMMANDS
+from bot.handlers.common.menus import (
+    ADMIN_COMMANDS,
+    COORDINATOR_COMMANDS,
+    LEARNER_COMMANDS,
+    TRAINER_COMMANDS,
+)
 
 # Importing the handlers registers every button codec in CallbackData._registry.
 from bot import app as _app  # noqa: F401  isort: skip
@@ -35,7 +40,15 @@ a trainer and a coordinator (both through an admin's invitation link); an admin 
 settings."""
 
 COMMANDS = tuple(
-    dict.fromkeys(name for name, _ in (*LEARNER_COMMANDS, *TRAINER_COMMANDS, *COORDINATOR_COMMANDS))
+    dict.fromkeys(
+        name
+        for name, _ in (
+            *LEARNER_COMMANDS,
+            *TRAINER_COMMANDS,
+            *COORDINATOR_COMMANDS,
+            *ADMIN_COMMANDS,
+        )
+    )
 )
 ROLE_LINK = re.compile(r"\?start=(r_[A-Za-z0-9_-]+)")
 SESSION_LINK = re.compile(r"\?start=(s_[A-Za-z0-9_-]+)")

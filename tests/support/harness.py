@@ -34,6 +34,13 @@ from tests.support.driver import TelegramUser, running_application
 from tests.support.learners import onboard
 
 TOKEN = "123456:TEST-TOKEN-FOR-KAPACITET"
+CONTROLLER: dict[str, str] = {
+    "data_controller_name": "Kapacitet Programme Office",
+    "data_controller_contact": "privacy@kapacitet.example",
+}
+"""The data controller every bot with a token must name (the privacy notice shows it)."""
+CONTROLLER_ENV = {name.upper(): value for name, value in CONTROLLER.items()}
+"""The same, as environment variables for a bot started as a process."""
 
 
 @dataclass

@@ -52,7 +52,7 @@ async def onboard(
     await user.send("/start")
     assert user.buttons()[0][0] == "English"
     await user.tap(native_name)
-    assert user.last_message().text == plain(consent_text(tr))
+    assert user.last_message().text == plain(consent_text(tr, bot.deps.settings))
     await user.tap(tr._("I agree"))
     await user.send(organisation)
     await user.tap(tr._(country))

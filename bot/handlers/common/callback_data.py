@@ -187,3 +187,11 @@ class ChangeConsent(CallbackData):
 
     prefix = "privacy"
     action: ConsentAction
+
+
+@dataclass(frozen=True)
+class ReadNotice(CallbackData):
+    """Under the short privacy notice (onboarding, ``/privacy``, consent to register): the
+    full notice, as a new message (``bot.handlers.privacy_notice``)."""
+
+    prefix = "notice"

@@ -13,6 +13,7 @@ from bot.handlers.common.callback_data import (
     ConsentAction,
     MenuTarget,
     OpenMenu,
+    ReadNotice,
 )
 from bot.i18n.translator import Translator
 
@@ -46,9 +47,13 @@ def main_menu(tr: Translator) -> InlineKeyboardMarkup:
     )
 
 
+def full_notice(tr: Translator) -> InlineKeyboardButton:
+    return button(tr._("📄 The full notice"), ReadNotice())
+
+
 def privacy(tr: Translator, consent_given: bool) -> InlineKeyboardMarkup:
     if consent_given:
-        return markup(
-            [[button(tr._("Withdraw my consent"), ChangeConsent(ConsentAction.WITHDRAW))]]
-        )
-    return markup([[button(tr._("I agree"), ChangeConsent(ConsentAction.GIVE))]])
+        change = button(tr._("Withdraw my consent"), ChangeConsent(ConsentAction.WITHDRAW))
+    else:
+        change = button(tr._("I agree"), ChangeConsent(ConsentAction.GIVE))
+    return markup([[change], [full_notice(tr)]])

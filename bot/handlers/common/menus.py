@@ -33,6 +33,9 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
 )
 """For coordinators and admins, after the trainer's and the learner's commands."""
 
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (("walkins", N_("Walk-ins' data: show or erase")),)
+"""For admins, before everything else."""
+
 TRAINER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("newsession", N_("Schedule a training session")),
     ("sessions", N_("Training sessions")),
@@ -65,6 +68,8 @@ async def publish_default_commands(bot: Bot, translators: Translators) -> None:
 def commands_for_roles(tr: Translator, held: set[Role]) -> list[BotCommand]:
     """A person's own menu: their role's commands first, then the learner's."""
     entries: list[tuple[str, str]] = []
+    if Role.ADMIN in held:
+        entries += ADMIN_COMMANDS
     if held & {Role.COORDINATOR, Role.ADMIN}:
         entries += COORDINATOR_COMMANDS
     if held & {Role.TRAINER, Role.COORDINATOR, Role.ADMIN}:

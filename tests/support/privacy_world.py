@@ -1,0 +1,290 @@
+"""The privacy tests' world: one person, Zorana, touched by every feature of the bot, so that
+``/mydata`` must show, and ``/forget`` must erase or re-key, a row in every table that refers
+to her; and a walk-in, Ana, whom a trainer added, for the admin's ``/walkins``.
+
+Zorana (Telegram :data:`ZORANA`) is a learner with a full profile and special consent, a
+trainer and a coordinator (granted by the admin, audited), who:
+
+- learned: module progress, a quiz with its answers, a certificate in her name;
+- took part: registered at, attended and rated (with a comment holding her phone number) a
+  session of another trainer, who marked her; the bot sent her a reminder; she is locked out
+  of check-in after wrong codes;
+- ran a session whose title names her, with its check-in code shown in her chat; marked a
+  participant there; added a walk-in;
+- granted a role and revoked one, made an invite and used one, made an export;
+- wrote an announcement still being sent (its summary to her chat) and received one;
+- has a conversation in progress, and a message the bot failed to handle (kept 14 days).
+
+Everything she typed holds one of :data:`MARKERS`; nothing of anyone else does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import Database
+from bot.models import (
+    Announcement,
+    Certificate,
+    CheckinGuard,
+    Delivery,
+    Draft,
+    InboundUpdate,
+    Learner,
+    ModuleProgress,
+    OutboxMessage,
+    QuizAnswer,
+    QuizKind,
+    Role,
+    RoleGrant,
+    RoleInvite,
+)
+from bot.services import audit
+from tests.factories import (
+    grant,
+    make_attempt,
+    make_feedback,
+    make_learner,
+    make_trainer,
+    make_training,
+    make_walk_in,
+    record_attendance,
+    register,
+)
+
+ZORANA, ADMIN, OTHER_TRAINER, PARTICIPANT = 424_242, 424_200, 424_201, 424_202
+"""Telegram ids: the person, the admin who made her staff, the trainer of the session she
+attended, a learner at her own session."""
+OLD_ID = 987_654
+"""Zorana's learner id: a number found nowhere else, so that a test can look for it in every
+cell of the database after her erasure."""
+NAME = "Zorana Mišković"
+PHONE = "+382 69 555 0142"
+MARKERS = ("Zorana", "Mišković", PHONE, str(ZORANA))
+"""What identifies her in text: her names, her phone number, her Telegram id."""
+WALK_IN_NAME = "Ana Petrović"
+NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PrivacyWorld:
+    zorana: int
+    """Her learner id."""
+    own_session: int
+    attended_session: int
+    walk_in: int
+    """Ana's learner id (added by the other trainer)."""
+
+
+def user_update(update_id: int, telegram_id: int, first_name: str, text: str) -> str:
+    """A stored update: a private message as Telegram sends it (``Update.to_dict()``)."""
+    person = {"id": telegram_id, "is_bot": False, "first_name": first_name}
+    return json.dumps(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": int(NOW.timestamp()),
+                "chat": {"id": telegram_id, "type": "private", "first_name": first_name},
+                "from": person,
+                "text": text,
+            },
+        },
+        ensure_ascii=False,
+    )
+
+
+async def _staff(db: AsyncSession, zorana: Learner, admin: Learner) -> None:
+    """Her roles (given by the admin) and what she did with roles."""
+    assert zorana.id is not None and admin.id is not None
+    for role in (Role.TRAINER, Role.COORDINATOR):
+        row = await grant(db, zorana, role)
+        row.granted_by = admin.id
+        assert row.id is not None
+        await audit.record(
+            db,
+            actor_id=admin.id,
+            action="role.grant",
+            subject_type="role_grant",
+            subject_id=row.id,
+            details={"role": role.value, "learner_id": zorana.id},
+            now=NOW,
+        )
+    given = await make_learner(db)
+    taken = await make_learner(db)
+    assert given.id is not None and taken.id is not None
+    db.add(RoleGrant(learner_id=given.id, role=Role.TRAINER, granted_by=zorana.id))
+    db.add(
+        RoleGrant(
+            learner_id=taken.id,
+            role=Role.TRAINER,
+            granted_by=admin.id,
+            revoked_by=zorana.id,
+            revoked_at=NOW,
+        )
+    )
+    db.add(
+        RoleInvite(
+            code="ZINVITE1",
+            role=Role.TRAINER,
+            created_by=zorana.id,
+            expires_at=NOW + timedelta(days=7),
+        )
+    )
+    db.add(
+        RoleInvite(
+            code="ZINVITE2",
+            role=Role.COORDINATOR,
+            created_by=admin.id,
+            expires_at=NOW + timedelta(days=7),
+            used_by=zorana.id,
+            used_at=NOW,
+        )
+    )
+    await audit.record(
+        db,
+        actor_id=zorana.id,
+        action="export.create",  # as bot.services.exports.record writes it
+        subject_type="export",
+        subject_id=zorana.id,
+        details={"format": "xlsx"},
+        now=NOW,
+    )
+    await audit.record(
+        db,
+        actor_id=zorana.id,
+        action="role.revoke",
+        subject_type="role_grant",
+        subject_id=0,
+        details={"role": "trainer", "learner_id": taken.id},
+        now=NOW,
+    )
+
+
+async def _learning(db: AsyncSession, zorana: Learner) -> None:
+    assert zorana.id is not None
+    db.add(ModuleProgress(learner_id=zorana.id, module_id="passwords-2fa", cards_total=7))
+    attempt = await make_attempt(db, zorana, "passwords-2fa", QuizKind.POST, 4, started_at=NOW)
+    assert attempt.id is not None
+    db.add(QuizAnswer(attempt_id=attempt.id, question_id="q1", option="a", correct=True))
+    db.add(
+        Certificate(
+            code="ZCERT001",
+            learner_id=zorana.id,
+            module_id="passwords-2fa",
+            name=NAME,
+            language="en",
+            score_percent=100,
+        )
+    )
+
+
+async def _announcements(db: AsyncSession, zorana: Learner, admin: Learner) -> None:
+    """Hers, still being sent to a participant, and the admin's, sent to her."""
+    assert zorana.id is not None and admin.id is not None
+    participant = await make_learner(db)
+    mine = Announcement(
+        created_by=zorana.id,
+        text=f"Questions? Call {NAME} at {PHONE}",
+        status="sending",
+        report_chat_id=ZORANA,
+    )
+    theirs = Announcement(created_by=admin.id, text="The new module is out", status="done")
+    db.add_all([mine, theirs])
+    await db.flush()
+    assert mine.id is not None and theirs.id is not None and participant.id is not None
+    # Waiting (as after Telegram's "retry after"), so that the outbox leaves it pending.
+    db.add(
+        OutboxMessage(
+            announcement_id=mine.id,
+            learner_id=participant.id,
+            not_before=datetime(2100, 1, 1, tzinfo=UTC),
+        )
+    )
+    db.add(OutboxMessage(announcement_id=theirs.id, learner_id=zorana.id, status="sent"))
+
+
+async def build_privacy_world(database: Database) -> PrivacyWorld:
+    async with database.session() as db:
+        admin = await make_learner(db, telegram_id=ADMIN)
+        await grant(db, admin, Role.ADMIN)
+        zorana = await make_learner(
+            db,
+            id=OLD_ID,
+            telegram_id=ZORANA,
+            display_name=NAME,
+            organisation="Zorana Mišković Foundation",
+            country="ME",
+            gender="female",
+            age_band="25-34",
+            special_consent=True,
+            special_consent_at=NOW,
+            vulnerable_group="other-minority",
+        )
+        assert zorana.id is not None
+        await _staff(db, zorana, admin)
+        await _learning(db, zorana)
+
+        other_trainer = await make_trainer(db, telegram_id=OTHER_TRAINER)
+        attended = await make_training(db, other_trainer, NOW - timedelta(days=1), country="ME")
+        await register(db, attended, zorana)
+        await record_attendance(db, attended, zorana, marked_by=other_trainer.id)
+        await make_feedback(db, attended, zorana, 4, f"Great! Call me on {PHONE}")
+        assert attended.id is not None
+        db.add(
+            Delivery(
+                session_id=attended.id,
+                learner_id=zorana.id,
+                kind="reminder-1440",
+                session_start=attended.starts_at,
+                status="sent",
+            )
+        )
+        db.add(CheckinGuard(learner_id=zorana.id, failures=5, locked_until=NOW))
+
+        own = await make_training(
+            db,
+            zorana,
+            NOW + timedelta(hours=1),
+            title=f"{NAME}'s workshop",
+            checkin_chat_id=ZORANA,
+            checkin_message_id=77,
+        )
+        participant = await make_learner(db, telegram_id=PARTICIPANT)
+        await register(db, own, participant)
+        await record_attendance(db, own, participant, marked_by=zorana.id)
+        await make_walk_in(db, "Boris Walker", added_by=zorana.id)
+
+        walk_in = await make_walk_in(
+            db, WALK_IN_NAME, added_by=other_trainer.id, organisation="Roma Women Forum"
+        )
+        await record_attendance(db, attended, walk_in)
+
+        await _announcements(db, zorana, admin)
+        db.add(
+            Draft(
+                learner_id=zorana.id,
+                kind="announce",
+                step="text",
+                data=json.dumps({"text": f"Hi, {NAME} here"}, ensure_ascii=False),
+            )
+        )
+        for update_id, telegram_id, name, text in (
+            (9_001, ZORANA, "Zorana", f"My phone is {PHONE}"),
+            (9_002, PARTICIPANT, "Ivo", "/help"),
+            (9_003, OTHER_TRAINER, "Vesna", WALK_IN_NAME),
+        ):
+            db.add(
+                InboundUpdate(
+                    update_id=update_id,
+                    payload=user_update(update_id, telegram_id, name, text),
+                    status="failed",
+                    processed_at=NOW,
+                )
+            )
+        assert own.id is not None and walk_in.id is not None
+        return PrivacyWorld(zorana.id, own.id, attended.id, walk_in.id)
