@@ -56,6 +56,7 @@ from bot.handlers.common.callback_data import (
     ConsentAction,
     MenuTarget,
     OpenMenu,
+    ReadNotice,
 )
 from bot.handlers.common.entry import ButtonRoute, CommandRoute
 from bot.handlers.exports.data import (
@@ -87,12 +88,13 @@ from bot.handlers.sessions.data import (
     ViewAction,
 )
 from bot.handlers.stats import StatsPeriod, StatsPeriodName
+from bot.handlers.walk_in_data import EraseWalkIn, SendWalkInData, ShowWalkIn
 from bot.models import AttendanceStatus, QuizKind, TrainingSession
 from bot.services.attendance import WalkInStep
 from bot.services.exports import ExportFormat
 from bot.services.learners import ProfileField
 from tests.support.driver import TelegramUser
-from tests.support.harness import TOKEN, Harness
+from tests.support.harness import CONTROLLER, TOKEN, Harness
 from tests.support.scope_world import (
     ADMIN,
     COUNTRY_COORDINATOR,
@@ -128,6 +130,7 @@ MANAGERS = (NO, OK, NO, NO, NO, OK)
 coordinators of another country and of another organisation may not."""
 COORDINATION = (NO, NO, NO, OK, OK, OK)
 """Coordinators and admins."""
+ADMIN_ONLY = (NO, NO, NO, NO, NO, OK)
 STAFF_STALE = (NO, GONE, GONE, GONE, GONE, GONE)
 COORDINATION_STALE = (NO, NO, NO, GONE, GONE, GONE)
 COORDINATION_ENDED = (NO, NO, NO, ENDED, ENDED, ENDED)
@@ -204,6 +207,16 @@ BUTTONS: dict[type[CallbackData], Row] = {
         (NO, NO, NO, NO, NO, OK),
         harmless=lambda w: ConfirmRevoke(w.trainer_grant, False),
     ),
+    # The full privacy notice: anyone may read it.
+    ReadNotice: Row(lambda w: ReadNotice(), EVERYONE),
+    # A walk-in's data (they have no Telegram to ask with /mydata or /forget): admins only.
+    ShowWalkIn: Row(lambda w: ShowWalkIn(w.walk_in), ADMIN_ONLY),
+    SendWalkInData: Row(lambda w: SendWalkInData(w.walk_in), ADMIN_ONLY),
+    EraseWalkIn: Row(
+        lambda w: EraseWalkIn(w.walk_in, True),
+        ADMIN_ONLY,
+        harmless=lambda w: EraseWalkIn(w.walk_in, False),
+    ),
     # Coordination: figures in one's own scope; exports and announcements of one's own.
     StatsPeriod: Row(lambda w: StatsPeriod(StatsPeriodName.THIS_YEAR), COORDINATION),
     ExportPeriod: Row(lambda w: ExportPeriod(PeriodChoice.THIS_YEAR), COORDINATION_ENDED),
@@ -246,6 +259,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "stats": COORDINATION,
     "announce": COORDINATION,
     "export": COORDINATION,
+    "walkins": ADMIN_ONLY,
 }
 
 Conversation = Callable[[World, int], tuple[str, str, dict[str, object]] | None]
@@ -315,7 +329,9 @@ async def version_of(bot: Harness, world: World) -> int:
 
 
 def test_the_table_decides_every_command_button_and_step(tmp_path: Path, catalogue: Catalogue):
-    settings = Settings(bot_token=TOKEN, database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    settings = Settings(
+        bot_token=TOKEN, database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}", **CONTROLLER
+    )
     application = build_application(build_deps(settings, catalogue), background_jobs=False)
     routes = application.handlers[0]
     buttons = {route.data for route in routes if isinstance(route, ButtonRoute)}

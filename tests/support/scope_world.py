@@ -42,6 +42,7 @@ from tests.factories import (
     make_attempt,
     make_learner,
     make_training,
+    make_walk_in,
     record_attendance,
     register,
 )
@@ -152,6 +153,8 @@ class AuthorisationWorld:
     """:data:`PERSON`'s quiz attempt."""
     announcement: int
     """:data:`AUTHOR`'s draft."""
+    walk_in: int
+    """A participant without Telegram, added at the past session."""
 
 
 async def authorisation_world(database: Database, now: datetime) -> AuthorisationWorld:
@@ -197,6 +200,8 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
         await db.flush()
         assert training.id and past.id and person.id and trainer_grant.id
         assert certificate.id and attempt.id and draft.id
+        walk_in = await make_walk_in(db, "Besa Krasniqi", organisation="Forum", country="RS")
+        assert walk_in.id is not None
         return AuthorisationWorld(
             training.id,
             training.version,
@@ -206,6 +211,7 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
             certificate.id,
             attempt.id,
             draft.id,
+            walk_in.id,
         )
 
 
