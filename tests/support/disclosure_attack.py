@@ -231,13 +231,7 @@ class SessionLine:
 
 
 def read_sessions(rows: list[list[Any]]) -> list[SessionLine]:
-    """The Sessions sheet (English)."""
-    assert rows[0][9:] == [
-        "State",
-        "Registered",
-        "Apologised",
-        "Attended",
-        "Ratings",
-        "Average feedback",
-    ]
-    return [SessionLine(row[0], *row[9:]) for row in rows[1:]]
+    """The Sessions sheet (English): its title and the columns from State on."""
+    state = rows[0].index("State")
+    assert rows[0][-1] == "Average feedback", rows[0]
+    return [SessionLine(row[0], *row[state:]) for row in rows[1:]]
