@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     reminder_offsets_minutes: Annotated[tuple[int, ...], NoDecode] = (1440, 60)
     """Reminders before a session starts, in minutes (24 hours and 1 hour)."""
     indicator_threshold: int = Field(default=5, ge=1, le=100)
-    """Indicator cells below this many people are shown as "<5" in exports."""
+    """Limited scopes see figures about people rounded to multiples of this, and averages only
+    over at least this many answers (bot/services/indicators/disclosure.py); 1: exact."""
     announce_rate_per_second: float = Field(default=30.0, gt=0, le=30)
     """Announcements stay within Telegram's overall limit of about 30 messages a second."""
     flood_max_updates: int = Field(default=20, ge=1)

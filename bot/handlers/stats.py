@@ -1,10 +1,11 @@
 """``/stats``: the donor indicators' headline figures in the chat, with a chart.
 
 For coordinators and admins, within their scope (``roles.scope_of``): this year by default,
-buttons for this month, this quarter, this year and all time. The figures are totals only;
-the chart (people trained per month, by the session's country and by gender) leaves out
-every group smaller than the indicator threshold, so nobody can be singled out. Every
-command and button re-checks the role and reads the scope afresh.
+buttons for this month, this quarter, this year and all time; with a chart of people
+trained per month, by the session's country and by gender. Someone with a limited scope
+sees the figures and the chart as the export shows them to them
+(``indicators.Disclosure``): rounded, with averages only over enough answers, so nobody can
+be singled out. Every command and button re-checks the role and reads the scope afresh.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bot.i18n.translator import N_, Translator
 from bot.models import Role
 from bot.runtime.context import BotContext
 from bot.services import charts, indicators, roles
-from bot.services.indicators import Indicators, Monthly, Period, PeriodName
+from bot.services.indicators import Disclosure, Indicators, Monthly, Period, PeriodName
 from bot.services.learners import UNDISCLOSED
 from bot.services.roles import Scope
 
@@ -87,13 +88,49 @@ def _signed(tr: Translator, value: float) -> str:
     return ("+" if rounded > 0 else "") + tr.number(rounded)
 
 
+def _gain_line(tr: Translator, figures: Indicators, disclosure: Disclosure) -> str:
+    if figures.average_gain is not None:
+        return tr.ngettext(
+            "📈 Average knowledge gain: {gain} percentage points ({n} pre/post pair)",
+            "📈 Average knowledge gain: {gain} percentage points ({n} pre/post pairs)",
+            figures.gain_pairs,
+            gain=_signed(tr, figures.average_gain),
+        )
+    if disclosure.exact:
+        return tr._("📈 Average knowledge gain: no pre- and post-tests yet")
+    # Said the same way for none and for a few: "none" would tell them apart.
+    return tr.ngettext(
+        "📈 Average knowledge gain: not shown (fewer than {n} pre/post pair)",
+        "📈 Average knowledge gain: not shown (fewer than {n} pre/post pairs)",
+        disclosure.threshold,
+    )
+
+
+def _feedback_line(tr: Translator, figures: Indicators, disclosure: Disclosure) -> str:
+    if figures.average_feedback is not None:
+        return tr.ngettext(
+            "⭐ Average feedback: {rating} of 5 ({n} rating)",
+            "⭐ Average feedback: {rating} of 5 ({n} ratings)",
+            figures.feedback_count,
+            rating=tr.number(round(figures.average_feedback, 1)),
+        )
+    if disclosure.exact:
+        return tr._("⭐ Average feedback: no ratings yet")
+    return tr.ngettext(
+        "⭐ Average feedback: not shown (fewer than {n} rating)",
+        "⭐ Average feedback: not shown (fewer than {n} ratings)",
+        disclosure.threshold,
+    )
+
+
 def stats_text(
     tr: Translator,
     period_name: StatsPeriodName,
     figures: Indicators,
     chart: Monthly,
-    threshold: int,
+    disclosure: Disclosure,
 ) -> str:
+    """The message; ``figures`` and ``chart`` as ``disclosure`` shows them."""
     lines = [tr._("📊 <b>Figures: {period}</b>", period=tr._(PERIOD_TITLES[period_name]))]
     dates = period_dates(tr, figures.period)
     if dates:
@@ -104,28 +141,8 @@ def stats_text(
     lines.append(tr._("🧾 Attendances: {n}", n=figures.attendances))
     lines.append(tr._("🏫 Sessions held: {n}", n=figures.sessions_held))
     lines.append(tr._("🎓 People who completed a module: {n}", n=figures.people_completed))
-    if figures.average_gain is None:
-        lines.append(tr._("📈 Average knowledge gain: no pre- and post-tests yet"))
-    else:
-        lines.append(
-            tr.ngettext(
-                "📈 Average knowledge gain: {gain} percentage points ({n} pre/post pair)",
-                "📈 Average knowledge gain: {gain} percentage points ({n} pre/post pairs)",
-                figures.gain_pairs,
-                gain=_signed(tr, figures.average_gain),
-            )
-        )
-    if figures.average_feedback is None:
-        lines.append(tr._("⭐ Average feedback: no ratings yet"))
-    else:
-        lines.append(
-            tr.ngettext(
-                "⭐ Average feedback: {rating} of 5 ({n} rating)",
-                "⭐ Average feedback: {rating} of 5 ({n} ratings)",
-                figures.feedback_count,
-                rating=tr.number(round(figures.average_feedback, 1)),
-            )
-        )
+    lines.append(_gain_line(tr, figures, disclosure))
+    lines.append(_feedback_line(tr, figures, disclosure))
     lines.append("")
     lines.append(
         tr._(
@@ -133,15 +150,26 @@ def stats_text(
             "walk-ins and people who erased their data are counted.</i>"
         )
     )
+    if not disclosure.exact:
+        lines.append(
+            tr._(
+                "<i>Your scope is limited, so every figure is rounded to a multiple of {n} "
+                "(and may be up to {m} away from the exact one), and averages of fewer than "
+                "{n} answers are not shown: nobody can be singled out.</i>",
+                n=disclosure.base,
+                m=disclosure.largest_error,
+            )
+        )
     if chart.empty:
-        if figures.people_trained == 0:
+        if disclosure.exact and figures.people_trained == 0:
             lines.append(tr._("No chart: nobody was trained in this period."))
         else:
+            # Rounded, "nobody" and "a few" look the same.
             lines.append(
                 tr._(
                     "No chart: every group is smaller than {n} people, and showing it "
                     "could single someone out.",
-                    n=threshold,
+                    n=disclosure.threshold,
                 )
             )
     return "\n".join(lines)
@@ -165,7 +193,7 @@ def _series_label(tr: Translator, key: str) -> str:
 
 
 def chart_png(
-    tr: Translator, period_name: StatsPeriodName, chart: Monthly, threshold: int
+    tr: Translator, period_name: StatsPeriodName, chart: Monthly, disclosure: Disclosure
 ) -> bytes:
     """People trained per month, by country and by gender, labelled in ``tr``'s language."""
 
@@ -183,8 +211,11 @@ def chart_png(
             panel(tr._("By gender"), chart.by_gender),
         ],
         y_label=tr._("People"),
-        note=tr._("Groups of fewer than {n} people are not shown.", n=threshold)
-        if chart.hidden
+        note=tr._(
+            "Rounded to multiples of {n}, so that nobody can be singled out.",
+            n=disclosure.base,
+        )
+        if chart.rounded
         else None,
     )
 
@@ -208,10 +239,11 @@ async def _show_figures(
         current.db, current.learner, deps.settings.admin_telegram_ids
     )
     period = indicators.period_named(period_name, now, tr.zone)
-    figures = await indicators.compute(
+    disclosure = Disclosure.for_scope(scope, deps.settings.indicator_threshold)
+    exact = await indicators.compute(
         current.db, scope=scope, period=period, filters=indicators.NO_FILTERS, now=now
     )
-    threshold = deps.settings.indicator_threshold
+    figures = exact.shown(disclosure)
     months = await indicators.monthly(
         current.db,
         scope=scope,
@@ -220,11 +252,11 @@ async def _show_figures(
         now=now,
         zone=tr.zone,
     )
-    chart = months.suppressed(threshold)
+    chart = months.shown(disclosure)
     await answer_query(update)
     await show(
         update,
-        stats_text(tr, period_name, figures, chart, threshold),
+        stats_text(tr, period_name, figures, chart, disclosure),
         stats_keyboard(tr, period_name),
         edit=edit,
     )
@@ -232,20 +264,19 @@ async def _show_figures(
         # Drawing and uploading take a while: in a task of its own, so that this update's
         # unit of work ends with the figures.
         context.application.create_task(
-            _send_chart(update, context, tr, chart, period_name), update=update
+            _send_chart(update, tr, chart, period_name, disclosure), update=update
         )
 
 
 async def _send_chart(
     update: Update,
-    context: BotContext,
     tr: Translator,
     chart: Monthly,
     period_name: StatsPeriodName,
+    disclosure: Disclosure,
 ) -> None:
-    threshold = context.deps.settings.indicator_threshold
     # Drawing takes a moment of CPU: off the event loop, so other chats are not kept waiting.
-    png = await asyncio.to_thread(chart_png, tr, period_name, chart, threshold)
+    png = await asyncio.to_thread(chart_png, tr, period_name, chart, disclosure)
     chat = update.effective_chat
     assert chat is not None
     caption = tr._("People trained per month: {period}", period=tr._(PERIOD_TITLES[period_name]))

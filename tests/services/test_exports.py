@@ -235,7 +235,9 @@ async def test_sessions_participants_and_learning_sheets(
     ]
 
 
-async def test_the_indicators_sheet_suppresses_small_cells(database: Database, world: World):
+async def test_the_indicators_sheet_is_exact_for_full_scope(database: Database, world: World):
+    # Full scope reads the rows about single people anyway; the About sheet says to round
+    # before sharing (tests/handlers/test_small_numbers.py has the limited scopes).
     book, _ = await workbook(database, ExportRequest(FULL_SCOPE, YEAR))
     rows = values(book["Indicators"])
     headline = {row[0]: row[1] for row in rows[1:9]}
@@ -243,14 +245,16 @@ async def test_the_indicators_sheet_suppresses_small_cells(database: Database, w
     assert headline["People trained"] == 5
     assert headline["Attendances"] == 6
     assert headline["Sessions held"] == 2
-    assert headline["People who completed a module"] == "<5"
-    assert headline["Average feedback (1 to 5)"] is None  # 3 ratings: below the threshold
+    assert headline["People who completed a module"] == 1
+    assert headline["Average feedback (1 to 5)"] == 4  # 5, 4 and 3
     breakdown_start = next(i for i, row in enumerate(rows) if row[0] == "Country")
     cells = [row for row in rows[breakdown_start + 1 :] if row[0] and row[1]]
-    assert ["Kosovo", "Woman", "25–34", "<5", "<5"] in [row[:5] for row in cells]
-    assert cells[0][:5] == ["Serbia", "Woman", "18–24", "<5", "<5"]
+    assert ["Kosovo", "Woman", "25–34", 1, 1] in [row[:5] for row in cells]
+    assert cells[0][:5] == ["Serbia", "Woman", "18–24", 1, 1]
     assert "Roma, Egyptian or Ashkali" in every_text(book)
     assert book["Indicators"].freeze_panes == "A2"
+    about = {row[0]: row[1] for row in values(book["About"]) if row[0] and row[1]}
+    assert about["Small numbers"].startswith("The figures are exact (full scope).")
 
 
 async def test_headers_and_labels_in_albanian(
@@ -280,8 +284,13 @@ async def test_a_country_coordinator_gets_only_sessions_and_indicators_of_their_
     assert set(summary.rows) == {Sheet.SESSIONS, Sheet.INDICATORS}
     sessions = values(book["Sessions"])
     assert [row[0] for row in sessions[1:]] == ["Siguria digjitale"]
-    # Counts of people below the threshold are suppressed; 3 ratings give no average.
-    assert sessions[1][9:] == ["Held", "<5", "<5", "<5", "<5", None]
+    # Registered 3, apologised 1, attended 4 and 3 ratings, rounded: 3 ratings give no
+    # average.
+    assert sessions[1][9:] == ["Held", 5, 0, 5, 5, None]
+    indicators = {row[0]: row[1] for row in values(book["Indicators"])[1:9]}
+    assert indicators["People trained"] == 5  # 4
+    assert indicators["Sessions held"] == 1  # sessions, not people: exact
+    assert indicators["Average feedback (1 to 5)"] is None
     text = every_text(book)
     for name in ("Ana Hoxhë", "Boris", "Јелена", "Vesna", "Дигитална", "Serbia"):
         assert name not in text

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -13,12 +14,12 @@ from bot.services import indicators
 from bot.services.indicators import (
     UNKNOWN,
     Dimension,
+    Disclosure,
     Filters,
     Indicators,
     Period,
     period_between,
     period_named,
-    suppress,
 )
 from bot.services.roles import FULL_SCOPE, Scope
 from tests.factories import make_learner, make_training, record_attendance
@@ -220,27 +221,83 @@ async def test_filters_narrow_within_the_scope(database: Database):
     assert forum.people_trained == 2  # B at S1, C at S2 (D erased: no organisation)
 
 
-# -- suppression -------------------------------------------------------------------------------
+# -- small numbers (the rule itself; tests/handlers/test_small_numbers.py plays the attack) -------
+
+FIVE = Disclosure(5)
+EXACT = Disclosure(5, exact=True)
 
 
-def test_suppress_hides_small_cells_but_not_zero():
-    assert suppress(0, 5) == "0"
-    assert suppress(1, 5) == "<5"
-    assert suppress(4, 5) == "<5"
-    assert suppress(5, 5) == "5"
-    assert suppress(1234, 5) == "1234"
-    assert suppress(2, 3) == "<3"
-    assert suppress(3, 3) == "3"
-    assert indicators.shown_average(4.5, 4, 5) is None
-    assert indicators.shown_average(4.5, 5, 5) == 4.5
+def test_a_figure_on_its_own_is_rounded_to_the_nearest_multiple_of_five():
+    values = (0, 1, 2, 3, 4, 5, 7, 8, 12, 13, 1618)
+    assert [FIVE.figure(value) for value in values] == [0, 0, 0, 5, 5, 5, 5, 10, 10, 15, 1620]
+    assert [EXACT.figure(value) for value in values] == list(values)
+    assert FIVE.largest_error == 4 and EXACT.largest_error == 0
+    assert Disclosure(1).figure(3) == 3  # a threshold of 1 rounds nothing
 
 
-async def test_every_breakdown_cell_of_the_fixture_is_suppressed_at_five(database: Database):
+def test_a_table_adds_up_to_its_rounded_total():
+    # 13 people as 6, 5, 1 and 1: to 15, the largest remainder (6's, the earliest) goes up.
+    assert FIVE.table([6, 5, 1, 1]) == [10, 5, 0, 0]
+    assert FIVE.table([4, 4]) == [5, 5]  # 8 -> 10: both go up
+    assert FIVE.table([1, 1, 1]) == [5, 0, 0]  # 3 -> 5
+    assert FIVE.table([]) == []
+    assert EXACT.table([6, 5, 1, 1]) == [6, 5, 1, 1]
+    draw = random.Random(14)
+    for _ in range(2000):
+        values = [
+            draw.choice((0, 1, 2, 3, 4, draw.randint(0, 60))) for _ in range(draw.randint(1, 9))
+        ]
+        shown = FIVE.table(values)
+        assert sum(shown) == FIVE.figure(sum(values)), values
+        assert all(value % 5 == 0 for value in shown), values
+        assert all(abs(value - exact) <= 4 for value, exact in zip(shown, values, strict=True))
+        assert all(value == 0 for value, exact in zip(shown, values, strict=True) if exact == 0)
+
+
+def test_averages_need_five_values_and_no_rest_of_one_to_four():
+    assert FIVE.averages([6, 5]) == [True, True]
+    # 6, 5 and 1 rating: beside the total's average the two shown would give away the one;
+    # the 5 is hidden too, and the rest is 6 ratings.
+    assert FIVE.averages([6, 5, 1]) == [True, False, False]
+    assert FIVE.averages([6, 5], total=12) == [True, False]  # one rating outside the table
+    assert FIVE.averages([5, 3]) == [False, False]
+    assert FIVE.averages([4, 4]) == [False, False]
+    assert FIVE.averages([9, 0, 0]) == [True, False, False]
+    assert not FIVE.average(4) and FIVE.average(5)
+    assert EXACT.averages([6, 5, 1, 0]) == [True, True, True, False]
+    assert EXACT.average(1)
+
+
+async def test_full_scope_sees_the_fixture_exactly(database: Database):
     await build_world(database)
     result = await compute(database)
-    shown = {suppress(row.measures.people_trained, 5) for row in result.rows(CGA)}
-    assert shown <= {"0", "<5"}
-    assert suppress(result.people_trained, 5) == "6"
+    assert result.shown(Disclosure.for_scope(FULL_SCOPE, 5)) is result
+
+
+async def test_a_limited_scope_sees_the_fixture_rounded(database: Database):
+    await build_world(database)
+    result = await compute(database)
+    shown = result.shown(Disclosure.for_scope(Scope(countries=frozenset({"RS"})), 5))
+    # 6 people, 7 attendances, 3 sessions, 4 completed, 4 pairs, 5 ratings averaging 3.6.
+    assert (shown.people_trained, shown.attendances) == (5, 5)
+    assert shown.sessions_held == 3  # sessions, not people: no organisation limit
+    assert (shown.people_completed, shown.gain_pairs, shown.feedback_count) == (5, 5, 5)
+    assert shown.average_gain is None  # 4 pairs
+    assert shown.average_feedback == pytest.approx(3.6)  # 5 ratings
+    cells = [row.measures for row in shown.rows(CGA)]
+    exact = [row.measures for row in result.rows(CGA)]
+    assert sum(cell.attendances for cell in cells) == 5  # adds up to the rounded total
+    assert sum(cell.people_trained for cell in cells) == 5  # 7 (A counts in RS and XK) -> 5
+    for cell in cells:
+        assert cell.people_trained % 5 == 0 and cell.attendances % 5 == 0
+        assert cell.average_feedback is None and cell.average_gain is None
+    assert len(cells) < len(exact)  # rows of zeros are left out
+    assert shown.sessions_by_country == result.sessions_by_country
+    # With an organisation limit it counts the sessions their people attended: rounded.
+    forum = await compute(database, scope=Scope(organisations=frozenset({"Forum"})))
+    assert forum.sessions_held == 2
+    assert forum.shown(FIVE).sessions_held == 0
+    assert forum.shown(FIVE).sessions_by_country == {}
 
 
 # -- periods -----------------------------------------------------------------------------------
@@ -349,18 +406,19 @@ async def test_people_trained_per_month_by_country_and_gender(database: Database
     assert list(months.by_gender)[-1] == UNKNOWN
 
 
-def test_small_cells_are_left_out_of_the_chart():
+def test_a_limited_scope_sees_the_chart_rounded_month_by_month():
     months = indicators.Monthly(
-        months=[date(2026, 3, 1), date(2026, 4, 1)],
-        by_country={"RS": [7, 4], "XK": [2, 0]},
-        by_gender={"female": [5, 0], "male": [4, 4]},
+        months=[date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)],
+        by_country={"RS": [1, 7, 4, 0], "XK": [0, 2, 0, 0]},
+        by_gender={"female": [1, 5, 0, 0], "male": [0, 4, 4, 0]},
     )
-    shown = months.suppressed(5)
-    assert shown.hidden
-    assert shown.by_country == {"RS": [7, 0]}  # XK had only 2: gone altogether
-    assert shown.by_gender == {"female": [5, 0]}
-    assert not shown.empty
-    nothing = indicators.Monthly([date(2026, 3, 1)], {"RS": [3]}, {"male": [3]}).suppressed(5)
-    assert nothing.empty and nothing.hidden
-    plenty = indicators.Monthly([date(2026, 3, 1)], {"RS": [0]}, {"male": [9]}).suppressed(5)
-    assert not plenty.hidden
+    shown = months.shown(FIVE)
+    assert shown.rounded and not shown.empty
+    # March: 9 people -> 10 in both panels; April: 4 -> 5. February's 1 and May's nobody
+    # are left off the ends, so the first month says nothing about one person.
+    assert shown.months == [date(2026, 3, 1), date(2026, 4, 1)]
+    assert shown.by_country == {"RS": [10, 5]}  # XK's 2 went down to 0, so XK is gone
+    assert shown.by_gender == {"female": [5, 0], "male": [5, 5]}
+    nothing = indicators.Monthly([date(2026, 3, 1)], {"RS": [2]}, {"male": [2]}).shown(FIVE)
+    assert nothing.empty and nothing.rounded and nothing.months == []
+    assert months.shown(EXACT) is months

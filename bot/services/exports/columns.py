@@ -19,8 +19,6 @@ from bot.services.indicators import Dimension
 class Kind(StrEnum):
     TEXT = "text"
     INT = "int"
-    COUNT = "count"
-    """A number of people: an int, or a suppressed "<5"."""
     DECIMAL = "decimal"
     DATE = "date"
     TIME = "time"
@@ -38,7 +36,6 @@ Cell = str | int | float | date | time | None
 _WIDTHS = {
     Kind.TEXT: 18.0,
     Kind.INT: 10.0,
-    Kind.COUNT: 10.0,
     Kind.DECIMAL: 10.0,
     Kind.DATE: 12.0,
     Kind.TIME: 8.0,
@@ -92,8 +89,7 @@ def participant_columns(tr: Translator) -> list[Column]:
     )
 
 
-def session_columns(tr: Translator, *, suppressed: bool) -> list[Column]:
-    count = Kind.COUNT if suppressed else Kind.INT
+def session_columns(tr: Translator) -> list[Column]:
     return _columns(
         tr,
         [
@@ -107,10 +103,10 @@ def session_columns(tr: Translator, *, suppressed: bool) -> list[Column]:
             (N_("Language"), Kind.TEXT, 10),
             (N_("Places"), Kind.INT, None),
             (N_("State"), Kind.TEXT, 16),
-            (N_("Registered"), count, None),
-            (N_("Apologised"), count, None),
-            (N_("Attended"), count, None),
-            (N_("Ratings"), count, None),
+            (N_("Registered"), Kind.INT, None),
+            (N_("Apologised"), Kind.INT, None),
+            (N_("Attended"), Kind.INT, None),
+            (N_("Ratings"), Kind.INT, None),
             (N_("Average feedback"), Kind.DECIMAL, None),
         ],
     )
@@ -134,12 +130,6 @@ def learning_columns(tr: Translator) -> list[Column]:
 
 def _local_date(moment: datetime | None, tr: Translator) -> date | None:
     return moment.astimezone(tr.zone).date() if moment is not None else None
-
-
-def _people(value: int, threshold: int) -> Cell:
-    """A number of people as a shared table shows it: the number, or "<5"."""
-    shown = indicators.suppress(value, threshold)
-    return int(shown) if shown.isdigit() else shown
 
 
 def attendance_values(row: AttendanceRow, labels: Labels) -> list[Cell]:
@@ -176,17 +166,11 @@ def participant_values(row: ParticipantRow, labels: Labels) -> list[Cell]:
     ]
 
 
-def session_values(row: SessionRow, labels: Labels, threshold: int | None) -> list[Cell]:
-    """``threshold`` suppresses small counts and averages (scoped coordinators)."""
+def session_values(row: SessionRow, labels: Labels) -> list[Cell]:
+    """The row as it comes (for a limited scope, already rounded: ``shown_sessions``)."""
     info = row.training
     local = info.starts_at.astimezone(labels.tr.zone)
-
-    def count(value: int) -> Cell:
-        return value if threshold is None else _people(value, threshold)
-
     average = row.average_rating
-    if threshold is not None:
-        average = indicators.shown_average(average, row.ratings, threshold)
     return [
         info.title,
         local.date(),
@@ -198,10 +182,10 @@ def session_values(row: SessionRow, labels: Labels, threshold: int | None) -> li
         LANGUAGES[info.language].native_name if info.language in LANGUAGES else info.language,
         info.capacity,
         labels.session_state(row.state),
-        count(row.registered),
-        count(row.apologised),
-        count(row.attended),
-        count(row.ratings),
+        row.registered,
+        row.apologised,
+        row.attended,
+        row.ratings,
         round(average, 2) if average is not None else None,
     ]
 
@@ -220,34 +204,24 @@ def learning_values(row: LearningRow, labels: Labels) -> list[Cell]:
 
 
 def indicator_tables(
-    tr: Translator, result: indicators.Indicators, labels: Labels, threshold: int
+    tr: Translator, result: indicators.Indicators, labels: Labels
 ) -> list[list[Cell]]:
-    """The Indicators sheet as rows: the headline, then the breakdowns. Counts of people
-    below ``threshold`` are "<5"; averages over fewer than ``threshold`` are left empty."""
+    """The Indicators sheet as rows: the headline, then the breakdowns; ``result`` as the
+    reader may see it (``Indicators.shown``): an average not shown is an empty cell."""
 
-    def people(value: int) -> Cell:
-        return _people(value, threshold)
-
-    def average(value: float | None, count: int) -> Cell:
-        shown = indicators.shown_average(value, count, threshold)
-        return round(shown, 1) if shown is not None else None
+    def average(value: float | None) -> Cell:
+        return round(value, 1) if value is not None else None
 
     rows: list[list[Cell]] = [
         [plain(tr._("Indicator")), plain(tr._("Value"))],
-        [tr._("People trained"), people(result.people_trained)],
-        [tr._("Attendances"), people(result.attendances)],
+        [tr._("People trained"), result.people_trained],
+        [tr._("Attendances"), result.attendances],
         [tr._("Sessions held"), result.sessions_held],
-        [tr._("People who completed a module"), people(result.people_completed)],
-        [
-            tr._("Average knowledge gain (percentage points)"),
-            average(result.average_gain, result.gain_pairs),
-        ],
-        [tr._("People and modules with a pre-test and a post-test"), people(result.gain_pairs)],
-        [
-            tr._("Average feedback (1 to 5)"),
-            average(result.average_feedback, result.feedback_count),
-        ],
-        [tr._("Ratings"), people(result.feedback_count)],
+        [tr._("People who completed a module"), result.people_completed],
+        [tr._("Average knowledge gain (percentage points)"), average(result.average_gain)],
+        [tr._("People and modules with a pre-test and a post-test"), result.gain_pairs],
+        [tr._("Average feedback (1 to 5)"), average(result.average_feedback)],
+        [tr._("Ratings"), result.feedback_count],
         [],
     ]
     measures = [
@@ -260,11 +234,11 @@ def indicator_tables(
 
     def cells(measure: indicators.Measures) -> list[Cell]:
         return [
-            people(measure.people_trained),
-            people(measure.attendances),
-            people(measure.people_completed),
-            average(measure.average_gain, measure.gain_pairs),
-            average(measure.average_feedback, measure.feedback_count),
+            measure.people_trained,
+            measure.attendances,
+            measure.people_completed,
+            average(measure.average_gain),
+            average(measure.average_feedback),
         ]
 
     rows.append([tr._("By country, gender and age band")])

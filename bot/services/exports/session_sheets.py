@@ -4,7 +4,8 @@ their rosters or their counts."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from bot.models import (
 from bot.services.exports.conditions import person_conditions, session_conditions
 from bot.services.exports.request import ExportRequest
 from bot.services.exports.rows import AttendanceRow, SessionInfo, SessionRow, personal
+from bot.services.indicators import Disclosure
 from bot.services.scope import select_columns
 
 SESSION_BATCH = 50
@@ -169,12 +171,24 @@ async def attendance_rows(
             yield chunk
 
 
-def _state(info: SessionInfo, attended: int, now: datetime) -> str:
+def _state(info: SessionInfo, held: bool, now: datetime) -> str:
     if info.cancelled_at is not None:
         return "cancelled"
     if info.starts_at > now:
         return "upcoming"
-    return "held" if attended else "not-held"
+    return "held" if held else "not-held"
+
+
+async def _held(db: AsyncSession, ids: list[int]) -> set[int]:
+    """The sessions someone attended (present or late), whoever they were: whether a
+    session was held is a fact about the session, and counting only an organisation's
+    people would tell its coordinator that one of them came (a count of at least 1)."""
+    rows = await db.exec(
+        select_columns(col(Attendance.session_id))
+        .where(col(Attendance.session_id).in_(ids), col(Attendance.status).in_(sorted(ATTENDED)))
+        .distinct()
+    )
+    return set(rows.all())
 
 
 async def session_rows(
@@ -218,6 +232,7 @@ async def session_rows(
             .group_by(col(Feedback.session_id))
         )
         feedback = {session_id: (count, total) for session_id, count, total in ratings.all()}
+        held = await _held(db, ids)
         chunk: list[SessionRow] = []
         for info in sessions:
             registered = by_status.get((info.id, RegistrationStatus.REGISTERED), 0)
@@ -230,7 +245,7 @@ async def session_rows(
             chunk.append(
                 SessionRow(
                     training=info,
-                    state=_state(info, attended[info.id], now),
+                    state=_state(info, info.id in held, now),
                     registered=registered,
                     apologised=apologised,
                     attended=attended[info.id],
@@ -240,3 +255,53 @@ async def session_rows(
             )
         if chunk:
             yield chunk
+
+
+COUNTED_STATES = frozenset({"held", "not-held"})
+"""The sessions the indicators count (started, not cancelled): a table of their own, whose
+columns add up to the Indicators sheet's attendances and ratings."""
+
+
+def shown_sessions(rows: Sequence[SessionRow], disclosure: Disclosure) -> list[SessionRow]:
+    """The Sessions sheet as ``disclosure`` lets it be seen. For a limited scope each count
+    column is a table (``Disclosure.table``), in two parts: the sessions the indicators
+    count, whose attended and ratings add up to the Indicators sheet's rounded totals, and
+    the others (cancelled, upcoming); an average rating is shown by
+    ``Disclosure.averages`` within its part."""
+    if disclosure.exact:
+        return list(rows)
+    shown = list(rows)
+    for counted in (True, False):
+        indexes = [i for i, row in enumerate(rows) if (row.state in COUNTED_STATES) == counted]
+        part = [rows[i] for i in indexes]
+        registered = disclosure.table([row.registered for row in part])
+        apologised = disclosure.table([row.apologised for row in part])
+        attended = disclosure.table([row.attended for row in part])
+        ratings = disclosure.table([row.ratings for row in part])
+        averages = disclosure.averages([row.ratings for row in part])
+        for place, index in enumerate(indexes):
+            shown[index] = replace(
+                rows[index],
+                registered=registered[place],
+                apologised=apologised[place],
+                attended=attended[place],
+                ratings=ratings[place],
+                average_rating=rows[index].average_rating if averages[place] else None,
+            )
+    return shown
+
+
+async def shown_session_rows(
+    db: AsyncSession, request: ExportRequest, *, now: datetime, disclosure: Disclosure
+) -> AsyncIterator[list[SessionRow]]:
+    """The Sessions sheet as ``disclosure`` lets it be seen. Rounding a column needs all of
+    it, so for a limited scope the rows are read first (one small row per session, and a
+    limited scope has few sessions), then given a chunk at a time."""
+    if disclosure.exact:
+        async for chunk in session_rows(db, request, now=now):
+            yield chunk
+        return
+    every = [row async for chunk in session_rows(db, request, now=now) for row in chunk]
+    shown = shown_sessions(every, disclosure)
+    for start in range(0, len(shown), SESSION_BATCH):
+        yield shown[start : start + SESSION_BATCH]

@@ -47,7 +47,8 @@ from bot.services.exports.labels import (
 from bot.services.exports.people_sheets import learning_rows, participant_rows
 from bot.services.exports.record import ExportSummary, Progress
 from bot.services.exports.request import ExportFormat, ExportRequest, Sheet, check_sheets
-from bot.services.exports.session_sheets import attendance_rows, session_rows
+from bot.services.exports.session_sheets import attendance_rows, shown_session_rows
+from bot.services.indicators import Disclosure
 
 _EXCEL_EPOCH = date(1899, 12, 30)
 _INVALID_SHEET_CHARACTERS = re.compile(r"[\[\]:*?/\\]")
@@ -141,13 +142,35 @@ class _Formats:
         return cached
 
 
+def _small_numbers(tr: Translator, disclosure: Disclosure) -> str:
+    if disclosure.exact:
+        return tr._(
+            "The figures are exact (full scope). Before you share a table about people "
+            "beyond the team, round it as the bot does for coordinators with a limited "
+            "scope: no group of fewer than {threshold} people may be told apart.",
+            threshold=disclosure.threshold,
+        )
+    return tr._(
+        "Your scope is limited, so every number of people is rounded to a multiple of "
+        "{base}: a total to the nearest one, and the figures of a table each down or up so "
+        "that they add up to the table's rounded total. A figure may be up to {error} away "
+        "from the exact one, and nothing can be worked out by subtracting. Averages over "
+        "fewer than {threshold} answers are left empty, and so is one more where the "
+        "answers left out would otherwise be fewer than {threshold}. Rows that would show "
+        "only zeros are left out.",
+        base=disclosure.base,
+        error=disclosure.largest_error,
+        threshold=disclosure.threshold,
+    )
+
+
 def _about_rows(
     tr: Translator,
     request: ExportRequest,
     labels: Labels,
     now: datetime,
     sheets: Sequence[Sheet],
-    threshold: int,
+    disclosure: Disclosure,
 ) -> list[tuple[str, str]]:
     names = ", ".join(plain(tr._(SHEET_NAMES[sheet])) for sheet in sheets if sheet != Sheet.ABOUT)
     rows = [
@@ -168,15 +191,7 @@ def _about_rows(
                 "appears only with the separate consent for it."
             ),
         ),
-        (
-            tr._("Small numbers"),
-            tr._(
-                "In the indicator tables, numbers of people below {threshold} are shown as "
-                "<{threshold}, and averages over fewer than {threshold} people are left empty, "
-                "so that nobody can be singled out.",
-                threshold=threshold,
-            ),
-        ),
+        (tr._("Small numbers"), _small_numbers(tr, disclosure)),
     ]
     if not request.scope.is_full:
         rows.append(
@@ -223,6 +238,7 @@ async def write_xlsx(
     follow ``tr`` (its language and time zone).
     """
     chosen = check_sheets(request.scope, sheets)
+    disclosure = Disclosure.for_scope(request.scope, threshold)
     labels = Labels(tr, module_titles or {})
     summary = ExportSummary(ExportFormat.XLSX)
     output: Any = str(target) if isinstance(target, Path) else target
@@ -232,17 +248,17 @@ async def write_xlsx(
         for sheet in chosen:
             name = sheet_title(tr, sheet, taken)
             if sheet is Sheet.ABOUT:
-                about = _about_rows(tr, request, labels, now, chosen, threshold)
+                about = _about_rows(tr, request, labels, now, chosen, disclosure)
                 _write_about(workbook, name, about, plain(tr._("Kapacitet export")))
                 continue
             count = 0
             if sheet is Sheet.INDICATORS:
-                count = await _write_indicators(db, workbook, name, request, tr, now, threshold)
+                count = await _write_indicators(db, workbook, name, request, tr, now, disclosure)
             else:
                 count = await _write_rows(
                     workbook,
                     name,
-                    *_sheet_source(db, sheet, request, labels, now, threshold),
+                    *_sheet_source(db, sheet, request, labels, now, disclosure),
                     progress,
                 )
             summary.rows[sheet] = count
@@ -271,7 +287,7 @@ def _sheet_source(
     request: ExportRequest,
     labels: Labels,
     now: datetime,
-    threshold: int,
+    disclosure: Disclosure,
 ) -> tuple[list[Column], AsyncIterator[list[Any]], Callable[[Any], list[Cell]]]:
     tr = labels.tr
     if sheet is Sheet.ATTENDANCE:
@@ -293,12 +309,10 @@ def _sheet_source(
             lambda row: learning_values(row, labels),
         )
     if sheet is Sheet.SESSIONS:
-        suppressed = not request.scope.is_full
-        limit = threshold if suppressed else None
         return (
-            session_columns(tr, suppressed=suppressed),
-            session_rows(db, request, now=now),
-            lambda row: session_values(row, labels, limit),
+            session_columns(tr),
+            shown_session_rows(db, request, now=now, disclosure=disclosure),
+            lambda row: session_values(row, labels),
         )
     raise ValueError(sheet)
 
@@ -331,16 +345,17 @@ async def _write_indicators(
     request: ExportRequest,
     tr: Translator,
     now: datetime,
-    threshold: int,
+    disclosure: Disclosure,
 ) -> int:
-    result = await indicators.compute(
+    exact = await indicators.compute(
         db, scope=request.scope, period=request.period, filters=request.filters, now=now
     )
+    result = exact.shown(disclosure)
     formats = _Formats.of(workbook)
     sheet = workbook.add_worksheet(name)
     sheet.set_column(0, 0, 44)
     sheet.set_column(1, 7, 16)
-    rows = indicator_tables(tr, result, Labels(tr), threshold)
+    rows = indicator_tables(tr, result, Labels(tr))
     headings = {0}
     for index, row in enumerate(rows):
         if index and len(row) == 1:

@@ -3,6 +3,7 @@ it, within a coordinator's scope and a period; and people trained per month for 
 The export's Indicators sheet and ``/stats`` show them.
 """
 
+from bot.services.indicators.disclosure import Disclosure
 from bot.services.indicators.figures import (
     BreakdownRow,
     Dimension,
@@ -18,7 +19,6 @@ from bot.services.indicators.periods import (
     period_named,
 )
 from bot.services.indicators.queries import UNKNOWN
-from bot.services.indicators.suppression import is_suppressed, shown_average, suppress
 from bot.services.scope import ALL_TIME, NO_FILTERS, Filters, Period
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "UNKNOWN",
     "BreakdownRow",
     "Dimension",
+    "Disclosure",
     "Filters",
     "Indicators",
     "Measures",
@@ -35,10 +36,7 @@ __all__ = [
     "Period",
     "PeriodName",
     "compute",
-    "is_suppressed",
     "monthly",
     "period_between",
     "period_named",
-    "shown_average",
-    "suppress",
 ]

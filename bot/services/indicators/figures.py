@@ -4,13 +4,14 @@ gender x age band and by vulnerable group (only people who consented to be asked
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.indicators import queries
+from bot.services.indicators.disclosure import Disclosure
 from bot.services.indicators.queries import UNKNOWN
 from bot.services.roles import Scope
 from bot.services.scope import NO_FILTERS, Filters, Period
@@ -71,6 +72,78 @@ class Indicators:
             if row.dimension is dimension and row.values == values:
                 return row.measures
         return Measures()
+
+    @property
+    def counts_people_in_sessions(self) -> bool:
+        """Do the sessions held depend on whose people came (an organisation limit)?"""
+        return self.scope.organisations is not None or self.filters.organisation is not None
+
+    def shown(self, disclosure: Disclosure) -> Indicators:
+        """The figures as ``disclosure`` lets them be seen: for a limited scope every number
+        of people rounded (the headline on its own, each breakdown's column as a table
+        adding up to its rounded total), averages only over enough values, and the rows
+        that show nothing left out (a row of zeros still says that somebody is in it)."""
+        if disclosure.exact:
+            return self
+        breakdown: list[BreakdownRow] = []
+        for dimension in Dimension:
+            breakdown += _shown_rows(self, self.rows(dimension), disclosure)
+        # Sessions held is a number of sessions, shown exactly, unless it depends on whose
+        # people came: with an organisation limit it counts the sessions *their* people
+        # attended, and exact it would bound their attendances from below.
+        sessions = disclosure if self.counts_people_in_sessions else Disclosure(1, exact=True)
+        countries = list(self.sessions_by_country)
+        by_country = sessions.table([self.sessions_by_country[key] for key in countries])
+        figure = disclosure.figure
+        return replace(
+            self,
+            people_trained=figure(self.people_trained),
+            attendances=figure(self.attendances),
+            sessions_held=sessions.figure(self.sessions_held),
+            people_completed=figure(self.people_completed),
+            gain_pairs=figure(self.gain_pairs),
+            average_gain=self.average_gain if disclosure.average(self.gain_pairs) else None,
+            feedback_count=figure(self.feedback_count),
+            average_feedback=(
+                self.average_feedback if disclosure.average(self.feedback_count) else None
+            ),
+            breakdown=breakdown,
+            sessions_by_country={
+                key: count for key, count in zip(countries, by_country, strict=True) if count
+            },
+        )
+
+
+def _shown_rows(
+    whole: Indicators, rows: list[BreakdownRow], disclosure: Disclosure
+) -> list[BreakdownRow]:
+    """One breakdown as ``disclosure`` shows it: each count column a table; averages
+    checked against the headline's values (the rest includes whoever the breakdown leaves
+    out)."""
+    measures = [row.measures for row in rows]
+    trained = disclosure.table([m.people_trained for m in measures])
+    attendances = disclosure.table([m.attendances for m in measures])
+    completed = disclosure.table([m.people_completed for m in measures])
+    pairs = disclosure.table([m.gain_pairs for m in measures])
+    ratings = disclosure.table([m.feedback_count for m in measures])
+    gains = disclosure.averages([m.gain_pairs for m in measures], whole.gain_pairs)
+    feedback = disclosure.averages([m.feedback_count for m in measures], whole.feedback_count)
+    shown: list[BreakdownRow] = []
+    for index, row in enumerate(rows):
+        cell = Measures(
+            people_trained=trained[index],
+            attendances=attendances[index],
+            people_completed=completed[index],
+            gain_pairs=pairs[index],
+            average_gain=row.measures.average_gain if gains[index] else None,
+            feedback_count=ratings[index],
+            average_feedback=row.measures.average_feedback if feedback[index] else None,
+        )
+        if any((cell.people_trained, cell.attendances, cell.people_completed)) or (
+            cell.average_gain is not None or cell.average_feedback is not None
+        ):
+            shown.append(BreakdownRow(row.dimension, row.values, cell))
+    return shown
 
 
 class _Cell:

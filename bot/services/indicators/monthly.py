@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.indicators import queries
+from bot.services.indicators.disclosure import Disclosure
 from bot.services.indicators.periods import month_start
 from bot.services.indicators.queries import UNKNOWN
-from bot.services.indicators.suppression import is_suppressed
 from bot.services.roles import Scope
 from bot.services.scope import NO_FILTERS, Filters, Period
 
@@ -25,8 +25,8 @@ class Monthly:
     """The first day of each month, in order, with no gaps between the first and the last."""
     by_country: dict[str, list[int]]
     by_gender: dict[str, list[int]]
-    hidden: bool = False
-    """Some cells were left out (see :meth:`suppressed`)."""
+    rounded: bool = False
+    """The figures were rounded (see :meth:`shown`)."""
 
     @property
     def empty(self) -> bool:
@@ -34,23 +34,37 @@ class Monthly:
             any(values) for values in (*self.by_country.values(), *self.by_gender.values())
         )
 
-    def suppressed(self, threshold: int) -> Monthly:
-        """The same with every cell of 1 to threshold-1 people shown as 0 (``hidden`` says
-        whether any was): a chart shows no group small enough to single someone out."""
-        hidden = self.hidden
+    def shown(self, disclosure: Disclosure) -> Monthly:
+        """The chart as ``disclosure`` lets it be seen: for a limited scope, each month's
+        bar of each panel is a table rounded to add up to the month's rounded total; a
+        series left with nothing but zeros is left out, and so are months at either end
+        left empty (the first month shown must not say that somebody came then)."""
+        if disclosure.exact:
+            return self
 
-        def cut(series: dict[str, list[int]]) -> dict[str, list[int]]:
-            nonlocal hidden
-            kept: dict[str, list[int]] = {}
-            for key, values in series.items():
-                shown = [0 if is_suppressed(value, threshold) else value for value in values]
-                hidden = hidden or shown != values
-                if any(shown):
-                    kept[key] = shown
-            return kept
+        def rounded(series: dict[str, list[int]]) -> dict[str, list[int]]:
+            keys = list(series)
+            columns = [
+                disclosure.table([series[key][month] for key in keys])
+                for month in range(len(self.months))
+            ]
+            kept = {key: [column[index] for column in columns] for index, key in enumerate(keys)}
+            return {key: values for key, values in kept.items() if any(values)}
 
-        by_country, by_gender = cut(self.by_country), cut(self.by_gender)
-        return Monthly(self.months, by_country, by_gender, hidden)
+        by_country, by_gender = rounded(self.by_country), rounded(self.by_gender)
+        used = [
+            index
+            for index in range(len(self.months))
+            if any(values[index] for values in (*by_country.values(), *by_gender.values()))
+        ]
+        if not used:
+            return Monthly([], {}, {}, True)
+        first, last = used[0], used[-1] + 1
+
+        def trimmed(series: dict[str, list[int]]) -> dict[str, list[int]]:
+            return {key: values[first:last] for key, values in series.items()}
+
+        return Monthly(self.months[first:last], trimmed(by_country), trimmed(by_gender), True)
 
 
 async def monthly(
