@@ -16,6 +16,7 @@ import openpyxl
 from bot.db import Database
 from bot.i18n.translator import Translator
 from tests.support.export_world import build_world
+from tests.support.processes import ROOT
 from tests.support.reporting import export_entries
 
 
@@ -29,6 +30,7 @@ def run_export(
     }
     env["DATABASE_URL"] = database.url
     env["TIMEZONE"] = "Europe/Belgrade"
+    env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
         [sys.executable, "-m", "bot", "export", *arguments],
         cwd=folder,

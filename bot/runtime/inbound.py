@@ -10,8 +10,8 @@ logged with what it says (its id and the error's type only).
 queue only once that run has claimed its row: inserting it (new rows come in claimed), or a
 compare-and-set ``UPDATE … WHERE claimed_by IS NULL``, which one run wins. So two runs on one
 database (the single-instance lock of :mod:`bot.runtime.instance` refuses to start a second
-one; this is the line behind it) never handle one update twice. At start, under that lock, a
-run takes over what a previous run claimed and did not finish.
+one; this is the line behind it) never handle one update twice. At start, a run holding that
+lock takes over what a previous run claimed and did not finish (that run is gone).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel import delete as sql_delete
@@ -130,16 +131,20 @@ class Inbound:
             if item.update is not None and item.update_id in inserted | claimed
         ]
 
-    async def claim_unfinished(self) -> list[Update]:
+    async def claim_unfinished(self, *, take_over: bool) -> list[Update]:
         """Claims what a previous run stored but did not finish (a crash or a hard stop); an
         update queued :data:`MAX_ATTEMPTS` times without being done is set aside as failed
-        instead (one that kills the bot every time must not keep it from starting). Safe
-        only under the single-instance lock: the previous run is gone."""
+        instead (one that kills the bot every time must not keep it from starting).
+
+        Rows another run claimed are taken over only with ``take_over``: when this run holds
+        the single-instance lock, so that the other run is gone. Without it (the simulator,
+        tests) only rows nobody claimed are taken, and a live run keeps its own."""
         now = self.clock.now()
+        mine = sa.true() if take_over else col(InboundUpdate.claimed_by).is_(None)
         async with self.database.session() as db:
             given_up = await db.exec(
                 sql_update(InboundUpdate)
-                .where(col(InboundUpdate.status) == PENDING)
+                .where(col(InboundUpdate.status) == PENDING, mine)
                 .where(col(InboundUpdate.attempts) >= MAX_ATTEMPTS)
                 .values(status=FAILED, processed_at=now)
                 .returning(col(InboundUpdate.update_id), col(InboundUpdate.attempts))
@@ -152,7 +157,7 @@ class Inbound:
                 )
             taken = await db.exec(
                 sql_update(InboundUpdate)
-                .where(col(InboundUpdate.status) == PENDING)
+                .where(col(InboundUpdate.status) == PENDING, mine)
                 .values(
                     claimed_by=self.run_id,
                     claimed_at=now,
@@ -273,8 +278,9 @@ class Inbound:
 
 
 async def forget_old_updates(deps: Deps, bot: Bot) -> None:
-    """Deletes handled updates once Telegram can no longer resend them, and failed ones
-    after two weeks: nothing of a person's messages is kept longer than that."""
+    """Deletes handled updates once Telegram can no longer resend them, and any other after
+    two weeks (failed ones, and pending ones no run took over): nothing of a person's
+    messages is kept longer than that."""
     now = deps.clock.now()
     async with deps.database.session() as db:
         await db.exec(
@@ -286,4 +292,9 @@ async def forget_old_updates(deps: Deps, bot: Bot) -> None:
             sql_delete(InboundUpdate)
             .where(col(InboundUpdate.status) == FAILED)
             .where(col(InboundUpdate.processed_at) < now - KEEP_FAILED)
+        )
+        await db.exec(
+            sql_delete(InboundUpdate)
+            .where(col(InboundUpdate.status) == PENDING)
+            .where(col(InboundUpdate.received_at) < now - KEEP_FAILED)
         )

@@ -24,6 +24,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -129,10 +130,12 @@ class InstanceLock:
                 await connection.invalidate()
 
     def _take_file(self) -> None:
-        database = make_url(self.url).database
-        if database in (None, "", ":memory:"):
+        database = str(make_url(self.url).database or "")
+        if database.startswith("file:"):  # an SQLite URI (``file:/path?mode=ro&uri=true``)
+            database = urlsplit(database).path
+        if database in ("", ":memory:"):
             return
-        path = Path(str(database)).with_name(Path(str(database)).name + ".lock")
+        path = Path(database).with_name(Path(database).name + ".lock")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:

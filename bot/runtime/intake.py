@@ -77,6 +77,9 @@ class DurableUpdater(Updater):
         self._offset = 0
         self._allowed_updates: Sequence[str] | None = None
         self._webhook: WebhookServer | None = None
+        self.exclusive = False
+        """Set when this process holds the single-instance lock (``python -m bot run``): at
+        start it then takes over what a previous run claimed and did not finish."""
 
     async def start_polling(
         self,
@@ -211,7 +214,7 @@ class DurableUpdater(Updater):
             raise RuntimeError("This Updater was not initialized via `Updater.initialize`!")
 
     async def _queue_unfinished(self) -> None:
-        for update in await self.inbound.claim_unfinished():
+        for update in await self.inbound.claim_unfinished(take_over=self.exclusive):
             await self.update_queue.put(update)
 
     async def _receive(self, raw: object) -> int:

@@ -17,6 +17,7 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from bot.runtime.context import BotApplication
 from bot.runtime.instance import InstanceLock, InstanceLocked
+from bot.runtime.intake import DurableUpdater
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ def run(application: BotApplication, settings: Settings, lock: InstanceLock | No
     is checked every half minute (and taken again after a lost connection)."""
     if lock is not None:
         _watch(application, lock)
+        if isinstance(application.updater, DurableUpdater):
+            # Alone on the database: what an earlier run claimed and left is ours now.
+            application.updater.exclusive = True
     if settings.webhook_url is None:
         log.info("Polling Telegram for updates")
         application.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
