@@ -92,7 +92,7 @@ async def real_people(database: Database) -> str | None:
                 {"first": FIRST_PERSON_ID, "last": LAST_PERSON_ID},
             ).scalar_one()
             if outside:
-                return f"it knows {outside} Telegram users who are not simulated"
+                return f"it knows Telegram users the simulator did not make: {outside}"
         return None
 
     async with database.engine.connect() as connection:
