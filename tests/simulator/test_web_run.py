@@ -158,7 +158,12 @@ async def test_the_simulator_refuses_a_database_that_holds_real_people(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        if process.returncode is None:  # it started: what it wrote is checked below
+            process.kill()
+            await process.wait()
     assert process.returncode == 1, (stdout + stderr).decode()
     assert stderr.decode().splitlines() == [
         "Cannot start the simulator: the database in DATABASE_URL holds real people (it knows "

@@ -1,7 +1,8 @@
-"""Databases in states a test needs: one that refuses writes."""
+"""Databases in states a test needs: one that refuses writes, one whose writes wait."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,3 +34,29 @@ async def read_only(database_url: str) -> AsyncIterator[str]:
         async with admin.connect() as connection:
             await connection.execute(sa.text(setting.format("RESET")))
         await admin.dispose()
+
+
+@asynccontextmanager
+async def writes_held(database_url: str) -> AsyncIterator[None]:
+    """Until the block ends, the database takes no write: another connection holds SQLite's
+    write lock, or PostgreSQL's lock on the audit log (reads go on)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        holder = sqlite3.connect(str(url.database), isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(sa.text("LOCK TABLE audit_log IN EXCLUSIVE MODE"))
+            try:
+                yield
+            finally:
+                await connection.rollback()
+    finally:
+        await engine.dispose()
