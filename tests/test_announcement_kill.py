@@ -12,7 +12,6 @@ wait a whole second for its turn, and it is killed as soon as the first message 
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections import Counter
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from bot.simulator.fake_bot_api import FakeBotApi
 from tests.support.announcements import ADMIN_TELEGRAM_ID, announce
 from tests.support.burst_world import TOKEN, bot_environment, start_bot
 from tests.support.driver import bot_texts
+from tests.support.processes import kill_left, stop
 from tests.support.waiting import wait_until
 
 PEOPLE = 30
@@ -87,13 +87,9 @@ async def test_a_killed_announcement_leaves_sending_only_what_was_on_its_way(
                 return announcement is not None and announcement.status == "done"
 
         await wait_until(announcement_done, 60, "the announcement to finish", fast)
-        fast.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(fast.wait(), 60) == 0
+        await stop(fast, tmp_path / "second.log")
     finally:
-        for process in processes:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+        await kill_left(*processes)
         await deps.database.dispose()
         await api.stop()
 

@@ -19,7 +19,7 @@ from bot.db import Database
 from bot.i18n.translator import Translator
 from tests.support.databases import writes_held
 from tests.support.export_world import build_world
-from tests.support.processes import ROOT
+from tests.support.processes import ROOT, python_bot
 from tests.support.reporting import export_entries
 from tests.support.waiting import wait_until
 
@@ -164,17 +164,8 @@ async def test_a_sigterm_during_the_export_leaves_no_file_of_names(
     await build_world(database)
     out = output_folder(tmp_path)
     async with writes_held(database.url):
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "export",
-            "--out",
-            "report.xlsx",
-            cwd=out,
-            env=export_env(database),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        process = await python_bot(
+            "export", "--out", "report.xlsx", cwd=out, env=export_env(database)
         )
 
         async def writing() -> bool:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import signal
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -25,7 +23,6 @@ from zoneinfo import ZoneInfo
 from bot.content.catalogue import Catalogue
 from bot.db import Database
 from bot.i18n.translator import Translators
-from bot.services import attendance, sessions
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.support.burst_world import (
     ADMIN,
@@ -33,12 +30,14 @@ from tests.support.burst_world import (
     TRAINER,
     ZONE,
     bot_environment,
+    checkin_code,
     log_records,
     prepare_world,
     push_burst,
     start_bot,
     updates_and_announcement_done,
 )
+from tests.support.processes import kill_left, stop
 from tests.support.updates import malformed, with_lone_surrogate
 from tests.support.waiting import wait_until
 
@@ -60,10 +59,7 @@ async def test_a_busy_bot_logs_no_token_no_person_and_nothing_typed(
     process: asyncio.subprocess.Process | None = None
     try:
         world = await prepare_world(database, catalogue, api, tr, PEOPLE)
-        async with database.session() as db:
-            under_way = await sessions.get_session(db, world.checkin_session)
-            assert under_way is not None
-            code = attendance.current_code(under_way, datetime.now(UTC))
+        code = await checkin_code(database, world)
         pushed = push_burst(api, world, code)
         ids = [update.update_id for update in pushed]
         ids += [api.push_message(person, typed(person)) for person in PEOPLE[1:]]
@@ -76,13 +72,9 @@ async def test_a_busy_bot_logs_no_token_no_person_and_nothing_typed(
             return await updates_and_announcement_done(api, database, ids, world)
 
         await wait_until(finished, 180, "all work to be finished", process)
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 60)
-        assert process.returncode == 0, log.read_text()[-3000:]
+        await stop(process, log)
     finally:
-        if process is not None and process.returncode is None:
-            process.kill()
-            await process.wait()
+        await kill_left(process)
         await api.stop()
 
     text = log.read_text(encoding="utf-8", errors="replace")

@@ -105,20 +105,25 @@ def test_text_lines_name_the_update(captured):
     assert stream.getvalue().rstrip().endswith("tests.logs: hello [update 12 message]")
 
 
-def test_configure_logging_keeps_httpx_quiet():
+@pytest.fixture
+def root_logging() -> Iterator[logging.Logger]:
+    """The root logger, as it was again after the test (which configures it)."""
     root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
-    try:
-        configure_logging(log_format="json", secrets=[TOKEN])
-        assert logging.getLogger("httpx").level == logging.WARNING
-        assert logging.getLogger("httpcore").level == logging.WARNING
-        assert len(root.handlers) == 1 and root.level == logging.INFO
-    finally:
-        for handler in root.handlers[:]:
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
+    saved = (root.handlers[:], root.level, logging.getLogger("bot").level)
+    yield root
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    for handler in saved[0]:
+        root.addHandler(handler)
+    root.setLevel(saved[1])
+    logging.getLogger("bot").setLevel(saved[2])
+
+
+def test_configure_logging_keeps_httpx_quiet(root_logging: logging.Logger):
+    configure_logging(log_format="json", secrets=[TOKEN])
+    assert logging.getLogger("httpx").level == logging.WARNING
+    assert logging.getLogger("httpcore").level == logging.WARNING
+    assert len(root_logging.handlers) == 1 and root_logging.level == logging.INFO
 
 
 @pytest.mark.parametrize("log_format", ["json", "text"])
@@ -171,19 +176,9 @@ def test_a_traceback_keeps_no_exception_message_but_telegrams(captured):
     assert "telegram.error.BadRequest: Message is not modified" in exception
 
 
-def test_verbose_logging_is_the_bots_own_debug_records_only():
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level, logging.getLogger("bot").level)
-    try:
-        configure_logging(verbose=True)
-        assert logging.getLogger("bot.runtime.intake").isEnabledFor(logging.DEBUG)
-        # Python-telegram-bot's debug records hold every update and every message sent.
-        assert not logging.getLogger("telegram.ext.Application").isEnabledFor(logging.DEBUG)
-        assert not logging.getLogger("telegram.Bot").isEnabledFor(logging.DEBUG)
-    finally:
-        for handler in root.handlers[:]:
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
-        logging.getLogger("bot").setLevel(saved[2])
+def test_verbose_logging_is_the_bots_own_debug_records_only(root_logging: logging.Logger):
+    configure_logging(verbose=True)
+    assert logging.getLogger("bot.runtime.intake").isEnabledFor(logging.DEBUG)
+    # Python-telegram-bot's debug records hold every update and every message sent.
+    assert not logging.getLogger("telegram.ext.Application").isEnabledFor(logging.DEBUG)
+    assert not logging.getLogger("telegram.Bot").isEnabledFor(logging.DEBUG)

@@ -7,7 +7,6 @@ invite redeemed by both ended in an IntegrityError, marked done)."""
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from bot.models import InboundUpdate
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.support.burst_world import TOKEN, bot_environment, start_bot
 from tests.support.driver import bot_texts
+from tests.support.processes import kill_left, stop
 from tests.support.waiting import wait_until
 
 PEOPLE = tuple(range(8301, 8321))
@@ -73,13 +73,9 @@ async def test_a_second_bot_on_the_database_refuses_to_start_and_a_killed_one_ho
         processes.append(third)
         later = [api.push_message(person, "/help") for person in PEOPLE[:3]]
         await wait_until(lambda: done(database, later), 60, "the third bot's answers", third)
-        third.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(third.wait(), 60) == 0
+        await stop(third, tmp_path / "third.log")
     finally:
-        for process in processes:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+        await kill_left(*processes)
         await api.stop()
     replies = Counter(person for person in PEOPLE for _ in bot_texts(api, person))
     assert replies == Counter({person: 2 if person in PEOPLE[:3] else 1 for person in PEOPLE})

@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 from pathlib import Path
 
 import aiohttp
 
 from bot.simulator.fake_bot_api import FakeBotApi
-from tests.support.processes import bot_env, free_port
+from tests.support.processes import bot_env, free_port, python_bot
 from tests.support.waiting import wait_until
 
 TOKEN = "123456789:AAHkapacitetWebhookTestTokenSecretPart0"
@@ -48,16 +47,7 @@ async def test_webhook_mode_refuses_without_the_secret_and_answers_with_it(
         OPS_PORT=str(ops_port),
         LOG_FORMAT="json",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await python_bot("run", cwd=tmp_path, env=env)
     hook = f"http://127.0.0.1:{hook_port}{HOOK_PATH}"
     ops = f"http://127.0.0.1:{ops_port}"
     try:

@@ -28,6 +28,7 @@ from bot.simulator.simulator import RealDatabase, Simulator, simulator_database
 from bot.simulator.web import AddressInUse
 from tests.factories import make_learner
 from tests.support import rows
+from tests.support.processes import kill_left, python_bot
 from tests.support.simulator import make_simulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,16 +90,7 @@ def _environment(tmp_path: Path) -> dict[str, str]:
 
 
 async def test_run_without_a_token_prints_the_address_and_stops_on_ctrl_c(tmp_path: Path):
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=_environment(tmp_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    process = await python_bot("run", cwd=tmp_path, env=_environment(tmp_path), merged=True)
     assert process.stdout is not None
     output: list[str] = []
     try:
@@ -148,22 +140,11 @@ async def test_the_simulator_refuses_a_database_that_holds_real_people(
     async with database.session() as db:
         await make_learner(db, telegram_id=6_123_456_789)  # a real person's Telegram id
     (tmp_path / ".env").write_text(f"BOT_TOKEN=\nDATABASE_URL={database_url}\n")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=_environment(tmp_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await python_bot("run", cwd=tmp_path, env=_environment(tmp_path))
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     finally:
-        if process.returncode is None:  # it started: what it wrote is checked below
-            process.kill()
-            await process.wait()
+        await kill_left(process)  # it started: the simulator is what was refused
     assert process.returncode == 1, (stdout + stderr).decode()
     assert stderr.decode().splitlines() == [
         "Cannot start the simulator: the database in DATABASE_URL holds real people (it knows "

@@ -208,6 +208,15 @@ async def prepare_world(
 # -- the burst ---------------------------------------------------------------------------------
 
 
+async def checkin_code(database: Database, world: World) -> str:
+    """The check-in code of the session under way, valid this minute and the next: the
+    check-ins of a burst are handled well within that."""
+    async with database.session() as db:
+        under_way = await sessions.get_session(db, world.checkin_session)
+        assert under_way is not None
+        return attendance.current_code(under_way, datetime.now(UTC))
+
+
 def push_one(
     api: FakeBotApi, world: World, number: int, person: Person, round_: int, code: str
 ) -> Pushed:
