@@ -237,27 +237,32 @@ class Inbound:
         return inserted
 
     async def _insert_one_by_one(self, batch: Sequence[Incoming], now: dtm.datetime) -> set[int]:
-        """The batch was refused: each update on its own. One the database cannot take even
-        alone is stored without its payload, as failed; if even that is refused, the database
-        is what fails, and nothing is acknowledged."""
+        """The batch was refused: each update on its own (twice, should the database have
+        been in trouble for a moment). One the database cannot take even so is stored
+        without its payload, as failed; if even that is refused, the database is what
+        fails, and nothing is acknowledged."""
         inserted: set[int] = set()
         for item in batch:
-            try:
-                inserted |= await self._insert([self._row(item, now)])
-                continue
-            except Exception as error:
-                problem = type(error).__name__
-            bare = Incoming(item.update_id, "{}", None)
-            try:
-                await self._insert([self._row(bare, now)])
-            except Exception as error:
-                raise IntakeStorageError(
-                    f"could not store updates: {type(error).__name__}"
-                ) from error
-            log.warning(
-                "Update %d could not be stored (%s); set aside as failed", item.update_id, problem
-            )
+            problem = ""
+            for _ in range(2):
+                try:
+                    inserted |= await self._insert([self._row(item, now)])
+                    break
+                except Exception as error:
+                    problem = type(error).__name__
+            else:
+                await self._set_aside(item, problem, now)
         return inserted
+
+    async def _set_aside(self, item: Incoming, problem: str, now: dtm.datetime) -> None:
+        bare = Incoming(item.update_id, "{}", None)
+        try:
+            await self._insert([self._row(bare, now)])
+        except Exception as error:
+            raise IntakeStorageError(f"could not store updates: {type(error).__name__}") from error
+        log.warning(
+            "Update %d could not be stored (%s); set aside as failed", item.update_id, problem
+        )
 
     async def _claim(self, update_ids: list[int], now: dtm.datetime) -> set[int]:
         """Compare-and-set: the pending rows among ``update_ids`` that nobody claimed yet."""
