@@ -436,3 +436,18 @@ class InboundUpdate(SQLModel, table=True):
     processed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     attempts: int = 0
     """How many times it was put into the application's queue."""
+    claimed_by: str | None = Field(default=None, max_length=32)
+    """The run (a random id per process) that queued it: a run queues only what it claimed,
+    with a compare-and-set, so two runs never handle one update."""
+    claimed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class RuntimeMark(SQLModel, table=True):
+    """What the running bot notes about itself: ``health`` is written by every /health (a
+    database that takes no writes is not healthy), ``bot_started`` by every start of the real
+    bot (so the simulator knows that the database holds real people)."""
+
+    __tablename__ = "runtime_mark"
+
+    name: str = Field(primary_key=True, max_length=32)
+    at: datetime = Field(sa_column=_timestamp())

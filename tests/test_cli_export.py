@@ -1,11 +1,13 @@
 """``python -m bot export`` in a subprocess: the file is written and read back; bad input
-stops it with one line and exit status 2."""
+stops it with one line and exit status 2; a SIGTERM leaves no file behind."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +17,14 @@ import openpyxl
 
 from bot.db import Database
 from bot.i18n.translator import Translator
+from tests.support.databases import writes_held
 from tests.support.export_world import build_world
+from tests.support.processes import ROOT, python_bot
 from tests.support.reporting import export_entries
+from tests.support.waiting import wait_until
 
 
-def run_export(
-    database: Database, folder: Path, *arguments: str
-) -> subprocess.CompletedProcess[str]:
+def export_env(database: Database) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -29,6 +32,13 @@ def run_export(
     }
     env["DATABASE_URL"] = database.url
     env["TIMEZONE"] = "Europe/Belgrade"
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def run_export(
+    database: Database, folder: Path, *arguments: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", "export", *arguments],
         cwd=folder,
@@ -36,7 +46,7 @@ def run_export(
         text=True,
         check=False,
         timeout=180,
-        env=env,
+        env=export_env(database),
     )
 
 
@@ -143,3 +153,28 @@ async def test_bad_input_stops_with_one_line_and_writes_nothing(database: Databa
         assert result.stderr.splitlines() == [message]
     assert names(out) == []
     assert await export_entries(database) == []
+
+
+async def test_a_sigterm_during_the_export_leaves_no_file_of_names(
+    database: Database, tmp_path: Path
+):
+    """``docker stop`` or ``kill`` while the export runs: it used to leave its ``.part``
+    file, names and all, beside the report. Here the export is held at its audit entry (the
+    last step before the file is renamed into place) until it has been told to stop."""
+    await build_world(database)
+    out = output_folder(tmp_path)
+    async with writes_held(database.url):
+        process = await python_bot(
+            "export", "--out", "report.xlsx", cwd=out, env=export_env(database)
+        )
+
+        async def writing() -> bool:
+            return any(name.endswith(".part") for name in names(out))
+
+        await wait_until(writing, 60, "the export to start writing", process)
+        process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.5)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1, stderr.decode()
+    assert stderr.decode().splitlines()[-1] == "Export interrupted; nothing was written."
+    assert names(out) == []

@@ -43,7 +43,6 @@ import asyncio
 import json
 import signal
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -65,7 +64,7 @@ from bot.models import (
 )
 from bot.models import ModuleProgress as Progress
 from bot.runtime import outbox
-from bot.services import attendance, sessions
+from bot.services import attendance
 from bot.services.reminders import reminder_kind
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.support.burst_world import (
@@ -81,6 +80,7 @@ from tests.support.burst_world import (
     Pushed,
     World,
     bot_environment,
+    checkin_code,
     log_records,
     prepare_world,
     push_burst,
@@ -88,6 +88,7 @@ from tests.support.burst_world import (
     updates_and_announcement_done,
 )
 from tests.support.driver import bot_texts
+from tests.support.processes import kill_left, stop
 from tests.support.waiting import wait_until
 
 KILL_AFTER_DONE = 150
@@ -127,12 +128,7 @@ async def test_sigkill_in_the_middle_of_a_burst_loses_nothing_and_doubles_no_rec
     process: asyncio.subprocess.Process | None = None
     try:
         world = await prepare_world(database, catalogue, api, tr)
-        async with database.session() as db:
-            under_way = await sessions.get_session(db, world.checkin_session)
-            assert under_way is not None
-            # Valid this minute and the next: the check-ins are handled well within that.
-            code = attendance.current_code(under_way, datetime.now(UTC))
-        pushed = push_burst(api, world, code)
+        pushed = push_burst(api, world, await checkin_code(database, world))
         assert len(pushed) == len(PEOPLE) * ROUNDS == 500
 
         process = await start_bot(env, tmp_path, first_log)
@@ -168,13 +164,9 @@ async def test_sigkill_in_the_middle_of_a_burst_loses_nothing_and_doubles_no_rec
             )
 
         await wait_until(all_work_finished, 180, "all work to be finished", process)
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 60)
-        assert process.returncode == 0, second_log.read_text()[-3000:]
+        await stop(process, second_log)
     finally:
-        if process is not None and process.returncode is None:
-            process.kill()
-            await process.wait()
+        await kill_left(process)
         await api.stop()
 
     delivered = await assert_records_once(

@@ -37,9 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -63,7 +61,7 @@ from bot.models import (
     QuizKind,
 )
 from bot.models import ModuleProgress as Progress
-from bot.services import attendance, sessions
+from bot.services import attendance
 from bot.services.quiz import QuizState
 from bot.services.reminders import reminder_kind
 from bot.simulator.fake_bot_api import FakeBotApi, InjectedFault
@@ -79,6 +77,7 @@ from tests.support.burst_world import (
     Pushed,
     World,
     bot_environment,
+    checkin_code,
     log_records,
     prepare_world,
     push_burst,
@@ -86,6 +85,7 @@ from tests.support.burst_world import (
     updates_and_announcement_done,
 )
 from tests.support.driver import bot_texts
+from tests.support.processes import kill_left, stop
 from tests.support.waiting import wait_until
 
 SEED = 20261202
@@ -118,11 +118,7 @@ async def test_random_429_502_timeouts_and_a_blocked_person_lose_no_work(
     process: asyncio.subprocess.Process | None = None
     try:
         world = await prepare_world(database, catalogue, api, tr, PEOPLE)
-        async with database.session() as db:
-            under_way = await sessions.get_session(db, world.checkin_session)
-            assert under_way is not None
-            code = attendance.current_code(under_way, datetime.now(UTC))
-        pushed = push_burst(api, world, code)
+        pushed = push_burst(api, world, await checkin_code(database, world))
         assert len(pushed) == len(PEOPLE) * ROUNDS
         api.block(BLOCKED)
         api.random_faults(seed=SEED, rate=FAULT_RATE, kinds=("429", "502"))
@@ -167,13 +163,9 @@ async def test_random_429_502_timeouts_and_a_blocked_person_lose_no_work(
 
         await wait_until(all_work_finished, 240, "all work to be finished", process)
         api.stop_random_faults()
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 60)
-        assert process.returncode == 0, log.read_text()[-3000:]
+        await stop(process, log)
     finally:
-        if process is not None and process.returncode is None:
-            process.kill()
-            await process.wait()
+        await kill_left(process)
         await api.stop()
 
     faults = list(api.injected_faults)

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 
@@ -16,6 +17,7 @@ from bot.runtime.logs import (
     current_update,
     make_handler,
     redact,
+    secret_forms,
 )
 
 TOKEN = "7123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
@@ -56,14 +58,17 @@ def test_a_logged_token_is_redacted_in_message_arguments_and_traceback(captured,
     logger, stream = attach(captured, log_format, secrets=[SECRET])
     logger.info("calling https://api.telegram.org/bot%s/sendMessage", TOKEN)
     logger.warning(f"webhook secret is {SECRET}")
+    failure = f"request to /bot{TOKEN}/getUpdates failed"
     try:
-        raise RuntimeError(f"request to /bot{TOKEN}/getUpdates failed")
+        raise RuntimeError(failure)
     except RuntimeError:
         logger.exception("polling failed")
     output = stream.getvalue()
     assert TOKEN not in output and TOKEN.split(":")[1] not in output and SECRET not in output
-    assert output.count(REDACTED) == 3
+    assert output.count(REDACTED) == 2
+    # The traceback keeps the exception's type, not its message (it can quote people).
     assert "polling failed" in output and "RuntimeError" in output
+    assert "getUpdates failed" not in output
 
 
 def test_json_lines_parse_and_carry_the_update(captured):
@@ -100,17 +105,80 @@ def test_text_lines_name_the_update(captured):
     assert stream.getvalue().rstrip().endswith("tests.logs: hello [update 12 message]")
 
 
-def test_configure_logging_keeps_httpx_quiet():
+@pytest.fixture
+def root_logging() -> Iterator[logging.Logger]:
+    """The root logger, as it was again after the test (which configures it)."""
     root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
+    saved = (root.handlers[:], root.level, logging.getLogger("bot").level)
+    yield root
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    for handler in saved[0]:
+        root.addHandler(handler)
+    root.setLevel(saved[1])
+    logging.getLogger("bot").setLevel(saved[2])
+
+
+def test_configure_logging_keeps_httpx_quiet(root_logging: logging.Logger):
+    configure_logging(log_format="json", secrets=[TOKEN])
+    assert logging.getLogger("httpx").level == logging.WARNING
+    assert logging.getLogger("httpcore").level == logging.WARNING
+    assert len(root_logging.handlers) == 1 and root_logging.level == logging.INFO
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_every_form_of_the_token_is_redacted(captured, log_format):
+    logger, stream = attach(captured, log_format, secrets=secret_forms(TOKEN, SECRET))
+    half = TOKEN.split(":")[1]
+    logger.info("GET /bot%s/getMe", quote(TOKEN, safe=""))
+    logger.info("GET /bot%s/getMe", quote(TOKEN, safe="").replace("%3A", "%3a"))
+    logger.info("the secret half alone: %s", half)
+    logger.info("in a query: token=%s", quote(TOKEN))
+    output = stream.getvalue()
+    assert half not in output and "%3A" + half not in output
+    assert output.count(REDACTED) == 4
+    # Without being told the token, its URL-encoded shape is still recognised.
+    assert redact(f"/bot{quote(TOKEN, safe='')}/getMe") == f"/bot{REDACTED}/getMe"
+
+
+def test_records_of_python_telegram_bot_that_carry_updates_lose_them(captured):
+    logger, stream = attach(captured, "json")
+    ptb = logging.getLogger("telegram.ext.ExtBot")
+    handler = logger.handlers[-1]
+    ptb.addHandler(handler)
     try:
-        configure_logging(log_format="json", secrets=[TOKEN])
-        assert logging.getLogger("httpx").level == logging.WARNING
-        assert logging.getLogger("httpcore").level == logging.WARNING
-        assert len(root.handlers) == 1 and root.level == logging.INFO
+        ptb.critical(
+            "Error while parsing updates! Received data was %r",
+            [{"update_id": 1, "message": {"text": "my address is Rruga 12"}}],
+        )
     finally:
-        for handler in root.handlers[:]:
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
+        ptb.removeHandler(handler)
+    record = json.loads(stream.getvalue())
+    assert "Rruga" not in record["message"]
+    assert record["message"].startswith("Error while parsing updates! Received data was")
+
+
+def test_a_traceback_keeps_no_exception_message_but_telegrams(captured):
+    from telegram.error import BadRequest
+
+    logger, stream = attach(captured, "json")
+    typed = "the organisation typed was Shelter for women, Tirana"
+    try:
+        try:
+            raise ValueError(typed)
+        except ValueError as error:
+            raise BadRequest("Message is not modified") from error
+    except BadRequest:
+        logger.exception("failed")
+    exception = json.loads(stream.getvalue())["exception"]
+    assert "Shelter" not in exception
+    assert "builtins.ValueError" in exception
+    assert "telegram.error.BadRequest: Message is not modified" in exception
+
+
+def test_verbose_logging_is_the_bots_own_debug_records_only(root_logging: logging.Logger):
+    configure_logging(verbose=True)
+    assert logging.getLogger("bot.runtime.intake").isEnabledFor(logging.DEBUG)
+    # Python-telegram-bot's debug records hold every update and every message sent.
+    assert not logging.getLogger("telegram.ext.Application").isEnabledFor(logging.DEBUG)
+    assert not logging.getLogger("telegram.Bot").isEnabledFor(logging.DEBUG)

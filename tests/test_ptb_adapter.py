@@ -46,3 +46,14 @@ def test_the_application_keeps_its_tasks_where_the_test_driver_looks():
     application = ApplicationBuilder().token("123:abc").build()
     assert ptb.pending_tasks(application) == set()
     assert isinstance(application._Application__create_task_tasks, set)  # type: ignore[attr-defined]
+
+
+def test_the_bot_still_posts_what_the_intake_asks_for_raw():
+    """``ptb.raw_updates`` asks ``getUpdates`` through ``Bot._post`` with the read timeout
+    of the request object that ``get_updates`` uses (``Bot._request[0]``)."""
+    bot = ApplicationBuilder().token("123:abc").build().bot
+    parameters = inspect.signature(bot._post).parameters
+    for name in ("endpoint", "data", "read_timeout"):
+        assert name in parameters, f"Bot._post lost its {name!r} parameter"
+    assert isinstance(bot._request[0].read_timeout, float | int | None)
+    assert ptb.DefaultValue.get_value(ptb.DefaultValue(80)) == 80

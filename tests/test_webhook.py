@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
-import sys
 from pathlib import Path
 
 import aiohttp
 
 from bot.simulator.fake_bot_api import FakeBotApi
-from tests.support.harness import CONTROLLER_ENV
+from tests.support.processes import bot_env, free_port, python_bot
 from tests.support.waiting import wait_until
 
 TOKEN = "123456789:AAHkapacitetWebhookTestTokenSecretPart0"
@@ -31,12 +28,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 USER = 501
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_webhook_mode_refuses_without_the_secret_and_answers_with_it(
     database_url: str, tmp_path: Path
 ):
@@ -44,30 +35,19 @@ async def test_webhook_mode_refuses_without_the_secret_and_answers_with_it(
     await api.start()
     api.add_user(USER, first_name="Ana", language_code="en")
     hook_port, ops_port = free_port(), free_port()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "BOT_TOKEN": TOKEN,
-        "DATABASE_URL": database_url,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "TELEGRAM_API_BASE_FILE_URL": api.base_file_url,
-        "WEBHOOK_URL": WEBHOOK_URL,
-        "WEBHOOK_SECRET": SECRET,
-        "WEBHOOK_LISTEN": "127.0.0.1",
-        "WEBHOOK_PORT": str(hook_port),
-        "OPS_PORT": str(ops_port),
-        "LOG_FORMAT": "json",
-        **CONTROLLER_ENV,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    env = bot_env(
+        BOT_TOKEN=TOKEN,
+        DATABASE_URL=database_url,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        TELEGRAM_API_BASE_FILE_URL=api.base_file_url,
+        WEBHOOK_URL=WEBHOOK_URL,
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(hook_port),
+        OPS_PORT=str(ops_port),
+        LOG_FORMAT="json",
     )
+    process = await python_bot("run", cwd=tmp_path, env=env)
     hook = f"http://127.0.0.1:{hook_port}{HOOK_PATH}"
     ops = f"http://127.0.0.1:{ops_port}"
     try:

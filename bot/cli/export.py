@@ -6,14 +6,17 @@
 The same file as ``/export`` makes for an admin (all sheets; CSV is the Attendance sheet),
 from the database in DATABASE_URL (migrations are applied first, as ``run`` does). A bad
 value stops it with one line on stderr and exit status 2; a progress bar (tqdm, on stderr)
-shows on long exports. The file appears at ``--out`` only once it is complete. The export
-is written to the audit log like the bot's.
+shows on long exports. The file appears at ``--out`` only once it is complete, and after the
+export was written to the audit log (like the bot's). Until then it is a hidden ``.part``
+file beside it, removed on any exit the process sees: an error, Ctrl+C, SIGTERM or SIGHUP
+(only a SIGKILL, which no process sees, can leave it behind).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 import tempfile
 from datetime import date
@@ -125,6 +128,15 @@ def _filter_problem(error: ExportError, known_modules: list[str]) -> str:
     return f"{option}: expected {expected}, got {error.value or ''!r}"
 
 
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _interrupt(_number: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
@@ -147,13 +159,18 @@ def main(args: argparse.Namespace) -> int:
     from bot.services.exports import module_titles
 
     titles = module_titles(catalogue, args.language)
-    # Written beside the target and renamed when complete: never a half-written report.
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed)
-        dir=out.parent, prefix=f".{out.name}.", suffix=".part", delete=False
-    )
-    part = Path(handle.name)
+    part: Path | None = None
+    # SIGTERM (docker stop, kill) and SIGHUP (a closed terminal) end the export as Ctrl+C
+    # does, through the clean-up below: the half-written file of names does not stay.
+    previous = {number: signal.signal(number, _interrupt) for number in _STOP_SIGNALS}
     try:
+        # Written beside the target and renamed when complete: never a half-written report.
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed)
+            dir=out.parent, prefix=f".{out.name}.", suffix=".part", delete=False
+        )
+        part = Path(handle.name)
         with handle:
+            # The audit entry is committed in there, before the file is renamed into place.
             summary = asyncio.run(
                 _export(settings, first, last, handle, export_format, filters, args, titles)
             )
@@ -164,7 +181,10 @@ def main(args: argparse.Namespace) -> int:
         print("Export interrupted; nothing was written.", file=sys.stderr)
         return EXIT_FAILED
     finally:
-        part.unlink(missing_ok=True)
+        if part is not None:
+            part.unlink(missing_ok=True)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     rows = ", ".join(f"{sheet.value} {count}" for sheet, count in summary.rows.items())
     print(f"Wrote {out} ({export_format.value}; rows: {rows})")
     return 0
@@ -195,8 +215,11 @@ async def _export(
         try:
             await database.migrate()
         except Exception as error:  # the operator needs one line, not a traceback
+            from bot.cli.startup import explain
+
+            line = explain(error, settings.database_url)
             print(
-                f"Cannot export: the database is not usable ({type(error).__name__})",
+                f"Cannot export: {line or f'the database is not usable ({type(error).__name__})'}",
                 file=sys.stderr,
             )
             return None

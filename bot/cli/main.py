@@ -25,9 +25,19 @@ def _settings_or_exit() -> Settings:
 
 def _configure_logging(verbose: bool, settings: Settings | None = None) -> None:
     """Text or JSON (LOG_FORMAT) on stderr; the token and webhook secret are redacted."""
-    from bot.runtime.logs import configure_logging
+    from sqlalchemy.engine import make_url
 
-    secrets = (settings.bot_token or "", settings.webhook_secret or "") if settings else ()
+    from bot.runtime.logs import configure_logging, secret_forms
+
+    secrets = (
+        secret_forms(
+            settings.bot_token,
+            settings.webhook_secret,
+            make_url(settings.database_url).password,
+        )
+        if settings
+        else []
+    )
     configure_logging(
         verbose=verbose,
         log_format=settings.log_format if settings else "text",
@@ -49,26 +59,55 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
     _configure_logging(args.verbose, settings)
     catalogue = _catalogue_or_exit()
-    from bot.app import build_application, build_deps
-
     if settings.bot_token is None:
         from bot.simulator.run import run_simulator
 
-        return run_simulator(settings, catalogue)
-    from bot.runtime import serve
+        return run_simulator(settings, catalogue, allow_real_data=args.allow_real_data)
+    from bot.cli.startup import EXIT_CANNOT_START, explain
+
+    try:
+        return _run_bot(settings, catalogue)
+    except Exception as error:
+        line = explain(error, settings.database_url)
+        if line is None:
+            raise  # a fault of the bot: its traceback helps
+        print(f"Cannot start: {line}", file=sys.stderr)
+        return EXIT_CANNOT_START
+
+
+def _run_bot(settings: Settings, catalogue: Catalogue) -> int:
+    """The single-instance lock, migrations and a first write, then the bot until SIGTERM;
+    all in one event loop, which keeps the lock's connection for the life of the process."""
+    from bot.app import build_application, build_deps
+    from bot.runtime import marks, serve
+    from bot.runtime.instance import InstanceLock
 
     deps = build_deps(settings, catalogue)
 
-    async def migrate() -> None:
+    async def prepare() -> None:
         await deps.database.migrate()
-        # Pooled connections belong to this event loop; the bot's loop opens its own.
-        await deps.database.dispose()
+        # A write before anything else: a database that takes none stops the start here.
+        async with deps.database.session() as db:
+            await marks.note(db, marks.BOT_STARTED, deps.clock.now())
 
-    asyncio.run(migrate())
-    log.info("Migrations applied; %d modules loaded", len(catalogue))
-    application = build_application(deps, ops_server=True)
-    serve.run(application, settings)
-    return 0
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    lock: InstanceLock | None = None
+    try:
+        lock = loop.run_until_complete(InstanceLock.acquire(settings.database_url))
+        loop.run_until_complete(prepare())
+        log.info("Migrations applied; %d modules loaded", len(catalogue))
+        application = build_application(deps, ops_server=True)
+        serve.run(application, settings, lock)
+        return 1 if lock.lost else 0
+    finally:
+        try:
+            if lock is not None:
+                loop.run_until_complete(lock.release())
+            loop.run_until_complete(deps.database.dispose())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -82,14 +121,22 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from bot.simulator.run import Preview, run_simulator
 
     preview = Preview(args.module, args.language, open_browser=not args.no_browser)
-    return run_simulator(settings, catalogue, preview)
+    return run_simulator(settings, catalogue, preview, allow_real_data=args.allow_real_data)
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
+    from bot.cli.startup import EXIT_CANNOT_START, explain
     from bot.db import migrate_url
 
     settings = _settings_or_exit()
-    migrate_url(settings.database_url)
+    try:
+        migrate_url(settings.database_url)
+    except Exception as error:
+        line = explain(error, settings.database_url)
+        if line is None:
+            raise
+        print(f"Cannot migrate: {line}", file=sys.stderr)
+        return EXIT_CANNOT_START
     print("The database is up to date.")
     return 0
 
@@ -134,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the bot (without BOT_TOKEN: the simulator, a local web chat page)"
     )
     run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    run.add_argument(
+        "--allow-real-data",
+        action="store_true",
+        help="let the simulator run on a database that holds real people",
+    )
     run.set_defaults(handler=cmd_run)
     preview = commands.add_parser(
         "preview", help="open a module in the simulator, as a learner in a language sees it"
@@ -144,6 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-browser", action="store_true", help="only print the address, open no browser"
     )
     preview.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    preview.add_argument(
+        "--allow-real-data",
+        action="store_true",
+        help="let the simulator run on a database that holds real people",
+    )
     preview.set_defaults(handler=cmd_preview)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=cmd_migrate

@@ -31,7 +31,7 @@ from bot.i18n.languages import guess_language
 from bot.i18n.translator import Translator
 from bot.models import Learner
 from bot.runtime.context import BotContext, Deps
-from bot.runtime.logs import update_type
+from bot.runtime.logs import safe_traceback, update_type
 from bot.runtime.request import ChatForbidden
 from bot.services import learners
 
@@ -93,26 +93,6 @@ def place_of(error: BaseException) -> str:
         elif not any(path.is_relative_to(root) for root in _LIBRARY_DIRS):
             elsewhere = f"{path.name}:{frame.name}"
     return in_bot or elsewhere
-
-
-def safe_traceback(error: BaseException) -> str:
-    """The stack of ``error`` and of its causes: code lines and exception types only.
-
-    Messages are left out (they can quote what people wrote), except Telegram's own.
-    """
-    parts: list[str] = []
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        name = f"{type(current).__module__}.{type(current).__qualname__}"
-        said = f": {current.message}" if isinstance(current, TelegramError) else ""
-        frames = "".join(traceback.format_list(traceback.extract_tb(current.__traceback__)))
-        parts.append(f"{frames}{name}{said}")
-        current = current.__cause__ or (
-            None if current.__suppress_context__ else current.__context__
-        )
-    return "\n(caused by)\n".join(parts)
 
 
 def is_harmless(error: BaseException) -> bool:

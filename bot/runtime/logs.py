@@ -1,10 +1,16 @@
 """Logging: plain text or one JSON object per line, never a token, never what people wrote.
 
 Every handler gets a :class:`RedactSecrets` filter: whatever a record carries (its
-message, arguments, traceback) is searched for things that look like a bot token
-and for the configured secrets, which are replaced by ``[REDACTED]``. That is the
-second line of defence; the first is not to log them (httpx, which logs request
-URLs with the token in them, stays at WARNING).
+message, arguments, traceback) is searched for things that look like a bot token (also
+URL-encoded) and for the configured secrets (:func:`secret_forms`: the token, its secret
+half alone, its URL-encoded form, the webhook secret, the database password), which are
+replaced by ``[REDACTED]``. A traceback keeps its code lines and exception types, but no
+exception's message except Telegram's (:func:`safe_traceback`): messages can quote what
+people wrote. The few records of python-telegram-bot that carry a whole update or answer
+of Telegram lose it. That is the second line of defence; the first is not to log them:
+httpx, which logs request URLs with the token in them, stays at WARNING, and ``-v`` turns on
+debug records of the bot's own code only (python-telegram-bot's debug records hold every
+update and every message sent, names and texts included).
 
 While an update is processed, :data:`current_update` holds its id and type, and
 every record logged meanwhile carries them (``update_id``, ``update_type``).
@@ -16,13 +22,26 @@ import json
 import logging
 import re
 import sys
+import traceback
 from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, TextIO
+from urllib.parse import quote
 
-TOKEN_RE = re.compile(r"\d{6,}:[A-Za-z0-9_-]{30,}")
+from telegram.error import TelegramError
+
+TOKEN_RE = re.compile(r"\d{6,}(?::|%3[Aa])[A-Za-z0-9_-]{30,}")
+"""A bot token, as it is or URL-encoded (``123456789%3AAA…``)."""
 REDACTED = "[REDACTED]"
+PTB_DATA_MESSAGES = (
+    "Can not load invalid JSON data",
+    "Error while parsing updates! Received data was",
+    "Something went wrong processing the data received from Telegram",
+)
+"""Records of python-telegram-bot whose arguments are a whole update or answer of Telegram:
+other people's messages. Their arguments are left out."""
+LEFT_OUT = " (what Telegram sent is left out of the log)"
 
 UPDATE_KINDS = (
     "message",
@@ -52,6 +71,40 @@ def update_type(update: object) -> str:
     return "other"
 
 
+def secret_forms(*secrets: str | None) -> list[str]:
+    """Every form in which ``secrets`` could show up in a log: each as it is and URL-encoded,
+    and a bot token's secret half alone (the part after the colon)."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if not secret:
+            continue
+        forms.update({secret, quote(secret, safe=""), quote(secret, safe="").replace("%3A", "%3a")})
+        bot_id, colon, half = secret.partition(":")
+        if colon and bot_id.isdigit() and len(half) >= 10:
+            forms.add(half)
+    return sorted(forms)
+
+
+def safe_traceback(error: BaseException) -> str:
+    """The stack of ``error`` and of its causes: code lines and exception types only.
+
+    Messages are left out (they can quote what people wrote), except Telegram's own.
+    """
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = f"{type(current).__module__}.{type(current).__qualname__}"
+        said = f": {current.message}" if isinstance(current, TelegramError) else ""
+        frames = "".join(traceback.format_list(traceback.extract_tb(current.__traceback__)))
+        parts.append(f"{frames}{name}{said}")
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return "\n(caused by)\n".join(parts)
+
+
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if secret:
@@ -60,9 +113,8 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces bot tokens (and the given secrets) in a record's message and traceback."""
-
-    _formatter = logging.Formatter()
+    """Replaces bot tokens (and the given secrets) in a record's message and traceback; keeps
+    no exception message but Telegram's, and no update python-telegram-bot logs whole."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
@@ -70,14 +122,18 @@ class RedactSecrets(logging.Filter):
         self.secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram") and isinstance(record.msg, str):
+            for start in PTB_DATA_MESSAGES:
+                if record.msg.startswith(start):
+                    record.msg, record.args = start + LEFT_OUT, None
         try:
             message = record.getMessage()
         except Exception:  # a broken format string: let the handler report it as usual
             return True
         record.msg = redact(message, self.secrets)
         record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = safe_traceback(record.exc_info[1])
         if record.exc_text:
             record.exc_text = redact(record.exc_text, self.secrets)
         if record.stack_info:
@@ -152,7 +208,10 @@ def configure_logging(
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(make_handler(log_format, secrets))
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # Debug records of the bot's own code only: python-telegram-bot's hold every update and
+    # every message sent, and the database drivers' the values they were given.
+    root.setLevel(logging.INFO)
+    logging.getLogger("bot").setLevel(logging.DEBUG if verbose else logging.NOTSET)
     # httpx logs every request URL, and Telegram's URLs contain the bot token.
     for name in ("httpx", "httpcore", "apscheduler", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -3,8 +3,11 @@
 Listens on ``OPS_HOST:OPS_PORT`` (127.0.0.1:9090 by default; ``OPS_PORT=0`` turns it
 off). Started by the application's ``post_init`` and stopped by its ``post_shutdown``.
 
-- ``/health``: 200 ``{"status": "ok", "database": "ok"}`` when the database answers
-  ``SELECT 1`` within a few seconds, else 503 ``{"status": "error", "database": "error"}``.
+- ``/health``: 200 ``{"status": "ok", "database": "ok"}`` when the database takes a write
+  (the ``health`` mark, :mod:`bot.runtime.marks`) within a few seconds; else 503 with
+  ``"database": "read-only"`` when it still answers reads (a replica, a read-only file) or
+  ``"database": "error"`` when it does not answer at all. A bot whose database refuses
+  writes can handle nothing, so it is not healthy.
 - ``/metrics``: :class:`bot.runtime.metrics.Metrics` in Prometheus' text format; the outbox
   length is read from the database at each scrape.
 """
@@ -19,12 +22,17 @@ from aiohttp import web
 from sqlmodel import col, func, select
 
 from bot.models import OutboxMessage
+from bot.runtime import marks
 from bot.runtime.context import Deps
 from bot.runtime.metrics import CONTENT_TYPE_LATEST
 
 log = logging.getLogger(__name__)
 
 DATABASE_TIMEOUT = 5.0
+
+
+class CannotListen(OSError):
+    """A server of the bot cannot listen where it is told to; the message names the setting."""
 
 
 class OpsServer:
@@ -55,7 +63,7 @@ class OpsServer:
             await site.start()
         except OSError as error:
             await runner.cleanup()
-            raise OSError(
+            raise CannotListen(
                 f"the ops server cannot listen on {self.host}:{self._port} ({error.strerror}); "
                 "set OPS_PORT to a free port, or to 0 to turn it off"
             ) from error
@@ -69,21 +77,30 @@ class OpsServer:
         if runner is not None:
             await runner.cleanup()
 
-    async def database_ok(self) -> bool:
+    async def database_state(self) -> str:
+        """``ok`` (a write was committed), ``read-only`` (reads only) or ``error``."""
+        try:
+            async with asyncio.timeout(DATABASE_TIMEOUT):
+                async with self.deps.database.session() as db:
+                    await marks.note(db, marks.HEALTH, self.deps.clock.now())
+        except Exception as error:
+            # The type only: a driver's message may carry the host or the user name.
+            log.warning("health check: the database took no write (%s)", type(error).__name__)
+        else:
+            return "ok"
         try:
             async with asyncio.timeout(DATABASE_TIMEOUT):
                 async with self.deps.database.engine.connect() as connection:
                     await connection.execute(sa.text("SELECT 1"))
-        except Exception as error:
-            # The type only: a driver's message may carry the host or the user name.
-            log.warning("health check: the database did not answer (%s)", type(error).__name__)
-            return False
-        return True
+        except Exception:
+            return "error"
+        return "read-only"
 
     async def _health(self, _request: web.Request) -> web.Response:
-        if await self.database_ok():
+        state = await self.database_state()
+        if state == "ok":
             return web.json_response({"status": "ok", "database": "ok"})
-        return web.json_response({"status": "error", "database": "error"}, status=503)
+        return web.json_response({"status": "error", "database": state}, status=503)
 
     async def _metrics(self, _request: web.Request) -> web.Response:
         metrics = self.deps.metrics

@@ -23,7 +23,7 @@ from bot.simulator.people import (
     people_file_for,
     telegram_language_code,
 )
-from bot.simulator.simulator import Simulator, simulator_database
+from bot.simulator.simulator import RealDatabase, Simulator, simulator_database
 from bot.simulator.web import AddressInUse
 
 log = logging.getLogger(__name__)
@@ -64,13 +64,20 @@ async def open_preview(simulator: Simulator, preview: Preview) -> Person:
     return person
 
 
-async def serve(settings: Settings, catalogue: Catalogue, preview: Preview | None = None) -> None:
+async def serve(
+    settings: Settings,
+    catalogue: Catalogue,
+    preview: Preview | None = None,
+    *,
+    allow_real_data: bool = False,
+) -> None:
     """Runs the simulator until Ctrl+C (or SIGTERM)."""
     simulator = Simulator(
         settings,
         catalogue,
         people_file=None if preview is not None else people_file_for(simulator_database(settings)),
         default_people=() if preview is not None else DEFAULT_PEOPLE,
+        allow_real_data=allow_real_data,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -95,12 +102,18 @@ async def serve(settings: Settings, catalogue: Catalogue, preview: Preview | Non
         await simulator.stop()
 
 
-def run_simulator(settings: Settings, catalogue: Catalogue, preview: Preview | None = None) -> int:
+def run_simulator(
+    settings: Settings,
+    catalogue: Catalogue,
+    preview: Preview | None = None,
+    *,
+    allow_real_data: bool = False,
+) -> int:
     try:
-        asyncio.run(serve(settings, catalogue, preview))
+        asyncio.run(serve(settings, catalogue, preview, allow_real_data=allow_real_data))
     except KeyboardInterrupt:
         print("\nKapacitet simulator stopped.", flush=True)
-    except AddressInUse as error:
+    except (AddressInUse, RealDatabase) as error:
         print(f"Cannot start the simulator: {error}", file=sys.stderr, flush=True)
         return 1
     return 0

@@ -2,6 +2,10 @@
 exactly as it polls Telegram, and the chat page for several simulated people, started and
 stopped together. It keeps its own SQLite file (``./data/simulator.sqlite3``) unless
 ``DATABASE_URL`` is set, and a :class:`~bot.clock.MovableClock` that the page moves forward.
+
+It refuses a database that holds real people (:func:`real_people`), unless asked explicitly
+(``--allow-real-data``): its preset people come with roles of full scope, which in a real
+database would see and export everyone.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, func, select
 
 from bot.clock import MovableClock
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
+from bot.db import Database
+from bot.runtime import marks
 from bot.runtime.context import BotApplication, Deps
 from bot.simulator import page
 from bot.simulator.fake_bot_api import FakeBotApi
@@ -58,6 +65,40 @@ def simulator_database(settings: Settings) -> str:
     return simulator_database_url()
 
 
+class RealDatabase(Exception):
+    """The database holds real people; the message says how to go on."""
+
+
+async def real_people(database: Database) -> str | None:
+    """Why the database at hand holds real people, or None: the real bot has run on it (its
+    ``bot_started`` mark), or it knows Telegram users outside the ids the simulator gives
+    out. Read before anything is written (the tables may not even exist yet)."""
+
+    def look(connection: sa.Connection) -> str | None:
+        tables = set(sa.inspect(connection).get_table_names())
+        if "runtime_mark" in tables:
+            started = connection.execute(
+                sa.text("SELECT at FROM runtime_mark WHERE name = :name"),
+                {"name": marks.BOT_STARTED},
+            ).first()
+            if started is not None:
+                return "the real bot has run on it"
+        if "learner" in tables:
+            outside = connection.execute(
+                sa.text(
+                    "SELECT count(*) FROM learner WHERE telegram_id IS NOT NULL "
+                    "AND (telegram_id < :first OR telegram_id > :last)"
+                ),
+                {"first": FIRST_PERSON_ID, "last": LAST_PERSON_ID},
+            ).scalar_one()
+            if outside:
+                return f"it knows Telegram users the simulator did not make: {outside}"
+        return None
+
+    async with database.engine.connect() as connection:
+        return await connection.run_sync(look)
+
+
 def simulator_settings(settings: Settings, api: FakeBotApi) -> Settings:
     """The settings the bot runs with inside the simulator."""
     return settings.model_copy(
@@ -89,8 +130,10 @@ class Simulator:
         people_file: Path | None = None,
         default_people: tuple[tuple[str, str, str], ...] = DEFAULT_PEOPLE,
         settle_timeout: float = SETTLE_TIMEOUT,
+        allow_real_data: bool = False,
     ) -> None:
         self._settings = settings
+        self._allow_real_data = allow_real_data
         self._catalogue = catalogue
         self.clock = clock or MovableClock()
         self._background_jobs = background_jobs
@@ -155,6 +198,15 @@ class Simulator:
         try:
             settings = simulator_settings(self._settings, self.api)
             self._deps = build_deps(settings, self._catalogue, self.clock)
+            if not self._allow_real_data:
+                why = await real_people(self._deps.database)
+                if why is not None:
+                    raise RealDatabase(
+                        f"the database in DATABASE_URL holds real people ({why}), and the "
+                        "simulator would add its own people with full-scope roles to them; "
+                        "unset DATABASE_URL to use data/simulator.sqlite3, or pass "
+                        "--allow-real-data if this is what you want"
+                    )
             await self._deps.database.migrate()
             self._unsubscribe = self.api.on_change(self._on_change)
             await self._load_people()

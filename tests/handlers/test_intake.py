@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
-import aiohttp
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
@@ -18,31 +13,21 @@ from sqlmodel import select
 from bot.app import build_application
 from bot.models import InboundUpdate
 from bot.runtime.intake import DurableUpdater
+from tests.support.driver import running_application
 from tests.support.harness import Harness
+from tests.support.logs import forgive
+from tests.support.updates import help_update
+from tests.support.waiting import wait_until
+from tests.support.webhook import post_update, webhook_bot
 
 USER = 7001
-
-
-def help_update(update_id: int, user_id: int = USER) -> dict[str, object]:
-    person = {"id": user_id, "is_bot": False, "first_name": "Ana", "language_code": "en"}
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": 10_000 + update_id,
-            "date": int(datetime.now(UTC).timestamp()),
-            "chat": {"id": user_id, "type": "private", "first_name": "Ana"},
-            "from": person,
-            "text": "/help",
-            "entities": [{"offset": 0, "length": 5, "type": "bot_command"}],
-        },
-    }
 
 
 async def store(harness: Harness, update_id: int, status: str) -> None:
     async with harness.deps.database.session() as db:
         db.add(
             InboundUpdate(
-                update_id=update_id, payload=json.dumps(help_update(update_id)), status=status
+                update_id=update_id, payload=json.dumps(help_update(update_id, USER)), status=status
             )
         )
 
@@ -82,7 +67,7 @@ async def test_handled_updates_are_deleted_after_two_days_and_failed_ones_after_
         db.add(
             InboundUpdate(
                 update_id=900,
-                payload=json.dumps(help_update(900)),
+                payload=json.dumps(help_update(900, USER)),
                 status="failed",
                 processed_at=bot.clock.now(),
                 attempts=3,
@@ -104,7 +89,7 @@ async def test_an_update_left_pending_by_a_crash_is_handled_once_on_start(harnes
         assert replies(harness) == 1
         assert (await rows(harness))[1].status == "done"
         # Polling goes on as usual afterwards (the fake server numbers from 1: push above).
-        update_id = harness.api.push_update(help_update(2))
+        update_id = harness.api.push_update(help_update(2, USER))
         await harness.api.wait_fetched(update_id)
         await application.update_queue.join()
         assert replies(harness) == 2
@@ -121,11 +106,11 @@ async def test_a_stored_pending_update_sent_again_by_telegram_is_handled_once(
     sends the update again."""
     harness.api.add_user(USER, first_name="Ana", language_code="en")
     await store(harness, 5, "pending")
-    harness.api.push_update(help_update(5))
+    harness.api.push_update(help_update(5, USER))
     async with harness.running() as application:
         await harness.api.wait_fetched(5)
         await application.update_queue.join()
-        later = harness.api.push_update(help_update(6))
+        later = harness.api.push_update(help_update(6, USER))
         await harness.api.wait_fetched(later)
         await application.update_queue.join()
     assert replies(harness) == 2
@@ -139,11 +124,11 @@ async def test_a_done_update_is_never_handled_again(harness: Harness):
     await store(harness, 9, "done")
     async with harness.running() as application:
         await application.update_queue.join()
-        harness.api.push_update(help_update(9))  # Telegram sends it again
+        harness.api.push_update(help_update(9, USER))  # Telegram sends it again
         await harness.api.wait_fetched(9)
         await application.update_queue.join()
         assert replies(harness) == 0
-        later = harness.api.push_update(help_update(10))
+        later = harness.api.push_update(help_update(10, USER))
         await harness.api.wait_fetched(later)
         await application.update_queue.join()
         assert replies(harness) == 1
@@ -152,52 +137,11 @@ async def test_a_done_update_is_never_handled_again(harness: Harness):
 async def test_an_update_that_never_finishes_is_given_up_after_a_few_starts(harness: Harness):
     harness.api.add_user(USER, first_name="Ana", language_code="en")
     async with harness.deps.database.session() as db:
-        db.add(InboundUpdate(update_id=3, payload=json.dumps(help_update(3)), attempts=3))
+        db.add(InboundUpdate(update_id=3, payload=json.dumps(help_update(3, USER)), attempts=3))
     async with harness.running() as application:
         await application.update_queue.join()
     assert replies(harness) == 0
     assert (await rows(harness))[3].status == "failed"
-
-
-WEBHOOK_SECRET = "intake-test-secret"
-
-
-@asynccontextmanager
-async def webhook_bot(harness: Harness) -> AsyncIterator[str]:
-    """The bot in webhook mode (as ``run_webhook`` starts it); yields the hook's address."""
-    application = build_application(harness.deps, rate_limit=False, background_jobs=False)
-    harness.application = application
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    await application.initialize()
-    assert application.updater is not None
-    await application.updater.start_webhook(
-        listen="127.0.0.1",
-        port=port,
-        url_path="hook",
-        webhook_url="https://bot.example.org/hook",
-        secret_token=WEBHOOK_SECRET,
-    )
-    await application.start()
-    try:
-        yield f"http://127.0.0.1:{port}/hook"
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
-
-
-async def post_update(address: str, update: dict[str, object]) -> int:
-    async with (
-        aiohttp.ClientSession() as client,
-        client.post(
-            address,
-            json=update,
-            headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
-        ) as response,
-    ):
-        return response.status
 
 
 async def test_a_webhook_update_is_stored_before_telegram_is_answered(harness: Harness):
@@ -205,14 +149,14 @@ async def test_a_webhook_update_is_stored_before_telegram_is_answered(harness: H
     async with webhook_bot(harness) as address:
         assert harness.application is not None
         queue = harness.application.update_queue
-        assert await post_update(address, help_update(41)) == 200
+        assert await post_update(address, help_update(41, USER)) == 200
         # Answered 200, so Telegram forgets it: by then the row must exist.
         assert 41 in await rows(harness)
         await queue.join()
         assert replies(harness) == 1
         assert (await rows(harness))[41].status == "done"
         # Telegram sends it again (its answer was lost): handled once all the same.
-        assert await post_update(address, help_update(41)) == 200
+        assert await post_update(address, help_update(41, USER)) == 200
         await queue.join()
         assert replies(harness) == 1
 
@@ -227,14 +171,14 @@ async def test_a_webhook_update_the_database_cannot_store_is_refused_and_taken_l
         async with harness.deps.database.session() as db:
             await db.exec(text("ALTER TABLE inbound_update RENAME TO inbound_update_away"))
         with caplog.at_level(logging.CRITICAL, logger="tornado"):
-            status = await post_update(address, help_update(42))
+            status = await post_update(address, help_update(42, USER))
         caplog.clear()  # tornado logs the refused request; that is the point of this test
         assert status == 500  # not acknowledged: Telegram sends it again later
         await queue.join()
         assert replies(harness) == 0
         async with harness.deps.database.session() as db:
             await db.exec(text("ALTER TABLE inbound_update_away RENAME TO inbound_update"))
-        assert await post_update(address, help_update(42)) == 200
+        assert await post_update(address, help_update(42, USER)) == 200
         await queue.join()
         assert replies(harness) == 1
         assert (await rows(harness))[42].status == "done"
@@ -248,3 +192,29 @@ async def test_the_webhook_finishes_what_a_crash_left_pending_on_start(harness: 
         await harness.application.update_queue.join()
         assert replies(harness) == 1
         assert (await rows(harness))[43].status == "done"
+
+
+async def test_two_bots_polling_one_database_handle_each_update_once(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+):
+    """The single-instance lock keeps a second process from starting; behind it, each
+    stored update is claimed by one run, so even two at once never handle one twice."""
+    people = range(7101, 7131)
+    for person in people:
+        harness.api.add_user(person, first_name="Ana", language_code="en")
+    ids = [harness.api.push_update(help_update(n, person)) for n, person in enumerate(people, 1)]
+    first = build_application(harness.deps, rate_limit=False, background_jobs=False)
+    second = build_application(harness.deps, rate_limit=False, background_jobs=False)
+
+    async def all_done() -> bool:
+        stored = await rows(harness)
+        return all(update_id in stored and stored[update_id].status == "done" for update_id in ids)
+
+    async with (
+        running_application(first, harness.api),
+        running_application(second, harness.api),
+    ):
+        await wait_until(all_done, 30, "every update handled")
+    assert [replies(harness, person) for person in people] == [1] * len(people)
+    # Two polls at once: Telegram ends the older with 409 Conflict, which each bot logs.
+    forgive(caplog, "bot.runtime.intake", "Polling failed")

@@ -16,6 +16,7 @@ from bot.models import Announcement, OutboxMessage
 from bot.runtime.context import Deps
 from bot.runtime.ops import OpsServer
 from tests.factories import make_learner
+from tests.support.databases import read_only
 from tests.support.harness import Harness
 from tests.support.trainings import MK, SQ, tirana_session
 
@@ -137,3 +138,24 @@ async def test_a_taken_port_is_a_clear_error(harness: Harness):
         second = OpsServer(harness.deps, "127.0.0.1", first.port)
         with pytest.raises(OSError, match=rf"cannot listen on 127.0.0.1:{first.port} .*OPS_PORT"):
             await second.start()
+
+
+async def test_health_is_an_error_while_the_database_refuses_writes(
+    harness: Harness, database_url: str
+):
+    """Before, /health asked only ``SELECT 1``: a database that answers reads but takes no
+    write (a replica after a failover, a read-only file) was reported healthy while every
+    update failed."""
+    await harness.deps.database.dispose()
+    async with read_only(database_url) as url:
+        database = Database(url)
+        try:
+            deps = dataclasses.replace(harness.deps, database=database)
+            async with ops_server(deps) as server:
+                status, body = await get(server, "/health")
+        finally:
+            await database.dispose()
+    assert status == 503
+    assert body == '{"status": "error", "database": "read-only"}'
+    async with ops_server(harness.deps) as server:
+        assert await get(server, "/health") == (200, '{"status": "ok", "database": "ok"}')

@@ -9,19 +9,26 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlmodel import delete as sql_delete
 from sqlmodel import select
 
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
-from bot.models import Learner
-from bot.simulator.people import people_file_for
+from bot.db import Database
+from bot.models import Learner, RoleGrant
+from bot.runtime import marks
+from bot.simulator.people import DEFAULT_PEOPLE, people_file_for
 from bot.simulator.run import Preview, open_preview
-from bot.simulator.simulator import simulator_database
+from bot.simulator.simulator import RealDatabase, Simulator, simulator_database
 from bot.simulator.web import AddressInUse
+from tests.factories import make_learner
+from tests.support import rows
+from tests.support.processes import kill_left, python_bot
 from tests.support.simulator import make_simulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,16 +90,7 @@ def _environment(tmp_path: Path) -> dict[str, str]:
 
 
 async def test_run_without_a_token_prints_the_address_and_stops_on_ctrl_c(tmp_path: Path):
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=_environment(tmp_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    process = await python_bot("run", cwd=tmp_path, env=_environment(tmp_path), merged=True)
     assert process.stdout is not None
     output: list[str] = []
     try:
@@ -132,3 +130,42 @@ def test_preview_of_an_unknown_module_names_the_known_ones(tmp_path: Path):
     )
     assert result.returncode == 2
     assert "nope" in result.stderr and "passwords-2fa" in result.stderr
+
+
+async def test_the_simulator_refuses_a_database_that_holds_real_people(
+    database: Database, database_url: str, tmp_path: Path, catalogue: Catalogue
+):
+    """An ``.env`` with an empty BOT_TOKEN and the real DATABASE_URL: the simulator used to
+    write its preset people, with roles of full scope, into the real database."""
+    async with database.session() as db:
+        await make_learner(db, telegram_id=6_123_456_789)  # a real person's Telegram id
+    (tmp_path / ".env").write_text(f"BOT_TOKEN=\nDATABASE_URL={database_url}\n")
+    process = await python_bot("run", cwd=tmp_path, env=_environment(tmp_path))
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        await kill_left(process)  # it started: the simulator is what was refused
+    assert process.returncode == 1, (stdout + stderr).decode()
+    assert stderr.decode().splitlines() == [
+        "Cannot start the simulator: the database in DATABASE_URL holds real people (it knows "
+        "Telegram users the simulator did not make: 1), and the simulator would add its own "
+        "people with full-scope roles to them; unset DATABASE_URL to use "
+        "data/simulator.sqlite3, or pass --allow-real-data if this is what you want"
+    ]
+    async with database.session() as db:
+        assert await rows.count(db, Learner) == 1
+        assert await rows.count(db, RoleGrant) == 0
+
+    # Where the real bot has run, even before anyone wrote to it, likewise; unless asked.
+    async with database.session() as db:
+        await db.exec(sql_delete(Learner))
+        await marks.note(db, marks.BOT_STARTED, datetime.now(UTC))
+    settings = Settings(database_url=database_url)
+    with pytest.raises(RealDatabase, match=r"\(the real bot has run on it\)"):
+        await Simulator(settings, catalogue, port=0, people_file=None).start()
+    simulator = Simulator(settings, catalogue, port=0, people_file=None, allow_real_data=True)
+    await simulator.start()
+    try:
+        assert len(simulator.people) == len(DEFAULT_PEOPLE)
+    finally:
+        await simulator.stop()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,7 +42,7 @@ from bot.models import (
 from bot.services import announcements, attendance, progress, quiz, roles, sessions
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.factories import make_learner, make_training
-from tests.support.harness import CONTROLLER_ENV
+from tests.support.processes import bot_env
 
 TOKEN = "123456789:AAHkapacitetCrashTestTokenSecretPart00"
 ADMIN = 8000
@@ -209,6 +208,15 @@ async def prepare_world(
 # -- the burst ---------------------------------------------------------------------------------
 
 
+async def checkin_code(database: Database, world: World) -> str:
+    """The check-in code of the session under way, valid this minute and the next: the
+    check-ins of a burst are handled well within that."""
+    async with database.session() as db:
+        under_way = await sessions.get_session(db, world.checkin_session)
+        assert under_way is not None
+        return attendance.current_code(under_way, datetime.now(UTC))
+
+
 def push_one(
     api: FakeBotApi, world: World, number: int, person: Person, round_: int, code: str
 ) -> Pushed:
@@ -246,27 +254,30 @@ def push_burst(api: FakeBotApi, world: World, code: str) -> list[Pushed]:
 
 
 def bot_environment(api: FakeBotApi, database_url: str) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "BOT_TOKEN": TOKEN,
-        "DATABASE_URL": database_url,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "TELEGRAM_API_BASE_FILE_URL": api.base_file_url,
-        "ADMIN_TELEGRAM_IDS": str(ADMIN),
-        "TIMEZONE": ZONE,
-        "OPS_PORT": "0",
-        "LOG_FORMAT": "json",
-        **CONTROLLER_ENV,
-    }
+    return bot_env(
+        BOT_TOKEN=TOKEN,
+        DATABASE_URL=database_url,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        TELEGRAM_API_BASE_FILE_URL=api.base_file_url,
+        ADMIN_TELEGRAM_IDS=str(ADMIN),
+        TIMEZONE=ZONE,
+        OPS_PORT="0",
+        LOG_FORMAT="json",
+    )
 
 
-async def start_bot(env: dict[str, str], folder: Path, log: Path) -> asyncio.subprocess.Process:
+async def start_bot(
+    env: dict[str, str], folder: Path, log: Path, *options: str
+) -> asyncio.subprocess.Process:
+    """``python -m bot run`` (with ``options``, e.g. ``-v``); its stdout and stderr go to
+    ``log``."""
     with log.open("wb") as output:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bot",
             "run",
+            *options,
             cwd=folder,
             env=env,
             stdin=asyncio.subprocess.DEVNULL,

@@ -29,13 +29,14 @@ async def edit_quietly(
         )
     except BadRequest as error:
         if "not modified" not in error.message.lower():
-            log.info("check-in message %s/%s not edited: %s", chat_id, message_id, error.message)
+            # The message only: a chat id is the trainer's Telegram id.
+            log.info("check-in message %s not edited: %s", message_id, error.message)
         return False
     except Forbidden as error:
-        log.info("check-in message %s/%s not edited: %s", chat_id, message_id, error.message)
+        log.info("check-in message %s not edited: %s", message_id, error.message)
         return False
     except TelegramError as error:
-        log.warning("check-in message %s/%s not edited: %s", chat_id, message_id, error)
+        log.warning("check-in message %s not edited: %s", message_id, error)
         return False
     return True
 

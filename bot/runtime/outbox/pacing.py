@@ -1,7 +1,8 @@
 """The outbox's pace: Telegram's limits per chat and overall, and its answers about waiting.
 
-Every message waits for a slot (per chat and overall, 3 % under each limit) before its row is
-claimed, and passes a gate right before the request; a 429 pauses every message of the outbox.
+Every message waits for a slot (per chat and overall, 3 % under each limit), then passes a
+gate (spacing and pauses); only then is its row claimed, and the request follows the claim's
+commit at once. A 429 pauses every message of the outbox.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ MAX_CHATS = 4096
 
 
 class ChatLimits:
-    """One chat's limiters: pacing before the row is claimed, spacing right before the
-    request (both 1 message in 1/(1 x PACE) s: the per-chat limit has no room for jitter)."""
+    """One chat's limiters: pacing (the slot) and spacing (the gate, right before the claim
+    and the request), both 1 message in 1/(1 x PACE) s: the per-chat limit has no room for
+    jitter."""
 
     __slots__ = ("pacing", "spacing")
 
@@ -88,10 +90,15 @@ class Pacer:
         await self.overall.acquire()
         await self.wait_resumed()
 
+    def paused(self) -> bool:
+        """Whether a pause (after a 429) is in force now."""
+        return self.resume_at > asyncio.get_running_loop().time()
+
     async def gate(self, chat_id: int) -> None:
-        """Right before the request: keeps requests apart that the database's commit (whose
-        time varies) between :meth:`slot` and the request would bunch together, and holds
-        them during a pause. Usually immediate."""
+        """Right before the row is claimed and its request sent: keeps requests apart (at
+        least 1/30 s, and per chat) that waiting for :meth:`slot` at different times would
+        bunch together, and holds them during a pause. Usually immediate. Only the claim's
+        commit (milliseconds) then stands between it and the request."""
         await self.wait_resumed()
         await self.chat(chat_id).spacing.acquire()
         await self.spacing.acquire()

@@ -65,19 +65,30 @@ async def deliver(
     report: DrainReport,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """One row: waits for its slot, claims it, sends it, and records what came of it. Once
-    ``stop`` is set, a row still waiting for its slot stays pending for the next run."""
+    """One row: waits for its slot and its gate, claims it, sends it at once, and records
+    what came of it. Once ``stop`` is set, a row still waiting stays pending for the next run.
+
+    The claim comes last, right before the request: a row is ``sending`` only while its
+    message is on its way, so a process killed meanwhile leaves ``sending`` (counted as not
+    confirmed, never sent again) only what may really have arrived, never a row that was
+    still waiting its turn."""
     await pacer.slot(row.chat_id)
+    if stop is not None and stop.is_set():
+        return
+    await pacer.gate(row.chat_id)
     if stop is not None and stop.is_set():
         return
     try:
         if not await rows.claim(deps, row.id):
             return
-        await pacer.gate(row.chat_id)
     except asyncio.CancelledError:
-        # Stopped before the message went out: nothing was sent, so it may go later.
+        # Stopped around the claim's commit: nothing was sent, so it may go later.
         await asyncio.shield(rows.unclaim(deps, row))
         raise
+    if pacer.paused():
+        # A 429 came while the claim was committed: the row waits its turn again.
+        await rows.unclaim(deps, row)
+        return
     attempts = row.attempts + 1
     try:
         await send(bot, row.chat_id, text)
