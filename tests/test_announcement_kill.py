@@ -26,6 +26,7 @@ from bot.simulator.fake_bot_api import FakeBotApi
 from tests.support.announcements import ADMIN_TELEGRAM_ID, announce
 from tests.support.burst_world import TOKEN, bot_environment, start_bot
 from tests.support.driver import bot_texts
+from tests.support.harness import CONTROLLER
 from tests.support.processes import kill_left, stop
 from tests.support.waiting import wait_until
 
@@ -48,7 +49,7 @@ async def test_a_killed_announcement_leaves_sending_only_what_was_on_its_way(
 ):
     api = FakeBotApi(token=TOKEN)
     await api.start()
-    deps = build_deps(Settings(bot_token=TOKEN, database_url=database_url), catalogue)
+    deps = build_deps(Settings(bot_token=TOKEN, database_url=database_url, **CONTROLLER), catalogue)
     processes: list[asyncio.subprocess.Process] = []
     try:
         announcement_id, chats, _ = await announce(deps, api, ["en"] * PEOPLE)
