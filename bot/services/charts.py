@@ -24,9 +24,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # before anything imports pyplot; we do not, but a library might
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.text import Text
 
 FONT = "DejaVu Sans"
 PALETTE = (
@@ -104,21 +105,36 @@ def bars_figure(
         color=[_colour(bar.key, index) for index, bar in enumerate(bars)],
         height=0.7,
     )
-    ax.bar_label(drawn, labels=[str(value) for value in values], padding=2, fontsize=7)
+    figures = ax.bar_label(drawn, labels=[str(value) for value in values], padding=2, fontsize=7)
     ax.set_yticks(positions)
     ax.set_yticklabels(labels, fontsize=7, fontfamily=FONT)
     ax.invert_yaxis()
     ax.set_xlim(0, max(1, max(values)) * 1.2)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
-    ax.tick_params(axis="x", labelsize=7)
+    # Each bar carries its figure: no scale to read, nothing to crowd the right edge.
+    ax.set_xticks([])
     ax.set_xlabel(x_label, fontsize=7, fontfamily=FONT)
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
+    for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
     if note_text:
         figure.supxlabel(note_text, fontsize=6, color="#555555", fontfamily=FONT)
+    _make_room(figure, ax, figures)
     return figure
+
+
+def _make_room(figure: Figure, ax: Axes, texts: Sequence[Text]) -> None:
+    """Widens the value axis until the figures at the bars' ends lie inside the axes (the
+    layout leaves room for ticks and titles, not for these)."""
+    canvas = figure.canvas
+    for _ in range(4):
+        canvas.draw()
+        renderer = canvas.get_renderer()  # type: ignore[attr-defined]
+        box = ax.get_window_extent(renderer)
+        right = max(text.get_window_extent(renderer).x1 for text in texts)
+        if right <= box.x1 - 2:
+            return
+        low, high = ax.get_xlim()
+        room = max(box.width - (right - box.x1) - 8, box.width / 4)
+        ax.set_xlim(low, low + (high - low) * box.width / room)
 
 
 def png(figure: Figure) -> bytes:
