@@ -2,7 +2,8 @@
 the bot gives them (``/stats`` and its charts, every table of the Indicators sheet, the tidy
 CSV, the Sessions sheet) and adds and subtracts them (tests/support/disclosure_attack.py).
 Nothing they could not know from a figure itself may come out exact, and no average may
-stand on fewer than 5 answers, alone or as the rest of a table. The world is tests/support/small_world.py.
+stand on fewer than 5 answers, alone or as the rest of a table. The world is
+tests/support/small_world.py.
 """
 
 from __future__ import annotations
