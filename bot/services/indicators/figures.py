@@ -134,9 +134,16 @@ def _shown_rows(
             feedback_count=ratings[index],
             average_feedback=row.measures.average_feedback if feedback[index] else None,
         )
-        if any((cell.people_trained, cell.attendances, cell.people_completed)) or (
-            cell.average_gain is not None or cell.average_feedback is not None
-        ):
+        counts = (
+            cell.people_trained,
+            cell.attendances,
+            cell.people_completed,
+            cell.gain_pairs,
+            cell.feedback_count,
+        )
+        # A row rounded to nothing but zeros is left out; any figure keeps it, so that
+        # every column still adds up to its total.
+        if any(counts) or cell.average_gain is not None or cell.average_feedback is not None:
             shown.append(BreakdownRow(row.dimension, row.values, cell))
     return shown
 
