@@ -15,7 +15,7 @@ import re
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.services.errors import ServiceError
 from bot.services.indicators.registry import REPORTING_VIEWS
@@ -34,7 +34,7 @@ class ReportingRoleError(ServiceError):
     reason: Reason
 
 
-async def _quoted(connection: sa.ext.asyncio.AsyncConnection, template: str, *values: str) -> str:
+async def _quoted(connection: AsyncConnection, template: str, *values: str) -> str:
     """``template`` with ``values`` quoted by the server itself (``format`` with ``%I`` for
     names and ``%L`` for literals), so that no name or password is pasted into SQL."""
     names = ", ".join(f"CAST(:v{index} AS text)" for index in range(len(values)))
@@ -109,7 +109,7 @@ async def drop_reporting_role(engine: AsyncEngine, role: str) -> None:
             await connection.execute(sa.text(await _quoted(connection, template, role)))
 
 
-async def _existing_views(connection: sa.ext.asyncio.AsyncConnection) -> list[str]:
+async def _existing_views(connection: AsyncConnection) -> list[str]:
     found = await connection.execute(
         sa.text("SELECT viewname FROM pg_views WHERE schemaname = 'public'")
     )

@@ -254,8 +254,7 @@ async def write_xlsx(
                 report = await _report(db, request, now, threshold)
                 count = _write_indicators(workbook, name, report, tr)
             elif sheet is Sheet.DEFINITIONS:
-                report = await _report(db, request, now, threshold)
-                count = _write_definitions(workbook, name, report, tr)
+                count = _write_definitions(workbook, name, disclosure, tr)
             else:
                 count = await _write_rows(
                     workbook,
@@ -381,7 +380,7 @@ def _write_indicators(
 
 
 def _write_definitions(
-    workbook: xlsxwriter.Workbook, name: str, report: tables.Report, tr: Translator
+    workbook: xlsxwriter.Workbook, name: str, disclosure: Disclosure, tr: Translator
 ) -> int:
     """The Definitions sheet: each indicator's definition, source view and suppression
     rule, from the registry (bot/services/indicators/registry.py)."""
@@ -389,7 +388,7 @@ def _write_definitions(
     sheet = workbook.add_worksheet(name)
     for column, width in enumerate((22, 30, 70, 22, 22, 70, 50)):
         sheet.set_column(column, column, width, formats.wrap)
-    for index, row in enumerate(output.definition_rows(tr, report)):
+    for index, row in enumerate(output.definition_rows(tr, disclosure)):
         style = formats.header if index == 0 else formats.wrap
         for column, value in enumerate(row):
             sheet.write_string(index, column, plain(value), style)

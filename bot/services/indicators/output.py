@@ -24,6 +24,7 @@ from bot.i18n.labels import (
 )
 from bot.i18n.translator import N_, Translator
 from bot.services.indicators import registry
+from bot.services.indicators.disclosure import Disclosure
 from bot.services.indicators.queries import NOT_ASKED, UNKNOWN
 from bot.services.indicators.registry import DIMENSION_TITLES, SESSION_COUNTRY, Dimension
 from bot.services.indicators.tables import TOTAL, Report, Row, Table, period_code
@@ -144,7 +145,7 @@ def _table_row(tr: Translator, table: Table, row: Row) -> list[Cell]:
     ]
 
 
-def definition_rows(tr: Translator, report: Report) -> list[list[str]]:
+def definition_rows(tr: Translator, disclosure: Disclosure) -> list[list[str]]:
     """The Definitions sheet: header, then one row per indicator of the registry."""
     rows = [
         [
@@ -160,8 +161,8 @@ def definition_rows(tr: Translator, report: Report) -> list[list[str]]:
     for definition in registry.DEFINITIONS:
         rule = tr._(
             registry.SUPPRESSION_RULES[definition.kind],
-            base=report.base if report.rounded else report.threshold,
-            threshold=report.threshold,
+            base=disclosure.threshold,
+            threshold=disclosure.threshold,
         )
         rows.append(
             [
