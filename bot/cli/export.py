@@ -17,9 +17,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import signal
 import sys
 import tempfile
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -190,6 +192,11 @@ def main(args: argparse.Namespace) -> int:
         if tidy_part is not None:
             tidy_part.replace(tidy_out)
     except KeyboardInterrupt:
+        # The interrupt can land between making a coroutine and awaiting it; collected
+        # later, it would print a RuntimeWarning after (and instead of) the last line below.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+            gc.collect()
         print("Export interrupted; nothing was written.", file=sys.stderr)
         return EXIT_FAILED
     finally:
