@@ -110,14 +110,14 @@ async def run_stack(report: Report, stack: Stack, person: Person, logs: list[str
         dump, line = await backup(stack)
         notes.append(line)
 
-    async with report.step("restore: stop the bot, drop the database, restore, data back") as notes:
+    async with report.step("restore: stop the bot, drop the database, restore the dump") as notes:
         logs.append((await stack.run_compose("logs", "--no-color")).out)
         await stack.run_compose("stop", "bot")
         await stack.run_compose("exec", "-T", "db", "dropdb", "-U", "kapacitet", "kapacitet")
         await stack.run_compose("exec", "-T", "db", "createdb", "-U", "kapacitet", "kapacitet")
         if await stack.sql("SELECT to_regclass('learner') IS NULL") != "t":
             raise Failed("the dropped database still has the learner table")
-        # The command of docs/deploy.md, "Restore".
+        # The command of docs/deploy.md, "Restoring a backup".
         await stack.run_compose(
             "exec",
             "-T",
@@ -132,9 +132,7 @@ async def run_stack(report: Report, stack: Stack, person: Person, logs: list[str
             "--no-owner",
             stdin=dump.read_bytes(),
         )
-        await stack.run_compose("start", "bot")
-        await stack.wait_healthy("bot")
-        notes.append(await known_learner(stack, person))
+        notes.append(await stored_learner(stack, person) + " after the restore")
 
     async with report.step("docker compose down && up: the data survives") as notes:
         logs.append((await stack.run_compose("logs", "--no-color")).out)
@@ -142,7 +140,10 @@ async def run_stack(report: Report, stack: Stack, person: Person, logs: list[str
         await stack.run_compose("up", "--detach", "--no-build")
         waited = await stack.wait_healthy("bot")
         notes.append(f"healthy again after {waited:.0f} s")
-        notes.append(await known_learner(stack, person))
+        notes.append(await stored_learner(stack, person))
+        reply = await stack.reply_to(person, "/start")
+        first = (reply.text or "(no text)").splitlines()[0][:60]
+        notes.append(f"/start answered {first!r} (the learner's language)")
 
     async with report.step("docker compose logs: no token, password or personal data") as notes:
         logs.append((await stack.run_compose("logs", "--no-color")).out)
@@ -170,15 +171,17 @@ async def start_and_choose(stack: Stack, person: Person) -> str:
     raise Failed(f"after tapping Shqip the learner row is {row!r}, expected 'sq|t'")
 
 
-async def known_learner(stack: Stack, person: Person) -> str:
+async def stored_learner(stack: Stack, person: Person) -> str:
     row = await stack.sql(
         f"SELECT language, language_chosen FROM learner WHERE telegram_id = {person.user_id}"
     )
     if row != "sq|t":
         raise Failed(f"the learner row is {row!r}, expected 'sq|t'")
-    reply = await stack.reply_to(person, "/start")
-    first = (reply.text or "").splitlines()[0][:60] if reply.text else "(no text)"
-    return f"learner still there (sq); /start answered {first!r}"
+    head = checks.alembic_head(images.ROOT / "migrations")
+    version = await stack.sql("SELECT version_num FROM alembic_version")
+    if version != head:
+        raise Failed(f"the database is at {version!r}, the newest migration is {head!r}")
+    return "the learner is stored (language sq), the schema at the newest migration"
 
 
 async def backup(stack: Stack) -> tuple[Path, str]:

@@ -5,11 +5,13 @@
 #   kapacitet-backup every    one now, then one every BACKUP_INTERVAL_HOURS hours
 # A backup is /backups/kapacitet-<UTC time>.dump (pg_dump's custom format: restore it with
 # pg_restore, docs/deploy.md) and env-<UTC time>, a copy of .env (the bot's token and the
-# database password); both readable by root only. Backups older than BACKUP_KEEP_DAYS days
+# database password); both readable by their owner only. BACKUP_DIR and BACKUP_ENV_FILE
+# move them (the tests, or a server without Docker). Backups older than BACKUP_KEEP_DAYS days
 # are deleted after each new one.
 set -eu
 umask 077
-dir=/backups
+dir="${BACKUP_DIR:-/backups}"
+env_file="${BACKUP_ENV_FILE:-/source/.env}"
 hours="${BACKUP_INTERVAL_HOURS:-24}"
 keep="${BACKUP_KEEP_DAYS:-14}"
 
@@ -22,8 +24,8 @@ once() {
         return 1
     fi
     mv "$part" "$dir/kapacitet-$stamp.dump"
-    if [ -f /source/.env ]; then
-        cp /source/.env "$dir/env-$stamp"
+    if [ -f "$env_file" ]; then
+        cp "$env_file" "$dir/env-$stamp"
     fi
     find "$dir" -maxdepth 1 -type f \( -name 'kapacitet-*.dump' -o -name 'env-*' \) \
         -mtime +"$keep" -delete
