@@ -64,18 +64,22 @@ async def apt_install(*packages: str) -> bool:
 async def docker_daemon() -> str:
     """The daemon's version, after installing docker.io and starting dockerd if need be;
     :class:`Failed` with the reason when there is none to be had."""
-    if not shutil.which("docker") and not await apt_install("docker.io"):
-        raise Failed("no docker command, and docker.io could not be installed (not root?)")
-    info = await run("docker", "version", "--format", "{{.Server.Version}}", check=False)
-    if info.ok:
-        return info.out.strip()
-    if not (shutil.which("dockerd") and is_root()):
+    if shutil.which("docker"):
+        info = await run("docker", "version", "--format", "{{.Server.Version}}", check=False)
+        if info.ok:
+            return info.out.strip()
+    if not (shutil.which("docker") and shutil.which("dockerd")) and not await apt_install(
+        "docker.io"
+    ):
         raise Failed(
-            f"the Docker daemon does not answer, and cannot be started here:\n{info.tail(3)}"
+            "Docker is not installed, and docker.io cannot be installed here (it "
+            "needs root and apt-get)"
         )
+    if not is_root():
+        raise Failed("the Docker daemon does not answer, and only root can start dockerd")
     log = cache_dir() / "dockerd.log"
     with log.open("ab") as output:
-        # Left running for later runs; it is the machine's daemon, as a service would be.
+        # Left running for later runs: it is the machine's daemon, as a service would be.
         await asyncio.create_subprocess_exec(
             "dockerd", stdout=output, stderr=output, start_new_session=True
         )

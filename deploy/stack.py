@@ -173,6 +173,15 @@ class Stack:
         result: dict[str, Any] = json.loads(details.out)[0]
         return result
 
+    async def memory(self) -> str:
+        """What each container uses now, as ``docker stats`` reports it."""
+        ids = (await self.run_compose("ps", "--quiet")).out.split()
+        found = await run(
+            "docker", "stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", *ids
+        )
+        lines = sorted(line.split(" / ")[0] for line in found.out.strip().splitlines())
+        return ", ".join(line.removeprefix(f"{PROJECT}-") for line in lines)
+
     async def wait_healthy(self, service: str, within: float = 180) -> float:
         """Seconds until Docker reports the container's HEALTHCHECK healthy."""
         began = time.monotonic()
