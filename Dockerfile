@@ -62,5 +62,8 @@ EXPOSE 8443
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('OPS_PORT') or '9090'; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=8).status == 200 else 1)"]
 
+# By this label `./kapacitet test-deploy` finds its earlier builds to remove them.
+LABEL org.opencontainers.image.title=kapacitet
+
 # The default database goes under ./data of the working folder: /data/data/.
 CMD ["python", "-m", "bot", "run"]

@@ -47,10 +47,12 @@ async def test_deploy(report: Report, skip_without_docker: bool) -> int:
         dockerfile = (images.ROOT / "Dockerfile").read_text()
         python_official = dockerfile.split("ARG PYTHON_IMAGE=", 1)[1].split()[0]
         postgres_official = parsed["services"]["db"]["image"].split(":-", 1)[1].rstrip("}")
-        python_image, how = await images.official_or_standin(python_official, "python")
-        notes.append(f"Python:     {python_image}: {how}")
-        postgres_image, how = await images.official_or_standin(postgres_official, "postgres")
-        notes.append(f"PostgreSQL: {postgres_image}: {how}")
+        (python_image, python_how), (postgres_image, postgres_how) = await asyncio.gather(
+            images.official_or_standin(python_official, "python"),
+            images.official_or_standin(postgres_official, "postgres"),
+        )
+        notes.append(f"Python:     {python_image}: {python_how}")
+        notes.append(f"PostgreSQL: {postgres_image}: {postgres_how}")
 
     async with report.step("wheelhouse of requirements/build.txt and run.txt") as notes:
         wheels = await images.wheelhouse()

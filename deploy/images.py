@@ -31,6 +31,8 @@ from deploy.shell import Failed, run
 ROOT = Path(__file__).resolve().parents[1]
 STANDINS = ROOT / "deploy" / "standins"
 DEBIAN_MIRROR = os.environ.get("DEBIAN_MIRROR", "http://deb.debian.org/debian")
+LABEL = "org.opencontainers.image.title=kapacitet"
+"""The Dockerfile's label, by which earlier builds are found."""
 WHEEL_PORT = 47391
 """Where the wheelhouse is served during the build; a fixed port keeps the build arguments, and
 so Docker's layer cache, the same from one run to the next (another is taken when it is busy)."""
@@ -155,8 +157,16 @@ def recipe_key(*parts: str | Path) -> str:
     return digest.hexdigest()[:12]
 
 
+_DEBIAN_LOCK = asyncio.Lock()
+
+
 async def debian_standin() -> str:
     """A minimal Debian bookworm, made once by debootstrap and imported into Docker."""
+    async with _DEBIAN_LOCK:  # the Python and PostgreSQL stand-ins are made side by side
+        return await _debian_standin()
+
+
+async def _debian_standin() -> str:
     tag = f"kapacitet-standin/debian:bookworm-{recipe_key('minbase bookworm', DEBIAN_MIRROR)}"
     if await image_exists(tag):
         return tag
@@ -309,6 +319,9 @@ async def build_image(tag: str, python_image: str, wheels: str) -> str:
         within=1200,
     )
     cached = len(re.findall(r"Using cache|CACHED", result.out + result.err))
+    # The builds this one replaced, untagged now: without this every change of the code would
+    # leave an image of some 600 MB behind on a CI machine.
+    await run("docker", "image", "prune", "--force", "--filter", f"label={LABEL}", check=False)
     return f"{cached} build steps taken from Docker's cache"
 
 

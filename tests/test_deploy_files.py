@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.content.catalogue import Catalogue
 from bot.db import Database
 from bot.runtime.ops import OpsServer
-from deploy import checks
+from deploy import checks, images
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,6 +59,8 @@ def test_the_dockerfile_is_slim_non_root_and_runs_the_bot():
     [user] = [line for line in lines if line.startswith("USER ")]
     assert user.split()[1] not in ("root", "0")
     assert lines[-1] == 'CMD ["python", "-m", "bot", "run"]'
+    # test-deploy removes its earlier, replaced builds by this label.
+    assert f"LABEL {images.LABEL}" in lines
     assert healthcheck_command()[:2] == ["python", "-c"]
 
 
