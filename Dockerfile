@@ -40,14 +40,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_ROOT_USER_ACTION=ignore
 
 # What running needs, every file checked against its sha256 in the lock and taken only as
-# a wheel (no package's build code runs here); then the project's wheel, without
+# a wheel (no package's build code runs here); then, in a layer of its own so that a change
+# of the code does not install the dependencies again, the project's wheel without
 # dependencies. Time zones come from the locked tzdata package (the slim image has no
 # /usr/share/zoneinfo).
 COPY requirements/run.txt /tmp/run.txt
+RUN pip install --require-hashes --only-binary :all: -r /tmp/run.txt && rm /tmp/run.txt
 COPY --from=wheel /wheels /tmp/wheels
-RUN pip install --require-hashes --only-binary :all: -r /tmp/run.txt \
-    && pip install --no-deps /tmp/wheels/*.whl \
-    && rm -rf /tmp/run.txt /tmp/wheels
+RUN pip install --no-deps /tmp/wheels/*.whl && rm -rf /tmp/wheels
 
 RUN useradd --create-home --uid 10001 kapacitet && mkdir /data && chown kapacitet /data
 USER kapacitet
