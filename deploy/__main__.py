@@ -47,12 +47,10 @@ async def test_deploy(report: Report, skip_without_docker: bool) -> int:
         dockerfile = (images.ROOT / "Dockerfile").read_text()
         python_official = dockerfile.split("ARG PYTHON_IMAGE=", 1)[1].split()[0]
         postgres_official = parsed["services"]["db"]["image"].split(":-", 1)[1].rstrip("}")
-        (python_image, python_how), (postgres_image, postgres_how) = await asyncio.gather(
-            images.official_or_standin(python_official, "python"),
-            images.official_or_standin(postgres_official, "postgres"),
-        )
-        notes.append(f"Python:     {python_image}: {python_how}")
-        notes.append(f"PostgreSQL: {postgres_image}: {postgres_how}")
+        python_image, how = await images.official_or_standin(python_official, "python")
+        notes.append(f"Python:     {python_image}: {how}")
+        postgres_image, how = await images.official_or_standin(postgres_official, "postgres")
+        notes.append(f"PostgreSQL: {postgres_image}: {how}")
 
     async with report.step("wheelhouse of requirements/build.txt and run.txt") as notes:
         wheels = await images.wheelhouse()
@@ -70,6 +68,10 @@ async def test_deploy(report: Report, skip_without_docker: bool) -> int:
     logs: list[str] = []
     try:
         await run_stack(report, stack, person, logs)
+    except Failed:
+        last = await stack.run_compose("logs", "--no-color", "--tail", "25", check=False)
+        report.detail(f"the stack's last log lines:\n{last.out.strip() or last.err.strip()}")
+        raise
     finally:
         await stack.close()
     report.say(

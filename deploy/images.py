@@ -157,16 +157,8 @@ def recipe_key(*parts: str | Path) -> str:
     return digest.hexdigest()[:12]
 
 
-_DEBIAN_LOCK = asyncio.Lock()
-
-
 async def debian_standin() -> str:
     """A minimal Debian bookworm, made once by debootstrap and imported into Docker."""
-    async with _DEBIAN_LOCK:  # the Python and PostgreSQL stand-ins are made side by side
-        return await _debian_standin()
-
-
-async def _debian_standin() -> str:
     tag = f"kapacitet-standin/debian:bookworm-{recipe_key('minbase bookworm', DEBIAN_MIRROR)}"
     if await image_exists(tag):
         return tag

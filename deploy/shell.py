@@ -55,6 +55,10 @@ async def run(
         return Result(command, 127, "", f"{command[0]}: not installed")
     try:
         out, err = await asyncio.wait_for(process.communicate(stdin), within)
+    except asyncio.CancelledError:
+        process.kill()
+        await process.wait()
+        raise
     except TimeoutError:
         process.kill()
         await process.wait()
