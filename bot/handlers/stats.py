@@ -90,11 +90,14 @@ def _signed(tr: Translator, value: float) -> str:
 
 def _gain_line(tr: Translator, figures: Indicators, disclosure: Disclosure) -> str:
     if figures.average_gain is not None:
-        return tr.ngettext(
-            "📈 Average knowledge gain: {gain} percentage points ({n} pre/post pair)",
-            "📈 Average knowledge gain: {gain} percentage points ({n} pre/post pairs)",
-            figures.gain_pairs,
+        # On matched items (docs/reporting.md): each pre-test item against the post-test
+        # item of the same objective; its n in pairs, people and items.
+        return tr._(
+            "📈 Average knowledge gain: {gain} percentage points ({pairs}, {people}, {items})",
             gain=_signed(tr, figures.average_gain),
+            pairs=tr.ngettext("{n} pre/post pair", "{n} pre/post pairs", figures.gain_pairs),
+            people=tr.ngettext("{n} person", "{n} people", figures.gain_people),
+            items=tr.ngettext("{n} matched item", "{n} matched items", figures.gain_items),
         )
     if disclosure.exact:
         return tr._("📈 Average knowledge gain: no pre- and post-tests yet")

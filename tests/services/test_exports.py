@@ -227,11 +227,12 @@ async def test_sessions_participants_and_learning_sheets(
         "Best post-test %",
         "Post-tests",
         "Gain (points)",
+        "Matched items",
     ]
-    scores = [40, 100, 2, 60]
+    scores = [40, 100, 2, 60, 5]  # the gain on the 5 items both tests asked
     assert learning[1:] == [
         [ids["ana"], titles(catalogue)[PW], datetime(2026, 2, 1), datetime(2026, 2, 3), *scores],
-        [ids["boris"], titles(catalogue)[EU], datetime(2026, 4, 1), None, 20, None, 0, None],
+        [ids["boris"], titles(catalogue)[EU], datetime(2026, 4, 1), None, 20, None, 0, None, None],
     ]
 
 

@@ -176,6 +176,8 @@ HEADLINE = {
     "People who completed a module": "completed",
     "People and modules with a pre-test and a post-test": "pairs",
     "Ratings": "ratings",
+    "People with a pre-test and a post-test": "gain_people",
+    "Matched items (pre-test and post-test item of one objective)": "gain_items",
     "Average knowledge gain (percentage points)": "gain",
     "Average feedback (1 to 5)": "feedback",
 }

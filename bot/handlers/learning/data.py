@@ -32,11 +32,12 @@ class StartQuiz(CallbackData):
 
 @dataclass(frozen=True)
 class AnswerQuestion(CallbackData):
-    """An answer to question ``index`` of ``attempt``.
+    """An answer to question ``index`` of ``attempt``: ``option`` is the option's id, not the
+    letter it was shown under (the letters follow the attempt's shuffled order).
 
-    For a learner without consent nothing is stored, so ``attempt`` is 0 and
-    the running score travels in ``correct``; for everyone else the stored
-    attempt is the truth and ``correct`` is ignored.
+    For a learner without consent nothing is stored, so ``attempt`` is 0, the running score
+    travels in ``correct`` and the form's ``seed`` in ``seed``; for everyone else the stored
+    attempt is the truth and both are 0 and ignored.
     """
 
     prefix = "ans"
@@ -46,3 +47,4 @@ class AnswerQuestion(CallbackData):
     index: int
     correct: int
     option: str
+    seed: int = 0

@@ -123,7 +123,8 @@ def learning_columns(tr: Translator) -> list[Column]:
             (N_("Pre-test %"), Kind.INT, None),
             (N_("Best post-test %"), Kind.INT, None),
             (N_("Post-tests"), Kind.INT, None),
-            (N_("Gain (points)"), Kind.INT, None),
+            (N_("Gain (points)"), Kind.DECIMAL, None),
+            (N_("Matched items"), Kind.INT, None),
         ],
     )
 
@@ -199,7 +200,8 @@ def learning_values(row: LearningRow, labels: Labels) -> list[Cell]:
         row.pre_percent,
         row.best_post_percent,
         row.post_attempts,
-        row.gain,
+        round(row.gain, 1) if row.gain is not None else None,
+        row.gain_items,
     ]
 
 
@@ -222,6 +224,8 @@ def indicator_tables(
         [tr._("People and modules with a pre-test and a post-test"), result.gain_pairs],
         [tr._("Average feedback (1 to 5)"), average(result.average_feedback)],
         [tr._("Ratings"), result.feedback_count],
+        [tr._("People with a pre-test and a post-test"), result.gain_people],
+        [tr._("Matched items (pre-test and post-test item of one objective)"), result.gain_items],
         [],
     ]
     measures = [

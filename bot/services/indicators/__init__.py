@@ -11,6 +11,7 @@ from bot.services.indicators.figures import (
     Measures,
     compute,
 )
+from bot.services.indicators.gain import KnowledgeGain, PairGain, knowledge_gain
 from bot.services.indicators.monthly import Monthly, monthly
 from bot.services.indicators.periods import (
     PERIOD_NAMES,
@@ -31,11 +32,14 @@ __all__ = [
     "Disclosure",
     "Filters",
     "Indicators",
+    "KnowledgeGain",
     "Measures",
     "Monthly",
+    "PairGain",
     "Period",
     "PeriodName",
     "compute",
+    "knowledge_gain",
     "monthly",
     "period_between",
     "period_named",

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.indicators import queries
 from bot.services.indicators.disclosure import Disclosure
+from bot.services.indicators.gain import knowledge_gain
 from bot.services.indicators.queries import UNKNOWN
 from bot.services.roles import Scope
 from bot.services.scope import NO_FILTERS, Filters, Period
@@ -32,9 +33,9 @@ class Measures:
     attendances: int = 0
     people_completed: int = 0
     gain_pairs: int = 0
-    """Person-and-module pairs with both a pre-test and a post-test."""
+    """Person-and-module pairs with a pre-test and a post-test that share objectives."""
     average_gain: float | None = None
-    """Percentage points; None without pairs."""
+    """Percentage points on matched objectives (``indicators.gain``); None without pairs."""
     feedback_count: int = 0
     average_feedback: float | None = None
     """1-5; None without ratings."""
@@ -58,6 +59,10 @@ class Indicators:
     people_completed: int
     gain_pairs: int
     average_gain: float | None
+    gain_people: int
+    """People of the gain pairs (the n of the average gain, with the pairs and items)."""
+    gain_items: int
+    """Matched items (objectives asked in both tests) over all pairs."""
     feedback_count: int
     average_feedback: float | None
     breakdown: list[BreakdownRow] = field(default_factory=list)
@@ -103,6 +108,8 @@ class Indicators:
             people_completed=figure(self.people_completed),
             gain_pairs=figure(self.gain_pairs),
             average_gain=self.average_gain if disclosure.average(self.gain_pairs) else None,
+            gain_people=figure(self.gain_people),
+            gain_items=figure(self.gain_items),
             feedback_count=figure(self.feedback_count),
             average_feedback=(
                 self.average_feedback if disclosure.average(self.feedback_count) else None
@@ -153,7 +160,7 @@ class _Cell:
         self.trained: set[int] = set()
         self.attendances = 0
         self.completed: set[int] = set()
-        self.gains: list[int] = []
+        self.gains: list[float] = []
         self.ratings: list[int] = []
 
     def measures(self) -> Measures:
@@ -168,7 +175,7 @@ class _Cell:
         )
 
 
-def _average(values: list[int]) -> float | None:
+def _average(values: list[int] | list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
@@ -190,9 +197,9 @@ async def compute(
         row for row in await queries.attended(db, scope, period, filters) if row.starts_at <= now
     ]
     completed = await queries.completed(db, scope, period, filters)
-    gains = await queries.gains(db, scope, period, filters)
+    gains = await knowledge_gain(db, scope, period, filters)
     ratings = await queries.ratings(db, scope, period, filters)
-    people = await queries.people(db, completed | {learner_id for learner_id, _ in gains})
+    people = await queries.people(db, completed | {learner_id for learner_id, _ in gains.pairs})
 
     total = _Cell()
     cells: dict[tuple[Dimension, tuple[str, ...]], _Cell] = defaultdict(_Cell)
@@ -213,10 +220,10 @@ async def compute(
         person = people[learner_id]
         for cell in cells_for(person.country, person.gender, person.age_band, person.vulnerable):
             cell.completed.add(learner_id)
-    for (learner_id, _module), gain in sorted(gains.items()):
+    for (learner_id, _module), gain in gains.pairs.items():
         person = people[learner_id]
         for cell in cells_for(person.country, person.gender, person.age_band, person.vulnerable):
-            cell.gains.append(gain)
+            cell.gains.append(gain.points)
     for rating in ratings:
         for cell in cells_for(rating.country, rating.gender, rating.age_band, rating.vulnerable):
             cell.ratings.append(rating.rating)
@@ -242,6 +249,8 @@ async def compute(
         people_completed=headline.people_completed,
         gain_pairs=headline.gain_pairs,
         average_gain=headline.average_gain,
+        gain_people=gains.people,
+        gain_items=gains.items,
         feedback_count=headline.feedback_count,
         average_feedback=headline.average_feedback,
         breakdown=breakdown,
