@@ -203,7 +203,7 @@ async def assert_work_done(
             assert attempt is not None and attempt.current_index == 3
             right = 0
             for tap in taps:
-                answer = stored[(person.attempt_id, world.module.question(tap.index).id)]
+                answer = stored[(person.attempt_id, person.question(tap.index).id)]
                 assert answer.option == tap.option
                 right += answer.correct
             assert attempt.correct_count == right
