@@ -123,9 +123,7 @@ async def test_macedonian_pretest_without_feedback_then_the_quiz_explains(
     assert result.message_id == pretest
     assert tr._("Thank you! That was the pre-test.") in (result.text or "")
     assert user.last_callback_answer().text is None
-    explanations = [
-        plain(text.explanation) for text in module.text("mk").questions.values()
-    ]
+    explanations = [plain(text.explanation) for text in module.text("mk").questions.values()]
     assert not any(e in (m.text or "") for m in user.bot_messages() for e in explanations)
 
     await user.tap(tr._("▶️ Start the lessons"))

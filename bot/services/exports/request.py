@@ -31,6 +31,8 @@ class Sheet(StrEnum):
     SESSIONS = "sessions"
     LEARNING = "learning"
     INDICATORS = "indicators"
+    ITEMS = "items"
+    """The item analysis of the quiz questions (``services/items.py``)."""
 
 
 RAW_SHEETS = (Sheet.ATTENDANCE, Sheet.PARTICIPANTS, Sheet.LEARNING)
@@ -47,8 +49,9 @@ def sheets_for(scope: Scope) -> tuple[Sheet, ...]:
             Sheet.SESSIONS,
             Sheet.LEARNING,
             Sheet.INDICATORS,
+            Sheet.ITEMS,
         )
-    return (Sheet.ABOUT, Sheet.SESSIONS, Sheet.INDICATORS)
+    return (Sheet.ABOUT, Sheet.SESSIONS, Sheet.INDICATORS, Sheet.ITEMS)
 
 
 def formats_for(scope: Scope) -> tuple[ExportFormat, ...]:

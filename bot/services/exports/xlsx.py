@@ -22,6 +22,7 @@ from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from bot.i18n.translator import Translator
 from bot.services import indicators
+from bot.services.exports import items_sheet
 from bot.services.exports.columns import (
     Cell,
     Column,
@@ -308,6 +309,8 @@ def _sheet_source(
             learning_rows(db, request),
             lambda row: learning_values(row, labels),
         )
+    if sheet is Sheet.ITEMS:
+        return items_sheet.source(db, request, labels, disclosure)
     if sheet is Sheet.SESSIONS:
         return (
             session_columns(tr),

@@ -4,16 +4,17 @@ stays, and what stays for the totals can no longer be joined to anything held ab
 What goes: the learner row itself (name, Telegram id, profile, consent), and everything
 only they or their messages hold: the stored updates from them, their conversation in
 progress, their check-in lock, the bot's messages to them (deliveries, announcement rows),
-the options they chose in quizzes, the comments of their ratings, the texts they wrote (announcements;
-the titles of the sessions they run) and their chat where a check-in code or an
-announcement summary was shown.
+the options they chose in quizzes, the comments of their ratings, the texts they wrote
+(announcements; the titles of the sessions they run) and their chat where a check-in code or
+an announcement summary was shown.
 
 What stays, for the programme's totals only: registrations and attendance, ratings without
-comments, lesson progress and quiz scores (with whether each answer was right), revoked certificates without a name, the roles
-they held (revoked) and the audit log of what they did, and the sessions they ran (place,
-time and who attended). Those rows move to a new learner row with a new id, marked erased
-and holding nothing else: an export or SQL view taken before shows the old id, which then
-belongs to nobody.
+comments, lesson progress and quiz scores (with whether each answer was right: the knowledge
+gain on matched items and the item analysis count them), revoked certificates without a
+name, the roles they held (revoked) and the audit log of what they did, and the sessions
+they ran (place, time and who attended). Those rows move to a new learner row with a new
+id, marked erased and holding nothing else: an export or SQL view taken before shows the
+old id, which then belongs to nobody.
 
 The runtime's tables (``inbound_update``, ``outbox``) are written here through the models:
 the runtime owns them, but erasing a person's rows is a rule about people, and services
