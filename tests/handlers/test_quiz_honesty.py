@@ -135,6 +135,12 @@ async def test_the_quiz_asks_the_other_form_and_options_are_shuffled_per_attempt
     assert [json.loads(a.form or "[]") for a in stored[:5]] == [
         [[q, "".join(order)] for q, order in attempt] for attempt in attempts
     ]
+    # The learner's own data shows what they were asked, in the order shown.
+    await user.send("/mydata")
+    data = json.loads(user.last_document().content)
+    asked = data["quizzes"][0]["asked"]
+    assert [(a["question"], tuple(a["options_in_order_shown"])) for a in asked] == attempts[0]
+    assert sorted(data["modules"][0]["cards_seen"]) == sorted(module.card_ids)
 
 
 async def test_stale_taps_are_refused_and_say_why(bot: Harness, module: Module):
