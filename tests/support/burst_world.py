@@ -40,6 +40,7 @@ from bot.models import (
     TrainingSession,
 )
 from bot.services import announcements, attendance, progress, quiz, roles, sessions
+from bot.services.quiz import Item
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.factories import make_learner, make_training
 from tests.support.processes import bot_env
@@ -62,11 +63,11 @@ class Person:
     attempt_id: int
     card_message: int
     question_message: int
-    questions: tuple[Question, ...] = ()
-    """The questions of the person's quiz, in the order asked (its form)."""
+    form: tuple[Item, ...] = ()
+    """The person's quiz as asked: its questions in order, each with its options' order."""
 
     def question(self, index: int) -> Question:
-        return self.questions[index]
+        return self.form[index].question
 
 
 @dataclass
@@ -173,7 +174,7 @@ async def prepare_world(
                 states[telegram_id].attempt_id,
                 0,
                 0,
-                tuple(item.question for item in states[telegram_id].form),
+                states[telegram_id].form,
             )
         draft = await announcements.create_draft(
             db, admin, ANNOUNCEMENT, report_chat_id=ADMIN, now=now, admin_ids=admin_ids
