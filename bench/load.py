@@ -148,7 +148,7 @@ class Learners:
         module = self.modules[seat.module]
         answers = [d for d in data if d.startswith("ans:")]
         if answers:
-            # ans:<module>:<kind>:<attempt>:<index>:<correct so far>:<option>:<seed>; which
+            # ans:<module>:<kind>:<attempt or seed>:<index>:<correct so far>:<option>; which
             # question of the objective is asked is in the message, not the data: the
             # answer is right or wrong for the first question of the objective.
             fields = answers[0].split(":")

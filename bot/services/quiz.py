@@ -14,7 +14,8 @@ of an earlier question or attempt is recognised as such.
 With consent, the attempt and every answer are stored and the stored attempt decides what
 counts: an answer to any question but the current one is stale. Without consent nothing is
 stored: the running score and a random ``seed``, from which the form is drawn again on every
-answer, travel in the button.
+answer, travel in the button (the seed where a stored attempt's id goes: the learner's
+consent says which it is, so buttons sent before forms existed still decode).
 
 The post-test needs the lessons read (every card seen) for learners whose progress is kept.
 """
@@ -101,6 +102,11 @@ class QuizState:
     @property
     def item(self) -> Item:
         return self.form[self.index]
+
+    @property
+    def reference(self) -> int:
+        """What an answer names the attempt by: its id, or the unstored attempt's seed."""
+        return self.attempt_id or self.seed
 
 
 @dataclass(frozen=True)
@@ -253,12 +259,13 @@ async def answer(
     index: int,
     carried_correct: int,
     option: str,
-    seed: int = 0,
 ) -> AnswerResult:
     """The answer ``option`` (an option id, whatever letter it was shown under) to question
-    ``index`` of the attempt."""
+    ``index`` of the attempt ``attempt_id`` (:attr:`QuizState.reference`: for a learner
+    without consent, the seed of the unstored attempt)."""
     if not records_allowed(learner) or learner.id is None:
-        if attempt_id != 0 or not 1 <= seed <= MAX_SEED:
+        seed = attempt_id
+        if not 1 <= seed <= MAX_SEED:
             return AnswerResult(AnswerOutcome.INVALID)
         form = _seeded(module, kind, seed)
         if not 0 <= index < len(form) or not 0 <= carried_correct <= index:

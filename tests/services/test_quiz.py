@@ -159,6 +159,7 @@ async def test_without_consent_nothing_is_stored_and_the_form_travels_as_a_seed(
         # last card, and no certificate follows.
         state = await quiz.start(db, learner, module, QuizKind.POST)
         assert state.attempt_id == 0 and 1 <= state.seed <= quiz.MAX_SEED
+        assert state.reference == state.seed
         correct = 0
         result = None
         for index, item in enumerate(state.form):
@@ -167,20 +168,21 @@ async def test_without_consent_nothing_is_stored_and_the_form_travels_as_a_seed(
                 learner,
                 module,
                 QuizKind.POST,
-                0,
+                state.seed,
                 index,
                 correct,
                 item.question.correct,
-                state.seed,
             )
             assert result.state is not None and result.item == item
             correct = result.state.correct_count
         assert result is not None and result.finished and result.score_percent == 100
         # A forged running score larger than the questions asked so far is refused.
-        forged = await quiz.answer(db, learner, module, QuizKind.POST, 0, 1, 5, "a", state.seed)
+        forged = await quiz.answer(db, learner, module, QuizKind.POST, state.seed, 1, 5, "a")
         assert forged.outcome == AnswerOutcome.INVALID
-        unseeded = await quiz.answer(db, learner, module, QuizKind.POST, 0, 0, 0, "a", 0)
-        assert unseeded.outcome == AnswerOutcome.INVALID
+        # A button from before forms (attempt 0) or a seed out of range: refused.
+        for seed in (0, quiz.MAX_SEED + 1):
+            unseeded = await quiz.answer(db, learner, module, QuizKind.POST, seed, 0, 0, "a")
+            assert unseeded.outcome == AnswerOutcome.INVALID
     async with database.session() as db:
         assert await count(db, QuizAttempt) == 0
 

@@ -131,9 +131,7 @@ async def answer_quiz(
             if is_right
             else next(o for o in question.options if o != question.correct)
         )
-        result = await quiz.answer(
-            db, learner, module, kind, state.attempt_id, index, 0, option, state.seed
-        )
+        result = await quiz.answer(db, learner, module, kind, state.reference, index, 0, option)
         assert result.outcome == quiz.AnswerOutcome.ACCEPTED, result
     return state
 

@@ -35,9 +35,10 @@ class AnswerQuestion(CallbackData):
     """An answer to question ``index`` of ``attempt``: ``option`` is the option's id, not the
     letter it was shown under (the letters follow the attempt's shuffled order).
 
-    For a learner without consent nothing is stored, so ``attempt`` is 0, the running score
-    travels in ``correct`` and the form's ``seed`` in ``seed``; for everyone else the stored
-    attempt is the truth and both are 0 and ignored.
+    For a learner without consent nothing is stored, so ``attempt`` is the seed of the
+    unstored attempt's form and the running score travels in ``correct``; for everyone else
+    ``attempt`` is the stored attempt, the truth, and ``correct`` is 0 and ignored. (The
+    fields are those of the buttons sent before options were shuffled: those still decode.)
     """
 
     prefix = "ans"
@@ -47,4 +48,3 @@ class AnswerQuestion(CallbackData):
     index: int
     correct: int
     option: str
-    seed: int = 0

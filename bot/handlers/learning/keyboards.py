@@ -78,11 +78,10 @@ def question(state: QuizState) -> InlineKeyboardMarkup:
                     AnswerQuestion(
                         state.module_id,
                         state.kind,
-                        state.attempt_id,
+                        state.reference,
                         state.index,
                         state.correct_count if state.attempt_id == 0 else 0,
                         option,
-                        state.seed,
                     ),
                 )
                 for position, option in enumerate(state.item.order)

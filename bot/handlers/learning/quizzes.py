@@ -151,7 +151,6 @@ async def answer_question(
         data.index,
         data.correct,
         data.option,
-        data.seed,
     )
     if result.outcome == AnswerOutcome.STALE:
         await answer_query(update, tr._("You have already answered this question."))
