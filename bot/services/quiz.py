@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import random
 import secrets
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +43,9 @@ from bot.services.learners import records_allowed
 
 MAX_SEED = 99_999
 """The seed of an unstored attempt's form (it travels in every button of the quiz)."""
+_CHECK = 97
+"""A seed is ``base x 97 + check``, the check made from the learner, module and kind: a
+forged or mistyped seed is refused (all but 1 in 97 of them), not played."""
 LETTERS = "ABCD"
 
 
@@ -151,6 +155,20 @@ def _seeded(module: Module, kind: QuizKind, seed: int) -> Form:
     return draw(module, random.Random(f"{module.id}:{kind.value}:{seed}"))
 
 
+def _check(learner: Learner, module: Module, kind: QuizKind, base: int) -> int:
+    return zlib.crc32(f"{learner.id}:{module.id}:{kind.value}:{base}".encode()) % _CHECK
+
+
+def _new_seed(learner: Learner, module: Module, kind: QuizKind) -> int:
+    base = 1 + secrets.randbelow(MAX_SEED // _CHECK - 1)
+    return base * _CHECK + _check(learner, module, kind, base)
+
+
+def _valid_seed(learner: Learner, module: Module, kind: QuizKind, seed: int) -> bool:
+    base, check = divmod(seed, _CHECK)
+    return base >= 1 and seed <= MAX_SEED and check == _check(learner, module, kind, base)
+
+
 def _stored_form(module: Module, attempt: QuizAttempt) -> Form | None:
     """The attempt's form; None when a question of it is no longer in the content."""
     if attempt.form is None:  # made before forms were stored: every question, as written
@@ -219,7 +237,7 @@ async def start(db: AsyncSession, learner: Learner, module: Module, kind: QuizKi
     Raises QuizError ``lessons-not-read`` for a post-test before every card was seen."""
     count = module.quiz_length
     if not records_allowed(learner) or learner.id is None:
-        seed = 1 + secrets.randbelow(MAX_SEED)
+        seed = _new_seed(learner, module, kind)
         return QuizState(module.id, kind, 0, 0, 0, count, _seeded(module, kind, seed), seed)
     if kind == QuizKind.POST and not await progress.lessons_read(db, learner, module):
         raise QuizError(Reason.LESSONS_NOT_READ)
@@ -265,7 +283,7 @@ async def answer(
     without consent, the seed of the unstored attempt)."""
     if not records_allowed(learner) or learner.id is None:
         seed = attempt_id
-        if not 1 <= seed <= MAX_SEED:
+        if not _valid_seed(learner, module, kind, seed):
             return AnswerResult(AnswerOutcome.INVALID)
         form = _seeded(module, kind, seed)
         if not 0 <= index < len(form) or not 0 <= carried_correct <= index:
