@@ -148,19 +148,22 @@ class Learners:
         module = self.modules[seat.module]
         answers = [d for d in data if d.startswith("ans:")]
         if answers:
-            # ans:<module>:<kind>:<attempt>:<index>:<correct so far>:<option>
-            _, module_id, _, _, index, _, _ = answers[0].split(":")
+            # ans:<module>:<kind>:<attempt or seed>:<index>:<correct so far>:<option>; which
+            # question of the objective is asked is in the message, not the data: the
+            # answer is right or wrong for the first question of the objective.
+            fields = answers[0].split(":")
+            module_id, index = fields[1], int(fields[4])
             quizzed = self.catalogue.get(module_id)
             assert quizzed is not None
-            question = quizzed.question(int(index))
-            wrong = (seat.chat + int(index)) % seat.wrong_every == 0
+            question = list(quizzed.objectives.values())[index][0]
+            wrong = (seat.chat + index) % seat.wrong_every == 0
             option = (
                 next(o for o in question.options if o != question.correct)
                 if wrong
                 else (question.correct)
             )
             seat.phase = "quiz"
-            return next(d for d in answers if d.endswith(f":{option}"))
+            return next((d for d in answers if d.split(":")[6] == option), answers[0])
         if any(d.startswith("mod:") for d in data):
             seat.phase = "overview"
             return self._present(seat, f"mod:{module.id}")

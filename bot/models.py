@@ -84,7 +84,10 @@ class ModuleProgress(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     lessons_done_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    """When every card of the module had been seen (before 0007: the last card reached)."""
     passed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    cards_seen: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    """JSON: the ids of the cards seen so far (the quiz waits until all of them are)."""
 
 
 class QuizAttempt(SQLModel, table=True):
@@ -106,6 +109,10 @@ class QuizAttempt(SQLModel, table=True):
     passed: bool | None = None
     started_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     finished_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    form: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    """JSON: the questions asked, in order, each with its options in the order shown,
+    ``[["q-id", "cadb"], ...]``; None for attempts made before 0007 (every question, as
+    written)."""
 
     @property
     def score_percent(self) -> int:
@@ -123,6 +130,9 @@ class QuizAnswer(SQLModel, table=True):
     question_id: str = Field(max_length=40)
     option: str = Field(max_length=4)
     correct: bool
+    objective: str | None = Field(default=None, max_length=40)
+    """The objective the question measured when it was answered (None before 0007: the
+    question is its own objective)."""
     answered_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 
 

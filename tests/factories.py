@@ -29,6 +29,7 @@ from bot.models import (
     Consent,
     Feedback,
     Learner,
+    QuizAnswer,
     QuizAttempt,
     QuizKind,
     Registration,
@@ -208,8 +209,10 @@ async def make_attempt(
 ) -> QuizAttempt:
     """A quiz taken to its end: ``correct`` of ``questions`` right, passed at ``pass_mark``
     percent; ``correct=None``: abandoned, without a score. It finishes when it starts unless
-    ``finished_at`` says otherwise. (A quiz answered question by question, as the bot
-    records it, is :func:`tests.support.learners.take_post_test`.)"""
+    ``finished_at`` says otherwise. A scored attempt has its answers, one per objective
+    ``objective-1``..: the first ``correct`` right; the pre-test and the post-test ask
+    different questions (parallel forms) of the same objectives. (A quiz answered question
+    by question, as the bot records it, is :func:`tests.support.learners.take_post_test`.)"""
     assert learner.id is not None
     scored = correct is not None
     row = QuizAttempt(
@@ -225,5 +228,17 @@ async def make_attempt(
         finished_at=finished_at or started_at,
     )
     db.add(row)
+    await db.flush()
+    assert row.id is not None
+    for number in range(1, questions + 1 if scored else 1):
+        db.add(
+            QuizAnswer(
+                attempt_id=row.id,
+                question_id=f"{kind}-{number}",
+                option="a",
+                correct=number <= (correct or 0),
+                objective=f"objective-{number}",
+            )
+        )
     await db.flush()
     return row

@@ -215,7 +215,7 @@ async def assert_records_once(
             right = 0
             for tap in chosen:
                 assert tap.index is not None
-                question = world.module.question(tap.index)
+                question = person.question(tap.index)
                 answer = stored[(person.attempt_id, question.id)]
                 assert answer.option == tap.option
                 right += answer.correct

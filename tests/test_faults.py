@@ -203,7 +203,7 @@ async def assert_work_done(
             assert attempt is not None and attempt.current_index == 3
             right = 0
             for tap in taps:
-                answer = stored[(person.attempt_id, world.module.question(tap.index).id)]
+                answer = stored[(person.attempt_id, person.question(tap.index).id)]
                 assert answer.option == tap.option
                 right += answer.correct
             assert attempt.correct_count == right
@@ -287,14 +287,19 @@ def assert_replies(api: FakeBotApi, world: World, pushed: list[Pushed]) -> None:
         "mysessions": lambda text: text.startswith(plain_text(tr._("<b>My sessions</b>"))),
     }
     module = world.module
-    next_questions = [
-        plain_text(
-            quizzes.question_text(
-                tr, module, QuizState(module.id, QuizKind.POST, 0, index, 0, len(module.questions))
+
+    def next_questions(telegram_id: int) -> list[str]:
+        """Questions 2 to 4 of the person's quiz, as the bot shows them (their own form)."""
+        form = world.people[telegram_id].form
+        return [
+            plain_text(
+                quizzes.question_text(
+                    tr, module, QuizState(module.id, QuizKind.POST, 0, index, 0, len(form), form)
+                )
             )
-        )
-        for index in (1, 2, 3)
-    ]
+            for index in (1, 2, 3)
+        ]
+
     for update in pushed:
         if update.person == BLOCKED:
             continue
@@ -313,7 +318,7 @@ def assert_replies(api: FakeBotApi, world: World, pushed: list[Pushed]) -> None:
             continue
         assert texts.count(ANNOUNCEMENT) == 1
         assert len(reminders) == 1
-        for question in next_questions:
+        for question in next_questions(telegram_id):
             assert texts.count(question) == 1, (telegram_id, question)
     assert bot_texts(api, TRAINER).count(ANNOUNCEMENT) == 1
     summaries = [t for t in bot_texts(api, ADMIN) if ANNOUNCEMENT[:20] in t]

@@ -7,10 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.content.catalogue import Catalogue, ContentError, load_catalogue
 from bot.i18n.languages import LANGUAGE_CODES
+from bot.paths import CONTENT_DIR
 
 log = logging.getLogger("bot")
 
@@ -141,15 +144,34 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_content_check(_args: argparse.Namespace) -> int:
+def cmd_content_check(args: argparse.Namespace) -> int:
+    """The loader's problems, then the quiz lint and the staleness of every module: one line
+    each. Exits 1 on any problem or lint error; warnings alone (facts due for a check) pass."""
+    from bot.content.lint import Level, lint
+
+    root = Path(args.root) if args.root else CONTENT_DIR
+    today = args.today or datetime.now(UTC).date()
+    problems: list[str] = []
+    catalogue: Catalogue | None = None
     try:
-        catalogue = load_catalogue()
+        catalogue = load_catalogue(root)
     except ContentError as error:
-        for problem in error.problems:
-            print(problem)
-        print(f"{len(error.problems)} problem(s) found.", file=sys.stderr)
+        problems = [str(problem) for problem in error.problems]
+    findings = lint(root, today)
+    for line in problems:
+        print(line)
+    for finding in findings:
+        print(finding)
+    errors = len(problems) + sum(1 for f in findings if f.level is Level.ERROR)
+    warnings = sum(1 for f in findings if f.level is Level.WARNING)
+    if errors:
+        print(f"{errors} problem(s) and {warnings} warning(s) found.", file=sys.stderr)
         return 1
-    print(f"{len(catalogue)} modules, all complete and valid.")
+    assert catalogue is not None
+    if warnings:
+        print(f"{len(catalogue)} modules, all complete and valid; {warnings} warning(s).")
+    else:
+        print(f"{len(catalogue)} modules, all complete and valid.")
     return 0
 
 
@@ -253,9 +275,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     content = commands.add_parser("content", help="lessons and quizzes")
     content_actions = content.add_subparsers(dest="action", required=True)
-    content_actions.add_parser("check", help="validate every module").set_defaults(
-        handler=cmd_content_check
+    check = content_actions.add_parser(
+        "check", help="validate every module: structure, quiz lint, facts checked"
     )
+    check.add_argument("--root", help="the modules' folder (default: the bot's own content)")
+    check.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        help="the date the 'facts checked' dates are measured from (default: today, UTC)",
+    )
+    check.set_defaults(handler=cmd_content_check)
     i18n = commands.add_parser("i18n", help="translation catalogs")
     i18n.add_argument("action", choices=["extract", "update", "compile", "check"])
     i18n.set_defaults(handler=cmd_i18n)

@@ -67,6 +67,14 @@ class Question:
     id: str
     options: tuple[str, ...]
     correct: str
+    objective: str = ""
+    """The learning objective the question measures; its parallel form is the other question
+    of the same objective. A module not yet written in parallel forms has none: each question
+    is then its own objective (``objective_key``)."""
+
+    @property
+    def objective_key(self) -> str:
+        return self.objective or self.id
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,23 @@ class Module:
 
     def question(self, index: int) -> Question:
         return self.questions[index]
+
+    def question_by_id(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    @property
+    def objectives(self) -> dict[str, tuple[Question, ...]]:
+        """The questions of each objective, objectives in the order they first appear: a
+        quiz asks one question of each."""
+        found: dict[str, list[Question]] = {}
+        for question in self.questions:
+            found.setdefault(question.objective_key, []).append(question)
+        return {key: tuple(items) for key, items in found.items()}
+
+    @property
+    def quiz_length(self) -> int:
+        """How many questions one quiz asks: one per objective."""
+        return len(self.objectives)
 
     def text(self, language_code: str) -> ModuleText:
         """The module's text in a language, filled along the language's fallback chain."""
@@ -372,7 +397,11 @@ class _Loader:
             if correct not in options:
                 self.problem(path, f"{where}.correct", "exactly one correct option, among options")
                 continue
-            questions.append(Question(question_id, tuple(options), str(correct)))
+            objective = item.get("objective", "")
+            if objective != "" and (not isinstance(objective, str) or not ITEM_ID.match(objective)):
+                self.problem(path, f"{where}.objective", f"'{objective}' is not a valid id")
+                continue
+            questions.append(Question(question_id, tuple(options), str(correct), objective))
         return questions
 
     def _sources(self, path: Path, value: object) -> list[Source]:

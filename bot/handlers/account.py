@@ -112,6 +112,7 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
                 "/invite – a one-time link that gives someone a role\n"
                 "/roles – who holds which role\n"
                 "/stats – figures for donors, with a chart\n"
+                "/items – how the quiz questions work, per language (item analysis)\n"
                 "/export – attendance, learning and indicators as an XLSX or CSV file\n"
                 "/announce – a message to learners, by language, country, module or session"
             )

@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.catalogue import Module
 from bot.models import Certificate, Learner, QuizAttempt, QuizKind
+from bot.services import progress
 from bot.services.codes import typed_code
 from bot.services.errors import ServiceError
 from bot.services.learners import records_allowed
@@ -41,6 +42,8 @@ _CODE_ATTEMPTS = 8
 class Reason(StrEnum):
     NO_CONSENT = "no-consent"
     NOT_PASSED = "not-passed"
+    LESSONS_NOT_READ = "lessons-not-read"
+    """A pass without every card of the lessons seen (a quiz passed before this rule)."""
     NAME_TOO_SHORT = "name-too-short"
     NAME_TOO_LONG = "name-too-long"
     NAME_INVALID = "name-invalid"
@@ -215,6 +218,8 @@ async def issue(
         return existing
     if not module.pass_mark <= score_percent <= 100:
         raise CertificateError(Reason.NOT_PASSED)
+    if not await progress.lessons_read(db, learner, module):
+        raise CertificateError(Reason.LESSONS_NOT_READ)
     clean = clean_name(name)
     for _ in range(_CODE_ATTEMPTS):
         certificate = Certificate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlmodel import select
@@ -63,11 +64,23 @@ async def show_card(db: AsyncSession, learner: Learner, module: Module, index: i
     row.current_card = index
     row.cards_total = module.card_count
     row.updated_at = now
-    if index == module.card_count - 1 and row.lessons_done_at is None:
-        row.lessons_done_at = now
+    seen = set(json.loads(row.cards_seen)) if row.cards_seen else set()
+    seen.add(module.card_ids[index])
+    row.cards_seen = json.dumps(sorted(seen))
+    if row.lessons_done_at is None and seen >= set(module.card_ids):
+        row.lessons_done_at = now  # every card seen: the quiz after the lessons opens
     db.add(row)
     await db.flush()
     return index
+
+
+async def lessons_read(db: AsyncSession, learner: Learner, module: Module) -> bool:
+    """Whether the learner has seen every card of the module (False without consent: nothing
+    is kept to tell)."""
+    if not records_allowed(learner) or learner.id is None:
+        return False
+    row = await _progress_row(db, learner.id, module.id)
+    return row is not None and row.lessons_done_at is not None
 
 
 async def mark_passed(db: AsyncSession, learner: Learner, module: Module) -> None:

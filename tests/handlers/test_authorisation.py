@@ -257,6 +257,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "invite": COORDINATION,
     "roles": COORDINATION,
     "stats": COORDINATION,
+    "items": COORDINATION,
     "announce": COORDINATION,
     "export": COORDINATION,
     "walkins": ADMIN_ONLY,

@@ -8,7 +8,7 @@ from bot.content.catalogue import Catalogue
 from bot.handlers.learning.data import AnswerQuestion
 from bot.models import Learner, ModuleProgress, QuizAnswer, QuizAttempt, QuizKind
 from tests.support.harness import Harness
-from tests.support.learners import option_label
+from tests.support.learners import option_label, read_and_open_quiz
 from tests.support.rows import count
 
 
@@ -34,15 +34,14 @@ async def test_buttons_pressed_twice_stale_or_forged_change_nothing(
     assert module is not None
     tr = bot.tr("hr")
     user = await bot.onboarded(601, "hr", "Hrvatski", "Udruga", "Bosnia and Herzegovina")
-    await user.tap(tr._("📚 Lessons"))
-    await user.tap(module.text("hr").title)
-    await user.tap(tr._("🎯 Take the quiz"))
+    await read_and_open_quiz(user, tr, module)
     first_question = user.last_message()
-    await user.tap(option_label(module, 0, right=True), first_question)
+    shown = first_question.text or ""
+    await user.tap(option_label(module, "hr", shown, right=True), first_question)
     before = await snapshot(bot)
 
     # The buttons as they were before the answer: a second tap on the same question.
-    await user.tap(option_label(module, 0, right=False), first_question)
+    await user.tap(option_label(module, "hr", shown, right=False), first_question)
     assert user.last_callback_answer().text == tr._("You have already answered this question.")
 
     forged = [

@@ -14,7 +14,7 @@ from bot.models import Certificate, Learner
 from bot.services.certificates import format_code
 from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
-from tests.support.learners import flat, plain, take_quiz
+from tests.support.learners import flat, plain, read_and_open_quiz, take_quiz
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
@@ -26,12 +26,8 @@ def pdf_text(content: bytes) -> str:
 
 
 async def pass_quiz(user: TelegramUser, tr, module: Module) -> None:
-    await user.send("/lessons")
-    title = module.text(tr.language_code).title
-    # A module passed before is marked "✅ ".
-    await user.tap(next(label for label in flat(user.buttons()) if label.endswith(title)))
-    await user.tap(tr._("🎯 Take the quiz"))
-    await take_quiz(user, module)
+    await read_and_open_quiz(user, tr, module)
+    await take_quiz(user, module, tr.language_code)
     assert tr._("🎉 You passed!") in (user.last_message().text or "")
 
 

@@ -1,26 +1,27 @@
 """Every module in every language, walked on a phone from the first card to the quiz result.
 
 A learner in each language opens each module from /lessons, reads every card (each one
-must arrive whole, in the learner's language), takes the quiz answering every question
-(right, except the first, so both kinds of feedback and the explanation are seen), and
-gets a result. Content is the same on both database backends, so this runs on SQLite.
+must arrive whole, in the learner's language), takes the quiz answering every question (read
+off the screen: the options are shuffled; right, except the first, so both kinds of feedback
+and the explanation are seen), and gets a result. Content is the same on both database
+backends, so this runs on SQLite.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from bot.content.catalogue import Catalogue, Module
+from bot.content.catalogue import Catalogue, Module, Question
 from bot.handlers.learning.lessons import card_text
 from bot.handlers.learning.quizzes import feedback_text, question_text
 from bot.i18n.languages import LANGUAGE_CODES
 from bot.i18n.translator import Translator
 from bot.models import QuizKind
-from bot.services.quiz import QuizState, percent
+from bot.services.quiz import Item, QuizState, percent
 from tests.factories import make_learner
 from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
-from tests.support.learners import plain
+from tests.support.learners import on_screen, plain
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -30,8 +31,7 @@ def seen(fragment: str) -> str:
     return plain(fragment).strip()
 
 
-def wrong_option(module: Module, index: int) -> str:
-    question = module.question(index)
+def wrong_option(question: Question) -> str:
     return next(option for option in question.options if option != question.correct)
 
 
@@ -47,18 +47,20 @@ async def walk(user: TelegramUser, tr: Translator, module: Module) -> None:
         if index < module.card_count - 1:
             await user.tap(tr._("Next ▶️"))
     await user.tap(tr._("🎯 Take the quiz"))
-    total = len(module.questions)
+    total = module.quiz_length
     for index in range(total):
-        question = module.question(index)
-        state = QuizState(module.id, QuizKind.POST, 0, index, 0, total)
-        assert user.last_message().text == seen(question_text(tr, module, state)), (
+        shown = user.last_message()
+        question, letters = on_screen(module, language, shown.text or "")
+        item = Item(question, tuple(sorted(letters, key=letters.__getitem__)))
+        state = QuizState(module.id, QuizKind.POST, 0, index, 0, total, (item,) * total)
+        assert shown.text == seen(question_text(tr, module, state)), (
             module.id,
             language,
             question.id,
         )
-        chosen = wrong_option(module, index) if index == 0 else question.correct
-        await user.tap(chosen.upper())
-        feedback = seen(feedback_text(tr, module, index, chosen, chosen == question.correct))
+        chosen = wrong_option(question) if index == 0 else question.correct
+        await user.tap(letters[chosen])
+        feedback = seen(feedback_text(tr, module, item, chosen, chosen == question.correct))
         texts = [message.text for message in user.bot_messages()[-3:]]
         assert feedback in texts, (module.id, language, question.id)
     result = user.last_message().text or ""

@@ -110,7 +110,7 @@ def test_staff_commands_refuse_learners_by_their_declaration(application: BotApp
         for command in handler.commands
     }
     assert table["newsession"] == table["sessions"] == table["attendance"] == frozenset(STAFF)
-    for command in ("invite", "roles", "stats", "export", "announce"):
+    for command in ("invite", "roles", "stats", "items", "export", "announce"):
         assert table[command] == frozenset({Role.COORDINATOR, Role.ADMIN}), command
     assert table["start"] is table["help"] is table["checkin"] is None
 

@@ -10,12 +10,12 @@ from pypdf import PdfReader
 from bot.content.catalogue import Module
 from bot.db import Database
 from bot.models import Certificate, Consent
-from bot.services import certificates, privacy
+from bot.services import certificates, privacy, progress
 from bot.services.certificate_pdf import CertificateTexts, render
 from bot.services.certificates import CertificateError, Reason, Status
 from tests.factories import make_learner
 from tests.support.content import sample_module
-from tests.support.learners import take_post_test
+from tests.support.learners import read_lessons, take_post_test
 from tests.support.rows import count
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -36,6 +36,7 @@ async def test_a_certificate_is_issued_once_per_learner_and_module(
 ):
     async with database.session() as db:
         learner = await make_learner(db)
+        await read_lessons(db, learner, module)
         first = await certificates.issue(
             db, learner, module, 100, "  Marija   Petrović ", "sr-Cyrl", NOW
         )
@@ -62,6 +63,7 @@ async def test_codes_are_unique_and_verify_however_they_are_typed(
         issued = []
         for _ in range(25):
             learner = await make_learner(db)
+            await read_lessons(db, learner, module)
             issued.append(await certificates.issue(db, learner, module, 100, "Ana Anić", "bs", NOW))
     codes = [c.code for c in issued]
     assert len(set(codes)) == len(codes)
@@ -134,6 +136,7 @@ def test_bad_names_are_refused(typed: str, reason: Reason):
 async def test_a_bad_name_issues_nothing(database: Database, module: Module):
     async with database.session() as db:
         learner = await make_learner(db)
+        await read_lessons(db, learner, module)
         with pytest.raises(CertificateError):
             await certificates.issue(db, learner, module, 100, "A", "en", NOW)
         assert learner.display_name is None
@@ -182,10 +185,22 @@ async def test_the_certificate_of_a_pass_carries_the_best_score(database: Databa
     assert await issued(database) == 1
 
 
+async def test_no_certificate_without_every_lesson_card_read(database: Database, module: Module):
+    async with database.session() as db:
+        learner = await make_learner(db)
+        await progress.show_card(db, learner, module, module.card_count - 1)
+        with pytest.raises(CertificateError) as refused:
+            await certificates.issue(db, learner, module, 100, "Ana Anić", "en", NOW)
+        assert refused.value.reason == Reason.LESSONS_NOT_READ
+    assert await issued(database) == 0
+
+
 async def test_erasing_revokes_and_forgets_the_name(database: Database, module: Module):
     async with database.session() as db:
         learner = await make_learner(db)
+        await read_lessons(db, learner, module)
         other = await make_learner(db)
+        await read_lessons(db, other, module)
         mine = await certificates.issue(db, learner, module, 100, "Ana Anić", "en", NOW)
         theirs = await certificates.issue(db, other, module, 100, "Iva Ivić", "hr", NOW)
         data = await privacy.personal_data(db, learner)

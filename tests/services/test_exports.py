@@ -104,6 +104,7 @@ async def test_the_full_workbook_has_every_sheet_with_frozen_headers_and_real_da
         "Learning",
         "Indicators",
         "Definitions",
+        "Items",
     ]
     for name in book.sheetnames[1:]:
         assert book[name].freeze_panes == "A2", name
@@ -229,11 +230,12 @@ async def test_sessions_participants_and_learning_sheets(
         "Best post-test %",
         "Post-tests",
         "Gain (points)",
+        "Matched items",
     ]
-    scores = [40, 100, 2, 60]
+    scores = [40, 100, 2, 60, 5]  # the gain on the 5 items both tests asked
     assert learning[1:] == [
         [ids["ana"], titles(catalogue)[PW], datetime(2026, 2, 1), datetime(2026, 2, 3), *scores],
-        [ids["boris"], titles(catalogue)[EU], datetime(2026, 4, 1), None, 20, None, 0, None],
+        [ids["boris"], titles(catalogue)[EU], datetime(2026, 4, 1), None, 20, None, 0, None, None],
     ]
 
 
@@ -288,8 +290,8 @@ async def test_a_country_coordinator_gets_only_sessions_and_indicators_of_their_
     database: Database, world: World
 ):
     book, summary = await workbook(database, ExportRequest(XK_ONLY, YEAR))
-    assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions"]
-    assert set(summary.rows) == {Sheet.SESSIONS, Sheet.INDICATORS, Sheet.DEFINITIONS}
+    assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions", "Items"]
+    assert set(summary.rows) == {Sheet.SESSIONS, Sheet.INDICATORS, Sheet.DEFINITIONS, Sheet.ITEMS}
     sessions = values(book["Sessions"])
     assert [row[0] for row in sessions[1:]] == ["Siguria digjitale"]
     # Registered 3, apologised 1, attended 4 and 3 ratings, rounded: 3 ratings give no

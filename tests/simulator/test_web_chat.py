@@ -15,6 +15,7 @@ from bot.models import Learner, RoleGrant
 from bot.simulator.simulator import HISTORY, Simulator
 from bot.simulator.web import STATIC_DIR
 from tests.support.images import png
+from tests.support.learners import option_label, plain
 from tests.support.simulator import (
     ANA,
     MARKO,
@@ -114,8 +115,13 @@ async def test_a_tap_answers_with_the_bots_toast(sim: Simulator, http, catalogue
     await onboard_without_consent(http, ANA)
     await send(http, ANA, "/lessons")
     await tap(http, ANA, module.text("en").title)
+    # Without consent nothing tells that the lessons were read: the quiz is at the last card.
+    await tap(http, ANA, "▶️ Start the lessons")
+    for _ in range(module.card_count - 1):
+        await tap(http, ANA, "Next ▶️")
     await tap(http, ANA, "🎯 Take the quiz")
-    right = module.question(0).correct.upper()
+    question = [m for m in await chat(http, ANA) if m["from_bot"]][-1]
+    right = option_label(module, "en", plain(question["html"]), right=True)
     result = await tap(http, ANA, right)
     assert result == {"ok": True, "answer": {"text": "✅ Right!", "show_alert": False}}
 

@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 from telegram.constants import ParseMode
 
-from bot.content.catalogue import Catalogue, Module
+from bot.content.catalogue import Catalogue, Module, Question
 from bot.db import Database
 from bot.handlers.learning import data as cb
 from bot.handlers.learning import keyboards, lessons, quizzes
@@ -40,6 +40,7 @@ from bot.models import (
     TrainingSession,
 )
 from bot.services import announcements, attendance, progress, quiz, roles, sessions
+from bot.services.quiz import Item
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.factories import make_learner, make_training
 from tests.support.processes import bot_env
@@ -62,6 +63,11 @@ class Person:
     attempt_id: int
     card_message: int
     question_message: int
+    form: tuple[Item, ...] = ()
+    """The person's quiz as asked: its questions in order, each with its options' order."""
+
+    def question(self, index: int) -> Question:
+        return self.form[index].question
 
 
 @dataclass
@@ -102,14 +108,13 @@ async def session_under_way(db: AsyncSession, trainer: Learner, now: datetime) -
 
 def pick_module(catalogue: Catalogue) -> Module:
     for module in catalogue.modules:
-        if len(module.questions) > 3 and module.card_count > 3:
+        if module.quiz_length > 3 and module.card_count > 3:
             return module
     raise AssertionError("no module with more than 3 questions and 3 cards in the catalogue")
 
 
-def chosen_option(module: Module, person_index: int, question_index: int) -> str:
+def chosen_option(question: Question, person_index: int, question_index: int) -> str:
     """Right for every other answer, wrong for the rest (so the score says what was counted)."""
-    question = module.question(question_index)
     if (person_index + question_index) % 2 == 0:
         return question.correct
     return next(option for option in question.options if option != question.correct)
@@ -160,10 +165,16 @@ async def prepare_world(
             assert learner.id is not None
             registered = await sessions.register(db, learner, soon.code, now)
             assert registered.outcome == sessions.RegistrationOutcome.REGISTERED, registered
-            await progress.show_card(db, learner, module, 0)
+            for index in reversed(range(module.card_count)):  # read, and back at the first
+                await progress.show_card(db, learner, module, index)
             states[telegram_id] = await quiz.start(db, learner, module, QuizKind.POST)
             world.people[telegram_id] = Person(
-                telegram_id, learner.id, states[telegram_id].attempt_id, 0, 0
+                telegram_id,
+                learner.id,
+                states[telegram_id].attempt_id,
+                0,
+                0,
+                states[telegram_id].form,
             )
         draft = await announcements.create_draft(
             db, admin, ANNOUNCEMENT, report_chat_id=ADMIN, now=now, admin_ids=admin_ids
@@ -196,9 +207,7 @@ async def prepare_world(
                 telegram_id,
                 quizzes.question_text(tr, module, state),
                 parse_mode=ParseMode.HTML,
-                reply_markup=keyboards.question(
-                    module, state.kind, state.attempt_id, 0, state.correct_count
-                ),
+                reply_markup=keyboards.question(state),
             )
             person.card_message = card.message_id
             person.question_message = question.message_id
@@ -235,7 +244,7 @@ def push_one(
         update_id, query_id = api.push_callback(who, person.card_message, data)
         return Pushed(update_id, who, "card", query_id, cards[round_])
     index = answers[round_]
-    option = chosen_option(module, number, index)
+    option = chosen_option(person.question(index), number, index)
     data = cb.AnswerQuestion(module.id, QuizKind.POST, person.attempt_id, index, 0, option)
     update_id, query_id = api.push_callback(who, person.question_message, data.encode())
     return Pushed(update_id, who, "answer", query_id, index, option)

@@ -14,14 +14,23 @@ from bot.i18n.languages import LANGUAGE_CODES
 
 
 def module_files(
-    module_id: str = "sample", cards: int = 3, questions: int = 4, pass_mark: int = 75
+    module_id: str = "sample",
+    cards: int = 3,
+    questions: int = 4,
+    pass_mark: int = 75,
+    forms: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """A complete, valid module in every language, as the YAML data of each file."""
+    """A complete, valid module in every language, as the YAML data of each file; with
+    ``forms``, in parallel forms: q-1 and q-2 measure objective ``objective-1``, q-3 and q-4
+    ``objective-2``, and so on."""
     card_ids = [f"card-{n}" for n in range(1, cards + 1)]
-    question_list = [
+    question_list: list[dict[str, Any]] = [
         {"id": f"q-{n}", "options": ["a", "b", "c"], "correct": "abc"[n % 3]}
         for n in range(1, questions + 1)
     ]
+    if forms:
+        for n, question in enumerate(question_list):
+            question["objective"] = f"objective-{n // 2 + 1}"
     files: dict[str, dict[str, Any]] = {
         "module.yaml": {
             "id": module_id,

@@ -216,6 +216,7 @@ WANDER_STARTS = (
     "announce",
     "export",
     "stats",
+    "items",
     "roles",
 )
 

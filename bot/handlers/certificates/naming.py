@@ -49,6 +49,11 @@ def error_text(tr: Translator, error: CertificateError) -> str:
         return no_consent_text(tr)
     if error.reason == Reason.NOT_PASSED:
         return tr._("A certificate needs a passed quiz of this module first.")
+    if error.reason == Reason.LESSONS_NOT_READ:
+        return tr._(
+            "A certificate needs every lesson card of this module read first. Open the module "
+            "in /lessons and read it to the end."
+        )
     if error.reason == Reason.NAME_TOO_SHORT:
         return tr._(
             "That is too short for a name. Please type your name as it should appear on the "

@@ -28,6 +28,7 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     ("invite", N_("Invite someone to a role")),
     ("roles", N_("Who holds which role")),
     ("stats", N_("Figures for donors, with a chart")),
+    ("items", N_("Item analysis: how the quiz questions work, per language")),
     ("export", N_("Export attendance and indicators as a file")),
     ("announce", N_("Send an announcement")),
 )

@@ -32,11 +32,13 @@ class StartQuiz(CallbackData):
 
 @dataclass(frozen=True)
 class AnswerQuestion(CallbackData):
-    """An answer to question ``index`` of ``attempt``.
+    """An answer to question ``index`` of ``attempt``: ``option`` is the option's id, not the
+    letter it was shown under (the letters follow the attempt's shuffled order).
 
-    For a learner without consent nothing is stored, so ``attempt`` is 0 and
-    the running score travels in ``correct``; for everyone else the stored
-    attempt is the truth and ``correct`` is ignored.
+    For a learner without consent nothing is stored, so ``attempt`` is the seed of the
+    unstored attempt's form and the running score travels in ``correct``; for everyone else
+    ``attempt`` is the stored attempt, the truth, and ``correct`` is 0 and ignored. (The
+    fields are those of the buttons sent before options were shuffled: those still decode.)
     """
 
     prefix = "ans"

@@ -11,8 +11,7 @@ from bot.handlers.learning.data import AnswerQuestion, OpenModule, ShowCard, Sta
 from bot.i18n.translator import Translator
 from bot.models import QuizKind
 from bot.services.progress import ModuleStatus
-
-OPTION_LETTERS = {"a": "A", "b": "B", "c": "C", "d": "D"}
+from bot.services.quiz import LETTERS, QuizState
 
 
 def all_lessons(tr: Translator) -> InlineKeyboardButton:
@@ -39,7 +38,7 @@ def catalogue(
 
 
 def module_overview(
-    tr: Translator, module: Module, resume_card: int, offer_pretest: bool
+    tr: Translator, module: Module, resume_card: int, offer_pretest: bool, offer_quiz: bool
 ) -> InlineKeyboardMarkup:
     grid: list[list[InlineKeyboardButton]] = []
     if offer_pretest:
@@ -50,7 +49,8 @@ def module_overview(
         else tr._("▶️ Start the lessons")
     )
     grid.append([button(lessons_label, ShowCard(module.id, resume_card))])
-    grid.append([take_quiz(tr, module)])
+    if offer_quiz:
+        grid.append([take_quiz(tr, module)])
     grid.append([all_lessons(tr)])
     return markup(grid)
 
@@ -68,18 +68,23 @@ def card(tr: Translator, module: Module, index: int) -> InlineKeyboardMarkup:
     return markup(grid)
 
 
-def question(
-    module: Module, kind: QuizKind, attempt_id: int, index: int, correct: int
-) -> InlineKeyboardMarkup:
-    options = module.question(index).options
+def question(state: QuizState) -> InlineKeyboardMarkup:
+    """One button per option, lettered in the attempt's order."""
     return markup(
         [
             [
                 button(
-                    OPTION_LETTERS[option],
-                    AnswerQuestion(module.id, kind, attempt_id, index, correct, option),
+                    LETTERS[position],
+                    AnswerQuestion(
+                        state.module_id,
+                        state.kind,
+                        state.reference,
+                        state.index,
+                        state.correct_count if state.attempt_id == 0 else 0,
+                        option,
+                    ),
                 )
-                for option in options
+                for position, option in enumerate(state.item.order)
             ]
         ]
     )

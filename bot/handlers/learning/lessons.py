@@ -99,7 +99,7 @@ async def open_module(update: Update, context: BotContext, current: Turn, data: 
         tr._(
             "{cards} · {questions} · {minutes}",
             cards=tr.ngettext("{n} card", "{n} cards", module.card_count),
-            questions=tr.ngettext("{n} question", "{n} questions", len(module.questions)),
+            questions=tr.ngettext("{n} question", "{n} questions", module.quiz_length),
             minutes=tr.ngettext("{n} minute", "{n} minutes", module.minutes),
         ),
         tr._("Facts checked on {date}.", date=tr.date(module.as_of)),
@@ -112,8 +112,12 @@ async def open_module(update: Update, context: BotContext, current: Turn, data: 
                 "learned afterwards. It does not count towards passing."
             ),
         ]
+    # The quiz comes after the lessons: here once every card is seen, else on the last card.
+    offer_quiz = await progress.lessons_read(current.db, current.learner, module)
     await show(
-        update, "\n".join(lines), keyboards.module_overview(tr, module, resume, offer_pretest)
+        update,
+        "\n".join(lines),
+        keyboards.module_overview(tr, module, resume, offer_pretest, offer_quiz),
     )
 
 

@@ -1,4 +1,5 @@
-"""Quizzes on inline buttons: one question at a time, feedback with the explanation, a score."""
+"""Quizzes on inline buttons, one question at a time: the pre-test without any feedback, the
+quiz after the lessons with the right answer and its explanation; a score at the end."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from bot.i18n.translator import Html, Translator
 from bot.models import QuizKind
 from bot.runtime.context import BotContext
 from bot.services import progress, quiz
-from bot.services.quiz import AnswerOutcome, QuizState
+from bot.services.quiz import LETTERS, AnswerOutcome, Item, QuizError, QuizState, Reason
 
 
 def question_text(tr: Translator, module: Module, state: QuizState) -> str:
-    text = module.text(tr.language_code).questions[module.question(state.index).id]
+    item = state.item
+    text = module.text(tr.language_code).questions[item.question.id]
     title = tr._("Pre-test") if state.kind == QuizKind.PRE else tr._("Quiz")
     header = tr._(
         "<b>{title}</b> · question {current}/{total}",
@@ -28,8 +30,8 @@ def question_text(tr: Translator, module: Module, state: QuizState) -> str:
         total=state.question_count,
     )
     options = "\n".join(
-        f"<b>{keyboards.OPTION_LETTERS[option]}</b>) {text.options[option]}"
-        for option in module.question(state.index).options
+        f"<b>{LETTERS[position]}</b>) {text.options[option]}"
+        for position, option in enumerate(item.order)
     )
     return f"{header}\n\n<b>{text.text}</b>\n\n{options}"
 
@@ -37,11 +39,12 @@ def question_text(tr: Translator, module: Module, state: QuizState) -> str:
 async def send_question(
     update: Update, tr: Translator, module: Module, state: QuizState, *, edit: bool
 ) -> None:
-    await show(
-        update,
-        question_text(tr, module, state),
-        keyboards.question(module, state.kind, state.attempt_id, state.index, state.correct_count),
-        edit=edit,
+    await show(update, question_text(tr, module, state), keyboards.question(state), edit=edit)
+
+
+def lessons_first_text(tr: Translator) -> str:
+    return tr._(
+        "The quiz comes after the lessons: read every card of this module first, then take it."
     )
 
 
@@ -50,21 +53,26 @@ async def start_quiz(update: Update, context: BotContext, current: Turn, data: S
     module = context.deps.catalogue.get(data.module)
     if module is None:
         raise Stale
-    state = await quiz.start(current.db, current.learner, module, data.kind)
+    try:
+        state = await quiz.start(current.db, current.learner, module, data.kind)
+    except QuizError as error:
+        assert error.reason == Reason.LESSONS_NOT_READ
+        await answer_query(update, lessons_first_text(current.tr), alert=True)
+        return
     await answer_query(update)
     await send_question(update, current.tr, module, state, edit=False)
 
 
-def feedback_text(tr: Translator, module: Module, index: int, chosen: str, correct: bool) -> str:
-    question = module.question(index)
+def feedback_text(tr: Translator, module: Module, item: Item, chosen: str, correct: bool) -> str:
+    """After an answer in the quiz (never in the pre-test): the right answer and why."""
+    question = item.question
     text = module.text(tr.language_code).questions[question.id]
-    letter = keyboards.OPTION_LETTERS
     lines = [
         f"<b>{text.text}</b>",
         "",
         tr._(
             "Your answer: {letter}) {option}",
-            letter=letter[chosen],
+            letter=item.letter(chosen),
             option=Html(text.options[chosen]),
         ),
     ]
@@ -74,7 +82,7 @@ def feedback_text(tr: Translator, module: Module, index: int, chosen: str, corre
         lines.append(
             tr._(
                 "❌ Not quite. The right answer is {letter}) {option}",
-                letter=letter[question.correct],
+                letter=item.letter(question.correct),
                 option=Html(text.options[question.correct]),
             )
         )
@@ -101,10 +109,11 @@ def result_text(
     if kind == QuizKind.PRE:
         return "\n\n".join(
             [
+                tr._("Thank you! That was the pre-test."),
                 score,
                 tr._(
-                    "That was the pre-test. Now read the lessons; the quiz at the end shows how "
-                    "much you have learned."
+                    "Now the lessons. The quiz at the end asks about the same topics, shows the "
+                    "right answers and explains them, and shows how much you have learned."
                 ),
             ]
         )
@@ -125,6 +134,9 @@ def result_text(
 async def answer_question(
     update: Update, context: BotContext, current: Turn, data: AnswerQuestion
 ) -> None:
+    """In the pre-test an answer just brings the next question (in the same message): nothing
+    tells whether it was right. In the quiz the question becomes its feedback, with the
+    explanation, and the next question follows in a new message."""
     tr = current.tr
     module = context.deps.catalogue.get(data.module)
     if module is None:
@@ -146,17 +158,39 @@ async def answer_question(
     if result.outcome == AnswerOutcome.FINISHED:
         await answer_query(update, tr._("This quiz is over. You can start it again."))
         return
-    if result.outcome != AnswerOutcome.ACCEPTED or result.state is None:
+    if result.outcome == AnswerOutcome.ABANDONED:
+        await answer_query(
+            update,
+            tr._("This question is from an earlier attempt, which you left for a newer one."),
+        )
+        return
+    if result.outcome != AnswerOutcome.ACCEPTED or result.state is None or result.item is None:
         raise Stale
-    await answer_query(update, tr._("✅ Right!") if result.correct else tr._("❌ Not quite."))
-    await show(update, feedback_text(tr, module, data.index, data.option, result.correct))
     state = result.state
+    if kind == QuizKind.PRE:
+        await answer_query(update)
+        if not result.finished:
+            await send_question(update, tr, module, state, edit=True)
+            return
+        text = result_text(
+            tr,
+            module,
+            kind,
+            state.correct_count,
+            state.question_count,
+            result.score_percent,
+            result.passed,
+            None,
+        )
+        await show(update, text, keyboards.quiz_result(tr, module, kind))
+        return
+    await answer_query(update, tr._("✅ Right!") if result.correct else tr._("❌ Not quite."))
+    await show(update, feedback_text(tr, module, result.item, data.option, result.correct))
     if not result.finished:
         await send_question(update, tr, module, state, edit=False)
         return
     statuses = await progress.statuses(current.db, current.learner, context.deps.catalogue)
     status = statuses.get(module.id)
-    pretest = status.pretest_percent if status and kind == QuizKind.POST else None
     text = result_text(
         tr,
         module,
@@ -165,10 +199,10 @@ async def answer_question(
         state.question_count,
         result.score_percent,
         result.passed,
-        pretest,
+        status.pretest_percent if status else None,
     )
     keyboard = keyboards.quiz_result(tr, module, kind)
-    if kind == QuizKind.POST and result.passed:
+    if result.passed:
         # The certificate (or why there is none) comes with the score, in the same message.
         text, keyboard = await certificates.offer_certificate(
             context, current, module, text, keyboard

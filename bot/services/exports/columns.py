@@ -121,7 +121,8 @@ def learning_columns(tr: Translator) -> list[Column]:
             (N_("Pre-test %"), Kind.INT, None),
             (N_("Best post-test %"), Kind.INT, None),
             (N_("Post-tests"), Kind.INT, None),
-            (N_("Gain (points)"), Kind.INT, None),
+            (N_("Gain (points)"), Kind.DECIMAL, None),
+            (N_("Matched items"), Kind.INT, None),
         ],
     )
 
@@ -197,5 +198,6 @@ def learning_values(row: LearningRow, labels: Labels) -> list[Cell]:
         row.pre_percent,
         row.best_post_percent,
         row.post_attempts,
-        row.gain,
+        round(row.gain, 1) if row.gain is not None else None,
+        row.gain_items,
     ]

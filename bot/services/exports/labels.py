@@ -36,6 +36,7 @@ SHEET_NAMES = {
     Sheet.LEARNING: N_("Learning"),
     Sheet.INDICATORS: N_("Indicators"),
     Sheet.DEFINITIONS: N_("Definitions"),
+    Sheet.ITEMS: N_("Items"),
 }
 STATUS_NAMES = {
     **ATTENDANCE_STATUS_NAMES,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ from bot.services.exports.conditions import (
 )
 from bot.services.exports.request import ExportRequest
 from bot.services.exports.rows import LearningRow, ParticipantRow, personal
+from bot.services.indicators.gain import knowledge_gain
 from bot.services.quiz import percent
 from bot.services.scope import select_columns
 
@@ -197,8 +199,9 @@ def _learning_row(
 async def learning_rows(
     db: AsyncSession, request: ExportRequest
 ) -> AsyncIterator[list[LearningRow]]:
-    """The Learning sheet, by person and module. Knowledge gain as in the indicators: the
-    best scored post-test finished in the period minus the first scored pre-test."""
+    """The Learning sheet, by person and module. Knowledge gain as in the indicators
+    (``indicators.knowledge_gain``): on the items the first scored pre-test and the best
+    scored post-test finished in the period matched by objective."""
     condition = sa.and_(
         learning_activity(request, col(Learner.id)), *person_conditions(request, learning=True)
     )
@@ -235,6 +238,9 @@ async def learning_rows(
         attempts: dict[tuple[int, str], list[Attempt]] = defaultdict(list)
         for learner_id, module_id, *rest in (await db.exec(attempt_query)).all():
             attempts[(learner_id, module_id)].append(tuple(rest))
+        gains = await knowledge_gain(
+            db, request.scope, request.period, request.filters, learner_ids=ids
+        )
         chunk = []
         for key in sorted(set(progress) | set(attempts)):
             learner_id, module_id = key
@@ -242,6 +248,9 @@ async def learning_rows(
                 request, learner_id, module_id, progress.get(key), attempts.get(key, [])
             )
             if row is not None:
+                gain = gains.pairs.get(key)
+                if gain is not None:
+                    row = replace(row, gain=gain.points, gain_items=gain.items)
                 chunk.append(row)
         if chunk:
             yield chunk

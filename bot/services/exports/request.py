@@ -32,6 +32,8 @@ class Sheet(StrEnum):
     LEARNING = "learning"
     INDICATORS = "indicators"
     DEFINITIONS = "definitions"
+    ITEMS = "items"
+    """The item analysis of the quiz questions (``services/items.py``)."""
 
 
 RAW_SHEETS = (Sheet.ATTENDANCE, Sheet.PARTICIPANTS, Sheet.LEARNING)
@@ -49,8 +51,9 @@ def sheets_for(scope: Scope) -> tuple[Sheet, ...]:
             Sheet.LEARNING,
             Sheet.INDICATORS,
             Sheet.DEFINITIONS,
+            Sheet.ITEMS,
         )
-    return (Sheet.ABOUT, Sheet.SESSIONS, Sheet.INDICATORS, Sheet.DEFINITIONS)
+    return (Sheet.ABOUT, Sheet.SESSIONS, Sheet.INDICATORS, Sheet.DEFINITIONS, Sheet.ITEMS)
 
 
 def formats_for(scope: Scope) -> tuple[ExportFormat, ...]:

@@ -78,12 +78,10 @@ class LearningRow:
     pre_percent: int | None
     best_post_percent: int | None
     post_attempts: int
-
-    @property
-    def gain(self) -> int | None:
-        if self.pre_percent is None or self.best_post_percent is None:
-            return None
-        return self.best_post_percent - self.pre_percent
+    gain: float | None = None
+    """Percentage points on matched items (``indicators.knowledge_gain``)."""
+    gain_items: int | None = None
+    """The matched items the gain is computed on."""
 
 
 def personal(consent: str, erased: bool) -> bool:

@@ -21,6 +21,7 @@ from xlsxwriter.format import Format  # type: ignore[import-untyped]
 from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from bot.i18n.translator import Translator
+from bot.services.exports import items_sheet
 from bot.services.exports.columns import (
     Cell,
     Column,
@@ -309,6 +310,8 @@ def _sheet_source(
             learning_rows(db, request),
             lambda row: learning_values(row, labels),
         )
+    if sheet is Sheet.ITEMS:
+        return items_sheet.source(db, request, labels, disclosure)
     if sheet is Sheet.SESSIONS:
         return (
             session_columns(tr),

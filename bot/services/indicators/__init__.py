@@ -12,6 +12,7 @@ from bot.services.indicators.figures import (
     compute,
     knowledge_gains,
 )
+from bot.services.indicators.gain import KnowledgeGain, PairGain, knowledge_gain
 from bot.services.indicators.periods import (
     PERIOD_NAMES,
     PeriodName,
@@ -36,7 +37,9 @@ __all__ = [
     "Disclosure",
     "Filters",
     "Indicators",
+    "KnowledgeGain",
     "Measures",
+    "PairGain",
     "Period",
     "PeriodName",
     "Report",
@@ -44,6 +47,7 @@ __all__ = [
     "Table",
     "Value",
     "compute",
+    "knowledge_gain",
     "knowledge_gains",
     "make_report",
     "period_between",

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.indicators import queries
 from bot.services.indicators.disclosure import Disclosure
+from bot.services.indicators.gain import knowledge_gain
 from bot.services.indicators.queries import UNKNOWN, Person
 from bot.services.indicators.registry import DIMENSION_PARTS, Dimension
 from bot.services.roles import Scope
@@ -27,9 +28,9 @@ class Measures:
     attendances: int = 0
     people_completed: int = 0
     gain_pairs: int = 0
-    """Person-and-module pairs with both a pre-test and a post-test."""
+    """Person-and-module pairs with a pre-test and a post-test that share objectives."""
     average_gain: float | None = None
-    """Percentage points; None without pairs."""
+    """Percentage points on matched objectives (``indicators.gain``); None without pairs."""
     feedback_count: int = 0
     average_feedback: float | None = None
     """1-5; None without ratings."""
@@ -53,6 +54,10 @@ class Indicators:
     people_completed: int
     gain_pairs: int
     average_gain: float | None
+    gain_people: int
+    """People of the gain pairs (the n of the average gain, with the pairs and items)."""
+    gain_items: int
+    """Matched items (objectives asked in both tests) over all pairs."""
     feedback_count: int
     average_feedback: float | None
     breakdown: list[BreakdownRow] = field(default_factory=list)
@@ -98,6 +103,8 @@ class Indicators:
             people_completed=figure(self.people_completed),
             gain_pairs=figure(self.gain_pairs),
             average_gain=self.average_gain if disclosure.average(self.gain_pairs) else None,
+            gain_people=figure(self.gain_people),
+            gain_items=figure(self.gain_items),
             feedback_count=figure(self.feedback_count),
             average_feedback=(
                 self.average_feedback if disclosure.average(self.feedback_count) else None
@@ -155,7 +162,7 @@ class _Cell:
         self.trained: set[int] = set()
         self.attendances = 0
         self.completed: set[int] = set()
-        self.gains: list[int] = []
+        self.gains: list[float] = []
         self.ratings: list[int] = []
 
     def measures(self) -> Measures:
@@ -170,7 +177,7 @@ class _Cell:
         )
 
 
-def _average(values: list[int]) -> float | None:
+def _average(values: list[int] | list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
@@ -262,6 +269,8 @@ async def compute(
         people_completed=headline.people_completed,
         gain_pairs=headline.gain_pairs,
         average_gain=headline.average_gain,
+        gain_people=gains.people,
+        gain_items=gains.items,
         feedback_count=headline.feedback_count,
         average_feedback=headline.average_feedback,
         breakdown=breakdown,
@@ -273,7 +282,9 @@ async def compute(
 
 async def knowledge_gains(
     db: AsyncSession, scope: Scope, period: Period, filters: Filters
-) -> dict[tuple[int, str], int]:
-    """The one seam to how knowledge gain is measured (``queries.gains``): percentage points
-    per (person, module) pair; the indicators only average them and count the pairs."""
-    return await queries.gains(db, scope, period, filters)
+) -> dict[tuple[int, str], float]:
+    """The one seam to how knowledge gain is measured (``gain.knowledge_gain``: matched
+    objectives of the parallel forms): percentage points per (person, module) pair; the
+    indicators only average them and count the pairs."""
+    gain = await knowledge_gain(db, scope, period, filters)
+    return {pair: result.points for pair, result in gain.pairs.items()}

@@ -21,7 +21,6 @@ from bot.models import (
     QuizKind,
     TrainingSession,
 )
-from bot.services.quiz import percent
 from bot.services.roles import Scope
 from bot.services.scope import (
     Filters,
@@ -160,64 +159,6 @@ async def completed(db: AsyncSession, scope: Scope, period: Period, filters: Fil
     ids = {row for row in (await db.exec(by_progress)).all()}
     ids |= {row for row in (await db.exec(by_attempt)).all()}
     return ids
-
-
-async def gains(
-    db: AsyncSession, scope: Scope, period: Period, filters: Filters
-) -> dict[tuple[int, str], int]:
-    """Percentage points gained, per (person, module) pair that has both tests."""
-    limits = person_conditions(scope, filters, learning=True)
-    scored = [
-        col(QuizAttempt.finished_at).is_not(None),
-        col(QuizAttempt.passed).is_not(None),
-        *limits,
-    ]
-    if filters.module is not None:
-        scored.append(col(QuizAttempt.module_id) == filters.module)
-    columns = (
-        col(QuizAttempt.learner_id),
-        col(QuizAttempt.module_id),
-        col(QuizAttempt.correct_count),
-        col(QuizAttempt.question_count),
-        col(QuizAttempt.started_at),
-        col(QuizAttempt.id),
-    )
-    posts = (
-        await db.exec(
-            select_columns(*columns)
-            .join(Learner, col(Learner.id) == col(QuizAttempt.learner_id))
-            .where(
-                col(QuizAttempt.kind) == QuizKind.POST.value,
-                *scored,
-                *in_period(col(QuizAttempt.finished_at), period),
-            )
-        )
-    ).all()
-    best: dict[tuple[int, str], int] = {}
-    for learner_id, module_id, correct, total, _started, _id in posts:
-        key = (learner_id, module_id)
-        best[key] = max(best.get(key, 0), percent(correct, total))
-    if not best:
-        return {}
-    pres = (
-        await db.exec(
-            select_columns(*columns)
-            .join(Learner, col(Learner.id) == col(QuizAttempt.learner_id))
-            .where(
-                col(QuizAttempt.kind) == QuizKind.PRE.value,
-                # The same limits rather than a list of ids: no limit on bound parameters.
-                *scored,
-            )
-        )
-    ).all()
-    first: dict[tuple[int, str], tuple[datetime, int, int]] = {}
-    for learner_id, module_id, correct, total, started, attempt_id in pres:
-        key = (learner_id, module_id)
-        if key not in best:
-            continue
-        if key not in first or (started, attempt_id) < first[key][:2]:
-            first[key] = (started, attempt_id, percent(correct, total))
-    return {key: best[key] - first[key][2] for key in best if key in first}
 
 
 @dataclass(frozen=True)

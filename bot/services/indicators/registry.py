@@ -161,10 +161,11 @@ DEFINITIONS: tuple[Definition, ...] = (
         KNOWLEDGE_GAIN,
         N_("Average knowledge gain (percentage points)"),
         N_(
-            "Per person and module, the best scored post-test finished in the period "
-            "minus the first scored pre-test, in percentage points; only pairs that have "
-            "both, averaged over the pairs, under the person's own country. Reported with "
-            "its number of pairs."
+            "Per person and module, on matched items: the first scored pre-test and the "
+            "best scored post-test finished in the period, compared only on the learning "
+            "objectives both asked, in percentage points; only pairs that have both, "
+            "averaged over the pairs, under the person's own country. Reported with its "
+            "number of pairs."
         ),
         CountsBy.PERSON,
         Kind.AVERAGE,

@@ -127,6 +127,7 @@ async def _learning(db: AsyncSession, learner_id: int) -> dict[str, Any]:
                 "cards": row.cards_total,
                 "started": _iso(row.started_at),
                 "lessons_finished": _iso(row.lessons_done_at),
+                "cards_seen": json.loads(row.cards_seen) if row.cards_seen else [],
                 "passed": _iso(row.passed_at),
             }
             for row in progress_rows
@@ -140,6 +141,10 @@ async def _learning(db: AsyncSession, learner_id: int) -> dict[str, Any]:
                 "correct": attempt.correct_count,
                 "questions": attempt.question_count,
                 "passed": attempt.passed,
+                "asked": [
+                    {"question": question, "options_in_order_shown": list(order)}
+                    for question, order in (json.loads(attempt.form) if attempt.form else [])
+                ],
                 "answers": [
                     {"question": a.question_id, "option": a.option, "correct": a.correct}
                     for a in by_attempt.get(attempt.id or 0, [])

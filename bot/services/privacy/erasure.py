@@ -4,16 +4,17 @@ stays, and what stays for the totals can no longer be joined to anything held ab
 What goes: the learner row itself (name, Telegram id, profile, consent), and everything
 only they or their messages hold: the stored updates from them, their conversation in
 progress, their check-in lock, the bot's messages to them (deliveries, announcement rows),
-their quiz answers, the comments of their ratings, the texts they wrote (announcements;
-the titles of the sessions they run) and their chat where a check-in code or an
-announcement summary was shown.
+the options they chose in quizzes, the comments of their ratings, the texts they wrote
+(announcements; the titles of the sessions they run) and their chat where a check-in code or
+an announcement summary was shown.
 
 What stays, for the programme's totals only: registrations and attendance, ratings without
-comments, lesson progress and quiz scores, revoked certificates without a name, the roles
-they held (revoked) and the audit log of what they did, and the sessions they ran (place,
-time and who attended). Those rows move to a new learner row with a new id, marked erased
-and holding nothing else: an export or SQL view taken before shows the old id, which then
-belongs to nobody.
+comments, lesson progress and quiz scores (with whether each answer was right: the knowledge
+gain on matched items and the item analysis count them), revoked certificates without a
+name, the roles they held (revoked) and the audit log of what they did, and the sessions
+they ran (place, time and who attended). Those rows move to a new learner row with a new
+id, marked erased and holding nothing else: an export or SQL view taken before shows the
+old id, which then belongs to nobody.
 
 The runtime's tables (``inbound_update``, ``outbox``) are written here through the models:
 the runtime owns them, but erasing a person's rows is a rule about people, and services
@@ -88,7 +89,11 @@ async def _delete_own_rows(db: AsyncSession, learner: Learner) -> None:
     """Rows that serve nobody once the person is gone: no count needs them."""
     learner_id = learner.id
     attempts = select(col(QuizAttempt.id)).where(QuizAttempt.learner_id == learner_id)
-    await db.exec(sa.delete(QuizAnswer).where(col(QuizAnswer.attempt_id).in_(attempts)))
+    # An answer keeps only whether it was right, for the knowledge gain on matched items and
+    # the item analysis (quiz scores stay too); the option the person chose goes.
+    await db.exec(
+        sa.update(QuizAnswer).where(col(QuizAnswer.attempt_id).in_(attempts)).values(option="")
+    )
     for model, column in (
         (CheckinGuard, CheckinGuard.learner_id),
         (Draft, Draft.learner_id),
