@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0007_mech'
-down_revision: str | None = '0006_intake'
+down_revision: str | None = "0007_ind"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

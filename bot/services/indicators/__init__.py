@@ -10,7 +10,6 @@ from bot.services.indicators.figures import (
     Indicators,
     Measures,
     compute,
-    knowledge_gains,
 )
 from bot.services.indicators.gain import KnowledgeGain, PairGain, knowledge_gain
 from bot.services.indicators.periods import (
@@ -48,7 +47,6 @@ __all__ = [
     "Value",
     "compute",
     "knowledge_gain",
-    "knowledge_gains",
     "make_report",
     "period_between",
     "period_named",

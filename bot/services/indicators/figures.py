@@ -214,7 +214,9 @@ async def compute(
         row for row in await queries.attended(db, scope, period, filters) if row.starts_at <= now
     ]
     completed = await queries.completed(db, scope, period, filters)
-    gains = await knowledge_gains(db, scope, period, filters)
+    # The one seam to how knowledge gain is measured (matched objectives, ``gain.py``).
+    gain = await knowledge_gain(db, scope, period, filters)
+    gains = {pair: result.points for pair, result in gain.pairs.items()}
     ratings = await queries.ratings(db, scope, period, filters)
     people = await queries.people(
         db,
@@ -241,9 +243,9 @@ async def compute(
     for learner_id in completed:
         for cell in cells_for(learner_id):
             cell.completed.add(learner_id)
-    for (learner_id, _module), gain in sorted(gains.items()):
+    for (learner_id, _module), points in sorted(gains.items()):
         for cell in cells_for(learner_id):
-            cell.gains.append(gain)
+            cell.gains.append(points)
     for rating in ratings:
         for cell in cells_for(rating.learner_id):
             cell.ratings.append(rating.rating)
@@ -269,8 +271,8 @@ async def compute(
         people_completed=headline.people_completed,
         gain_pairs=headline.gain_pairs,
         average_gain=headline.average_gain,
-        gain_people=gains.people,
-        gain_items=gains.items,
+        gain_people=gain.people,
+        gain_items=gain.items,
         feedback_count=headline.feedback_count,
         average_feedback=headline.average_feedback,
         breakdown=breakdown,
@@ -278,13 +280,3 @@ async def compute(
             sorted(by_country.items(), key=lambda item: _known_first(item[0]))
         ),
     )
-
-
-async def knowledge_gains(
-    db: AsyncSession, scope: Scope, period: Period, filters: Filters
-) -> dict[tuple[int, str], float]:
-    """The one seam to how knowledge gain is measured (``gain.knowledge_gain``: matched
-    objectives of the parallel forms): percentage points per (person, module) pair; the
-    indicators only average them and count the pairs."""
-    gain = await knowledge_gain(db, scope, period, filters)
-    return {pair: result.points for pair, result in gain.pairs.items()}
