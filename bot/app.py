@@ -32,6 +32,8 @@ from bot.handlers import (
     roles,
     sessions,
     stats,
+    subscriptions,
+    targets,
     walk_in_data,
 )
 from bot.handlers.common import routes
@@ -64,6 +66,8 @@ FEATURES = (
     mysessions,
     certificates,
     stats,
+    targets,
+    subscriptions,
     announce,
     exports,
     walk_in_data,
@@ -98,6 +102,7 @@ JOBS: tuple[PeriodicTask, ...] = (
     attendance.refresh_checkin_codes,
     feedback.send_feedback_questions,
     reminders.send_reminders,
+    subscriptions.deliver_reports,
 )
 """Run every tick (``bot.runtime.jobs``), in this order."""
 

@@ -234,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli import export as export_command
 
     export_command.add_parser(commands)
+    from bot.cli import programmes as programme_commands
+
+    programme_commands.add_parsers(commands)
     return parser
 
 

@@ -18,6 +18,7 @@ from enum import StrEnum
 from babel.dates import format_skeleton
 from telegram import InlineKeyboardMarkup, InputFile, Update
 
+from bot.handlers import targets
 from bot.handlers.common.callback_data import CallbackData
 from bot.handlers.common.entry import Handlers, on_button, on_command
 from bot.handlers.common.keyboards import button, markup, rows
@@ -266,6 +267,7 @@ async def _show_figures(
         context.application.create_task(
             _send_chart(update, tr, chart, period_name, disclosure), update=update
         )
+    await targets.stats_section(update, context, current, scope, indicators.NO_FILTERS)
 
 
 async def _send_chart(

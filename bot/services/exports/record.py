@@ -49,10 +49,12 @@ async def record_export(
                 "country": request.filters.country,
                 "organisation": request.filters.organisation,
                 "module": request.filters.module,
+                "programme": request.filters.programme,
             },
             "scope": {
                 "countries": sorted(request.scope.countries or ()),
                 "organisations": sorted(request.scope.organisations or ()),
+                "programmes": sorted(request.scope.programmes or ()),
                 "full": request.scope.is_full,
             },
             "rows": {sheet.value: count for sheet, count in summary.rows.items()},

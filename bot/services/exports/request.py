@@ -31,6 +31,7 @@ class Sheet(StrEnum):
     SESSIONS = "sessions"
     LEARNING = "learning"
     INDICATORS = "indicators"
+    TARGETS = "targets"
 
 
 RAW_SHEETS = (Sheet.ATTENDANCE, Sheet.PARTICIPANTS, Sheet.LEARNING)
@@ -47,8 +48,9 @@ def sheets_for(scope: Scope) -> tuple[Sheet, ...]:
             Sheet.SESSIONS,
             Sheet.LEARNING,
             Sheet.INDICATORS,
+            Sheet.TARGETS,
         )
-    return (Sheet.ABOUT, Sheet.SESSIONS, Sheet.INDICATORS)
+    return (Sheet.ABOUT, Sheet.SESSIONS, Sheet.INDICATORS, Sheet.TARGETS)
 
 
 def formats_for(scope: Scope) -> tuple[ExportFormat, ...]:
@@ -150,7 +152,7 @@ def check_filters(scope: Scope, filters: Filters, known_modules: Iterable[str]) 
             raise ExportError(Reason.ORGANISATION_OUTSIDE_SCOPE, organisation)
     if filters.module is not None and filters.module not in set(known_modules):
         raise ExportError(Reason.UNKNOWN_MODULE, filters.module)
-    return Filters(country, organisation, filters.module)
+    return Filters(country, organisation, filters.module, filters.programme)
 
 
 def check_allowed(scope: Scope, export_format: ExportFormat) -> None:
