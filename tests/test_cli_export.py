@@ -89,6 +89,7 @@ async def test_export_writes_a_workbook_that_reads_back(database: Database, tmp_
         "Sessions",
         "Learning",
         "Indicators",
+        "Targets",
     ]
     rows = list(book["Attendance"].iter_rows(values_only=True))
     assert [row[5] for row in rows[1:]] == sorted(

@@ -73,11 +73,13 @@ def _join_programmes(programmes: frozenset[int] | None) -> str | None:
 
 def _scope_details(scope: Scope) -> dict[str, list[Any]]:
     """A scope as the audit log records it."""
-    return {
+    details: dict[str, list[Any]] = {
         "countries": sorted(scope.countries or ()),
         "organisations": sorted(scope.organisations or ()),
-        "programmes": sorted(scope.programmes or ()),
     }
+    if scope.programmes is not None:
+        details["programmes"] = sorted(scope.programmes)
+    return details
 
 
 async def _named(db: AsyncSession, scope: Scope) -> Scope:

@@ -49,15 +49,24 @@ async def record_export(
                 "country": request.filters.country,
                 "organisation": request.filters.organisation,
                 "module": request.filters.module,
-                "programme": request.filters.programme,
             },
             "scope": {
                 "countries": sorted(request.scope.countries or ()),
                 "organisations": sorted(request.scope.organisations or ()),
-                "programmes": sorted(request.scope.programmes or ()),
                 "full": request.scope.is_full,
             },
             "rows": {sheet.value: count for sheet, count in summary.rows.items()},
+            **_programmes(request),
         },
         now=now,
     )
+
+
+def _programmes(request: ExportRequest) -> dict[str, object]:
+    """The programme filter and limit, when there is one (left out otherwise)."""
+    found: dict[str, object] = {}
+    if request.filters.programme is not None:
+        found["programme"] = request.filters.programme
+    if request.scope.programmes is not None:
+        found["scope_programmes"] = sorted(request.scope.programmes)
+    return found
