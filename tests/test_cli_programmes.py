@@ -49,11 +49,21 @@ async def test_programmes_and_targets_from_the_command_line(database: Database, 
     assert made.returncode == 0, made.stderr
     assert made.stdout.startswith("Created programme ")
     again = run(
-        database, tmp_path, "programmes", "create", "--name", "soe-3", "--from", "2026-01-01",
-        "--to", "2026-02-01",
+        database,
+        tmp_path,
+        "programmes",
+        "create",
+        "--name",
+        "soe-3",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-02-01",
     )
     assert again.returncode == 2
-    assert again.stderr.strip() == "Cannot create: --name: a programme called 'soe-3' exists already"
+    assert (
+        again.stderr.strip() == "Cannot create: --name: a programme called 'soe-3' exists already"
+    )
     listed = run(database, tmp_path, "programmes", "list")
     lines = listed.stdout.splitlines()
     assert "Default programme (default)" in lines[0]

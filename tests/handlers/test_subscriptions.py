@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.models import AuditEntry, ReportDelivery, ReportSubscription, Role, RoleGrant
 from bot.simulator.fake_bot_api import SentMessage
-from tests.factories import make_trainer, make_training, record_attendance, make_learner
+from tests.factories import make_learner, make_trainer, make_training, record_attendance
 from tests.support.harness import Harness
 
 COORDINATOR, KOSOVO = 9601, 9602
@@ -54,7 +54,10 @@ async def test_a_monthly_report_arrives_once_on_the_first_working_day_across_a_r
         await coordinator.tap("➕ Monthly", menu)
         shown = bot.api.message(COORDINATOR, menu.message_id)
         assert shown is not None and "• Monthly: your whole scope" in (shown.text or "")
-        assert coordinator.buttons(menu.message_id) == [["✖️ Stop the monthly report"], ["➕ Weekly"]]
+        assert coordinator.buttons(menu.message_id) == [
+            ["✖️ Stop the monthly report"],
+            ["➕ Weekly"],
+        ]
 
         # Not in the month the subscription was made in (its first working day is past).
         await move_to(bot, next_month - timedelta(hours=2))
@@ -100,9 +103,7 @@ async def test_a_monthly_report_arrives_once_on_the_first_working_day_across_a_r
         ).all()
     assert sorted(d.status for d in deliveries) == ["sent", "sent"]
     assert len(exported) == 2  # audited like any export
-    assert {entry.actor_id for entry in exported} == {
-        (await harness.learner_of(COORDINATOR)).id
-    }
+    assert {entry.actor_id for entry in exported} == {(await harness.learner_of(COORDINATOR)).id}
 
 
 async def test_two_ticks_at_once_send_one_report_and_one_tap_unsubscribes(bot: Harness):

@@ -18,8 +18,13 @@ from datetime import UTC, date, datetime
 from bot.db import Database
 from bot.models import ModuleProgress, ProgrammeModule
 from bot.services import programmes
-from tests.factories import make_learner, make_programme, make_trainer, make_training
-from tests.factories import record_attendance
+from tests.factories import (
+    make_learner,
+    make_programme,
+    make_trainer,
+    make_training,
+    record_attendance,
+)
 
 SMART = "SMART Balkans"
 MODULE = "passwords-2fa"
