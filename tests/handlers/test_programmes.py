@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.handlers.sessions.data import OpenSession
 from bot.handlers.targets import StatsProgramme
-from bot.models import Role, TrainingSession
+from bot.models import Role, RoleInvite, TrainingSession
 from bot.services import targets
 from tests.factories import grant, make_learner
 from tests.support.harness import Harness
@@ -142,3 +142,24 @@ async def test_a_trainer_chooses_the_programme_when_there_is_a_choice(bot: Harne
             await db.exec(select(TrainingSession).where(TrainingSession.title == "Rule of law"))
         ).one()
     assert made.programme_id == world.smart
+
+
+async def test_a_coordinator_is_invited_for_a_programme_and_hands_on_only_theirs(bot: Harness):
+    world = await build_programme_world(bot.deps.database)
+    admin = await bot.person(ADMIN_LIKE, role=Role.ADMIN)
+    [reply] = await admin.send('/invite coordinator programme:"smart balkans"')
+    assert "Scope: all countries · all organisations · programmes: SMART Balkans" in (
+        reply.text or ""
+    )
+    [unknown] = await admin.send("/invite coordinator programme:Nowhere")
+    assert (unknown.text or "").startswith("There is no programme called “Nowhere”.")
+    async with bot.deps.database.session() as db:
+        [invite] = (await db.exec(select(RoleInvite))).all()
+    assert invite.programmes == str(world.smart)
+
+    await smart_coordinator(bot, world.smart)
+    coordinator = bot.users[SMART_COORDINATOR]
+    [wider] = await coordinator.send('/invite coordinator programme:"Default programme"')
+    assert (wider.text or "").startswith("You can only invite within your own scope")
+    [inherited] = await coordinator.send("/invite coordinator RS")
+    assert "Serbia · all organisations · programmes: SMART Balkans" in (inherited.text or "")

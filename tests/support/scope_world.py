@@ -218,9 +218,7 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
         assert certificate.id and attempt.id and draft.id
         walk_in = await make_walk_in(db, "Besa Krasniqi", organisation="Forum", country="RS")
         assert walk_in.id is not None
-        subscription = ReportSubscription(
-            learner_id=author.id, frequency="monthly", created_at=now
-        )
+        subscription = ReportSubscription(learner_id=author.id, frequency="monthly", created_at=now)
         db.add(subscription)
         await db.flush()
         assert subscription.id is not None and training.programme_id is not None

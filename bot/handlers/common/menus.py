@@ -29,6 +29,8 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     ("roles", N_("Who holds which role")),
     ("stats", N_("Figures for donors, with a chart")),
     ("export", N_("Export attendance and indicators as a file")),
+    ("targets", N_("Progress towards the targets")),
+    ("reports", N_("Scheduled reports")),
     ("announce", N_("Send an announcement")),
 )
 """For coordinators and admins, after the trainer's and the learner's commands."""
