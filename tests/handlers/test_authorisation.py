@@ -71,6 +71,7 @@ from bot.handlers.exports.data import (
     FilterField,
     PeriodChoice,
 )
+from bot.handlers.exports.programme_filter import ExportProgramme, ExportProgrammes
 from bot.handlers.feedback import RateSession, SkipComment
 from bot.handlers.learning.data import AnswerQuestion, OpenModule, ShowCard, StartQuiz
 from bot.handlers.mysessions import Apology, ApologyStep, MySessions
@@ -247,6 +248,8 @@ BUTTONS: dict[type[CallbackData], Row] = {
     ExportCountry: Row(lambda w: ExportCountry("RS"), COORDINATION_ENDED),
     ExportModule: Row(lambda w: ExportModule(MODULE), COORDINATION_ENDED),
     ExportAction: Row(lambda w: ExportAction(Action.MAKE), COORDINATION_ENDED),
+    ExportProgrammes: Row(lambda w: ExportProgrammes(), COORDINATION_ENDED),
+    ExportProgramme: Row(lambda w: ExportProgramme(w.programme), COORDINATION_ENDED),
     ChooseAudience: Row(lambda w: ChooseAudience(w.announcement, Screen.MENU), COORDINATION_STALE),
     PickAudience: Row(
         lambda w: PickAudience(w.announcement, Filter.SESSION, str(w.session)), COORDINATION_STALE

@@ -163,3 +163,29 @@ async def test_a_coordinator_is_invited_for_a_programme_and_hands_on_only_theirs
     assert (wider.text or "").startswith("You can only invite within your own scope")
     [inherited] = await coordinator.send("/invite coordinator RS")
     assert "Serbia · all organisations · programmes: SMART Balkans" in (inherited.text or "")
+
+
+async def test_the_export_can_be_filtered_by_programme_when_there_is_a_choice(bot: Harness):
+    await build_programme_world(bot.deps.database)
+    boss = await bot.person(ADMIN_LIKE, role=Role.COORDINATOR)
+    await boss.send("/export")
+    await boss.tap("All time")
+    await boss.tap("Excel (XLSX)")
+    summary = boss.last_message()
+    assert "🗂 Programme: all" in (summary.text or "")
+    assert ["🗂 Programme"] in boss.buttons(summary)
+    await boss.tap("🗂 Programme", summary)
+    assert boss.buttons() == [
+        ["Default programme"],
+        ["SMART Balkans"],
+        ["All programmes of my scope"],
+        ["« Back"],
+    ]
+    await boss.tap("SMART Balkans")
+    assert "🗂 Programme: SMART Balkans" in (boss.last_message().text or "")
+    await boss.tap("📥 Make the file")
+    book = openpyxl.load_workbook(io.BytesIO(boss.last_document().content))
+    sessions = list(book["Sessions"].iter_rows(values_only=True))
+    assert len(sessions) == 1 + 3
+    attendance = list(book["Attendance"].iter_rows(values_only=True))
+    assert len(attendance) == 1 + 8  # 4 + 3 (one absent) + 1, not the default's 3
