@@ -148,6 +148,8 @@ def describe_scope(tr: Translator, scope: Scope, labels: Labels) -> str:
         parts.append(
             tr._("Organisations: {names}", names=", ".join(sorted(scope.organisations)) or "–")
         )
+    if scope.programmes is not None:
+        parts.append(tr._("Programmes: {names}", names=", ".join(scope.programme_names) or "–"))
     return "; ".join(parts)
 
 
