@@ -152,7 +152,7 @@ async def test_progress_uses_the_indicators_and_rounds_for_a_limited_scope(
         full = await targets.progress(
             db, scope=FULL_SCOPE, filters=Filters(), now=NOW, zone=ZONE, threshold=5
         )
-        kosovo_only = await targets.progress(
+        bosnia_only = await targets.progress(
             db,
             scope=Scope(countries=frozenset({"BA"})),
             filters=Filters(),
@@ -183,7 +183,7 @@ async def test_progress_uses_the_indicators_and_rounds_for_a_limited_scope(
         ("BA", 2, 10, 20, 5, Pace.BEHIND),
     ]
     # A Bosnia coordinator sees Bosnia's target only, their figure rounded (2 -> 0).
-    assert [(i.country, i.achieved, i.pace) for i in kosovo_only] == [("BA", 0, Pace.BEHIND)]
+    assert [(i.country, i.achieved, i.pace) for i in bosnia_only] == [("BA", 0, Pace.BEHIND)]
     assert of_organisations == []
     # Limited to the programme: every figure a multiple of 5 (6 -> 5, 4 -> 5, 2 -> 0).
     assert [i.achieved for i in limited] == [5, 5, 0]

@@ -39,6 +39,7 @@ from bot.models import (
     OutboxMessage,
     QuizAnswer,
     QuizKind,
+    ReportSubscription,
     Role,
     RoleGrant,
     RoleInvite,
@@ -245,6 +246,7 @@ async def build_privacy_world(database: Database) -> PrivacyWorld:
             )
         )
         db.add(CheckinGuard(learner_id=zorana.id, failures=5, locked_until=NOW))
+        db.add(ReportSubscription(learner_id=zorana.id, frequency="monthly", created_at=NOW))
 
         own = await make_training(
             db,

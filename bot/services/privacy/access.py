@@ -32,6 +32,7 @@ from bot.models import (
     QuizAnswer,
     QuizAttempt,
     Registration,
+    ReportSubscription,
     RoleGrant,
     RoleInvite,
     TrainingSession,
@@ -377,7 +378,19 @@ async def _records(db: AsyncSession, learner: Learner) -> dict[str, Any]:
     )
     guard = await db.get(CheckinGuard, learner_id)
     draft = await db.get(Draft, learner_id)
+    reports = await _all(
+        db, select(ReportSubscription).where(ReportSubscription.learner_id == learner_id)
+    )
     return {
+        "scheduled_reports": [
+            {
+                "frequency": report.frequency,
+                "programme": report.programme_id,
+                "subscribed": _iso(report.created_at),
+                "stopped": _iso(report.cancelled_at),
+            }
+            for report in reports
+        ],
         "roles": [
             {
                 "role": grant.role,
