@@ -16,6 +16,7 @@ from bot.models import AuditEntry, ReportDelivery, ReportSubscription, Role, Rol
 from bot.simulator.fake_bot_api import SentMessage
 from tests.factories import make_learner, make_trainer, make_training, record_attendance
 from tests.support.harness import Harness
+from tests.support.programme_world import build_programme_world
 
 COORDINATOR, KOSOVO = 9601, 9602
 ZONE = ZoneInfo("Europe/Belgrade")
@@ -146,3 +147,30 @@ async def test_a_revoked_coordinator_gets_nothing_and_the_subscription_ends(bot:
     # And the command is refused now.
     [reply] = await coordinator.send("/reports")
     assert reply.text == "Sorry, you are not allowed to do that."
+
+
+async def test_a_narrowed_coordinator_gets_only_their_new_scope(bot: Harness):
+    world = await build_programme_world(bot.deps.database)
+    coordinator = await bot.person(COORDINATOR, role=Role.COORDINATOR)
+    [menu] = await coordinator.send("/reports")
+    await coordinator.tap("➕ Weekly", menu)
+    # Two programmes are seen: the report is for the whole scope.
+    await coordinator.tap("Whole scope")
+    async with bot.deps.database.session() as db:
+        [grant] = (
+            await db.exec(select(RoleGrant).where(RoleGrant.role == Role.COORDINATOR))
+        ).all()
+        grant.programmes = str(world.smart)  # narrowed to one programme since
+        db.add(grant)
+    now = bot.clock.now().astimezone(ZONE)
+    monday = (now + timedelta(days=7 - now.weekday())).replace(hour=9, minute=0)
+    await move_to(bot, monday.replace(tzinfo=None))
+    [report] = documents(coordinator.bot_messages())
+    assert report.document is not None
+    book = openpyxl.load_workbook(io.BytesIO(report.document.content))
+    # A limited scope now: no sheets of single people's rows.
+    assert book.sheetnames == ["About", "Sessions", "Indicators", "Targets"]
+    about = " ".join(
+        str(cell) for row in book["About"].iter_rows(values_only=True) for cell in row if cell
+    )
+    assert "Programmes: SMART Balkans" in about
