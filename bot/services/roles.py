@@ -82,7 +82,7 @@ def _scope_details(scope: Scope) -> dict[str, list[Any]]:
     return details
 
 
-async def _named(db: AsyncSession, scope: Scope) -> Scope:
+async def named_scope(db: AsyncSession, scope: Scope) -> Scope:
     """``scope`` with the names of its programmes."""
     if not scope.programmes:
         return scope
@@ -126,7 +126,7 @@ async def scope_of(db: AsyncSession, learner: Learner, admin_ids: Iterable[int])
     grant = grants.get(Role.COORDINATOR)
     if grant is None:
         return Scope(countries=frozenset(), organisations=frozenset(), programmes=frozenset())
-    return await _named(db, grant_scope(grant))
+    return await named_scope(db, grant_scope(grant))
 
 
 # -- invites and grants ----------------------------------------------------------------------
@@ -296,7 +296,7 @@ def grant_scope(grant: RoleGrant) -> Scope:
 
 async def named_invite_scope(db: AsyncSession, invite: RoleInvite) -> Scope:
     """:func:`invite_scope` with the programmes' names (for texts)."""
-    return await _named(db, invite_scope(invite))
+    return await named_scope(db, invite_scope(invite))
 
 
 async def _programme_ids(db: AsyncSession, names: Iterable[str]) -> frozenset[int]:
@@ -454,7 +454,7 @@ async def redeem_invite(
         role = Role(invite.role)
     except ValueError:
         return Redemption(Redeemed.UNKNOWN)
-    scope = invite_scope(invite)
+    scope = await named_scope(db, invite_scope(invite))
     if invite.created_by == learner.id:
         return Redemption(Redeemed.OWN, role, scope)
     existing = await _grant_of(db, learner.id, role)

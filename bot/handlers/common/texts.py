@@ -22,7 +22,9 @@ def scope_text(tr: Translator, scope: Scope) -> Html:
         organisations = ", ".join(sorted(scope.organisations))
     text = tr._("{countries} · {organisations}", countries=countries, organisations=organisations)
     if scope.programmes is not None:
-        names = ", ".join(scope.programme_names) or "–"
+        names = ", ".join(scope.programme_names) or ", ".join(
+            f"#{number}" for number in sorted(scope.programmes)
+        )
         text += " · " + tr._("programmes: {names}", names=names)
     return Html(text)
 
