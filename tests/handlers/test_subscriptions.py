@@ -157,9 +157,7 @@ async def test_a_narrowed_coordinator_gets_only_their_new_scope(bot: Harness):
     # Two programmes are seen: the report is for the whole scope.
     await coordinator.tap("Whole scope")
     async with bot.deps.database.session() as db:
-        [grant] = (
-            await db.exec(select(RoleGrant).where(RoleGrant.role == Role.COORDINATOR))
-        ).all()
+        [grant] = (await db.exec(select(RoleGrant).where(RoleGrant.role == Role.COORDINATOR))).all()
         grant.programmes = str(world.smart)  # narrowed to one programme since
         db.add(grant)
     now = bot.clock.now().astimezone(ZONE)
