@@ -8,6 +8,7 @@
      ├── PrivacyError            privacy.Reason            (services/privacy/walk_ins.py)
      ├── ProfileError            learners.Reason
      ├── ProgrammeError          programmes.Reason
+     ├── ReportingRoleError      reporting_role.Reason
      ├── RoleError               roles.Reason
      ├── SessionError            sessions.Reason           (services/sessions/errors.py)
      ├── SubscriptionError       subscriptions.Reason

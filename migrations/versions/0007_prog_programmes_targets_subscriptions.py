@@ -2,7 +2,7 @@
 programme limit; every session there is goes to a default programme
 
 Revision ID: 0007_prog
-Revises: 0006_intake
+Revises: 0007_ind
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0007_prog'
-down_revision: str | None = '0006_intake'
+down_revision: str | None = '0007_ind'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,7 +19,7 @@ from bot.services import targets
 from tests.factories import grant, make_learner
 from tests.support.harness import Harness
 from tests.support.images import png_size
-from tests.support.programme_world import SMART, build_programme_world
+from tests.support.programmes_world import SMART, build_programme_world
 
 SMART_COORDINATOR, ADMIN_LIKE, TRAINER = 9701, 9702, 9703
 NOT_ALLOWED = "Sorry, you are not allowed to do that."
@@ -65,7 +65,7 @@ async def test_a_programme_coordinator_sees_and_exports_only_their_programme(
     await coordinator.tap("Excel (XLSX)")
     await coordinator.tap("📥 Make the file")
     book = openpyxl.load_workbook(io.BytesIO(coordinator.last_document().content))
-    assert book.sheetnames == ["About", "Sessions", "Indicators", "Targets"]
+    assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions", "Targets"]
     sessions = list(book["Sessions"].iter_rows(values_only=True))
     assert len(sessions) == 1 + 3  # the three SMART sessions, not the default one
     countries = {row[list(sessions[0]).index("Country")] for row in sessions[1:]}

@@ -16,7 +16,7 @@ from bot.models import AuditEntry, ReportDelivery, ReportSubscription, Role, Rol
 from bot.simulator.fake_bot_api import SentMessage
 from tests.factories import make_learner, make_trainer, make_training, record_attendance
 from tests.support.harness import Harness
-from tests.support.programme_world import build_programme_world
+from tests.support.programmes_world import build_programme_world
 
 COORDINATOR, KOSOVO = 9601, 9602
 ZONE = ZoneInfo("Europe/Belgrade")
@@ -82,6 +82,7 @@ async def test_a_monthly_report_arrives_once_on_the_first_working_day_across_a_r
         "Sessions",
         "Learning",
         "Indicators",
+        "Definitions",
         "Targets",
     ]
     sessions = list(book["Sessions"].iter_rows(values_only=True))
@@ -167,7 +168,7 @@ async def test_a_narrowed_coordinator_gets_only_their_new_scope(bot: Harness):
     assert report.document is not None
     book = openpyxl.load_workbook(io.BytesIO(report.document.content))
     # A limited scope now: no sheets of single people's rows.
-    assert book.sheetnames == ["About", "Sessions", "Indicators", "Targets"]
+    assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions", "Targets"]
     about = " ".join(
         str(cell) for row in book["About"].iter_rows(values_only=True) for cell in row if cell
     )

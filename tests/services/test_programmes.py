@@ -18,7 +18,7 @@ from bot.services.indicators import ALL_TIME, Filters
 from bot.services.roles import FULL_SCOPE, Scope
 from bot.services.subscriptions import Frequency
 from bot.services.targets import Pace, TargetFileError
-from tests.support.programme_world import SMART, build_programme_world
+from tests.support.programmes_world import SMART, build_programme_world
 
 ZONE = ZoneInfo("Europe/Belgrade")
 NOW = datetime(2026, 10, 1, 10, 0, tzinfo=UTC)

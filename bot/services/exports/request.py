@@ -31,6 +31,7 @@ class Sheet(StrEnum):
     SESSIONS = "sessions"
     LEARNING = "learning"
     INDICATORS = "indicators"
+    DEFINITIONS = "definitions"
     TARGETS = "targets"
 
 
@@ -48,9 +49,10 @@ def sheets_for(scope: Scope) -> tuple[Sheet, ...]:
             Sheet.SESSIONS,
             Sheet.LEARNING,
             Sheet.INDICATORS,
+            Sheet.DEFINITIONS,
             Sheet.TARGETS,
         )
-    return (Sheet.ABOUT, Sheet.SESSIONS, Sheet.INDICATORS, Sheet.TARGETS)
+    return (Sheet.ABOUT, Sheet.SESSIONS, Sheet.INDICATORS, Sheet.DEFINITIONS, Sheet.TARGETS)
 
 
 def formats_for(scope: Scope) -> tuple[ExportFormat, ...]:
