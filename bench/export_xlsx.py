@@ -114,8 +114,8 @@ def make_fixture(path: Path, rows: int) -> None:
         connection.executemany(
             "INSERT INTO training_session (id, code, trainer_id, title, module_id, starts_at, "
             "duration_minutes, venue, country, language, capacity, created_at, updated_at, "
-            "version, checkin_secret) VALUES (?, ?, 1, ?, ?, ?, 90, 'Hall', ?, 'en', 60, ?, ?, "
-            "1, 'secret')",
+            "version, checkin_secret, programme_id) VALUES (?, ?, 1, ?, ?, ?, 90, 'Hall', ?, "
+            "'en', 60, ?, ?, 1, 'secret', (SELECT id FROM programme WHERE is_default))",
             [
                 (
                     number,

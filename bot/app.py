@@ -33,6 +33,8 @@ from bot.handlers import (
     roles,
     sessions,
     stats,
+    subscriptions,
+    targets,
     walk_in_data,
 )
 from bot.handlers.common import routes
@@ -66,6 +68,8 @@ FEATURES = (
     certificates,
     stats,
     items,
+    targets,
+    subscriptions,
     announce,
     exports,
     walk_in_data,
@@ -100,6 +104,7 @@ JOBS: tuple[PeriodicTask, ...] = (
     attendance.refresh_checkin_codes,
     feedback.send_feedback_questions,
     reminders.send_reminders,
+    subscriptions.deliver_reports,
 )
 """Run every tick (``bot.runtime.jobs``), in this order."""
 

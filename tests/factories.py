@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,6 +29,7 @@ from bot.models import (
     Consent,
     Feedback,
     Learner,
+    Programme,
     QuizAnswer,
     QuizAttempt,
     QuizKind,
@@ -38,6 +39,7 @@ from bot.models import (
     RoleGrant,
     TrainingSession,
 )
+from bot.services import programmes as programme_service
 
 _telegram_ids = itertools.count(1_000_001)
 _training_numbers = itertools.count(1)
@@ -85,6 +87,7 @@ async def grant(
     *,
     countries: Iterable[str] = (),
     organisations: Iterable[str] = (),
+    programmes: Iterable[int] = (),
     granted_at: datetime | None = None,
 ) -> RoleGrant:
     """Gives ``learner`` the role (a coordinator limited to ``countries`` and
@@ -96,6 +99,7 @@ async def grant(
         role=Role(role),
         countries=",".join(sorted(countries)) or None,
         organisations="\n".join(sorted(organisations)) or None,
+        programmes=",".join(str(number) for number in sorted(programmes)) or None,
     )
     if granted_at is not None:
         row.granted_at = granted_at
@@ -109,6 +113,28 @@ async def make_trainer(db: AsyncSession, **fields: Any) -> Learner:
     trainer = await make_learner(db, **fields)
     await grant(db, trainer, Role.TRAINER)
     return trainer
+
+
+async def make_programme(
+    db: AsyncSession,
+    name: str,
+    *,
+    starts_on: date = date(2026, 1, 1),
+    ends_on: date = date(2027, 6, 30),
+    donor: str | None = "German Federal Foreign Office",
+    countries: Iterable[str] = (),
+) -> Programme:
+    """A programme (not the default), written as ``python -m bot programmes create`` does."""
+    row = Programme(
+        name=name,
+        donor=donor,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        countries=",".join(sorted(countries)) or None,
+    )
+    db.add(row)
+    await db.flush()
+    return row
 
 
 # -- training days ---------------------------------------------------------------------------
@@ -132,6 +158,8 @@ async def make_training(
         "checkin_secret": f"secret-{number}",
         **fields,
     }
+    if "programme_id" not in values:
+        values["programme_id"] = (await programme_service.default_programme(db, starts_at)).id
     training = TrainingSession(trainer_id=trainer.id, starts_at=starts_at, **values)
     db.add(training)
     await db.flush()

@@ -108,6 +108,7 @@ async def test_export_writes_a_workbook_that_reads_back(database: Database, tmp_
         "Learning",
         "Indicators",
         "Definitions",
+        "Targets",
         "Items",
     ]
     rows = list(book["Attendance"].iter_rows(values_only=True))

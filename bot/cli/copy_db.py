@@ -32,6 +32,9 @@ from bot.db import Database, alembic_config
 
 DEFAULT_BATCH_SIZE = 1000
 SKIPPED_TABLES = frozenset({"alembic_version"})
+SEEDED_ROWS = {"programme": "is_default"}
+"""Rows a fresh migration writes (the default programme): not data of the target's own;
+they are replaced by the source's."""
 
 
 class CopyError(Exception):
@@ -94,6 +97,15 @@ def _tables_in_order(target_meta: sa.MetaData) -> list[tuple[sa.Table, sa.Table]
 
 def _self_references(table: sa.Table) -> list[str]:
     return [fk.parent.name for fk in table.foreign_keys if fk.column.table.name == table.name]
+
+
+async def _own_rows(connection: AsyncConnection, table: sa.Table) -> int:
+    """The rows of ``table`` that are not :data:`SEEDED_ROWS`."""
+    seeded = SEEDED_ROWS.get(table.name)
+    if seeded is None:
+        return await _count(connection, table)
+    query = sa.select(sa.func.count()).select_from(table).where(sa.not_(table.c[seeded]))
+    return int((await connection.execute(query)).scalar_one())
 
 
 async def _count(connection: AsyncConnection, table: sa.Table) -> int:
@@ -206,14 +218,14 @@ async def copy_database(
             missing = [write.name for _, write in pairs if write.name not in source_tables]
             if missing:
                 raise CopyError(f"the source has no table {', '.join(missing)}")
-            filled = {write.name: n for _, write in pairs if (n := await _count(dst, write))}
+            filled = {write.name: n for _, write in pairs if (n := await _own_rows(dst, write))}
             if filled and not force:
                 listed = ", ".join(f"{name} ({n} rows)" for name, n in filled.items())
                 raise CopyError(
                     f"the target already holds data: {listed}; use --force to replace it"
                 )
             for _, write in reversed(pairs):
-                if write.name in filled:
+                if write.name in filled or write.name in SEEDED_ROWS:
                     await dst.execute(sa.delete(write))
             for read, write in pairs:
                 copied = await _copy_table(src, dst, read, write, batch_size)

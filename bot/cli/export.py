@@ -63,6 +63,7 @@ def add_parser(commands: Any) -> None:
     export.add_argument("--country", metavar="CODE", help="e.g. XK: sessions in that country")
     export.add_argument("--organisation", metavar="NAME", help="only people of that organisation")
     export.add_argument("--module", metavar="ID", help="e.g. passwords-2fa")
+    export.add_argument("--programme", metavar="NAME", help="only that programme's sessions")
     export.add_argument(
         "--language",
         default="en",
@@ -250,6 +251,19 @@ async def _export(
 
         now = SystemClock().now()
         async with database.session() as db:
+            if args.programme:
+                from dataclasses import replace
+
+                from bot.services import programmes
+
+                programme = await programmes.by_name(db, args.programme)
+                if programme is None:
+                    print(
+                        f"Cannot export: --programme: no programme is called {args.programme!r}",
+                        file=sys.stderr,
+                    )
+                    return None
+                request = replace(request, filters=replace(request.filters, programme=programme.id))
             counts = await exports.count_rows(db, request)
             total = counts[Sheet.ATTENDANCE]
             if export_format is ExportFormat.XLSX:

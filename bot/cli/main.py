@@ -316,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     reporting.add_argument("--drop", action="store_true", help="drop the role instead")
     reporting.set_defaults(handler=cmd_reporting_role)
     export_command.add_parser(commands)
+    from bot.cli import programmes as programme_commands
+
+    programme_commands.add_parsers(commands)
     return parser
 
 

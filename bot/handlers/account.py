@@ -117,6 +117,12 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
                 "/announce – a message to learners, by language, country, module or session"
             )
         )
+        parts.append(
+            tr._(
+                "/targets – progress towards the donors' targets\n"
+                "/reports – a weekly or monthly workbook, sent to you"
+            )
+        )
     if Role.ADMIN in held:
         parts.append(
             tr._(

@@ -58,22 +58,29 @@ def role_name(tr: Translator, role: Role | str) -> str:
 def usage_text(tr: Translator) -> str:
     # The typed syntax is English whatever the language: it goes in as code, which
     # neither translators nor the Serbian transliteration touch.
-    return tr._(
-        "<b>Invite someone to a role</b>\n\n"
-        "{trainer}\n"
-        "{coordinator} – for all countries and organisations\n"
-        "{by_country} – only for these countries\n"
-        "{by_organisation} – only for these organisations\n"
-        "{admin}\n\n"
-        "Country codes: {codes}. Countries and organisations can be combined. "
-        "Coordinators invite trainers, and coordinators within their own scope. "
-        "The link works once, for 7 days.",
-        trainer=_code("/invite trainer"),
-        coordinator=_code("/invite coordinator"),
-        by_country=_code("/invite coordinator XK RS"),
-        by_organisation=_code('/invite coordinator org:"Civic Lab" org:Forum'),
-        admin=_code("/invite admin"),
-        codes=_code(" ".join(learners.COUNTRIES)),
+    return (
+        tr._(
+            "<b>Invite someone to a role</b>\n\n"
+            "{trainer}\n"
+            "{coordinator} – for all countries and organisations\n"
+            "{by_country} – only for these countries\n"
+            "{by_organisation} – only for these organisations\n"
+            "{admin}\n\n"
+            "Country codes: {codes}. Countries and organisations can be combined. "
+            "Coordinators invite trainers, and coordinators within their own scope. "
+            "The link works once, for 7 days.",
+            trainer=_code("/invite trainer"),
+            coordinator=_code("/invite coordinator"),
+            by_country=_code("/invite coordinator XK RS"),
+            by_organisation=_code('/invite coordinator org:"Civic Lab" org:Forum'),
+            admin=_code("/invite admin"),
+            codes=_code(" ".join(learners.COUNTRIES)),
+        )
+        + "\n"
+        + tr._(
+            "{by_programme} – only for this programme (it can be combined with the others)",
+            by_programme=_code('/invite coordinator programme:"SOE-3"'),
+        )
     )
 
 
@@ -97,6 +104,8 @@ def error_text(tr: Translator, error: RoleError) -> str:
             problem = tr._("There is no role “{value}”.", value=value)
         case Reason.UNKNOWN_COUNTRY:
             problem = tr._("“{value}” is not one of the country codes.", value=value)
+        case Reason.UNKNOWN_PROGRAMME:
+            problem = tr._("There is no programme called “{value}”.", value=value)
         case Reason.BAD_QUOTES:
             problem = tr._("A quotation mark is not closed.")
         case Reason.RESERVED_ORGANISATION:
@@ -147,6 +156,7 @@ async def invite_command(update: Update, context: BotContext, current: Turn) -> 
             request.role,
             request.countries,
             request.organisations,
+            request.programmes,
             now=context.deps.clock.now(),
             admin_ids=context.deps.settings.admin_telegram_ids,
         )
@@ -156,7 +166,8 @@ async def invite_command(update: Update, context: BotContext, current: Turn) -> 
     role = Role(invite.role)
     lines = [tr._("<b>Invitation: {role}</b>", role=role_name(tr, role))]
     if role == Role.COORDINATOR:
-        lines.append(tr._("Scope: {scope}", scope=scope_text(tr, roles.invite_scope(invite))))
+        scope = await roles.named_invite_scope(current.db, invite)
+        lines.append(tr._("Scope: {scope}", scope=scope_text(tr, scope)))
     lines += [
         "",
         tr._(

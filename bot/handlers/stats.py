@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
 
+from bot.handlers import targets
 from bot.handlers.common.callback_data import CallbackData
 from bot.handlers.common.entry import Handlers, on_button, on_command
 from bot.handlers.common.keyboards import button, markup, rows
@@ -293,6 +294,7 @@ async def _show_figures(
     # Drawing and uploading take a while: in a task of its own, so that this update's
     # unit of work ends with the figures.
     context.application.create_task(_send_charts(update, tr, report, period_name), update=update)
+    await targets.stats_section(update, context, current, scope, indicators.NO_FILTERS)
 
 
 async def _send_charts(

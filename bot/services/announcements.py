@@ -40,6 +40,7 @@ from bot.services import audit, roles, sessions
 from bot.services.errors import ServiceError
 from bot.services.learners import COUNTRIES, OTHER
 from bot.services.roles import Scope
+from bot.services.scope import programme_people
 
 MAX_TEXT = 3500
 """Characters of typed text; Telegram allows 4096 after the HTML is parsed."""
@@ -277,6 +278,9 @@ def _conditions(actor: Learner, audience: Audience, scope: Scope) -> list[Any]:
         where.append(sa.or_(col(Learner.country).in_(countries), registered_there, attended_there))
     if scope.organisations is not None:
         where.append(col(Learner.organisation).in_(sorted(scope.organisations)))
+    if scope.programmes is not None:
+        # People who take part in one of the programmes (as reports count them).
+        where.append(learner_id.in_(programme_people(sorted(scope.programmes))))
     if audience.language is not None:
         where.append(col(Learner.language) == audience.language)
     if audience.country is not None:

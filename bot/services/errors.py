@@ -7,10 +7,13 @@
      ├── ExportError             exports.Reason            (services/exports/request.py)
      ├── PrivacyError            privacy.Reason            (services/privacy/walk_ins.py)
      ├── ProfileError            learners.Reason
+     ├── ProgrammeError          programmes.Reason
      ├── QuizError               quiz.Reason
      ├── ReportingRoleError      reporting_role.Reason
      ├── RoleError               roles.Reason
-     └── SessionError            sessions.Reason           (services/sessions/errors.py)
+     ├── SessionError            sessions.Reason           (services/sessions/errors.py)
+     ├── SubscriptionError       subscriptions.Reason
+     └── TargetFileError         targets.Reason            (services/targets/load.py)
 
 A service checks first and writes after, so a refused request has changed nothing. Each
 feature's handlers turn the reasons of the errors they expect into translated text in one

@@ -32,6 +32,7 @@ from bot.services.roles import (
     Scope,
     grant_scope,
     is_settings_admin,
+    named_scope,
     roles_of,
     scope_of,
 )
@@ -144,7 +145,8 @@ async def list_holders(db: AsyncSession, actor: Learner, admin_ids: Iterable[int
             continue
         if _sees(viewer, grant):
             revocable = _may_revoke(viewer, grant, learner, admin_ids)
-            holders.append(Holder(role, learner, grant, grant_scope(grant), revocable))
+            scope = await named_scope(db, grant_scope(grant))
+            holders.append(Holder(role, learner, grant, scope, revocable))
     return holders
 
 

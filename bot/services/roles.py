@@ -7,15 +7,16 @@ import secrets
 import shlex
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Learner, Role, RoleGrant, RoleInvite
+from bot.models import Learner, Programme, Role, RoleGrant, RoleInvite
 from bot.services import audit, learners
 from bot.services.errors import ServiceError
 
@@ -26,19 +27,25 @@ class Scope:
 
     countries: frozenset[str] | None = None
     organisations: frozenset[str] | None = None
+    programmes: frozenset[int] | None = None
+    """Programme ids (:class:`bot.models.Programme`)."""
+    programme_names: tuple[str, ...] = field(default=(), compare=False)
+    """The names of :attr:`programmes`, for texts (filled by :func:`scope_of`)."""
 
     @property
     def is_full(self) -> bool:
-        return self.countries is None and self.organisations is None
+        return self.countries is None and self.organisations is None and self.programmes is None
 
     def within(self, outer: Scope) -> bool:
-        """Whether this scope lies inside ``outer``: no wider on either dimension."""
+        """Whether this scope lies inside ``outer``: no wider on any dimension."""
 
-        def inside(mine: frozenset[str] | None, theirs: frozenset[str] | None) -> bool:
+        def inside(mine: frozenset[Any] | None, theirs: frozenset[Any] | None) -> bool:
             return theirs is None or (mine is not None and mine <= theirs)
 
-        return inside(self.countries, outer.countries) and inside(
-            self.organisations, outer.organisations
+        return (
+            inside(self.countries, outer.countries)
+            and inside(self.organisations, outer.organisations)
+            and inside(self.programmes, outer.programmes)
         )
 
 
@@ -55,12 +62,34 @@ def split_organisations(value: str | None) -> frozenset[str] | None:
     return frozenset(parts) or None
 
 
-def _scope_details(scope: Scope) -> dict[str, list[str]]:
+def split_programmes(value: str | None) -> frozenset[int] | None:
+    parts = [part.strip() for part in (value or "").split(",") if part.strip().isdigit()]
+    return frozenset(int(part) for part in parts) or None
+
+
+def _join_programmes(programmes: frozenset[int] | None) -> str | None:
+    return ",".join(str(number) for number in sorted(programmes)) if programmes else None
+
+
+def _scope_details(scope: Scope) -> dict[str, list[Any]]:
     """A scope as the audit log records it."""
-    return {
+    details: dict[str, list[Any]] = {
         "countries": sorted(scope.countries or ()),
         "organisations": sorted(scope.organisations or ()),
     }
+    if scope.programmes is not None:
+        details["programmes"] = sorted(scope.programmes)
+    return details
+
+
+async def named_scope(db: AsyncSession, scope: Scope) -> Scope:
+    """``scope`` with the names of its programmes."""
+    if not scope.programmes:
+        return scope
+    found = await db.exec(
+        select(Programme.name).where(col(Programme.id).in_(sorted(scope.programmes)))
+    )
+    return replace(scope, programme_names=tuple(sorted(found.all())))
 
 
 def is_settings_admin(learner: Learner, admin_ids: Iterable[int]) -> bool:
@@ -96,8 +125,8 @@ async def scope_of(db: AsyncSession, learner: Learner, admin_ids: Iterable[int])
         return FULL_SCOPE
     grant = grants.get(Role.COORDINATOR)
     if grant is None:
-        return Scope(countries=frozenset(), organisations=frozenset())
-    return Scope(split_countries(grant.countries), split_organisations(grant.organisations))
+        return Scope(countries=frozenset(), organisations=frozenset(), programmes=frozenset())
+    return await named_scope(db, grant_scope(grant))
 
 
 # -- invites and grants ----------------------------------------------------------------------
@@ -119,6 +148,8 @@ class Reason(StrEnum):
     """A scope for a role other than coordinator."""
     UNKNOWN_ROLE = "unknown-role"
     UNKNOWN_COUNTRY = "unknown-country"
+    UNKNOWN_PROGRAMME = "unknown-programme"
+    """No programme of that name (value: the name)."""
     ORGANISATION_TOO_LONG = "organisation-too-long"
     TOO_MANY_ORGANISATIONS = "too-many-organisations"
     EMPTY_ORGANISATION = "empty-organisation"
@@ -167,10 +198,13 @@ class InviteRequest:
     role: Role
     countries: frozenset[str] = frozenset()
     organisations: frozenset[str] = frozenset()
+    programmes: frozenset[str] = frozenset()
+    """Programme names, as typed (``programme:"SMART Balkans"``)."""
 
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‟": '"'})
 ORG_PREFIX = "org:"
+PROGRAMME_PREFIX = "programme:"
 
 
 def _clean_organisation(name: str) -> str:
@@ -200,16 +234,24 @@ def parse_invite_arguments(text: str) -> InviteRequest:
         raise RoleError(Reason.UNKNOWN_ROLE, words[0][:40]) from None
     countries: set[str] = set()
     organisations: set[str] = set()
+    programmes: set[str] = set()
     rest = iter(words[1:])
     for word in rest:
         if word.lower().startswith(ORG_PREFIX):
             name = word[len(ORG_PREFIX) :] or next(rest, "")
             organisations.add(_clean_organisation(name))
+        elif word.lower().startswith(PROGRAMME_PREFIX):
+            name = learners.clean_text(word[len(PROGRAMME_PREFIX) :] or next(rest, ""))
+            if not name:
+                raise RoleError(Reason.UNKNOWN_PROGRAMME, "")
+            programmes.add(name)
         elif word.upper() in learners.COUNTRIES:
             countries.add(word.upper())
         else:
             raise RoleError(Reason.UNKNOWN_COUNTRY, word[:40])
-    return InviteRequest(role, frozenset(countries), frozenset(organisations))
+    return InviteRequest(
+        role, frozenset(countries), frozenset(organisations), frozenset(programmes)
+    )
 
 
 def _join_countries(countries: frozenset[str] | None) -> str | None:
@@ -225,21 +267,51 @@ def _join_organisations(organisations: frozenset[str] | None) -> str | None:
     return text
 
 
-def _narrowed(mine: frozenset[str] | None, asked: frozenset[str]) -> frozenset[str] | None:
+def _narrowed(mine: frozenset[Any] | None, asked: frozenset[Any]) -> frozenset[Any] | None:
     """The asked limit within ``mine`` (None = no limit); nothing asked keeps ``mine``."""
     if not asked:
         return mine
     if mine is not None and not asked <= mine:
-        raise RoleError(Reason.SCOPE_TOO_WIDE, ", ".join(sorted(asked - mine)))
+        raise RoleError(
+            Reason.SCOPE_TOO_WIDE, ", ".join(sorted(str(item) for item in asked - mine))
+        )
     return asked
 
 
 def invite_scope(invite: RoleInvite) -> Scope:
-    return Scope(split_countries(invite.countries), split_organisations(invite.organisations))
+    return Scope(
+        split_countries(invite.countries),
+        split_organisations(invite.organisations),
+        split_programmes(invite.programmes),
+    )
 
 
 def grant_scope(grant: RoleGrant) -> Scope:
-    return Scope(split_countries(grant.countries), split_organisations(grant.organisations))
+    return Scope(
+        split_countries(grant.countries),
+        split_organisations(grant.organisations),
+        split_programmes(grant.programmes),
+    )
+
+
+async def named_invite_scope(db: AsyncSession, invite: RoleInvite) -> Scope:
+    """:func:`invite_scope` with the programmes' names (for texts)."""
+    return await named_scope(db, invite_scope(invite))
+
+
+async def _programme_ids(db: AsyncSession, names: Iterable[str]) -> frozenset[int]:
+    """The ids of the programmes called ``names`` (case-insensitive); raises RoleError
+    ``unknown-programme`` for a name no programme has."""
+    ids: set[int] = set()
+    for name in names:
+        found = await db.exec(
+            select(Programme.id).where(sa.func.lower(Programme.name) == name.casefold())
+        )
+        number = found.first()
+        if number is None:
+            raise RoleError(Reason.UNKNOWN_PROGRAMME, name[:40])
+        ids.add(number)
+    return frozenset(ids)
 
 
 def may_invite(held: set[Role], role: Role) -> bool:
@@ -254,6 +326,7 @@ async def create_invite(
     role: Role,
     countries: Iterable[str] = (),
     organisations: Iterable[str] = (),
+    programmes: Iterable[str] = (),
     *,
     now: datetime,
     admin_ids: Iterable[int],
@@ -273,21 +346,24 @@ async def create_invite(
     if unknown:
         raise RoleError(Reason.UNKNOWN_COUNTRY, unknown[0])
     asked_organisations = frozenset(_clean_organisation(name) for name in organisations)
+    asked_programmes = await _programme_ids(db, programmes)
     scope = FULL_SCOPE
     if role != Role.COORDINATOR:
-        if asked_countries or asked_organisations:
+        if asked_countries or asked_organisations or asked_programmes:
             raise RoleError(Reason.SCOPE_NOT_FOR_ROLE, role)
     else:
         mine = await scope_of(db, creator, admin_ids)
         scope = Scope(
             _narrowed(mine.countries, asked_countries),
             _narrowed(mine.organisations, asked_organisations),
+            _narrowed(mine.programmes, asked_programmes),
         )
     invite = RoleInvite(
         code=secrets.token_urlsafe(12),
         role=role,
         countries=_join_countries(scope.countries),
         organisations=_join_organisations(scope.organisations),
+        programmes=_join_programmes(scope.programmes),
         created_by=creator.id,
         created_at=now,
         expires_at=now + INVITE_VALIDITY,
@@ -378,7 +454,7 @@ async def redeem_invite(
         role = Role(invite.role)
     except ValueError:
         return Redemption(Redeemed.UNKNOWN)
-    scope = invite_scope(invite)
+    scope = await named_scope(db, invite_scope(invite))
     if invite.created_by == learner.id:
         return Redemption(Redeemed.OWN, role, scope)
     existing = await _grant_of(db, learner.id, role)
@@ -419,14 +495,11 @@ async def redeem_invite(
     else:
         previous = {
             "revoked_at": existing.revoked_at.isoformat() if existing.revoked_at else None,
-            **_scope_details(
-                Scope(
-                    split_countries(existing.countries), split_organisations(existing.organisations)
-                )
-            ),
+            **_scope_details(grant_scope(existing)),
         }
     existing.countries = invite.countries
     existing.organisations = invite.organisations
+    existing.programmes = invite.programmes
     existing.granted_by = invite.created_by
     existing.granted_at = now
     existing.revoked_by = None
@@ -463,7 +536,7 @@ async def grant_preset(db: AsyncSession, learner: Learner, role: Role, now: date
         return grant
     if grant is None:
         grant = RoleGrant(learner_id=learner.id, role=role)
-    grant.countries = grant.organisations = None
+    grant.countries = grant.organisations = grant.programmes = None
     grant.granted_by = None
     grant.granted_at = now
     grant.revoked_by = grant.revoked_at = None

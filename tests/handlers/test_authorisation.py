@@ -2,7 +2,8 @@
 kind of actor, decided in ONE table (below).
 
 The actors: a learner, the trainer who runs the session, another trainer, a coordinator of
-another country, a coordinator of another organisation, and an admin. Every button is
+another country, a coordinator of another organisation, a coordinator of another programme,
+and an admin. Every button is
 tapped with valid data pointing at a real session, grant, announcement, certificate or quiz
 attempt that is not the actor's (only the trainer runs the session): a refused tap must say
 so ("Sorry, you are not allowed to do that." or "This button is no longer valid.", or the
@@ -70,6 +71,7 @@ from bot.handlers.exports.data import (
     FilterField,
     PeriodChoice,
 )
+from bot.handlers.exports.programme_filter import ExportProgramme, ExportProgrammes
 from bot.handlers.feedback import RateSession, SkipComment
 from bot.handlers.learning.data import AnswerQuestion, OpenModule, ShowCard, StartQuiz
 from bot.handlers.mysessions import Apology, ApologyStep, MySessions
@@ -88,11 +90,14 @@ from bot.handlers.sessions.data import (
     ViewAction,
 )
 from bot.handlers.stats import StatsPeriod, StatsPeriodName
+from bot.handlers.subscriptions import ReportFrequency, ReportSubscribe, ReportUnsubscribe
+from bot.handlers.targets import StatsProgramme
 from bot.handlers.walk_in_data import EraseWalkIn, SendWalkInData, ShowWalkIn
 from bot.models import AttendanceStatus, QuizKind, TrainingSession
 from bot.services.attendance import WalkInStep
 from bot.services.exports import ExportFormat
 from bot.services.learners import ProfileField
+from bot.services.subscriptions import Frequency
 from tests.support.driver import TelegramUser
 from tests.support.harness import CONTROLLER, TOKEN, Harness
 from tests.support.scope_world import (
@@ -103,6 +108,7 @@ from tests.support.scope_world import (
     ORGANISATION_COORDINATOR,
     OTHER_TRAINER,
     PERSON,
+    PROGRAMME_COORDINATOR,
     TRAINER,
     AuthorisationWorld,
     authorisation_world,
@@ -110,7 +116,15 @@ from tests.support.scope_world import (
     snapshot,
 )
 
-ACTORS = (LEARNER, TRAINER, OTHER_TRAINER, COUNTRY_COORDINATOR, ORGANISATION_COORDINATOR, ADMIN)
+ACTORS = (
+    LEARNER,
+    TRAINER,
+    OTHER_TRAINER,
+    COUNTRY_COORDINATOR,
+    ORGANISATION_COORDINATOR,
+    PROGRAMME_COORDINATOR,
+    ADMIN,
+)
 """The columns of the table, in this order."""
 
 OK = "allowed"
@@ -121,19 +135,21 @@ NOT_REGISTERED = "You are not registered for this session."
 ENDED = "That export has ended. /export starts a new one."
 """What an actor sees: allowed, or refused with one of these texts (and nothing changes)."""
 
-EVERYONE = (OK,) * 6
-NOBODY_STALE = (GONE,) * 6
-STAFF = (NO, OK, OK, OK, OK, OK)
+EVERYONE = (OK,) * 7
+NOBODY_STALE = (GONE,) * 7
+STAFF = (NO, OK, OK, OK, OK, OK, OK)
 """Trainers, coordinators and admins."""
-MANAGERS = (NO, OK, NO, NO, NO, OK)
+MANAGERS = (NO, OK, NO, NO, NO, NO, OK)
 """Who manages the session: the trainer who runs it and the admin; the other trainer and the
-coordinators of another country and of another organisation may not."""
-COORDINATION = (NO, NO, NO, OK, OK, OK)
+coordinators of another country, of another organisation and of another programme may not."""
+COORDINATION = (NO, NO, NO, OK, OK, OK, OK)
 """Coordinators and admins."""
-ADMIN_ONLY = (NO, NO, NO, NO, NO, OK)
-STAFF_STALE = (NO, GONE, GONE, GONE, GONE, GONE)
-COORDINATION_STALE = (NO, NO, NO, GONE, GONE, GONE)
-COORDINATION_ENDED = (NO, NO, NO, ENDED, ENDED, ENDED)
+OF_THE_PROGRAMME = (NO, NO, NO, OK, OK, NO, OK)
+"""Coordinators and admins who see the sessions' programme (not the other programme's)."""
+ADMIN_ONLY = (NO, NO, NO, NO, NO, NO, OK)
+STAFF_STALE = (NO, GONE, GONE, GONE, GONE, GONE, GONE)
+COORDINATION_STALE = (NO, NO, NO, GONE, GONE, GONE, GONE)
+COORDINATION_ENDED = (NO, NO, NO, ENDED, ENDED, ENDED, ENDED)
 
 World = AuthorisationWorld
 Forge = Callable[[World], CallbackData]
@@ -169,10 +185,10 @@ BUTTONS: dict[type[CallbackData], Row] = {
     CertificateName: Row(lambda w: CertificateName(MODULE, NameAction.USE), NOBODY_STALE),
     SendCertificate: Row(lambda w: SendCertificate(w.certificate), NOBODY_STALE),
     CancelVerify: Row(lambda w: CancelVerify(), EVERYONE),
-    RateSession: Row(lambda w: RateSession(w.past_session, 5), (NOT_ATTENDED,) * 6),
+    RateSession: Row(lambda w: RateSession(w.past_session, 5), (NOT_ATTENDED,) * 7),
     SkipComment: Row(lambda w: SkipComment(w.past_session), NOBODY_STALE),
     MySessions: Row(lambda w: MySessions(), EVERYONE),
-    Apology: Row(lambda w: Apology(w.session, ApologyStep.YES), (NOT_REGISTERED,) * 6),
+    Apology: Row(lambda w: Apology(w.session, ApologyStep.YES), (NOT_REGISTERED,) * 7),
     CancelCheckin: Row(lambda w: CancelCheckin(), EVERYONE),
     CancelWalkIn: Row(lambda w: CancelWalkIn(), NOBODY_STALE),
     # The trainer's screens.
@@ -201,10 +217,10 @@ BUTTONS: dict[type[CallbackData], Row] = {
     StartWalkIn: Row(lambda w: StartWalkIn(w.session), MANAGERS),
     WalkInAnswer: Row(lambda w: WalkInAnswer(WalkInStep.COUNTRY, "RS"), STAFF_STALE),
     # Roles: the trainer's grant; only an admin reaches it (not in the coordinators' scope).
-    AskRevoke: Row(lambda w: AskRevoke(w.trainer_grant), (NO, NO, NO, NO, NO, OK)),
+    AskRevoke: Row(lambda w: AskRevoke(w.trainer_grant), ADMIN_ONLY),
     ConfirmRevoke: Row(
         lambda w: ConfirmRevoke(w.trainer_grant, True),
-        (NO, NO, NO, NO, NO, OK),
+        ADMIN_ONLY,
         harmless=lambda w: ConfirmRevoke(w.trainer_grant, False),
     ),
     # The full privacy notice: anyone may read it.
@@ -219,12 +235,21 @@ BUTTONS: dict[type[CallbackData], Row] = {
     ),
     # Coordination: figures in one's own scope; exports and announcements of one's own.
     StatsPeriod: Row(lambda w: StatsPeriod(StatsPeriodName.THIS_YEAR), COORDINATION),
+    # Programmes: the figures of a programme only for who sees it; one's own reports only.
+    StatsProgramme: Row(lambda w: StatsProgramme(w.programme), OF_THE_PROGRAMME),
+    ReportFrequency: Row(lambda w: ReportFrequency(Frequency.WEEKLY), COORDINATION),
+    ReportSubscribe: Row(
+        lambda w: ReportSubscribe(Frequency.MONTHLY, w.programme), OF_THE_PROGRAMME
+    ),
+    ReportUnsubscribe: Row(lambda w: ReportUnsubscribe(w.subscription), COORDINATION_STALE),
     ExportPeriod: Row(lambda w: ExportPeriod(PeriodChoice.THIS_YEAR), COORDINATION_ENDED),
     ExportFormatPick: Row(lambda w: ExportFormatPick(ExportFormat.XLSX), COORDINATION_ENDED),
     ExportFilter: Row(lambda w: ExportFilter(FilterField.COUNTRY), COORDINATION_ENDED),
     ExportCountry: Row(lambda w: ExportCountry("RS"), COORDINATION_ENDED),
     ExportModule: Row(lambda w: ExportModule(MODULE), COORDINATION_ENDED),
     ExportAction: Row(lambda w: ExportAction(Action.MAKE), COORDINATION_ENDED),
+    ExportProgrammes: Row(lambda w: ExportProgrammes(), COORDINATION_ENDED),
+    ExportProgramme: Row(lambda w: ExportProgramme(w.programme), COORDINATION_ENDED),
     ChooseAudience: Row(lambda w: ChooseAudience(w.announcement, Screen.MENU), COORDINATION_STALE),
     PickAudience: Row(
         lambda w: PickAudience(w.announcement, Filter.SESSION, str(w.session)), COORDINATION_STALE
@@ -260,6 +285,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "items": COORDINATION,
     "announce": COORDINATION,
     "export": COORDINATION,
+    "targets": COORDINATION,
+    "reports": COORDINATION,
     "walkins": ADMIN_ONLY,
 }
 

@@ -65,6 +65,7 @@ SHOWN: dict[str, Callable[[Data], list[Any]]] = {
     "feedback.learner_id": lambda d: [s for s in d["sessions"] if s["feedback"]],
     "outbox.learner_id": lambda d: d["announcements_to_you"],
     "registration.learner_id": lambda d: [s for s in d["sessions"] if s["registration"]],
+    "report_subscription.learner_id": lambda d: d["scheduled_reports"],
 }
 """Where ``/mydata`` shows the rows of each column that points at a learner."""
 

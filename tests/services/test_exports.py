@@ -104,6 +104,7 @@ async def test_the_full_workbook_has_every_sheet_with_frozen_headers_and_real_da
         "Learning",
         "Indicators",
         "Definitions",
+        "Targets",
         "Items",
     ]
     for name in book.sheetnames[1:]:
@@ -290,8 +291,14 @@ async def test_a_country_coordinator_gets_only_sessions_and_indicators_of_their_
     database: Database, world: World
 ):
     book, summary = await workbook(database, ExportRequest(XK_ONLY, YEAR))
-    assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions", "Items"]
-    assert set(summary.rows) == {Sheet.SESSIONS, Sheet.INDICATORS, Sheet.DEFINITIONS, Sheet.ITEMS}
+    assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions", "Targets", "Items"]
+    assert set(summary.rows) == {
+        Sheet.SESSIONS,
+        Sheet.INDICATORS,
+        Sheet.DEFINITIONS,
+        Sheet.TARGETS,
+        Sheet.ITEMS,
+    }
     sessions = values(book["Sessions"])
     assert [row[0] for row in sessions[1:]] == ["Siguria digjitale"]
     # Registered 3, apologised 1, attended 4 and 3 ratings, rounded: 3 ratings give no

@@ -38,6 +38,7 @@ from bot.models import (
     ModuleProgress,
     OutboxMessage,
     QuizKind,
+    ReportSubscription,
     Role,
     RoleGrant,
     RoleInvite,
@@ -243,6 +244,7 @@ async def build_privacy_world(database: Database) -> PrivacyWorld:
             )
         )
         db.add(CheckinGuard(learner_id=zorana.id, failures=5, locked_until=NOW))
+        db.add(ReportSubscription(learner_id=zorana.id, frequency="monthly", created_at=NOW))
 
         own = await make_training(
             db,

@@ -29,11 +29,15 @@ from bot.models import (
     Feedback,
     Learner,
     OutboxMessage,
+    Programme,
     QuizAttempt,
     Registration,
+    ReportDelivery,
+    ReportSubscription,
     Role,
     RoleGrant,
     RoleInvite,
+    Target,
     TrainingSession,
 )
 from bot.services import announcements, drafts, learners
@@ -41,6 +45,7 @@ from tests.factories import (
     grant,
     make_attempt,
     make_learner,
+    make_programme,
     make_training,
     make_walk_in,
     record_attendance,
@@ -129,6 +134,9 @@ LEARNER, TRAINER, OTHER_TRAINER, COUNTRY_COORDINATOR, ORGANISATION_COORDINATOR, 
     7305,
     7306,
 )
+PROGRAMME_COORDINATOR = 7307
+"""A coordinator limited to another programme (:data:`OTHER_PROGRAMME`) than the sessions'."""
+OTHER_PROGRAMME = "SMART Balkans"
 """Telegram ids of the actors of :func:`authorisation_world` (``ADMIN``: from the settings)."""
 PERSON, AUTHOR = 7310, 7311
 """The person on the session's roster, and the coordinator whose draft announcement it is."""
@@ -155,6 +163,10 @@ class AuthorisationWorld:
     """:data:`AUTHOR`'s draft."""
     walk_in: int
     """A participant without Telegram, added at the past session."""
+    programme: int
+    """The sessions' programme (the default one); not :data:`PROGRAMME_COORDINATOR`'s."""
+    subscription: int
+    """:data:`AUTHOR`'s monthly report."""
 
 
 async def authorisation_world(database: Database, now: datetime) -> AuthorisationWorld:
@@ -171,6 +183,10 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
         await grant(db, kosovo, Role.COORDINATOR, countries=["XK"])
         civic = await make_person(db, ORGANISATION_COORDINATOR, CIVIC_LAB)
         await grant(db, civic, Role.COORDINATOR, organisations=[CIVIC_LAB])
+        other_programme = await make_programme(db, OTHER_PROGRAMME)
+        assert other_programme.id is not None
+        smart = await make_person(db, PROGRAMME_COORDINATOR, FORUM)
+        await grant(db, smart, Role.COORDINATOR, programmes=[other_programme.id])
         await make_person(db, ADMIN, FORUM)
         author = await make_person(db, AUTHOR, FORUM)
         await grant(db, author, Role.COORDINATOR)
@@ -202,6 +218,10 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
         assert certificate.id and attempt.id and draft.id
         walk_in = await make_walk_in(db, "Besa Krasniqi", organisation="Forum", country="RS")
         assert walk_in.id is not None
+        subscription = ReportSubscription(learner_id=author.id, frequency="monthly", created_at=now)
+        db.add(subscription)
+        await db.flush()
+        assert subscription.id is not None and training.programme_id is not None
         return AuthorisationWorld(
             training.id,
             training.version,
@@ -212,6 +232,8 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
             attempt.id,
             draft.id,
             walk_in.id,
+            training.programme_id,
+            subscription.id,
         )
 
 
@@ -250,6 +272,10 @@ WATCHED: tuple[type[SQLModel], ...] = (
     Feedback,
     Learner,
     Draft,
+    Programme,
+    Target,
+    ReportSubscription,
+    ReportDelivery,
 )
 
 

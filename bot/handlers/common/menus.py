@@ -30,6 +30,8 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     ("stats", N_("Figures for donors, with a chart")),
     ("items", N_("Item analysis: how the quiz questions work, per language")),
     ("export", N_("Export attendance and indicators as a file")),
+    ("targets", N_("Progress towards the targets")),
+    ("reports", N_("Scheduled reports")),
     ("announce", N_("Send an announcement")),
 )
 """For coordinators and admins, after the trainer's and the learner's commands."""

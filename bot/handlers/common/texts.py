@@ -20,9 +20,13 @@ def scope_text(tr: Translator, scope: Scope) -> Html:
         organisations = tr._("all organisations")
     else:
         organisations = ", ".join(sorted(scope.organisations))
-    return Html(
-        tr._("{countries} · {organisations}", countries=countries, organisations=organisations)
-    )
+    text = tr._("{countries} · {organisations}", countries=countries, organisations=organisations)
+    if scope.programmes is not None:
+        names = ", ".join(scope.programme_names) or ", ".join(
+            f"#{number}" for number in sorted(scope.programmes)
+        )
+        text += " · " + tr._("programmes: {names}", names=names)
+    return Html(text)
 
 
 def module_title(tr: Translator, catalogue: Catalogue, module_id: str | None) -> str | None:

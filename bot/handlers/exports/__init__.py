@@ -6,6 +6,7 @@ answers reach the text step ``export``. The file is made in the background (``ma
 """
 
 from bot.handlers.common.entry import Handlers
+from bot.handlers.exports.programme_steps import open_programmes, pick_programme
 from bot.handlers.exports.steps import (
     export_action,
     export_command,
@@ -25,6 +26,8 @@ HANDLERS: Handlers = (
     open_filter,
     pick_country,
     pick_module,
+    open_programmes,
+    pick_programme,
     export_action,
 )
 

@@ -29,6 +29,7 @@ class FilterField(StrEnum):
     COUNTRY = "country"
     ORGANISATION = "organisation"
     MODULE = "module"
+    PROGRAMME = "programme"
 
 
 class Action(StrEnum):

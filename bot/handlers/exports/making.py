@@ -36,6 +36,7 @@ FILTER_OF_PROBLEM = {
     Reason.ORGANISATION_TOO_LONG: FilterField.ORGANISATION,
     Reason.ORGANISATION_OUTSIDE_SCOPE: FilterField.ORGANISATION,
     Reason.UNKNOWN_MODULE: FilterField.MODULE,
+    Reason.PROGRAMME_OUTSIDE_SCOPE: FilterField.PROGRAMME,
 }
 """The answer to drop when the scope no longer allows it."""
 

@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
+from bot.handlers.exports import programme_filter
 from bot.handlers.exports.texts import options_keyboard, options_text
 from bot.runtime.context import BotContext
 from bot.services import exports, roles
@@ -54,9 +55,14 @@ async def show_options(
     text = options_text(
         current.tr, context.deps.catalogue, answers, scope, context.deps.clock.now()
     )
+    keyboard = options_keyboard(current.tr)
+    # The programme filter, when the reader sees more than one programme.
+    text, keyboard = await programme_filter.with_programmes(
+        current.db, current.tr, scope, answers, text, keyboard
+    )
     if notice:
         text = f"{notice}\n\n{text}"
-    await show(update, text, options_keyboard(current.tr), edit=edit)
+    await show(update, text, keyboard, edit=edit)
 
 
 async def ended(update: Update, current: Turn) -> None:

@@ -131,8 +131,12 @@ async def open_filter(
         await show(update, text, keyboard)
 
 
-async def _apply_filter(
-    update: Update, context: BotContext, current: Turn, field: FilterField, value: str | None
+async def apply_filter(
+    update: Update,
+    context: BotContext,
+    current: Turn,
+    field: FilterField,
+    value: str | int | None,
 ) -> None:
     """Sets one filter after checking it against the scope and the catalogue."""
     draft = await conversation.current(current.db, current.learner)
@@ -161,7 +165,7 @@ async def pick_country(
     update: Update, context: BotContext, current: Turn, data: ExportCountry
 ) -> None:
     country = None if data.country == ALL else data.country
-    await _apply_filter(update, context, current, FilterField.COUNTRY, country)
+    await apply_filter(update, context, current, FilterField.COUNTRY, country)
 
 
 @on_button(ExportModule, roles=EXPORTERS)
@@ -169,7 +173,7 @@ async def pick_module(
     update: Update, context: BotContext, current: Turn, data: ExportModule
 ) -> None:
     module = None if data.module == ALL else data.module
-    await _apply_filter(update, context, current, FilterField.MODULE, module)
+    await apply_filter(update, context, current, FilterField.MODULE, module)
 
 
 @on_button(ExportAction, roles=EXPORTERS)
@@ -195,7 +199,7 @@ async def export_action(
         await show(update, text, keyboard)
         return
     if data.action is Action.CLEAR:
-        await _apply_filter(update, context, current, FilterField.ORGANISATION, None)
+        await apply_filter(update, context, current, FilterField.ORGANISATION, None)
         return
     if data.action is Action.BACK:
         await answer_query(update)
@@ -235,6 +239,6 @@ async def receive_text(update: Update, context: BotContext, current: Turn) -> No
         await _ask_format(update, context, current, answers, edit=False)
         return
     if step == Step.ORGANISATION:
-        await _apply_filter(update, context, current, FilterField.ORGANISATION, message.text)
+        await apply_filter(update, context, current, FilterField.ORGANISATION, message.text)
         return
     await show(update, tr._("Please tap one of the buttons."))

@@ -74,6 +74,8 @@ def error_text(tr: Translator, error: ExportError, scope: Scope) -> str:
                 "this: <code>{example}</code>",
                 example=example,
             )
+        case Reason.PROGRAMME_OUTSIDE_SCOPE:
+            return tr._("That programme is outside your scope.")
         case Reason.ORGANISATION_OUTSIDE_SCOPE:
             return tr._(
                 "You may only export these organisations: {names}. Please type one of them.",

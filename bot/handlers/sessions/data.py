@@ -15,6 +15,8 @@ class DraftField(StrEnum):
     DURATION = "duration"
     COUNTRY = "country"
     LANGUAGE = "language"
+    PROGRAMME = "programme"
+    """Asked first, only when the trainer may choose among several programmes."""
 
 
 @dataclass(frozen=True)

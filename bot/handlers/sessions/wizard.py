@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.content.catalogue import Catalogue
 from bot.handlers.common.entry import Stale, on_button, on_command, on_text
-from bot.handlers.common.keyboards import button, markup, rows
+from bot.handlers.common.keyboards import button, markup, rows, shorten
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
 from bot.handlers.sessions.access import MANAGERS, end_conversation
@@ -24,13 +24,14 @@ from bot.i18n.labels import COUNTRY_NAMES
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import Translator
 from bot.runtime.context import BotContext, Deps
-from bot.services import drafts, learners, sessions
+from bot.services import drafts, learners, programmes, sessions
 from bot.services.sessions import Reason, SessionError, SessionValues
 
 NEW = "newsession"
 """Text step and draft kind of the new-session conversation."""
 STEPS = ("title", "module", "date", "duration", "place", "country", "language", "capacity")
 CONFIRM = "confirm"
+PROGRAMME = DraftField.PROGRAMME.value
 DURATION_CHOICES = (60, 90, 120, 180, 240)
 NO_MODULE = "none"
 
@@ -83,6 +84,13 @@ def question(
             ]
         )
     grid: list[list[InlineKeyboardButton]] = []
+    if step == PROGRAMME:
+        grid += [
+            [button(shorten(str(name), 60), DraftPick(DraftField.PROGRAMME, str(number)))]
+            for number, name in data.get("programme_choices", [])
+        ]
+        grid.append(_cancel_row(tr))
+        return tr._("<b>New session</b>\n\nWhich programme is it part of?"), markup(grid)
     if step == "title":
         body = tr._(
             "What is the title of the session? Type it (up to {limit} characters).",
@@ -180,9 +188,18 @@ def _step_problem(tr: Translator, step: str, error: SessionError, now: datetime)
 @on_command("newsession", roles=MANAGERS)
 async def newsession_command(update: Update, context: BotContext, current: Turn) -> None:
     now = context.deps.clock.now()
-    await drafts.save_draft(current.db, current.learner, NEW, "title", {}, now)
+    choices = await programmes.choices_for(
+        current.db, current.learner, context.deps.settings.admin_telegram_ids, now
+    )
+    # The programme is asked only when there is a choice; else the session goes to the
+    # default programme.
+    step, data = "title", {}
+    if len(choices) > 1:
+        step = PROGRAMME
+        data = {"programme_choices": [[p.id, p.name] for p in choices]}
+    await drafts.save_draft(current.db, current.learner, NEW, step, data, now)
     await learners.await_input(current.db, current.learner, NEW)
-    await ask(update, context, current, "title", {})
+    await ask(update, context, current, step, data)
 
 
 @on_text(NEW, roles=MANAGERS, leave=lambda current: end_conversation(current, NEW))
@@ -241,7 +258,12 @@ async def pick(update: Update, context: BotContext, current: Turn, data: DraftPi
     values = drafts.draft_data(draft)
     known = {module.id for module in context.deps.catalogue.modules}
     try:
-        if data.field == DraftField.MODULE:
+        if data.field == DraftField.PROGRAMME:
+            offered = {int(number) for number, _name in values.get("programme_choices", [])}
+            if not data.value.isdigit() or int(data.value) not in offered:
+                raise Stale
+            values["programme"] = int(data.value)
+        elif data.field == DraftField.MODULE:
             values["module"] = (
                 None if data.value == NO_MODULE else sessions.check_module(data.value, known)
             )
@@ -254,7 +276,7 @@ async def pick(update: Update, context: BotContext, current: Turn, data: DraftPi
     except SessionError:
         raise Stale from None
     await answer_query(update)
-    following = next_step(data.field)
+    following = "title" if data.field == DraftField.PROGRAMME else next_step(data.field)
     now = context.deps.clock.now()
     await drafts.save_draft(current.db, current.learner, NEW, following, values, now)
     await ask(update, context, current, following, values, edit=True)
@@ -279,9 +301,21 @@ async def draft_action(
     now = context.deps.clock.now()
     known = {module.id for module in context.deps.catalogue.modules}
     try:
-        training = await sessions.create_session(
-            current.db, current.learner, _values(values), now, known
+        programme = await programmes.chosen(
+            current.db,
+            current.learner,
+            values.get("programme"),
+            admin_ids=context.deps.settings.admin_telegram_ids,
+            now=now,
         )
+        training = await sessions.create_session(
+            current.db, current.learner, _values(values), now, known, programme.id
+        )
+    except programmes.ProgrammeError:
+        await drafts.end_conversation(current.db, current.learner, NEW)
+        await answer_query(update)
+        await show(update, tr._("This draft is no longer valid. /newsession starts again."))
+        return
     except SessionError as error:
         await answer_query(update)
         if error.reason in (Reason.PAST, Reason.TOO_FAR):

@@ -52,7 +52,13 @@ def filters_of(answers: dict[str, Any]) -> Filters:
         value = answers.get(key)
         return str(value) if value else None
 
-    return Filters(text("country"), text("organisation"), text("module"))
+    programme = answers.get("programme")
+    return Filters(
+        text("country"),
+        text("organisation"),
+        text("module"),
+        int(programme) if isinstance(programme, int) and programme > 0 else None,
+    )
 
 
 async def current(db: AsyncSession, learner: Learner) -> tuple[str, dict[str, Any]] | None:

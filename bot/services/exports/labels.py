@@ -36,6 +36,7 @@ SHEET_NAMES = {
     Sheet.LEARNING: N_("Learning"),
     Sheet.INDICATORS: N_("Indicators"),
     Sheet.DEFINITIONS: N_("Definitions"),
+    Sheet.TARGETS: N_("Targets"),
     Sheet.ITEMS: N_("Items"),
 }
 STATUS_NAMES = {
@@ -149,6 +150,8 @@ def describe_scope(tr: Translator, scope: Scope, labels: Labels) -> str:
         parts.append(
             tr._("Organisations: {names}", names=", ".join(sorted(scope.organisations)) or "–")
         )
+    if scope.programmes is not None:
+        parts.append(tr._("Programmes: {names}", names=", ".join(scope.programme_names) or "–"))
     return "; ".join(parts)
 
 

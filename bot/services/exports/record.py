@@ -56,6 +56,17 @@ async def record_export(
                 "full": request.scope.is_full,
             },
             "rows": {sheet.value: count for sheet, count in summary.rows.items()},
+            **_programmes(request),
         },
         now=now,
     )
+
+
+def _programmes(request: ExportRequest) -> dict[str, object]:
+    """The programme filter and limit, when there is one (left out otherwise)."""
+    found: dict[str, object] = {}
+    if request.filters.programme is not None:
+        found["programme"] = request.filters.programme
+    if request.scope.programmes is not None:
+        found["scope_programmes"] = sorted(request.scope.programmes)
+    return found

@@ -32,6 +32,7 @@ class Sheet(StrEnum):
     LEARNING = "learning"
     INDICATORS = "indicators"
     DEFINITIONS = "definitions"
+    TARGETS = "targets"
     ITEMS = "items"
     """The item analysis of the quiz questions (``services/items.py``)."""
 
@@ -51,9 +52,17 @@ def sheets_for(scope: Scope) -> tuple[Sheet, ...]:
             Sheet.LEARNING,
             Sheet.INDICATORS,
             Sheet.DEFINITIONS,
+            Sheet.TARGETS,
             Sheet.ITEMS,
         )
-    return (Sheet.ABOUT, Sheet.SESSIONS, Sheet.INDICATORS, Sheet.DEFINITIONS, Sheet.ITEMS)
+    return (
+        Sheet.ABOUT,
+        Sheet.SESSIONS,
+        Sheet.INDICATORS,
+        Sheet.DEFINITIONS,
+        Sheet.TARGETS,
+        Sheet.ITEMS,
+    )
 
 
 def formats_for(scope: Scope) -> tuple[ExportFormat, ...]:
@@ -75,6 +84,7 @@ class Reason(StrEnum):
     ORGANISATION_TOO_LONG = "organisation-too-long"
     ORGANISATION_OUTSIDE_SCOPE = "organisation-outside-scope"
     UNKNOWN_MODULE = "unknown-module"
+    PROGRAMME_OUTSIDE_SCOPE = "programme-outside-scope"
     FORMAT_NOT_ALLOWED = "format-not-allowed"
     SHEET_NOT_ALLOWED = "sheet-not-allowed"
 
@@ -153,9 +163,15 @@ def check_filters(scope: Scope, filters: Filters, known_modules: Iterable[str]) 
         organisation = clean_organisation(organisation)
         if scope.organisations is not None and organisation not in scope.organisations:
             raise ExportError(Reason.ORGANISATION_OUTSIDE_SCOPE, organisation)
+    if (
+        filters.programme is not None
+        and scope.programmes is not None
+        and filters.programme not in scope.programmes
+    ):
+        raise ExportError(Reason.PROGRAMME_OUTSIDE_SCOPE, str(filters.programme))
     if filters.module is not None and filters.module not in set(known_modules):
         raise ExportError(Reason.UNKNOWN_MODULE, filters.module)
-    return Filters(country, organisation, filters.module)
+    return Filters(country, organisation, filters.module, filters.programme)
 
 
 def check_allowed(scope: Scope, export_format: ExportFormat) -> None:

@@ -47,6 +47,7 @@ from bot.services.exports.people_sheets import learning_rows, participant_rows
 from bot.services.exports.record import ExportSummary, Progress
 from bot.services.exports.request import ExportFormat, ExportRequest, Sheet, check_sheets
 from bot.services.exports.session_sheets import attendance_rows, shown_session_rows
+from bot.services.exports.targets_sheet import write_targets
 from bot.services.indicators import Disclosure, output, registry, tables
 
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -256,6 +257,8 @@ async def write_xlsx(
                 count = _write_indicators(workbook, name, report, tr)
             elif sheet is Sheet.DEFINITIONS:
                 count = _write_definitions(workbook, name, disclosure, tr)
+            elif sheet is Sheet.TARGETS:
+                count = await write_targets(db, workbook, name, request, tr, now, threshold)
             else:
                 count = await _write_rows(
                     workbook,

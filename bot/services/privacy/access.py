@@ -32,6 +32,7 @@ from bot.models import (
     QuizAnswer,
     QuizAttempt,
     Registration,
+    ReportSubscription,
     RoleGrant,
     RoleInvite,
     TrainingSession,
@@ -345,6 +346,7 @@ async def _staff_work(db: AsyncSession, learner: Learner) -> dict[str, Any]:
                 "role": invite.role,
                 "countries": invite.countries,
                 "organisations": invite.organisations,
+                "programmes": invite.programmes,
                 "made_by_you": invite.created_by == learner_id,
                 "made": _iso(invite.created_at),
                 "expires": _iso(invite.expires_at),
@@ -381,12 +383,25 @@ async def _records(db: AsyncSession, learner: Learner) -> dict[str, Any]:
     )
     guard = await db.get(CheckinGuard, learner_id)
     draft = await db.get(Draft, learner_id)
+    reports = await _all(
+        db, select(ReportSubscription).where(ReportSubscription.learner_id == learner_id)
+    )
     return {
+        "scheduled_reports": [
+            {
+                "frequency": report.frequency,
+                "programme": report.programme_id,
+                "subscribed": _iso(report.created_at),
+                "stopped": _iso(report.cancelled_at),
+            }
+            for report in reports
+        ],
         "roles": [
             {
                 "role": grant.role,
                 "countries": grant.countries,
                 "organisations": grant.organisations,
+                "programmes": grant.programmes,
                 "granted_by_person": grant.granted_by,
                 "granted": _iso(grant.granted_at),
                 "revoked": _iso(grant.revoked_at),

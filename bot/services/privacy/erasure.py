@@ -43,6 +43,7 @@ from bot.models import (
     OutboxMessage,
     QuizAnswer,
     QuizAttempt,
+    ReportSubscription,
     RoleGrant,
     TrainingSession,
 )
@@ -99,6 +100,7 @@ async def _delete_own_rows(db: AsyncSession, learner: Learner) -> None:
         (Draft, Draft.learner_id),
         (Delivery, Delivery.learner_id),
         (OutboxMessage, OutboxMessage.learner_id),
+        (ReportSubscription, ReportSubscription.learner_id),
     ):
         await db.exec(sa.delete(model).where(col(column) == learner_id))
     updates = await stored_updates(

@@ -6,7 +6,8 @@ panel, marks, walk-ins and the check-in code).
 - The **trainer who runs it** manages it, while they hold the trainer's (or a coordinator's)
   role.
 - A **coordinator** manages the sessions in their scope: the session's country is one of
-  their countries (when they are limited to countries) and, when they are limited to
+  their countries (when they are limited to countries), its programme one of their
+  programmes (when they are limited to programmes) and, when they are limited to
   organisations, the trainer who runs it belongs to one of their organisations (the
   trainer's own ``organisation``, which is kept only with their consent).
 - A coordinator limited to organisations also **sees** the sessions in their countries that
@@ -106,6 +107,8 @@ def covered(scope: Scope) -> Any:
     conditions: list[Any] = []
     if scope.countries is not None:
         conditions.append(col(TrainingSession.country).in_(sorted(scope.countries)))
+    if scope.programmes is not None:
+        conditions.append(col(TrainingSession.programme_id).in_(sorted(scope.programmes)))
     organisations = _organisations(scope)
     if organisations is not None:
         conditions.append(col(TrainingSession.trainer_id).in_(_people_of(organisations)))
@@ -134,6 +137,8 @@ def _with_their_people(scope: Scope, organisations: frozenset[str]) -> Any:
     conditions: list[Any] = [sa.or_(registered, marked)]
     if scope.countries is not None:
         conditions.append(col(TrainingSession.country).in_(sorted(scope.countries)))
+    if scope.programmes is not None:
+        conditions.append(col(TrainingSession.programme_id).in_(sorted(scope.programmes)))
     return sa.and_(*conditions)
 
 

@@ -20,7 +20,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Learner, Registration, RegistrationStatus, TrainingSession
-from bot.services import audit
+from bot.services import audit, programmes
 from bot.services.sessions.access import managed, reach
 from bot.services.sessions.errors import Reason, SessionError
 from bot.services.sessions.values import (
@@ -92,10 +92,14 @@ async def create_session(
     values: SessionValues,
     now: datetime,
     known_modules: Collection[str] | None = None,
+    programme_id: int | None = None,
 ) -> TrainingSession:
-    """Schedules a session (the trainer's role is checked by the caller)."""
+    """Schedules a session (the trainer's role, and their choice of programme, are checked
+    by the caller); in the default programme unless ``programme_id`` says otherwise."""
     assert trainer.id is not None
     values = check_values(values, now, known_modules)
+    if programme_id is None:
+        programme_id = (await programmes.default_programme(db, now)).id
     for _attempt in range(5):
         code = new_code()
         if await find_by_code(db, code) is not None:
@@ -112,6 +116,7 @@ async def create_session(
             country=values.country,
             language=values.language,
             capacity=values.capacity,
+            programme_id=programme_id,
             created_at=now,
             updated_at=now,
             checkin_secret=secrets.token_hex(32),
@@ -129,7 +134,11 @@ async def create_session(
             action="session.create",
             subject_type="session",
             subject_id=training.id,
-            details={"starts_at": values.starts_at.isoformat(), "code": code},
+            details={
+                "starts_at": values.starts_at.isoformat(),
+                "code": code,
+                "programme_id": programme_id,
+            },
             now=now,
         )
         return training
