@@ -301,7 +301,7 @@ async def test_the_organisation_sees_rounded_figures_and_why(bot: Harness):
     assert "🧾 Attendances: 15" in text
     assert "🏫 Sessions held: 5" in text
     assert "🎓 People who completed a module: 5" in text
-    assert "📈 Average knowledge gain: +54.2 percentage points (5 pre/post pairs, " in text
+    assert "📈 Average knowledge gain: +54.2 percentage points (5 pre/post pairs)" in text
     assert "⭐ Average feedback: 4.2 of 5 (10 ratings)" in text
     assert "every figure is rounded to a multiple of 5" in text
     # 11 in Serbia and 2 in Kosovo, rounded together to add up to 15.

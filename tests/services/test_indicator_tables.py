@@ -18,7 +18,7 @@ import pytest
 from bot.db import Database
 from bot.i18n.translator import Translator
 from bot.services import exports
-from bot.services.exports import ExportFormat, ExportRequest
+from bot.services.exports import ExportFormat, ExportRequest, Sheet
 from bot.services.indicators import Filters, period_between, registry
 from bot.services.indicators.registry import DEFINITIONS, Kind
 from bot.services.roles import FULL_SCOPE, Scope
@@ -110,7 +110,8 @@ async def test_the_same_report_in_two_languages_has_the_same_codes_and_numbers(d
     await build_programme(database)
     sq, _ = await files(database, FULL_SCOPE, Translator("sq", ZONE))
     mk, _ = await files(database, FULL_SCOPE, Translator("mk", ZONE))
-    in_sq, in_mk = sq.worksheets[-2], mk.worksheets[-2]
+    indicators = exports.sheets_for(FULL_SCOPE).index(Sheet.INDICATORS)
+    in_sq, in_mk = sq.worksheets[indicators], mk.worksheets[indicators]
     rows_sq = [list(row) for row in in_sq.iter_rows(values_only=True)]
     rows_mk = [list(row) for row in in_mk.iter_rows(values_only=True)]
     assert len(rows_sq) == len(rows_mk)
