@@ -64,7 +64,7 @@ class AnswerProfile(CallbackData):
     value: str
 
 
-class NameAction(StrEnum):
+class NameAnswer(StrEnum):
     USE = "use"
     """The name offered (the one given before, else Telegram's first and last name)."""
     TYPE = "type"
@@ -77,7 +77,7 @@ class AnswerName(CallbackData):
     """The name step, in onboarding or from ``/profile``."""
 
     prefix = "pname"
-    action: NameAction
+    action: NameAnswer
     onboarding: bool
 
 
@@ -137,12 +137,12 @@ def name_keyboard(
 ) -> InlineKeyboardMarkup:
     buttons = []
     if offered is not None and not typing:
-        buttons.append([button(tr._("✅ Use this name"), AnswerName(NameAction.USE, onboarding))])
+        buttons.append([button(tr._("✅ Use this name"), AnswerName(NameAnswer.USE, onboarding))])
     if not typing:
         buttons.append(
-            [button(tr._("✏️ Type another name"), AnswerName(NameAction.TYPE, onboarding))]
+            [button(tr._("✏️ Type another name"), AnswerName(NameAnswer.TYPE, onboarding))]
         )
-    buttons.append([button(tr._("🙈 Don't show my name"), AnswerName(NameAction.HIDE, onboarding))])
+    buttons.append([button(tr._("🙈 Don't show my name"), AnswerName(NameAnswer.HIDE, onboarding))])
     return markup(buttons)
 
 
@@ -467,7 +467,7 @@ async def answer_name(update: Update, context: BotContext, current: Turn, data: 
         raise Stale  # consent withdrawn since the button was shown
     now = context.deps.clock.now()
     await answer_query(update)
-    if data.action == NameAction.TYPE:
+    if data.action == NameAnswer.TYPE:
         step = f"{NAME}:{'onboarding' if data.onboarding else 'profile'}"
         await learners.await_input(current.db, learner, step)
         await show(
@@ -476,7 +476,7 @@ async def answer_name(update: Update, context: BotContext, current: Turn, data: 
             name_keyboard(tr, None, onboarding=data.onboarding, typing=True),
         )
         return
-    if data.action == NameAction.USE:
+    if data.action == NameAnswer.USE:
         offered = offered_name(update, current)
         if offered is None:
             raise Stale

@@ -12,7 +12,6 @@ from bot.models import Role
 LEARNER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("lessons", N_("Lessons and quizzes")),
     ("progress", N_("My progress")),
-    ("profile", N_("My name for trainers and certificates")),
     ("language", N_("Change the language")),
     ("privacy", N_("Privacy notice and consent")),
     ("mydata", N_("Download my data")),
