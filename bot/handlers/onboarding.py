@@ -200,17 +200,11 @@ def name_question_text(tr: Translator, offered: str | None) -> str:
         "records; your certificates offer it too. If you prefer, you are shown as "
         "“Participant” with a number instead. You can change it any time with /profile."
     )
-    if offered is None:
-        return tr._("<b>How should trainers and certificates name you?</b>") + (
-            "\n\n" + explanation
-        )
-    return (
-        tr._("<b>How should trainers and certificates name you?</b>")
-        + "\n\n"
-        + tr._("We would use: <b>{name}</b>", name=offered)
-        + "\n\n"
-        + explanation
-    )
+    parts = [tr._("<b>How should trainers and certificates name you?</b>")]
+    if offered is not None:
+        parts.append(tr._("We would use: <b>{name}</b>", name=offered))
+    parts.append(explanation)
+    return "\n\n".join(parts)
 
 
 def type_name_text(tr: Translator) -> str:
@@ -226,6 +220,7 @@ def offered_name(update: Update, current: Turn) -> str | None:
 
 
 async def ask_name(update: Update, current: Turn, *, onboarding: bool) -> None:
+    """The name step: the name offered, or a request to type one."""
     offered = offered_name(update, current)
     await learners.await_input(current.db, current.learner, None)
     await show(
