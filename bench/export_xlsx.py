@@ -390,25 +390,24 @@ class Measure:
     size_mib: float
 
 
-def measure(program: str, database: Path, folder: Path, repeat: int) -> Measure:
-    def once(trace: bool, index: int) -> dict[str, float]:
-        out = folder / f"{program}-{index}-{int(trace)}.xlsx"
-        result = subprocess.run(
-            [sys.executable, "-m", "bench.export_xlsx", "--child", program, str(database), str(out)]
-            + (["--trace"] if trace else []),
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
-        if index or trace:
-            out.unlink()
-        return figures
+def _once(program: str, database: Path, folder: Path, trace: bool, index: int) -> dict[str, float]:
+    out = folder / f"{program}-{index}-{int(trace)}.xlsx"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.export_xlsx", "--child", program, str(database), str(out)]
+        + (["--trace"] if trace else []),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    if index or trace:
+        out.unlink()
+    return figures
 
-    runs = [once(False, index) for index in range(repeat)]
+
+def _summary(runs: list[dict[str, float]], traced: dict[str, float]) -> Measure:
     best = min(runs, key=lambda run: run["wall"])
-    traced = once(True, repeat)
     mib = 1024.0
     return Measure(
         rows=int(best["rows"]),
@@ -418,6 +417,18 @@ def measure(program: str, database: Path, folder: Path, repeat: int) -> Measure:
         traced_mib=traced["traced_peak_bytes"] / mib / mib,
         size_mib=best["bytes"] / mib / mib,
     )
+
+
+def measure(database: Path, folder: Path, repeat: int) -> tuple[Measure, Measure]:
+    """Both programs, their runs taking turns (ours, alone, ours, alone, ...), so that a
+    machine shared with other work slows both alike; then one traced run of each."""
+    runs: dict[str, list[dict[str, float]]] = {"ours": [], "bare": []}
+    for index in range(repeat):
+        for program in ("ours", "bare"):
+            runs[program].append(_once(program, database, folder, False, index))
+    ours = _summary(runs["ours"], _once("ours", database, folder, True, repeat))
+    bare = _summary(runs["bare"], _once("bare", database, folder, True, repeat))
+    return ours, bare
 
 
 def same_cells(ours: Path, bare: Path, rows: int = 300) -> None:
@@ -456,8 +467,7 @@ def run(sizes: list[int], repeat: int) -> list[Result]:
             started = time.perf_counter()
             make_fixture(database, size)
             print(f"{size:,} rows: fixture in {time.perf_counter() - started:.1f} s", flush=True)
-            ours = measure("ours", database, folder, repeat)
-            bare = measure("bare", database, folder, repeat)
+            ours, bare = measure(database, folder, repeat)
             same_cells(folder / "ours-0-0.xlsx", folder / "bare-0-0.xlsx")
             for kept in ("ours-0-0.xlsx", "bare-0-0.xlsx"):
                 (folder / kept).unlink()
@@ -482,11 +492,14 @@ def section(results: list[Result], repeat: int) -> str:
         "",
         f"Generated fixture in a temporary SQLite database ({PEOPLE_PER_SESSION} people a "
         "session, varied statuses and profiles, Cyrillic and ë in names). **ours**: "
-        "`bot.services.exports.write_xlsx`, full scope, all time, the Attendance sheet "
-        "(chunked async queries, labels through the translator, XlsxWriter `constant_memory`). "
+        "`bot.services.exports.write_xlsx`, full scope, all time, the Attendance sheet with "
+        "its 24 columns (codes and ids beside their translated labels, 0/1 flags, names "
+        "by consent; chunked async queries, labels through the translator, XlsxWriter "
+        "`constant_memory`). "
         "**XlsxWriter alone**: the same rows and values (checked cell by cell on the first "
         "300 rows) read with `sqlite3` and written with `write_row` into a `constant_memory` "
-        "workbook. Each in a fresh process; time = export only, best of "
+        "workbook. Each in a fresh process, the runs of the two programs taking turns; time = "
+        "export only, best of "
         f"{repeat}; memory growth = peak RSS minus RSS before the export; traced = peak of "
         "Python allocations (`tracemalloc`, separate untimed run); peak RSS = VmHWM of the "
         "process.",
