@@ -80,6 +80,7 @@ after all of them."""
 
 TEXT_STEPS: tuple[TextStepRoute, ...] = (
     onboarding.receive_organisation,
+    onboarding.receive_name,
     sessions.receive_new_session_text,
     sessions.receive_edit_text,
     attendance.receive_checkin_code,

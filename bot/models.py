@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -33,6 +34,18 @@ def _timestamp(nullable: bool = False) -> sa.Column[datetime]:
     return sa.Column(UTCDateTime(), nullable=nullable)
 
 
+PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+"""Digits and capitals that cannot be mistaken for one another (no 0/O, 1/I/L, U/V)."""
+PSEUDONYM_LENGTH = 10
+
+
+def new_pseudonym() -> str:
+    """A random person id for reports (``P-`` and 10 characters, about 2^49 of them): it
+    says nothing about the person, their Telegram id or when they came (docs/reporting.md,
+    "Person ids")."""
+    return "P-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(PSEUDONYM_LENGTH))
+
+
 class Learner(SQLModel, table=True):
     """Everyone who talks to the bot. Profile fields are empty unless consent was given."""
 
@@ -60,7 +73,17 @@ class Learner(SQLModel, table=True):
     pending_start: str | None = Field(default=None, max_length=64)
     """A deep-link payload (``s_<code>``) to act on once onboarding is finished."""
     display_name: str | None = Field(default=None, max_length=120)
-    """The name as the person gave it (walk-ins; certificates)."""
+    """The name as the person gave it (onboarding, /profile, walk-ins, certificates)."""
+    name_consent: bool | None = None
+    """Whether trainers, rosters and exports may show ``display_name``: None = not asked
+    yet, False = "don't show my name" (a walk-in's name is given to the trainer to be shown)."""
+    name_consent_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    pseudonym: str | None = Field(
+        default_factory=new_pseudonym,
+        sa_column=sa.Column(sa.String(12), nullable=True, unique=True, index=True),
+    )
+    """The person's id in exports and reports: random, stable across exports, never the
+    Telegram id; an erased person's rows get a new one (the old one then belongs to nobody)."""
     source: str = Field(default="telegram", max_length=10)
     """telegram | walk_in (added by a trainer, without Telegram)"""
     added_by: int | None = Field(default=None, foreign_key="learner.id")

@@ -112,9 +112,10 @@ async def test_export_writes_a_workbook_that_reads_back(database: Database, tmp_
         "Items",
     ]
     rows = list(book["Attendance"].iter_rows(values_only=True))
-    assert [row[5] for row in rows[1:]] == sorted(
-        world.people[name] for name in ("ana", "boris", "erased", "vesna", "nocon")
-    )
+    # The person ids (random, not the Telegram id), in the order people came.
+    kosovo = sorted(("ana", "boris", "erased", "vesna", "nocon"), key=world.people.__getitem__)
+    assert [row[11] for row in rows[1:]] == [world.pseudonyms[name] for name in kosovo]
+    assert all(str(row[11]).startswith("P-") for row in rows[1:])
     about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True) if row[0]}
     assert about["Filters"] == "Country: Kosovo"
     assert about["Scope"] == "All countries and organisations"
@@ -140,10 +141,46 @@ async def test_export_writes_csv_in_albanian(database: Database, tmp_path: Path)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     sq = Translator("sq", ZoneInfo("Europe/Belgrade"))
-    assert rows[0][0] == sq._("Session")
-    assert {row[0] for row in rows[1:]} == {"Дигитална безбедност", "Next month"}
-    assert "Prani" in {row[10] for row in rows[1:]}  # "Present" in Albanian
-    assert "Јелена Јовановић" in {row[6] for row in rows[1:]}
+    assert rows[0][:2] == ["session_id", sq._("Session")]
+    assert {row[1] for row in rows[1:]} == {"Дигитална безбедност", "Next month"}
+    assert ("present", "Prani") in {(row[20], row[21]) for row in rows[1:]}
+    assert "Јелена Јовановић" in {row[12] for row in rows[1:]}
+
+
+async def test_the_same_export_in_albanian_and_macedonian_has_the_same_codes_and_numbers(
+    database: Database, tmp_path: Path
+):
+    world = await build_world(database)
+    out = output_folder(tmp_path)
+    for language in ("sq", "mk"):
+        result = run_export(
+            database, out, "--out", f"{language}.xlsx", "--language", language, "--quiet"
+        )
+        assert result.returncode == 0, result.stderr
+    albanian = openpyxl.load_workbook(out / "sq.xlsx")
+    macedonian = openpyxl.load_workbook(out / "mk.xlsx")
+    for index in (1, 2, 3, 4):  # Attendance, Participants, Sessions, Learning
+        sq = list(albanian.worksheets[index].iter_rows(values_only=True))
+        mk = list(macedonian.worksheets[index].iter_rows(values_only=True))
+        assert len(sq) == len(mk) > 1
+        for column, header in enumerate(sq[0]):
+            sq_values = [row[column] for row in sq[1:]]
+            mk_values = [row[column] for row in mk[1:]]
+            if header.islower() and " " not in header:  # a code column, same in both
+                assert mk[0][column] == header and sq_values == mk_values, header
+            elif not any(isinstance(value, str) for value in sq_values + mk_values):
+                assert sq_values == mk_values, header  # numbers and dates
+    attendance = list(albanian.worksheets[1].iter_rows(values_only=True))
+    header = attendance[0]
+    countries = {row[header.index("session_country")] for row in attendance[1:]}
+    assert countries == {"XK", "RS"}
+    labels_sq = {row[header.index("session_country") + 1] for row in attendance[1:]}
+    mk_rows = list(macedonian.worksheets[1].iter_rows(values_only=True))
+    labels_mk = {row[header.index("session_country") + 1] for row in mk_rows[1:]}
+    assert labels_sq == {"Kosova", "Serbia"} and labels_mk == {"Косово", "Србија"}
+    assert {row[header.index("person_id")] for row in attendance[1:]} <= set(
+        world.pseudonyms.values()
+    )
 
 
 async def test_bad_input_stops_with_one_line_and_writes_nothing(database: Database, tmp_path: Path):

@@ -1,4 +1,5 @@
-"""The learner's own things: ``/progress``, ``/help``, ``/privacy``, ``/mydata``, ``/forget``."""
+"""The learner's own things: ``/progress``, ``/help``, ``/profile``, ``/privacy``,
+``/mydata``, ``/forget``."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from bot.handlers.common.entry import ANYONE, Handlers, Stale, on_button, on_com
 from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
-from bot.handlers.onboarding import continue_onboarding
+from bot.handlers.onboarding import continue_onboarding, name_keyboard, offered_name
 from bot.handlers.privacy_notice import controller_text
 from bot.i18n.translator import Translator
-from bot.models import Consent, Role
+from bot.models import Consent, Learner, Role
 from bot.runtime.context import BotContext
 from bot.services import learners, privacy, progress, roles
 
@@ -95,6 +96,7 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
             "/start – start again"
         )
     ]
+    parts[0] += "\n" + tr._("/profile – the name trainers and certificates show")
     held = held or set()
     if held & {Role.TRAINER, Role.COORDINATOR, Role.ADMIN}:
         parts.append(
@@ -139,6 +141,40 @@ async def help_command(update: Update, context: BotContext, current: Turn) -> No
         current.db, current.learner, context.deps.settings.admin_telegram_ids
     )
     await show(update, help_text(current.tr, held))
+
+
+def profile_text(tr: Translator, learner: Learner) -> str:
+    if not learners.records_allowed(learner):
+        return tr._(
+            "We keep your name and profile only with your consent. You can give it in /privacy."
+        )
+    if learners.named(learner):
+        name = tr._("Trainers and certificates name you <b>{name}</b>.", name=learner.display_name)
+    else:
+        name = tr._(
+            "Your name is not shown: trainers see you as “Participant #{number}”.",
+            number=str(learner.id),
+        )
+    return "\n\n".join(
+        [
+            tr._("<b>Your profile</b>"),
+            name,
+            tr._("Everything else we keep about you is in /mydata."),
+        ]
+    )
+
+
+@on_command("profile", roles=ANYONE)
+async def profile_command(update: Update, context: BotContext, current: Turn) -> None:
+    """How trainers and certificates name the person: change it, or hide it."""
+    learner, tr = current.learner, current.tr
+    if learner.awaiting:
+        await learners.await_input(current.db, learner, None)
+    if not learners.records_allowed(learner):
+        await show(update, profile_text(tr, learner))
+        return
+    offered = None if learners.named(learner) else offered_name(update, current)
+    await show(update, profile_text(tr, learner), name_keyboard(tr, offered, onboarding=False))
 
 
 def privacy_notice(tr: Translator) -> str:
@@ -247,6 +283,7 @@ async def confirm_forget(
 
 HANDLERS: Handlers = (
     progress_command,
+    profile_command,
     help_command,
     privacy_command,
     mydata_command,

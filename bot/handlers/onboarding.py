@@ -1,8 +1,10 @@
-"""``/start`` and ``/language``: language, privacy consent and the optional reporting profile."""
+"""``/start`` and ``/language``: language, privacy consent, the name trainers and
+certificates use (also from ``/profile``) and the optional reporting profile."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -25,13 +27,16 @@ from bot.i18n.labels import (
 )
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import Translator
-from bot.models import Consent
+from bot.models import Consent, Learner
 from bot.runtime.context import BotContext
 from bot.services import learners
 from bot.services.learners import UNDISCLOSED, ProfileError, ProfileField, SpecialConsentAnswer
 
 ORGANISATION = "organisation"
 """The text step (``learner.awaiting``) while the profile asks for the organisation."""
+NAME = "name"
+"""The text step while the person types their name: ``name:onboarding`` or ``name:profile``
+(where to go once it is saved)."""
 
 
 # -- button data ------------------------------------------------------------------------------
@@ -57,6 +62,23 @@ class AnswerProfile(CallbackData):
     prefix = "prof"
     field: ProfileField
     value: str
+
+
+class NameAnswer(StrEnum):
+    USE = "use"
+    """The name offered (the one given before, else Telegram's first and last name)."""
+    TYPE = "type"
+    HIDE = "hide"
+    """"Don't show my name"."""
+
+
+@dataclass(frozen=True)
+class AnswerName(CallbackData):
+    """The name step, in onboarding or from ``/profile``."""
+
+    prefix = "pname"
+    action: NameAnswer
+    onboarding: bool
 
 
 # -- keyboards --------------------------------------------------------------------------------
@@ -110,6 +132,20 @@ def profile_keyboard(tr: Translator, field: ProfileField) -> InlineKeyboardMarku
     return markup([*rows(_choices(tr, field, VULNERABLE_GROUP_NAMES), 1), undisclosed])
 
 
+def name_keyboard(
+    tr: Translator, offered: str | None, *, onboarding: bool, typing: bool = False
+) -> InlineKeyboardMarkup:
+    buttons = []
+    if offered is not None and not typing:
+        buttons.append([button(tr._("✅ Use this name"), AnswerName(NameAnswer.USE, onboarding))])
+    if not typing:
+        buttons.append(
+            [button(tr._("✏️ Type another name"), AnswerName(NameAnswer.TYPE, onboarding))]
+        )
+    buttons.append([button(tr._("🙈 Don't show my name"), AnswerName(NameAnswer.HIDE, onboarding))])
+    return markup(buttons)
+
+
 # -- texts ------------------------------------------------------------------------------------
 
 
@@ -154,6 +190,65 @@ def profile_question_text(tr: Translator, field: ProfileField) -> str:
             "<b>May we ask you about it?</b>"
         )
     return tr._("<b>Do you belong to one of these groups?</b>")
+
+
+def name_question_text(tr: Translator, offered: str | None) -> str:
+    """How trainers and certificates should name the person: the name offered, or a request
+    to type one."""
+    explanation = tr._(
+        "Your trainers see this name on their lists of participants and on the attendance "
+        "records; your certificates offer it too. If you prefer, you are shown as "
+        "“Participant” with a number instead. You can change it any time with /profile."
+    )
+    parts = [tr._("<b>How should trainers and certificates name you?</b>")]
+    if offered is not None:
+        parts.append(tr._("We would use: <b>{name}</b>", name=offered))
+    parts.append(explanation)
+    return "\n\n".join(parts)
+
+
+def type_name_text(tr: Translator) -> str:
+    return tr._("Type your name as trainers and certificates should show it:")
+
+
+def offered_name(update: Update, current: Turn) -> str | None:
+    """The name the step offers: the one the person gave before, else their Telegram name."""
+    if current.learner.display_name:
+        return current.learner.display_name
+    user = update.effective_user
+    return learners.telegram_name(user.first_name, user.last_name) if user else None
+
+
+async def ask_name(update: Update, current: Turn, *, onboarding: bool) -> None:
+    """The name step: the name offered, or a request to type one."""
+    offered = offered_name(update, current)
+    await learners.await_input(current.db, current.learner, None)
+    await show(
+        update,
+        name_question_text(current.tr, offered),
+        name_keyboard(current.tr, offered, onboarding=onboarding),
+    )
+
+
+def name_saved_text(tr: Translator, learner: Learner) -> str:
+    if learner.name_consent and learner.display_name:
+        return tr._(
+            "Saved. Trainers and certificates will name you <b>{name}</b>.",
+            name=learner.display_name,
+        )
+    return tr._(
+        "Saved. Your name is not shown: trainers see you as “Participant #{number}”.",
+        number=str(learner.id),
+    )
+
+
+def name_error_text(tr: Translator, error: ProfileError) -> str:
+    if error.reason == learners.Reason.TOO_LONG:
+        return tr._(
+            "That is longer than {limit} characters. Please type a shorter name.",
+            limit=learners.MAX_NAME,
+        )
+    return tr._("Please type your name, or tap the button.")
 
 
 def error_text(tr: Translator, error: ProfileError) -> str:
@@ -223,6 +318,9 @@ async def continue_onboarding(update: Update, context: BotContext, current: Turn
         await show(update, consent_text(tr, context.deps.settings), consent_keyboard(tr))
         return
     field = learners.next_profile_question(learner)
+    if field == ProfileField.NAME:
+        await ask_name(update, current, onboarding=True)
+        return
     if field is not None:
         await learners.await_input(
             current.db, learner, ORGANISATION if field == ProfileField.ORGANISATION else None
@@ -347,4 +445,71 @@ async def receive_organisation(update: Update, context: BotContext, current: Tur
     await continue_onboarding(update, context, current)
 
 
-HANDLERS: Handlers = (start, language_command, pick_language, answer_consent, answer_profile)
+async def _name_done(update: Update, context: BotContext, current: Turn, onboarding: bool) -> None:
+    if onboarding:
+        await continue_onboarding(update, context, current)
+        return
+    tr = current.tr
+    await show(update, name_saved_text(tr, current.learner), main_menu(tr), edit=False)
+
+
+@on_button(AnswerName, roles=ANYONE)
+async def answer_name(update: Update, context: BotContext, current: Turn, data: AnswerName) -> None:
+    learner, tr = current.learner, current.tr
+    if data.onboarding and learners.next_profile_question(learner) != ProfileField.NAME:
+        raise Stale  # answered already
+    if not learners.records_allowed(learner):
+        raise Stale  # consent withdrawn since the button was shown
+    now = context.deps.clock.now()
+    await answer_query(update)
+    if data.action == NameAnswer.TYPE:
+        step = f"{NAME}:{'onboarding' if data.onboarding else 'profile'}"
+        await learners.await_input(current.db, learner, step)
+        await show(
+            update,
+            type_name_text(tr),
+            name_keyboard(tr, None, onboarding=data.onboarding, typing=True),
+        )
+        return
+    if data.action == NameAnswer.USE:
+        offered = offered_name(update, current)
+        if offered is None:
+            raise Stale
+        await learners.set_name(current.db, learner, offered, now)
+    else:
+        await learners.hide_name(current.db, learner, now)
+    await _name_done(update, context, current, data.onboarding)
+
+
+@on_text(NAME, roles=ANYONE)
+async def receive_name(update: Update, context: BotContext, current: Turn) -> None:
+    """The typed name, while the name step waits for it."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    tr, learner = current.tr, current.learner
+    onboarding = (learner.awaiting or "").partition(":")[2] != "profile"
+    try:
+        await learners.set_name(current.db, learner, message.text, context.deps.clock.now())
+    except ProfileError as error:
+        if error.reason == learners.Reason.NO_CONSENT:
+            await learners.await_input(current.db, learner, None)
+            await show(update, tr._("Nothing was changed."), edit=False)
+            return
+        await show(
+            update,
+            name_error_text(tr, error),
+            name_keyboard(tr, None, onboarding=onboarding, typing=True),
+            edit=False,
+        )
+        return
+    await _name_done(update, context, current, onboarding)
+
+
+HANDLERS: Handlers = (
+    start,
+    language_command,
+    pick_language,
+    answer_consent,
+    answer_profile,
+    answer_name,
+)

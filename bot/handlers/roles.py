@@ -180,10 +180,11 @@ async def invite_command(update: Update, context: BotContext, current: Turn) -> 
 
 
 def holder_name(tr: Translator, learner: Learner) -> str:
-    """Who holds a role: the name they gave, else their number; their organisation if they
-    agreed to give it."""
-    if learner.display_name:
-        name = tr._("{name} (#{id})", name=learner.display_name, id=str(learner.id))
+    """Who holds a role: the name they agreed to show, else their number; their organisation
+    if they agreed to give it."""
+    shown = learners.shown_name(learner)
+    if shown:
+        name = tr._("{name} (#{id})", name=shown, id=str(learner.id))
     else:
         name = tr._("#{id}", id=str(learner.id))
     organisation = learner.organisation

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -27,8 +28,10 @@ VULNERABLE_GROUPS = ("disability", "roma-egyptian-ashkali", "other-minority", "n
 
 
 class ProfileField(StrEnum):
-    """The onboarding questions of the reporting profile, in the order they are asked."""
+    """The onboarding questions after consent, in the order they are asked."""
 
+    NAME = "name"
+    """How trainers and certificates name the person (or "don't show my name")."""
     ORGANISATION = "organisation"
     COUNTRY = "country"
     GENDER = "gender"
@@ -53,6 +56,7 @@ class SpecialConsentAnswer(StrEnum):
 
 
 MAX_ORGANISATION = 120
+MAX_NAME = 120
 
 COUNTRY_ZONES = {
     "AL": "Europe/Tirane",
@@ -143,6 +147,9 @@ async def record_consent(db: AsyncSession, learner: Learner, given: bool) -> Non
 
 
 def _clear_profile(learner: Learner) -> None:
+    learner.display_name = None
+    learner.name_consent = None
+    learner.name_consent_at = None
     learner.organisation = None
     learner.country = None
     learner.gender = None
@@ -175,6 +182,64 @@ async def set_organisation(db: AsyncSession, learner: Learner, text: str | None)
         learner.organisation = name
     learner.awaiting = None
     db.add(learner)
+
+
+def clean_name(text: str) -> str:
+    """A typed name as we keep it; raises ``empty`` or ``too-long``."""
+    name = clean_text(text)
+    if not name:
+        raise ProfileError(Reason.EMPTY)
+    if len(name) > MAX_NAME:
+        raise ProfileError(Reason.TOO_LONG)
+    return name
+
+
+def telegram_name(first_name: str | None, last_name: str | None) -> str | None:
+    """The name Telegram shows for a person (first and last), cleaned, as the name step
+    offers it; None when there is nothing usable."""
+    joined = clean_text(" ".join(part for part in (first_name, last_name) if part))
+    return joined[:MAX_NAME].strip() or None
+
+
+async def set_name(db: AsyncSession, learner: Learner, text: str, now: datetime) -> str:
+    """The person's name, to be shown to their trainers, on rosters and exports, and
+    offered for certificates: kept only with consent."""
+    if not records_allowed(learner):
+        raise ProfileError(Reason.NO_CONSENT)
+    name = clean_name(text)
+    learner.display_name = name
+    learner.name_consent = True
+    learner.name_consent_at = now
+    learner.awaiting = None
+    db.add(learner)
+    return name
+
+
+async def hide_name(db: AsyncSession, learner: Learner, now: datetime) -> None:
+    """ "Don't show my name": the name is erased and rosters and exports say
+    "Participant #N" (a certificate still asks for the name it should print)."""
+    if not records_allowed(learner):
+        raise ProfileError(Reason.NO_CONSENT)
+    learner.display_name = None
+    learner.name_consent = False
+    learner.name_consent_at = now
+    learner.awaiting = None
+    db.add(learner)
+
+
+def named(learner: Learner) -> bool:
+    """Whether others (trainers, rosters, exports) may see the person's name: they said so
+    (walk-ins gave it to the trainer for that), with consent, and not erased."""
+    return (
+        records_allowed(learner)
+        and learner.display_name is not None
+        and (learner.name_consent is True or learner.source == "walk_in")
+    )
+
+
+def shown_name(learner: Learner) -> str | None:
+    """The name others may see, else None ("Participant #N")."""
+    return learner.display_name if named(learner) else None
 
 
 async def set_profile_choice(
@@ -261,6 +326,8 @@ def next_profile_question(learner: Learner) -> ProfileField | None:
     """The first unanswered onboarding question, or None when the profile is complete."""
     if not records_allowed(learner):
         return None
+    if learner.name_consent is None and learner.source == "telegram":
+        return ProfileField.NAME
     if learner.organisation is None:
         return ProfileField.ORGANISATION
     if learner.country is None:

@@ -21,7 +21,7 @@ from bot.models import (
     Registration,
     RegistrationStatus,
 )
-from bot.services.learners import UNDISCLOSED
+from bot.services.learners import UNDISCLOSED, shown_name
 from bot.services.sessions import SessionAccess
 
 
@@ -31,7 +31,8 @@ class RosterEntry:
 
     learner_id: int
     name: str | None
-    """The name the person gave (walk-ins); None for Telegram learners (names not stored)."""
+    """The name the person agreed to show (:func:`bot.services.learners.shown_name`), else
+    None ("Participant #N")."""
     organisation: str | None
     country: str | None
     registration: str | None
@@ -97,7 +98,7 @@ async def roster(db: AsyncSession, access: SessionAccess) -> list[RosterEntry]:
         entries.append(
             RosterEntry(
                 learner_id=learner_id,
-                name=learner.display_name if learner.erased_at is None else None,
+                name=shown_name(learner),
                 organisation=_shown(learner.organisation, learner),
                 country=_shown(learner.country, learner),
                 registration=registration.status if registration is not None else None,

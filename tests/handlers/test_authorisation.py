@@ -75,7 +75,13 @@ from bot.handlers.exports.programme_filter import ExportProgramme, ExportProgram
 from bot.handlers.feedback import RateSession, SkipComment
 from bot.handlers.learning.data import AnswerQuestion, OpenModule, ShowCard, StartQuiz
 from bot.handlers.mysessions import Apology, ApologyStep, MySessions
-from bot.handlers.onboarding import AnswerConsent, AnswerProfile, PickLanguage
+from bot.handlers.onboarding import (
+    AnswerConsent,
+    AnswerName,
+    AnswerProfile,
+    NameAnswer,
+    PickLanguage,
+)
 from bot.handlers.roles import AskRevoke, ConfirmRevoke
 from bot.handlers.sessions.data import (
     CancelEdit,
@@ -173,6 +179,8 @@ BUTTONS: dict[type[CallbackData], Row] = {
     PickLanguage: Row(lambda w: PickLanguage("en", False), EVERYONE),
     AnswerConsent: Row(lambda w: AnswerConsent(True), NOBODY_STALE),
     AnswerProfile: Row(lambda w: AnswerProfile(ProfileField.COUNTRY, "XK"), NOBODY_STALE),
+    # One's own name (everyone in the world consented and was not asked yet).
+    AnswerName: Row(lambda w: AnswerName(NameAnswer.HIDE, True), EVERYONE),
     OpenMenu: Row(lambda w: OpenMenu(MenuTarget.LESSONS), EVERYONE),
     ChangeConsent: Row(lambda w: ChangeConsent(ConsentAction.GIVE), NOBODY_STALE),
     ConfirmForget: Row(lambda w: ConfirmForget(False), EVERYONE),
@@ -266,6 +274,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
             "language",
             "lessons",
             "progress",
+            "profile",
             "help",
             "privacy",
             "mydata",
@@ -305,6 +314,7 @@ class Step:
 
 STEPS: dict[str, Step] = {
     "organisation": Step("Forum", EVERYONE),
+    "name": Step("Ana Person", EVERYONE),
     "checkin": Step("ABCDE", EVERYONE),
     "feedback": Step("Very useful", EVERYONE),
     f"certname:{MODULE}": Step("Ana Person", EVERYONE),

@@ -84,6 +84,7 @@ async def test_an_oversized_organisation_name_is_asked_again(bot: Harness):
     await user.send("/start")
     await user.tap("English")
     await user.tap(tr._("I agree"))
+    await user.tap(tr._("✅ Use this name"))
     replies = await user.send("A" * 121)
     assert replies[-1].text == tr._(
         "That is longer than {limit} characters. Please type a shorter name.", limit=120

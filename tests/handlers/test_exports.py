@@ -98,8 +98,8 @@ async def test_a_coordinator_exports_a_workbook_with_typed_dates_and_a_country(b
         "Items",
     ]
     rows = list(book["Attendance"].iter_rows(values_only=True))
-    assert {row[0] for row in rows[1:]} == {"Siguria digjitale"}
-    assert {row[2] for row in rows[1:]} == {"Kosovo"}
+    assert {row[1] for row in rows[1:]} == {"Siguria digjitale"}
+    assert {row[3:5] for row in rows[1:]} == {("XK", "Kosovo")}
     assert len(rows) == 6
 
     entries = await export_entries(bot.deps.database)
@@ -139,9 +139,9 @@ async def test_a_coordinator_exports_csv_filtered_by_a_typed_organisation(bot: H
     assert document.filename == "kapacitet-all.csv"
     assert document.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(document.content.decode("utf-8-sig"))))
-    assert rows[0][:2] == ["Session", "Date"]
-    assert {row[7] for row in rows[1:]} == {"Forum"}
-    assert "Јелена Јовановић" in {row[6] for row in rows[1:]}
+    assert rows[0][:3] == ["session_id", "Session", "Date"]
+    assert {row[13] for row in rows[1:]} == {"Forum"}
+    assert "Јелена Јовановић" in {row[12] for row in rows[1:]}
     assert "Filters: Organisation: Forum" in (coordinator.last_message().caption or "")
 
 
@@ -175,7 +175,7 @@ async def test_a_kosovo_coordinator_gets_only_kosovo_and_no_rows_about_people(bo
     book = openpyxl.load_workbook(io.BytesIO(document.content))
     assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions", "Targets", "Items"]
     sessions = list(book["Sessions"].iter_rows(values_only=True))
-    assert [row[0] for row in sessions[1:]] == ["Last year", "Siguria digjitale"]
+    assert [row[1] for row in sessions[1:]] == ["Last year", "Siguria digjitale"]
     everything = " ".join(
         str(cell)
         for sheet in book.worksheets

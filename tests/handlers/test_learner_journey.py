@@ -208,6 +208,7 @@ async def test_vulnerable_group_only_after_separate_consent(bot: Harness):
     await user.send("/start")
     await user.tap("Bosanski")
     await user.tap(tr._("I agree"))
+    await user.tap(tr._("🙈 Don't show my name"))
     await user.tap(tr._("Prefer not to say"))
     await user.tap(tr._("Prefer not to say"))
     await user.tap(tr._("Prefer not to say"))
@@ -247,6 +248,7 @@ async def test_a_failed_quiz_can_be_retried_and_old_buttons_stay_dead(
     await user.send("/start")
     await user.tap("Crnogorski")
     await user.tap(tr._("I agree"))
+    await user.tap(tr._("✅ Use this name"))
     for _ in range(4):
         await user.tap(tr._("Prefer not to say"))
     await user.tap(tr._("Skip this question"))
@@ -283,6 +285,11 @@ async def test_a_learner_who_declined_can_agree_later_and_change_language(bot: H
     assert plain(tr_hr._("You have not given your consent.")) in (user.last_message().text or "")
     await user.tap(tr_hr._("I agree"))
     assert (await bot.learner_of(508)).consent == Consent.GIVEN
+    # The name first (withdrawing the consent erased it), then the profile.
+    assert plain(tr_hr._("<b>How should trainers and certificates name you?</b>")) in (
+        user.last_message().text or ""
+    )
+    await user.tap(tr_hr._("✅ Use this name"))
     assert user.last_message().text == plain(
         profile_question_text(tr_hr, ProfileField.ORGANISATION)
     )

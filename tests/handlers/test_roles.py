@@ -62,6 +62,7 @@ async def test_an_admin_invites_a_trainer_who_takes_the_role_once(bot: Harness):
     await newcomer.tap("English")
     assert newcomer.last_message().text == plain_text(consent_text(tr, bot.deps.settings))
     await newcomer.tap(tr._("I agree"))
+    await newcomer.tap(tr._("✅ Use this name"))
     await newcomer.send("Civic Lab")
     await newcomer.tap(tr._("Kosovo"))
     await newcomer.tap(tr._("Woman"))
@@ -121,11 +122,16 @@ async def test_roles_lists_holders_and_revoking_needs_a_confirmation(bot: Harnes
     text = listing.text or ""
     admin_id = (await bot.learner_of(ADMIN)).id
     assert f"#{admin_id}: admin (from the settings)" in text
-    assert f"#{trainer_id} · Civic <Lab>: trainer, since {tr.date(bot.clock.now())}" in text
+    # Named as they agreed in onboarding (Telegram's first name, "Ana").
+    since = tr.date(bot.clock.now())
+    assert f"Ana (#{trainer_id}) · Civic <Lab>: trainer, since {since}" in text
     assert admin.buttons() == [[f"Revoke: #{trainer_id}, trainer"]]
 
     await admin.tap(f"Revoke: #{trainer_id}, trainer")
-    assert admin.last_message().text == f"Revoke the role trainer from #{trainer_id} · Civic <Lab>?"
+    assert (
+        admin.last_message().text
+        == f"Revoke the role trainer from Ana (#{trainer_id}) · Civic <Lab>?"
+    )
     await admin.tap(tr._("Cancel"))
     assert admin.buttons() == [[f"Revoke: #{trainer_id}, trainer"]]
     assert await grants(bot) == [(911, "trainer", True)]
@@ -134,7 +140,9 @@ async def test_roles_lists_holders_and_revoking_needs_a_confirmation(bot: Harnes
     confirmation = admin.last_message()
     await admin.tap(tr._("Yes, revoke"))
     text = admin.last_message().text or ""
-    assert text.startswith(f"✅ #{trainer_id} · Civic <Lab> no longer holds the role trainer.")
+    assert text.startswith(
+        f"✅ Ana (#{trainer_id}) · Civic <Lab> no longer holds the role trainer."
+    )
     assert "Nobody else holds a role yet." in text
     assert await grants(bot) == [(911, "trainer", False)]
 
@@ -212,7 +220,8 @@ async def test_a_scoped_coordinator_invites_within_the_scope_and_revokes_only_tr
 
     await coordinator.send("/roles")
     text = coordinator.last_message().text or ""
-    assert f"#{coordinator_id} · Forum: coordinator (Kosovo, Serbia · Civic Lab), since" in text
+    coordinator_line = f"(#{coordinator_id}) · Forum: coordinator (Kosovo, Serbia · Civic Lab)"
+    assert coordinator_line in text
     assert coordinator.buttons() == [[f"Revoke: #{trainer_id}, trainer"]]
     await admin.send("/roles")
     assert admin.buttons() == [

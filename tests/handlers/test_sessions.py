@@ -158,6 +158,7 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
     await macedonian.tap("Македонски")
     assert macedonian.last_message().text == plain(consent_text(mk, bot.deps.settings))
     await macedonian.tap(mk._("I agree"))
+    await macedonian.tap(mk._("✅ Use this name"))
     await macedonian.send("Граѓанска иницијатива")
     await macedonian.tap(mk._("North Macedonia"))
     await macedonian.tap(mk._("Man"))
@@ -411,6 +412,7 @@ async def test_a_learner_without_consent_is_asked_before_registering(
     assert await registrations(bot) == []
 
     await learner.tap(tr._("I agree"))
+    await learner.tap(tr._("🙈 Don't show my name"))
     for _ in range(4):
         await learner.tap(tr._("Prefer not to say"))
     await learner.tap(tr._("Skip this question"))

@@ -114,40 +114,63 @@ async def test_the_full_workbook_has_every_sheet_with_frozen_headers_and_real_da
     sheet = book["Attendance"]
     rows = values(sheet)
     assert rows[0] == [
+        "session_id",
         "Session",
         "Date",
-        "Country",
+        "session_country",
+        "Session country",
+        "module_id",
         "Module",
+        "session_language",
+        "Session language",
+        "trainer_id",
         "Trainer",
-        "Person",
+        "person_id",
         "Name",
         "Organisation",
+        "person_country",
+        "Person's country",
+        "gender",
         "Gender",
+        "age_band",
         "Age band",
+        "status",
         "Status",
+        "attended",
+        "erased",
     ]
-    ids = world.people
-    trainer = f"#{world.trainer_id}"
+    ids, s = world.pseudonyms, world.sessions
+    trainer = [world.trainer_pseudonym, world.trainer_pseudonym]  # no name given: the id
     pw, eu = titles(catalogue)[PW], titles(catalogue)[EU]
     march, may, december = datetime(2026, 3, 10), datetime(2026, 5, 5), datetime(2026, 12, 10)
-    xk = ["Siguria digjitale", march, "Kosovo", pw, trainer]
-    rs = ["Дигитална безбедност", may, "Serbia", eu, trainer]
-    future = ["Next month", december, "Serbia", eu, trainer]
+    sq = ["sq", "Shqip"]
+    xk = [s["xk"], "Siguria digjitale", march, "XK", "Kosovo", PW, pw, *sq, *trainer]
+    rs = [s["rs"], "Дигитална безбедност", may, "RS", "Serbia", EU, eu, *sq, *trainer]
+    future = [s["future"], "Next month", december, "RS", "Serbia", EU, eu, *sq, *trainer]
+    ana = [ids["ana"], "Ana Hoxhë", "Civic Lab", "XK", "Kosovo", "female", "Woman"]
+    ana += ["25-34", "25–34"]
+    boris = [ids["boris"], "Boris Petrović", "Forum", "RS", "Serbia", "male", "Man"]
+    boris += ["35-44", "35–44"]
+    vesna = [ids["vesna"], "Vesna", "Civic Lab", "XK", "Kosovo", "female", "Woman"]
+    vesna += ["45-54", "45–54"]
+    jelena = [ids["jelena"], "Јелена Јовановић", "Forum", "RS", "Serbia", "female", "Woman"]
+    jelena += ["18-24", "18–24"]
+    nobody = [None] * 8
     assert rows[1:] == [
-        [*xk, ids["ana"], "Ana Hoxhë", "Civic Lab", "Woman", "25–34", "Present"],
-        [*xk, ids["boris"], "Boris Petrović", "Forum", "Man", "35–44", "Apologised"],
-        [*xk, ids["erased"], None, None, None, None, "Present"],
-        [*xk, ids["vesna"], "Vesna", "Civic Lab", "Woman", "45–54", "Present"],
-        [*xk, ids["nocon"], None, None, None, None, "Present"],
-        [*rs, ids["ana"], "Ana Hoxhë", "Civic Lab", "Woman", "25–34", "Late"],
-        [*rs, ids["boris"], "Boris Petrović", "Forum", "Man", "35–44", "Absent"],
-        [*rs, ids["jelena"], "Јелена Јовановић", "Forum", "Woman", "18–24", "Present"],
-        [*future, ids["vesna"], "Vesna", "Civic Lab", "Woman", "45–54", "Not marked"],
+        [*xk, *ana, "present", "Present", 1, 0],
+        [*xk, *boris, "apologised", "Apologised", 0, 0],
+        [*xk, ids["erased"], *nobody, "present", "Present", 1, 1],
+        [*xk, *vesna, "present", "Present", 1, 0],
+        [*xk, ids["nocon"], *nobody, "present", "Present", 1, 0],
+        [*rs, *ana, "late", "Late", 1, 0],
+        [*rs, *boris, "absent", "Absent", 0, 0],
+        [*rs, *jelena, "present", "Present", 1, 0],
+        [*future, *vesna, "registered", "Not marked", 0, 0],
     ]
-    date_cell = sheet["B2"]
+    date_cell = sheet["C2"]
     assert date_cell.is_date and date_cell.number_format == "yyyy-mm-dd"
-    assert sheet.column_dimensions["A"].width >= 30
-    assert sheet.auto_filter.ref == "A1:K10"
+    assert sheet.column_dimensions["B"].width >= 30
+    assert sheet.auto_filter.ref == "A1:X10"
 
     about = {row[0]: row[1] for row in values(book["About"]) if row[0] and row[1]}
     assert about["Period"] == "Jan 1, 2026 – Dec 31, 2026"
@@ -163,15 +186,18 @@ async def test_sessions_participants_and_learning_sheets(
     ids = world.people
 
     sessions = values(book["Sessions"])
-    assert sessions[0][9:] == [
+    assert sessions[0][14:] == [
+        "state",
         "State",
         "Registered",
         "Apologised",
         "Attended",
         "Ratings",
         "Average feedback",
+        "counts_rounded",
+        "average_suppressed",
     ]
-    by_title = {row[0]: row for row in sessions[1:]}
+    by_title = {row[1]: row for row in sessions[1:]}
     assert list(by_title) == [
         "Siguria digjitale",
         "Дигитална безбедност",
@@ -179,51 +205,72 @@ async def test_sessions_participants_and_learning_sheets(
         "Next month",
     ]
     xk = by_title["Siguria digjitale"]
-    assert xk[1] == datetime(2026, 3, 10)
-    assert xk[2] == time(10, 0)  # 09:00 UTC is 10:00 in Belgrade
-    assert xk[9:] == ["Held", 3, 1, 4, 3, 4.0]
-    assert by_title["Дигитална безбедност"][9:] == ["Held", 3, 0, 2, 0, None]
-    assert by_title["Cancelled in Albania"][9:] == ["Cancelled", 1, 0, 0, 0, None]
-    assert by_title["Next month"][9:] == ["Upcoming", 1, 0, 0, 0, None]
+    assert xk[:2] == [world.sessions["xk"], "Siguria digjitale"]
+    assert xk[2] == datetime(2026, 3, 10)
+    assert xk[3] == time(10, 0)  # 09:00 UTC is 10:00 in Belgrade
+    trainer = [world.trainer_pseudonym] * 2  # no name given: the id
+    assert xk[5:13] == ["XK", "Kosovo", PW, titles(catalogue)[PW], *trainer, "sq", "Shqip"]
+    assert xk[14:] == ["held", "Held", 3, 1, 4, 3, 4.0, 0, 0]
+    assert by_title["Дигитална безбедност"][14:] == ["held", "Held", 3, 0, 2, 0, None, 0, 0]
+    cancelled = ["cancelled", "Cancelled", 1, 0, 0, 0, None, 0, 0]
+    assert by_title["Cancelled in Albania"][14:] == cancelled
+    assert by_title["Next month"][14:] == ["upcoming", "Upcoming", 1, 0, 0, 0, None, 0, 0]
 
     participants = values(book["Participants"])
     assert participants[0] == [
-        "Person",
+        "person_id",
         "Name",
+        "source",
         "Source",
         "Organisation",
-        "Country",
+        "person_country",
+        "Person's country",
+        "gender",
         "Gender",
+        "age_band",
         "Age band",
+        "vulnerable_group",
         "Vulnerable group",
+        "language",
+        "Language",
         "First seen",
-        "Erased",
+        "erased",
         "Sessions attended",
         "Modules completed",
     ]
+    ids = world.pseudonyms
     people = {row[0]: row for row in participants[1:]}
     assert sorted(people) == sorted(
         ids[name] for name in ("ana", "boris", "jelena", "erased", "vesna", "nocon")
     )
-    assert people[ids["ana"]][1:8] == [
+    assert people[ids["ana"]][1:15] == [
         "Ana Hoxhë",
+        "telegram",
         "Telegram",
         "Civic Lab",
+        "XK",
         "Kosovo",
+        "female",
         "Woman",
+        "25-34",
         "25–34",
         None,
+        None,
+        "en",
+        "English",
     ]
-    assert people[ids["ana"]][10:] == [2, 1]
-    assert people[ids["jelena"]][2] == "Walk-in"
-    assert people[ids["vesna"]][7] == "Roma, Egyptian or Ashkali"
-    assert people[ids["erased"]][1:8] == [None, "Telegram", None, None, None, None, None]
-    assert people[ids["erased"]][9:] == ["Yes", 1, 0]
-    assert isinstance(people[ids["ana"]][8], datetime)
+    assert people[ids["ana"]][16:] == [0, 2, 1]
+    assert people[ids["jelena"]][2:4] == ["walk_in", "Walk-in"]
+    assert people[ids["vesna"]][11:13] == ["roma-egyptian-ashkali", "Roma, Egyptian or Ashkali"]
+    erased = people[ids["erased"]]
+    assert erased[1:4] == [None, "telegram", "Telegram"] and erased[4:13] == [None] * 9
+    assert erased[16:] == [1, 1, 0]
+    assert isinstance(people[ids["ana"]][15], datetime)
 
     learning = values(book["Learning"])
     assert learning[0] == [
-        "Person",
+        "person_id",
+        "module_id",
         "Module",
         "Started",
         "Completed",
@@ -234,9 +281,10 @@ async def test_sessions_participants_and_learning_sheets(
         "Matched items",
     ]
     scores = [40, 100, 2, 60, 5]  # the gain on the 5 items both tests asked
+    pw, eu = titles(catalogue)[PW], titles(catalogue)[EU]
     assert learning[1:] == [
-        [ids["ana"], titles(catalogue)[PW], datetime(2026, 2, 1), datetime(2026, 2, 3), *scores],
-        [ids["boris"], titles(catalogue)[EU], datetime(2026, 4, 1), None, 20, None, 0, None, None],
+        [ids["ana"], PW, pw, datetime(2026, 2, 1), datetime(2026, 2, 3), *scores],
+        [ids["boris"], EU, eu, datetime(2026, 4, 1), None, 20, None, 0, None, None],
     ]
 
 
@@ -276,12 +324,16 @@ async def test_headers_and_labels_in_albanian(
     sheet = book.worksheets[1]
     assert sheet.title == exports.plain(SQ._("Attendance"))
     rows = values(sheet)
-    assert rows[0] == [exports.plain(SQ._(header)) for header in english[0]]
+    codes = {"session_id", "person_id", "trainer_id", "attended", "erased", "status"}
+    assert rows[0] == [
+        header if header.islower() else exports.plain(SQ._(header)) for header in english[0]
+    ]
+    assert codes <= set(rows[0])
     first = rows[1]
-    assert first[2] == "Kosova"
-    assert first[3] == titles(catalogue, "sq")[PW]
-    assert first[8:] == ["Grua", "25–34", "Prani"]
-    assert rows[2][10] == "Mungesë e njoftuar"
+    assert first[3:5] == ["XK", "Kosova"]
+    assert first[5:7] == [PW, titles(catalogue, "sq")[PW]]
+    assert first[16:22] == ["female", "Grua", "25-34", "25–34", "present", "Prani"]
+    assert rows[2][20:22] == ["apologised", "Mungesë e njoftuar"]
 
 
 # -- scopes ----------------------------------------------------------------------------------------
@@ -300,10 +352,10 @@ async def test_a_country_coordinator_gets_only_sessions_and_indicators_of_their_
         Sheet.ITEMS,
     }
     sessions = values(book["Sessions"])
-    assert [row[0] for row in sessions[1:]] == ["Siguria digjitale"]
+    assert [row[1] for row in sessions[1:]] == ["Siguria digjitale"]
     # Registered 3, apologised 1, attended 4 and 3 ratings, rounded: 3 ratings give no
-    # average.
-    assert sessions[1][9:] == ["Held", 5, 0, 5, 5, None]
+    # average, and the flags say so (numbers stay numbers; no "<5" text anywhere).
+    assert sessions[1][14:] == ["held", "Held", 5, 0, 5, 5, None, 1, 1]
     indicators = read_indicators(values(book["Indicators"])).headline
     assert indicators["people-trained"] == 5  # 4
     assert indicators["sessions-held"] == 1  # sessions, not people: exact
@@ -481,11 +533,13 @@ async def test_csv_is_utf8_with_a_bom_and_round_trips_cyrillic_and_e_diaeresis(
     assert data.startswith(b"\xef\xbb\xbf")
     assert summary.rows == {Sheet.ATTENDANCE: 9}
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert rows[0][:3] == ["Session", "Date", "Country"]
+    assert rows[0][:5] == ["session_id", "Session", "Date", "session_country", "Session country"]
     assert len(rows) == 10
-    assert rows[1][:3] == ["Siguria digjitale", "2026-03-10", "Kosovo"]
-    assert rows[1][6] == "Ana Hoxhë"
-    assert [rows[8][0], rows[8][6]] == ["Дигитална безбедност", "Јелена Јовановић"]
+    xk = str(world.sessions["xk"])
+    assert rows[1][:5] == [xk, "Siguria digjitale", "2026-03-10", "XK", "Kosovo"]
+    assert rows[1][11:13] == [world.pseudonyms["ana"], "Ana Hoxhë"]
+    assert [rows[8][1], rows[8][12]] == ["Дигитална безбедност", "Јелена Јовановић"]
+    assert [rows[8][20], rows[8][22], rows[8][23]] == ["present", "1", "0"]
     assert "Hoxhë".encode() in data and "Јовановић".encode() in data
 
 
@@ -499,10 +553,10 @@ async def test_csv_neutralises_text_that_would_run_as_a_formula(database: Databa
     async with database.session() as db:
         await exports.write_csv(db, buffer, request=ExportRequest(FULL_SCOPE, YEAR), tr=EN)
     rows = list(csv.reader(io.StringIO(buffer.getvalue().decode("utf-8-sig"))))
-    assert rows[1][0] == '\'=HYPERLINK("http://evil.example","click")'
+    assert rows[1][1] == '\'=HYPERLINK("http://evil.example","click")'
     # In XLSX the same title stays a plain string, never a formula.
     book, _ = await workbook(database, ExportRequest(FULL_SCOPE, YEAR))
-    cell = book["Attendance"]["A2"]
+    cell = book["Attendance"]["B2"]
     assert cell.data_type == "s" and cell.value == training.title
 
 

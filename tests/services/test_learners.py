@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database
+from bot.db import Database, utcnow
 from bot.models import Consent, Learner, ModuleProgress
 from bot.services import learners, privacy, progress
 from bot.services.learners import ProfileField
@@ -29,6 +29,15 @@ async def test_profile_questions_come_in_order_and_vulnerable_group_needs_its_ow
 ):
     async with database.session() as db:
         learner = await make_learner(db)
+        assert learners.next_profile_question(learner) == "name"
+        with pytest.raises(learners.ProfileError, match="too-long"):
+            await learners.set_name(db, learner, "x" * 121, utcnow())
+        with pytest.raises(learners.ProfileError, match="empty"):
+            await learners.set_name(db, learner, " \u0000 ", utcnow())
+        assert learners.next_profile_question(learner) == "name"
+        await learners.set_name(db, learner, "  Ana   Hoxha ", utcnow())
+        assert (learner.display_name, learner.name_consent) == ("Ana Hoxha", True)
+        assert learners.shown_name(learner) == "Ana Hoxha"
         assert learners.next_profile_question(learner) == "organisation"
         await learners.set_organisation(db, learner, "  Udruženje   Žena\u0000 ")
         assert learner.organisation == "Udruženje Žena"
@@ -80,6 +89,8 @@ async def test_a_tapped_answer_must_be_one_the_question_offers(database: Databas
             with pytest.raises(learners.ProfileError) as refused:
                 await learners.answer_profile(db, learner, field, value)
             assert refused.value.reason == learners.Reason.UNKNOWN_CHOICE
+        await learners.hide_name(db, learner, utcnow())
+        assert learners.shown_name(learner) is None
         for field, value in [
             (ProfileField.ORGANISATION, learners.UNDISCLOSED),
             (ProfileField.COUNTRY, "AL"),

@@ -316,7 +316,10 @@ async def test_a_trainer_schedules_a_session_and_the_reminder_arrives_when_the_c
     # Registering keeps a record about her: she is asked for her consent (and the optional
     # profile, every question skippable) before the invitation is opened again.
     await answer_until(
-        page, ana, "You are registered", ["I agree", "Prefer not to say", "Skip this question"]
+        page,
+        ana,
+        "You are registered",
+        ["I agree", "🙈 Don't show my name", "Prefer not to say", "Skip this question"],
     )
     messages_before = await ana.locator(".row.bot").count()
 

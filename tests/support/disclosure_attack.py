@@ -283,7 +283,8 @@ class SessionLine:
 
 
 def read_sessions(rows: list[list[Any]]) -> list[SessionLine]:
-    """The Sessions sheet (English): its title and the columns from State on."""
-    state = rows[0].index("State")
-    assert rows[0][-1] == "Average feedback", rows[0]
-    return [SessionLine(row[0], *row[state:]) for row in rows[1:]]
+    """The Sessions sheet (English): its title, state (label), counts and average, found by
+    their headers."""
+    headers = ("Session", "State", "Registered", "Apologised", "Attended", "Ratings")
+    places = [rows[0].index(header) for header in (*headers, "Average feedback")]
+    return [SessionLine(*(row[place] for place in places)) for row in rows[1:]]

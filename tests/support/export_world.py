@@ -3,7 +3,7 @@ the command line and the reporting views), built through the models the bot uses
 
 Times in UTC; the period under test is 2026 on the Europe/Belgrade calendar.
 
-Sessions (trainer Marko, who gave no name: "#<id>")
+Sessions (trainer Marko, who gave no name: shown by his person id)
     xk      "Siguria digjitale"     XK  passwords-2fa  2026-03-10 09:00
     rs      "Дигитална безбедност"  RS  eu-accession   2026-05-05 08:00
     al      "Cancelled in Albania"  AL  (none)         2026-06-01 09:00, CANCELLED
@@ -40,7 +40,7 @@ Learning
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,6 +67,9 @@ class World:
     people: dict[str, int]
     sessions: dict[str, int]
     trainer_id: int
+    pseudonyms: dict[str, str] = field(default_factory=dict)
+    """The person ids the exports show, by the names of ``people``."""
+    trainer_pseudonym: str = ""
 
 
 async def _register(
@@ -139,7 +142,8 @@ async def build_world(database: Database) -> World:
         )
 
         def person(**fields: Any) -> dict[str, Any]:
-            return {"telegram_id": None, **fields}
+            """Everyone named here agreed to be named (the name step's "Use this name")."""
+            return {"telegram_id": None, "name_consent": True, **fields}
 
         ana = await make_learner(
             db,
@@ -275,4 +279,6 @@ async def build_world(database: Database) -> World:
             people={name: learner.id or 0 for name, learner in people.items()},
             sessions={name: training.id or 0 for name, training in sessions.items()},
             trainer_id=trainer.id or 0,
+            pseudonyms={name: learner.pseudonym or "" for name, learner in people.items()},
+            trainer_pseudonym=trainer.pseudonym or "",
         )

@@ -66,14 +66,16 @@ async def onboard(
     organisation: str,
     country: str,
 ) -> None:
-    """``/start``, the language, consent and the profile (a woman of 25–34 who skips the
-    question about vulnerable groups), tapped as a person would."""
+    """``/start``, the language, consent, the name (Telegram's, as offered) and the profile
+    (a woman of 25–34 who skips the question about vulnerable groups), tapped as a person
+    would."""
     tr = bot.tr(language)
     await user.send("/start")
     assert user.buttons()[0][0] == "English"
     await user.tap(native_name)
     assert user.last_message().text == plain(consent_text(tr, bot.deps.settings))
     await user.tap(tr._("I agree"))
+    await user.tap(tr._("✅ Use this name"))
     await user.send(organisation)
     await user.tap(tr._(country))
     await user.tap(tr._("Woman"))

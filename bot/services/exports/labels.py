@@ -20,6 +20,7 @@ from bot.i18n.labels import (
     TRANSLATED_AGE_BANDS,
     VULNERABLE_GROUP_NAMES,
 )
+from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import N_, Translator
 from bot.models import RegistrationStatus
 from bot.services.exports.request import ExportFormat, ExportRequest, Sheet
@@ -111,6 +112,12 @@ class Labels:
 
     def session_state(self, value: str) -> str:
         return self.tr._(SESSION_STATES[value])
+
+    def language(self, code: str | None) -> str | None:
+        """A language by its own name (as the language picker shows it)."""
+        if code is None:
+            return None
+        return LANGUAGES[code].native_name if code in LANGUAGES else code
 
     def yes(self, value: bool) -> str | None:
         return self.tr._("Yes") if value else None

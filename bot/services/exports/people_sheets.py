@@ -32,7 +32,7 @@ from bot.services.exports.conditions import (
     session_conditions,
 )
 from bot.services.exports.request import ExportRequest
-from bot.services.exports.rows import LearningRow, ParticipantRow, personal
+from bot.services.exports.rows import LearningRow, ParticipantRow, named, personal
 from bot.services.indicators.gain import knowledge_gain
 from bot.services.quiz import percent
 from bot.services.scope import select_columns
@@ -86,6 +86,9 @@ async def _people_batches(db: AsyncSession, condition: Any) -> AsyncIterator[lis
                     col(Learner.special_consent),
                     col(Learner.vulnerable_group),
                     col(Learner.created_at),
+                    col(Learner.pseudonym),
+                    col(Learner.name_consent),
+                    col(Learner.language),
                 )
                 .where(condition, col(Learner.id) > after)
                 .order_by(col(Learner.id))
@@ -132,13 +135,15 @@ async def participant_rows(
         chunk = []
         for row in batch:
             (learner_id, name, source, consent, erased, org, country, gender, age) = row[:9]
-            special, group, created_at = row[9:]
+            special, group, created_at, pseudonym, name_consent, language = row[9:]
             shown = personal(consent, erased)
             chunk.append(
                 ParticipantRow(
                     learner_id=learner_id,
-                    name=name if shown else None,
+                    person_id=pseudonym,
+                    name=name if named(consent, erased, name_consent, source) else None,
                     source=source,
+                    language=language,
                     organisation=org if shown else None,
                     country=country if shown else None,
                     gender=gender if shown else None,
@@ -156,6 +161,7 @@ async def participant_rows(
 def _learning_row(
     request: ExportRequest,
     learner_id: int,
+    person_id: str | None,
     module_id: str,
     progress: tuple[datetime, datetime | None] | None,
     attempts: list[Attempt],
@@ -187,6 +193,7 @@ def _learning_row(
         started_at = first_attempt
     return LearningRow(
         learner_id=learner_id,
+        person_id=person_id,
         module_id=module_id,
         started_at=started_at,
         completed_at=passed_at,
@@ -208,6 +215,7 @@ async def learning_rows(
     module = request.filters.module
     async for batch in _people_batches(db, condition):
         ids = [row[0] for row in batch]
+        pseudonyms = {row[0]: row[12] for row in batch}
         progress_query = select_columns(
             col(ModuleProgress.learner_id),
             col(ModuleProgress.module_id),
@@ -245,7 +253,12 @@ async def learning_rows(
         for key in sorted(set(progress) | set(attempts)):
             learner_id, module_id = key
             row = _learning_row(
-                request, learner_id, module_id, progress.get(key), attempts.get(key, [])
+                request,
+                learner_id,
+                pseudonyms.get(learner_id),
+                module_id,
+                progress.get(key),
+                attempts.get(key, []),
             )
             if row is not None:
                 gain = gains.pairs.get(key)

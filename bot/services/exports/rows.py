@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from bot.models import Consent
+import sqlalchemy as sa
+from sqlmodel import col
+
+from bot.models import ATTENDED, Consent, Learner
 
 
 @dataclass(frozen=True)
@@ -20,32 +24,46 @@ class SessionInfo:
     capacity: int
     cancelled_at: datetime | None
     trainer_id: int
+    trainer_pseudonym: str | None
+    """The trainer's person id (``Learner.pseudonym``)."""
     trainer_name: str | None
+    """Only where the trainer agreed to be named (:func:`named`)."""
 
     @property
-    def trainer(self) -> str:
-        """The trainer's name when they gave one, else their number."""
-        return self.trainer_name or f"#{self.trainer_id}"
+    def trainer(self) -> str | None:
+        """The trainer's name where they agreed to be named, else their person id."""
+        return self.trainer_name or self.trainer_pseudonym
 
 
 @dataclass(frozen=True)
 class AttendanceRow:
     training: SessionInfo
     learner_id: int
+    person_id: str | None
+    """``Learner.pseudonym``: the id the exports show."""
     name: str | None
     organisation: str | None
+    country: str | None
+    """The person's own country (with consent); the session's is ``training.country``."""
     gender: str | None
     age_band: str | None
     status: str
     """present | late | excused | absent | registered (not marked) | apologised"""
     erased: bool
 
+    @property
+    def attended(self) -> int:
+        """1 when present or late (the rows *people trained* counts), else 0."""
+        return 1 if self.status in ATTENDED else 0
+
 
 @dataclass(frozen=True)
 class ParticipantRow:
     learner_id: int
+    person_id: str | None
     name: str | None
     source: str
+    language: str
     organisation: str | None
     country: str | None
     gender: str | None
@@ -67,11 +85,16 @@ class SessionRow:
     attended: int
     ratings: int
     average_rating: float | None
+    rounded: bool = False
+    """The counts are rounded to multiples of the threshold (a limited scope)."""
+    average_suppressed: bool = False
+    """There are ratings, but the small-number rule leaves their average empty."""
 
 
 @dataclass(frozen=True)
 class LearningRow:
     learner_id: int
+    person_id: str | None
     module_id: str
     started_at: datetime | None
     completed_at: datetime | None
@@ -87,3 +110,27 @@ class LearningRow:
 def personal(consent: str, erased: bool) -> bool:
     """Whether a person's name and profile may appear: consent given, data not erased."""
     return consent == Consent.GIVEN and not erased
+
+
+def named(consent: str, erased: bool, name_consent: bool | None, source: str) -> bool:
+    """Whether a person's name may appear (as :func:`bot.services.learners.named`): they
+    agreed to be named (a walk-in gave their name to the trainer for it), with consent."""
+    return personal(consent, erased) and (name_consent is True or source == "walk_in")
+
+
+def shown_name_column(learner: Any = Learner) -> Any:
+    """The name a person agreed to show, else NULL, as SQL (``learner``: the table or an
+    alias of it)."""
+    return sa.case(
+        (
+            sa.and_(
+                col(learner.consent) == Consent.GIVEN.value,
+                col(learner.erased_at).is_(None),
+                sa.or_(
+                    col(learner.name_consent) == sa.true(),
+                    col(learner.source) == "walk_in",
+                ),
+            ),
+            col(learner.display_name),
+        )
+    )

@@ -25,7 +25,14 @@ from bot.models import (
 )
 from bot.services.exports.conditions import person_conditions, session_conditions
 from bot.services.exports.request import ExportRequest
-from bot.services.exports.rows import AttendanceRow, SessionInfo, SessionRow, personal
+from bot.services.exports.rows import (
+    AttendanceRow,
+    SessionInfo,
+    SessionRow,
+    named,
+    personal,
+    shown_name_column,
+)
 from bot.services.indicators import Disclosure
 from bot.services.scope import select_columns
 
@@ -52,7 +59,8 @@ async def _session_batches(
                 col(TrainingSession.capacity),
                 col(TrainingSession.cancelled_at),
                 col(TrainingSession.trainer_id),
-                sa.case((col(trainer.erased_at).is_(None), col(trainer.display_name))),
+                col(trainer.pseudonym),
+                shown_name_column(trainer),
             )
             .join(trainer, col(trainer.id) == col(TrainingSession.trainer_id))
             .where(*session_conditions(request, cancelled=cancelled))
@@ -128,10 +136,14 @@ async def attendance_rows(
                 roster.c.learner_id,
                 roster.c.registration,
                 roster.c.attendance,
+                col(Learner.pseudonym),
                 col(Learner.display_name),
                 col(Learner.consent),
                 col(Learner.erased_at).is_not(None),
+                col(Learner.name_consent),
+                col(Learner.source),
                 col(Learner.organisation),
+                col(Learner.country),
                 col(Learner.gender),
                 col(Learner.age_band),
             )
@@ -146,10 +158,14 @@ async def attendance_rows(
                 learner_id,
                 registration,
                 mark,
+                pseudonym,
                 name,
                 consent,
                 erased,
+                name_consent,
+                source,
                 org,
+                country,
                 gender,
                 age,
             ) = row
@@ -158,8 +174,10 @@ async def attendance_rows(
                 AttendanceRow(
                     training=by_id[session_id],
                     learner_id=learner_id,
-                    name=name if shown else None,
+                    person_id=pseudonym,
+                    name=name if named(consent, erased, name_consent, source) else None,
                     organisation=org if shown else None,
+                    country=country if shown else None,
                     gender=gender if shown else None,
                     age_band=age if shown else None,
                     status=mark or registration or RegistrationStatus.REGISTERED.value,
@@ -280,13 +298,16 @@ def shown_sessions(rows: Sequence[SessionRow], disclosure: Disclosure) -> list[S
         ratings = disclosure.table([row.ratings for row in part])
         averages = disclosure.averages([row.ratings for row in part])
         for place, index in enumerate(indexes):
+            average = rows[index].average_rating
             shown[index] = replace(
                 rows[index],
                 registered=registered[place],
                 apologised=apologised[place],
                 attended=attended[place],
                 ratings=ratings[place],
-                average_rating=rows[index].average_rating if averages[place] else None,
+                average_rating=average if averages[place] else None,
+                rounded=True,
+                average_suppressed=average is not None and not averages[place],
             )
     return shown
 

@@ -192,6 +192,18 @@ def _about_rows(
             ),
         ),
         (tr._("Small numbers"), _small_numbers(tr, disclosure)),
+        (
+            tr._("Codes and ids"),
+            tr._(
+                "Columns whose header is in lowercase with underscores (session_id, "
+                "person_id, session_country, gender, status, attended…) hold codes, ids and "
+                "0/1 flags: the same in a file made in any language, so build pivot tables "
+                "on them. person_id is a random id, the same in every export, that says "
+                "nothing about the person; a name appears only where the person agreed to "
+                "be named. An empty number with a flag beside it was left out by the "
+                "small-number rule."
+            ),
+        ),
     ]
     if not request.scope.is_full:
         rows.append(

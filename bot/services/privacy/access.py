@@ -75,6 +75,11 @@ def _person(learner: Learner) -> dict[str, Any]:
         "person_number": learner.id,
         "telegram_id": learner.telegram_id,
         "name": learner.display_name,
+        "name_shown_to_trainers_and_in_exports": {
+            "answer": learner.name_consent,
+            "at": _iso(learner.name_consent_at),
+        },
+        "person_id_in_reports": learner.pseudonym,
         "language": learner.language,
         "source": learner.source,
         "added_by_person": learner.added_by,

@@ -1,7 +1,8 @@
 """Erasure (``/forget``, and an admin for a walk-in): nothing that identifies the person
 stays, and what stays for the totals can no longer be joined to anything held about them.
 
-What goes: the learner row itself (name, Telegram id, profile, consent), and everything
+What goes: the learner row itself (name and name consent, Telegram id, the person id of
+the exports, profile, consent), and everything
 only they or their messages hold: the stored updates from them, their conversation in
 progress, their check-in lock, the bot's messages to them (deliveries, announcement rows),
 the options they chose in quizzes, the comments of their ratings, the texts they wrote
@@ -13,8 +14,8 @@ comments, lesson progress and quiz scores (with whether each answer was right: t
 gain on matched items and the item analysis count them), revoked certificates without a
 name, the roles they held (revoked) and the audit log of what they did, and the sessions
 they ran (place, time and who attended). Those rows move to a new learner row with a new
-id, marked erased and holding nothing else: an export or SQL view taken before shows the
-old id, which then belongs to nobody.
+id, marked erased and holding nothing else, with a new random person id (``pseudonym``): an
+export or SQL view taken before shows the old ids, which then belong to nobody.
 
 The runtime's tables (``inbound_update``, ``outbox``) are written here through the models:
 the runtime owns them, but erasing a person's rows is a rule about people, and services
@@ -173,6 +174,9 @@ def _blank_object(learner: Learner, now: datetime) -> None:
     for name in (
         "telegram_id",
         "display_name",
+        "name_consent",
+        "name_consent_at",
+        "pseudonym",
         "organisation",
         "country",
         "gender",
