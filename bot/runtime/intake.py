@@ -10,7 +10,7 @@ import datetime as dtm
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.error import NetworkError, TelegramError
@@ -43,7 +43,9 @@ from bot.runtime.ptb import (
     raw_updates,
     set_running,
 )
-from bot.runtime.webhook import WebhookServer
+
+if TYPE_CHECKING:
+    from bot.runtime.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +154,9 @@ class DurableUpdater(Updater):
             raise ValueError("the webhook needs its public address and a secret")
         async with self._durable_lock:
             self._check_startable()
+            # aiohttp (some 9 MiB) only in webhook mode (tests/test_startup_imports.py).
+            from bot.runtime.webhook import WebhookServer
+
             set_running(self, True)
             server = WebhookServer(
                 DefaultValue.get_value(listen),

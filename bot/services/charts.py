@@ -13,13 +13,8 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")  # before anything imports pyplot; we do not, but a library might
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+# matplotlib (with numpy, fontTools, PIL: some 40 MiB) is imported on the first chart, not
+# when the bot starts: most runs of the bot never draw one (tests/test_startup_imports.py).
 
 FONT = "DejaVu Sans"
 PALETTE = (
@@ -82,6 +77,13 @@ def stacked_months_png(
     count = len(month_labels)
     if count == 0 or not panels:
         raise ValueError("nothing to draw")
+    import matplotlib
+
+    matplotlib.use("Agg")  # before anything imports pyplot; we do not, but a library might
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     width = min(14.0, max(7.0, 0.45 * count + 4.0))
     figure = Figure(figsize=(width, 3.4 * len(panels) + 1.0), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
