@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -45,6 +45,7 @@ from bot.runtime.application import KapacitetApplication
 from bot.runtime.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.runtime.jobs import PeriodicTask
 from bot.runtime.ops import OpsServer
+from bot.runtime.ratelimit import TelegramRateLimiter
 from bot.runtime.request import BotRequest
 
 log = logging.getLogger(__name__)
@@ -165,7 +166,7 @@ def build_application(
         .request(BotRequest(deps.metrics))
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(TelegramRateLimiter(max_retries=3))  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data[DEPS_KEY] = deps
     if ops_server and settings.ops_port:

@@ -83,16 +83,23 @@ def read(raw: object, bot: Bot) -> Incoming | None:
     return Incoming(update_id, payload, update)
 
 
+_TABLE = InboundUpdate.__table__  # type: ignore[attr-defined]
+"""The table itself: the statements of every update go through SQLAlchemy Core, built once
+(no ORM bulk path, no session synchronisation, a compiled form cached under one key)."""
+
+_MARK_DONE = (
+    sa.update(_TABLE)
+    .where(_TABLE.c.update_id == sa.bindparam("done_id"), _TABLE.c.status != DONE)
+    # The update's text and sender are personal data, no longer needed once handled.
+    .values(status=DONE, processed_at=sa.bindparam("done_at"), payload="{}")
+)
+
+
 async def mark_done_in(db: AsyncSession, update_id: int, now: dtm.datetime) -> None:
     """Marks a stored update done within ``db``'s transaction (no-op for updates that were not
     stored): with a handler's own writes, so both are kept or neither."""
-    await db.exec(
-        sql_update(InboundUpdate)
-        .where(col(InboundUpdate.update_id) == update_id)
-        .where(col(InboundUpdate.status) != DONE)
-        # The update's text and sender are personal data, no longer needed once handled.
-        .values(status=DONE, processed_at=now, payload="{}")
-    )
+    connection = await db.connection()
+    await connection.execute(_MARK_DONE, {"done_id": update_id, "done_at": now})
 
 
 async def mark_done(database: Database, update_id: int, now: dtm.datetime) -> None:
@@ -109,6 +116,7 @@ class Inbound:
         self.clock = clock
         self.run_id = run_id
         self.bot = bot
+        self._inserts: dict[tuple[Any, tuple[str, ...]], Any] = {}
 
     async def store(self, batch: Sequence[Incoming]) -> list[Update]:
         """Stores the batch; returns the updates this run claimed, to queue now, in order.
@@ -223,14 +231,18 @@ class Inbound:
         for row in rows:
             shapes.setdefault(tuple(sorted(row)), []).append(row)
         inserted: set[int] = set()
-        async with self.database.session() as db:
+        async with self.database.engine.begin() as connection:
             for same in shapes.values():
-                result = await db.exec(
-                    insert(InboundUpdate)
-                    .values(same)
-                    .on_conflict_do_nothing(index_elements=["update_id"])
-                    .returning(col(InboundUpdate.update_id), col(InboundUpdate.status))
-                )
+                # One statement a shape, built and compiled once; the rows as parameters.
+                statement = self._inserts.get((insert, tuple(sorted(same[0]))))
+                if statement is None:
+                    statement = (
+                        insert(_TABLE)
+                        .on_conflict_do_nothing(index_elements=["update_id"])
+                        .returning(_TABLE.c.update_id, _TABLE.c.status)
+                    )
+                    self._inserts[(insert, tuple(sorted(same[0])))] = statement
+                result = await connection.execute(statement, same)
                 inserted.update(
                     update_id for update_id, status in result.all() if status == PENDING
                 )

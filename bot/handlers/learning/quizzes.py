@@ -52,7 +52,8 @@ async def start_quiz(update: Update, context: BotContext, current: Turn, data: S
         raise Stale
     state = await quiz.start(current.db, current.learner, module, data.kind)
     await answer_query(update)
-    await send_question(update, current.tr, module, state, edit=False)
+    # In place of the card or overview tapped: one Bot API call Telegram counts, not two.
+    await send_question(update, current.tr, module, state, edit=True)
 
 
 def feedback_text(tr: Translator, module: Module, index: int, chosen: str, correct: bool) -> str:
@@ -149,10 +150,18 @@ async def answer_question(
     if result.outcome != AnswerOutcome.ACCEPTED or result.state is None:
         raise Stale
     await answer_query(update, tr._("✅ Right!") if result.correct else tr._("❌ Not quite."))
-    await show(update, feedback_text(tr, module, data.index, data.option, result.correct))
+    # The feedback and what comes next (the next question, or the score) in one edit of the
+    # question's message: each tap costs one call that Telegram's limits count.
+    feedback = feedback_text(tr, module, data.index, data.option, result.correct)
     state = result.state
     if not result.finished:
-        await send_question(update, tr, module, state, edit=False)
+        await show(
+            update,
+            f"{feedback}\n\n{question_text(tr, module, state)}",
+            keyboards.question(
+                module, state.kind, state.attempt_id, state.index, state.correct_count
+            ),
+        )
         return
     statuses = await progress.statuses(current.db, current.learner, context.deps.catalogue)
     status = statuses.get(module.id)
@@ -173,7 +182,7 @@ async def answer_question(
         text, keyboard = await certificates.offer_certificate(
             context, current, module, text, keyboard
         )
-    await show(update, text, keyboard, edit=False)
+    await show(update, f"{feedback}\n\n{text}", keyboard)
 
 
 HANDLERS: Handlers = (start_quiz, answer_question)
