@@ -73,3 +73,15 @@ async def test_a_callback_answer_is_not_held_while_a_429_is_waited_out(
 def test_what_counts_is_what_sends_or_edits_a_message() -> None:
     assert {"sendMessage", "editMessageText", "sendDocument", "copyMessage"} <= LIMITED
     assert not {"answerCallbackQuery", "sendChatAction", "getMe", "getUpdates"} & LIMITED
+
+
+async def test_a_burst_to_many_people_is_paced_within_the_overall_limit(
+    api: FakeBotApi, bot: ExtBot[None]
+) -> None:
+    # PTB's default bucket lets 30 go at once and 30 more within the same second: 429s.
+    people = range(7100, 7160)
+    for person in people:
+        api.add_user(person)
+    await asyncio.gather(*(bot.send_message(person, "the next card") for person in people))
+    assert api.rate_limited == 0
+    assert all([m.text for m in api.messages(p) if m.from_bot] == ["the next card"] for p in people)

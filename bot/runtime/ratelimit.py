@@ -10,9 +10,12 @@ and has no limit per private chat at all (only per group). :class:`TelegramRateL
   ``answerCallbackQuery``, chat actions, ``getMe``, ``setMyCommands``, ``deleteMessage``…
   straight away, past the limiter and any pause (a 429 on one of them is waited out for that
   call alone);
-- keeps PTB's limiter (30 a second overall, 20 a minute per group, a 429 pauses them all)
-  for the others, and paces them in a private chat at one a second (aiolimiter, as the
-  outbox does), so that a reply of two messages waits a second instead of drawing a 429.
+- keeps PTB's limiter for the others (20 a minute per group, a 429 pauses them all), but
+  paced evenly: one call every 1/:data:`OVERALL_PER_SECOND` s instead of PTB's default bucket
+  of 30 a second, which lets 30 go at once and 30 more within the same second (60 in one
+  second draw 429s from Telegram; the fake Bot API server counts a sliding second too);
+- paces them in a private chat at one a second (aiolimiter, as the outbox does), so that a
+  reply of two messages waits a second instead of drawing a 429.
 
 ``getUpdates`` never reaches a rate limiter (PTB's ``ExtBot`` sends it past).
 """
@@ -65,6 +68,8 @@ LIMITED = frozenset(
 """The Bot API methods that put a message into a chat or change one: what Telegram's limits
 count."""
 
+OVERALL_PER_SECOND = 28.0
+"""A little under Telegram's 30 a second: calls sent evenly can still arrive bunched."""
 PER_CHAT_PER_SECOND = 1.0
 FORGET_CHATS_AFTER = 10.0
 """Seconds after which a private chat's pace is forgotten (its limiter is full again by then)."""
@@ -75,7 +80,16 @@ Result = bool | dict[str, Any] | list[dict[str, Any]]
 class TelegramRateLimiter(AIORateLimiter):
     """See the module's description."""
 
-    def __init__(self, *, per_chat_per_second: float = PER_CHAT_PER_SECOND, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        overall_per_second: float = OVERALL_PER_SECOND,
+        per_chat_per_second: float = PER_CHAT_PER_SECOND,
+        **kwargs: Any,
+    ) -> None:
+        # A bucket of one that refills evenly: never two calls closer than 1/rate seconds.
+        kwargs.setdefault("overall_max_rate", 1)
+        kwargs.setdefault("overall_time_period", 1 / overall_per_second)
         super().__init__(**kwargs)
         self._per_chat = per_chat_per_second
         self._chats: dict[int, tuple[AsyncLimiter, float]] = {}
