@@ -72,7 +72,7 @@ REPLY_TIMEOUT = 20.0
 WINDOW = 60.0
 """Seconds of a step's measured window (``--window``)."""
 P95_AIM = 1.0
-START = int(__import__("os").environ.get("CAPACITY_START", "200"))
+START = 200
 CAP = 2400
 RESOLUTION = 0.08
 OVERALL_PER_SECOND = 30

@@ -121,8 +121,10 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     if ops is not None:
         await ops.start()
     await publish_default_commands(application.bot, deps.translators)
-    # Announcements: delivers what a previous run left, then whatever is confirmed.
-    outbox.start_worker(application)
+    # Announcements: delivers what a previous run left, then whatever is confirmed (by worker
+    # 0 alone when there are several: the outbox sends each message at most once per process).
+    if deps.settings.worker == 0:
+        outbox.start_worker(application)
 
 
 async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -178,9 +180,10 @@ def build_application(
 def wire(application: BotApplication, *, background_jobs: bool = True) -> None:
     """Every handler, route and job of the bot, in order: order matters."""
     # Polling stores each update before acknowledging it; group 10000 marks it done.
-    intake.install(
-        application, application.bot_data[DEPS_KEY].database, application.bot_data[DEPS_KEY].clock
-    )
+    deps: Deps = application.bot_data[DEPS_KEY]
+    settings = deps.settings
+    shards = intake.Shards(settings.workers, settings.worker) if settings.workers > 1 else None
+    intake.install(application, deps.database, deps.clock, shards)
     # Group -10: a person sending too much at once is paused before any feature runs.
     application.add_handlers(flood.HANDLERS, group=flood.GROUP)
     # Group 0: the features, then whatever none of them took.
@@ -193,5 +196,5 @@ def wire(application: BotApplication, *, background_jobs: bool = True) -> None:
         Routes(text_steps={step.step: step for step in TEXT_STEPS}, deep_links=DEEP_LINKS),
     )
     jobs.install(application, JOBS)
-    if background_jobs:
+    if background_jobs and settings.worker == 0:  # one worker runs them
         jobs.schedule(application)

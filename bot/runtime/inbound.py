@@ -63,6 +63,29 @@ class Incoming:
     update: Update | None
 
 
+@dataclass(frozen=True)
+class Shards:
+    """Several workers on one database (``WORKERS``): each chat belongs to one of them, which
+    handles its updates one after the other, in order. Worker 0 polls Telegram and stores
+    each update claimed by the worker of its chat (``claimed_by`` is the worker's stable name,
+    :meth:`name`, not a run's random id: a worker that restarts takes its share over)."""
+
+    count: int
+    index: int
+
+    def of(self, update: Update | None) -> int:
+        """The worker of ``update``: by its chat (or its sender), else worker 0."""
+        if update is None:
+            return 0
+        chat = update.effective_chat
+        user = update.effective_user
+        key = chat.id if chat is not None else user.id if user is not None else 0
+        return key % self.count
+
+    def name(self, index: int | None = None) -> str:
+        return f"worker-{self.index if index is None else index}-of-{self.count}"
+
+
 def read(raw: object, bot: Bot) -> Incoming | None:
     """Reads one update; None when it has not even an id (nothing can be stored of it)."""
     if not isinstance(raw, dict):
@@ -94,6 +117,17 @@ _MARK_DONE = (
     .values(status=DONE, processed_at=sa.bindparam("done_at"), payload="{}")
 )
 
+_SHARE = (
+    sa.select(_TABLE.c.update_id, _TABLE.c.payload)
+    .where(
+        _TABLE.c.claimed_by == sa.bindparam("worker"),
+        _TABLE.c.status == sa.bindparam("pending"),
+        _TABLE.c.update_id > sa.bindparam("after"),
+    )
+    .order_by(_TABLE.c.update_id)
+    .limit(500)
+)
+
 
 async def mark_done_in(db: AsyncSession, update_id: int, now: dtm.datetime) -> None:
     """Marks a stored update done within ``db``'s transaction (no-op for updates that were not
@@ -111,10 +145,19 @@ async def mark_done(database: Database, update_id: int, now: dtm.datetime) -> No
 class Inbound:
     """The stored updates, as one run of the bot (``run_id``) sees them."""
 
-    def __init__(self, database: Database, clock: Clock, run_id: str, bot: Bot) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        run_id: str,
+        bot: Bot,
+        shards: Shards | None = None,
+    ) -> None:
         self.database = database
         self.clock = clock
-        self.run_id = run_id
+        self.shards = shards
+        self.run_id = shards.name() if shards is not None else run_id
+        """This run's claim: its random id, or with shards the worker's stable name."""
         self.bot = bot
         self._inserts: dict[tuple[Any, tuple[str, ...]], Any] = {}
 
@@ -136,7 +179,9 @@ class Inbound:
         return [
             item.update
             for item in sorted(batch, key=lambda item: item.update_id)
-            if item.update is not None and item.update_id in inserted | claimed
+            if item.update is not None
+            and item.update_id in inserted | claimed
+            and (self.shards is None or self.shards.of(item.update) == self.shards.index)
         ]
 
     async def claim_unfinished(self, *, take_over: bool) -> list[Update]:
@@ -148,7 +193,11 @@ class Inbound:
         the single-instance lock, so that the other run is gone. Without it (the simulator,
         tests) only rows nobody claimed are taken, and a live run keeps its own."""
         now = self.clock.now()
-        mine = sa.true() if take_over else col(InboundUpdate.claimed_by).is_(None)
+        mine: sa.ColumnElement[bool] = (
+            sa.true() if take_over else col(InboundUpdate.claimed_by).is_(None)
+        )
+        if self.shards is not None:  # a worker takes over its own share only
+            mine = col(InboundUpdate.claimed_by) == self.run_id
         async with self.database.session() as db:
             given_up = await db.exec(
                 sql_update(InboundUpdate)
@@ -213,7 +262,9 @@ class Inbound:
             "received_at": now,
             "status": PENDING,
             "attempts": 1,
-            "claimed_by": self.run_id,
+            "claimed_by": self.run_id
+            if self.shards is None
+            else self.shards.name(self.shards.of(item.update)),
             "claimed_at": now,
         }
 
@@ -275,6 +326,23 @@ class Inbound:
         log.warning(
             "Update %d could not be stored (%s); set aside as failed", item.update_id, problem
         )
+
+    async def share_after(self, update_id: int) -> list[Update]:
+        """A worker's share stored after ``update_id`` and not done yet, in order (the
+        workers other than 0 read their updates here)."""
+        async with self.database.engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    _SHARE, {"worker": self.run_id, "after": update_id, "pending": PENDING}
+                )
+            ).all()
+        updates = []
+        for found, payload in rows:
+            try:
+                updates.append(Update.de_json(json.loads(payload), self.bot))
+            except Exception as error:
+                log.warning("Update %d could not be read (%s)", found, type(error).__name__)
+        return updates
 
     async def _claim(self, update_ids: list[int], now: dtm.datetime) -> set[int]:
         """Compare-and-set: the pending rows among ``update_ids`` that nobody claimed yet."""
