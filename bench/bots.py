@@ -122,14 +122,21 @@ def serve_cards(api_url: str, file_url: str, limiter: bool = False) -> None:
     if limiter:
         from bot.runtime.ratelimit import TelegramRateLimiter  # PTB and aiolimiter only
 
-        builder = builder.rate_limiter(TelegramRateLimiter(max_retries=3))
+        builder = builder.rate_limiter(TelegramRateLimiter(max_retries=3))  # type: ignore[arg-type]
     application = builder.build()
     application.add_handler(CommandHandler("lessons", lessons))
     application.add_handler(CallbackQueryHandler(card))
     application.run_polling(allowed_updates=["message", "callback_query"])
 
 
-def serve_ours(api_url: str, file_url: str, database_url: str, rate_limit: bool) -> None:
+def serve_ours(
+    api_url: str,
+    file_url: str,
+    database_url: str,
+    rate_limit: bool,
+    workers: int = 1,
+    worker: int = 0,
+) -> None:
     """The bot as ``python -m bot run`` starts it (logging, the application, polling)."""
     from bot.app import build_application, build_deps
     from bot.config import Settings
@@ -145,6 +152,8 @@ def serve_ours(api_url: str, file_url: str, database_url: str, rate_limit: bool)
         ops_port=0,
         data_controller_name="Benchmark",
         data_controller_contact="bench@example.org",
+        workers=workers,
+        worker=worker,
     )
     configure_logging(secrets=(TOKEN,))
     deps = build_deps(settings, load_catalogue())
@@ -180,6 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--file-url", required=True)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--no-rate-limit", dest="rate_limit", action="store_false")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--worker", type=int, default=0)
     parser.add_argument("--profile", type=Path, help="run under cProfile, stats to this file")
     args = parser.parse_args(arguments)
     profiler = None
@@ -197,7 +208,14 @@ def main(argv: list[str] | None = None) -> None:
         elif args.kind in ("cards", "cards-limited"):
             serve_cards(args.api_url, args.file_url, limiter=args.kind == "cards-limited")
         else:
-            serve_ours(args.api_url, args.file_url, args.database_url, args.rate_limit)
+            serve_ours(
+                args.api_url,
+                args.file_url,
+                args.database_url,
+                args.rate_limit,
+                args.workers,
+                args.worker,
+            )
     finally:
         if profiler is not None:
             profiler.disable()
@@ -221,9 +239,12 @@ class BotProcess:
         database_url: str = "",
         rate_limit: bool = True,
         profile: Path | None = None,
+        workers: int = 1,
+        worker: int = 0,
     ) -> None:
         command = [sys.executable, "-m", "bench.bots", "--launch", kind, "--api-url", api_url]
         command += ["--file-url", file_url, "--database-url", database_url]
+        command += ["--workers", str(workers), "--worker", str(worker)]
         if not rate_limit:
             command.append("--no-rate-limit")
         if profile is not None:

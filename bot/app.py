@@ -45,7 +45,7 @@ from bot.runtime.application import KapacitetApplication
 from bot.runtime.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.runtime.jobs import PeriodicTask
 from bot.runtime.ops import OpsServer
-from bot.runtime.ratelimit import TelegramRateLimiter
+from bot.runtime.ratelimit import OVERALL_PER_SECOND, TelegramRateLimiter
 from bot.runtime.request import BotRequest
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,11 @@ def build_application(
         .request(BotRequest(deps.metrics))
     )
     if rate_limit:
-        builder = builder.rate_limiter(TelegramRateLimiter(max_retries=3))  # type: ignore[arg-type]
+        # Telegram's limit is the bot's, whatever the number of workers: each gets its part.
+        limiter = TelegramRateLimiter(
+            max_retries=3, overall_per_second=OVERALL_PER_SECOND / settings.workers
+        )
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data[DEPS_KEY] = deps
     if ops_server and settings.ops_port:
