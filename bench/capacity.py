@@ -58,12 +58,13 @@ from bench.memory import _polling
 from bench.report import machine, write_section
 from bot.content.catalogue import Catalogue, load_catalogue
 from bot.runtime.ratelimit import LIMITED
+from bot.runtime.ratelimit import OVERALL_PER_SECOND as OVERALL_PER_SECOND_SENT
 from bot.simulator.fake_bot_api import FakeBotApi
 
 SECTION = "capacity"
 READING = (10.0, 30.0)
 """Seconds a learner reads before the next tap: uniform, seeded per learner and step."""
-RAMP = 30.0
+RAMP = 25.0
 """Seconds over which the learners of a step arrive."""
 SETTLE = 10.0
 """Seconds after the last arrival before the measured window opens."""
@@ -432,9 +433,11 @@ def section(bots: list[Bot], database: str, walkers: int, rounds: int) -> str:
             f"answered no 429 and every tap got its reply within {REPLY_TIMEOUT:.0f} s. The "
             f"search doubles N from {START} until a step fails, then halves the gap down to "
             f"{RESOLUTION:.0%} (or 10 learners); each bot's steps alternate with the other's. "
-            "At 20 s of reading on average, N learners tap about N/20 times a second, so "
-            "Telegram's 30 a second caps a bot answering each tap with one limited call near "
-            "600 learners.",
+            "At 20 s of reading on average, N learners tap about N/20 times a second; the "
+            f"rate limiter sends at most {OVERALL_PER_SECOND_SENT} limited calls in any second "
+            "(under Telegram's 30, with room for calls that arrive bunched), so a bot "
+            "answering each tap with one limited call reaches its ceiling near "
+            f"{20 * OVERALL_PER_SECOND_SENT} learners.",
             "",
             "| bot | learners (largest passing) | taps/s | tap-to-reply median | p95 | 429 "
             "| lost | limited calls/tap | steps: N: p95 |",

@@ -170,7 +170,7 @@ def build_application(
     if rate_limit:
         # Telegram's limit is the bot's, whatever the number of workers: each gets its part.
         limiter = TelegramRateLimiter(
-            max_retries=3, overall_per_second=OVERALL_PER_SECOND / settings.workers
+            max_retries=3, overall_per_second=max(1, OVERALL_PER_SECOND // settings.workers)
         )
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application: BotApplication = builder.build()

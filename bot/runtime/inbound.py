@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 from sqlmodel import delete as sql_delete
 from sqlmodel import update as sql_update
@@ -281,22 +282,34 @@ class Inbound:
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
             shapes.setdefault(tuple(sorted(row)), []).append(row)
-        inserted: set[int] = set()
+        if len(shapes) == 1 and self.database.engine.dialect.name == "postgresql":
+            # One statement is atomic by itself: no BEGIN and COMMIT round trips (the
+            # usual case: every update of the batch readable).
+            async with self.database.engine.connect() as plain:
+                connection = await plain.execution_options(isolation_level="AUTOCOMMIT")
+                return await self._insert_shapes(connection, insert, shapes)
         async with self.database.engine.begin() as connection:
-            for same in shapes.values():
-                # One statement a shape, built and compiled once; the rows as parameters.
-                statement = self._inserts.get((insert, tuple(sorted(same[0]))))
-                if statement is None:
-                    statement = (
-                        insert(_TABLE)
-                        .on_conflict_do_nothing(index_elements=["update_id"])
-                        .returning(_TABLE.c.update_id, _TABLE.c.status)
-                    )
-                    self._inserts[(insert, tuple(sorted(same[0])))] = statement
-                result = await connection.execute(statement, same)
-                inserted.update(
-                    update_id for update_id, status in result.all() if status == PENDING
+            return await self._insert_shapes(connection, insert, shapes)
+
+    async def _insert_shapes(
+        self,
+        connection: AsyncConnection,
+        insert: Any,
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]],
+    ) -> set[int]:
+        inserted: set[int] = set()
+        for shape, same in shapes.items():
+            # One statement a shape, built and compiled once; the rows as parameters.
+            statement = self._inserts.get((insert, shape))
+            if statement is None:
+                statement = (
+                    insert(_TABLE)
+                    .on_conflict_do_nothing(index_elements=["update_id"])
+                    .returning(_TABLE.c.update_id, _TABLE.c.status)
                 )
+                self._inserts[(insert, shape)] = statement
+            result = await connection.execute(statement, same)
+            inserted.update(update_id for update_id, status in result.all() if status == PENDING)
         return inserted
 
     async def _insert_one_by_one(self, batch: Sequence[Incoming], now: dtm.datetime) -> set[int]:

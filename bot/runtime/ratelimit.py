@@ -10,12 +10,14 @@ and has no limit per private chat at all (only per group). :class:`TelegramRateL
   ``answerCallbackQuery``, chat actions, ``getMe``, ``setMyCommands``, ``deleteMessage``…
   straight away, past the limiter and any pause (a 429 on one of them is waited out for that
   call alone);
-- keeps PTB's limiter for the others (20 a minute per group, a 429 pauses them all), but
-  paced evenly: one call every 1/:data:`OVERALL_PER_SECOND` s instead of PTB's default bucket
-  of 30 a second, which lets 30 go at once and 30 more within the same second (60 in one
-  second draw 429s from Telegram; the fake Bot API server counts a sliding second too);
-- paces them in a private chat at one a second (aiolimiter, as the outbox does), so that a
-  reply of two messages waits a second instead of drawing a 429.
+- keeps PTB's limiter for the others (20 a minute per group, a 429 pauses them all), with the
+  overall limit counted as Telegram counts it: at most :data:`OVERALL_PER_SECOND` calls in any
+  one second, and at most :data:`SPREAD` in any fifth of a second (:class:`SlidingWindow`).
+  PTB's own, a leaky bucket of 30 a second, lets 30 go at once and 30 more within the same
+  second (429s); a bucket of one, paced evenly, loses a third of the rate on a busy machine,
+  where every wake-up of the event loop comes late;
+- paces them in a private chat at one a second, so that a reply of two messages waits a
+  second instead of drawing a 429.
 
 ``getUpdates`` never reaches a rate limiter (PTB's ``ExtBot`` sends it past).
 """
@@ -26,10 +28,11 @@ import asyncio
 import contextlib
 import datetime as dtm
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
+from types import TracebackType
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
@@ -68,13 +71,71 @@ LIMITED = frozenset(
 """The Bot API methods that put a message into a chat or change one: what Telegram's limits
 count."""
 
-OVERALL_PER_SECOND = 28.0
-"""A little under Telegram's 30 a second: calls sent evenly can still arrive bunched."""
-PER_CHAT_PER_SECOND = 1.0
+OVERALL_PER_SECOND = 25
+"""Under Telegram's 30 in any second: calls can arrive closer together than they left."""
+SPREAD = 5
+"""At most this many of them in any fifth of a second: with arrivals up to 0.2 s closer
+together than departures, a second at Telegram still holds at most 30."""
+PER_CHAT_PER_SECOND = 1
 FORGET_CHATS_AFTER = 10.0
-"""Seconds after which a private chat's pace is forgotten (its limiter is full again by then)."""
+"""How often the windows of private chats that are idle are forgotten."""
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+class SlidingWindow:
+    """At most ``count`` entries in any ``seconds`` (and in each further window of
+    ``also``: ``(count, seconds)`` pairs), first come first served: an async context manager
+    that waits for room. Calls that wake late go together as soon as there is room, so a busy
+    event loop does not lower the rate."""
+
+    def __init__(
+        self, count: int, seconds: float = 1.0, also: tuple[tuple[int, float], ...] = ()
+    ) -> None:
+        self.limits = ((count, seconds), *also)
+        if any(limit < 1 for limit, _ in self.limits):
+            raise ValueError("a window holds at least one call")
+        self._longest = max(span for _, span in self.limits)
+        self._times: deque[float] = deque()
+        self._turn = asyncio.Lock()
+
+    def _wait(self, now: float) -> float:
+        """Seconds until every window has room (0: now)."""
+        wait = 0.0
+        times = self._times
+        for limit, span in self.limits:
+            inside = [t for t in times if t > now - span]
+            if len(inside) >= limit:
+                wait = max(wait, inside[-limit] + span - now)
+        return wait
+
+    async def __aenter__(self) -> None:
+        async with self._turn:  # FIFO: the first to wait is the first to go
+            while True:
+                now = time.monotonic()
+                while self._times and self._times[0] <= now - self._longest:
+                    self._times.popleft()
+                wait = self._wait(now)
+                if wait <= 0:
+                    self._times.append(now)
+                    return
+                await asyncio.sleep(wait)
+
+    async def __aexit__(
+        self,
+        _type: type[BaseException] | None,
+        _error: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        return None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing in the windows and nobody waiting."""
+        now = time.monotonic()
+        return not self._turn.locked() and (
+            not self._times or self._times[-1] <= now - self._longest
+        )
 
 
 class TelegramRateLimiter(AIORateLimiter):
@@ -83,32 +144,36 @@ class TelegramRateLimiter(AIORateLimiter):
     def __init__(
         self,
         *,
-        overall_per_second: float = OVERALL_PER_SECOND,
-        per_chat_per_second: float = PER_CHAT_PER_SECOND,
+        overall_per_second: int = OVERALL_PER_SECOND,
+        per_chat_per_second: int = PER_CHAT_PER_SECOND,
         **kwargs: Any,
     ) -> None:
-        # A bucket of one that refills evenly: never two calls closer than 1/rate seconds.
-        kwargs.setdefault("overall_max_rate", 1)
-        kwargs.setdefault("overall_time_period", 1 / overall_per_second)
+        # PTB's bucket off (0); the window below counts the overall limit instead.
+        kwargs.setdefault("overall_max_rate", 0)
         super().__init__(**kwargs)
+        self._overall = (
+            SlidingWindow(
+                overall_per_second,
+                1.0,
+                ((max(1, SPREAD * overall_per_second // OVERALL_PER_SECOND), 0.2),),
+            )
+            if overall_per_second
+            else None
+        )
         self._per_chat = per_chat_per_second
-        self._chats: dict[int, tuple[AsyncLimiter, float]] = {}
+        self._chats: dict[int, SlidingWindow] = {}
         self._swept = time.monotonic()
         self.retries: int = kwargs.get("max_retries", 0)
 
-    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
+    def _chat_window(self, chat_id: int) -> SlidingWindow:
         now = time.monotonic()
         if now - self._swept > FORGET_CHATS_AFTER:
             self._swept = now
-            self._chats = {
-                chat: entry
-                for chat, entry in self._chats.items()
-                if now - entry[1] < FORGET_CHATS_AFTER
-            }
-        entry = self._chats.get(chat_id)
-        limiter = entry[0] if entry else AsyncLimiter(1, 1 / self._per_chat)
-        self._chats[chat_id] = (limiter, now)
-        return limiter
+            self._chats = {chat: window for chat, window in self._chats.items() if not window.idle}
+        window = self._chats.get(chat_id)
+        if window is None:
+            window = self._chats[chat_id] = SlidingWindow(self._per_chat)
+        return window
 
     async def process_request(
         self,
@@ -124,12 +189,13 @@ class TelegramRateLimiter(AIORateLimiter):
         chat_id = data.get("chat_id")
         with contextlib.suppress(TypeError, ValueError):
             chat_id = int(chat_id)  # type: ignore[arg-type]
-        pace = (
-            self._chat_limiter(chat_id)
+        chat: SlidingWindow | contextlib.nullcontext[None] = (
+            self._chat_window(chat_id)
             if isinstance(chat_id, int) and chat_id > 0
             else contextlib.nullcontext()
         )
-        async with pace:
+        overall = self._overall or contextlib.nullcontext()
+        async with chat, overall:
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
