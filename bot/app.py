@@ -45,6 +45,7 @@ from bot.runtime.application import KapacitetApplication
 from bot.runtime.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.runtime.jobs import PeriodicTask
 from bot.runtime.ops import OpsServer
+from bot.runtime.ordering import PerChatProcessor
 from bot.runtime.ratelimit import OVERALL_PER_SECOND, TelegramRateLimiter
 from bot.runtime.request import BotRequest
 
@@ -167,6 +168,8 @@ def build_application(
         .application_class(KapacitetApplication)
         .request(BotRequest(deps.metrics))
     )
+    if settings.concurrent_chats > 1:
+        builder = builder.concurrent_updates(PerChatProcessor(settings.concurrent_chats))
     if rate_limit:
         # Telegram's limit is the bot's, whatever the number of workers: each gets its part.
         limiter = TelegramRateLimiter(

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     ops_port: int = Field(default=9090, ge=0, le=65535)
     """0 turns the ops server off."""
     log_format: Literal["text", "json"] = "text"
+    concurrent_chats: int = Field(default=1, ge=1, le=256)
+    """Updates of different chats handled at once (each chat's one at a time, in order);
+    1: one update at a time."""
     workers: int = Field(default=1, ge=1, le=64)
     """Processes handling this bot's updates (PostgreSQL only; docs/benchmarks.md, "Two
     workers"): worker 0 polls Telegram, each handles the chats of its share."""
