@@ -2,13 +2,20 @@
 # SQLite file) lives in /data; set DATABASE_URL to use PostgreSQL instead (compose.yaml
 # does). Migrations are applied on every start. See docs/deploy.md.
 
-# The base image. A release pins it by digest, python:3.11-slim@sha256:<digest>, here and
-# in compose.yaml (docs/deploy.md, "Pinned images and dependencies"); a tag alone can be
-# moved to other contents by whoever controls the registry.
-ARG PYTHON_IMAGE=python:3.11-slim
+# The base image, pinned by digest (the list of all platforms): a tag alone can be moved to
+# other contents by whoever controls the registry. The same pin is in compose.yaml; a release
+# renews both (docs/deploy.md, "Pinning the base images").
+ARG PYTHON_IMAGE=python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
 
 # The project's wheel, built with the locked hatchling: nothing is fetched unchecked.
 FROM ${PYTHON_IMAGE} AS wheel
+# Optional: where pip takes the locked files from instead of PyPI, a mirror (PIP_INDEX_URL)
+# or a folder of wheels served over HTTP (PIP_NO_INDEX=1, PIP_FIND_LINKS); `./kapacitet
+# test-deploy` uses the second. Every file is still checked against its hash in the lock.
+# Build arguments show in `docker history`: no passwords in these addresses.
+ARG PIP_INDEX_URL
+ARG PIP_NO_INDEX
+ARG PIP_FIND_LINKS
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
@@ -22,6 +29,9 @@ COPY migrations ./migrations
 RUN pip wheel --no-deps --no-build-isolation --wheel-dir /wheels .
 
 FROM ${PYTHON_IMAGE}
+ARG PIP_INDEX_URL
+ARG PIP_NO_INDEX
+ARG PIP_FIND_LINKS
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -30,14 +40,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_ROOT_USER_ACTION=ignore
 
 # What running needs, every file checked against its sha256 in the lock and taken only as
-# a wheel (no package's build code runs here); then the project's wheel, without
+# a wheel (no package's build code runs here); then, in a layer of its own so that a change
+# of the code does not install the dependencies again, the project's wheel without
 # dependencies. Time zones come from the locked tzdata package (the slim image has no
 # /usr/share/zoneinfo).
 COPY requirements/run.txt /tmp/run.txt
+RUN pip install --require-hashes --only-binary :all: -r /tmp/run.txt && rm /tmp/run.txt
 COPY --from=wheel /wheels /tmp/wheels
-RUN pip install --require-hashes --only-binary :all: -r /tmp/run.txt \
-    && pip install --no-deps /tmp/wheels/*.whl \
-    && rm -rf /tmp/run.txt /tmp/wheels
+RUN pip install --no-deps /tmp/wheels/*.whl && rm -rf /tmp/wheels
 
 RUN useradd --create-home --uid 10001 kapacitet && mkdir /data && chown kapacitet /data
 USER kapacitet
@@ -51,6 +61,9 @@ EXPOSE 8443
 # fails the check. Needs the ops server (OPS_PORT not 0).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('OPS_PORT') or '9090'; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=8).status == 200 else 1)"]
+
+# By this label `./kapacitet test-deploy` finds its earlier builds to remove them.
+LABEL org.opencontainers.image.title=kapacitet
 
 # The default database goes under ./data of the working folder: /data/data/.
 CMD ["python", "-m", "bot", "run"]

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n.languages import LANGUAGE_CODES
@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     indicator_threshold: int = Field(default=5, ge=1, le=100)
     """Limited scopes see figures about people rounded to multiples of this, and averages only
     over at least this many answers (bot/services/indicators/disclosure.py); 1: exact."""
+    reporting_role: str = "kapacitet_reporting"
+    """The read-only PostgreSQL role for BI tools (``python -m bot reporting-role``)."""
+    reporting_password: SecretStr | None = None
+    """Its password: set it in the environment or .env, never in the repository."""
     announce_rate_per_second: float = Field(default=30.0, gt=0, le=30)
     """Announcements stay within Telegram's overall limit of about 30 messages a second."""
     flood_max_updates: int = Field(default=20, ge=1)

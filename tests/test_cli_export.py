@@ -17,6 +17,7 @@ import openpyxl
 
 from bot.db import Database
 from bot.i18n.translator import Translator
+from bot.services.indicators.output import TIDY_COLUMNS
 from tests.support.databases import writes_held
 from tests.support.export_world import build_world
 from tests.support.processes import ROOT, python_bot
@@ -79,9 +80,26 @@ async def test_export_writes_a_workbook_that_reads_back(database: Database, tmp_
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Wrote report.xlsx (xlsx; rows: attendance 5,")
-    assert names(out) == ["report.xlsx"]
+    assert names(out) == ["report-indicators.csv", "report.xlsx"]
+    assert "Wrote report-indicators.csv" in result.stdout
 
     book = openpyxl.load_workbook(out / "report.xlsx")
+    # Beside it, the indicators one value a line, read back as a BI tool would.
+    with (out / "report-indicators.csv").open(encoding="utf-8-sig", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    assert list(lines[0]) == list(TIDY_COLUMNS)
+    trained = {
+        line["dimension_code"]: int(line["value"])
+        for line in lines
+        if line["indicator"] == "people-trained" and line["dimension"] == "country"
+    }
+    total = next(
+        line
+        for line in lines
+        if line["indicator"] == "people-trained" and line["dimension"] == "total"
+    )
+    assert total["period"] == "2026-01-01/2026-12-31" and total["suppressed"] == "0"
+    assert sum(trained.values()) == int(total["value"]) == 4  # at the session in Kosovo
     assert book.sheetnames == [
         "About",
         "Attendance",
@@ -89,6 +107,7 @@ async def test_export_writes_a_workbook_that_reads_back(database: Database, tmp_
         "Sessions",
         "Learning",
         "Indicators",
+        "Definitions",
     ]
     rows = list(book["Attendance"].iter_rows(values_only=True))
     assert [row[5] for row in rows[1:]] == sorted(

@@ -80,3 +80,23 @@ def test_a_wrong_value_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, values
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_the_compose_variables_in_env_do_not_trouble_the_bot(monkeypatch: pytest.MonkeyPatch):
+    """compose.yaml hands the bot all of .env (env_file), its own variables included, and
+    test-deploy points the bot at a fake Bot API server over plain HTTP on the network's
+    gateway."""
+    for name, value in {
+        "POSTGRES_PASSWORD": "abc123",
+        "BACKUP_KEEP_DAYS": "14",
+        "BACKUP_INTERVAL_HOURS": "24",
+        "REPORTING_PORT": "5432",
+        "POSTGRES_IMAGE": "postgres:16@sha256:" + "0" * 64,
+        "KAPACITET_IMAGE": "kapacitet-test-deploy:latest",
+        "TELEGRAM_API_BASE_URL": "http://172.19.0.1:42459/bot",
+        "TELEGRAM_API_BASE_FILE_URL": "http://172.19.0.1:42459/file/bot",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    assert settings.telegram_api_base_url == "http://172.19.0.1:42459/bot"
+    assert settings.telegram_api_base_file_url == "http://172.19.0.1:42459/file/bot"

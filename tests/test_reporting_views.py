@@ -15,11 +15,12 @@ from alembic import command
 from bot.db import Database, alembic_config
 from bot.services import exports
 from bot.services.exports import ExportRequest
+from bot.services.indicators.registry import REPORTING_VIEWS
 from bot.services.roles import FULL_SCOPE
 from tests.support.export_world import World, build_world
 from tests.support.reporting import EU, PW, utc
 
-VIEWS = {"attendance_view", "participants_view", "learning_view"}
+VIEWS = set(REPORTING_VIEWS)
 
 
 @pytest.fixture

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import signal
 import sys
 import tempfile
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -160,6 +163,8 @@ def main(args: argparse.Namespace) -> int:
 
     titles = module_titles(catalogue, args.language)
     part: Path | None = None
+    tidy_part: Path | None = None
+    tidy_out = out.with_name(f"{out.stem}-indicators.csv")
     # SIGTERM (docker stop, kill) and SIGHUP (a closed terminal) end the export as Ctrl+C
     # does, through the clean-up below: the half-written file of names does not stay.
     previous = {number: signal.signal(number, _interrupt) for number in _STOP_SIGNALS}
@@ -169,24 +174,41 @@ def main(args: argparse.Namespace) -> int:
             dir=out.parent, prefix=f".{out.name}.", suffix=".part", delete=False
         )
         part = Path(handle.name)
-        with handle:
+        # Beside a workbook, its indicators as a long ("tidy") CSV for BI tools.
+        tidy = None
+        if export_format.value == "xlsx":
+            tidy = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed)
+                dir=out.parent, prefix=f".{tidy_out.name}.", suffix=".part", delete=False
+            )
+            tidy_part = Path(tidy.name)
+        with handle, tidy or contextlib.nullcontext():
             # The audit entry is committed in there, before the file is renamed into place.
             summary = asyncio.run(
-                _export(settings, first, last, handle, export_format, filters, args, titles)
+                _export(settings, first, last, handle, tidy, export_format, filters, args, titles)
             )
         if summary is None:
             return EXIT_FAILED
         part.replace(out)
+        if tidy_part is not None:
+            tidy_part.replace(tidy_out)
     except KeyboardInterrupt:
+        # The interrupt can land between making a coroutine and awaiting it; collected
+        # later, it would print a RuntimeWarning after (and instead of) the last line below.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+            gc.collect()
         print("Export interrupted; nothing was written.", file=sys.stderr)
         return EXIT_FAILED
     finally:
-        if part is not None:
-            part.unlink(missing_ok=True)
+        for left in (part, tidy_part):
+            if left is not None:
+                left.unlink(missing_ok=True)
         for number, handler in previous.items():
             signal.signal(number, handler)
     rows = ", ".join(f"{sheet.value} {count}" for sheet, count in summary.rows.items())
     print(f"Wrote {out} ({export_format.value}; rows: {rows})")
+    if tidy_part is not None:
+        print(f"Wrote {tidy_out} (the indicators, one value a line)")
     return 0
 
 
@@ -195,6 +217,7 @@ async def _export(
     first: date | None,
     last: date | None,
     handle: IO[bytes],
+    tidy: IO[bytes] | None,
     export_format: Any,
     filters: Any,
     args: argparse.Namespace,
@@ -252,6 +275,10 @@ async def _export(
                     threshold=settings.indicator_threshold,
                     module_titles=titles,
                     progress=progress,
+                )
+            if tidy is not None:
+                await exports.make_indicators_csv(
+                    db, tidy, request, tr=tr, now=now, threshold=settings.indicator_threshold
                 )
             await exports.record_export(
                 db, actor_id=None, request=request, summary=made.summary, now=now

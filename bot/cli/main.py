@@ -174,6 +174,52 @@ def cmd_copy_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reporting_role(args: argparse.Namespace) -> int:
+    """Creates or updates the read-only role for BI tools (docs/reporting.md)."""
+    from bot.db import Database
+    from bot.services import reporting_role
+    from bot.services.reporting_role import Reason, ReportingRoleError
+
+    settings = _settings_or_exit()
+    if args.drop:
+        password = ""
+    elif settings.reporting_password is None:
+        print("Cannot make the reporting role: set REPORTING_PASSWORD first.", file=sys.stderr)
+        return 2
+    else:
+        password = settings.reporting_password.get_secret_value()
+    role = settings.reporting_role
+
+    async def run() -> list[str]:
+        database = Database(settings.database_url)
+        try:
+            if args.drop:
+                await reporting_role.drop_reporting_role(database.engine, role)
+                return []
+            await database.migrate()
+            return await reporting_role.grant_reporting_role(database.engine, role, password)
+        finally:
+            await database.dispose()
+
+    problems = {
+        Reason.NOT_POSTGRESQL: "SQLite has no users; see docs/reporting.md for a read-only copy",
+        Reason.BAD_NAME: f"REPORTING_ROLE {role!r} is not a plain lower-case name",
+        Reason.WEAK_PASSWORD: (
+            f"REPORTING_PASSWORD is shorter than {reporting_role.MIN_PASSWORD} characters"
+        ),
+    }
+    try:
+        views = asyncio.run(run())
+    except ReportingRoleError as error:
+        print(f"Cannot make the reporting role: {problems[error.reason]}.", file=sys.stderr)
+        return 2
+    if args.drop:
+        print(f"Dropped the role {role} (if it existed).")
+    else:
+        print(f"The role {role} may log in and read only: {', '.join(views)}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Kapacitet Telegram bot")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -233,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     copy_db.set_defaults(handler=cmd_copy_db)
     from bot.cli import export as export_command
 
+    reporting = commands.add_parser(
+        "reporting-role",
+        help="create or update the read-only PostgreSQL role for BI tools "
+        "(REPORTING_ROLE, REPORTING_PASSWORD)",
+    )
+    reporting.add_argument("--drop", action="store_true", help="drop the role instead")
+    reporting.set_defaults(handler=cmd_reporting_role)
     export_command.add_parser(commands)
     return parser
 

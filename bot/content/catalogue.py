@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from bot.i18n.languages import LANGUAGE_CODES, LANGUAGES, SOURCE_LANGUAGE
-from bot.i18n.translit import latin_to_cyrillic
+from bot.i18n.translit import latin_to_cyrillic as _latin_to_cyrillic
 from bot.paths import CONTENT_DIR
 
 TOPICS = ("eu_integration", "security", "digital_literacy")
@@ -300,7 +300,10 @@ class _Loader:
         latin_terms = self._latin_terms(path, data.get("latin_terms", []))
         if len(self.problems) > before:
             return None
-        texts = self._texts(folder, card_ids, questions, latin_terms)
+        keep_latin = frozenset(
+            token for term in data.get("latin_terms", []) for token in term.split()
+        )
+        texts = self._texts(folder, card_ids, questions, latin_terms, keep_latin)
         if len(self.problems) > before:
             return None
         return Module(
@@ -400,6 +403,7 @@ class _Loader:
         card_ids: list[str],
         questions: list[Question],
         latin_terms: frozenset[str],
+        keep_latin: frozenset[str] = frozenset(),
     ) -> dict[str, ModuleText]:
         raw: dict[str, dict[str, Any]] = {}
         known_files = {f"{code}.yaml" for code in LANGUAGE_CODES} | {"module.yaml"}
@@ -433,7 +437,7 @@ class _Loader:
                 )
         if len(self.problems) > before:
             return {}  # incomplete texts cannot be resolved; the problems say why
-        texts = _resolve_texts(raw, card_ids, questions)
+        texts = _resolve_texts(raw, card_ids, questions, keep_latin)
         for code in GENERATED_LANGUAGES - set(raw):
             if code in texts:
                 self._check_generated(folder / f"{code}.yaml", code, texts[code], latin_terms)
@@ -551,11 +555,18 @@ def _module_text(data: dict[str, Any], questions: list[Question]) -> ModuleText:
 
 
 def _resolve_texts(
-    raw: dict[str, dict[str, Any]], card_ids: list[str], questions: list[Question]
+    raw: dict[str, dict[str, Any]],
+    card_ids: list[str],
+    questions: list[Question],
+    keep_latin: frozenset[str] = frozenset(),
 ) -> dict[str, ModuleText]:
     texts = {code: _module_text(data, questions) for code, data in raw.items()}
     if "sr-Cyrl" not in texts and "sr-Latn" in texts:
         latin = texts["sr-Latn"]
+
+        def latin_to_cyrillic(text: str) -> str:
+            return _latin_to_cyrillic(text, keep_latin)
+
         texts["sr-Cyrl"] = ModuleText(
             title=latin_to_cyrillic(latin.title),
             summary=latin_to_cyrillic(latin.summary),

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
+from functools import partial
 
 __all__ = ["KEEP_LATIN", "latin_to_cyrillic"]
 
@@ -215,30 +217,35 @@ _WORD = re.compile(r"[\w\u0300-\u036f]+(?:[-'’][\w\u0300-\u036f]+)*")
 _JOINER = re.compile(r"([-'’])")
 
 
-def latin_to_cyrillic(text: str) -> str:
+def latin_to_cyrillic(text: str, keep: Iterable[str] = ()) -> str:
     """Convert Serbian Latin ``text`` to Serbian Cyrillic, keeping markup intact.
 
     Text outside the protected spans (see the module docstring) is normalised
     to NFC and converted word by word; Cyrillic and all other characters pass
     through unchanged, so converting Cyrillic text again changes nothing.
+    ``keep`` adds names written in Latin letters in Serbian Cyrillic text too
+    (a content module's ``latin_terms``: "e-Albania", "Aegis"), matched like
+    :data:`KEEP_LATIN`, case-insensitively, on the whole word or compound.
     """
+    kept = _KEEP_FOLDED | frozenset(token.casefold() for token in keep)
+    convert = partial(_convert_compound, kept=kept)
     parts: list[str] = []
     position = 0
     for match in _PROTECTED.finditer(text):
-        parts.append(_convert_plain(text[position : match.start()]))
+        parts.append(_convert_plain(text[position : match.start()], convert))
         parts.append(match.group())
         position = match.end()
-    parts.append(_convert_plain(text[position:]))
+    parts.append(_convert_plain(text[position:], convert))
     return "".join(parts)
 
 
-def _convert_plain(text: str) -> str:
+def _convert_plain(text: str, convert: Callable[[re.Match[str]], str]) -> str:
     if not text:
         return text
-    return _WORD.sub(_convert_compound, unicodedata.normalize("NFC", text))
+    return _WORD.sub(convert, unicodedata.normalize("NFC", text))
 
 
-def _convert_compound(match: re.Match[str]) -> str:
+def _convert_compound(match: re.Match[str], kept: frozenset[str] = _KEEP_FOLDED) -> str:
     compound = match.group()
     pieces = _JOINER.split(compound)  # words at even indexes, joiners at odd
     ending = ""
@@ -246,7 +253,7 @@ def _convert_compound(match: re.Match[str]) -> str:
         ending = "-" + _convert_word(pieces[-1])
         pieces = pieces[:-2]
     body = "".join(pieces)
-    if body.casefold() in _KEEP_FOLDED or any(_is_not_serbian(word) for word in pieces[::2]):
+    if body.casefold() in kept or any(_is_not_serbian(word) for word in pieces[::2]):
         return body + ending
     return "".join(_convert_word(piece) for piece in pieces) + ending
 

@@ -7,6 +7,7 @@
      ├── ExportError             exports.Reason            (services/exports/request.py)
      ├── PrivacyError            privacy.Reason            (services/privacy/walk_ins.py)
      ├── ProfileError            learners.Reason
+     ├── ReportingRoleError      reporting_role.Reason
      ├── RoleError               roles.Reason
      └── SessionError            sessions.Reason           (services/sessions/errors.py)
 

@@ -102,6 +102,21 @@ def test_an_english_word_in_serbian_latin_is_reported_in_the_generated_cyrillic(
     ) in found
 
 
+def test_names_the_module_keeps_in_latin_stay_latin_in_the_generated_cyrillic(tmp_path: Path):
+    files = module_files()
+    files["module.yaml"]["latin_terms"] = ["e-Albania", "Google Authenticator"]
+    files["sr-Latn.yaml"]["cards"]["card-2"] = (
+        "Portal e-Albania i aplikacija Google Authenticator; eUprava i e-pošta"
+    )
+    write_module(tmp_path, files)
+    module = load_catalogue(tmp_path).get("sample")
+    assert module is not None
+    # Serbia's own eUprava is written in Cyrillic ("еУправа"); e-Albania is not.
+    assert module.text("sr-Cyrl").cards["card-2"] == (
+        "Портал e-Albania и апликација Google Authenticator; еУправа и е-пошта"
+    )
+
+
 def test_a_question_added_to_module_yaml_but_not_translated_is_reported(tmp_path: Path):
     files = module_files()
     files["module.yaml"]["questions"].append({"id": "q-new", "options": ["a", "b"], "correct": "a"})

@@ -93,6 +93,7 @@ async def test_a_coordinator_exports_a_workbook_with_typed_dates_and_a_country(b
         "Sessions",
         "Learning",
         "Indicators",
+        "Definitions",
     ]
     rows = list(book["Attendance"].iter_rows(values_only=True))
     assert {row[0] for row in rows[1:]} == {"Siguria digjitale"}
@@ -170,7 +171,7 @@ async def test_a_kosovo_coordinator_gets_only_kosovo_and_no_rows_about_people(bo
     await kosovo.tap("📥 Make the file")
     document = kosovo.last_document()
     book = openpyxl.load_workbook(io.BytesIO(document.content))
-    assert book.sheetnames == ["About", "Sessions", "Indicators"]
+    assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions"]
     sessions = list(book["Sessions"].iter_rows(values_only=True))
     assert [row[0] for row in sessions[1:]] == ["Last year", "Siguria digjitale"]
     everything = " ".join(

@@ -1,9 +1,13 @@
-"""``/stats`` end to end: the figures of the coordinator's scope, the chart, and refusals."""
+"""``/stats`` end to end: the figures of the coordinator's scope, a chart per breakdown whose
+figures are those of the message and add up to the headline, and refusals."""
 
 from __future__ import annotations
 
+import re
+
 from bot.handlers.common.texts import scope_text
-from bot.handlers.stats import StatsPeriod, StatsPeriodName
+from bot.handlers.stats import BREAKDOWN_LINES, StatsPeriod, StatsPeriodName
+from bot.services import charts
 from bot.services.roles import Scope
 from bot.simulator.fake_bot_api import SentMessage
 from tests.support.harness import Harness
@@ -21,10 +25,25 @@ async def setup(bot: Harness) -> None:
     await build_stats_world(bot.deps.database, bot.clock.now(), trainer)
 
 
-def the_photo(messages: list[SentMessage]) -> SentMessage:
-    photos = [message for message in messages if message.photo is not None]
-    assert len(photos) == 1, messages
-    return photos[0]
+def photos_of(messages: list[SentMessage]) -> list[SentMessage]:
+    return [message for message in messages if message.photo is not None]
+
+
+def breakdown(text: str, title: str) -> dict[str, int]:
+    """``By country: Serbia 11 · Kosovo 2`` -> {"Serbia": 11, "Kosovo": 2}."""
+    found = re.search(rf"^{title}: (.+)$", text, re.MULTILINE)
+    assert found is not None, (title, text)
+    groups = {}
+    for group in found.group(1).split(" · "):
+        name, _, number = group.rpartition(" ")
+        groups[name] = int(number)
+    return groups
+
+
+def headline(text: str) -> int:
+    found = re.search(r"👥 People trained: (\d+)", text)
+    assert found is not None
+    return int(found.group(1))
 
 
 async def test_a_coordinator_gets_the_figures_and_a_chart(bot: Harness):
@@ -45,26 +64,36 @@ async def test_a_coordinator_gets_the_figures_and_a_chart(bot: Harness):
         ["This month", "This quarter"],
         ["• This year", "All time"],
     ]
-    photo = the_photo(replies)
-    assert photo.caption == "People trained per month: this year"
-    assert photo.photo is not None
-    content = photo.photo.content
-    width, height = png_size(content)
-    assert width >= 600 and height >= 600
-    assert len(content) > 15_000  # two panels with bars, legends and labels
+    # Each breakdown adds up to the headline: each person under their own country.
+    assert breakdown(text, "By country") == {"Serbia": 11, "Kosovo": 2}
+    assert breakdown(text, "By gender") == {"Woman": 8, "Man": 5}
+    assert breakdown(text, "By age band") == {"18–24": 1, "25–34": 11, "35–44": 1}
+    for title in ("By country", "By gender", "By age band"):
+        assert sum(breakdown(text, title).values()) == headline(text) == 13
+    photos = photos_of(replies)
+    assert [photo.caption for photo in photos] == [
+        "People trained by country: this year",
+        "People trained by gender: this year",
+        "People trained by age band: this year",
+    ]
+    for photo in photos:
+        assert photo.photo is not None
+        width, height = png_size(photo.photo.content)
+        assert width == charts.PHONE_WIDTH and height >= 400
 
-    # All time: last year's participant too; the figures are edited in place, a new chart.
+    # All time: last year's participant too; the figures are edited in place, new charts.
     before = len(coordinator.bot_messages())
     await coordinator.tap("All time", replies[0])
     edited = bot.api.message(COORDINATOR, replies[0].message_id)
     assert edited is not None and edited.edited == 1
-    assert (edited.text or "").startswith("📊 Figures: all time")
-    assert "👥 People trained: 14" in (edited.text or "")
-    assert "🏫 Sessions held: 3" in (edited.text or "")
-    new = coordinator.bot_messages()[before:]
-    second = the_photo(new)
-    assert second.caption == "People trained per month: all time"
-    assert second.photo is not None and png_size(second.photo.content)[0] >= 600
+    text = edited.text or ""
+    assert text.startswith("📊 Figures: all time")
+    assert "👥 People trained: 14" in text
+    assert "🏫 Sessions held: 3" in text
+    assert breakdown(text, "By gender") == {"Woman": 8, "Man": 6}
+    new = photos_of(coordinator.bot_messages()[before:])
+    assert new[0].caption == "People trained by country: all time"
+    assert len(new) == 3
 
 
 async def test_a_scoped_coordinator_sees_only_their_countries_and_no_small_groups(bot: Harness):
@@ -90,6 +119,9 @@ async def test_a_scoped_coordinator_sees_only_their_countries_and_no_small_group
     assert tr._("Scope: {scope}", scope=scope_text(tr, Scope(countries=frozenset({"XK"})))) in text
     assert tr._("Serbia") not in text
     assert all(message.photo is None for message in replies)
+    # No breakdown: its one group, rounded to 0, is left out.
+    for line in BREAKDOWN_LINES.values():
+        assert tr._(line, groups="").strip() not in text
 
 
 async def test_learners_and_trainers_are_refused(bot: Harness):
@@ -109,7 +141,7 @@ async def test_learners_and_trainers_are_refused(bot: Harness):
 async def test_a_forged_period_is_refused_politely(bot: Harness):
     await setup(bot)
     coordinator = bot.user(COORDINATOR)
-    [reply, _photo] = await coordinator.send("/stats")
+    [reply, *_photos] = await coordinator.send("/stats")
     before = len(coordinator.bot_messages())
     await coordinator.tap_data("is:next-decade", reply.message_id)
     answer = coordinator.last_callback_answer()

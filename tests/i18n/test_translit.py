@@ -232,6 +232,13 @@ def test_idempotent() -> None:
     assert latin_to_cyrillic(once) == once
 
 
+def test_names_kept_in_latin_are_matched_on_the_whole_word_or_compound() -> None:
+    keep = ["e-Albania", "Aegis"]
+    assert latin_to_cyrillic("e-Albania i Aegis, e-pošta", keep) == "e-Albania и Aegis, е-пошта"
+    assert latin_to_cyrillic("Aegis-a", keep) == "Aegis-а"
+    assert latin_to_cyrillic("e-Albania i Aegis") == "е-Албаниа и Аегис"
+
+
 def test_mixed_script_word() -> None:
     assert latin_to_cyrillic("Њegoš") == "Његош"
 

@@ -30,6 +30,7 @@ from bot.services.exports import (
 )
 from bot.services.indicators import Filters, period_between
 from bot.services.roles import FULL_SCOPE, Scope
+from tests.support.disclosure_attack import read_indicators
 from tests.support.export_world import World, build_world
 from tests.support.reporting import EU, PW
 
@@ -102,6 +103,7 @@ async def test_the_full_workbook_has_every_sheet_with_frozen_headers_and_real_da
         "Sessions",
         "Learning",
         "Indicators",
+        "Definitions",
     ]
     for name in book.sheetnames[1:]:
         assert book[name].freeze_panes == "A2", name
@@ -239,18 +241,24 @@ async def test_the_indicators_sheet_is_exact_for_full_scope(database: Database, 
     # Full scope reads the rows about single people anyway; the About sheet says to round
     # before sharing (tests/handlers/test_small_numbers.py has the limited scopes).
     book, _ = await workbook(database, ExportRequest(FULL_SCOPE, YEAR))
-    rows = values(book["Indicators"])
-    headline = {row[0]: row[1] for row in rows[1:9]}
+    sheet = read_indicators(values(book["Indicators"]))
     # Trained in 2026: ana, erased, vesna, nocon (xk) and jelena (rs); ana twice.
-    assert headline["People trained"] == 5
-    assert headline["Attendances"] == 6
-    assert headline["Sessions held"] == 2
-    assert headline["People who completed a module"] == 1
-    assert headline["Average feedback (1 to 5)"] == 4  # 5, 4 and 3
-    breakdown_start = next(i for i, row in enumerate(rows) if row[0] == "Country")
-    cells = [row for row in rows[breakdown_start + 1 :] if row[0] and row[1]]
-    assert ["Kosovo", "Woman", "25–34", 1, 1] in [row[:5] for row in cells]
-    assert cells[0][:5] == ["Serbia", "Woman", "18–24", 1, 1]
+    assert sheet.headline["people-trained"] == 5
+    assert sheet.headline["attendances"] == 6
+    assert sheet.headline["sessions-held"] == 2
+    assert sheet.headline["completions"] == 1
+    assert sheet.headline["satisfaction"] == 4  # 5, 4 and 3
+    # Each under their own country: ana and vesna of Kosovo (ana at sessions in Kosovo
+    # and Serbia), jelena of Serbia, the erased and the one without consent unknown.
+    by_country = {
+        codes: cells["people-trained"] for codes, cells in sheet.tables["country"].items()
+    }
+    assert by_country == {("RS",): 1, ("XK",): 2, ("unknown",): 2}
+    assert sheet.tables["country"][("XK",)]["attendances"] == 3
+    assert sheet.tables["country-gender"][("XK", "female")]["people-trained"] == 2
+    assert sheet.totals["country"]["people-trained"] == 5
+    labels = {row[3] for row in values(book["Indicators"]) if row[0] == "country"}
+    assert labels == {"Kosovo", "Serbia", "Unknown", "Total"}
     assert "Roma, Egyptian or Ashkali" in every_text(book)
     assert book["Indicators"].freeze_panes == "A2"
     about = {row[0]: row[1] for row in values(book["About"]) if row[0] and row[1]}
@@ -280,17 +288,17 @@ async def test_a_country_coordinator_gets_only_sessions_and_indicators_of_their_
     database: Database, world: World
 ):
     book, summary = await workbook(database, ExportRequest(XK_ONLY, YEAR))
-    assert book.sheetnames == ["About", "Sessions", "Indicators"]
-    assert set(summary.rows) == {Sheet.SESSIONS, Sheet.INDICATORS}
+    assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions"]
+    assert set(summary.rows) == {Sheet.SESSIONS, Sheet.INDICATORS, Sheet.DEFINITIONS}
     sessions = values(book["Sessions"])
     assert [row[0] for row in sessions[1:]] == ["Siguria digjitale"]
     # Registered 3, apologised 1, attended 4 and 3 ratings, rounded: 3 ratings give no
     # average.
     assert sessions[1][9:] == ["Held", 5, 0, 5, 5, None]
-    indicators = {row[0]: row[1] for row in values(book["Indicators"])[1:9]}
-    assert indicators["People trained"] == 5  # 4
-    assert indicators["Sessions held"] == 1  # sessions, not people: exact
-    assert indicators["Average feedback (1 to 5)"] is None
+    indicators = read_indicators(values(book["Indicators"])).headline
+    assert indicators["people-trained"] == 5  # 4
+    assert indicators["sessions-held"] == 1  # sessions, not people: exact
+    assert indicators["satisfaction"] is None
     text = every_text(book)
     for name in ("Ana Hoxhë", "Boris", "Јелена", "Vesna", "Дигитална", "Serbia"):
         assert name not in text

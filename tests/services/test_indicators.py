@@ -12,6 +12,7 @@ import pytest
 from bot.db import Database
 from bot.services import indicators
 from bot.services.indicators import (
+    NOT_ASKED,
     UNKNOWN,
     Dimension,
     Disclosure,
@@ -29,7 +30,8 @@ from tests.support.reporting import EU, PW, utc
 ZONE = ZoneInfo("Europe/Belgrade")
 NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
 YEAR_2026 = period_named("this-year", NOW, ZONE)
-CGA = Dimension.COUNTRY_GENDER_AGE
+COUNTRY = Dimension.COUNTRY
+CG = Dimension.COUNTRY_GENDER
 VG = Dimension.VULNERABLE_GROUP
 
 
@@ -87,48 +89,48 @@ async def test_an_empty_database_gives_zeros_and_no_averages(database: Database)
 # -- breakdowns --------------------------------------------------------------------------------
 
 
-async def test_country_gender_age_cells_use_the_sessions_country_for_training(
+async def test_every_figure_about_people_counts_by_the_persons_own_country(
     database: Database,
 ):
     await build_world(database)
     result = await compute(database)
 
-    a_in_serbia = result.cell(CGA, "RS", "female", "25-34")
-    assert (a_in_serbia.people_trained, a_in_serbia.attendances) == (1, 1)  # A at S1
-    assert a_in_serbia.average_feedback == pytest.approx(5.0)  # A's 5 for S1
-    # A (a Serbian) was also trained in Kosovo (S2, late): counted there too.
-    a_in_kosovo = result.cell(CGA, "XK", "female", "25-34")
-    assert (a_in_kosovo.people_trained, a_in_kosovo.attendances) == (1, 1)
-    assert a_in_kosovo.average_feedback == pytest.approx(4.0)
-    walk_in_c = result.cell(CGA, "XK", "female", "35-44")
-    assert walk_in_c.people_trained == 1
-    # The erased D counts, as nobody in particular.
-    erased = result.cell(CGA, "RS", UNKNOWN, UNKNOWN)
-    assert (erased.people_trained, erased.attendances) == (1, 1)
-    assert erased.average_feedback == pytest.approx(3.0)
-    assert result.cell(CGA, "BA", "undisclosed", "45-54").people_trained == 1  # E at S3
-    assert result.cell(CGA, "BA", "female", "25-34").people_trained == 1  # H (walk-in)
-    # Nobody else; cells add up to 7 (A twice) while the unique total is 6.
-    trained_cells = [row for row in result.rows(CGA) if row.measures.people_trained]
-    assert len(trained_cells) == 7
-    assert sum(row.measures.people_trained for row in trained_cells) == 7
-    assert sum(row.measures.attendances for row in result.rows(CGA)) == 7
+    serbia = result.cell(COUNTRY, "RS")  # A and B
+    # A (a Serbian) was trained in Serbia (S1) and in Kosovo (S2): once, under Serbia.
+    assert (serbia.people_trained, serbia.attendances) == (2, 3)
+    assert (serbia.people_completed, serbia.gain_pairs, serbia.average_gain) == (1, 2, 37.5)
+    assert (serbia.feedback_count, serbia.average_feedback) == (3, pytest.approx(13 / 3))
+    kosovo = result.cell(COUNTRY, "XK")  # the walk-in C trained; I learned online
+    assert (kosovo.people_trained, kosovo.attendances, kosovo.people_completed) == (1, 1, 1)
+    assert (kosovo.gain_pairs, kosovo.average_gain, kosovo.feedback_count) == (1, 25, 0)
+    bosnia = result.cell(COUNTRY, "BA")  # E and the walk-in H
+    assert (bosnia.people_trained, bosnia.people_completed, bosnia.average_feedback) == (
+        2,
+        1,
+        2.0,
+    )
+    erased = result.cell(COUNTRY, UNKNOWN)  # D: nothing known any more, still counted
+    assert (erased.people_trained, erased.attendances, erased.people_completed) == (1, 1, 1)
+    assert (erased.average_gain, erased.average_feedback) == (75, 3.0)
+    assert result.cell(CG, "RS", "female").people_trained == 1  # A
+    assert result.cell(CG, "BA", "undisclosed").people_trained == 1  # E
+    assert result.cell(CG, UNKNOWN, UNKNOWN).people_trained == 1  # D
+    assert result.cell(Dimension.ORGANISATION, "Civic Lab").people_trained == 3  # A, E, H
+    assert result.cell(Dimension.AGE_BAND, "25-34").people_trained == 2  # A, H
 
 
-async def test_learning_cells_use_the_persons_country(database: Database):
+async def test_every_breakdown_adds_up_to_its_headline(database: Database):
     await build_world(database)
-    result = await compute(database)
-    a = result.cell(CGA, "RS", "female", "25-34")
-    assert (a.people_completed, a.gain_pairs, a.average_gain) == (1, 1, 50)
-    b = result.cell(CGA, "RS", "male", "18-24")
-    assert (b.people_completed, b.gain_pairs, b.average_gain) == (0, 1, 25)
-    erased = result.cell(CGA, UNKNOWN, UNKNOWN, UNKNOWN)  # D: nothing known any more
-    assert (erased.people_completed, erased.average_gain) == (1, 75)
-    e = result.cell(CGA, "BA", "undisclosed", "45-54")
-    assert (e.people_completed, e.gain_pairs, e.average_gain) == (1, 0, None)
-    i = result.cell(CGA, "XK", "male", "35-44")  # passed by the quiz alone, no progress row
-    assert (i.people_completed, i.gain_pairs, i.average_gain) == (1, 1, 25)
-    assert i.people_trained == 0
+    for period in (YEAR_2026, indicators.ALL_TIME):
+        result = await compute(database, period=period)
+        for dimension in Dimension:
+            cells = [row.measures for row in result.rows(dimension)]
+            assert sum(cell.people_trained for cell in cells) == result.people_trained
+            assert sum(cell.attendances for cell in cells) == result.attendances
+            assert sum(cell.people_completed for cell in cells) == result.people_completed
+            assert sum(cell.gain_pairs for cell in cells) == result.gain_pairs
+            assert sum(cell.feedback_count for cell in cells) == result.feedback_count
+        assert sum(result.sessions_by_country.values()) == result.sessions_held
 
 
 async def test_vulnerable_groups_only_from_people_with_special_consent(database: Database):
@@ -141,7 +143,13 @@ async def test_vulnerable_groups_only_from_people_with_special_consent(database:
     assert (disability.people_trained, disability.attendances) == (1, 1)
     assert disability.people_completed == 1
     assert disability.average_feedback == pytest.approx(2.0)
-    assert {row.values for row in result.rows(VG)} == {("roma-egyptian-ashkali",), ("disability",)}
+    not_asked = result.cell(VG, NOT_ASKED)  # B, C, D, H: the table still adds up
+    assert (not_asked.people_trained, not_asked.attendances) == (4, 4)
+    assert {row.values for row in result.rows(VG)} == {
+        ("roma-egyptian-ashkali",),
+        ("disability",),
+        (NOT_ASKED,),
+    }
 
 
 async def test_walk_ins_count_like_everyone(database: Database):
@@ -177,7 +185,8 @@ async def test_a_coordinator_scoped_to_serbia_sees_only_serbia(database: Databas
     assert result.people_completed == 1  # A
     assert result.average_gain == pytest.approx(37.5)  # A 50, B 25
     assert result.average_feedback == pytest.approx(4.0)  # S1: 5, 4, 3
-    assert {row.values[0] for row in result.rows(CGA)} == {"RS"}
+    # Each under their own country: A and B Serbian, D (erased) unknown.
+    assert {row.values[0] for row in result.rows(COUNTRY)} == {"RS", UNKNOWN}
 
 
 async def test_a_coordinator_scoped_to_an_organisation_sees_only_its_people(database: Database):
@@ -284,10 +293,10 @@ async def test_a_limited_scope_sees_the_fixture_rounded(database: Database):
     assert (shown.people_completed, shown.gain_pairs, shown.feedback_count) == (5, 5, 5)
     assert shown.average_gain is None  # 4 pairs
     assert shown.average_feedback == pytest.approx(3.6)  # 5 ratings
-    cells = [row.measures for row in shown.rows(CGA)]
-    exact = [row.measures for row in result.rows(CGA)]
+    cells = [row.measures for row in shown.rows(COUNTRY)]
+    exact = [row.measures for row in result.rows(COUNTRY)]
     assert sum(cell.attendances for cell in cells) == 5  # adds up to the rounded total
-    assert sum(cell.people_trained for cell in cells) == 5  # 7 (A counts in RS and XK) -> 5
+    assert sum(cell.people_trained for cell in cells) == 5  # 2 + 1 + 2 + 1 -> 5
     for cell in cells:
         assert cell.people_trained % 5 == 0 and cell.attendances % 5 == 0
         assert cell.average_feedback is None and cell.average_gain is None
@@ -360,10 +369,10 @@ async def test_a_session_late_on_the_last_day_of_a_month_belongs_to_that_month(
         await record_attendance(db, december, late)
     november = await compute(database, period=period_named("last-month", NOW, ZONE))
     assert november.people_trained == 2  # E and H at S3
-    assert november.cell(CGA, "BA", "male", "18-24").people_trained == 0
+    assert november.cell(CG, "BA", "male").people_trained == 0
     this_month = await compute(database, period=period_named("this-month", NOW, ZONE))
     assert this_month.people_trained == 1
-    assert this_month.cell(CGA, "BA", "male", "18-24").people_trained == 1
+    assert this_month.cell(CG, "BA", "male").people_trained == 1
     quarter = await compute(database, period=period_named("this-quarter", NOW, ZONE))
     assert quarter.people_trained == 3 and quarter.sessions_held == 2
     march = await compute(
@@ -381,44 +390,3 @@ async def test_sessions_not_yet_started_are_not_counted(database: Database):
             db, scope=FULL_SCOPE, period=YEAR_2026, filters=Filters(), now=utc(2026, 4, 1)
         )
     assert result.people_trained == 3 and result.sessions_held == 1  # S1 only, by 1 April
-
-
-# -- people trained per month (the chart) ------------------------------------------------------
-
-
-async def test_people_trained_per_month_by_country_and_gender(database: Database):
-    await build_world(database)
-    async with database.session() as db:
-        months = await indicators.monthly(
-            db, scope=FULL_SCOPE, period=YEAR_2026, filters=Filters(), now=NOW, zone=ZONE
-        )
-    assert months.months[0] == date(2026, 3, 1) and months.months[-1] == date(2026, 11, 1)
-    assert len(months.months) == 9  # March to November, empty months included
-    march, may, november = 0, 2, 8
-    assert months.by_country["RS"][march] == 3  # A, B, D
-    assert months.by_country["XK"][may] == 2  # A, C
-    assert months.by_country["BA"][november] == 2  # E, H: 23:30 local on 30 November
-    assert sum(months.by_country["RS"]) == 3
-    assert months.by_gender["female"] == [1, 0, 2, 0, 0, 0, 0, 0, 1]
-    assert months.by_gender["male"][march] == 1
-    assert months.by_gender[UNKNOWN][march] == 1  # D, erased
-    assert months.by_gender["undisclosed"][november] == 1
-    assert list(months.by_gender)[-1] == UNKNOWN
-
-
-def test_a_limited_scope_sees_the_chart_rounded_month_by_month():
-    months = indicators.Monthly(
-        months=[date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)],
-        by_country={"RS": [1, 7, 4, 0], "XK": [0, 2, 0, 0]},
-        by_gender={"female": [1, 5, 0, 0], "male": [0, 4, 4, 0]},
-    )
-    shown = months.shown(FIVE)
-    assert shown.rounded and not shown.empty
-    # March: 9 people -> 10 in both panels; April: 4 -> 5. February's 1 and May's nobody
-    # are left off the ends, so the first month says nothing about one person.
-    assert shown.months == [date(2026, 3, 1), date(2026, 4, 1)]
-    assert shown.by_country == {"RS": [10, 5]}  # XK's 2 went down to 0, so XK is gone
-    assert shown.by_gender == {"female": [5, 0], "male": [5, 5]}
-    nothing = indicators.Monthly([date(2026, 3, 1)], {"RS": [2]}, {"male": [2]}).shown(FIVE)
-    assert nothing.empty and nothing.rounded and nothing.months == []
-    assert months.shown(EXACT) is months

@@ -149,6 +149,8 @@ class StatsFigures:
     """trained, attendances, sessions, completed, and pairs and ratings when shown"""
     averages: dict[str, float]
     """gain and feedback, when shown"""
+    breakdowns: dict[str, dict[str, int]] = field(default_factory=dict)
+    """"country", "gender", "age band" -> group name -> people trained"""
 
 
 def read_stats(text: str) -> StatsFigures:
@@ -164,58 +166,108 @@ def read_stats(text: str) -> StatsFigures:
         if found is not None:
             averages[name] = float(found.group(1))
             counts[count] = int(found.group(2))
-    return StatsFigures(counts, averages)
+    breakdowns: dict[str, dict[str, int]] = {}
+    for found in re.finditer(r"^By (country|gender|age band): (.+)$", text, re.MULTILINE):
+        groups = breakdowns.setdefault(found.group(1), {})
+        for group in found.group(2).split(" · "):
+            name, _, number = group.rpartition(" ")
+            groups[name] = int(number)
+    return StatsFigures(counts, averages, breakdowns)
 
 
 # -- reading the workbook -------------------------------------------------------------------
 
-HEADLINE = {
-    "People trained": "trained",
+MEASURE_CODES = {
+    "People trained": "people-trained",
     "Attendances": "attendances",
-    "Sessions held": "sessions",
-    "People who completed a module": "completed",
-    "People and modules with a pre-test and a post-test": "pairs",
-    "Ratings": "ratings",
-    "Average knowledge gain (percentage points)": "gain",
-    "Average feedback (1 to 5)": "feedback",
+    "Sessions held": "sessions-held",
+    "People who completed a module": "completions",
+    "People and modules with a pre-test and a post-test": "knowledge-gain-pairs",
+    "Average knowledge gain (percentage points)": "knowledge-gain",
+    "Ratings": "satisfaction-ratings",
+    "Average feedback (1 to 5)": "satisfaction",
 }
-MEASURES = ("trained", "attendances", "completed", "gain", "feedback")
+"""The English column headers of the Indicators sheet, by the registry's codes."""
+AVERAGES = ("knowledge-gain", "satisfaction")
+TOTAL = "total"
 
 
 @dataclass
 class IndicatorSheet:
     headline: dict[str, Any] = field(default_factory=dict)
-    breakdown: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
-    """(country, gender, age band) labels -> measure -> cell"""
-    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """vulnerable group label -> measure -> cell"""
-    sessions_by_country: dict[str, Any] = field(default_factory=dict)
+    """indicator code -> value (None: empty)"""
+    headline_suppressed: dict[str, int] = field(default_factory=dict)
+    tables: dict[str, dict[tuple[str, ...], dict[str, Any]]] = field(default_factory=dict)
+    """dimension -> the row's codes -> measure code -> value"""
+    totals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """dimension -> measure code -> the total row's value"""
+    suppressed: dict[tuple[str, tuple[str, ...]], list[str]] = field(default_factory=dict)
+    """(dimension, codes) -> the measure codes flagged as suppressed"""
+    notes: dict[str, str] = field(default_factory=dict)
+    """dimension -> the note under its table"""
 
 
 def read_indicators(rows: list[list[Any]]) -> IndicatorSheet:
-    """The Indicators sheet (English), rows as openpyxl gives them."""
+    """The Indicators sheet (English), rows as openpyxl gives them: the headline (name, code,
+    value, suppressed), then tables of (table, code, code 2, group, group 2, measures...,
+    suppressed), each with a total row and a note."""
     sheet = IndicatorSheet()
-    section = "headline"
-    for row in rows[1:]:
+    assert rows[0][:4] == ["Indicator", "Code", "Value", "Suppressed"], rows[0]
+    index = 1
+    while index < len(rows) and any(cell is not None for cell in rows[index]):
+        _name, code, value, suppressed = rows[index][:4]
+        sheet.headline[code] = value
+        sheet.headline_suppressed[code] = suppressed
+        index += 1
+    measures: list[str] = []
+    last: str | None = None
+    for row in rows[index:]:
         first = row[0]
         if first is None:
             continue
-        if first == "By country, gender and age band":
-            section = "breakdown"
-        elif first.startswith("By vulnerable group"):
-            section = "groups"
-        elif first == "Sessions held by country":
-            section = "sessions"
-        elif first in ("Country", "Vulnerable group"):
-            continue  # a header row
-        elif section == "headline":
-            sheet.headline[HEADLINE[first]] = row[1]
-        elif section == "breakdown":
-            sheet.breakdown[tuple(row[:3])] = dict(zip(MEASURES, row[3:8], strict=True))
-        elif section == "groups":
-            sheet.groups[first] = dict(zip(MEASURES, row[1:6], strict=True))
-        else:
-            sheet.sessions_by_country[first] = row[1]
+        if first == "Table":
+            width = row.index("Suppressed")
+            measures = [MEASURE_CODES[name] for name in row[5:width]]
+            continue
+        if len(measures) and first not in MEASURE_CODES.values() and row[1] is not None:
+            dimension = first
+            codes = tuple(code for code in row[1:3] if code is not None)
+            values = dict(zip(measures, row[5 : 5 + len(measures)], strict=True))
+            flagged = row[5 + len(measures)]
+            if codes == (TOTAL,):
+                sheet.totals[dimension] = values
+                last = dimension
+            else:
+                sheet.tables.setdefault(dimension, {})[codes] = values
+                sheet.suppressed[(dimension, codes)] = flagged.split() if flagged else []
+            continue
+        if last is not None and row[1] is None:
+            sheet.notes[last] = first  # the note right under a table's total
+            last = None
+    return sheet
+
+
+def read_tidy(lines: list[dict[str, str]]) -> IndicatorSheet:
+    """The tidy CSV as :func:`read_indicators` gives the sheet (values as numbers)."""
+    sheet = IndicatorSheet()
+
+    def number(text: str) -> Any:
+        if text == "":
+            return None
+        return float(text) if "." in text else int(text)
+
+    for line in lines:
+        value = number(line["value"])
+        if line["dimension"] == TOTAL:
+            sheet.headline[line["indicator"]] = value
+            sheet.headline_suppressed[line["indicator"]] = int(line["suppressed"])
+            continue
+        codes = tuple(line["dimension_code"].split("|"))
+        table = sheet.tables.setdefault(line["dimension"], {})
+        table.setdefault(codes, {})[line["indicator"]] = value
+        flagged = sheet.suppressed.setdefault((line["dimension"], codes), [])
+        if int(line["suppressed"]):
+            flagged.append(line["indicator"])
     return sheet
 
 

@@ -5,6 +5,7 @@ caption that says which period, filters and scope were applied."""
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import tempfile
 from typing import Any
@@ -126,6 +127,21 @@ async def _make_and_send(
                 return
             handle.seek(0)
             content = handle.read()
+        if export_format is ExportFormat.XLSX:
+            # The indicators as a long ("tidy") CSV for BI tools; then the workbook, last.
+            tidy = io.BytesIO()
+            async with deps.database.session() as db:
+                made_csv = await exports.make_indicators_csv(
+                    db,
+                    tidy,
+                    request,
+                    tr=tr,
+                    now=now,
+                    threshold=deps.settings.indicator_threshold,
+                )
+            await context.bot.send_document(
+                chat_id, InputFile(tidy.getvalue(), filename=made_csv.name)
+            )
         await context.bot.send_document(
             chat_id,
             InputFile(content, filename=made.name),

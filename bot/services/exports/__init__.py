@@ -4,10 +4,10 @@ asked. The raw sheets and CSV (rows about single people) are for full scope only
 and profiles only appear with consent. docs/reporting.md describes the sheets."""
 
 from bot.services.exports import conversation
-from bot.services.exports.columns import Cell, Column, Kind, indicator_tables
+from bot.services.exports.columns import Cell, Column, Kind
 from bot.services.exports.counts import count_rows
 from bot.services.exports.csv import csv_safe, write_csv
-from bot.services.exports.file import ExportFile, make
+from bot.services.exports.file import ExportFile, indicators_filename, make, make_indicators_csv
 from bot.services.exports.labels import (
     Labels,
     describe_filters,
@@ -80,9 +80,10 @@ __all__ = [
     "describe_scope",
     "filename",
     "formats_for",
-    "indicator_tables",
+    "indicators_filename",
     "learning_rows",
     "make",
+    "make_indicators_csv",
     "module_titles",
     "parse_two_dates",
     "participant_rows",

@@ -10,10 +10,8 @@ from enum import StrEnum
 
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import N_, Translator
-from bot.services import indicators
 from bot.services.exports.labels import Labels, plain
 from bot.services.exports.rows import AttendanceRow, LearningRow, ParticipantRow, SessionRow
-from bot.services.indicators import Dimension
 
 
 class Kind(StrEnum):
@@ -201,59 +199,3 @@ def learning_values(row: LearningRow, labels: Labels) -> list[Cell]:
         row.post_attempts,
         row.gain,
     ]
-
-
-def indicator_tables(
-    tr: Translator, result: indicators.Indicators, labels: Labels
-) -> list[list[Cell]]:
-    """The Indicators sheet as rows: the headline, then the breakdowns; ``result`` as the
-    reader may see it (``Indicators.shown``): an average not shown is an empty cell."""
-
-    def average(value: float | None) -> Cell:
-        return round(value, 1) if value is not None else None
-
-    rows: list[list[Cell]] = [
-        [plain(tr._("Indicator")), plain(tr._("Value"))],
-        [tr._("People trained"), result.people_trained],
-        [tr._("Attendances"), result.attendances],
-        [tr._("Sessions held"), result.sessions_held],
-        [tr._("People who completed a module"), result.people_completed],
-        [tr._("Average knowledge gain (percentage points)"), average(result.average_gain)],
-        [tr._("People and modules with a pre-test and a post-test"), result.gain_pairs],
-        [tr._("Average feedback (1 to 5)"), average(result.average_feedback)],
-        [tr._("Ratings"), result.feedback_count],
-        [],
-    ]
-    measures = [
-        tr._("People trained"),
-        tr._("Attendances"),
-        tr._("People who completed a module"),
-        tr._("Average knowledge gain (percentage points)"),
-        tr._("Average feedback (1 to 5)"),
-    ]
-
-    def cells(measure: indicators.Measures) -> list[Cell]:
-        return [
-            measure.people_trained,
-            measure.attendances,
-            measure.people_completed,
-            average(measure.average_gain),
-            average(measure.average_feedback),
-        ]
-
-    rows.append([tr._("By country, gender and age band")])
-    rows.append([tr._("Country"), tr._("Gender"), tr._("Age band"), *measures])
-    for item in result.rows(Dimension.COUNTRY_GENDER_AGE):
-        names = [labels.breakdown_value(index, value) for index, value in enumerate(item.values)]
-        rows.append([*names, *cells(item.measures)])
-    rows.append([])
-    rows.append([tr._("By vulnerable group (only people who consented to be asked)")])
-    rows.append([tr._("Vulnerable group"), *measures])
-    for item in result.rows(Dimension.VULNERABLE_GROUP):
-        rows.append([labels.vulnerable_group(item.values[0]), *cells(item.measures)])
-    rows.append([])
-    rows.append([tr._("Sessions held by country")])
-    rows.append([tr._("Country"), tr._("Sessions held")])
-    for country, count in result.sessions_by_country.items():
-        rows.append([labels.breakdown_value(0, country), count])
-    return [[plain(value) if isinstance(value, str) else value for value in row] for row in rows]

@@ -13,8 +13,9 @@ from bot.i18n.translator import Translator
 from bot.services.exports.csv import write_csv
 from bot.services.exports.labels import filename
 from bot.services.exports.record import ExportSummary, Progress
-from bot.services.exports.request import ExportFormat, ExportRequest
+from bot.services.exports.request import ExportFormat, ExportRequest, Sheet
 from bot.services.exports.xlsx import write_xlsx
+from bot.services.indicators import output, tables
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,36 @@ async def make(
             progress=progress,
         )
     return ExportFile(filename(request, export_format, now, tr), target.tell(), summary)
+
+
+def indicators_filename(workbook_name: str) -> str:
+    """The tidy CSV beside a workbook: ``kapacitet-2026-01-01-2026-12-31-indicators.csv``."""
+    stem = workbook_name.rsplit(".", 1)[0]
+    return f"{stem}-indicators.csv"
+
+
+async def make_indicators_csv(
+    db: AsyncSession,
+    target: IO[bytes],
+    request: ExportRequest,
+    *,
+    tr: Translator,
+    now: datetime,
+    threshold: int,
+) -> ExportFile:
+    """Writes the long ("tidy") CSV of the workbook's indicator values to ``target``: one
+    line per indicator, period, dimension and group, with the small-number rule of the
+    request's scope (bot/services/indicators/output.py)."""
+    report = await tables.make_report(
+        db,
+        scope=request.scope,
+        period=request.period,
+        filters=request.filters,
+        now=now,
+        threshold=threshold,
+    )
+    lines = output.write_tidy(target, report, tables.period_code(request.period, tr.zone))
+    summary = ExportSummary(ExportFormat.CSV)
+    summary.rows[Sheet.INDICATORS] = lines
+    name = indicators_filename(filename(request, ExportFormat.XLSX, now, tr))
+    return ExportFile(name, target.tell(), summary)

@@ -35,6 +35,7 @@ SHEET_NAMES = {
     Sheet.SESSIONS: N_("Sessions"),
     Sheet.LEARNING: N_("Learning"),
     Sheet.INDICATORS: N_("Indicators"),
+    Sheet.DEFINITIONS: N_("Definitions"),
 }
 STATUS_NAMES = {
     **ATTENDANCE_STATUS_NAMES,

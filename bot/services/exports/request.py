@@ -31,6 +31,7 @@ class Sheet(StrEnum):
     SESSIONS = "sessions"
     LEARNING = "learning"
     INDICATORS = "indicators"
+    DEFINITIONS = "definitions"
 
 
 RAW_SHEETS = (Sheet.ATTENDANCE, Sheet.PARTICIPANTS, Sheet.LEARNING)
@@ -47,8 +48,9 @@ def sheets_for(scope: Scope) -> tuple[Sheet, ...]:
             Sheet.SESSIONS,
             Sheet.LEARNING,
             Sheet.INDICATORS,
+            Sheet.DEFINITIONS,
         )
-    return (Sheet.ABOUT, Sheet.SESSIONS, Sheet.INDICATORS)
+    return (Sheet.ABOUT, Sheet.SESSIONS, Sheet.INDICATORS, Sheet.DEFINITIONS)
 
 
 def formats_for(scope: Scope) -> tuple[ExportFormat, ...]:

@@ -18,14 +18,12 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n.translator import Translator
-from bot.services import indicators
 from bot.services.exports.columns import (
     Cell,
     Column,
     Kind,
     attendance_columns,
     attendance_values,
-    indicator_tables,
     learning_columns,
     learning_values,
     participant_columns,
@@ -53,7 +51,7 @@ if TYPE_CHECKING:
 # XlsxWriter is imported on the first export, not when the bot starts
 # (tests/test_startup_imports.py).
 from bot.services.exports.session_sheets import attendance_rows, shown_session_rows
-from bot.services.indicators import Disclosure
+from bot.services.indicators import Disclosure, output, registry, tables
 
 _EXCEL_EPOCH = date(1899, 12, 30)
 _INVALID_SHEET_CHARACTERS = re.compile(r"[\[\]:*?/\\]")
@@ -260,7 +258,10 @@ async def write_xlsx(
                 continue
             count = 0
             if sheet is Sheet.INDICATORS:
-                count = await _write_indicators(db, workbook, name, request, tr, now, disclosure)
+                report = await _report(db, request, now, threshold)
+                count = _write_indicators(workbook, name, report, tr)
+            elif sheet is Sheet.DEFINITIONS:
+                count = _write_definitions(workbook, name, disclosure, tr)
             else:
                 count = await _write_rows(
                     workbook,
@@ -345,39 +346,58 @@ async def _write_rows(
     return count
 
 
-async def _write_indicators(
-    db: AsyncSession,
-    workbook: xlsxwriter.Workbook,
-    name: str,
-    request: ExportRequest,
-    tr: Translator,
-    now: datetime,
-    disclosure: Disclosure,
-) -> int:
-    exact = await indicators.compute(
-        db, scope=request.scope, period=request.period, filters=request.filters, now=now
+async def _report(
+    db: AsyncSession, request: ExportRequest, now: datetime, threshold: int
+) -> tables.Report:
+    return await tables.make_report(
+        db,
+        scope=request.scope,
+        period=request.period,
+        filters=request.filters,
+        now=now,
+        threshold=threshold,
     )
-    result = exact.shown(disclosure)
+
+
+def _write_indicators(
+    workbook: xlsxwriter.Workbook, name: str, report: tables.Report, tr: Translator
+) -> int:
+    """The Indicators sheet (bot/services/indicators/output.py): numbers as numbers, an
+    empty cell where a value is not shown, the codes beside the labels."""
     formats = _Formats.of(workbook)
+    styles = {"header": formats.header, "title": formats.title, "note": None, "": None}
     sheet = workbook.add_worksheet(name)
-    sheet.set_column(0, 0, 44)
-    sheet.set_column(1, 7, 16)
-    rows = indicator_tables(tr, result, Labels(tr))
-    headings = {0}
-    for index, row in enumerate(rows):
-        if index and len(row) == 1:
-            headings.add(index)
-            headings.add(index + 1)
-    for index, row in enumerate(rows):
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 2, 14)
+    sheet.set_column(3, 4, 24)
+    sheet.set_column(5, 12, 16)
+    rows = output.indicator_rows(tr, report)
+    for index, (style, row) in enumerate(rows):
         for column, value in enumerate(row):
             if value is None:
                 continue
             if isinstance(value, str):
-                style = formats.header if index in headings else None
-                sheet.write_string(index, column, value, style)
+                sheet.write_string(index, column, plain(value), styles[style])
             elif isinstance(value, float):
                 sheet.write_number(index, column, value, formats.decimal)
             else:
                 sheet.write_number(index, column, value)
     sheet.freeze_panes(1, 0)
     return len(rows)
+
+
+def _write_definitions(
+    workbook: xlsxwriter.Workbook, name: str, disclosure: Disclosure, tr: Translator
+) -> int:
+    """The Definitions sheet: each indicator's definition, source view and suppression
+    rule, from the registry (bot/services/indicators/registry.py)."""
+    formats = _Formats.of(workbook)
+    sheet = workbook.add_worksheet(name)
+    for column, width in enumerate((22, 30, 70, 22, 22, 70, 50)):
+        sheet.set_column(column, column, width, formats.wrap)
+    for index, row in enumerate(output.definition_rows(tr, disclosure)):
+        style = formats.header if index == 0 else formats.wrap
+        for column, value in enumerate(row):
+            sheet.write_string(index, column, plain(value), style)
+    sheet.freeze_panes(1, 0)
+    return len(registry.DEFINITIONS)

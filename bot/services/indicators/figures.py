@@ -1,27 +1,22 @@
-"""The donor indicators of a report: the headline figures and their breakdowns by country x
-gender x age band and by vulnerable group (only people who consented to be asked)."""
+"""The donor indicators of a report: the headline figures and their breakdowns, one per
+dimension of the registry (country, gender, age band, organisation, vulnerable group,
+country x gender), every figure about people by the person's own country, so that every
+breakdown adds up to its headline; and sessions held by the session's country."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.indicators import queries
 from bot.services.indicators.disclosure import Disclosure
-from bot.services.indicators.queries import UNKNOWN
+from bot.services.indicators.queries import UNKNOWN, Person
+from bot.services.indicators.registry import DIMENSION_PARTS, Dimension
 from bot.services.roles import Scope
 from bot.services.scope import NO_FILTERS, Filters, Period
-
-
-class Dimension(StrEnum):
-    COUNTRY_GENDER_AGE = "country-gender-age"
-    """values: (country, gender, age band)"""
-    VULNERABLE_GROUP = "vulnerable-group"
-    """values: (vulnerable group,); only people with special consent"""
 
 
 @dataclass
@@ -139,9 +134,16 @@ def _shown_rows(
             feedback_count=ratings[index],
             average_feedback=row.measures.average_feedback if feedback[index] else None,
         )
-        if any((cell.people_trained, cell.attendances, cell.people_completed)) or (
-            cell.average_gain is not None or cell.average_feedback is not None
-        ):
+        counts = (
+            cell.people_trained,
+            cell.attendances,
+            cell.people_completed,
+            cell.gain_pairs,
+            cell.feedback_count,
+        )
+        # A row rounded to nothing but zeros is left out; any figure keeps it, so that
+        # every column still adds up to its total.
+        if any(counts) or cell.average_gain is not None or cell.average_feedback is not None:
             shown.append(BreakdownRow(row.dimension, row.values, cell))
     return shown
 
@@ -172,9 +174,24 @@ def _average(values: list[int]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _known_first(value: str) -> tuple[bool, str]:
+    # Known values first, alphabetically; "not asked", "unknown" last.
+    return (value in (UNKNOWN, queries.NOT_ASKED), value)
+
+
 def _sort_key(row: BreakdownRow) -> tuple[tuple[bool, str], ...]:
-    # Known values first, alphabetically; "unknown" last.
-    return tuple((value == UNKNOWN, value) for value in row.values)
+    return tuple(_known_first(value) for value in row.values)
+
+
+def _values(person: Person, dimension: Dimension) -> tuple[str, ...]:
+    parts = {
+        "country": person.country,
+        "gender": person.gender,
+        "age-band": person.age_band,
+        "organisation": person.organisation,
+        "vulnerable-group": person.vulnerable,
+    }
+    return tuple(parts[name] for name in DIMENSION_PARTS[dimension])
 
 
 async def compute(
@@ -190,35 +207,38 @@ async def compute(
         row for row in await queries.attended(db, scope, period, filters) if row.starts_at <= now
     ]
     completed = await queries.completed(db, scope, period, filters)
-    gains = await queries.gains(db, scope, period, filters)
+    gains = await knowledge_gains(db, scope, period, filters)
     ratings = await queries.ratings(db, scope, period, filters)
-    people = await queries.people(db, completed | {learner_id for learner_id, _ in gains})
+    people = await queries.people(
+        db,
+        {row.learner_id for row in attended}
+        | completed
+        | {learner_id for learner_id, _ in gains}
+        | {rating.learner_id for rating in ratings},
+    )
 
     total = _Cell()
     cells: dict[tuple[Dimension, tuple[str, ...]], _Cell] = defaultdict(_Cell)
+    missing = Person(UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, queries.NOT_ASKED)
 
-    def cells_for(country: str, gender: str, age_band: str, vulnerable: str | None) -> list[_Cell]:
-        found = [cells[(Dimension.COUNTRY_GENDER_AGE, (country, gender, age_band))]]
-        if vulnerable is not None:
-            found.append(cells[(Dimension.VULNERABLE_GROUP, (vulnerable,))])
-        return [total, *found]
+    def cells_for(learner_id: int) -> list[_Cell]:
+        person = people.get(learner_id, missing)
+        return [total, *(cells[(dimension, _values(person, dimension))] for dimension in Dimension)]
 
     sessions: dict[int, str] = {}
     for row in attended:
-        sessions[row.session_id] = row.country
-        for cell in cells_for(row.country, row.gender, row.age_band, row.vulnerable):
+        sessions[row.session_id] = row.session_country
+        for cell in cells_for(row.learner_id):
             cell.trained.add(row.learner_id)
             cell.attendances += 1
     for learner_id in completed:
-        person = people[learner_id]
-        for cell in cells_for(person.country, person.gender, person.age_band, person.vulnerable):
+        for cell in cells_for(learner_id):
             cell.completed.add(learner_id)
     for (learner_id, _module), gain in sorted(gains.items()):
-        person = people[learner_id]
-        for cell in cells_for(person.country, person.gender, person.age_band, person.vulnerable):
+        for cell in cells_for(learner_id):
             cell.gains.append(gain)
     for rating in ratings:
-        for cell in cells_for(rating.country, rating.gender, rating.age_band, rating.vulnerable):
+        for cell in cells_for(rating.learner_id):
             cell.ratings.append(rating.rating)
 
     by_country: dict[str, int] = defaultdict(int)
@@ -245,5 +265,15 @@ async def compute(
         feedback_count=headline.feedback_count,
         average_feedback=headline.average_feedback,
         breakdown=breakdown,
-        sessions_by_country=dict(sorted(by_country.items())),
+        sessions_by_country=dict(
+            sorted(by_country.items(), key=lambda item: _known_first(item[0]))
+        ),
     )
+
+
+async def knowledge_gains(
+    db: AsyncSession, scope: Scope, period: Period, filters: Filters
+) -> dict[tuple[int, str], int]:
+    """The one seam to how knowledge gain is measured (``queries.gains``): percentage points
+    per (person, module) pair; the indicators only average them and count the pairs."""
+    return await queries.gains(db, scope, period, filters)

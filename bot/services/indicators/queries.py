@@ -43,19 +43,16 @@ def _known(value: str | None) -> str:
     return value if value else UNKNOWN
 
 
-def _vulnerable(special_consent: bool | None, group: str | None) -> str | None:
-    """The person's group for the vulnerable-group table, or None to leave them out."""
+NOT_ASKED = "not-asked"
+"""The vulnerable-group row of everyone without the special consent (never asked)."""
+
+
+def _vulnerable(special_consent: bool | None, group: str | None) -> str:
+    """The person's row of the vulnerable-group table: their group only with the special
+    consent, else "not asked"."""
     if special_consent is not True:
-        return None
+        return NOT_ASKED
     return _known(group)
-
-
-_PERSON_COLUMNS = (
-    col(Learner.gender),
-    col(Learner.age_band),
-    col(Learner.special_consent),
-    col(Learner.vulnerable_group),
-)
 
 
 @dataclass(frozen=True)
@@ -63,24 +60,19 @@ class Attended:
     learner_id: int
     session_id: int
     starts_at: datetime
-    country: str
-    gender: str
-    age_band: str
-    vulnerable: str | None
+    session_country: str
 
 
 async def attended(
     db: AsyncSession, scope: Scope, period: Period, filters: Filters
 ) -> list[Attended]:
-    """Every attendance (present or late) at the sessions of the report; the country is the
-    session's."""
+    """Every attendance (present or late) at the sessions of the report."""
     query = (
         select_columns(
             col(Attendance.learner_id),
             col(TrainingSession.id),
             col(TrainingSession.starts_at),
             col(TrainingSession.country),
-            *_PERSON_COLUMNS,
         )
         .join(TrainingSession, col(TrainingSession.id) == col(Attendance.session_id))
         .join(Learner, col(Learner.id) == col(Attendance.learner_id))
@@ -92,43 +84,49 @@ async def attended(
     )
     rows = (await db.exec(query)).all()
     return [
-        Attended(
-            learner_id=learner_id,
-            session_id=session_id,
-            starts_at=starts_at,
-            country=_known(country),
-            gender=_known(gender),
-            age_band=_known(age_band),
-            vulnerable=_vulnerable(special, group),
-        )
-        for learner_id, session_id, starts_at, country, gender, age_band, special, group in rows
+        Attended(learner_id, session_id, starts_at, _known(country))
+        for learner_id, session_id, starts_at, country in rows
     ]
 
 
 @dataclass(frozen=True)
 class Person:
+    """A person's breakdown values (registry: every figure about people counts a person by
+    their own country)."""
+
     country: str
     gender: str
     age_band: str
-    vulnerable: str | None
+    organisation: str
+    vulnerable: str
 
 
 async def people(db: AsyncSession, ids: Iterable[int]) -> dict[int, Person]:
-    """The breakdown values of the people ``ids`` (learning figures: the person's country)."""
+    """The breakdown values of the people ``ids``."""
     wanted = sorted(set(ids))
     found: dict[int, Person] = {}
     for offset in range(0, len(wanted), PEOPLE_BATCH):
         chunk = wanted[offset : offset + PEOPLE_BATCH]
         rows = (
             await db.exec(
-                select_columns(col(Learner.id), col(Learner.country), *_PERSON_COLUMNS).where(
-                    col(Learner.id).in_(chunk)
-                )
+                select_columns(
+                    col(Learner.id),
+                    col(Learner.country),
+                    col(Learner.gender),
+                    col(Learner.age_band),
+                    col(Learner.organisation),
+                    col(Learner.special_consent),
+                    col(Learner.vulnerable_group),
+                ).where(col(Learner.id).in_(chunk))
             )
         ).all()
-        for learner_id, country, gender, age_band, special, group in rows:
+        for learner_id, country, gender, age_band, organisation, special, group in rows:
             found[learner_id] = Person(
-                _known(country), _known(gender), _known(age_band), _vulnerable(special, group)
+                _known(country),
+                _known(gender),
+                _known(age_band),
+                _known(organisation),
+                _vulnerable(special, group),
             )
     return found
 
@@ -226,21 +224,12 @@ async def gains(
 class Rating:
     learner_id: int
     rating: int
-    country: str
-    gender: str
-    age_band: str
-    vulnerable: str | None
 
 
 async def ratings(db: AsyncSession, scope: Scope, period: Period, filters: Filters) -> list[Rating]:
-    """The ratings given for the sessions of the report; the country is the session's."""
+    """The ratings given for the sessions of the report."""
     query = (
-        select_columns(
-            col(Feedback.learner_id),
-            col(Feedback.rating),
-            col(TrainingSession.country),
-            *_PERSON_COLUMNS,
-        )
+        select_columns(col(Feedback.learner_id), col(Feedback.rating))
         .join(TrainingSession, col(TrainingSession.id) == col(Feedback.session_id))
         .join(Learner, col(Learner.id) == col(Feedback.learner_id))
         .where(
@@ -248,7 +237,4 @@ async def ratings(db: AsyncSession, scope: Scope, period: Period, filters: Filte
             *person_conditions(scope, filters),
         )
     )
-    return [
-        Rating(learner_id, rating, _known(country), _known(gender), _known(age), _vulnerable(s, g))
-        for learner_id, rating, country, gender, age, s, g in (await db.exec(query)).all()
-    ]
+    return [Rating(learner_id, rating) for learner_id, rating in (await db.exec(query)).all()]

@@ -1,0 +1,175 @@
+"""One definition per indicator (bot/services/indicators/registry.py), and everything else
+agrees with it: docs/reporting.md quotes each definition, its country rule and its view;
+each view exists, and the SQL the registry gives for it counts, on SQLite and PostgreSQL,
+what ``indicators.compute`` counts on the hand-computed fixture
+(tests/support/indicator_world.py), headline and breakdowns alike."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from bot.db import Database, UTCDateTime
+from bot.services import indicators
+from bot.services.indicators import Dimension, registry
+from bot.services.indicators.registry import DEFINITIONS, CountsBy, Kind
+from bot.services.roles import FULL_SCOPE
+from bot.services.scope import Period
+from tests.support.indicator_world import build_world
+
+ROOT = Path(__file__).resolve().parents[2]
+ZONE = ZoneInfo("Europe/Belgrade")
+NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
+PERIODS = {
+    "2026": indicators.period_named("this-year", NOW, ZONE),
+    "spring": indicators.period_between(
+        datetime(2026, 3, 1).date(), datetime(2026, 5, 31).date(), ZONE
+    ),
+    "all": indicators.ALL_TIME,
+}
+COUNTS_BY_WORDS = {
+    CountsBy.PERSON: "the person's own country",
+    CountsBy.SESSION: "the session's country",
+}
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_every_indicator_is_defined_once_with_a_view_and_a_rule():
+    codes = [definition.code for definition in DEFINITIONS]
+    assert len(codes) == len(set(codes))
+    assert {
+        "people-trained",
+        "attendances",
+        "sessions-held",
+        "completions",
+        "knowledge-gain",
+        "satisfaction",
+    } <= set(codes)
+    for definition in DEFINITIONS:
+        assert definition.view in registry.REPORTING_VIEWS
+        assert definition.view in definition.sql
+        assert definition.kind in registry.SUPPRESSION_RULES
+        if definition.count_of is not None:
+            assert registry.BY_CODE[definition.count_of].kind is Kind.AVERAGE
+    # Every average has the number it stands on.
+    averages = {d.code for d in DEFINITIONS if d.kind is Kind.AVERAGE}
+    assert averages == {d.count_of for d in DEFINITIONS if d.count_of}
+    # Only sessions count by the session's country.
+    assert {d.code for d in DEFINITIONS if d.counts_by is CountsBy.SESSION} == {"sessions-held"}
+
+
+def test_the_docs_quote_every_definition_its_country_and_its_view():
+    docs = flat((ROOT / "docs" / "reporting.md").read_text(encoding="utf-8"))
+    for definition in DEFINITIONS:
+        entry = (
+            f"**{definition.name}** (`{definition.code}`): {flat(definition.definition)} "
+            f"Counts by {COUNTS_BY_WORDS[definition.counts_by]}; view `{definition.view}`."
+        )
+        assert entry in docs, entry
+    for view in registry.REPORTING_VIEWS:
+        assert f"`{view}`" in docs, view
+
+
+async def view_figure(database: Database, sql: str, column: str, period: Period) -> Any:
+    conditions, params = [], {}
+    if period.start is not None:
+        conditions.append(f"{column} >= :start")
+        params["start"] = period.start
+    if period.end is not None:
+        conditions.append(f"{column} < :end")
+        params["end"] = period.end
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    statement = sa.text(sql.format(where=where) if "{where}" in sql else f"{sql} {where}")
+    statement = statement.bindparams(*(sa.bindparam(name, type_=UTCDateTime()) for name in params))
+    async with database.engine.connect() as connection:
+        return (await connection.execute(statement, params)).scalar()
+
+
+HEADLINE = {
+    "people-trained": lambda r: r.people_trained,
+    "attendances": lambda r: r.attendances,
+    "sessions-held": lambda r: r.sessions_held,
+    "completions": lambda r: r.people_completed,
+    "knowledge-gain": lambda r: r.average_gain,
+    "knowledge-gain-pairs": lambda r: r.gain_pairs,
+    "satisfaction": lambda r: r.average_feedback,
+    "satisfaction-ratings": lambda r: r.feedback_count,
+}
+
+
+@pytest.mark.parametrize("period_name", list(PERIODS))
+async def test_each_views_sql_counts_what_the_bot_counts(database: Database, period_name: str):
+    await build_world(database)
+    period = PERIODS[period_name]
+    async with database.session() as db:
+        bot = await indicators.compute(db, scope=FULL_SCOPE, period=period, now=NOW)
+    assert set(HEADLINE) == set(registry.BY_CODE)
+    for definition in DEFINITIONS:
+        found = await view_figure(database, definition.sql, definition.period_column, period)
+        expected = HEADLINE[definition.code](bot)
+        if definition.kind is Kind.AVERAGE:
+            if expected is None:
+                assert found is None, definition.code
+            else:
+                # The bot rounds each score to whole percent before subtracting; the view
+                # does not: a pair may differ by less than 1 point.
+                assert float(found) == pytest.approx(expected, abs=1.0), definition.code
+        else:
+            assert found == expected, (definition.code, period_name)
+    assert bot.people_trained > 0  # the fixture is not empty in any of these periods
+
+
+async def test_the_views_break_down_by_the_persons_own_country(database: Database):
+    await build_world(database)
+    period = PERIODS["2026"]
+    async with database.session() as db:
+        bot = await indicators.compute(db, scope=FULL_SCOPE, period=period, now=NOW)
+    by_country = {
+        row.values[0]: row.measures.people_trained
+        for row in bot.rows(Dimension.COUNTRY)
+        if row.measures.people_trained
+    }
+    async with database.engine.connect() as connection:
+        statement = sa.text(
+            "SELECT COALESCE(person_country, 'unknown'), COUNT(DISTINCT learner_id) "
+            "FROM trained_view WHERE session_starts_at >= :start AND session_starts_at < :end "
+            "GROUP BY COALESCE(person_country, 'unknown')"
+        ).bindparams(
+            sa.bindparam("start", type_=UTCDateTime()), sa.bindparam("end", type_=UTCDateTime())
+        )
+        rows = await connection.execute(statement, {"start": period.start, "end": period.end})
+        from_view = {country: count for country, count in rows}
+    assert from_view == by_country
+    # A (a Serbian) came to sessions in Serbia and Kosovo: one person, under Serbia only.
+    assert sum(by_country.values()) == bot.people_trained == 6
+    sessions = {
+        country: count
+        for country, count in (
+            await _rows(
+                database,
+                "SELECT session_country, COUNT(DISTINCT session_id) FROM trained_view "
+                "WHERE session_starts_at >= :start AND session_starts_at < :end "
+                "GROUP BY session_country",
+                period,
+            )
+        )
+    }
+    assert sessions == bot.sessions_by_country
+
+
+async def _rows(database: Database, sql: str, period: Period) -> list[Any]:
+    statement = sa.text(sql).bindparams(
+        sa.bindparam("start", type_=UTCDateTime()), sa.bindparam("end", type_=UTCDateTime())
+    )
+    async with database.engine.connect() as connection:
+        result = await connection.execute(statement, {"start": period.start, "end": period.end})
+        return [tuple(row) for row in result]
