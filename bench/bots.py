@@ -9,6 +9,8 @@
   answer, then the tapped message edited to a card (HTML, the length of one of ours) with the
   next buttons. The Bot API calls of ours, without a database or any of our code: the floor
   for any python-telegram-bot bot that shows a card per tap.
+- ``cards-limited``: ``cards`` with the rate limiter ours has
+  (:class:`bot.runtime.ratelimit.TelegramRateLimiter`).
 - ``ours``: the bot as ``python -m bot run`` starts it: its logging, ``bot.app.build_application``
   (durable intake, flood control, background jobs, PTB's ``AIORateLimiter`` unless
   ``--no-rate-limit``) and ``bot.runtime.serve.run`` (polling until SIGTERM).
@@ -75,8 +77,9 @@ CARD_TEXT = (
 """A card of ordinary length (ours: up to 700 visible characters)."""
 
 
-def serve_cards(api_url: str, file_url: str) -> None:
-    """A bare bot answering each tap as a lesson bot must: the callback answer, then the card."""
+def serve_cards(api_url: str, file_url: str, limiter: bool = False) -> None:
+    """A bare bot answering each tap as a lesson bot must: the callback answer, then the card;
+    ``limiter``: with the rate limiter ours has (``bot.runtime.ratelimit``)."""
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.constants import ParseMode
     from telegram.ext import (
@@ -109,20 +112,31 @@ def serve_cards(api_url: str, file_url: str) -> None:
         step = int(query.data.rsplit(":", 1)[1]) if query.data.startswith("card:") else 0
         await query.edit_message_text(CARD_TEXT, reply_markup=buttons(step))
 
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(TOKEN)
         .base_url(api_url)
         .base_file_url(file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .build()
     )
+    if limiter:
+        from bot.runtime.ratelimit import TelegramRateLimiter  # PTB and aiolimiter only
+
+        builder = builder.rate_limiter(TelegramRateLimiter(max_retries=3))  # type: ignore[arg-type]
+    application = builder.build()
     application.add_handler(CommandHandler("lessons", lessons))
     application.add_handler(CallbackQueryHandler(card))
     application.run_polling(allowed_updates=["message", "callback_query"])
 
 
-def serve_ours(api_url: str, file_url: str, database_url: str, rate_limit: bool) -> None:
+def serve_ours(
+    api_url: str,
+    file_url: str,
+    database_url: str,
+    rate_limit: bool,
+    workers: int = 1,
+    worker: int = 0,
+) -> None:
     """The bot as ``python -m bot run`` starts it (logging, the application, polling)."""
     from bot.app import build_application, build_deps
     from bot.config import Settings
@@ -138,6 +152,8 @@ def serve_ours(api_url: str, file_url: str, database_url: str, rate_limit: bool)
         ops_port=0,
         data_controller_name="Benchmark",
         data_controller_contact="bench@example.org",
+        workers=workers,
+        worker=worker,
     )
     configure_logging(secrets=(TOKEN,))
     deps = build_deps(settings, load_catalogue())
@@ -168,11 +184,13 @@ def main(argv: list[str] | None = None) -> None:
     if arguments[:1] == ["--launch"]:
         sys.exit(launch([sys.executable, "-m", "bench.bots", *arguments[1:]]))
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("kind", choices=("echo", "cards", "ours"))
+    parser.add_argument("kind", choices=("echo", "cards", "cards-limited", "ours"))
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--file-url", required=True)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--no-rate-limit", dest="rate_limit", action="store_false")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--worker", type=int, default=0)
     parser.add_argument("--profile", type=Path, help="run under cProfile, stats to this file")
     args = parser.parse_args(arguments)
     profiler = None
@@ -187,10 +205,17 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.kind == "echo":
             serve_echo(args.api_url, args.file_url)
-        elif args.kind == "cards":
-            serve_cards(args.api_url, args.file_url)
+        elif args.kind in ("cards", "cards-limited"):
+            serve_cards(args.api_url, args.file_url, limiter=args.kind == "cards-limited")
         else:
-            serve_ours(args.api_url, args.file_url, args.database_url, args.rate_limit)
+            serve_ours(
+                args.api_url,
+                args.file_url,
+                args.database_url,
+                args.rate_limit,
+                args.workers,
+                args.worker,
+            )
     finally:
         if profiler is not None:
             profiler.disable()
@@ -214,9 +239,12 @@ class BotProcess:
         database_url: str = "",
         rate_limit: bool = True,
         profile: Path | None = None,
+        workers: int = 1,
+        worker: int = 0,
     ) -> None:
         command = [sys.executable, "-m", "bench.bots", "--launch", kind, "--api-url", api_url]
         command += ["--file-url", file_url, "--database-url", database_url]
+        command += ["--workers", str(workers), "--worker", str(worker)]
         if not rate_limit:
             command.append("--no-rate-limit")
         if profile is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -48,6 +48,8 @@ from bot.runtime.application import KapacitetApplication
 from bot.runtime.context import DEPS_KEY, BotApplication, BotContext, Deps
 from bot.runtime.jobs import PeriodicTask
 from bot.runtime.ops import OpsServer
+from bot.runtime.ordering import PerChatProcessor
+from bot.runtime.ratelimit import OVERALL_PER_SECOND, TelegramRateLimiter
 from bot.runtime.request import BotRequest
 
 log = logging.getLogger(__name__)
@@ -128,8 +130,10 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     if ops is not None:
         await ops.start()
     await publish_default_commands(application.bot, deps.translators)
-    # Announcements: delivers what a previous run left, then whatever is confirmed.
-    outbox.start_worker(application)
+    # Announcements: delivers what a previous run left, then whatever is confirmed (by worker
+    # 0 alone when there are several: the outbox sends each message at most once per process).
+    if deps.settings.worker == 0:
+        outbox.start_worker(application)
 
 
 async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -172,8 +176,14 @@ def build_application(
         .application_class(KapacitetApplication)
         .request(BotRequest(deps.metrics))
     )
+    if settings.concurrent_chats > 1:
+        builder = builder.concurrent_updates(PerChatProcessor(settings.concurrent_chats))
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        # Telegram's limit is the bot's, whatever the number of workers: each gets its part.
+        limiter = TelegramRateLimiter(
+            max_retries=3, overall_per_second=max(1, OVERALL_PER_SECOND // settings.workers)
+        )
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application: BotApplication = builder.build()
     application.bot_data[DEPS_KEY] = deps
     if ops_server and settings.ops_port:
@@ -185,9 +195,10 @@ def build_application(
 def wire(application: BotApplication, *, background_jobs: bool = True) -> None:
     """Every handler, route and job of the bot, in order: order matters."""
     # Polling stores each update before acknowledging it; group 10000 marks it done.
-    intake.install(
-        application, application.bot_data[DEPS_KEY].database, application.bot_data[DEPS_KEY].clock
-    )
+    deps: Deps = application.bot_data[DEPS_KEY]
+    settings = deps.settings
+    shards = intake.Shards(settings.workers, settings.worker) if settings.workers > 1 else None
+    intake.install(application, deps.database, deps.clock, shards)
     # Group -10: a person sending too much at once is paused before any feature runs.
     application.add_handlers(flood.HANDLERS, group=flood.GROUP)
     # Group 0: the features, then whatever none of them took.
@@ -200,5 +211,5 @@ def wire(application: BotApplication, *, background_jobs: bool = True) -> None:
         Routes(text_steps={step.step: step for step in TEXT_STEPS}, deep_links=DEEP_LINKS),
     )
     jobs.install(application, JOBS)
-    if background_jobs:
+    if background_jobs and settings.worker == 0:  # one worker runs them
         jobs.schedule(application)

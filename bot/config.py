@@ -72,6 +72,25 @@ class Settings(BaseSettings):
     ops_port: int = Field(default=9090, ge=0, le=65535)
     """0 turns the ops server off."""
     log_format: Literal["text", "json"] = "text"
+    concurrent_chats: int = Field(default=1, ge=1, le=256)
+    """Updates of different chats handled at once (each chat's one at a time, in order);
+    1: one update at a time."""
+    workers: int = Field(default=1, ge=1, le=64)
+    """Processes handling this bot's updates (PostgreSQL only; docs/benchmarks.md, "Two
+    workers"): worker 0 polls Telegram, each handles the chats of its share."""
+    worker: int = Field(default=0, ge=0, validate_default=True)
+    """This process's number, from 0 to WORKERS - 1."""
+
+    @field_validator("worker")
+    @classmethod
+    def _worker_in_range(cls, value: int, info: ValidationInfo) -> int:
+        workers = info.data.get("workers", 1)
+        if value >= workers:
+            raise ValueError(f"expected a number from 0 to {workers - 1} (WORKERS - 1)")
+        database = str(info.data.get("database_url", ""))
+        if workers > 1 and not database.startswith("postgres"):
+            raise ValueError("several workers need PostgreSQL")
+        return value
 
     @field_validator("bot_token")
     @classmethod

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.paths import ALEMBIC_INI, MIGRATIONS_DIR
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def utcnow() -> datetime:
@@ -119,13 +121,57 @@ class Database:
 
     async def migrate(self) -> None:
         async with self.engine.begin() as connection:
+            if await connection.run_sync(at_head):
+                return  # nothing to do, and Alembic (some 11 MiB) stays unimported
             await connection.run_sync(run_migrations)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
+def head_revisions() -> set[str]:
+    """The heads of the migration scripts, read from their ``revision`` and ``down_revision``
+    without importing Alembic (empty when they cannot be read: Alembic decides then)."""
+    revisions: set[str] = set()
+    below: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            return set()
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if not isinstance(target, ast.Name) or target.id not in ("revision", "down_revision"):
+                continue
+            try:
+                found = ast.literal_eval(value)
+            except ValueError:
+                return set()
+            names = {found} if isinstance(found, str) else set(found or ())
+            if target.id == "revision":
+                revisions |= names
+            elif target.id == "down_revision":
+                below |= names
+    return revisions - below
+
+
+def at_head(connection: Connection) -> bool:
+    """Whether the database is at the head of the migrations already."""
+    heads = head_revisions()
+    if not heads or not sa.inspect(connection).has_table("alembic_version"):
+        return False
+    stored = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
+    return set(stored) == heads
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config(str(ALEMBIC_INI))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -134,6 +180,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def run_migrations(connection: Connection) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(connection), "head")
 
 

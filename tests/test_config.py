@@ -82,3 +82,21 @@ def test_a_bot_token_needs_the_data_controller(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setenv("DATA_CONTROLLER_CONTACT", "privacy@civiclab.example")
     settings = load_settings()
     assert (settings.data_controller_name, settings.dpo_contact) == ("Civic Lab", None)
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"WORKERS": "2", "WORKER": "2"}, "WORKER: expected a number from 0 to 1 (WORKERS - 1)"),
+        ({"WORKERS": "2", "WORKER": "1", "DATABASE_URL": "sqlite:///x.db"}, "WORKER: several"),
+    ],
+)
+def test_workers_are_numbered_and_need_postgresql(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], message: str
+):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bot")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(message)

@@ -97,7 +97,7 @@ def _run_bot(settings: Settings, catalogue: Catalogue) -> int:
     asyncio.set_event_loop(loop)
     lock: InstanceLock | None = None
     try:
-        lock = loop.run_until_complete(InstanceLock.acquire(settings.database_url))
+        lock = loop.run_until_complete(InstanceLock.acquire(settings.database_url, settings.worker))
         loop.run_until_complete(prepare())
         log.info("Migrations applied; %d modules loaded", len(catalogue))
         application = build_application(deps, ops_server=True)

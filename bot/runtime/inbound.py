@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 from sqlmodel import delete as sql_delete
 from sqlmodel import update as sql_update
@@ -63,6 +64,29 @@ class Incoming:
     update: Update | None
 
 
+@dataclass(frozen=True)
+class Shards:
+    """Several workers on one database (``WORKERS``): each chat belongs to one of them, which
+    handles its updates one after the other, in order. Worker 0 polls Telegram and stores
+    each update claimed by the worker of its chat (``claimed_by`` is the worker's stable name,
+    :meth:`name`, not a run's random id: a worker that restarts takes its share over)."""
+
+    count: int
+    index: int
+
+    def of(self, update: Update | None) -> int:
+        """The worker of ``update``: by its chat (or its sender), else worker 0."""
+        if update is None:
+            return 0
+        chat = update.effective_chat
+        user = update.effective_user
+        key = chat.id if chat is not None else user.id if user is not None else 0
+        return key % self.count
+
+    def name(self, index: int | None = None) -> str:
+        return f"worker-{self.index if index is None else index}-of-{self.count}"
+
+
 def read(raw: object, bot: Bot) -> Incoming | None:
     """Reads one update; None when it has not even an id (nothing can be stored of it)."""
     if not isinstance(raw, dict):
@@ -83,16 +107,34 @@ def read(raw: object, bot: Bot) -> Incoming | None:
     return Incoming(update_id, payload, update)
 
 
+_TABLE = InboundUpdate.__table__  # type: ignore[attr-defined]
+"""The table itself: the statements of every update go through SQLAlchemy Core, built once
+(no ORM bulk path, no session synchronisation, a compiled form cached under one key)."""
+
+_MARK_DONE = (
+    sa.update(_TABLE)
+    .where(_TABLE.c.update_id == sa.bindparam("done_id"), _TABLE.c.status != DONE)
+    # The update's text and sender are personal data, no longer needed once handled.
+    .values(status=DONE, processed_at=sa.bindparam("done_at"), payload="{}")
+)
+
+_SHARE = (
+    sa.select(_TABLE.c.update_id, _TABLE.c.payload)
+    .where(
+        _TABLE.c.claimed_by == sa.bindparam("worker"),
+        _TABLE.c.status == sa.bindparam("pending"),
+        _TABLE.c.update_id > sa.bindparam("after"),
+    )
+    .order_by(_TABLE.c.update_id)
+    .limit(500)
+)
+
+
 async def mark_done_in(db: AsyncSession, update_id: int, now: dtm.datetime) -> None:
     """Marks a stored update done within ``db``'s transaction (no-op for updates that were not
     stored): with a handler's own writes, so both are kept or neither."""
-    await db.exec(
-        sql_update(InboundUpdate)
-        .where(col(InboundUpdate.update_id) == update_id)
-        .where(col(InboundUpdate.status) != DONE)
-        # The update's text and sender are personal data, no longer needed once handled.
-        .values(status=DONE, processed_at=now, payload="{}")
-    )
+    connection = await db.connection()
+    await connection.execute(_MARK_DONE, {"done_id": update_id, "done_at": now})
 
 
 async def mark_done(database: Database, update_id: int, now: dtm.datetime) -> None:
@@ -104,11 +146,21 @@ async def mark_done(database: Database, update_id: int, now: dtm.datetime) -> No
 class Inbound:
     """The stored updates, as one run of the bot (``run_id``) sees them."""
 
-    def __init__(self, database: Database, clock: Clock, run_id: str, bot: Bot) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        run_id: str,
+        bot: Bot,
+        shards: Shards | None = None,
+    ) -> None:
         self.database = database
         self.clock = clock
-        self.run_id = run_id
+        self.shards = shards
+        self.run_id = shards.name() if shards is not None else run_id
+        """This run's claim: its random id, or with shards the worker's stable name."""
         self.bot = bot
+        self._inserts: dict[tuple[Any, tuple[str, ...]], Any] = {}
 
     async def store(self, batch: Sequence[Incoming]) -> list[Update]:
         """Stores the batch; returns the updates this run claimed, to queue now, in order.
@@ -128,7 +180,9 @@ class Inbound:
         return [
             item.update
             for item in sorted(batch, key=lambda item: item.update_id)
-            if item.update is not None and item.update_id in inserted | claimed
+            if item.update is not None
+            and item.update_id in inserted | claimed
+            and (self.shards is None or self.shards.of(item.update) == self.shards.index)
         ]
 
     async def claim_unfinished(self, *, take_over: bool) -> list[Update]:
@@ -140,7 +194,11 @@ class Inbound:
         the single-instance lock, so that the other run is gone. Without it (the simulator,
         tests) only rows nobody claimed are taken, and a live run keeps its own."""
         now = self.clock.now()
-        mine = sa.true() if take_over else col(InboundUpdate.claimed_by).is_(None)
+        mine: sa.ColumnElement[bool] = (
+            sa.true() if take_over else col(InboundUpdate.claimed_by).is_(None)
+        )
+        if self.shards is not None:  # a worker takes over its own share only
+            mine = col(InboundUpdate.claimed_by) == self.run_id
         async with self.database.session() as db:
             given_up = await db.exec(
                 sql_update(InboundUpdate)
@@ -205,7 +263,9 @@ class Inbound:
             "received_at": now,
             "status": PENDING,
             "attempts": 1,
-            "claimed_by": self.run_id,
+            "claimed_by": self.run_id
+            if self.shards is None
+            else self.shards.name(self.shards.of(item.update)),
             "claimed_at": now,
         }
 
@@ -222,18 +282,34 @@ class Inbound:
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
             shapes.setdefault(tuple(sorted(row)), []).append(row)
+        if len(shapes) == 1 and self.database.engine.dialect.name == "postgresql":
+            # One statement is atomic by itself: no BEGIN and COMMIT round trips (the
+            # usual case: every update of the batch readable).
+            async with self.database.engine.connect() as plain:
+                connection = await plain.execution_options(isolation_level="AUTOCOMMIT")
+                return await self._insert_shapes(connection, insert, shapes)
+        async with self.database.engine.begin() as connection:
+            return await self._insert_shapes(connection, insert, shapes)
+
+    async def _insert_shapes(
+        self,
+        connection: AsyncConnection,
+        insert: Any,
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]],
+    ) -> set[int]:
         inserted: set[int] = set()
-        async with self.database.session() as db:
-            for same in shapes.values():
-                result = await db.exec(
-                    insert(InboundUpdate)
-                    .values(same)
+        for shape, same in shapes.items():
+            # One statement a shape, built and compiled once; the rows as parameters.
+            statement = self._inserts.get((insert, shape))
+            if statement is None:
+                statement = (
+                    insert(_TABLE)
                     .on_conflict_do_nothing(index_elements=["update_id"])
-                    .returning(col(InboundUpdate.update_id), col(InboundUpdate.status))
+                    .returning(_TABLE.c.update_id, _TABLE.c.status)
                 )
-                inserted.update(
-                    update_id for update_id, status in result.all() if status == PENDING
-                )
+                self._inserts[(insert, shape)] = statement
+            result = await connection.execute(statement, same)
+            inserted.update(update_id for update_id, status in result.all() if status == PENDING)
         return inserted
 
     async def _insert_one_by_one(self, batch: Sequence[Incoming], now: dtm.datetime) -> set[int]:
@@ -263,6 +339,23 @@ class Inbound:
         log.warning(
             "Update %d could not be stored (%s); set aside as failed", item.update_id, problem
         )
+
+    async def share_after(self, update_id: int) -> list[Update]:
+        """A worker's share stored after ``update_id`` and not done yet, in order (the
+        workers other than 0 read their updates here)."""
+        async with self.database.engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    _SHARE, {"worker": self.run_id, "after": update_id, "pending": PENDING}
+                )
+            ).all()
+        updates = []
+        for found, payload in rows:
+            try:
+                updates.append(Update.de_json(json.loads(payload), self.bot))
+            except Exception as error:
+                log.warning("Update %d could not be read (%s)", found, type(error).__name__)
+        return updates
 
     async def _claim(self, update_ids: list[int], now: dtm.datetime) -> set[int]:
         """Compare-and-set: the pending rows among ``update_ids`` that nobody claimed yet."""

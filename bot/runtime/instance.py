@@ -46,8 +46,10 @@ class InstanceLocked(Exception):
 class InstanceLock:
     """Held from :meth:`acquire` to :meth:`release`; see the module's description."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, slot: int = 0) -> None:
         self.url = url
+        self.slot = slot
+        """With several workers (PostgreSQL): each number is one process's alone."""
         self._engine: AsyncEngine | None = None
         self._connection: AsyncConnection | None = None
         self._fd: int | None = None
@@ -55,9 +57,10 @@ class InstanceLock:
         """Set when another process took the lock while this one's connection was lost."""
 
     @classmethod
-    async def acquire(cls, url: str) -> InstanceLock:
-        """Takes the lock of the database at ``url``, or raises :class:`InstanceLocked`."""
-        lock = cls(url)
+    async def acquire(cls, url: str, slot: int = 0) -> InstanceLock:
+        """Takes the lock of the database at ``url`` (of worker ``slot``), or raises
+        :class:`InstanceLocked`."""
+        lock = cls(url, slot)
         backend = make_url(url).get_backend_name()
         if backend in ("postgresql", "postgres"):
             await lock._take_advisory()
@@ -89,7 +92,7 @@ class InstanceLock:
         if self._connection is not None:
             try:
                 await self._connection.execute(
-                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY}
+                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY + self.slot}
                 )
                 await self._connection.commit()
             except Exception:  # closing the connection releases it all the same
@@ -109,7 +112,7 @@ class InstanceLock:
         connection = await self._engine.connect()
         try:
             taken = await connection.scalar(
-                sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}
+                sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY + self.slot}
             )
             # Session-level: it outlives this transaction; none stays open meanwhile.
             await connection.commit()

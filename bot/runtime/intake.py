@@ -10,7 +10,7 @@ import datetime as dtm
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.error import NetworkError, TelegramError
@@ -29,6 +29,7 @@ from bot.runtime.inbound import (
     Inbound,
     Incoming,
     IntakeStorageError,
+    Shards,
     forget_old_updates,
     mark_done,
     mark_done_in,
@@ -43,12 +44,17 @@ from bot.runtime.ptb import (
     raw_updates,
     set_running,
 )
-from bot.runtime.webhook import WebhookServer
+
+if TYPE_CHECKING:
+    from bot.runtime.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
 TimePeriod = int | dtm.timedelta
 """What getUpdates takes as ``timeout`` (as in PTB)."""
+
+FOLLOW_SECONDS = 0.05
+"""How often a worker other than 0 looks for its share of new updates."""
 
 DONE_GROUP = 10_000
 """After every feature (group 0) and the flood control (group -1)."""
@@ -64,13 +70,17 @@ class DurableUpdater(Updater):
         update_queue: asyncio.Queue[object],
         database: Database,
         clock: Clock | None = None,
+        shards: Shards | None = None,
     ) -> None:
         super().__init__(bot=bot, update_queue=update_queue)
         self.database = database
         self.clock: Clock = clock or SystemClock()
-        self.run_id = uuid.uuid4().hex
+        self.shards = shards
+        """With several workers: which one this is (worker 0 polls Telegram, the others
+        follow their share of the stored updates)."""
+        self.inbound = Inbound(database, self.clock, uuid.uuid4().hex, bot, shards)
+        self.run_id = self.inbound.run_id
         """This run's claim on the updates it queues (:mod:`bot.runtime.inbound`)."""
-        self.inbound = Inbound(database, self.clock, self.run_id, bot)
         self._durable_lock = asyncio.Lock()
         self._polling_task: asyncio.Task[None] | None = None
         self._polling_stop = asyncio.Event()
@@ -92,6 +102,8 @@ class DurableUpdater(Updater):
     ) -> asyncio.Queue[object]:
         if error_callback and asyncio.iscoroutinefunction(error_callback):
             raise TypeError("The `error_callback` must not be a coroutine function!")
+        if self.shards is not None and self.shards.index > 0:
+            return await self._start_following(poll_interval or FOLLOW_SECONDS)
         async with self._durable_lock:
             self._check_startable()
             set_running(self, True)
@@ -152,6 +164,9 @@ class DurableUpdater(Updater):
             raise ValueError("the webhook needs its public address and a secret")
         async with self._durable_lock:
             self._check_startable()
+            # aiohttp (some 9 MiB) only in webhook mode (tests/test_startup_imports.py).
+            from bot.runtime.webhook import WebhookServer
+
             set_running(self, True)
             server = WebhookServer(
                 DefaultValue.get_value(listen),
@@ -179,6 +194,39 @@ class DurableUpdater(Updater):
                 raise
             return self.update_queue
 
+    async def _start_following(self, interval: float) -> asyncio.Queue[object]:
+        """A worker other than 0: its share of what worker 0 stored, read from the database
+        every ``interval`` seconds, in order; Telegram is not polled."""
+        async with self._durable_lock:
+            self._check_startable()
+            set_running(self, True)
+            try:
+                unfinished = await self.inbound.claim_unfinished(take_over=True)
+            except Exception:
+                set_running(self, False)
+                raise
+            last = 0
+            for update in unfinished:
+                await self.update_queue.put(update)
+                last = max(last, update.update_id)
+            self._polling_stop.clear()
+            self._polling_task = asyncio.create_task(
+                self._follow(last, interval), name="DurableUpdater:follow"
+            )
+            log.info("Worker %s: handling its share of the stored updates", self.run_id)
+            return self.update_queue
+
+    async def _follow(self, last: int, interval: float) -> None:
+        while self.running and not self._polling_stop.is_set():
+            try:
+                for update in await self.inbound.share_after(last):
+                    await self.update_queue.put(update)
+                    last = max(last, update.update_id)
+            except Exception as error:  # the database is away for a moment: tried again
+                log.warning("Could not read the stored updates (%s)", type(error).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._polling_stop.wait(), interval)
+
     @property
     def webhook_port(self) -> int | None:
         """The port the webhook server listens on (when started with port 0), else None."""
@@ -198,6 +246,8 @@ class DurableUpdater(Updater):
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._polling_task
                 self._polling_task = None
+            if self.shards is not None and self.shards.index > 0:
+                return  # a follower acknowledges nothing to Telegram
             # Acknowledge what was stored and queued; whatever is not handled by now stays
             # pending in the database and is queued again on the next start.
             try:
@@ -284,10 +334,17 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(TypeHandler(Update, _done, block=True), group=DONE_GROUP)
 
 
-def install(application: Application, database: Database, clock: Clock) -> None:  # type: ignore[type-arg]
+def install(
+    application: Application,  # type: ignore[type-arg]
+    database: Database,
+    clock: Clock,
+    shards: Shards | None = None,
+) -> None:
     """Replaces the application's Updater by a :class:`DurableUpdater` and adds the handler
     that marks updates done."""
-    application.updater = DurableUpdater(application.bot, application.update_queue, database, clock)
+    application.updater = DurableUpdater(
+        application.bot, application.update_queue, database, clock, shards
+    )
     register(application)
 
 
@@ -300,6 +357,7 @@ __all__ = [
     "PENDING",
     "DurableUpdater",
     "IntakeStorageError",
+    "Shards",
     "forget_old_updates",
     "install",
     "mark_done",

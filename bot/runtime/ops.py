@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from aiohttp import web
 from sqlmodel import col, func, select
 
 from bot.models import OutboxMessage
 from bot.runtime import marks
 from bot.runtime.context import Deps
 from bot.runtime.metrics import CONTENT_TYPE_LATEST
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ class OpsServer:
         return f"http://{self.host}:{self._port}"
 
     async def start(self) -> None:
+        from aiohttp import web  # some 9 MiB, only when the server is on (OPS_PORT)
+
         app = web.Application()
         app.router.add_get("/health", self._health)
         app.router.add_get("/metrics", self._metrics)
@@ -97,12 +102,16 @@ class OpsServer:
         return "read-only"
 
     async def _health(self, _request: web.Request) -> web.Response:
+        from aiohttp import web
+
         state = await self.database_state()
         if state == "ok":
             return web.json_response({"status": "ok", "database": "ok"})
         return web.json_response({"status": "error", "database": state}, status=503)
 
     async def _metrics(self, _request: web.Request) -> web.Response:
+        from aiohttp import web
+
         metrics = self.deps.metrics
         try:
             async with asyncio.timeout(DATABASE_TIMEOUT):

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from fpdf import FPDF
-from fpdf.enums import Align, XPos, YPos
+from typing import TYPE_CHECKING
 
 from bot.paths import PACKAGE_DIR
 
@@ -30,6 +28,13 @@ TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 ACCENT = (18, 86, 110)
 INK = (33, 37, 41)
 MUTED = (95, 104, 112)
+
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+# fpdf2 (with fontTools and PIL) is imported on the first certificate, not when the bot
+# starts (tests/test_startup_imports.py).
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ def _fitted(
 ) -> None:
     """``text`` centred across the page, shrunk (down to ``smallest``) to fit on one line;
     longer texts wrap."""
+    from fpdf.enums import Align, XPos, YPos
+
     style = "B" if bold else ""
     pdf.set_font(FAMILY, style, size)
     room = TEXT_WIDTH - 2 * pdf.c_margin - 1
@@ -84,6 +91,8 @@ def _fitted(
 
 
 def render(texts: CertificateTexts) -> bytes:
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.add_font(FAMILY, "", str(REGULAR_FONT))
     pdf.add_font(FAMILY, "B", str(BOLD_FONT))

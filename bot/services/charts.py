@@ -19,15 +19,15 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
-matplotlib.use("Agg")  # before anything imports pyplot; we do not, but a library might
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.text import Text
+# matplotlib (with numpy, fontTools, PIL: some 40 MiB) is imported on the first chart, not
+# when the bot starts: most runs of the bot never draw one (tests/test_startup_imports.py).
 
 FONT = "DejaVu Sans"
 PALETTE = (
@@ -93,6 +93,12 @@ def bars_figure(
         + 0.2 * max(lines, len(bars) * 1.4)
         + (0.22 * (note_text.count("\n") + 1) if note_text else 0)
     )
+    import matplotlib
+
+    matplotlib.use("Agg")  # before anything imports pyplot; we do not, but a library might
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(PHONE_WIDTH / DPI, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(title_text, fontsize=9, fontweight="bold", fontfamily=FONT)

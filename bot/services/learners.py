@@ -101,8 +101,12 @@ class Seen:
     is_new: bool
 
 
+_BY_TELEGRAM_ID = select(Learner).where(Learner.telegram_id == sa.bindparam("telegram_id"))
+"""Built once: every update looks its person up (statement building was a tenth of a tap)."""
+
+
 async def find(db: AsyncSession, telegram_id: int) -> Learner | None:
-    result = await db.exec(select(Learner).where(Learner.telegram_id == telegram_id))
+    result = await db.exec(_BY_TELEGRAM_ID, params={"telegram_id": telegram_id})
     return result.first()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,12 +34,15 @@ def clamp_card(module: Module, index: int) -> int:
     return max(0, min(index, module.card_count - 1))
 
 
+_ROW = select(ModuleProgress).where(
+    ModuleProgress.learner_id == sa.bindparam("learner_id"),
+    ModuleProgress.module_id == sa.bindparam("module_id"),
+)
+"""Built once: every lesson card looks it up."""
+
+
 async def _progress_row(db: AsyncSession, learner_id: int, module_id: str) -> ModuleProgress | None:
-    result = await db.exec(
-        select(ModuleProgress).where(
-            ModuleProgress.learner_id == learner_id, ModuleProgress.module_id == module_id
-        )
-    )
+    result = await db.exec(_ROW, params={"learner_id": learner_id, "module_id": module_id})
     return result.first()
 
 

@@ -62,3 +62,26 @@ async def test_no_limits_unless_asked(api: FakeBotApi, bot: Bot):
     assert api.rate_limited == 0
     with pytest.raises(ValueError):
         api.set_rate_limits(0)
+
+
+async def test_edits_count_only_when_asked(api: FakeBotApi, bot: Bot):
+    api.set_rate_limits(2, 1)
+    sent = await bot.send_message(1, "card 1")
+    await bot.edit_message_text("card 2", chat_id=1, message_id=sent.message_id)
+    api.set_rate_limits(2, 1, edits=True)
+    await bot.edit_message_text("card 3", chat_id=1, message_id=sent.message_id)
+    with pytest.raises(RetryAfter) as error:
+        await bot.edit_message_text("card 4", chat_id=1, message_id=sent.message_id)
+    assert outbox.retry_seconds(error.value) == 1
+    assert api.message(1, sent.message_id).text == "card 3"
+    # Overall: an edit and a message to two other chats fill the window of two a second.
+    other = await bot.send_message(2, "hello")
+    with pytest.raises(RetryAfter):
+        await bot.edit_message_text("hi", chat_id=2, message_id=other.message_id)
+    # "card 2" went before edits counted.
+    assert [method for method, _at in api.sent_times] == [
+        "sendMessage",
+        "editMessageText",
+        "sendMessage",
+    ]
+    assert api.rate_limited == 2

@@ -34,11 +34,14 @@ def on_screen(module: Module, language: str, text: str) -> tuple[Question, dict[
     """The question a quiz message shows, and the letter each option id is shown under: read
     from the message's text, as a person reads it (the options are shuffled per attempt)."""
     texts = module.text(language).questions
-    shown = [question for question in module.questions if plain(texts[question.id].text) in text]
-    assert len(shown) == 1, f"no single question of {module.id} on screen: {text!r}"
-    [question] = shown
+    # Under the feedback on the answer before it, in the same message: the question asked now
+    # is the last one in the text, its options below it.
+    at = {q.id: text.rfind(plain(texts[q.id].text)) for q in module.questions}
+    shown = [question for question in module.questions if at[question.id] >= 0]
+    assert shown, f"no question of {module.id} on screen: {text!r}"
+    question = max(shown, key=lambda q: at[q.id])
     letters: dict[str, str] = {}
-    for line in text.splitlines():
+    for line in text[at[question.id] :].splitlines():
         found = re.match(r"^([A-D])\) (.*)$", line)
         if found is None:
             continue

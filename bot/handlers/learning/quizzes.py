@@ -60,7 +60,8 @@ async def start_quiz(update: Update, context: BotContext, current: Turn, data: S
         await answer_query(update, lessons_first_text(current.tr), alert=True)
         return
     await answer_query(update)
-    await send_question(update, current.tr, module, state, edit=False)
+    # The module's message becomes the first question: one call that Telegram's limits count.
+    await send_question(update, current.tr, module, state, edit=True)
 
 
 def feedback_text(tr: Translator, module: Module, item: Item, chosen: str, correct: bool) -> str:
@@ -136,7 +137,7 @@ async def answer_question(
 ) -> None:
     """In the pre-test an answer just brings the next question (in the same message): nothing
     tells whether it was right. In the quiz the question becomes its feedback, with the
-    explanation, and the next question follows in a new message."""
+    explanation, followed by the next question (or the score) in the same message."""
     tr = current.tr
     module = context.deps.catalogue.get(data.module)
     if module is None:
@@ -185,9 +186,15 @@ async def answer_question(
         await show(update, text, keyboards.quiz_result(tr, module, kind))
         return
     await answer_query(update, tr._("✅ Right!") if result.correct else tr._("❌ Not quite."))
-    await show(update, feedback_text(tr, module, result.item, data.option, result.correct))
+    # The feedback and what comes next (the next question, or the score) in one edit of the
+    # question's message: each tap costs one call that Telegram's limits count.
+    feedback = feedback_text(tr, module, result.item, data.option, result.correct)
     if not result.finished:
-        await send_question(update, tr, module, state, edit=False)
+        await show(
+            update,
+            f"{feedback}\n\n{question_text(tr, module, state)}",
+            keyboards.question(state),
+        )
         return
     statuses = await progress.statuses(current.db, current.learner, context.deps.catalogue)
     status = statuses.get(module.id)
@@ -207,7 +214,7 @@ async def answer_question(
         text, keyboard = await certificates.offer_certificate(
             context, current, module, text, keyboard
         )
-    await show(update, text, keyboard, edit=False)
+    await show(update, f"{feedback}\n\n{text}", keyboard)
 
 
 HANDLERS: Handlers = (start_quiz, answer_question)

@@ -7,8 +7,8 @@ figure."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import xlsxwriter  # type: ignore[import-untyped]
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n.translator import Translator
@@ -16,6 +16,10 @@ from bot.services import targets
 from bot.services.exports.labels import plain
 from bot.services.exports.request import ExportRequest
 from bot.services.targets import texts
+
+if TYPE_CHECKING:
+    # XlsxWriter is imported by the export that writes the sheet, not when the bot starts.
+    import xlsxwriter  # type: ignore[import-untyped]
 
 _EXCEL_EPOCH = datetime(1899, 12, 30).date()
 

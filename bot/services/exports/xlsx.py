@@ -13,12 +13,9 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import xlsxwriter  # type: ignore[import-untyped]
 from sqlmodel.ext.asyncio.session import AsyncSession
-from xlsxwriter.format import Format  # type: ignore[import-untyped]
-from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from bot.i18n.translator import Translator
 from bot.services.exports import items_sheet
@@ -46,6 +43,14 @@ from bot.services.exports.labels import (
 from bot.services.exports.people_sheets import learning_rows, participant_rows
 from bot.services.exports.record import ExportSummary, Progress
 from bot.services.exports.request import ExportFormat, ExportRequest, Sheet, check_sheets
+
+if TYPE_CHECKING:
+    import xlsxwriter  # type: ignore[import-untyped]
+    from xlsxwriter.format import Format  # type: ignore[import-untyped]
+    from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
+
+# XlsxWriter is imported on the first export, not when the bot starts
+# (tests/test_startup_imports.py).
 from bot.services.exports.session_sheets import attendance_rows, shown_session_rows
 from bot.services.exports.targets_sheet import write_targets
 from bot.services.indicators import Disclosure, output, registry, tables
@@ -254,6 +259,8 @@ async def write_xlsx(
     labels = Labels(tr, module_titles or {})
     summary = ExportSummary(ExportFormat.XLSX)
     output: Any = str(target) if isinstance(target, Path) else target
+    import xlsxwriter
+
     workbook = xlsxwriter.Workbook(output, {"constant_memory": True, "in_memory": False})
     try:
         taken: set[str] = set()

@@ -8,9 +8,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from bot.services.charts import FONT
 
 COLOURS = {"behind": "#d62728", "missed": "#d62728", "met": "#2ca02c"}
@@ -38,6 +35,10 @@ def progress_png(*, title: str, bars: Sequence[Bar], x_label: str, legend: str) 
     shown = list(bars)[:MAX_BARS]
     if not shown:
         raise ValueError("nothing to draw")
+    # matplotlib is imported on the first chart, not when the bot starts (services/charts.py).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8.0, 1.2 + 0.55 * len(shown)), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(title, fontsize=13, fontweight="bold", fontfamily=FONT)

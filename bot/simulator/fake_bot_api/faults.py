@@ -40,6 +40,17 @@ _SENDING_METHODS = frozenset(
     }
 )
 
+# Methods that change a message already sent: counted too when the limits are set with
+# ``edits=True`` (Telegram answers 429 to a bot that edits too fast, as to one that sends).
+_EDITING_METHODS = frozenset(
+    {
+        "editmessagetext",
+        "editmessagecaption",
+        "editmessagemedia",
+        "editmessagereplymarkup",
+    }
+)
+
 
 @dataclass
 class _Fault:
@@ -186,10 +197,14 @@ class RateLimits:
         self._chat_limit: tuple[int, float] | None = None
         self._overall_window: deque[float] = deque()
         self._chat_windows: dict[int | str, deque[float]] = {}
+        self._counted = _SENDING_METHODS
 
-    def set(self, per_second: float | None, per_chat_per_second: float | None) -> None:
+    def set(
+        self, per_second: float | None, per_chat_per_second: float | None, *, edits: bool = False
+    ) -> None:
         self._overall_limit = self._window(per_second)
         self._chat_limit = self._window(per_chat_per_second)
+        self._counted = _SENDING_METHODS | _EDITING_METHODS if edits else _SENDING_METHODS
         self._overall_window.clear()
         self._chat_windows.clear()
 
@@ -204,7 +219,7 @@ class RateLimits:
 
     def check(self, method: str, params: JSONDict) -> ApiError | None:
         """A 429 when this sending call would exceed a rate limit; else records it."""
-        if method.lower() not in _SENDING_METHODS:
+        if method.lower() not in self._counted:
             return None
         if self._overall_limit is None and self._chat_limit is None:
             return None

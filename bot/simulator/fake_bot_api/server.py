@@ -357,9 +357,15 @@ class FakeBotApi:
         return self._faults.injected
 
     def set_rate_limits(
-        self, per_second: float | None = None, per_chat_per_second: float | None = None
+        self,
+        per_second: float | None = None,
+        per_chat_per_second: float | None = None,
+        *,
+        edits: bool = False,
     ) -> None:
-        """Enforce Telegram's flood limits (``None`` switches one off).
+        """Enforce Telegram's flood limits (``None`` switches one off); with ``edits``, the
+        calls that edit a message count as much as those that send one (``editMessageText``,
+        ``editMessageCaption``, ``editMessageMedia``, ``editMessageReplyMarkup``).
 
         A limit of ``r`` messages a second allows at most ``max(1, floor(r))`` sending calls
         in any sliding window of ``max(1, floor(r)) / r`` seconds (30/s: 30 in any second;
@@ -368,7 +374,7 @@ class FakeBotApi:
         over a limit is not carried out and is answered 429
         with ``retry_after``: the whole seconds until the window has room again (at least 1).
         """
-        self._limits.set(per_second, per_chat_per_second)
+        self._limits.set(per_second, per_chat_per_second, edits=edits)
 
     @property
     def rate_limited(self) -> int:

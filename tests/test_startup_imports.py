@@ -1,0 +1,85 @@
+"""The bot starts without the libraries only some of its features use: charts (matplotlib,
+numpy), PDF (fpdf2, fontTools, PIL), spreadsheets (XlsxWriter), Alembic when the database is
+at the head of the migrations already, aiohttp unless a server of its own is asked for. Each
+is imported on first use; together they were some 70 MiB of every idle bot
+(docs/benchmarks.md, "Memory")."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bot.db import Database, head_revisions
+from tests.support.processes import ROOT, bot_env
+
+LAZY = ("matplotlib", "numpy", "fpdf", "fontTools", "PIL", "xlsxwriter", "openpyxl", "alembic")
+
+PROGRAM = """
+import asyncio, json, sys
+from bot.app import build_application, build_deps
+from bot.config import Settings
+
+settings = Settings(
+    bot_token="123456:BENCHMARK-TOKEN-KAPACITET", database_url=sys.argv[1], ops_port=0,
+    data_controller_name="Test", data_controller_contact="test@example.org",
+)
+deps = build_deps(settings)
+asyncio.run(deps.database.migrate())
+build_application(deps)
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+def imported_by_start(database_url: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM, database_url],
+        cwd=ROOT,
+        env=bot_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+async def test_starting_the_bot_imports_no_chart_pdf_spreadsheet_or_migration_library(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    database = Database(url)
+    try:
+        await database.migrate()  # at the head: the bot's own start has nothing to migrate
+    finally:
+        await database.dispose()
+    modules = imported_by_start(url)
+    assert "telegram" in modules and "sqlalchemy" in modules  # it did start
+    assert not modules & set(LAZY)
+    assert "aiohttp" not in modules  # no webhook, no ops server asked for
+
+
+def test_the_heads_read_without_alembic_are_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from bot.db import alembic_config
+
+    assert head_revisions() == set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+async def test_a_fresh_database_is_still_migrated(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    modules = imported_by_start(url)  # migrates: Alembic is imported then, and only then
+    assert "alembic" in modules
+    database = Database(url)
+    try:
+        async with database.engine.connect() as connection:
+            stored = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            versions = {row[0] for row in stored}
+        assert versions == head_revisions()
+    finally:
+        await database.dispose()
