@@ -65,7 +65,7 @@ async def test_a_programme_coordinator_sees_and_exports_only_their_programme(
     await coordinator.tap("Excel (XLSX)")
     await coordinator.tap("📥 Make the file")
     book = openpyxl.load_workbook(io.BytesIO(coordinator.last_document().content))
-    assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions", "Targets"]
+    assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions", "Targets", "Items"]
     sessions = list(book["Sessions"].iter_rows(values_only=True))
     assert len(sessions) == 1 + 3  # the three SMART sessions, not the default one
     countries = {row[list(sessions[0]).index("Country")] for row in sessions[1:]}

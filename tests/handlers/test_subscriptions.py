@@ -168,7 +168,7 @@ async def test_a_narrowed_coordinator_gets_only_their_new_scope(bot: Harness):
     assert report.document is not None
     book = openpyxl.load_workbook(io.BytesIO(report.document.content))
     # A limited scope now: no sheets of single people's rows.
-    assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions", "Targets"]
+    assert book.sheetnames == ["About", "Sessions", "Indicators", "Definitions", "Targets", "Items"]
     about = " ".join(
         str(cell) for row in book["About"].iter_rows(values_only=True) for cell in row if cell
     )
