@@ -1,6 +1,7 @@
 """How ``python -m bot run`` receives updates: polling, or a webhook when WEBHOOK_URL is set.
 
-In webhook mode python-telegram-bot's own server (tornado) listens on
+In webhook mode our own server (aiohttp, ``bot.runtime.webhook``, started by
+``DurableUpdater.start_webhook`` in place of python-telegram-bot's tornado one) listens on
 ``WEBHOOK_LISTEN:WEBHOOK_PORT`` at ``WEBHOOK_PATH`` (by default the path of
 WEBHOOK_URL), registers WEBHOOK_URL with Telegram together with WEBHOOK_SECRET,
 and refuses with 403 every request whose ``X-Telegram-Bot-Api-Secret-Token`` header
