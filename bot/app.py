@@ -29,6 +29,7 @@ from bot.handlers import (
     mysessions,
     onboarding,
     privacy_notice,
+    problems,
     reminders,
     roles,
     sessions,
@@ -66,6 +67,7 @@ FEATURES = (
     certificates,
     stats,
     items,
+    problems,
     announce,
     exports,
     walk_in_data,
@@ -85,6 +87,8 @@ TEXT_STEPS: tuple[TextStepRoute, ...] = (
     certificates.receive_code,
     announce.receive_text,
     exports.receive_text,
+    problems.receive_comment,
+    problems.receive_answer,
 )
 """Where typed text goes while ``learner.awaiting`` names a step (the part before any ':');
 each is declared with its step, who may type it and how it ends for someone who may not."""

@@ -49,11 +49,12 @@ TELEGRAM_LANGUAGE_CODES = {
     "sq": "sq",
     "bs": "bs",
     "hr": "hr",
-    "sr-Latn": "sr",
+    "sr-Cyrl": "sr",
     "mk": "mk",
 }
-"""Telegram clients send ISO 639-1 codes; Montenegrin and Serbian Cyrillic have none of
-their own, so those learners get their menu per chat once they pick the language."""
+"""Telegram clients send ISO 639-1 codes; Montenegrin and Serbian Latin have none of their
+own (Telegram's "sr" is guessed as Cyrillic, like its Serbian interface), so those learners
+get their menu per chat once they pick the language."""
 
 
 def commands_for(tr: Translator) -> list[BotCommand]:

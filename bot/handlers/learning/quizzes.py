@@ -39,7 +39,9 @@ def question_text(tr: Translator, module: Module, state: QuizState) -> str:
 async def send_question(
     update: Update, tr: Translator, module: Module, state: QuizState, *, edit: bool
 ) -> None:
-    await show(update, question_text(tr, module, state), keyboards.question(state), edit=edit)
+    await show(
+        update, question_text(tr, module, state), keyboards.question(tr, module, state), edit=edit
+    )
 
 
 def lessons_first_text(tr: Translator) -> str:

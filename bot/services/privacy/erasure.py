@@ -4,15 +4,17 @@ stays, and what stays for the totals can no longer be joined to anything held ab
 What goes: the learner row itself (name, Telegram id, profile, consent), and everything
 only they or their messages hold: the stored updates from them, their conversation in
 progress, their check-in lock, the bot's messages to them (deliveries, announcement rows),
-the options they chose in quizzes, the comments of their ratings, the texts they wrote
+the options they chose in quizzes, their study nudge and review questions, the comments of
+their ratings and the sentences of their problem reports, the texts they wrote
 (announcements; the titles of the sessions they run) and their chat where a check-in code or
 an announcement summary was shown.
 
 What stays, for the programme's totals only: registrations and attendance, ratings without
 comments, lesson progress and quiz scores (with whether each answer was right: the knowledge
 gain on matched items and the item analysis count them), revoked certificates without a
-name, the roles they held (revoked) and the audit log of what they did, and the sessions
-they ran (place, time and who attended). Those rows move to a new learner row with a new
+name, the problem reports they sent (the content team still needs them), the roles they
+held (revoked) and the audit log of what they did, and the sessions they ran (place, time
+and who attended). Those rows move to a new learner row with a new
 id, marked erased and holding nothing else: an export or SQL view taken before shows the
 old id, which then belongs to nobody.
 
@@ -40,9 +42,13 @@ from bot.models import (
     Draft,
     Feedback,
     Learner,
+    NudgeDelivery,
+    NudgePlan,
     OutboxMessage,
+    ProblemReport,
     QuizAnswer,
     QuizAttempt,
+    ReviewItem,
     RoleGrant,
     TrainingSession,
 )
@@ -95,6 +101,9 @@ async def _delete_own_rows(db: AsyncSession, learner: Learner) -> None:
         sa.update(QuizAnswer).where(col(QuizAnswer.attempt_id).in_(attempts)).values(option="")
     )
     for model, column in (
+        (NudgePlan, NudgePlan.learner_id),
+        (NudgeDelivery, NudgeDelivery.learner_id),
+        (ReviewItem, ReviewItem.learner_id),
         (CheckinGuard, CheckinGuard.learner_id),
         (Draft, Draft.learner_id),
         (Delivery, Delivery.learner_id),
@@ -115,6 +124,12 @@ async def _blank_texts(db: AsyncSession, learner: Learner, now: datetime) -> Non
     learner_id = learner.id
     await db.exec(
         sa.update(Feedback).where(col(Feedback.learner_id) == learner_id).values(comment=None)
+    )
+    # A problem report stays for the content team, without the sentence the person typed.
+    await db.exec(
+        sa.update(ProblemReport)
+        .where(col(ProblemReport.learner_id) == learner_id)
+        .values(comment=None)
     )
     await db.exec(
         sa.update(TrainingSession)
