@@ -26,7 +26,7 @@ from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import N_, Translator
 from bot.models import ProblemReport, Role
 from bot.runtime.context import BotContext
-from bot.services import learners, problems, roles
+from bot.services import drafts, problems, roles
 from bot.services.problems import Category, ItemKind, ProblemError, Reason
 
 log = logging.getLogger(__name__)
@@ -208,6 +208,12 @@ async def report_done(update: Update, context: BotContext, current: Turn, data: 
     await show(update, current.tr._("Thank you! Your report is with the content team."))
 
 
+def typed_text_help(tr: Translator) -> str:
+    return tr._(
+        "I answer to buttons and commands. /lessons opens the lessons, /help lists the rest."
+    )
+
+
 @on_text(problems.STEP, roles=ANYONE)
 async def receive_comment(update: Update, context: BotContext, current: Turn) -> None:
     message = update.effective_message
@@ -218,7 +224,8 @@ async def receive_comment(update: Update, context: BotContext, current: Turn) ->
         await problems.add_comment(current.db, current.learner, message.text)
     except ProblemError as error:
         if error.reason == Reason.NOT_FOUND or report_id is None:
-            raise Stale from error
+            await show(update, typed_text_help(tr))
+            return
         text = (
             tr._(
                 "That is longer than {limit} characters. Please type one short sentence.",
@@ -350,7 +357,11 @@ async def answer_problem(
     tr = current.tr
     try:
         await problems.start_answer(
-            current.db, data.report, await _scope(context, current), current.learner
+            current.db,
+            data.report,
+            await _scope(context, current),
+            current.learner,
+            context.deps.clock.now(),
         )
     except ProblemError as error:
         if error.reason != Reason.CLOSED:
@@ -366,7 +377,7 @@ async def answer_problem(
 
 
 async def leave_answer(current: Turn) -> None:
-    await learners.await_input(current.db, current.learner, None)
+    await drafts.end_conversation(current.db, current.learner, problems.ANSWER_STEP)
 
 
 @on_text(problems.ANSWER_STEP, roles=CONTENT_TEAM, leave=leave_answer)
@@ -374,7 +385,7 @@ async def receive_answer(update: Update, context: BotContext, current: Turn) -> 
     message = update.effective_message
     assert message is not None and message.text is not None
     tr, deps = current.tr, context.deps
-    report_id = problems.awaited_answer(current.learner)
+    report_id = await problems.awaited_answer(current.db, current.learner)
     if report_id is None:
         raise Stale
     try:

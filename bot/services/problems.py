@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.catalogue import Module
 from bot.models import Learner, ProblemReport, Role, RoleGrant
-from bot.services import learners, roles
+from bot.services import drafts, learners, roles
 from bot.services.errors import NOT_ALLOWED, NOT_FOUND, ServiceError
 from bot.services.roles import Scope
 
@@ -183,7 +183,7 @@ async def answer(
         raise ProblemError(Reason.TOO_LONG, str(MAX_ANSWER))
     row.answer, row.answered_by, row.answered_at = cleaned, staff.id, now
     db.add(row)
-    await learners.await_input(db, staff, None)
+    await drafts.end_conversation(db, staff, ANSWER_STEP)
     return row, reporter
 
 
@@ -198,16 +198,21 @@ async def close(
     return row
 
 
-def awaited_answer(learner: Learner) -> int | None:
-    step, _, value = (learner.awaiting or "").partition(":")
-    return int(value) if step == ANSWER_STEP and value.isdigit() else None
+async def awaited_answer(db: AsyncSession, staff: Learner) -> int | None:
+    """The report whose answer ``staff`` is typing (their conversation in progress)."""
+    draft = await drafts.get_draft(db, staff, ANSWER_STEP)
+    report_id = drafts.draft_data(draft).get("report") if draft is not None else None
+    return report_id if isinstance(report_id, int) else None
 
 
-async def start_answer(db: AsyncSession, report_id: int, scope: Scope, staff: Learner) -> None:
+async def start_answer(
+    db: AsyncSession, report_id: int, scope: Scope, staff: Learner, now: datetime
+) -> None:
     row, _reporter = await in_scope(db, report_id, scope)
     if row.status != OPEN:
         raise ProblemError(Reason.CLOSED)
-    await learners.await_input(db, staff, f"{ANSWER_STEP}:{report_id}")
+    await drafts.save_draft(db, staff, ANSWER_STEP, "answer", {"report": report_id}, now)
+    await learners.await_input(db, staff, ANSWER_STEP)
 
 
 async def staff_to_tell(

@@ -74,6 +74,15 @@ from bot.handlers.feedback import RateSession, SkipComment
 from bot.handlers.learning.data import AnswerQuestion, OpenModule, ShowCard, StartQuiz
 from bot.handlers.mysessions import Apology, ApologyStep, MySessions
 from bot.handlers.onboarding import AnswerConsent, AnswerProfile, PickLanguage
+from bot.handlers.problems import (
+    AnswerProblem,
+    CloseProblem,
+    ListProblems,
+    OpenProblem,
+    ReportCategory,
+    ReportDone,
+    ReportProblem,
+)
 from bot.handlers.roles import AskRevoke, ConfirmRevoke
 from bot.handlers.sessions.data import (
     CancelEdit,
@@ -93,6 +102,7 @@ from bot.models import AttendanceStatus, QuizKind, TrainingSession
 from bot.services.attendance import WalkInStep
 from bot.services.exports import ExportFormat
 from bot.services.learners import ProfileField
+from bot.services.problems import Category, ItemKind
 from tests.support.driver import TelegramUser
 from tests.support.harness import CONTROLLER, TOKEN, Harness
 from tests.support.scope_world import (
@@ -231,6 +241,19 @@ BUTTONS: dict[type[CallbackData], Row] = {
     ),
     SendAnnouncement: Row(lambda w: SendAnnouncement(w.announcement), COORDINATION_STALE),
     CancelAnnouncement: Row(lambda w: CancelAnnouncement(w.announcement), COORDINATION_STALE),
+    # "Report a problem": anyone, about any card or question; the content team's screens for
+    # coordinators in the reporter's scope and admins (the report is outside both scopes).
+    ReportProblem: Row(lambda w: ReportProblem(MODULE, ItemKind.CARD, 0), EVERYONE),
+    ReportCategory: Row(
+        lambda w: ReportCategory(MODULE, ItemKind.QUESTION, 0, Category.UNCLEAR), EVERYONE
+    ),
+    ReportDone: Row(lambda w: ReportDone(w.report), EVERYONE),
+    ListProblems: Row(lambda w: ListProblems(), COORDINATION),
+    OpenProblem: Row(lambda w: OpenProblem(w.report), ADMIN_ONLY),
+    AnswerProblem: Row(lambda w: AnswerProblem(w.report), ADMIN_ONLY),
+    CloseProblem: Row(
+        lambda w: CloseProblem(w.report), ADMIN_ONLY, harmless=lambda w: OpenProblem(w.report)
+    ),
 }
 
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -261,6 +284,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "announce": COORDINATION,
     "export": COORDINATION,
     "walkins": ADMIN_ONLY,
+    "problems": COORDINATION,
 }
 
 Conversation = Callable[[World, int], tuple[str, str, dict[str, object]] | None]
@@ -293,6 +317,13 @@ STEPS: dict[str, Step] = {
     ),
     "announce": Step("Hello everyone", COORDINATION),
     "export": Step("01.01.2026 31.01.2026", COORDINATION),
+    # Without a report of their own being written, typed text is just text.
+    "problem": Step("The date is wrong", EVERYONE),
+    "problem-answer": Step(
+        "Thank you, fixed.",
+        ADMIN_ONLY,
+        lambda w, v: ("problem-answer", "answer", {"report": w.report}),
+    ),
 }
 
 

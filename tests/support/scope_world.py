@@ -28,9 +28,12 @@ from bot.models import (
     Draft,
     Feedback,
     Learner,
+    NudgePlan,
     OutboxMessage,
+    ProblemReport,
     QuizAttempt,
     Registration,
+    ReviewItem,
     Role,
     RoleGrant,
     RoleInvite,
@@ -41,6 +44,7 @@ from tests.factories import (
     grant,
     make_attempt,
     make_learner,
+    make_problem_report,
     make_training,
     make_walk_in,
     record_attendance,
@@ -155,6 +159,8 @@ class AuthorisationWorld:
     """:data:`AUTHOR`'s draft."""
     walk_in: int
     """A participant without Telegram, added at the past session."""
+    report: int
+    """:data:`PERSON`'s problem report (Serbia, Forum: outside both coordinators' scopes)."""
 
 
 async def authorisation_world(database: Database, now: datetime) -> AuthorisationWorld:
@@ -202,6 +208,8 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
         assert certificate.id and attempt.id and draft.id
         walk_in = await make_walk_in(db, "Besa Krasniqi", organisation="Forum", country="RS")
         assert walk_in.id is not None
+        report = await make_problem_report(db, person, MODULE)
+        assert report.id is not None
         return AuthorisationWorld(
             training.id,
             training.version,
@@ -212,6 +220,7 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
             attempt.id,
             draft.id,
             walk_in.id,
+            report.id,
         )
 
 
@@ -250,6 +259,9 @@ WATCHED: tuple[type[SQLModel], ...] = (
     Feedback,
     Learner,
     Draft,
+    ProblemReport,
+    NudgePlan,
+    ReviewItem,
 )
 
 
