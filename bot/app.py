@@ -27,6 +27,7 @@ from bot.handlers import (
     learning,
     menu,
     mysessions,
+    nudges,
     onboarding,
     privacy_notice,
     problems,
@@ -68,6 +69,7 @@ FEATURES = (
     stats,
     items,
     problems,
+    nudges,
     announce,
     exports,
     walk_in_data,
@@ -104,6 +106,7 @@ JOBS: tuple[PeriodicTask, ...] = (
     attendance.refresh_checkin_codes,
     feedback.send_feedback_questions,
     reminders.send_reminders,
+    nudges.send_nudges,
 )
 """Run every tick (``bot.runtime.jobs``), in this order."""
 

@@ -255,7 +255,7 @@ async def make_problem_report(
     assert learner.id is not None
     values: dict[str, Any] = {
         "item_kind": "card",
-        "item_id": "why",
+        "item_id": "why-passwords-break",
         "language": learner.language,
         "content_version": "2025-06-01#0123456789ab",
         "category": "fact",

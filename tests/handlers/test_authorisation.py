@@ -73,6 +73,16 @@ from bot.handlers.exports.data import (
 from bot.handlers.feedback import RateSession, SkipComment
 from bot.handlers.learning.data import AnswerQuestion, OpenModule, ShowCard, StartQuiz
 from bot.handlers.mysessions import Apology, ApologyStep, MySessions
+from bot.handlers.nudges import (
+    AnswerReview,
+    OpenStudyTime,
+    PickFrequency,
+    PickTime,
+    PickWeekday,
+    PickZone,
+    StartReview,
+    StopNudges,
+)
 from bot.handlers.onboarding import AnswerConsent, AnswerProfile, PickLanguage
 from bot.handlers.problems import (
     AnswerProblem,
@@ -102,6 +112,7 @@ from bot.models import AttendanceStatus, QuizKind, TrainingSession
 from bot.services.attendance import WalkInStep
 from bot.services.exports import ExportFormat
 from bot.services.learners import ProfileField
+from bot.services.nudges import Frequency
 from bot.services.problems import Category, ItemKind
 from tests.support.driver import TelegramUser
 from tests.support.harness import CONTROLLER, TOKEN, Harness
@@ -249,6 +260,15 @@ BUTTONS: dict[type[CallbackData], Row] = {
     ),
     ReportDone: Row(lambda w: ReportDone(w.report), EVERYONE),
     ListProblems: Row(lambda w: ListProblems(), COORDINATION),
+    # Study reminders and reviews: each person's own; someone else's review is stale.
+    OpenStudyTime: Row(lambda w: OpenStudyTime(), EVERYONE),
+    PickFrequency: Row(lambda w: PickFrequency(Frequency.WEEKLY), EVERYONE),
+    PickWeekday: Row(lambda w: PickWeekday(2), EVERYONE),
+    PickTime: Row(lambda w: PickTime(Frequency.DAILY, 0, 18 * 60, False), EVERYONE),
+    PickZone: Row(lambda w: PickZone(Frequency.DAILY, 0, 18 * 60, False, 0), EVERYONE),
+    StopNudges: Row(lambda w: StopNudges(), EVERYONE),
+    StartReview: Row(lambda w: StartReview(), EVERYONE),
+    AnswerReview: Row(lambda w: AnswerReview(w.review, "a"), NOBODY_STALE),
     OpenProblem: Row(lambda w: OpenProblem(w.report), ADMIN_ONLY),
     AnswerProblem: Row(lambda w: AnswerProblem(w.report), ADMIN_ONLY),
     CloseProblem: Row(
@@ -272,6 +292,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
             "mysessions",
             "certificates",
             "verify",
+            "studytime",
         )
     },
     "newsession": STAFF,

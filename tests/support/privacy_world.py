@@ -219,7 +219,7 @@ async def _content_and_study(db: AsyncSession, zorana: Learner, participant: Lea
     report = {
         "module_id": "passwords-2fa",
         "item_kind": "card",
-        "item_id": "why",
+        "item_id": "why-passwords-break",
         "language": "en",
         "content_version": "2025-06-01#0123456789ab",
         "category": "fact",
@@ -244,7 +244,7 @@ async def _content_and_study(db: AsyncSession, zorana: Learner, participant: Lea
         ReviewItem(
             learner_id=zorana.id,
             module_id="passwords-2fa",
-            question_id="q1",
+            question_id="q-passphrase",
             due_at=NOW + timedelta(days=3),
             created_at=NOW,
         )

@@ -161,6 +161,8 @@ class AuthorisationWorld:
     """A participant without Telegram, added at the past session."""
     report: int
     """:data:`PERSON`'s problem report (Serbia, Forum: outside both coordinators' scopes)."""
+    review: int
+    """:data:`PERSON`'s missed question, due for review."""
 
 
 async def authorisation_world(database: Database, now: datetime) -> AuthorisationWorld:
@@ -209,7 +211,16 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
         walk_in = await make_walk_in(db, "Besa Krasniqi", organisation="Forum", country="RS")
         assert walk_in.id is not None
         report = await make_problem_report(db, person, MODULE)
-        assert report.id is not None
+        review = ReviewItem(
+            learner_id=person.id,
+            module_id=MODULE,
+            question_id="q-passphrase",
+            due_at=now,
+            created_at=now,
+        )
+        db.add(review)
+        await db.flush()
+        assert report.id is not None and review.id is not None
         return AuthorisationWorld(
             training.id,
             training.version,
@@ -221,6 +232,7 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
             draft.id,
             walk_in.id,
             report.id,
+            review.id,
         )
 
 

@@ -100,9 +100,13 @@ def question(tr: Translator, module: Module, state: QuizState) -> InlineKeyboard
 def quiz_result(tr: Translator, module: Module, kind: QuizKind) -> InlineKeyboardMarkup:
     if kind == QuizKind.PRE:
         return markup([[button(tr._("▶️ Start the lessons"), ShowCard(module.id, 0))]])
+    # The end of a module offers study reminders (imported here: nudges uses learning's data).
+    from bot.handlers.nudges import OpenStudyTime
+
     return markup(
         [
             [button(tr._("🔁 Try again"), StartQuiz(module.id, QuizKind.POST))],
+            [button(tr._("⏰ Study reminders"), OpenStudyTime())],
             [all_lessons(tr)],
         ]
     )

@@ -15,7 +15,7 @@ from bot.handlers.learning.data import AnswerQuestion, StartQuiz
 from bot.i18n.translator import Html, Translator
 from bot.models import QuizKind
 from bot.runtime.context import BotContext
-from bot.services import progress, quiz
+from bot.services import nudges, progress, quiz
 from bot.services.quiz import LETTERS, AnswerOutcome, Item, QuizError, QuizState, Reason
 
 
@@ -186,6 +186,15 @@ async def answer_question(
         )
         await show(update, text, keyboards.quiz_result(tr, module, kind))
         return
+    if not result.correct:
+        # A missed question comes back for a short review in a few days (only with consent).
+        await nudges.keep_missed(
+            current.db,
+            current.learner,
+            module.id,
+            result.item.question.id,
+            context.deps.clock.now(),
+        )
     await answer_query(update, tr._("✅ Right!") if result.correct else tr._("❌ Not quite."))
     await show(update, feedback_text(tr, module, result.item, data.option, result.correct))
     if not result.finished:
