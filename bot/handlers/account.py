@@ -94,6 +94,8 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
             "/forget – erase your data\n"
             "/start – start again"
         )
+        + "\n"
+        + tr._("/studytime – a study reminder at a time you pick")
     ]
     held = held or set()
     if held & {Role.TRAINER, Role.COORDINATOR, Role.ADMIN}:
@@ -116,6 +118,8 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
                 "/export – attendance, learning and indicators as an XLSX or CSV file\n"
                 "/announce – a message to learners, by language, country, module or session"
             )
+            + "\n"
+            + tr._("/problems – problems learners reported in the lessons: answer and close them")
         )
     if Role.ADMIN in held:
         parts.append(

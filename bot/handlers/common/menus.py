@@ -20,6 +20,7 @@ LEARNER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("checkin", N_("Check in at a training session")),
     ("certificates", N_("My certificates")),
     ("verify", N_("Check a certificate")),
+    ("studytime", N_("Study reminders")),
     ("help", N_("Help")),
     ("start", N_("Start again")),
 )
@@ -31,6 +32,7 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     ("items", N_("Item analysis: how the quiz questions work, per language")),
     ("export", N_("Export attendance and indicators as a file")),
     ("announce", N_("Send an announcement")),
+    ("problems", N_("Problems learners reported in the lessons")),
 )
 """For coordinators and admins, after the trainer's and the learner's commands."""
 
