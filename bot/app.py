@@ -27,8 +27,10 @@ from bot.handlers import (
     learning,
     menu,
     mysessions,
+    nudges,
     onboarding,
     privacy_notice,
+    problems,
     reminders,
     roles,
     sessions,
@@ -72,6 +74,8 @@ FEATURES = (
     items,
     targets,
     subscriptions,
+    problems,
+    nudges,
     announce,
     exports,
     walk_in_data,
@@ -92,6 +96,8 @@ TEXT_STEPS: tuple[TextStepRoute, ...] = (
     certificates.receive_code,
     announce.receive_text,
     exports.receive_text,
+    problems.receive_comment,
+    problems.receive_answer,
 )
 """Where typed text goes while ``learner.awaiting`` names a step (the part before any ':');
 each is declared with its step, who may type it and how it ends for someone who may not."""
@@ -108,6 +114,7 @@ JOBS: tuple[PeriodicTask, ...] = (
     feedback.send_feedback_questions,
     reminders.send_reminders,
     subscriptions.deliver_reports,
+    nudges.send_nudges,
 )
 """Run every tick (``bot.runtime.jobs``), in this order."""
 

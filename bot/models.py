@@ -590,3 +590,97 @@ class RuntimeMark(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=32)
     at: datetime = Field(sa_column=_timestamp())
+
+
+class ProblemReport(SQLModel, table=True):
+    """A learner's "Report a problem" about one lesson card or quiz question, for the content
+    team: what is wrong (``category``), in which language and content version, an optional
+    sentence; answered and closed by a coordinator or an admin."""
+
+    __tablename__ = "problem_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    module_id: str = Field(max_length=24, index=True)
+    item_kind: str = Field(max_length=8)
+    """card | question"""
+    item_id: str = Field(max_length=40)
+    language: str = Field(max_length=8)
+    content_version: str = Field(max_length=40)
+    """The module's "facts checked" date and a hash of the item's text in that language."""
+    category: str = Field(max_length=10)
+    """fact | language | unclear"""
+    comment: str | None = Field(default=None, max_length=500)
+    status: str = Field(default="open", max_length=8, index=True)
+    """open | closed"""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    answer: str | None = Field(default=None, max_length=1000)
+    answered_by: int | None = Field(default=None, foreign_key="learner.id")
+    answered_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    closed_by: int | None = Field(default=None, foreign_key="learner.id")
+    closed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class NudgePlan(SQLModel, table=True):
+    """A learner's own study nudge: daily or weekly, at a local time in a time zone they
+    picked; ``stopped_at`` set: no nudges."""
+
+    __tablename__ = "nudge_plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    frequency: str = Field(default="daily", max_length=8)
+    """daily | weekly"""
+    weekday: int = 0
+    """For a weekly nudge: Monday 0 .. Sunday 6."""
+    minute_of_day: int = 18 * 60
+    """Local time, minutes after midnight."""
+    zone: str = Field(max_length=40)
+    """An IANA zone ("Europe/Skopje") or a fixed offset ("UTC+01:00")."""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    stopped_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class NudgeDelivery(SQLModel, table=True):
+    """One nudge due at one time for one learner: claimed (written) before it is sent, so
+    that it goes at most once across restarts."""
+
+    __tablename__ = "nudge_delivery"
+    __table_args__ = (sa.UniqueConstraint("learner_id", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False)
+    )
+    due_at: datetime = Field(sa_column=_timestamp())
+    status: str = Field(default="sending", max_length=12)
+    """sending | sent | unreachable | failed"""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class ReviewItem(SQLModel, table=True):
+    """A quiz question the learner missed, asked again a few days later (spaced review);
+    its answer is recorded here, never in the quiz's attempts (not counted in the gain)."""
+
+    __tablename__ = "review_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    module_id: str = Field(max_length=24)
+    question_id: str = Field(max_length=40)
+    due_at: datetime = Field(sa_column=_timestamp())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    answered_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    correct: bool | None = None

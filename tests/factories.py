@@ -29,6 +29,7 @@ from bot.models import (
     Consent,
     Feedback,
     Learner,
+    ProblemReport,
     Programme,
     QuizAnswer,
     QuizAttempt,
@@ -268,5 +269,27 @@ async def make_attempt(
                 objective=f"objective-{number}",
             )
         )
+    await db.flush()
+    return row
+
+
+# -- content problems ------------------------------------------------------------------------
+
+
+async def make_problem_report(
+    db: AsyncSession, learner: Learner, module_id: str = "passwords-2fa", **fields: Any
+) -> ProblemReport:
+    """An open report of ``learner`` about the first card of ``module_id`` (a fact)."""
+    assert learner.id is not None
+    values: dict[str, Any] = {
+        "item_kind": "card",
+        "item_id": "why-passwords-break",
+        "language": learner.language,
+        "content_version": "2025-06-01#0123456789ab",
+        "category": "fact",
+        **fields,
+    }
+    row = ProblemReport(learner_id=learner.id, module_id=module_id, **values)
+    db.add(row)
     await db.flush()
     return row

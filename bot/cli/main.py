@@ -172,7 +172,44 @@ def cmd_content_check(args: argparse.Namespace) -> int:
         print(f"{len(catalogue)} modules, all complete and valid; {warnings} warning(s).")
     else:
         print(f"{len(catalogue)} modules, all complete and valid.")
+    if args.db:
+        return print_open_reports(_settings_or_exit().database_url)
     return 0
+
+
+async def _open_reports(database_url: str) -> dict[str, int]:
+    from bot.db import Database
+    from bot.services import problems
+
+    database = Database(database_url)
+    try:
+        async with database.session() as db:
+            return await problems.open_counts(db)
+    finally:
+        await database.dispose()
+
+
+def print_open_reports(database_url: str) -> int:
+    """The open problem reports per module, read from a running instance's database."""
+    from bot.cli.startup import explain
+
+    try:
+        counts = asyncio.run(_open_reports(database_url))
+    except Exception as error:  # the operator needs one line, not a traceback
+        line = (
+            explain(error, database_url) or f"the database is not usable ({type(error).__name__})"
+        )
+        print(f"Cannot read the reports: {line}", file=sys.stderr)
+        return 2
+    for module_id, count in counts.items():
+        print(f"{module_id}: {count} open problem report(s)")
+    if not counts:
+        print("No open problem reports.")
+    return 0
+
+
+def cmd_content_problems(_args: argparse.Namespace) -> int:
+    return print_open_reports(_settings_or_exit().database_url)
 
 
 def cmd_i18n(args: argparse.Namespace) -> int:
@@ -284,7 +321,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=date.fromisoformat,
         help="the date the 'facts checked' dates are measured from (default: today, UTC)",
     )
+    check.add_argument(
+        "--db",
+        action="store_true",
+        help="also the open problem reports per module, from DATABASE_URL's database",
+    )
     check.set_defaults(handler=cmd_content_check)
+    content_actions.add_parser(
+        "problems", help="open problem reports per module, from DATABASE_URL's database"
+    ).set_defaults(handler=cmd_content_problems)
     i18n = commands.add_parser("i18n", help="translation catalogs")
     i18n.add_argument("action", choices=["extract", "update", "compile", "check"])
     i18n.set_defaults(handler=cmd_i18n)

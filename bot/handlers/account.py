@@ -95,6 +95,8 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
             "/forget – erase your data\n"
             "/start – start again"
         )
+        + "\n"
+        + tr._("/studytime – a study reminder at a time you pick")
     ]
     parts[0] += "\n" + tr._("/profile – the name trainers and certificates show")
     held = held or set()
@@ -118,6 +120,8 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
                 "/export – attendance, learning and indicators as an XLSX or CSV file\n"
                 "/announce – a message to learners, by language, country, module or session"
             )
+            + "\n"
+            + tr._("/problems – problems learners reported in the lessons: answer and close them")
         )
         parts.append(
             tr._(

@@ -39,14 +39,16 @@ LANGUAGE_CODES: tuple[str, ...] = tuple(LANGUAGES)
 SOURCE_LANGUAGE = "en"
 
 # Telegram's language_code is only a first guess: often a bare "sr" or a region
-# tag, practically never "cnr". A bare "sr" carries no script, so we do not
-# invent one: the picker is shown anyway and the learner's choice is stored.
+# tag, practically never "cnr". A bare "sr" carries no script; we guess Cyrillic,
+# Serbia's official script and the script of Telegram's own Serbian interface.
+# It is only a guess: the picker is shown anyway, and the learner's choice is
+# stored and wins over it (a person erased by /forget is guessed afresh).
 _TELEGRAM_HINTS: dict[str, str] = {
     "en": "en",
     "sq": "sq",
     "bs": "bs",
     "hr": "hr",
-    "sr": "sr-Latn",
+    "sr": "sr-Cyrl",
     "sr-latn": "sr-Latn",
     "sr-cyrl": "sr-Cyrl",
     "cnr": "cnr",
@@ -62,8 +64,8 @@ def guess_language(telegram_code: str | None, default: str) -> str:
     hint = telegram_code.strip().lower().replace("_", "-")
     if hint in _TELEGRAM_HINTS:
         return _TELEGRAM_HINTS[hint]
-    if hint.startswith("sr-") and "cyrl" in hint:
-        return "sr-Cyrl"
+    if hint.startswith("sr-") and "latn" in hint.split("-"):
+        return "sr-Latn"
     primary = hint.split("-", 1)[0]
     return _TELEGRAM_HINTS.get(primary, default)
 

@@ -181,6 +181,10 @@ class Translator:
                 rendered[name] = self.number(value)
             else:
                 rendered[name] = html.escape(str(value), quote=False)
+            if rendered[name].endswith("."):
+                # A value that ends a sentence with its own full stop (a Macedonian date:
+                # "7.12.2026 г.") takes the place of the sentence's: no "г..".
+                text = text.replace(f"{{{name}}}.", f"{{{name}}}")
         return text.format(**rendered)
 
 

@@ -5,7 +5,9 @@
      ├── AttendanceError         attendance.Reason         (services/attendance/errors.py)
      ├── CertificateError        certificates.Reason
      ├── ExportError             exports.Reason            (services/exports/request.py)
+     ├── NudgeError              nudges.Reason
      ├── PrivacyError            privacy.Reason            (services/privacy/walk_ins.py)
+     ├── ProblemError            problems.Reason
      ├── ProfileError            learners.Reason
      ├── ProgrammeError          programmes.Reason
      ├── QuizError               quiz.Reason

@@ -81,6 +81,24 @@ from bot.handlers.onboarding import (
     AnswerProfile,
     NameAnswer,
     PickLanguage,
+from bot.handlers.nudges import (
+    AnswerReview,
+    OpenStudyTime,
+    PickFrequency,
+    PickTime,
+    PickWeekday,
+    PickZone,
+    StartReview,
+    StopNudges,
+)
+from bot.handlers.problems import (
+    AnswerProblem,
+    CloseProblem,
+    ListProblems,
+    OpenProblem,
+    ReportCategory,
+    ReportDone,
+    ReportProblem,
 )
 from bot.handlers.roles import AskRevoke, ConfirmRevoke
 from bot.handlers.sessions.data import (
@@ -104,6 +122,8 @@ from bot.services.attendance import WalkInStep
 from bot.services.exports import ExportFormat
 from bot.services.learners import ProfileField
 from bot.services.subscriptions import Frequency
+from bot.services.nudges import Frequency as StudyFrequency
+from bot.services.problems import Category, ItemKind
 from tests.support.driver import TelegramUser
 from tests.support.harness import CONTROLLER, TOKEN, Harness
 from tests.support.scope_world import (
@@ -264,6 +284,28 @@ BUTTONS: dict[type[CallbackData], Row] = {
     ),
     SendAnnouncement: Row(lambda w: SendAnnouncement(w.announcement), COORDINATION_STALE),
     CancelAnnouncement: Row(lambda w: CancelAnnouncement(w.announcement), COORDINATION_STALE),
+    # "Report a problem": anyone, about any card or question; the content team's screens for
+    # coordinators in the reporter's scope and admins (the report is outside both scopes).
+    ReportProblem: Row(lambda w: ReportProblem(MODULE, ItemKind.CARD, 0), EVERYONE),
+    ReportCategory: Row(
+        lambda w: ReportCategory(MODULE, ItemKind.QUESTION, 0, Category.UNCLEAR), EVERYONE
+    ),
+    ReportDone: Row(lambda w: ReportDone(w.report), EVERYONE),
+    ListProblems: Row(lambda w: ListProblems(), COORDINATION),
+    # Study reminders and reviews: each person's own; someone else's review is stale.
+    OpenStudyTime: Row(lambda w: OpenStudyTime(), EVERYONE),
+    PickFrequency: Row(lambda w: PickFrequency(StudyFrequency.WEEKLY), EVERYONE),
+    PickWeekday: Row(lambda w: PickWeekday(2), EVERYONE),
+    PickTime: Row(lambda w: PickTime(StudyFrequency.DAILY, 0, 18 * 60, False), EVERYONE),
+    PickZone: Row(lambda w: PickZone(StudyFrequency.DAILY, 0, 18 * 60, False, 0), EVERYONE),
+    StopNudges: Row(lambda w: StopNudges(), EVERYONE),
+    StartReview: Row(lambda w: StartReview(), EVERYONE),
+    AnswerReview: Row(lambda w: AnswerReview(w.review, "a"), NOBODY_STALE),
+    OpenProblem: Row(lambda w: OpenProblem(w.report), ADMIN_ONLY),
+    AnswerProblem: Row(lambda w: AnswerProblem(w.report), ADMIN_ONLY),
+    CloseProblem: Row(
+        lambda w: CloseProblem(w.report), ADMIN_ONLY, harmless=lambda w: OpenProblem(w.report)
+    ),
 }
 
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -283,6 +325,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
             "mysessions",
             "certificates",
             "verify",
+            "studytime",
         )
     },
     "newsession": STAFF,
@@ -297,6 +340,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "targets": COORDINATION,
     "reports": COORDINATION,
     "walkins": ADMIN_ONLY,
+    "problems": COORDINATION,
 }
 
 Conversation = Callable[[World, int], tuple[str, str, dict[str, object]] | None]
@@ -330,6 +374,13 @@ STEPS: dict[str, Step] = {
     ),
     "announce": Step("Hello everyone", COORDINATION),
     "export": Step("01.01.2026 31.01.2026", COORDINATION),
+    # Without a report of their own being written, typed text is just text.
+    "problem": Step("The date is wrong", EVERYONE),
+    "problem-answer": Step(
+        "Thank you, fixed.",
+        ADMIN_ONLY,
+        lambda w, v: ("problem-answer", "answer", {"report": w.report}),
+    ),
 }
 
 

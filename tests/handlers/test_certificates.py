@@ -131,6 +131,15 @@ async def test_a_serbian_cyrillic_certificate_from_quiz_to_revocation(
     assert revoked.revoked_at is not None and en.date(revoked.revoked_at) in answer
     assert "Марија" not in answer and "Петровић" not in answer
     assert plain(en._("Genuine certificate")) not in answer
+    # In Macedonian the date ends in "г.": the sentence does not get a second full stop.
+    macedonian = bot.user(803, "mk")
+    await macedonian.send("/start")
+    await macedonian.tap("Македонски")
+    await macedonian.send(f"/verify {code}")
+    answer = macedonian.last_message().text or ""
+    revoked_on = bot.tr("mk").date(revoked.revoked_at)
+    assert revoked_on.endswith("г.") and f"{revoked_on} " in answer
+    assert "г.." not in answer and CYRILLIC.search(answer)
     # The erased person, back as someone new, has no certificates.
     await user.send("/certificates")
     assert code not in (user.last_message().text or "")

@@ -141,7 +141,14 @@ def test_every_text_step_is_declared_once_with_who_may_type_it():
     assert all(isinstance(route, TextStepRoute) for route in app.TEXT_STEPS)
     assert len(steps) == len(set(steps)), "two features answer the same step"
     staff_steps = {route.step: route.roles for route in app.TEXT_STEPS if route.roles is not None}
-    assert set(staff_steps) == {"newsession", "session-edit", "walkin", "announce", "export"}
+    assert set(staff_steps) == {
+        "newsession",
+        "session-edit",
+        "walkin",
+        "announce",
+        "export",
+        "problem-answer",
+    }
     for step, roles in staff_steps.items():
         assert roles <= STAFF, step
     leaving = {route.step for route in app.TEXT_STEPS if route.leave is not None}

@@ -231,7 +231,7 @@ async def test_vulnerable_group_only_after_separate_consent(bot: Harness):
 
 
 async def test_the_command_menu_is_published_per_language(bot: Harness):
-    for language, telegram_code in [("en", ""), ("sq", "sq"), ("mk", "mk"), ("sr-Latn", "sr")]:
+    for language, telegram_code in [("en", ""), ("sq", "sq"), ("mk", "mk"), ("sr-Cyrl", "sr")]:
         commands = bot.api.commands(language_code=telegram_code)
         tr = bot.tr(language)
         assert {"command": "lessons", "description": tr._("Lessons and quizzes")} in commands
@@ -301,3 +301,26 @@ async def test_a_learner_who_declined_can_agree_later_and_change_language(bot: H
     assert {"command": "lessons", "description": tr_sq._("Lessons and quizzes")} in commands
     replies = await user.send("/help")
     assert replies[-1].text == plain(help_text(tr_sq))
+
+
+async def test_after_forget_a_serbian_telegram_is_answered_in_cyrillic(bot: Harness):
+    """Telegram's bare "sr" is guessed as Cyrillic (Serbia's official script, and Telegram's
+    own Serbian interface); a script the person picks is kept and wins over the guess."""
+    cyrillic, latin = bot.tr("sr-Cyrl"), bot.tr("sr-Latn")
+    user = await bot.onboarded(
+        520, "sr-Cyrl", "Српски (ћирилица)", "Форум", "Serbia", language_code="sr"
+    )
+    await user.send("/forget")
+    await user.tap(cyrillic._("Yes, erase my data"))
+    assert user.last_message().text == cyrillic._(
+        "Your data is erased. If you write to me again, we start afresh with /start."
+    )
+    await user.send("/start")
+    assert user.last_message().text == cyrillic._("👋 Welcome to Kapacitet! Choose your language:")
+    assert CYRILLIC.search(user.last_message().text or "")
+    # Choosing Latin in the picker is stored: the guess never overrides it again.
+    await user.tap("Srpski (latinica)")
+    assert (await bot.learner_of(520)).language == "sr-Latn"
+    await user.send("/help")
+    assert not CYRILLIC.search(user.last_message().text or "")
+    assert user.last_message().text == plain(help_text(latin, set()))

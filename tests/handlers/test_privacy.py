@@ -66,6 +66,16 @@ SHOWN: dict[str, Callable[[Data], list[Any]]] = {
     "outbox.learner_id": lambda d: d["announcements_to_you"],
     "registration.learner_id": lambda d: [s for s in d["sessions"] if s["registration"]],
     "report_subscription.learner_id": lambda d: d["scheduled_reports"],
+    "problem_report.learner_id": lambda d: [
+        r for r in d["problem_reports"] if r["reported_by_you"]
+    ],
+    "problem_report.answered_by": lambda d: [
+        r for r in d["problem_reports"] if r["answered_by_you"]
+    ],
+    "problem_report.closed_by": lambda d: [r for r in d["problem_reports"] if r["closed_by_you"]],
+    "nudge_plan.learner_id": lambda d: [d["study_nudge"]] if d["study_nudge"] else [],
+    "nudge_delivery.learner_id": lambda d: d["study_nudges_sent"],
+    "review_item.learner_id": lambda d: d["review_questions"],
 }
 """Where ``/mydata`` shows the rows of each column that points at a learner."""
 

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.i18n.languages import guess_language
 from bot.i18n.translator import Html, Translator
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
@@ -161,3 +162,29 @@ def test_the_shipped_catalogs_pass_the_check():
         [sys.executable, "-m", "bot", "i18n", "check"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("telegram_code", "expected"),
+    [
+        ("sr", "sr-Cyrl"),
+        ("sr-RS", "sr-Cyrl"),
+        ("sr-Cyrl", "sr-Cyrl"),
+        ("sr-Latn", "sr-Latn"),
+        ("sr_Latn_RS", "sr-Latn"),
+        ("mk", "mk"),
+        ("de", "en"),
+    ],
+)
+def test_telegram_serbian_is_guessed_as_cyrillic_unless_it_says_latin(
+    telegram_code: str, expected: str
+):
+    assert guess_language(telegram_code, "en") == expected
+
+
+def test_a_value_ending_in_a_full_stop_ends_the_sentence_alone(locales: Path):
+    tr = Translator("mk", ZoneInfo("Europe/Skopje"), locales)
+    day = tr.date(date(2026, 12, 7))
+    assert day.endswith("г.")
+    assert tr._("It was revoked on {date}. Done.", date=day) == f"It was revoked on {day} Done."
+    assert tr._("On {date}, then.", date=day) == f"On {day}, then."

@@ -13,7 +13,9 @@ trainer and a coordinator (granted by the admin, audited), who:
   participant there; added a walk-in;
 - granted a role and revoked one, made an invite and used one, made an export;
 - wrote an announcement still being sent (its summary to her chat) and received one;
-- has a conversation in progress, and a message the bot failed to handle (kept 14 days).
+- has a conversation in progress, and a message the bot failed to handle (kept 14 days);
+- reported a problem with a card, answered and closed another's report, chose a study
+  nudge, was nudged, and has a missed question waiting for review.
 
 Everything she typed holds one of :data:`MARKERS`; nothing of anyone else does.
 """
@@ -36,9 +38,13 @@ from bot.models import (
     InboundUpdate,
     Learner,
     ModuleProgress,
+    NudgeDelivery,
+    NudgePlan,
     OutboxMessage,
+    ProblemReport,
     QuizKind,
     ReportSubscription,
+    ReviewItem,
     Role,
     RoleGrant,
     RoleInvite,
@@ -207,6 +213,46 @@ async def _announcements(db: AsyncSession, zorana: Learner, admin: Learner) -> N
     db.add(OutboxMessage(announcement_id=theirs.id, learner_id=zorana.id, status="sent"))
 
 
+async def _content_and_study(db: AsyncSession, zorana: Learner, participant: Learner) -> None:
+    """She reported a problem (her sentence names her phone), answered and closed another
+    person's as staff, chose a study nudge, got one, and has a missed question to review."""
+    assert zorana.id is not None and participant.id is not None
+    report = {
+        "module_id": "passwords-2fa",
+        "item_kind": "card",
+        "item_id": "why-passwords-break",
+        "language": "en",
+        "content_version": "2025-06-01#0123456789ab",
+        "category": "fact",
+        "created_at": NOW,
+    }
+    db.add(ProblemReport(learner_id=zorana.id, comment=f"Call me on {PHONE}", **report))
+    db.add(
+        ProblemReport(
+            learner_id=participant.id,
+            answer="Fixed in the next version, thank you.",
+            answered_by=zorana.id,
+            answered_at=NOW,
+            closed_by=zorana.id,
+            closed_at=NOW,
+            status="closed",
+            **report,
+        )
+    )
+    db.add(NudgePlan(learner_id=zorana.id, zone="Europe/Podgorica", created_at=NOW))
+    db.add(NudgeDelivery(learner_id=zorana.id, due_at=NOW, status="sent", created_at=NOW))
+    db.add(
+        ReviewItem(
+            learner_id=zorana.id,
+            module_id="passwords-2fa",
+            question_id="q-passphrase",
+            due_at=NOW + timedelta(days=3),
+            created_at=NOW,
+        )
+    )
+    await db.flush()
+
+
 async def build_privacy_world(database: Database) -> PrivacyWorld:
     async with database.session() as db:
         admin = await make_learner(db, telegram_id=ADMIN)
@@ -287,4 +333,5 @@ async def build_privacy_world(database: Database) -> PrivacyWorld:
                 )
             )
         assert own.id is not None and walk_in.id is not None
+        await _content_and_study(db, zorana, participant)
         return PrivacyWorld(zorana.id, own.id, attended.id, walk_in.id)

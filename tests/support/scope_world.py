@@ -28,12 +28,15 @@ from bot.models import (
     Draft,
     Feedback,
     Learner,
+    NudgePlan,
     OutboxMessage,
+    ProblemReport,
     Programme,
     QuizAttempt,
     Registration,
     ReportDelivery,
     ReportSubscription,
+    ReviewItem,
     Role,
     RoleGrant,
     RoleInvite,
@@ -45,6 +48,7 @@ from tests.factories import (
     grant,
     make_attempt,
     make_learner,
+    make_problem_report,
     make_programme,
     make_training,
     make_walk_in,
@@ -167,6 +171,10 @@ class AuthorisationWorld:
     """The sessions' programme (the default one); not :data:`PROGRAMME_COORDINATOR`'s."""
     subscription: int
     """:data:`AUTHOR`'s monthly report."""
+    report: int
+    """:data:`PERSON`'s problem report (Serbia, Forum: outside both coordinators' scopes)."""
+    review: int
+    """:data:`PERSON`'s missed question, due for review."""
 
 
 async def authorisation_world(database: Database, now: datetime) -> AuthorisationWorld:
@@ -221,6 +229,17 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
         subscription = ReportSubscription(learner_id=author.id, frequency="monthly", created_at=now)
         db.add(subscription)
         await db.flush()
+        report = await make_problem_report(db, person, MODULE)
+        review = ReviewItem(
+            learner_id=person.id,
+            module_id=MODULE,
+            question_id="q-passphrase",
+            due_at=now,
+            created_at=now,
+        )
+        db.add(review)
+        await db.flush()
+        assert report.id is not None and review.id is not None
         assert subscription.id is not None and training.programme_id is not None
         return AuthorisationWorld(
             training.id,
@@ -234,6 +253,8 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
             walk_in.id,
             training.programme_id,
             subscription.id,
+            report.id,
+            review.id,
         )
 
 
@@ -276,6 +297,9 @@ WATCHED: tuple[type[SQLModel], ...] = (
     Target,
     ReportSubscription,
     ReportDelivery,
+    ProblemReport,
+    NudgePlan,
+    ReviewItem,
 )
 
 

@@ -20,6 +20,7 @@ LEARNER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("checkin", N_("Check in at a training session")),
     ("certificates", N_("My certificates")),
     ("verify", N_("Check a certificate")),
+    ("studytime", N_("Study reminders")),
     ("help", N_("Help")),
     ("start", N_("Start again")),
 )
@@ -33,6 +34,7 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     ("targets", N_("Progress towards the targets")),
     ("reports", N_("Scheduled reports")),
     ("announce", N_("Send an announcement")),
+    ("problems", N_("Problems learners reported in the lessons")),
 )
 """For coordinators and admins, after the trainer's and the learner's commands."""
 
@@ -51,11 +53,12 @@ TELEGRAM_LANGUAGE_CODES = {
     "sq": "sq",
     "bs": "bs",
     "hr": "hr",
-    "sr-Latn": "sr",
+    "sr-Cyrl": "sr",
     "mk": "mk",
 }
-"""Telegram clients send ISO 639-1 codes; Montenegrin and Serbian Cyrillic have none of
-their own, so those learners get their menu per chat once they pick the language."""
+"""Telegram clients send ISO 639-1 codes; Montenegrin and Serbian Latin have none of their
+own (Telegram's "sr" is guessed as Cyrillic, like its Serbian interface), so those learners
+get their menu per chat once they pick the language."""
 
 
 def commands_for(tr: Translator) -> list[BotCommand]:

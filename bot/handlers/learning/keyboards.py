@@ -8,8 +8,10 @@ from bot.content.catalogue import Catalogue, Module
 from bot.handlers.common.callback_data import MenuTarget, OpenMenu
 from bot.handlers.common.keyboards import button, markup
 from bot.handlers.learning.data import AnswerQuestion, OpenModule, ShowCard, StartQuiz
+from bot.handlers.problems import report_button
 from bot.i18n.translator import Translator
 from bot.models import QuizKind
+from bot.services.problems import ItemKind
 from bot.services.progress import ModuleStatus
 from bot.services.quiz import LETTERS, QuizState
 
@@ -64,12 +66,16 @@ def card(tr: Translator, module: Module, index: int) -> InlineKeyboardMarkup:
     grid = [navigation]
     if index == module.card_count - 1:
         grid.append([take_quiz(tr, module)])
-    grid.append([all_lessons(tr)])
+    # "Report a problem" shares the last row: no extra row, no extra message.
+    grid.append([all_lessons(tr), report_button(tr, module, ItemKind.CARD, index)])
     return markup(grid)
 
 
-def question(state: QuizState) -> InlineKeyboardMarkup:
-    """One button per option, lettered in the attempt's order."""
+def question(tr: Translator, module: Module, state: QuizState) -> InlineKeyboardMarkup:
+    """One button per option, lettered in the attempt's order; "Report a problem" below."""
+    in_module = next(
+        number for number, item in enumerate(module.questions) if item.id == state.item.question.id
+    )
     return markup(
         [
             [
@@ -85,7 +91,8 @@ def question(state: QuizState) -> InlineKeyboardMarkup:
                     ),
                 )
                 for position, option in enumerate(state.item.order)
-            ]
+            ],
+            [report_button(tr, module, ItemKind.QUESTION, in_module)],
         ]
     )
 
@@ -93,9 +100,13 @@ def question(state: QuizState) -> InlineKeyboardMarkup:
 def quiz_result(tr: Translator, module: Module, kind: QuizKind) -> InlineKeyboardMarkup:
     if kind == QuizKind.PRE:
         return markup([[button(tr._("▶️ Start the lessons"), ShowCard(module.id, 0))]])
+    # The end of a module offers study reminders (imported here: nudges uses learning's data).
+    from bot.handlers.nudges import OpenStudyTime
+
     return markup(
         [
             [button(tr._("🔁 Try again"), StartQuiz(module.id, QuizKind.POST))],
+            [button(tr._("⏰ Study reminders"), OpenStudyTime())],
             [all_lessons(tr)],
         ]
     )

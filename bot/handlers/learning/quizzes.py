@@ -15,7 +15,7 @@ from bot.handlers.learning.data import AnswerQuestion, StartQuiz
 from bot.i18n.translator import Html, Translator
 from bot.models import QuizKind
 from bot.runtime.context import BotContext
-from bot.services import progress, quiz
+from bot.services import nudges, progress, quiz
 from bot.services.quiz import LETTERS, AnswerOutcome, Item, QuizError, QuizState, Reason
 
 
@@ -39,7 +39,9 @@ def question_text(tr: Translator, module: Module, state: QuizState) -> str:
 async def send_question(
     update: Update, tr: Translator, module: Module, state: QuizState, *, edit: bool
 ) -> None:
-    await show(update, question_text(tr, module, state), keyboards.question(state), edit=edit)
+    await show(
+        update, question_text(tr, module, state), keyboards.question(tr, module, state), edit=edit
+    )
 
 
 def lessons_first_text(tr: Translator) -> str:
@@ -185,6 +187,15 @@ async def answer_question(
         )
         await show(update, text, keyboards.quiz_result(tr, module, kind))
         return
+    if not result.correct:
+        # A missed question comes back for a short review in a few days (only with consent).
+        await nudges.keep_missed(
+            current.db,
+            current.learner,
+            module.id,
+            result.item.question.id,
+            context.deps.clock.now(),
+        )
     await answer_query(update, tr._("✅ Right!") if result.correct else tr._("❌ Not quite."))
     # The feedback and what comes next (the next question, or the score) in one edit of the
     # question's message: each tap costs one call that Telegram's limits count.

@@ -28,11 +28,15 @@ from bot.models import (
     Feedback,
     Learner,
     ModuleProgress,
+    NudgeDelivery,
+    NudgePlan,
     OutboxMessage,
+    ProblemReport,
     QuizAnswer,
     QuizAttempt,
     Registration,
     ReportSubscription,
+    ReviewItem,
     RoleGrant,
     RoleInvite,
     TrainingSession,
@@ -486,6 +490,76 @@ async def _stored_messages(db: AsyncSession, learner: Learner) -> list[dict[str,
     ]
 
 
+async def _content_and_study(db: AsyncSession, learner_id: int) -> dict[str, Any]:
+    """The problems the person reported (or answered, or closed, as staff), their study
+    nudge, the nudges sent and the questions kept for their review."""
+    reports = await _all(
+        db,
+        select(ProblemReport)
+        .where(
+            sa.or_(
+                col(ProblemReport.learner_id) == learner_id,
+                col(ProblemReport.answered_by) == learner_id,
+                col(ProblemReport.closed_by) == learner_id,
+            )
+        )
+        .order_by(col(ProblemReport.id)),
+    )
+    plan = (await db.exec(select(NudgePlan).where(NudgePlan.learner_id == learner_id))).first()
+    nudges = await _all(
+        db,
+        select(NudgeDelivery)
+        .where(NudgeDelivery.learner_id == learner_id)
+        .order_by(col(NudgeDelivery.id)),
+    )
+    reviews = await _all(
+        db,
+        select(ReviewItem).where(ReviewItem.learner_id == learner_id).order_by(col(ReviewItem.id)),
+    )
+
+    def report(row: ProblemReport) -> dict[str, Any]:
+        yours = row.learner_id == learner_id
+        return {
+            "reported_by_you": yours,
+            "answered_by_you": row.answered_by == learner_id,
+            "closed_by_you": row.closed_by == learner_id,
+            "module": row.module_id,
+            "item": f"{row.item_kind}:{row.item_id}",
+            "language": row.language,
+            "content_version": row.content_version,
+            "category": row.category,
+            "comment": row.comment if yours else None,
+            "status": row.status,
+            "reported": _iso(row.created_at),
+            "answer": row.answer,
+            "answered": _iso(row.answered_at),
+        }
+
+    return {
+        "problem_reports": [report(row) for row in reports],
+        "study_nudge": {
+            "frequency": plan.frequency,
+            "weekday": plan.weekday,
+            "local_time": f"{plan.minute_of_day // 60:02d}:{plan.minute_of_day % 60:02d}",
+            "zone": plan.zone,
+            "stopped": _iso(plan.stopped_at),
+        }
+        if plan is not None
+        else None,
+        "study_nudges_sent": [{"due": _iso(row.due_at), "status": row.status} for row in nudges],
+        "review_questions": [
+            {
+                "module": row.module_id,
+                "question": row.question_id,
+                "due": _iso(row.due_at),
+                "answered": _iso(row.answered_at),
+                "correct": row.correct,
+            }
+            for row in reviews
+        ],
+    }
+
+
 async def personal_data(db: AsyncSession, learner: Learner) -> dict[str, Any]:
     """Everything stored about the person, as the ``/mydata`` file shows it."""
     assert learner.id is not None
@@ -495,6 +569,7 @@ async def personal_data(db: AsyncSession, learner: Learner) -> dict[str, Any]:
         **await _participation(db, learner.id),
         **await _staff_work(db, learner),
         **await _records(db, learner),
+        **await _content_and_study(db, learner.id),
     }
 
 

@@ -5,17 +5,19 @@ What goes: the learner row itself (name and name consent, Telegram id, the perso
 the exports, profile, consent), and everything
 only they or their messages hold: the stored updates from them, their conversation in
 progress, their check-in lock, the bot's messages to them (deliveries, announcement rows),
-the options they chose in quizzes, the comments of their ratings, the texts they wrote
+the options they chose in quizzes, their study nudge and review questions, the comments of
+their ratings and the sentences of their problem reports, the texts they wrote
 (announcements; the titles of the sessions they run) and their chat where a check-in code or
 an announcement summary was shown.
 
 What stays, for the programme's totals only: registrations and attendance, ratings without
 comments, lesson progress and quiz scores (with whether each answer was right: the knowledge
 gain on matched items and the item analysis count them), revoked certificates without a
-name, the roles they held (revoked) and the audit log of what they did, and the sessions
-they ran (place, time and who attended). Those rows move to a new learner row with a new
-id, marked erased and holding nothing else, with a new random person id (``pseudonym``): an
-export or SQL view taken before shows the old ids, which then belong to nobody.
+name, the problem reports they sent (the content team still needs them), the roles they
+held (revoked) and the audit log of what they did, and the sessions they ran (place, time
+and who attended). Those rows move to a new learner row with a new id, marked erased and
+holding nothing else, with a new random person id (``pseudonym``): an export or SQL view
+taken before shows the old ids, which then belong to nobody.
 
 The runtime's tables (``inbound_update``, ``outbox``) are written here through the models:
 the runtime owns them, but erasing a person's rows is a rule about people, and services
@@ -41,10 +43,14 @@ from bot.models import (
     Draft,
     Feedback,
     Learner,
+    NudgeDelivery,
+    NudgePlan,
     OutboxMessage,
+    ProblemReport,
     QuizAnswer,
     QuizAttempt,
     ReportSubscription,
+    ReviewItem,
     RoleGrant,
     TrainingSession,
 )
@@ -97,6 +103,9 @@ async def _delete_own_rows(db: AsyncSession, learner: Learner) -> None:
         sa.update(QuizAnswer).where(col(QuizAnswer.attempt_id).in_(attempts)).values(option="")
     )
     for model, column in (
+        (NudgePlan, NudgePlan.learner_id),
+        (NudgeDelivery, NudgeDelivery.learner_id),
+        (ReviewItem, ReviewItem.learner_id),
         (CheckinGuard, CheckinGuard.learner_id),
         (Draft, Draft.learner_id),
         (Delivery, Delivery.learner_id),
@@ -118,6 +127,12 @@ async def _blank_texts(db: AsyncSession, learner: Learner, now: datetime) -> Non
     learner_id = learner.id
     await db.exec(
         sa.update(Feedback).where(col(Feedback.learner_id) == learner_id).values(comment=None)
+    )
+    # A problem report stays for the content team, without the sentence the person typed.
+    await db.exec(
+        sa.update(ProblemReport)
+        .where(col(ProblemReport.learner_id) == learner_id)
+        .values(comment=None)
     )
     await db.exec(
         sa.update(TrainingSession)
