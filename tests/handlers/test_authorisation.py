@@ -75,12 +75,6 @@ from bot.handlers.exports.programme_filter import ExportProgramme, ExportProgram
 from bot.handlers.feedback import RateSession, SkipComment
 from bot.handlers.learning.data import AnswerQuestion, OpenModule, ShowCard, StartQuiz
 from bot.handlers.mysessions import Apology, ApologyStep, MySessions
-from bot.handlers.onboarding import (
-    AnswerConsent,
-    AnswerName,
-    AnswerProfile,
-    NameAnswer,
-    PickLanguage,
 from bot.handlers.nudges import (
     AnswerReview,
     OpenStudyTime,
@@ -90,6 +84,13 @@ from bot.handlers.nudges import (
     PickZone,
     StartReview,
     StopNudges,
+)
+from bot.handlers.onboarding import (
+    AnswerConsent,
+    AnswerName,
+    AnswerProfile,
+    NameAnswer,
+    PickLanguage,
 )
 from bot.handlers.problems import (
     AnswerProblem,
@@ -121,9 +122,9 @@ from bot.models import AttendanceStatus, QuizKind, TrainingSession
 from bot.services.attendance import WalkInStep
 from bot.services.exports import ExportFormat
 from bot.services.learners import ProfileField
-from bot.services.subscriptions import Frequency
 from bot.services.nudges import Frequency as StudyFrequency
 from bot.services.problems import Category, ItemKind
+from bot.services.subscriptions import Frequency
 from tests.support.driver import TelegramUser
 from tests.support.harness import CONTROLLER, TOKEN, Harness
 from tests.support.scope_world import (

@@ -204,7 +204,7 @@ async def answer_question(
         await show(
             update,
             f"{feedback}\n\n{question_text(tr, module, state)}",
-            keyboards.question(state),
+            keyboards.question(tr, module, state),
         )
         return
     statuses = await progress.statuses(current.db, current.learner, context.deps.catalogue)
