@@ -18,6 +18,7 @@ from bot.models import Learner, ProblemReport, Role, RoleGrant
 from bot.services import drafts, learners, roles
 from bot.services.errors import NOT_ALLOWED, NOT_FOUND, ServiceError
 from bot.services.roles import Scope
+from bot.services.scope import NO_FILTERS, person_conditions
 
 MAX_COMMENT = 500
 MAX_ANSWER = 1000
@@ -131,12 +132,18 @@ async def finish_writing(db: AsyncSession, learner: Learner) -> None:
 
 
 def _scope_conditions(scope: Scope) -> list[sa.ColumnElement[bool]]:
-    conditions: list[sa.ColumnElement[bool]] = []
-    if scope.countries is not None:
-        conditions.append(col(Learner.country).in_(sorted(scope.countries)))
-    if scope.organisations is not None:
-        conditions.append(col(Learner.organisation).in_(sorted(scope.organisations)))
-    return conditions
+    """The reporters a scope covers: the same people as its learning figures (their own
+    country and organisation, and for a programme limit the programme's people)."""
+    return list(person_conditions(scope, NO_FILTERS, learning=True))
+
+
+async def _covers(db: AsyncSession, scope: Scope, reporter: Learner) -> bool:
+    if scope.is_full:
+        return True
+    found = await db.exec(
+        select(Learner.id).where(col(Learner.id) == reporter.id, *_scope_conditions(scope))
+    )
+    return found.first() is not None
 
 
 async def open_reports(db: AsyncSession, scope: Scope) -> tuple[list[ProblemReport], int]:
@@ -161,10 +168,7 @@ async def in_scope(db: AsyncSession, report_id: int, scope: Scope) -> tuple[Prob
         raise ProblemError(Reason.NOT_FOUND)
     reporter = await db.get(Learner, row.learner_id)
     assert reporter is not None
-    if not scope.is_full and (
-        (scope.countries is not None and reporter.country not in scope.countries)
-        or (scope.organisations is not None and reporter.organisation not in scope.organisations)
-    ):
+    if not await _covers(db, scope, reporter):
         raise ProblemError(Reason.NOT_ALLOWED)
     return row, reporter
 
@@ -232,10 +236,7 @@ async def staff_to_tell(
     chosen: dict[int, Learner] = {}
     for grant, person in grants.all():
         scope = roles.grant_scope(grant) if grant.role == Role.COORDINATOR else roles.FULL_SCOPE
-        inside = (scope.countries is None or reporter.country in scope.countries) and (
-            scope.organisations is None or reporter.organisation in scope.organisations
-        )
-        if inside and person.id is not None:
+        if person.id is not None and await _covers(db, scope, reporter):
             chosen[person.id] = person
     admin_list = sorted(set(admin_ids))
     if admin_list:
