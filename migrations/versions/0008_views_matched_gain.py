@@ -9,8 +9,8 @@ period). ``learning_view.gain_points`` becomes the same matched gain, of the fir
 and the best post-test of all time, with ``matched_items``, ``matched_pre_correct`` and
 ``matched_post_correct`` beside it. ``trained_view`` and ``satisfaction_view`` get the
 session's ``programme_id`` and ``programme_name``. Plain SQL that SQLite and PostgreSQL both
-run; the downgrade restores the views of 0004 and 0007_ind. On PostgreSQL the views are
-made again: run ``python -m bot reporting-role`` after upgrading to grant them again.
+run; the downgrade restores the views of 0004 and 0007_ind. On PostgreSQL whoever could read
+a view made again (the reporting role of ``python -m bot reporting-role``) still can.
 
 Revision ID: 0008_views
 Revises: 0007_exp
@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_views"
@@ -227,14 +228,35 @@ def _earlier(name: str) -> ModuleType:
     return module
 
 
-def _drop() -> None:
+def _drop() -> list[tuple[str, str]]:
+    """Drops the views; returns who may read which (PostgreSQL forgets a dropped view's
+    grants)."""
+    readers: list[tuple[str, str]] = []
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        rows = bind.execute(
+            sa.text(
+                "SELECT DISTINCT grantee, table_name FROM information_schema.table_privileges "
+                "WHERE privilege_type = 'SELECT' AND table_schema = current_schema() "
+                "AND table_name IN :views AND grantee <> current_user"
+            ).bindparams(sa.bindparam("views", expanding=True)),
+            {"views": list(_DROPPED)},
+        )
+        readers = [(str(grantee), str(view)) for grantee, view in rows]
     for name in _DROPPED:
         op.execute(f"DROP VIEW IF EXISTS {name}")
+    return readers
+
+
+def _grant(readers: list[tuple[str, str]]) -> None:
+    for grantee, view in readers:
+        who = "PUBLIC" if grantee == "PUBLIC" else '"' + grantee.replace('"', '""') + '"'
+        op.execute(f"GRANT SELECT ON {view} TO {who}")
 
 
 def upgrade() -> None:
     reporting = _earlier("0004_reporting_views.py")
-    _drop()
+    readers = _drop()
     for sql in (
         TRAINED_VIEW,
         SATISFACTION_VIEW,
@@ -243,12 +265,13 @@ def upgrade() -> None:
         reporting.PARTICIPANTS_VIEW,
     ):
         op.execute(sql)
+    _grant(readers)
 
 
 def downgrade() -> None:
     reporting = _earlier("0004_reporting_views.py")
     indicator = _earlier("0007_ind_indicator_views.py")
-    _drop()
+    readers = _drop()
     for sql in (
         indicator.TRAINED_VIEW,
         indicator.SATISFACTION_VIEW,
@@ -257,3 +280,4 @@ def downgrade() -> None:
         reporting.PARTICIPANTS_VIEW,
     ):
         op.execute(sql)
+    _grant(readers)

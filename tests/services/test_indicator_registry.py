@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from bot.db import Database, UTCDateTime
 from bot.services import indicators
 from bot.services.indicators import Dimension, registry
+from bot.services.indicators.gain import knowledge_gain
 from bot.services.indicators.registry import DEFINITIONS, CountsBy, Kind
 from bot.services.roles import FULL_SCOPE
-from bot.services.indicators.gain import knowledge_gain
 from bot.services.scope import NO_FILTERS, Period
 from tests.support.gain_world import build_gain_world
 from tests.support.indicator_world import build_world

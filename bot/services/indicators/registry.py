@@ -190,8 +190,7 @@ DEFINITIONS: tuple[Definition, ...] = (
         CountsBy.PERSON,
         Kind.PEOPLE,
         "knowledge_gain_view",
-        f"SELECT COUNT(*) FROM ({BEST_POST_TESTS}) best "
-        "WHERE choice = 1 AND matched_items > 0",
+        f"SELECT COUNT(*) FROM ({BEST_POST_TESTS}) best WHERE choice = 1 AND matched_items > 0",
         "finished_at",
         count_of=KNOWLEDGE_GAIN,
     ),
