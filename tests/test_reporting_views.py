@@ -179,9 +179,9 @@ async def test_the_attendance_view_agrees_with_the_export(database: Database, wo
 
 
 async def test_a_sessions_rows_carry_its_programme(database: Database):
-    """trained_view and satisfaction_view say which programme a session is in, so that a BI
-    tool can filter by programme: a session of a programme made for it, and one that went
-    to the default programme."""
+    """attendance_view, trained_view and satisfaction_view say which programme a session
+    is in, so that a BI tool can filter by programme: a session of a programme made for it,
+    and one that went to the default programme."""
     async with database.session() as db:
         trainer = await make_learner(db)
         person = await make_learner(db, country="RS")
@@ -204,7 +204,7 @@ async def test_a_sessions_rows_carry_its_programme(database: Database):
             (ours.id, programme.id, "SOE-3"),
             (other.id, default.id, default.name),
         ]
-    for view in ("trained_view", "satisfaction_view"):
+    for view in ("attendance_view", "trained_view", "satisfaction_view"):
         found = await rows(
             database,
             f"SELECT session_id, programme_id, programme_name FROM {view} ORDER BY session_id",

@@ -7,8 +7,8 @@ points on them, as bot/services/indicators/gain.py computes it. The best post-te
 period is chosen by the registry's SQL among the rows of the period (a view cannot know the
 period). ``learning_view.gain_points`` becomes the same matched gain, of the first pre-test
 and the best post-test of all time, with ``matched_items``, ``matched_pre_correct`` and
-``matched_post_correct`` beside it. ``trained_view`` and ``satisfaction_view`` get the
-session's ``programme_id`` and ``programme_name``. Plain SQL that SQLite and PostgreSQL both
+``matched_post_correct`` beside it. ``attendance_view``, ``trained_view`` and
+``satisfaction_view`` get the session's ``programme_id`` and ``programme_name``. Plain SQL that SQLite and PostgreSQL both
 run; the downgrade restores the views of 0004 and 0007_ind. On PostgreSQL whoever could read
 a view made again (the reporting role of ``python -m bot reporting-role``) still can.
 
@@ -99,6 +99,63 @@ LEFT JOIN programme pg ON pg.id = s.programme_id
 JOIN learner l ON l.id = f.learner_id
 WHERE s.cancelled_at IS NULL
 """
+
+def _person_columns() -> str:
+    return f"""
+        CASE WHEN {_PERSONAL} THEN l.display_name END AS name,
+        CASE WHEN {_PERSONAL} THEN l.organisation END AS organisation,
+        CASE WHEN {_PERSONAL} THEN l.country END AS country,
+        CASE WHEN {_PERSONAL} THEN l.gender END AS gender,
+        CASE WHEN {_PERSONAL} THEN l.age_band END AS age_band"""
+
+
+def _attendance_select(registration: str, source: str) -> str:
+    """As in 0004, with the session's programme after ``trainer_id``."""
+    return f"""
+    SELECT
+        s.id AS session_id,
+        s.title AS session_title,
+        s.starts_at AS session_starts_at,
+        s.duration_minutes AS session_duration_minutes,
+        s.country AS session_country,
+        s.module_id AS module_id,
+        s.language AS session_language,
+        s.cancelled_at AS session_cancelled_at,
+        s.trainer_id AS trainer_id,{_PROGRAMME}
+        l.id AS learner_id,
+        l.source AS learner_source,
+        {registration} AS registration_status,
+        a.status AS attendance_status,
+        a.method AS attendance_method,
+        a.marked_at AS attendance_marked_at,
+        CASE WHEN a.status IN ('present', 'late') THEN 1 ELSE 0 END AS attended,
+        CASE WHEN l.erased_at IS NULL THEN 0 ELSE 1 END AS erased,{_person_columns()}
+    {source}"""
+
+
+ATTENDANCE_VIEW = (
+    "CREATE VIEW attendance_view AS"
+    + _attendance_select(
+        "r.status",
+        """FROM registration r
+    JOIN training_session s ON s.id = r.session_id
+    LEFT JOIN programme pg ON pg.id = s.programme_id
+    JOIN learner l ON l.id = r.learner_id
+    LEFT JOIN attendance a ON a.session_id = r.session_id AND a.learner_id = r.learner_id""",
+    )
+    + "\n    UNION ALL"
+    + _attendance_select(
+        "NULL",
+        """FROM attendance a
+    JOIN training_session s ON s.id = a.session_id
+    LEFT JOIN programme pg ON pg.id = s.programme_id
+    JOIN learner l ON l.id = a.learner_id
+    WHERE NOT EXISTS (
+        SELECT 1 FROM registration r2
+        WHERE r2.session_id = a.session_id AND r2.learner_id = a.learner_id
+    )""",
+    )
+)
 
 _SCORED = "q.finished_at IS NOT NULL AND q.passed IS NOT NULL"
 
@@ -209,6 +266,7 @@ FROM (
 """
 
 _DROPPED = (
+    "attendance_view",
     "participants_view",
     "learning_view",
     "knowledge_gain_view",
@@ -258,6 +316,7 @@ def upgrade() -> None:
     reporting = _earlier("0004_reporting_views.py")
     readers = _drop()
     for sql in (
+        ATTENDANCE_VIEW,
         TRAINED_VIEW,
         SATISFACTION_VIEW,
         KNOWLEDGE_GAIN_VIEW,
@@ -273,6 +332,7 @@ def downgrade() -> None:
     indicator = _earlier("0007_ind_indicator_views.py")
     readers = _drop()
     for sql in (
+        reporting.ATTENDANCE_VIEW,
         indicator.TRAINED_VIEW,
         indicator.SATISFACTION_VIEW,
         indicator.KNOWLEDGE_GAIN_VIEW,

@@ -240,3 +240,28 @@ async def test_the_learning_views_gain_is_the_bots_over_all_time(database: Datab
     assert found[(people["P"].id, EU)] == (4, 1, 2, 25.0)
     # R's tests share no objective: no gain, whatever the whole-test scores.
     assert found[(people["R"].id, EU)] == (0, 0, 0, None)
+
+
+async def test_the_gain_views_sql_breaks_down_by_the_persons_own_country(database: Database):
+    """As docs/reporting.md says: the breakdown column in the inner select, grouped outside."""
+    await build_gain_world(database)
+    period = PERIODS["2026"]
+    async with database.session() as db:
+        bot = await indicators.compute(db, scope=FULL_SCOPE, period=period, now=NOW)
+    by_country = {
+        row.values[0]: (row.measures.gain_pairs, pytest.approx(row.measures.average_gain))
+        for row in bot.rows(Dimension.COUNTRY)
+        if row.measures.gain_pairs
+    }
+    # P +25 and S +66.67 in Serbia, Q +66.67 in Kosovo; R (Bosnia) has no pair.
+    assert by_country == {"RS": (2, pytest.approx(275 / 6)), "XK": (1, pytest.approx(THIRD))}
+    inner = registry.BEST_POST_TESTS.replace(
+        "SELECT gain_points,", "SELECT COALESCE(person_country, 'unknown') AS country, gain_points,"
+    ).format(where="WHERE finished_at >= :start AND finished_at < :end")
+    found = await _rows(
+        database,
+        f"SELECT country, COUNT(*), AVG(gain_points) FROM ({inner}) best "
+        "WHERE choice = 1 AND matched_items > 0 GROUP BY country",
+        period,
+    )
+    assert {country: (pairs, float(gain)) for country, pairs, gain in found} == by_country
