@@ -8,9 +8,10 @@ period is chosen by the registry's SQL among the rows of the period (a view cann
 period). ``learning_view.gain_points`` becomes the same matched gain, of the first pre-test
 and the best post-test of all time, with ``matched_items``, ``matched_pre_correct`` and
 ``matched_post_correct`` beside it. ``attendance_view``, ``trained_view`` and
-``satisfaction_view`` get the session's ``programme_id`` and ``programme_name``. Plain SQL that SQLite and PostgreSQL both
-run; the downgrade restores the views of 0004 and 0007_ind. On PostgreSQL whoever could read
-a view made again (the reporting role of ``python -m bot reporting-role``) still can.
+``satisfaction_view`` get the session's ``programme_id`` and ``programme_name``. Plain SQL
+that SQLite and PostgreSQL both run; the downgrade restores the views of 0004 and 0007_ind.
+On PostgreSQL whoever could read a view made again (the reporting role of
+``python -m bot reporting-role``) still can.
 
 Revision ID: 0008_views
 Revises: 0007_exp
