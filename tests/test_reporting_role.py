@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from bot.db import Database
+from bot.db import Database, alembic_config
 from bot.services.indicators.registry import REPORTING_VIEWS
 from tests.support.indicator_world import build_world
 from tests.support.processes import bot_env
@@ -98,3 +99,36 @@ async def test_the_role_reads_the_views_and_nothing_else(database: Database):
             sa.text("SELECT COUNT(*) FROM pg_roles WHERE rolname = :role"), {"role": role}
         )
         assert left.scalar() == 0
+
+
+async def test_the_role_still_reads_the_views_a_migration_makes_again(database: Database):
+    """Migration 0008 drops and makes views again (PostgreSQL forgets their grants): down
+    and up again, the role reads every view without running the command again."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no users")
+    await build_world(database)
+    role = f"kapacitet_bi_{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(18)
+    made = reporting_role(database, REPORTING_ROLE=role, REPORTING_PASSWORD=password)
+    assert made.returncode == 0, made.stderr
+
+    def down_and_up(connection: sa.Connection) -> None:
+        command.downgrade(alembic_config(connection), "0007_exp")
+        command.upgrade(alembic_config(connection), "head")
+
+    url = make_url(database.url).set(username=role, password=password)
+    reader = Database(url.render_as_string(hide_password=False))
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(down_and_up)
+        async with reader.engine.connect() as connection:
+            for view in REPORTING_VIEWS:
+                await connection.execute(sa.text(f"SELECT * FROM {view} LIMIT 1"))
+            trained = await connection.execute(sa.text("SELECT COUNT(*) FROM trained_view"))
+            assert trained.scalar() == 8
+            with pytest.raises(DBAPIError):
+                await connection.execute(sa.text("SELECT telegram_id FROM learner"))
+    finally:
+        await reader.dispose()
+        dropped = reporting_role(database, "--drop", REPORTING_ROLE=role)
+        assert dropped.returncode == 0, dropped.stderr

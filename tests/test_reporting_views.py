@@ -4,7 +4,7 @@ where it must stay out, agree with the export, and go away on downgrade."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,10 +13,13 @@ import sqlalchemy as sa
 from alembic import command
 
 from bot.db import Database, alembic_config
+from bot.models import Programme
 from bot.services import exports
+from bot.services import programmes as programme_service
 from bot.services.exports import ExportRequest
 from bot.services.indicators.registry import REPORTING_VIEWS
 from bot.services.roles import FULL_SCOPE
+from tests.factories import make_feedback, make_learner, make_training, record_attendance
 from tests.support.export_world import World, build_world
 from tests.support.reporting import EU, PW, utc
 
@@ -173,3 +176,38 @@ async def test_the_attendance_view_agrees_with_the_export(database: Database, wo
         "FROM attendance_view WHERE session_cancelled_at IS NULL",
     )
     assert sorted(exported) == sorted(tuple(row.values()) for row in found)
+
+
+async def test_a_sessions_rows_carry_its_programme(database: Database):
+    """attendance_view, trained_view and satisfaction_view say which programme a session
+    is in, so that a BI tool can filter by programme: a session of a programme made for it,
+    and one that went to the default programme."""
+    async with database.session() as db:
+        trainer = await make_learner(db)
+        person = await make_learner(db, country="RS")
+        programme = Programme(
+            name="SOE-3",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2027, 6, 30),
+            is_default=False,
+            created_at=utc(2026, 1, 1),
+        )
+        db.add(programme)
+        await db.flush()
+        ours = await make_training(db, trainer, utc(2026, 3, 10), programme_id=programme.id)
+        other = await make_training(db, trainer, utc(2026, 4, 10))
+        for training in (ours, other):
+            await record_attendance(db, training, person)
+            await make_feedback(db, training, person, 4)
+        default = await programme_service.default_programme(db, utc(2026, 4, 10))
+        expected = [
+            (ours.id, programme.id, "SOE-3"),
+            (other.id, default.id, default.name),
+        ]
+    for view in ("attendance_view", "trained_view", "satisfaction_view"):
+        found = await rows(
+            database,
+            f"SELECT session_id, programme_id, programme_name FROM {view} ORDER BY session_id",
+        )
+        assert [tuple(row.values()) for row in found] == expected, view
+    assert default.name == "Default programme" and default.id != programme.id

@@ -2,7 +2,8 @@
 Indicators and Learning sheets all ask :func:`knowledge_gain`).
 
 Per person and module, the **pre-test** is the first scored pre-test (whenever it was taken)
-and the **post-test** the best scored post-test finished in the period (ties: the earlier).
+and the **post-test** the best scored post-test finished in the period (the highest exact
+score, not rounded; ties: the earlier).
 The two are compared only on the objectives both asked: the pre-test's question of an
 objective against the post-test's question of the same objective (its parallel form, in a
 module written in forms; the same question in a module not yet rewritten, where each question
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,7 +28,6 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Learner, QuizAnswer, QuizAttempt, QuizKind
-from bot.services.quiz import percent
 from bot.services.roles import Scope
 from bot.services.scope import Filters, Period, in_period, person_conditions, select_columns
 
@@ -121,10 +122,11 @@ async def _gains(db: AsyncSession, conditions: list[Any], period: Period) -> dic
     posts = await _attempts(
         db, QuizKind.POST, [*conditions, *in_period(col(QuizAttempt.finished_at), period)]
     )
-    best: dict[Pair, tuple[int, datetime, int]] = {}
+    best: dict[Pair, tuple[Fraction, datetime, int]] = {}
     for learner_id, module_id, correct, total, started, attempt_id in posts:
         key = (learner_id, module_id)
-        candidate = (-percent(correct, total), started, attempt_id)
+        # The exact score, not the whole percent shown: as the views order post-tests.
+        candidate = (-Fraction(correct, total) if total else Fraction(0), started, attempt_id)
         if key not in best or candidate < best[key]:
             best[key] = candidate
     if not best:
