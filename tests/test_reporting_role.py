@@ -113,7 +113,7 @@ async def test_the_role_still_reads_the_views_a_migration_makes_again(database: 
     assert made.returncode == 0, made.stderr
 
     def down_and_up(connection: sa.Connection) -> None:
-        command.downgrade(alembic_config(connection), "0007_exp")
+        command.downgrade(alembic_config(connection), "0007_learn2")
         command.upgrade(alembic_config(connection), "head")
 
     url = make_url(database.url).set(username=role, password=password)

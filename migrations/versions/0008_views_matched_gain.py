@@ -14,7 +14,7 @@ On PostgreSQL whoever could read a view made again (the reporting role of
 ``python -m bot reporting-role``) still can.
 
 Revision ID: 0008_views
-Revises: 0007_exp
+Revises: 0007_learn2
 Create Date: 2026-12-07
 """
 
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_views"
-down_revision: str | None = "0007_exp"
+down_revision: str | None = "0007_learn2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
