@@ -84,6 +84,7 @@ async def test_a_monthly_report_arrives_once_on_the_first_working_day_across_a_r
         "Indicators",
         "Definitions",
         "Targets",
+        "Items",
     ]
     sessions = list(book["Sessions"].iter_rows(values_only=True))
     title = list(sessions[0]).index("Session")
