@@ -47,7 +47,6 @@ COMMANDS = tuple(
             *TRAINER_COMMANDS,
             *COORDINATOR_COMMANDS,
             *ADMIN_COMMANDS,
-            ("profile", ""),  # not in the menus until its description is translated
         )
     )
 )

@@ -12,6 +12,7 @@ from bot.models import Role
 LEARNER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("lessons", N_("Lessons and quizzes")),
     ("progress", N_("My progress")),
+    ("profile", N_("My name as trainers see it")),
     ("language", N_("Change the language")),
     ("privacy", N_("Privacy notice and consent")),
     ("mydata", N_("Download my data")),
