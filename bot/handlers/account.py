@@ -196,6 +196,15 @@ def privacy_notice(tr: Translator) -> str:
         "<b>Your rights.</b> /mydata sends you everything we keep about you. /forget erases "
         "it; your earlier participation then stays in the totals without your name or "
         "profile. You can withdraw your consent here at any time."
+    ) + tr._(
+        # A paragraph of its own (not in the text above) so the translations of the rest
+        # stay valid.
+        "\n\n<b>Your name.</b> Only if you choose to show it: trainers see it in rosters "
+        "and exports, and your certificates carry it; otherwise you appear as "
+        "“Participant #…”. Change or hide it in /profile.\n\n"
+        "<b>Reports and study reminders.</b> A problem you report in a lesson is kept for "
+        "the content team; /forget removes your sentence and you from it. Study reminders "
+        "keep only the time and time zone you picked, until you stop them."
     )
 
 
