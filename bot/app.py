@@ -35,7 +35,12 @@ from bot.handlers import (
     walk_in_data,
 )
 from bot.handlers.common import routes
-from bot.handlers.common.deep_links import DeepLink, RoleInviteLink, SessionInviteLink
+from bot.handlers.common.deep_links import (
+    CheckinLink,
+    DeepLink,
+    RoleInviteLink,
+    SessionInviteLink,
+)
 from bot.handlers.common.entry import TextStepRoute
 from bot.handlers.common.menus import publish_default_commands
 from bot.handlers.common.routes import LinkOpener, Routes
@@ -90,6 +95,7 @@ each is declared with its step, who may type it and how it ends for someone who 
 DEEP_LINKS: dict[type[DeepLink], LinkOpener] = {
     SessionInviteLink: mysessions.open_invitation,
     RoleInviteLink: roles.open_invite,
+    CheckinLink: attendance.open_checkin_link,
 }
 """``/start <payload>``: opened once the person is onboarded (``bot.handlers.onboarding``)."""
 
@@ -98,6 +104,7 @@ JOBS: tuple[PeriodicTask, ...] = (
     attendance.refresh_checkin_codes,
     feedback.send_feedback_questions,
     reminders.send_reminders,
+    reminders.send_trainer_reminders,
 )
 """Run every tick (``bot.runtime.jobs``), in this order."""
 
