@@ -33,6 +33,8 @@ from bot.handlers.announce import (
     SendAnnouncement,
 )
 from bot.handlers.attendance.data import (
+    AskRestAbsent,
+    ConfirmRestAbsent,
     CancelCheckin,
     CancelWalkIn,
     CloseCheckin,
@@ -191,6 +193,8 @@ BUTTONS: dict[type[CallbackData], Row] = {
     OpenAttendance: Row(lambda w: OpenAttendance(w.session), MANAGERS),
     OpenCheckin: Row(lambda w: OpenCheckin(w.session), MANAGERS),
     CloseCheckin: Row(lambda w: CloseCheckin(w.session), MANAGERS),
+    AskRestAbsent: Row(lambda w: AskRestAbsent(w.session), MANAGERS),
+    ConfirmRestAbsent: Row(lambda w: ConfirmRestAbsent(w.session, 1), MANAGERS),
     ShowRoster: Row(lambda w: ShowRoster(w.session, 0), MANAGERS),
     PickPerson: Row(lambda w: PickPerson(w.session, w.person), MANAGERS),
     MarkPerson: Row(
