@@ -251,7 +251,7 @@ async def test_the_trainer_closes_check_in_and_a_learner_cancels_waiting_for_a_c
     code = shown_code(trainer, code_message)
 
     await ana.send("/checkin")
-    await ana.send("hello")
+    await ana.send("hi there")
     assert ana.last_message().text == (
         "A check-in code has 5 letters and digits. Please send the code the trainer shows."
     )

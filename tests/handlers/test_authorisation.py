@@ -34,10 +34,10 @@ from bot.handlers.announce import (
 )
 from bot.handlers.attendance.data import (
     AskRestAbsent,
-    ConfirmRestAbsent,
     CancelCheckin,
     CancelWalkIn,
     CloseCheckin,
+    ConfirmRestAbsent,
     MarkPerson,
     OpenAttendance,
     OpenCheckin,

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.handlers.attendance.qr import QR_SCALE, checkin_link
 from bot.handlers.common.deep_links import CheckinLink
-from bot.models import Attendance, AttendanceStatus, Delivery, Role, TrainingSession
+from bot.models import Attendance, Delivery, TrainingSession
 from bot.services import attendance
 from tests.handlers.test_attendance import open_checkin, shown_code, start_of_a_minute, statuses
 from tests.support.driver import TelegramUser
@@ -189,7 +189,6 @@ async def test_typed_codes_forgive_look_alike_characters(bot: Harness):
     ana = bot.user(ANA)
     replies = await ana.send(f"/checkin {typed}")
     assert replies[-1].text == "✅ You are checked in: Digital security basics. Welcome!"
-    assert attendance.normalise_code("O1l5S8B z") == "0115588 2".replace(" ", "")
     # A wrong code with a 0 is simply wrong, not "malformed".
     boris = bot.user(BORIS)
     wrong = "0" + ("2" if code[1:] != "2222" else "3") * 4
@@ -199,7 +198,7 @@ async def test_typed_codes_forgive_look_alike_characters(bot: Harness):
 
 async def test_mark_the_rest_absent_asks_first_and_refuses_stale_taps(bot: Harness):
     await start_of_a_minute(bot)
-    session_id = await checkin_day(bot.deps.database, bot.clock.now() + timedelta(minutes=5))
+    await checkin_day(bot.deps.database, bot.clock.now() + timedelta(minutes=5))
     trainer = bot.user(TRAINER)
     code_message = await open_checkin(bot, trainer)
     ana = bot.user(ANA)
@@ -258,12 +257,3 @@ async def test_the_trainer_is_reminded_once_with_the_roster_count(bot: Harness):
     assert sorted(k for k in kinds if k.startswith("trainer-")) == ["trainer-60"]
     await bot.advance(minutes=10)
     assert len([m for m in trainer.bot_messages() if "Reminder" in (m.text or "")]) == 1
-
-
-async def test_a_learner_cannot_use_the_trainer_buttons_of_rest_absent(bot: Harness):
-    await checkin_day(bot.deps.database, bot.clock.now() - timedelta(minutes=5))
-    learner = await bot.person(7300, role=None)
-    await learner.send("/attendance")
-    assert learner.last_message().text == "Sorry, you are not allowed to do that."
-    _ = Role
-    _ = AttendanceStatus

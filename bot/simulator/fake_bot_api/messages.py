@@ -8,7 +8,6 @@ once and soon, old messages cannot be deleted, a blocked user cannot be written 
 from __future__ import annotations
 
 import json
-
 from typing import Any
 
 from bot.simulator.fake_bot_api import checks
