@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Delivery, Learner, Registration, RegistrationStatus, TrainingSession
@@ -149,9 +149,9 @@ class TrainerReminder(NamedTuple):
     """``trainer-<minutes before the start>``: its own delivery rows, apart from learners'."""
     session_start: datetime
     registered: int
-    """Registered (not apologised) with Telegram or otherwise, walk-ins apart."""
+    """Registered (not apologised), walk-ins apart."""
     walk_ins: int
-    """Walk-ins on the roster so far (added by the trainer)."""
+    """Walk-ins on the roster so far: added by the trainer, or registered at check-in."""
 
 
 async def due_trainer_reminders(
@@ -208,15 +208,13 @@ async def due_trainer_reminders(
 async def _roster_count(db: AsyncSession, session_id: int) -> tuple[int, int]:
     """(registered, walk-ins) of a session's roster, apologies left out."""
     rows = await db.exec(
-        select(Learner.source, func.count())
+        select(Learner.source, Registration.walk_in)
         .select_from(Registration)
         .join(Learner, col(Learner.id) == col(Registration.learner_id))
         .where(
             Registration.session_id == session_id,
             Registration.status == RegistrationStatus.REGISTERED,
         )
-        .group_by(Learner.source)
     )
-    by_source = dict(rows.all())
-    walk_ins = by_source.pop("walk_in", 0)
-    return sum(by_source.values()), walk_ins
+    kinds = [source == "walk_in" or walk_in for source, walk_in in rows.all()]
+    return kinds.count(False), kinds.count(True)

@@ -287,7 +287,7 @@ async def _arrive(
     if row is not None and row.status in ATTENDED:
         status = AttendanceStatus(row.status)
         return CheckinResult(CheckinOutcome.REUSED, training=training, status=status)
-    await ensure_registered(db, training.id, learner.id, now)
+    await ensure_registered(db, training.id, learner.id, now, walk_in=True)
     status = arrival_status(training, now, late_after)
     await set_status(
         db,

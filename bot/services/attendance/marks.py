@@ -72,9 +72,10 @@ async def attendance_of(db: AsyncSession, session_id: int, learner_id: int) -> A
 
 
 async def ensure_registered(
-    db: AsyncSession, session_id: int, learner_id: int, now: datetime
+    db: AsyncSession, session_id: int, learner_id: int, now: datetime, *, walk_in: bool = False
 ) -> None:
-    """Registers someone who is in the room; an apology is withdrawn: they came after all."""
+    """Registers someone who is in the room (``walk_in``: marked as registered on the spot);
+    an apology is withdrawn: they came after all."""
     registration = await registration_of(db, session_id, learner_id)
     if registration is None:
         db.add(
@@ -83,6 +84,7 @@ async def ensure_registered(
                 learner_id=learner_id,
                 status=RegistrationStatus.REGISTERED,
                 registered_at=now,
+                walk_in=walk_in,
             )
         )
     elif registration.status != RegistrationStatus.REGISTERED:
