@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.handlers.attendance.qr import QR_SCALE, checkin_link
 from bot.handlers.common.deep_links import CheckinLink
-from bot.models import Attendance, Delivery, TrainingSession
+from bot.models import Attendance, Delivery, Registration, TrainingSession
 from bot.services import attendance
 from tests.handlers.test_attendance import open_checkin, shown_code, start_of_a_minute, statuses
 from tests.support.driver import TelegramUser
@@ -116,6 +116,10 @@ async def test_ten_people_check_in_by_scanning_and_one_is_late(bot: Harness):
     )
     marks = await statuses(bot)
     assert len(marks) == 10
+    # The seven who had not registered are on the roster as walk-ins.
+    async with bot.deps.database.session() as db:
+        walk_ins = (await db.exec(select(Registration.walk_in))).all()
+    assert sorted(walk_ins) == [False] * 3 + [True] * 7
     assert sorted(status for status, _ in marks.values()) == ["late"] + ["present"] * 9
     assert {method for _, method in marks.values()} == {"qr"}
     # Opening it again changes nothing.
@@ -257,3 +261,29 @@ async def test_the_trainer_is_reminded_once_with_the_roster_count(bot: Harness):
     assert sorted(k for k in kinds if k.startswith("trainer-")) == ["trainer-60"]
     await bot.advance(minutes=10)
     assert len([m for m in trainer.bot_messages() if "Reminder" in (m.text or "")]) == 1
+
+
+async def test_someone_new_scans_goes_through_onboarding_and_is_checked_in(bot: Harness):
+    await start_of_a_minute(bot)
+    session_id = await checkin_day(bot.deps.database, bot.clock.now() + timedelta(minutes=5))
+    trainer = bot.user(TRAINER)
+    code_message = await open_checkin(bot, trainer)
+    payload = await scanned_payload(bot, trainer, code_message, session_id)
+    newcomer = bot.user(7400)
+    tr = bot.tr("en")
+    await newcomer.send(f"/start {payload}")
+    assert newcomer.buttons()[0][0] == "English"  # the language first
+    await newcomer.tap("English")
+    await newcomer.tap(tr._("I agree"))
+    await newcomer.send("Civic Lab")
+    await newcomer.tap(tr._("Kosovo"))
+    await newcomer.tap(tr._("Woman"))
+    await newcomer.tap("25–34")
+    await newcomer.tap(tr._("Skip this question"))
+    texts = [m.text for m in newcomer.bot_messages()[-2:]]
+    assert texts[-1] == "✅ You are checked in: Digital security basics. Welcome!", texts
+    assert list((await statuses(bot)).values()) == [("present", "qr")]
+    # The trainer's roster marks them as a walk-in.
+    await trainer.tap("📋 Roster", code_message)
+    roster = trainer.last_message()
+    assert (roster.text or "").count("walk-in") == 1, roster.text
