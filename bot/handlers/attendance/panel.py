@@ -12,7 +12,7 @@ from telegram.error import NetworkError
 from bot.handlers.attendance.data import CloseCheckin, OpenAttendance, OpenCheckin
 from bot.handlers.attendance.keyboards import closed_keyboard, code_keyboard, panel_keyboard
 from bot.handlers.attendance.qr import checkin_link, qr_png
-from bot.handlers.attendance.refresh import edit_quietly
+from bot.handlers.attendance.refresh import edit_quietly, remember_shown
 from bot.handlers.attendance.texts import closed_text, code_text, error_text, panel_text
 from bot.handlers.common.entry import on_button, on_command
 from bot.handlers.common.keyboards import button, markup
@@ -118,14 +118,16 @@ async def open_checkin(
     await answer_query(update)
     old_chat, old_message = training.checkin_chat_id, training.checkin_message_id
     counts = await roster.counts(current.db, data.session_id)
+    caption, link = code_text(tr, training, counts.attended, now), checkin_link(training, now)
     sent = await send_code_message(
         context,
         update,
-        code_text(tr, training, counts.attended, now),
+        caption,
         code_keyboard(tr, data.session_id),
-        qr_png(checkin_link(training, now).url(context.bot.username)),
+        qr_png(link.url(context.bot.username)),
     )
     if sent is not None:
+        remember_shown(sent.chat_id, sent.message_id, link.payload(), caption)
         await attendance.set_code_message(
             current.db, data.session_id, sent.chat_id, sent.message_id
         )

@@ -74,6 +74,20 @@ class _Refresh:
     photo: bytes | None = None
     replace: bool = False
     """The QR code must go: the message is deleted and the text sent anew."""
+    shown: tuple[str, str] | None = None
+    """What the message shows once edited: (the QR link's payload, the caption)."""
+
+
+_SHOWN: dict[tuple[int, int], tuple[str, str]] = {}
+"""What each open code message was last edited to show, in this process: a tick within the
+same minute edits only a changed caption, and nothing when nothing changed, instead of
+uploading the same QR code again (the trainer's screen would flicker). After a restart the
+first tick replaces the photo once."""
+
+
+def remember_shown(chat_id: int, message_id: int, payload: str, caption: str) -> None:
+    """A code message just sent shows this QR link and caption."""
+    _SHOWN[(chat_id, message_id)] = (payload, caption)
 
 
 async def refresh_checkin_codes(deps: Deps, bot: Bot) -> None:
@@ -108,18 +122,32 @@ async def refresh_checkin_codes(deps: Deps, bot: Bot) -> None:
             elif still_open:
                 text = code_text(tr, training, attended, now)
                 keyboard = code_keyboard(tr, training.id)
-                photo = qr_png(checkin_link(training, now).url(bot.username))
+                link = checkin_link(training, now)
+                shown = _SHOWN.get((chat_id, message_id))
+                if shown == (link.payload(), text):
+                    continue
+                if shown is None or shown[0] != link.payload():
+                    photo = qr_png(link.url(bot.username))
+                edits.append(
+                    _Refresh(
+                        chat_id, message_id, text, keyboard, photo, shown=(link.payload(), text)
+                    )
+                )
+                continue
             else:
                 text = closed_text(tr, training, attended)
                 keyboard = closed_keyboard(tr, training.id)
+            _SHOWN.pop((chat_id, message_id), None)
             edits.append(_Refresh(chat_id, message_id, text, keyboard, photo, replace))
     for edit in edits:
         if edit.replace:
             await _replace(bot, edit)
             continue
-        await edit_quietly(
+        done = await edit_quietly(
             bot, edit.chat_id, edit.message_id, edit.text, edit.keyboard, photo=edit.photo
         )
+        if done and edit.shown is not None:
+            _SHOWN[(edit.chat_id, edit.message_id)] = edit.shown
 
 
 async def _replace(bot: Bot, edit: _Refresh) -> None:
