@@ -220,7 +220,7 @@ async def assert_work_done(
         ).all()
         present = sorted(m.learner_id for m in marks if m.learner_id in learner_ids)
         assert present == sorted(learner_ids)
-        assert {(m.status, m.method) for m in marks} == {("present", "code")}
+        assert {(m.status, m.method) for m in marks} == {("late", "code")}
         audited = Counter(
             json.loads(a.details)["learner_id"]
             for a in (
