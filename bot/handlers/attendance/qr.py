@@ -20,8 +20,8 @@ from bot.runtime.context import BotContext
 from bot.services import attendance, learners
 
 QR_SCALE = 10
-"""Pixels per module: a 41-module code (version 6) is about 500 pixels wide with its border,
-sharp on a projector and well within what Telegram keeps of a photo."""
+"""Pixels per module: the link makes a version-5 code (37 modules), 450 pixels wide with its
+border (a PNG of about 0.7 KB): sharp on a projector, within what Telegram keeps of a photo."""
 
 
 def checkin_link(training: TrainingSession, now: datetime) -> CheckinLink:
