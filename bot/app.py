@@ -40,7 +40,12 @@ from bot.handlers import (
     walk_in_data,
 )
 from bot.handlers.common import routes
-from bot.handlers.common.deep_links import DeepLink, RoleInviteLink, SessionInviteLink
+from bot.handlers.common.deep_links import (
+    CheckinLink,
+    DeepLink,
+    RoleInviteLink,
+    SessionInviteLink,
+)
 from bot.handlers.common.entry import TextStepRoute
 from bot.handlers.common.menus import publish_default_commands
 from bot.handlers.common.routes import LinkOpener, Routes
@@ -105,6 +110,7 @@ each is declared with its step, who may type it and how it ends for someone who 
 DEEP_LINKS: dict[type[DeepLink], LinkOpener] = {
     SessionInviteLink: mysessions.open_invitation,
     RoleInviteLink: roles.open_invite,
+    CheckinLink: attendance.open_checkin_link,
 }
 """``/start <payload>``: opened once the person is onboarded (``bot.handlers.onboarding``)."""
 
@@ -115,6 +121,7 @@ JOBS: tuple[PeriodicTask, ...] = (
     reminders.send_reminders,
     subscriptions.deliver_reports,
     nudges.send_nudges,
+    reminders.send_trainer_reminders,
 )
 """Run every tick (``bot.runtime.jobs``), in this order."""
 

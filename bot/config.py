@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -43,6 +44,11 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Belgrade"
     reminder_offsets_minutes: Annotated[tuple[int, ...], NoDecode] = (1440, 60)
     """Reminders before a session starts, in minutes (24 hours and 1 hour)."""
+    trainer_reminder_minutes: Annotated[tuple[int, ...], NoDecode] = (60,)
+    """The trainer's own reminder before their session, with the roster count, in minutes
+    (e.g. ``600,60``); empty: none."""
+    late_after_minutes: int = Field(default=10, ge=0, le=600)
+    """Someone who checks in more than this many minutes after the start is marked late."""
     indicator_threshold: int = Field(default=5, ge=1, le=100)
     """Limited scopes see figures about people rounded to multiples of this, and averages only
     over at least this many answers (bot/services/indicators/disclosure.py); 1: exact."""
@@ -126,7 +132,7 @@ class Settings(BaseSettings):
             return (value,)
         return value
 
-    @field_validator("reminder_offsets_minutes", mode="before")
+    @field_validator("reminder_offsets_minutes", "trainer_reminder_minutes", mode="before")
     @classmethod
     def _split_offsets(cls, value: object) -> object:
         if isinstance(value, str):
@@ -202,6 +208,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def late_after(self) -> timedelta:
+        return timedelta(minutes=self.late_after_minutes)
 
     @property
     def webhook_url_path(self) -> str:

@@ -394,6 +394,10 @@ class Registration(SQLModel, table=True):
     """registered | apologised"""
     registered_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     apologised_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    walk_in: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+    """Registered on the spot, at check-in, without having registered before."""
 
 
 class Attendance(SQLModel, table=True):

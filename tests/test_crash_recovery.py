@@ -229,12 +229,13 @@ async def assert_records_once(
             learner_ids, 3
         )
 
-        # Attendance: once per (session, person), present by code, audited once.
+        # Attendance: once per (session, person), by code, audited once; the session began
+        # 10 minutes before the world was built, so everyone is late (LATE_AFTER_MINUTES).
         marks = (
             await db.exec(select(Attendance).where(Attendance.session_id == world.checkin_session))
         ).all()
         assert sorted(m.learner_id for m in marks) == sorted(learner_ids)
-        assert {(m.status, m.method) for m in marks} == {("present", "code")}
+        assert {(m.status, m.method) for m in marks} == {("late", "code")}
         audited = (
             await db.exec(select(AuditEntry).where(AuditEntry.action == attendance.AUDIT_ACTION))
         ).all()
@@ -293,7 +294,12 @@ def assert_replies(
     from bot.handlers.account import help_text
 
     checked_in = {
-        plain_text(tr._("✅ You are checked in: {title}. Welcome!", title=CHECKIN_TITLE)),
+        # Late: the session began 10 minutes before the world was built.
+        plain_text(
+            tr._(
+                "✅ You are checked in: {title}. Welcome! (Recorded as late.)", title=CHECKIN_TITLE
+            )
+        ),
         plain_text(tr._("You are already checked in: {title}.", title=CHECKIN_TITLE)),
     }
     replied = {

@@ -98,3 +98,39 @@ async def send_reminders(deps: Deps, bot: Bot) -> None:
             due_at = item.session_start - timedelta(minutes=offset)
             lag = (deps.clock.now() - due_at).total_seconds()
             deps.metrics.reminder_lag.observe(max(lag, 0.0))
+
+
+def trainer_reminder_text(tr: Translator, item: reminders.TrainerReminder, now: datetime) -> str:
+    training = item.training
+    return "\n".join(
+        [
+            _starts_in(tr, training.title, training.starts_at, now),
+            "",
+            tr._("🗓 {when}", when=tr.date_time(training.starts_at)),
+            *where_lines(tr, training),
+            "",
+            tr.ngettext("👥 {n} person registered", "👥 {n} people registered", item.registered)
+            + " · "
+            + tr.ngettext("{n} walk-in so far", "{n} walk-ins so far", item.walk_ins),
+            tr._("Open check-in from 30 minutes before the start: /attendance"),
+        ]
+    )
+
+
+async def send_trainer_reminders(deps: Deps, bot: Bot) -> None:
+    """The trainer's own reminder before their session (TRAINER_REMINDER_MINUTES), with the
+    roster count; each at most once, also across restarts (a delivery row of its own)."""
+    now = deps.clock.now()
+    async with deps.database.session() as db:
+        due = await reminders.due_trainer_reminders(db, now, deps.settings.trainer_reminder_minutes)
+    for item in due:
+        assert item.training.id is not None
+        await send_once(
+            deps,
+            bot,
+            session_id=item.training.id,
+            learner=item.trainer,
+            kind=item.kind,
+            session_start=item.session_start,
+            text=trainer_reminder_text(learner_translator(deps, item.trainer), item, now),
+        )

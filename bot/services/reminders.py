@@ -135,3 +135,86 @@ async def _record_skipped(
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(Delivery).values(values).on_conflict_do_nothing()
     await db.exec(statement)
+
+
+# -- the trainer's own reminder ------------------------------------------------------------------
+
+TRAINER_KIND_PREFIX = "trainer-"
+
+
+class TrainerReminder(NamedTuple):
+    training: TrainingSession
+    trainer: Learner
+    kind: str
+    """``trainer-<minutes before the start>``: its own delivery rows, apart from learners'."""
+    session_start: datetime
+    registered: int
+    """Registered (not apologised), walk-ins apart."""
+    walk_ins: int
+    """Walk-ins on the roster so far: added by the trainer, or registered at check-in."""
+
+
+async def due_trainer_reminders(
+    db: AsyncSession, now: datetime, offsets_minutes: tuple[int, ...] | list[int]
+) -> list[TrainerReminder]:
+    """The trainers' reminders to send at ``now`` (one per session and start: the nearest
+    offset reached; the farther ones, overtaken, are recorded as skipped), with the roster
+    count. Cancelled sessions, erased or unreachable trainers get none."""
+    offsets = _offsets(offsets_minutes)
+    if not offsets:
+        return []
+    horizon = now + timedelta(minutes=offsets[-1])
+    rows = await db.exec(
+        select(TrainingSession, Learner)
+        .join(Learner, col(Learner.id) == col(TrainingSession.trainer_id))
+        .where(
+            col(TrainingSession.cancelled_at).is_(None),
+            col(TrainingSession.starts_at) > now,
+            col(TrainingSession.starts_at) <= horizon,
+            col(Learner.telegram_id).is_not(None),
+            col(Learner.reachable).is_(True),
+            col(Learner.erased_at).is_(None),
+        )
+        .order_by(col(TrainingSession.starts_at), col(TrainingSession.id))
+    )
+    pairs = list(rows.all())
+    if not pairs:
+        return []
+    delivered = await db.exec(
+        select(Delivery.session_id, Delivery.learner_id, Delivery.kind, Delivery.session_start)
+        .where(col(Delivery.session_id).in_({training.id for training, _ in pairs}))
+        .where(col(Delivery.kind).startswith(TRAINER_KIND_PREFIX))
+    )
+    existing = {tuple(row) for row in delivered.all()}
+    due: list[TrainerReminder] = []
+    skipped: list[tuple[int, int, str, datetime]] = []
+    for training, trainer in pairs:
+        assert training.id is not None and trainer.id is not None
+        start = training.starts_at
+        reached = [offset for offset in offsets if now >= start - timedelta(minutes=offset)]
+        keys = [(training.id, trainer.id, f"{TRAINER_KIND_PREFIX}{o}", start) for o in reached]
+        fresh = [key for key in keys if key not in existing]
+        if not fresh:
+            continue
+        if fresh[0] == keys[0]:
+            registered, walk_ins = await _roster_count(db, training.id)
+            due.append(TrainerReminder(training, trainer, keys[0][2], start, registered, walk_ins))
+        skipped += [key for key in fresh if key != keys[0]]
+    if skipped:
+        await _record_skipped(db, skipped, now)
+    return due
+
+
+async def _roster_count(db: AsyncSession, session_id: int) -> tuple[int, int]:
+    """(registered, walk-ins) of a session's roster, apologies left out."""
+    rows = await db.exec(
+        select(Learner.source, Registration.walk_in)
+        .select_from(Registration)
+        .join(Learner, col(Learner.id) == col(Registration.learner_id))
+        .where(
+            Registration.session_id == session_id,
+            Registration.status == RegistrationStatus.REGISTERED,
+        )
+    )
+    kinds = [source == "walk_in" or walk_in for source, walk_in in rows.all()]
+    return kinds.count(False), kinds.count(True)

@@ -104,7 +104,8 @@ async def roster(db: AsyncSession, access: SessionAccess) -> list[RosterEntry]:
                 registration=registration.status if registration is not None else None,
                 status=row.status if row is not None else None,
                 method=row.method if row is not None else None,
-                walk_in=learner.source == "walk_in",
+                walk_in=learner.source == "walk_in"
+                or (registration is not None and registration.walk_in),
             )
         )
     return entries

@@ -46,8 +46,8 @@ async def statuses(bot: Harness) -> dict[int, tuple[str, str]]:
 
 def shown_code(user: TelegramUser, message_id: int) -> str:
     message = user.api.message(user.chat_id, message_id)
-    assert message is not None and message.text is not None
-    found = CODE.search(message.text)
+    assert message is not None and message.photo is not None
+    found = CODE.search(message.caption or "")
     assert found, message.text
     return found.group(1)
 
@@ -60,7 +60,7 @@ async def open_checkin(bot: Harness, trainer: TelegramUser) -> int:
     assert "Attendance" in (trainer.last_message().text or "")
     await trainer.tap("🔑 Open check-in")
     message = trainer.last_message()
-    assert CODE.search(message.text or ""), message.text
+    assert CODE.search(message.caption or ""), message.caption
     assert trainer.buttons(message) == [["📋 Roster", "🔒 Close check-in"]]
     return message.message_id
 
@@ -74,7 +74,7 @@ async def test_a_training_day_check_in_marks_and_a_walk_in(bot: Harness):
     # The trainer opens check-in 10 minutes before the start; the code is in their chat.
     code_message = await open_checkin(bot, trainer)
     first_code = shown_code(trainer, code_message)
-    assert f"/checkin {first_code}" in (trainer.api.message(TRAINER, code_message).text or "")
+    assert f"/checkin {first_code}" in (trainer.api.message(TRAINER, code_message).caption or "")
 
     replies = await ana.send(f"/checkin {first_code.lower()}")
     assert replies[-1].text == "✅ You are checked in: Digital security basics. Welcome!"
@@ -86,7 +86,7 @@ async def test_a_training_day_check_in_marks_and_a_walk_in(bot: Harness):
     assert edited is not None and edited.edited >= 1
     second_code = shown_code(trainer, code_message)
     assert second_code != first_code
-    assert "Present so far: 1" in (edited.text or "")
+    assert "Present so far: 1" in (edited.caption or "")
     # The old code still works for a grace minute: /checkin alone, then the code typed alone.
     await boris.send("/checkin")
     assert boris.last_message().text == (
@@ -184,10 +184,10 @@ async def test_a_training_day_check_in_marks_and_a_walk_in(bot: Harness):
     # When the window ends (30 minutes after the end), check-in closes by itself.
     await bot.advance(minutes=10 + 60 + 30)
     closed = trainer.api.message(TRAINER, code_message)
-    assert closed is not None and (closed.text or "").startswith(
+    assert closed is not None and (closed.caption or "").startswith(
         "Check-in closed: Digital security basics"
     )
-    assert "Present: 3" in (closed.text or "")
+    assert "Present: 3" in (closed.caption or "")
     async with bot.deps.database.session() as db:
         training = await db.get(TrainingSession, session_id)
         assert training is not None and training.checkin_closed_at is not None
@@ -251,7 +251,7 @@ async def test_the_trainer_closes_check_in_and_a_learner_cancels_waiting_for_a_c
     code = shown_code(trainer, code_message)
 
     await ana.send("/checkin")
-    await ana.send("hello")
+    await ana.send("hi there")
     assert ana.last_message().text == (
         "A check-in code has 5 letters and digits. Please send the code the trainer shows."
     )
@@ -263,7 +263,7 @@ async def test_the_trainer_closes_check_in_and_a_learner_cancels_waiting_for_a_c
     await trainer.tap("🔒 Close check-in", code_message)
     assert trainer.last_callback_answer().text == "Check-in closed."
     closed = trainer.api.message(TRAINER, code_message)
-    assert closed is not None and (closed.text or "").startswith("Check-in closed")
+    assert closed is not None and (closed.caption or "").startswith("Check-in closed")
     assert trainer.buttons(code_message) == [["📋 Roster"]]
     await ana.send(f"/checkin {code}")
     assert ana.last_message().text == (

@@ -34,9 +34,11 @@ from bot.handlers.announce import (
     SendAnnouncement,
 )
 from bot.handlers.attendance.data import (
+    AskRestAbsent,
     CancelCheckin,
     CancelWalkIn,
     CloseCheckin,
+    ConfirmRestAbsent,
     MarkPerson,
     OpenAttendance,
     OpenCheckin,
@@ -58,6 +60,12 @@ from bot.handlers.common.callback_data import (
     MenuTarget,
     OpenMenu,
     ReadNotice,
+)
+from bot.handlers.common.deep_links import (
+    CheckinLink,
+    DeepLink,
+    RoleInviteLink,
+    SessionInviteLink,
 )
 from bot.handlers.common.entry import ButtonRoute, CommandRoute
 from bot.handlers.exports.data import (
@@ -236,6 +244,8 @@ BUTTONS: dict[type[CallbackData], Row] = {
     OpenAttendance: Row(lambda w: OpenAttendance(w.session), MANAGERS),
     OpenCheckin: Row(lambda w: OpenCheckin(w.session), MANAGERS),
     CloseCheckin: Row(lambda w: CloseCheckin(w.session), MANAGERS),
+    AskRestAbsent: Row(lambda w: AskRestAbsent(w.session), MANAGERS),
+    ConfirmRestAbsent: Row(lambda w: ConfirmRestAbsent(w.session, 1), MANAGERS),
     ShowRoster: Row(lambda w: ShowRoster(w.session, 0), MANAGERS),
     PickPerson: Row(lambda w: PickPerson(w.session, w.person), MANAGERS),
     MarkPerson: Row(
@@ -308,6 +318,23 @@ BUTTONS: dict[type[CallbackData], Row] = {
         lambda w: CloseProblem(w.report), ADMIN_ONLY, harmless=lambda w: OpenProblem(w.report)
     ),
 }
+
+FORGED_LINK = (
+    "This check-in link is not valid. Scan the QR code on the trainer's screen, or send "
+    "/checkin with the code shown under it."
+)
+LINKS: dict[type[DeepLink], tuple[Callable[[World], str], tuple[str, ...]] | None] = {
+    # Played in tests/handlers/test_sessions.py and test_roles.py (anyone holding the link).
+    SessionInviteLink: None,
+    RoleInviteLink: None,
+    # Anyone in the room holding a fresh token checks in (test_checkin_qr.py); a token that is
+    # not the session's (forged, guessed, or of another session) is refused for everyone.
+    CheckinLink: (
+        lambda w: CheckinLink.of(w.session, 0, "A" * 16).payload(),
+        (FORGED_LINK,) * 6,
+    ),
+}
+"""``/start <payload>``: who may open each kind of deep link."""
 
 COMMANDS: dict[str, tuple[str, ...]] = {
     **{
@@ -428,6 +455,7 @@ def test_the_table_decides_every_command_button_and_step(tmp_path: Path, catalog
     commands = {c for route in routes if isinstance(route, CommandRoute) for c in route.commands}
     assert set(BUTTONS) == buttons, "decide in BUTTONS who may press each button"
     assert set(COMMANDS) == commands, "decide in COMMANDS who may use each command"
+    assert set(LINKS) == set(app.DEEP_LINKS), "decide in LINKS who may open each deep link"
     steps = {step.split(":")[0] for step in STEPS}
     assert steps == {route.step for route in app.TEXT_STEPS}, "decide in STEPS who may type"
 
@@ -484,6 +512,16 @@ async def test_every_actor_against_every_command_button_and_typed_step(bot: Harn
             else:
                 assert replies == [outcome], (step, actor, replies)
                 assert await snapshot(bot.deps.database, conversations=False) == before, step
+
+    for kind, link in LINKS.items():
+        if link is None:
+            continue
+        payload, link_outcomes = link
+        before = await snapshot(bot.deps.database)
+        for actor, outcome in zip(ACTORS, link_outcomes, strict=True):
+            replies = [r.text for r in await people[actor].send(f"/start {payload(world)}")]
+            assert replies[-1:] == [outcome], (kind.__name__, actor, replies)
+        assert await snapshot(bot.deps.database) == before, kind.__name__
 
     for command, outcomes in COMMANDS.items():
         for actor, outcome in zip(ACTORS, outcomes, strict=True):

@@ -94,7 +94,10 @@ def test_the_code_is_five_unambiguous_characters_and_changes_every_minute():
     assert len(codes) == 200
     for code in codes:
         assert len(code) == 5
-        assert not set(code) & set("0O1IL")
+        # Digits are shown, never the letters that look like one (typed, those count as
+        # the digit: attendance.normalise_code).
+        assert set(code) <= set(attendance.CODE_ALPHABET)
+        assert not set(code) & set("OILSBZ")
     assert attendance.code_for_minute("secret", 5) == attendance.code_for_minute("secret", 5)
     assert attendance.code_for_minute("secret", 5) != attendance.code_for_minute("other", 5)
 
@@ -113,6 +116,13 @@ async def test_the_code_rotates_on_the_minute_and_depends_on_the_session(databas
     )
     assert attendance.current_code(first, minute) != attendance.current_code(second, minute)
     assert attendance.minute_of(minute) == int(minute.timestamp()) // 60
+
+
+def test_check_in_codes_read_look_alikes_as_the_digit_shown():
+    assert attendance.normalise_code("o1l5 S8b-z") == "01155882"
+    assert attendance.normalise_code("OIL") == "011"
+    assert attendance.looks_like_code(attendance.normalise_code("hello"))
+    assert not attendance.looks_like_code(attendance.normalise_code("hi there"))
 
 
 def test_typed_codes_are_normalised():

@@ -19,7 +19,9 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    InputMediaPhoto,
     MenuButtonCommands,
+    Message,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
@@ -335,6 +337,27 @@ async def test_document_and_photo_round_trip(api: FakeBotApi, bot: Bot) -> None:
         await bot.send_photo(BOB, b"not an image")
     with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
         await bot.send_document(BOB, b"x", filename="x.txt", caption="c" * 1025)
+
+
+async def test_edit_message_media_replaces_a_photo_and_its_caption(
+    api: FakeBotApi, bot: Bot
+) -> None:
+    first, second = png(3, 2), png(4, 4)
+    photo = await bot.send_photo(BOB, first, caption="code 1")
+    edited = await bot.edit_message_media(
+        InputMediaPhoto(second, caption="<b>code 2</b>", parse_mode=ParseMode.HTML),
+        chat_id=BOB,
+        message_id=photo.message_id,
+    )
+    assert isinstance(edited, Message) and edited.caption == "code 2"
+    (stored,) = api.messages(BOB)
+    assert stored.photo is not None and stored.photo.content == second
+    assert stored.caption_html == "<b>code 2</b>" and stored.edited == 1
+    text = await bot.send_message(BOB, "plain")
+    with pytest.raises(BadRequest, match=r"(?i)no media"):
+        await bot.edit_message_media(
+            InputMediaPhoto(first), chat_id=BOB, message_id=text.message_id
+        )
 
 
 async def test_commands_per_scope_and_language(api: FakeBotApi, bot: Bot) -> None:

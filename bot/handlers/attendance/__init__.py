@@ -10,6 +10,7 @@ and :mod:`.refresh` (the code message, refreshed every tick).
 
 from __future__ import annotations
 
+from bot.handlers.attendance.absent import ask_rest_absent, confirm_rest_absent
 from bot.handlers.attendance.checkin import (
     CHECKIN,
     cancel_checkin,
@@ -22,6 +23,7 @@ from bot.handlers.attendance.panel import (
     open_attendance,
     open_checkin,
 )
+from bot.handlers.attendance.qr import open_checkin_link
 from bot.handlers.attendance.refresh import refresh_checkin_codes
 from bot.handlers.attendance.roster import mark_person, open_roster, pick_person
 from bot.handlers.attendance.walk_ins import (
@@ -46,12 +48,15 @@ HANDLERS: Handlers = (
     walk_in_button,
     cancel_walk_in,
     cancel_checkin,
+    ask_rest_absent,
+    confirm_rest_absent,
 )
 
 __all__ = [
     "CHECKIN",
     "HANDLERS",
     "WALK_IN",
+    "open_checkin_link",
     "receive_checkin_code",
     "receive_walk_in_text",
     "refresh_checkin_codes",

@@ -11,6 +11,7 @@ from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
 from bot.i18n.translator import Translator
+from bot.models import AttendanceStatus
 from bot.runtime.context import BotContext
 from bot.services import attendance, learners
 from bot.services.attendance import CheckinOutcome, CheckinResult
@@ -28,10 +29,26 @@ def cancel_checkin_keyboard(tr: Translator) -> InlineKeyboardMarkup:
 def checkin_reply(tr: Translator, result: CheckinResult) -> str:
     outcome = result.outcome
     title = result.training.title if result.training is not None else ""
+    late = result.status == AttendanceStatus.LATE
+    if outcome == CheckinOutcome.CHECKED_IN and late:
+        return tr._("✅ You are checked in: {title}. Welcome! (Recorded as late.)", title=title)
     if outcome == CheckinOutcome.CHECKED_IN:
         return tr._("✅ You are checked in: {title}. Welcome!", title=title)
     if outcome == CheckinOutcome.REUSED:
         return tr._("You are already checked in: {title}.", title=title)
+    if outcome == CheckinOutcome.LINK_EXPIRED:
+        return tr._(
+            "This check-in QR code of {title} has expired. Scan the code on the trainer's "
+            "screen again, or send /checkin with the code shown under it.",
+            title=title,
+        )
+    if outcome == CheckinOutcome.LINK_INVALID:
+        return tr._(
+            "This check-in link is not valid. Scan the QR code on the trainer's screen, or "
+            "send /checkin with the code shown under it."
+        )
+    if outcome == CheckinOutcome.CLOSED:
+        return tr._("Check-in for {title} is not open. Ask the trainer.", title=title)
     if outcome == CheckinOutcome.EXPIRED:
         return tr._(
             "That code has expired. Ask the trainer for the current code and send it again."
@@ -63,7 +80,13 @@ def checkin_reply(tr: Translator, result: CheckinResult) -> str:
 
 
 async def _check_in(update: Update, context: BotContext, current: Turn, text: str) -> None:
-    result = await attendance.check_in(current.db, current.learner, text, context.deps.clock.now())
+    result = await attendance.check_in(
+        current.db,
+        current.learner,
+        text,
+        context.deps.clock.now(),
+        late_after=context.deps.settings.late_after,
+    )
     tr = current.tr
     keep = result.outcome in KEEP_WAITING
     if keep:

@@ -75,3 +75,21 @@ class CancelWalkIn(CallbackData):
 @dataclass(frozen=True)
 class CancelCheckin(CallbackData):
     prefix = "ak"
+
+
+@dataclass(frozen=True)
+class AskRestAbsent(CallbackData):
+    """ "Mark the rest absent" on the panel: asks for a confirmation first."""
+
+    prefix = "an"
+    session_id: int
+
+
+@dataclass(frozen=True)
+class ConfirmRestAbsent(CallbackData):
+    """The confirmation, for the ``count`` people it named: a roster that changed since is
+    asked about again."""
+
+    prefix = "ay"
+    session_id: int
+    count: int

@@ -6,7 +6,13 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.handlers.attendance.data import CloseCheckin, OpenCheckin, ShowRoster, StartWalkIn
+from bot.handlers.attendance.data import (
+    AskRestAbsent,
+    CloseCheckin,
+    OpenCheckin,
+    ShowRoster,
+    StartWalkIn,
+)
 from bot.handlers.common.keyboards import button, markup
 from bot.i18n.translator import Translator
 from bot.models import TrainingSession
@@ -31,6 +37,8 @@ def panel_keyboard(
     grid.append([button(tr._("📋 Roster"), ShowRoster(training.id, 0))])
     if training.cancelled_at is None and now >= attendance.window(training)[0]:
         grid.append([button(tr._("➕ Add walk-in"), StartWalkIn(training.id))])
+    if training.cancelled_at is None and now >= training.starts_at:
+        grid.append([button(tr._("✖️ Mark the rest absent"), AskRestAbsent(training.id))])
     return markup(grid)
 
 

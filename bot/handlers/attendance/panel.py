@@ -3,13 +3,16 @@ session, and opening and closing check-in."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time, timedelta
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import NetworkError
 
 from bot.handlers.attendance.data import CloseCheckin, OpenAttendance, OpenCheckin
 from bot.handlers.attendance.keyboards import closed_keyboard, code_keyboard, panel_keyboard
-from bot.handlers.attendance.refresh import edit_quietly
+from bot.handlers.attendance.qr import checkin_link, qr_png
+from bot.handlers.attendance.refresh import edit_quietly, remember_shown
 from bot.handlers.attendance.texts import closed_text, code_text, error_text, panel_text
 from bot.handlers.common.entry import on_button, on_command
 from bot.handlers.common.keyboards import button, markup
@@ -20,6 +23,8 @@ from bot.models import TrainingSession
 from bot.runtime.context import BotContext
 from bot.services import attendance, roster, sessions
 from bot.services.attendance import AttendanceError
+
+log = logging.getLogger(__name__)
 
 
 async def show_panel(
@@ -32,6 +37,26 @@ async def show_panel(
     await show(
         update, panel_text(tr, training, counts, now), panel_keyboard(tr, training, now), edit=edit
     )
+
+
+async def send_code_message(
+    context: BotContext,
+    update: Update,
+    caption: str,
+    keyboard: InlineKeyboardMarkup,
+    png: bytes,
+) -> Message | None:
+    """The code message: the QR code as a photo, the typed code in its caption. Network
+    trouble after the retries is logged (it may have arrived: not sent again)."""
+    chat = update.effective_chat
+    assert chat is not None
+    try:
+        return await context.bot.send_photo(
+            chat.id, png, caption=caption, reply_markup=keyboard, filename="checkin.png"
+        )
+    except NetworkError as error:
+        log.warning("check-in code message may not have arrived: %s", error)
+        return None
 
 
 @on_command("attendance", roles=MANAGERS)
@@ -93,13 +118,16 @@ async def open_checkin(
     await answer_query(update)
     old_chat, old_message = training.checkin_chat_id, training.checkin_message_id
     counts = await roster.counts(current.db, data.session_id)
-    sent = await show(
+    caption, link = code_text(tr, training, counts.attended, now), checkin_link(training, now)
+    sent = await send_code_message(
+        context,
         update,
-        code_text(tr, training, counts.attended, now),
+        caption,
         code_keyboard(tr, data.session_id),
-        edit=False,
+        qr_png(link.url(context.bot.username)),
     )
     if sent is not None:
+        remember_shown(sent.chat_id, sent.message_id, link.payload(), caption)
         await attendance.set_code_message(
             current.db, data.session_id, sent.chat_id, sent.message_id
         )

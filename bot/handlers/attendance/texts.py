@@ -74,7 +74,10 @@ def code_text(tr: Translator, training: TrainingSession, attended: int, now: dat
                 "more minute.",
                 time=tr.time(minute),
             ),
-            tr._("Participants send: /checkin {code}", code=code),
+            tr._(
+                "Participants scan the QR code with their phone's camera, or send: /checkin {code}",
+                code=code,
+            ),
             "",
             tr._("Present so far: {n}", n=attended),
         ]
@@ -106,6 +109,8 @@ def error_text(tr: Translator, error: AttendanceError, training: TrainingSession
         return tr._("The session has not begun yet.")
     if reason == Reason.OVER:
         return tr._("Check-in is over: it closes 30 minutes after the end of the session.")
+    if reason == Reason.NOT_STARTED:
+        return tr._("The session has not started yet: nobody can be marked absent before it.")
     if reason == Reason.NOT_ON_ROSTER:
         return tr._("This person is not on the roster.")
     if reason == Reason.EMPTY:

@@ -71,3 +71,25 @@ class RoleInviteLink(DeepLink):
     """A one-time link that gives a role."""
 
     prefix = "r"
+
+
+@dataclass(frozen=True)
+class CheckinLink(DeepLink):
+    """The trainer's check-in QR code: ``<session id>-<minute>-<token>``; checks in whoever
+    opens it while it is fresh (onboarding first if new). Build it with :meth:`of`."""
+
+    prefix = "c"
+
+    @classmethod
+    def of(cls, session_id: int, minute: int, token: str) -> CheckinLink:
+        return cls(f"{session_id}-{minute}-{token}")
+
+    def parts(self) -> tuple[int, int, str] | None:
+        """(session id, minute, token), or None for a code of another shape."""
+        session, _, rest = self.code.partition("-")
+        minute, _, token = rest.partition("-")
+        if not (session.isdigit() and minute.isdigit() and token.isalnum()):
+            return None
+        if len(session) > 12 or len(minute) > 12:
+            return None
+        return int(session), int(minute), token

@@ -10,7 +10,11 @@ learner does not have to say which one.
 Five wrong codes in a row lock check-in for that learner for ten minutes (stored in
 ``CheckinGuard``, so a restart does not reset it); a success resets the count. Malformed
 input (not five letters/digits) and expired codes do not count as wrong tries: they are
-not guesses.
+not guesses. The QR code's link (:func:`check_in_by_link`) carries a token that cannot be
+guessed, so the lock does not apply to it: someone locked out by typos is still let in by
+scanning.
+
+Someone who checks in more than ``late_after`` after the start is marked late.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from bot.models import (
 from bot.services.attendance.errors import AttendanceError, Reason
 from bot.services.attendance.marks import (
     METHOD_CODE,
+    METHOD_QR,
     attendance_of,
     ensure_registered,
     managed_training,
@@ -41,19 +46,24 @@ from bot.services.attendance.marks import (
     training_of,
 )
 from bot.services.attendance.window import (
+    LINK_VALID_MINUTES,
     WINDOW_AFTER,
     WINDOW_BEFORE,
     code_age,
     in_window,
     is_open,
+    link_token_valid,
     looks_like_code,
+    minute_of,
+    normalise_code,
     window,
 )
-from bot.services.codes import typed_code
 from bot.services.learners import records_allowed
 
 MAX_WRONG_TRIES = 5
 LOCK_FOR = timedelta(minutes=10)
+DEFAULT_LATE_AFTER = timedelta(minutes=10)
+"""The setting ``LATE_AFTER_MINUTES`` decides; this is for callers without settings."""
 
 
 class CheckinOutcome(StrEnum):
@@ -69,6 +79,12 @@ class CheckinOutcome(StrEnum):
     LOCKED = "locked"
     NO_CONSENT = "no-consent"
     """The code is right, but without consent nothing may be recorded."""
+    LINK_EXPIRED = "link-expired"
+    """A QR link of this session, older than ``LINK_VALID_MINUTES``."""
+    LINK_INVALID = "link-invalid"
+    """A QR link whose token is not this session's (forged, or mixed up)."""
+    CLOSED = "closed"
+    """A QR link of a session whose check-in is not open (any more)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,8 @@ class CheckinResult:
     training: TrainingSession | None = None
     tries_left: int = 0
     locked_until: datetime | None = None
+    status: AttendanceStatus | None = None
+    """Present or late, when checked in (or already)."""
 
 
 # -- opening and closing -----------------------------------------------------------------------
@@ -197,7 +215,23 @@ async def guard_of(db: AsyncSession, learner_id: int) -> CheckinGuard | None:
     return await db.get(CheckinGuard, learner_id)
 
 
-async def check_in(db: AsyncSession, learner: Learner, text: str, now: datetime) -> CheckinResult:
+def arrival_status(
+    training: TrainingSession, now: datetime, late_after: timedelta
+) -> AttendanceStatus:
+    """Present, or late when ``now`` is more than ``late_after`` past the start."""
+    return (
+        AttendanceStatus.LATE if now > training.starts_at + late_after else AttendanceStatus.PRESENT
+    )
+
+
+async def check_in(
+    db: AsyncSession,
+    learner: Learner,
+    text: str,
+    now: datetime,
+    *,
+    late_after: timedelta = DEFAULT_LATE_AFTER,
+) -> CheckinResult:
     """A learner sent ``text`` as a check-in code."""
     assert learner.id is not None
     guard = await _guard(db, learner.id, now)
@@ -206,7 +240,7 @@ async def check_in(db: AsyncSession, learner: Learner, text: str, now: datetime)
     sessions = await open_sessions(db, now)
     if not sessions:
         return CheckinResult(CheckinOutcome.NO_OPEN_CHECKIN)
-    code = typed_code(text)
+    code = normalise_code(text)
     if not looks_like_code(code):
         return CheckinResult(CheckinOutcome.MALFORMED)
 
@@ -228,27 +262,70 @@ async def check_in(db: AsyncSession, learner: Learner, text: str, now: datetime)
             return CheckinResult(CheckinOutcome.LOCKED, locked_until=guard.locked_until)
         return CheckinResult(CheckinOutcome.WRONG, tries_left=MAX_WRONG_TRIES - guard.failures)
 
+    return await _arrive(db, learner, valid, guard, now, METHOD_CODE, late_after)
+
+
+async def _arrive(
+    db: AsyncSession,
+    learner: Learner,
+    training: TrainingSession,
+    guard: CheckinGuard,
+    now: datetime,
+    method: str,
+    late_after: timedelta,
+) -> CheckinResult:
+    """A right code or link: the count of wrong tries starts again, and the learner is marked
+    present or late (registered on the spot if they had not registered: a walk-in)."""
     if guard.failures or guard.locked_until is not None:
         guard.failures = 0
         guard.locked_until = None
         db.add(guard)
     if not records_allowed(learner):
-        return CheckinResult(CheckinOutcome.NO_CONSENT, training=valid)
-    assert valid.id is not None
-    row = await attendance_of(db, valid.id, learner.id)
+        return CheckinResult(CheckinOutcome.NO_CONSENT, training=training)
+    assert training.id is not None and learner.id is not None
+    row = await attendance_of(db, training.id, learner.id)
     if row is not None and row.status in ATTENDED:
-        return CheckinResult(CheckinOutcome.REUSED, training=valid)
-    await ensure_registered(db, valid.id, learner.id, now)
+        status = AttendanceStatus(row.status)
+        return CheckinResult(CheckinOutcome.REUSED, training=training, status=status)
+    await ensure_registered(db, training.id, learner.id, now, walk_in=True)
+    status = arrival_status(training, now, late_after)
     await set_status(
         db,
         actor_id=learner.id,
-        session_id=valid.id,
+        session_id=training.id,
         learner_id=learner.id,
-        status=AttendanceStatus.PRESENT,
-        method=METHOD_CODE,
+        status=status,
+        method=method,
         now=now,
     )
-    return CheckinResult(CheckinOutcome.CHECKED_IN, training=valid)
+    return CheckinResult(CheckinOutcome.CHECKED_IN, training=training, status=status)
+
+
+async def check_in_by_link(
+    db: AsyncSession,
+    learner: Learner,
+    session_id: int,
+    minute: int,
+    token: str,
+    now: datetime,
+    *,
+    late_after: timedelta = DEFAULT_LATE_AFTER,
+) -> CheckinResult:
+    """A learner opened the QR code's link of ``session_id`` for ``minute``. The token
+    cannot be guessed, so wrong-code locks do not apply; a bad token is ``link-invalid``, one
+    older than ``LINK_VALID_MINUTES`` (or from the future) ``link-expired``, a session
+    whose check-in is not open ``closed``."""
+    assert learner.id is not None
+    training = await db.get(TrainingSession, session_id)
+    if training is None or not link_token_valid(training, minute, token):
+        return CheckinResult(CheckinOutcome.LINK_INVALID)
+    age = minute_of(now) - minute
+    if not 0 <= age <= LINK_VALID_MINUTES:
+        return CheckinResult(CheckinOutcome.LINK_EXPIRED, training=training)
+    if not is_open(training, now):
+        return CheckinResult(CheckinOutcome.CLOSED, training=training)
+    guard = await _guard(db, learner.id, now)
+    return await _arrive(db, learner, training, guard, now, METHOD_QR, late_after)
 
 
 async def _registered_session_ids(

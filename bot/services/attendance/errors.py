@@ -17,6 +17,8 @@ class Reason(StrEnum):
     """Before the check-in window (30 minutes before the start)."""
     OVER = "over"
     """After the check-in window (30 minutes after the end)."""
+    NOT_STARTED = "not-started"
+    """Marking the rest absent before the session's start."""
     NOT_ON_ROSTER = "not-on-roster"
     UNKNOWN_STATUS = "unknown-status"
     EMPTY = "empty"

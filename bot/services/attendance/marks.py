@@ -28,6 +28,7 @@ from bot.services.attendance.window import window
 from bot.services.sessions import SessionError, registration_of
 
 METHOD_CODE = "code"
+METHOD_QR = "qr"
 METHOD_TRAINER = "trainer"
 METHOD_WALK_IN = "walk_in"
 
@@ -71,9 +72,10 @@ async def attendance_of(db: AsyncSession, session_id: int, learner_id: int) -> A
 
 
 async def ensure_registered(
-    db: AsyncSession, session_id: int, learner_id: int, now: datetime
+    db: AsyncSession, session_id: int, learner_id: int, now: datetime, *, walk_in: bool = False
 ) -> None:
-    """Registers someone who is in the room; an apology is withdrawn: they came after all."""
+    """Registers someone who is in the room (``walk_in``: marked as registered on the spot);
+    an apology is withdrawn: they came after all."""
     registration = await registration_of(db, session_id, learner_id)
     if registration is None:
         db.add(
@@ -82,6 +84,7 @@ async def ensure_registered(
                 learner_id=learner_id,
                 status=RegistrationStatus.REGISTERED,
                 registered_at=now,
+                walk_in=walk_in,
             )
         )
     elif registration.status != RegistrationStatus.REGISTERED:
@@ -174,3 +177,52 @@ async def mark(
         method=METHOD_TRAINER,
         now=now,
     )
+
+
+async def unmarked(db: AsyncSession, session_id: int) -> list[int]:
+    """The people registered (not apologised) who have no attendance status yet, by id."""
+    result = await db.exec(
+        select(Registration.learner_id)
+        .outerjoin(
+            Attendance,
+            (Attendance.session_id == Registration.session_id)  # type: ignore[arg-type]
+            & (Attendance.learner_id == Registration.learner_id),
+        )
+        .where(
+            Registration.session_id == session_id,
+            Registration.status == RegistrationStatus.REGISTERED,
+            Attendance.id == None,  # noqa: E711
+        )
+        .order_by(Registration.learner_id)  # type: ignore[arg-type]
+    )
+    return list(result.all())
+
+
+async def mark_rest_absent(
+    db: AsyncSession,
+    actor: Learner,
+    session_id: int,
+    now: datetime,
+    *,
+    admin_ids: Iterable[int] = (),
+) -> int:
+    """Marks everyone registered and not yet marked absent; how many. Idempotent: a second
+    call finds nobody left. Raises ``not-found``, ``not-allowed``, ``cancelled`` or
+    ``not-started`` (nobody is absent from a session that has not begun)."""
+    training = await managed_training(db, actor, session_id, admin_ids)
+    if training.cancelled_at is not None:
+        raise AttendanceError(Reason.CANCELLED)
+    if now < training.starts_at:
+        raise AttendanceError(Reason.NOT_STARTED)
+    rest = await unmarked(db, session_id)
+    for learner_id in rest:
+        await set_status(
+            db,
+            actor_id=actor.id,
+            session_id=session_id,
+            learner_id=learner_id,
+            status=AttendanceStatus.ABSENT,
+            method=METHOD_TRAINER,
+            now=now,
+        )
+    return len(rest)

@@ -120,7 +120,7 @@ async def add_walk_in(
     db.add(person)
     await db.flush()
     assert person.id is not None
-    await ensure_registered(db, session_id, person.id, now)
+    await ensure_registered(db, session_id, person.id, now, walk_in=True)
     await set_status(
         db,
         actor_id=actor.id,

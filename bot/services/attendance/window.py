@@ -8,20 +8,31 @@ has to be stored per minute and every bot process computes the same code.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
 from bot.models import TrainingSession
+from bot.services.codes import typed_code
 
 WINDOW_BEFORE = timedelta(minutes=30)
 """Check-in opens at most this long before the start ..."""
 WINDOW_AFTER = timedelta(minutes=30)
 """... and closes at the latest this long after the end."""
 
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-"""No 0/O, 1/I/L: nothing that reads as something else on a projector or a phone."""
+CODE_ALPHABET = "0123456789ACDEFGHJKMNPQRTUVWXY"
+"""The one alphabet of typed check-in codes: digits and the letters that look like no digit.
+The letters that do (O, I, L, S, B, Z) are never shown; typed, they are read as the digit
+they look like (:data:`CODE_LOOKALIKES`), so any reading of a shown code is the right one."""
+CODE_LOOKALIKES = str.maketrans("OILSBZ", "011582")
 CODE_LENGTH = 5
+LINK_TOKEN_LENGTH = 16
+"""Characters of the QR link's token (base32: 80 bits, not to be guessed)."""
+LINK_VALID_MINUTES = 5
+"""How long a QR link stays good after its minute: time to open the bot (and, for someone
+new, to choose a language and consent) after scanning; a photo of the code sent out of the
+room is useless soon after."""
 EXPIRED_LOOKBACK_MINUTES = 120
 """How far back a code is still recognised, to answer "expired" rather than "wrong"."""
 
@@ -67,6 +78,25 @@ def code_for_minute(secret: str, minute: int) -> str:
 
 def current_code(training: TrainingSession, now: datetime) -> str:
     return code_for_minute(training.checkin_secret, minute_of(now))
+
+
+def normalise_code(text: str) -> str:
+    """What someone typed, as a code of :data:`CODE_ALPHABET` would read: see
+    :func:`bot.services.codes.typed_code` (case, spaces, Cyrillic look-alikes), then the
+    letters that look like a digit read as that digit."""
+    return typed_code(text).translate(CODE_LOOKALIKES)
+
+
+def link_token(training: TrainingSession, minute: int) -> str:
+    """The QR link's token of ``minute``: an HMAC of the session's secret (apart from the
+    typed codes'), so it can be neither guessed nor derived from a typed code."""
+    message = f"qr:{training.id}:{minute}".encode()
+    digest = hmac.new(training.checkin_secret.encode(), message, hashlib.sha256).digest()
+    return base64.b32encode(digest).decode()[:LINK_TOKEN_LENGTH]
+
+
+def link_token_valid(training: TrainingSession, minute: int, token: str) -> bool:
+    return hmac.compare_digest(link_token(training, minute), token)
 
 
 def looks_like_code(code: str) -> bool:

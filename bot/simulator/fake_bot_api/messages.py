@@ -7,6 +7,7 @@ once and soon, old messages cannot be deleted, a blocked user cannot be written 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.simulator.fake_bot_api import checks
@@ -63,6 +64,7 @@ class MessageMethods:
             "editMessageText": self._edit_message_text,
             "editMessageCaption": self._edit_message_caption,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "editMessageMedia": self._edit_message_media,
             "deleteMessage": self._delete_message,
             "answerCallbackQuery": self._answer_callback_query,
             "sendDocument": self._send_document,
@@ -163,6 +165,36 @@ class MessageMethods:
         return self._apply_edit(
             message, {"caption": caption, "caption_entities": entities, "reply_markup": markup}
         )
+
+    async def _edit_message_media(self, params: JSONDict) -> JSONDict:
+        """A photo or document message gets a new file and caption (media: an InputMedia
+        whose ``media`` names an upload of the call, ``attach://<name>``, or a file id)."""
+        chat = self._target_chat(params)
+        message = self._own_message(chat, params)
+        media = params.get("media")
+        if isinstance(media, str):
+            try:
+                media = json.loads(media)
+            except ValueError as exc:
+                raise ApiError(400, "Bad Request: can't parse InputMedia JSON object") from exc
+        if not isinstance(media, dict) or media.get("type") not in ("photo", "document"):
+            raise ApiError(400, "Bad Request: can't parse InputMedia JSON object")
+        kind = str(media["type"])
+        if message.document is None and message.photo is None:
+            raise ApiError(400, "Bad Request: there is no media in the message to edit")
+        stored = self._input_file({**params, kind: media.get("media")}, kind)
+        caption, entities = self._caption(
+            {"caption": media.get("caption"), "parse_mode": media.get("parse_mode")}
+        )
+        markup = checks.checked_markup(params.get("reply_markup"), inline_only=True)
+        changes: JSONDict = {
+            "photo": stored if kind == "photo" else None,
+            "document": stored if kind == "document" else None,
+            "caption": caption,
+            "caption_entities": entities,
+            "reply_markup": markup,
+        }
+        return self._apply_edit(message, changes)
 
     async def _edit_message_reply_markup(self, params: JSONDict) -> JSONDict:
         chat = self._target_chat(params)
