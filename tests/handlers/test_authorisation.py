@@ -331,7 +331,7 @@ LINKS: dict[type[DeepLink], tuple[Callable[[World], str], tuple[str, ...]] | Non
     # not the session's (forged, guessed, or of another session) is refused for everyone.
     CheckinLink: (
         lambda w: CheckinLink.of(w.session, 0, "A" * 16).payload(),
-        (FORGED_LINK,) * 6,
+        (FORGED_LINK,) * len(ACTORS),
     ),
 }
 """``/start <payload>``: who may open each kind of deep link."""
@@ -517,11 +517,13 @@ async def test_every_actor_against_every_command_button_and_typed_step(bot: Harn
         if link is None:
             continue
         payload, link_outcomes = link
-        before = await snapshot(bot.deps.database)
+        # /start ends whatever answer the bot was waiting for (an earlier step of this test
+        # left some): that is not the link's doing, so conversations are left out.
+        before = await snapshot(bot.deps.database, conversations=False)
         for actor, outcome in zip(ACTORS, link_outcomes, strict=True):
             replies = [r.text for r in await people[actor].send(f"/start {payload(world)}")]
             assert replies[-1:] == [outcome], (kind.__name__, actor, replies)
-        assert await snapshot(bot.deps.database) == before, kind.__name__
+        assert await snapshot(bot.deps.database, conversations=False) == before, kind.__name__
 
     for command, outcomes in COMMANDS.items():
         for actor, outcome in zip(ACTORS, outcomes, strict=True):

@@ -284,6 +284,7 @@ async def test_someone_new_scans_goes_through_onboarding_and_is_checked_in(bot: 
     assert newcomer.buttons()[0][0] == "English"  # the language first
     await newcomer.tap("English")
     await newcomer.tap(tr._("I agree"))
+    await newcomer.tap(tr._("✅ Use this name"))  # the name step after consent
     await newcomer.send("Civic Lab")
     await newcomer.tap(tr._("Kosovo"))
     await newcomer.tap(tr._("Woman"))
