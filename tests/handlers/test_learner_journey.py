@@ -235,7 +235,7 @@ async def test_the_command_menu_is_published_per_language(bot: Harness):
         commands = bot.api.commands(language_code=telegram_code)
         tr = bot.tr(language)
         assert {"command": "lessons", "description": tr._("Lessons and quizzes")} in commands
-        assert [c["command"] for c in commands][:3] == ["lessons", "progress", "language"]
+        assert [c["command"] for c in commands][:3] == ["lessons", "progress", "profile"]
 
 
 async def test_a_failed_quiz_can_be_retried_and_old_buttons_stay_dead(

@@ -19,7 +19,7 @@ async def test_first_contact_guesses_the_language_and_asks_nothing_yet(database:
         seen = await learners.get_or_create(db, 42, "sr-RS", "en")
         again = await learners.get_or_create(db, 42, "en", "en")
     assert seen.is_new and not again.is_new
-    assert seen.learner.language == "sr-Latn" and not seen.learner.language_chosen
+    assert seen.learner.language == "sr-Cyrl" and not seen.learner.language_chosen
     assert seen.learner.consent == Consent.PENDING
     assert learners.next_profile_question(seen.learner) is None
 

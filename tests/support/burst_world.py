@@ -207,7 +207,7 @@ async def prepare_world(
                 telegram_id,
                 quizzes.question_text(tr, module, state),
                 parse_mode=ParseMode.HTML,
-                reply_markup=keyboards.question(state),
+                reply_markup=keyboards.question(tr, module, state),
             )
             person.card_message = card.message_id
             person.question_message = question.message_id
