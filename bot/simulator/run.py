@@ -81,8 +81,12 @@ async def serve(
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    # SIGINT too, not only asyncio.run's KeyboardInterrupt: a process started with SIGINT
+    # ignored (a background job of a non-interactive shell, some test runners) inherits
+    # SIG_IGN, and asyncio.run then installs no handler of its own, so Ctrl+C did nothing.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(number, stop.set)
     await simulator.start()
     try:
         url = simulator.url
@@ -100,6 +104,7 @@ async def serve(
         await stop.wait()
     finally:
         await simulator.stop()
+    print("\nKapacitet simulator stopped.", flush=True)
 
 
 def run_simulator(

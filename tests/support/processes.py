@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.support.harness import CONTROLLER_ENV
@@ -39,10 +40,14 @@ def free_port() -> int:
 
 
 async def python_bot(
-    *arguments: str, cwd: Path, env: dict[str, str], merged: bool = False
+    *arguments: str,
+    cwd: Path,
+    env: dict[str, str],
+    merged: bool = False,
+    preexec_fn: Callable[[], object] | None = None,
 ) -> asyncio.subprocess.Process:
     """``python -m bot <arguments>`` with its output in pipes (``merged``: stderr into
-    stdout)."""
+    stdout); ``preexec_fn`` runs in the child before ``exec`` (e.g. to ignore a signal)."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -52,6 +57,7 @@ async def python_bot(
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT if merged else asyncio.subprocess.PIPE,
+        preexec_fn=preexec_fn,
     )
 
 
