@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from collections.abc import Callable
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -108,7 +108,9 @@ _TIME = re.compile(
     r"(?:\s*(?:[:.]|h)\s*(?P<minute>\d{2}))?"
     rf"(?:\s*{_HOUR_WORDS}\.?)?$"
 )
-_DOTTED = re.compile(r"^(?P<day>\d{1,2})\.\s*(?P<month>\d{1,2})(?:\.\s*(?P<year>\d{4}|\d{2})?)?\.?$")
+_DOTTED = re.compile(
+    r"^(?P<day>\d{1,2})\.\s*(?P<month>\d{1,2})(?:\.\s*(?P<year>\d{4}|\d{2})?)?\.?$"
+)
 _SLASHED = re.compile(r"^(?P<day>\d{1,2})/(?P<month>\d{1,2})(?:/(?P<year>\d{4}|\d{2}))?$")
 _ISO = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})$")
 _ISO_T = re.compile(r"^(?P<date>\d{4}-\d{1,2}-\d{1,2})t(?P<time>\d{1,2}:\d{2})$")
