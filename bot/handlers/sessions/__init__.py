@@ -6,14 +6,15 @@ Modules: :mod:`.data` (the buttons), :mod:`.texts`, :mod:`.access` (who may see 
 session), :mod:`.wizard` (``/newsession``) with :mod:`.questions` (its steps) and
 :mod:`.picking` (dates and times, shared with the reschedule), :mod:`.listing`
 (``/sessions``), :mod:`.view` (one session), :mod:`.roster`, :mod:`.edits` (its actions and
-edits) and :mod:`.notices` (telling the learners).
+edits), :mod:`.reschedule` (moving it) and :mod:`.notices` (telling the learners).
 """
 
 from __future__ import annotations
 
 from bot.handlers.common.entry import Handlers
-from bot.handlers.sessions.edits import EDIT, cancel_edit, receive_edit_text, session_action
+from bot.handlers.sessions.edits import cancel_edit, receive_edit_text, session_action
 from bot.handlers.sessions.listing import list_button, sessions_command
+from bot.handlers.sessions.reschedule import EDIT, edit_move, edit_pick
 from bot.handlers.sessions.roster import roster_page
 from bot.handlers.sessions.view import open_session
 from bot.handlers.sessions.wizard import (
@@ -36,6 +37,8 @@ HANDLERS: Handlers = (
     list_button,
     open_session,
     session_action,
+    edit_pick,
+    edit_move,
     roster_page,
     cancel_edit,
 )
