@@ -104,6 +104,8 @@ def test_a_lone_dotted_pair_is_what_was_asked():
     [
         ("8.12. 10:00", TUESDAY, time(10)),
         ("8.12 10h", TUESDAY, time(10)),
+        ("8.12. 10", TUESDAY, time(10)),
+        ("8.12.26 10", TUESDAY, time(10)),
         ("8.12., 10:00", TUESDAY, time(10)),
         ("08.12.2026 10.00", TUESDAY, time(10)),
         ("2026-12-08T10:00", TUESDAY, time(10)),

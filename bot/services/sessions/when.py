@@ -109,9 +109,12 @@ _TIME = re.compile(
     rf"(?:\s*{_HOUR_WORDS}\.?)?$"
 )
 _DOTTED = re.compile(
-    r"^(?P<day>\d{1,2})\.\s*(?P<month>\d{1,2})(?:\.\s*(?P<year>\d{4}|\d{2})?)?\.?$"
+    # A two-digit year only right after the dot: in "14.12. 10" the 10 is the hour.
+    r"^(?P<day>\d{1,2})\.\s*(?P<month>\d{1,2})(?:\.\s*(?P<year>\d{4})|\.(?P<short>\d{2}))?\.?$"
 )
-_SLASHED = re.compile(r"^(?P<day>\d{1,2})/(?P<month>\d{1,2})(?:/(?P<year>\d{4}|\d{2}))?$")
+_SLASHED = re.compile(
+    r"^(?P<day>\d{1,2})/(?P<month>\d{1,2})(?:/(?P<year>\d{4})|/(?P<short>\d{2}))?$"
+)
 _ISO = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})$")
 _ISO_T = re.compile(r"^(?P<date>\d{4}-\d{1,2}-\d{1,2})t(?P<time>\d{1,2}:\d{2})$")
 
@@ -130,10 +133,14 @@ def _clean(text: str) -> str:
     return " ".join(cleaned.split())
 
 
-def _full_year(year: str | None) -> int | None:
-    if year is None:
-        return None
-    return int(year) if len(year) == 4 else 2000 + int(year)
+def _year(match: re.Match[str]) -> int | None:
+    """The year written, if any: four digits, or two ("26" is 2026)."""
+    groups = match.groupdict()
+    if groups.get("year"):
+        return int(groups["year"])
+    if groups.get("short"):
+        return 2000 + int(groups["short"])
+    return None
 
 
 def _calendar_day(day: int, month: int, year: int | None, today: date) -> date:
@@ -175,7 +182,7 @@ def read_date(text: str, today: date) -> date | None:
             return _calendar_day(
                 int(match["day"]),
                 int(match["month"]),
-                _full_year(match["year"]) if pattern is not _ISO else int(match["year"]),
+                _year(match),
                 today,
             )
     return None
