@@ -376,8 +376,14 @@ async def test_an_online_session_and_a_second_trainer_cannot_touch_it(
 
     # The owner changes the link; nobody is registered, so nobody is told.
     await owner.tap(en._("📍 Change venue"), view)
+    question = owner.last_message()
+    [reply] = await owner.send("http://meet.example.org/new-room")
+    assert reply.text == en._("Online links must start with https://. Please type the secure link.")
+    assert not reply.inline_keyboard  # a short answer; the question keeps its Cancel
     [reply] = await owner.send("https://meet.example.org/new-room")
     assert "The place is changed; 0 registered people will be told." in (reply.text or "")
+    shown = owner.api.message(owner.chat_id, question.message_id)
+    assert shown is not None and not shown.inline_keyboard  # its Cancel is gone
     stored = await stored_session(bot)
     assert (stored.online_url, stored.venue, stored.version) == (
         "https://meet.example.org/new-room",
