@@ -114,9 +114,16 @@ from bot.handlers.sessions.data import (
     CancelEdit,
     DraftAction,
     DraftChoice,
+    DraftEdit,
     DraftField,
+    DraftMove,
     DraftPick,
+    DraftStep,
+    EditMove,
+    EditPick,
+    EditStep,
     ListSessions,
+    Move,
     OpenSession,
     SessionAction,
     ShowRosterPage,
@@ -231,6 +238,9 @@ BUTTONS: dict[type[CallbackData], Row] = {
     # The trainer's screens.
     DraftPick: Row(lambda w: DraftPick(DraftField.COUNTRY, "RS"), STAFF_STALE),
     DraftAction: Row(lambda w: DraftAction(DraftChoice.CREATE), STAFF_STALE),
+    # Back, keep, yes/no and the summary's Edit: only a step the tapper's own draft is at.
+    DraftMove: Row(lambda w: DraftMove(DraftStep.DATE, Move.BACK), STAFF_STALE),
+    DraftEdit: Row(lambda w: DraftEdit(DraftStep.PLACE), STAFF_STALE),
     ListSessions: Row(lambda w: ListSessions(), STAFF),
     OpenSession: Row(lambda w: OpenSession(w.session), MANAGERS),
     SessionAction: Row(
@@ -241,6 +251,9 @@ BUTTONS: dict[type[CallbackData], Row] = {
     ShowRosterPage: Row(lambda w: ShowRosterPage(w.session, 0), MANAGERS),
     # Ends the tapper's own edit conversation; the session is not touched.
     CancelEdit: Row(lambda w: CancelEdit(w.session), STAFF),
+    # A reschedule's day, time and yes: only within the tapper's own reschedule of it.
+    EditPick: Row(lambda w: EditPick(w.session, DraftField.DATE, "20300101"), STAFF_STALE),
+    EditMove: Row(lambda w: EditMove(w.session, EditStep.WHEN, Move.YES), STAFF_STALE),
     OpenAttendance: Row(lambda w: OpenAttendance(w.session), MANAGERS),
     OpenCheckin: Row(lambda w: OpenCheckin(w.session), MANAGERS),
     CloseCheckin: Row(lambda w: CloseCheckin(w.session), MANAGERS),

@@ -125,12 +125,17 @@ async def test_a_trainer_chooses_the_programme_when_there_is_a_choice(bot: Harne
     [question] = await trainer.send("/newsession")
     assert "Which programme is it part of?" in (question.text or "")
     assert trainer.buttons(question) == [["Default programme"], ["SMART Balkans"], ["✖️ Cancel"]]
+    await trainer.tap("Default programme", question)
+    # Back from the title to the programme, the choice marked; then the other one.
+    await trainer.tap("« Back")
+    assert trainer.buttons(question.message_id)[0] == ["✅ Default programme"]
     await trainer.tap("SMART Balkans", question)
     assert "What is the title of the session?" in (trainer.last_message().text or "")
     await trainer.send("Rule of law")
     await trainer.tap("No module")
     start = (bot.clock.now() + timedelta(days=3)).astimezone(bot.deps.settings.zone)
     await trainer.send(start.strftime("%d.%m.%Y 10:00"))
+    await trainer.tap("✅ Yes")
     await trainer.tap("90 minutes")
     await trainer.send("Hotel Tirana")
     await trainer.tap("Albania")

@@ -60,40 +60,57 @@ async def deliveries(bot: Harness) -> list[tuple[int, str]]:
         return [(telegram_id or 0, kind) for telegram_id, kind in rows.all()]
 
 
+def short_date(moment: datetime) -> str:
+    """A local date as trainers type it, without the year: "8.12." """
+    day = moment.astimezone(BELGRADE)
+    return f"{day.day}.{day.month}."
+
+
 async def schedule(bot: Harness, trainer: TelegramUser, catalogue: Catalogue) -> str:
     """Runs /newsession with a few wrong answers on the way; returns the invite payload."""
     tr = bot.tr("en")
     now = bot.clock.now()
-    example = sessions.example_datetime(BELGRADE, now)
+    example = short_date(now + timedelta(days=7)) + " 10:00"
     module = catalogue.get("passwords-2fa")
     assert module is not None
 
     [question] = await trainer.send("/newsession")
-    assert "step 1 of 8" in (question.text or "")
+    assert "step 1 of 9" in (question.text or "")
     await trainer.send("Digital security <for> CSOs")
-    assert "step 2 of 8" in (trainer.last_message().text or "")
+    assert "step 2 of 9" in (trainer.last_message().text or "")
     await trainer.tap(module.text("en").title)
-    assert "step 3 of 8" in (trainer.last_message().text or "")
+    date_question = trainer.last_message()
+    assert "step 3 of 9" in (date_question.text or "")
 
+    # Wrong dates get a short answer each (the question stays above) and change nothing.
     [reply] = await trainer.send("31.02.2027 10:00")
     assert "That date does not exist" in (reply.text or "") and example in (reply.text or "")
+    assert "step 3" not in (reply.text or "") and not reply.inline_keyboard
     [reply] = await trainer.send("next Friday")
     assert "I could not read that date" in (reply.text or "") and example in (reply.text or "")
     [reply] = await trainer.send(local(now - timedelta(days=1)))
     assert "That time has already passed" in (reply.text or "")
     [reply] = await trainer.send(spring_gap(now))
     assert "the clocks are put forward" in (reply.text or "")
-    [reply] = await trainer.send(local(now + timedelta(days=3)))
-    assert "step 4 of 8" in (reply.text or "")
+    start = now + timedelta(days=3)
+    [read_back] = await trainer.send(short_date(start) + " 10:00")
+    day = start.astimezone(BELGRADE).date()
+    assert f"{day:%A}, {day:%B} {day.day}, {day.year}, 10:00 (Europe/Belgrade)" in (
+        read_back.text or ""
+    )
+    shown = trainer.api.message(trainer.chat_id, date_question.message_id)
+    assert shown is not None and not shown.inline_keyboard  # the answered question's buttons
+    await trainer.tap(tr._("✅ Yes"))
+    assert "step 5 of 9" in (trainer.last_message().text or "")
     await trainer.tap(tr.ngettext("{n} minute", "{n} minutes", 90))
-    assert "step 5 of 8" in (trainer.last_message().text or "")
+    assert "step 6 of 9" in (trainer.last_message().text or "")
     [reply] = await trainer.send("http://meet.example.org/x")
-    assert "https://" in (reply.text or "") and "step 5 of 8" in (reply.text or "")
+    assert "https://" in (reply.text or "") and "step 6 of 9" not in (reply.text or "")
     await trainer.send("Hotel Park, Skopje")
     await trainer.tap(tr._("North Macedonia"))
     await trainer.tap("Македонски")
     [reply] = await trainer.send("0")
-    assert "from 1 to 1,000" in (reply.text or "") and "step 8 of 8" in (reply.text or "")
+    assert "from 1 to 1,000" in (reply.text or "") and "step 9 of 9" not in (reply.text or "")
     [summary] = await trainer.send("2")
     text = summary.text or ""
     assert "Please check the new session" in text
@@ -191,7 +208,10 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
     new_start = training.starts_at + timedelta(days=1)
     [reply] = await trainer.send(local(bot.clock.now() - timedelta(days=2)))
     assert "That time has already passed" in (reply.text or "")
-    [moved] = await trainer.send(local(new_start))
+    [read_back] = await trainer.send(local(new_start))
+    assert "Move the session to" in (read_back.text or "")
+    await trainer.tap(en._("✅ Yes"))
+    moved = trainer.last_message()
     assert "The session is moved; 2 registered people will be told." in (moved.text or "")
     assert en.date_time(new_start) in (moved.text or "")
     notice = albanian.last_message().text or ""
@@ -240,6 +260,10 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
         assert answer is not None and answer.text == en._(NOT_ALLOWED) and answer.show_alert
     forged = [
         f"sx:{training.id}:2:cancel-yes",
+        "snb:date:back",
+        "snf:title",
+        f"sep:{training.id}:date:20270101",
+        f"sem:{training.id}:when:yes",
         f"so:{training.id}",
         "sn:duration:90",
         "sd:create",
@@ -294,17 +318,19 @@ async def test_a_draft_survives_a_restart_and_can_be_cancelled(
         await trainer.send("Accession chapters 23 and 24")
     async with harness.running():
         # Typed text at a button step gets a re-ask; a command in between cancels nothing.
+        question = trainer.last_message()
         [reply] = await trainer.send("whatever")
-        assert "Please tap one of the buttons." in (reply.text or "")
-        assert "step 2 of 8" in (reply.text or "")
+        assert reply.text == en._("Please tap one of the buttons.")
         await trainer.send("/lessons")
-        await trainer.tap(en._("No module"), reply)
-        shown = trainer.api.message(trainer.chat_id, reply.message_id)
-        assert shown is not None and "step 3 of 8" in (shown.text or "")
+        await trainer.tap(en._("No module"), question)
+        shown = trainer.api.message(trainer.chat_id, question.message_id)
+        assert shown is not None and "step 3 of 9" in (shown.text or "")
         [reply] = await trainer.send("x" * 5000)
         assert "I could not read that date" in (reply.text or "")
-        await trainer.tap(en._("✖️ Cancel"))
-        assert trainer.last_message().text == en._("Cancelled. No session was created.")
+        await trainer.tap(en._("✖️ Cancel"), question.message_id)
+        shown = trainer.api.message(trainer.chat_id, question.message_id)
+        assert shown is not None and shown.text == en._("Cancelled. No session was created.")
+        assert not shown.inline_keyboard
         assert await harness.count(Draft) == 0
         assert (await harness.learner_of(710)).awaiting is None
         [reply] = await trainer.send("Still typing")
@@ -350,8 +376,14 @@ async def test_an_online_session_and_a_second_trainer_cannot_touch_it(
 
     # The owner changes the link; nobody is registered, so nobody is told.
     await owner.tap(en._("📍 Change venue"), view)
+    question = owner.last_message()
+    [reply] = await owner.send("http://meet.example.org/new-room")
+    assert reply.text == en._("Online links must start with https://. Please type the secure link.")
+    assert not reply.inline_keyboard  # a short answer; the question keeps its Cancel
     [reply] = await owner.send("https://meet.example.org/new-room")
     assert "The place is changed; 0 registered people will be told." in (reply.text or "")
+    shown = owner.api.message(owner.chat_id, question.message_id)
+    assert shown is not None and not shown.inline_keyboard  # its Cancel is gone
     stored = await stored_session(bot)
     assert (stored.online_url, stored.venue, stored.version) == (
         "https://meet.example.org/new-room",

@@ -200,6 +200,7 @@ async def build_world(bot: Harness) -> World:
     await trainer.send("Fuzzing <b>day</b>")
     await trainer.tap(trainer.buttons()[0][0])  # the first module
     await trainer.send(f"{world.zone_now() + timedelta(minutes=20):%d.%m.%Y %H:%M}")
+    await trainer.tap(tr._("✅ Yes"))  # the date read back is right
     await trainer.tap(trainer.buttons()[0][0])  # the shortest duration
     await trainer.send("Hotel Park, Skopje")
     await trainer.tap(trainer.buttons()[0][0])  # a country

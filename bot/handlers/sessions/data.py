@@ -17,6 +17,58 @@ class DraftField(StrEnum):
     LANGUAGE = "language"
     PROGRAMME = "programme"
     """Asked first, only when the trainer may choose among several programmes."""
+    DATE = "date"
+    """A day of the next week (``YYYYMMDD``), for the date also typed."""
+    TIME = "time"
+    """A common time (``HHMM``), for the time also typed."""
+
+
+class DraftStep(StrEnum):
+    """The steps of the new-session conversation (the draft's ``step``)."""
+
+    PROGRAMME = "programme"
+    TITLE = "title"
+    MODULE = "module"
+    DATE = "date"
+    TIME = "time"
+    WHEN = "when"
+    """The date and time read back in words, for a yes or no."""
+    DURATION = "duration"
+    PLACE = "place"
+    COUNTRY = "country"
+    LANGUAGE = "language"
+    CAPACITY = "capacity"
+    CONFIRM = "confirm"
+    """The summary, with Create and an Edit button per answer."""
+
+
+class Move(StrEnum):
+    BACK = "back"
+    """To the step before, its answer kept."""
+    KEEP = "keep"
+    """The answer given before is still right: on to the next step."""
+    YES = "yes"
+    """The date read back is right."""
+    NO = "no"
+    """It is not: the date or time is asked again."""
+
+
+@dataclass(frozen=True)
+class DraftMove(CallbackData):
+    """Back, keep, yes or no on one step of the new-session conversation; a tap on a step
+    the conversation has left is stale."""
+
+    prefix = "snb"
+    step: DraftStep
+    move: Move
+
+
+@dataclass(frozen=True)
+class DraftEdit(CallbackData):
+    """On the summary: change one answer (then back to the summary)."""
+
+    prefix = "snf"
+    step: DraftStep
 
 
 @dataclass(frozen=True)
@@ -86,3 +138,31 @@ class ShowRosterPage(CallbackData):
 class CancelEdit(CallbackData):
     prefix = "se"
     session_id: int
+
+
+class EditStep(StrEnum):
+    """The steps of a reschedule (the edit draft's ``step``; a new place is "venue")."""
+
+    DATE = "reschedule"
+    TIME = "time"
+    WHEN = "when"
+
+
+@dataclass(frozen=True)
+class EditPick(CallbackData):
+    """A day or a common time picked while rescheduling ``session_id``."""
+
+    prefix = "sep"
+    session_id: int
+    field: DraftField
+    value: str
+
+
+@dataclass(frozen=True)
+class EditMove(CallbackData):
+    """Back, yes or no on a step of a reschedule."""
+
+    prefix = "sem"
+    session_id: int
+    step: EditStep
+    move: Move

@@ -2,13 +2,15 @@
 a new place, cancelling) that everyone registered is told about.
 
 An edit carries the version of the session the trainer saw: an edit made from an older
-view is refused with "changed meanwhile". The new time or place is typed at the text step
-"session-edit".
+view is refused with "changed meanwhile". The new place is typed at the text step
+"session-edit"; the new day and time are tapped or typed there too
+(:mod:`~bot.handlers.sessions.reschedule`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
@@ -17,8 +19,22 @@ from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
 from bot.handlers.sessions.access import MANAGERS, end_conversation, managed_access
-from bot.handlers.sessions.data import CancelEdit, OpenSession, SessionAction, ViewAction
-from bot.handlers.sessions.notices import CANCELLED, RESCHEDULED, notify_registered, venue_kind
+from bot.handlers.sessions.data import (
+    CancelEdit,
+    EditStep,
+    OpenSession,
+    SessionAction,
+    ViewAction,
+)
+from bot.handlers.sessions.notices import CANCELLED, notify_registered, venue_kind
+from bot.handlers.sessions.picking import take_keyboard_off
+from bot.handlers.sessions.reschedule import (
+    EDIT,
+    PROMPT,
+    ask_edit,
+    cancel_row,
+    receive_when,
+)
 from bot.handlers.sessions.roster import show_roster_page
 from bot.handlers.sessions.texts import PLACE_REASONS, error_text
 from bot.handlers.sessions.view import send_invite, show_view
@@ -28,41 +44,18 @@ from bot.runtime.context import BotContext
 from bot.services import drafts, learners, sessions
 from bot.services.sessions import Reason, SessionError
 
-EDIT = "session-edit"
-"""Text step and draft kind of a reschedule or a venue change."""
-RETYPE = PLACE_REASONS | {
-    Reason.MALFORMED,
-    Reason.IMPOSSIBLE,
-    Reason.PAST,
-    Reason.NONEXISTENT,
-    Reason.AMBIGUOUS,
-    Reason.TOO_FAR,
-    Reason.SAME_TIME,
-}
-"""Refused new times and places: the trainer is asked to type another one."""
+RETYPE = PLACE_REASONS
+"""Refused new places: the trainer is asked to type another one."""
 
 
-def cancel_edit_keyboard(tr: Translator, session_id: int) -> InlineKeyboardMarkup:
-    return markup([[button(tr._("✖️ Cancel"), CancelEdit(session_id))]])
-
-
-def edit_question(
-    tr: Translator, training: TrainingSession, action: ViewAction, now: datetime
-) -> str:
-    if action == ViewAction.RESCHEDULE:
-        return tr._(
-            "<b>{title}</b> starts on {when}.\n\nType the new date and local time, "
-            "for example <code>{example}</code>",
-            title=training.title,
-            when=tr.date_time(training.starts_at),
-            example=sessions.example_datetime(tr.zone, now),
-        )
+def venue_question(tr: Translator, training: TrainingSession) -> tuple[str, InlineKeyboardMarkup]:
+    assert training.id is not None
     return tr._(
         "<b>{title}</b>: {place}\n\nType the new venue's address, or the link of the online "
         "meeting (starting with https://).",
         title=training.title,
         place=training.venue or training.online_url or "",
-    )
+    ), markup([cancel_row(tr, training.id)])
 
 
 def cancel_question(
@@ -109,21 +102,21 @@ async def session_action(
         return
     if data.action in (ViewAction.RESCHEDULE, ViewAction.VENUE):
         await answer_query(update)
-        await drafts.save_draft(
-            current.db,
-            current.learner,
-            EDIT,
-            data.action,
-            {"session_id": training.id, "version": data.version},
-            now,
-        )
+        values: dict[str, Any] = {"session_id": training.id, "version": data.version}
         await learners.await_input(current.db, current.learner, EDIT)
-        await show(
-            update,
-            edit_question(tr, training, data.action, now),
-            cancel_edit_keyboard(tr, training.id),
-            edit=False,
-        )
+        earlier = await drafts.get_draft(current.db, current.learner, EDIT)
+        if earlier is not None and update.effective_chat is not None:
+            # An edit started again: the old question's buttons go.
+            old = drafts.draft_data(earlier).get(PROMPT)
+            await take_keyboard_off(context, update.effective_chat.id, old)
+        if data.action == ViewAction.RESCHEDULE:
+            await ask_edit(update, context, current, EditStep.DATE, values, training, edit=False)
+            return
+        text, keyboard = venue_question(tr, training)
+        shown = await show(update, text, keyboard, edit=False)
+        if shown is not None:
+            values[PROMPT] = shown.message_id
+        await drafts.save_draft(current.db, current.learner, EDIT, data.action, values, now)
         return
     if data.action == ViewAction.CANCEL:
         await answer_query(update)
@@ -190,40 +183,26 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
         await drafts.end_conversation(current.db, current.learner, EDIT)
         await show(update, tr._("That conversation has ended. /sessions lists your sessions."))
         return
+    if draft.step in (EditStep.DATE, EditStep.TIME, EditStep.WHEN):
+        await receive_when(update, context, current, EditStep(draft.step), message.text, values)
+        return
     now = context.deps.clock.now()
-    admin_ids = context.deps.settings.admin_telegram_ids
     try:
-        if draft.step == ViewAction.RESCHEDULE:
-            new_start = sessions.parse_local_datetime(message.text, tr.zone, now)
-            change = await sessions.reschedule(
-                current.db,
-                current.learner,
-                session_id,
-                version,
-                new_start,
-                now,
-                admin_ids=admin_ids,
-            )
-            kind = RESCHEDULED
-        else:
-            change = await sessions.change_venue(
-                current.db,
-                current.learner,
-                session_id,
-                version,
-                message.text,
-                now,
-                admin_ids=admin_ids,
-            )
-            kind = venue_kind(change)
+        change = await sessions.change_venue(
+            current.db,
+            current.learner,
+            session_id,
+            version,
+            message.text,
+            now,
+            admin_ids=context.deps.settings.admin_telegram_ids,
+        )
     except SessionError as error:
         if error.reason in RETYPE:
-            example = sessions.example_datetime(tr.zone, now)
-            await show(
-                update, error_text(tr, error, example=example), cancel_edit_keyboard(tr, session_id)
-            )
+            # A short answer; the question (with its Cancel) stays above it.
+            await show(update, error_text(tr, error), edit=False)
             return
-        await drafts.end_conversation(current.db, current.learner, EDIT)
+        await _end(update, context, current, values)
         training = await sessions.get_session(current.db, session_id)
         if training is None or error.reason == Reason.NOT_ALLOWED:
             await show(update, error_text(tr, error))
@@ -232,21 +211,21 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
             update, context, current, training, edit=False, notice=error_text(tr, error)
         )
         return
-    await drafts.end_conversation(current.db, current.learner, EDIT)
-    told = await notify_registered(update, context, current, change, kind)
-    if kind == RESCHEDULED:
-        notice = tr.ngettext(
-            "The session is moved; {n} registered person will be told.",
-            "The session is moved; {n} registered people will be told.",
-            told,
-        )
-    else:
-        notice = tr.ngettext(
-            "The place is changed; {n} registered person will be told.",
-            "The place is changed; {n} registered people will be told.",
-            told,
-        )
+    await _end(update, context, current, values)
+    told = await notify_registered(update, context, current, change, venue_kind(change))
+    notice = tr.ngettext(
+        "The place is changed; {n} registered person will be told.",
+        "The place is changed; {n} registered people will be told.",
+        told,
+    )
     await show_view(update, context, current, change.training, edit=False, notice=notice)
+
+
+async def _end(update: Update, context: BotContext, current: Turn, values: dict[str, Any]) -> None:
+    """Ends the edit; its question on screen loses its Cancel."""
+    await drafts.end_conversation(current.db, current.learner, EDIT)
+    if update.effective_chat is not None:
+        await take_keyboard_off(context, update.effective_chat.id, values.get(PROMPT))
 
 
 @on_button(CancelEdit, roles=MANAGERS)

@@ -2,6 +2,7 @@
 
 ``from bot.services import sessions`` gives the whole interface; its parts:
 :mod:`~bot.services.sessions.values` (a session's typed values, checked),
+:mod:`~bot.services.sessions.when` (typed dates and times),
 :mod:`~bot.services.sessions.schedule` (scheduling, edits, lists),
 :mod:`~bot.services.sessions.access` (who may see and who may manage a session: the one rule),
 :mod:`~bot.services.sessions.registrations` (the learner's side) and
@@ -51,7 +52,6 @@ from bot.services.sessions.schedule import (
     reschedule,
 )
 from bot.services.sessions.values import (
-    MAX_AHEAD,
     MAX_CAPACITY,
     MAX_DURATION,
     MAX_TITLE,
@@ -72,8 +72,15 @@ from bot.services.sessions.values import (
     example_datetime,
     parse_capacity,
     parse_duration,
-    parse_local_datetime,
     parse_place,
+)
+from bot.services.sessions.when import (
+    MAX_AHEAD,
+    Typed,
+    check_day,
+    local_moment,
+    parse_local_datetime,
+    parse_typed,
 )
 
 __all__ = [
@@ -98,12 +105,14 @@ __all__ = [
     "SessionAccess",
     "SessionError",
     "SessionValues",
+    "Typed",
     "access",
     "apologise",
     "cancel",
     "change_venue",
     "check_capacity",
     "check_country",
+    "check_day",
     "check_duration",
     "check_editable",
     "check_language",
@@ -122,6 +131,7 @@ __all__ = [
     "has_started",
     "keep_change",
     "list_sessions",
+    "local_moment",
     "managed",
     "may_manage",
     "my_sessions",
@@ -130,6 +140,7 @@ __all__ = [
     "parse_duration",
     "parse_local_datetime",
     "parse_place",
+    "parse_typed",
     "register",
     "registered_learners",
     "registration_of",

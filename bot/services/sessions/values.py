@@ -11,12 +11,13 @@ import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.i18n.languages import LANGUAGE_CODES
 from bot.services.learners import COUNTRIES, OTHER, clean_text
 from bot.services.sessions.errors import Reason, SessionError
+from bot.services.sessions.when import MAX_AHEAD
 
 SESSION_COUNTRIES: tuple[str, ...] = (*COUNTRIES, OTHER)
 MIN_DURATION = 15
@@ -26,8 +27,6 @@ MAX_CAPACITY = 1000
 MAX_TITLE = 120
 MAX_VENUE = 200
 MAX_URL = 300
-MAX_AHEAD = timedelta(days=731)
-"""How far ahead a session may be scheduled: two years."""
 
 
 @dataclass(frozen=True)
@@ -43,48 +42,6 @@ class SessionValues:
     country: str
     language: str
     capacity: int
-
-
-_TIME = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})"
-_DATE_FORMATS = (
-    # 11.12.2026 10:00 and 11.12.2026. 10:00 (the regional way of writing it)
-    re.compile(r"^(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})\.?,?\s+" + _TIME + "$"),
-    # 2026-12-11 10:00 (ISO), also with a T
-    re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?:\s+|T)" + _TIME + "$"),
-    # 11/12/2026 10:00 (day first, as everywhere in the region)
-    re.compile(r"^(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4}),?\s+" + _TIME + "$"),
-)
-
-
-def parse_local_datetime(text: str, zone: ZoneInfo, now: datetime) -> datetime:
-    """A typed local date and time as UTC, or ``SessionError`` saying what is wrong with it.
-
-    Accepts ``11.12.2026 10:00``, ``11.12.2026. 10:00``, ``2026-12-11 10:00`` and
-    ``11/12/2026 10:00``. Local times that the clocks skip (spring) or repeat
-    (autumn) are refused, so that nobody has to guess which one was meant.
-    """
-    cleaned = " ".join(unicodedata.normalize("NFKC", text).split())
-    match = next((m for f in _DATE_FORMATS if (m := f.match(cleaned))), None)
-    if match is None:
-        raise SessionError(Reason.MALFORMED)
-    parts = {name: int(value) for name, value in match.groupdict().items()}
-    try:
-        local = datetime(
-            parts["year"], parts["month"], parts["day"], parts["hour"], parts["minute"]
-        )
-    except ValueError:
-        raise SessionError(Reason.IMPOSSIBLE) from None
-    earlier = local.replace(tzinfo=zone, fold=0)
-    later = local.replace(tzinfo=zone, fold=1)
-    if earlier.utcoffset() != later.utcoffset():
-        back = earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
-        raise SessionError(Reason.NONEXISTENT if back != local else Reason.AMBIGUOUS)
-    moment = earlier.astimezone(UTC)
-    if moment <= now:
-        raise SessionError(Reason.PAST)
-    if moment > now + MAX_AHEAD:
-        raise SessionError(Reason.TOO_FAR)
-    return moment
 
 
 def example_datetime(zone: ZoneInfo, now: datetime) -> str:
