@@ -26,8 +26,13 @@ def local_today(bot: Harness) -> date:
 
 def read_back(tr: Translator, day: date, at: str) -> str:
     """The start as a person reads it: "Tuesday, December 8, 2026, 10:00 (Europe/Belgrade)"
-    in the trainer's language (Babel's words, not ours)."""
-    return f"{format_date(day, 'full', locale=tr.locale)}, {at} (Europe/Belgrade)"
+    in the trainer's language (Babel's words for the date, the catalog's for the rest)."""
+    return tr._(
+        "{date}, {time} ({zone})",
+        date=format_date(day, "full", locale=tr.locale),
+        time=at,
+        zone="Europe/Belgrade",
+    )
 
 
 def day_button(tr: Translator, day: date) -> str:
