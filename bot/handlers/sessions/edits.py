@@ -1,16 +1,16 @@
 """The actions of the session view: the invite link, the roster, and the edits (reschedule,
-a new place, cancelling) that everyone registered is told about.
+a new place, its place on the map, cancelling) that everyone registered is told about.
 
 An edit carries the version of the session the trainer saw: an edit made from an older
 view is refused with "changed meanwhile". The new time or place is typed at the text step
-"session-edit".
+"session-edit"; the map location is typed there too, or sent as a location message.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot.handlers.common.entry import on_button, on_text
 from bot.handlers.common.keyboards import button, markup
@@ -18,7 +18,13 @@ from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
 from bot.handlers.sessions.access import MANAGERS, end_conversation, managed_access
 from bot.handlers.sessions.data import CancelEdit, OpenSession, SessionAction, ViewAction
-from bot.handlers.sessions.notices import CANCELLED, RESCHEDULED, notify_registered, venue_kind
+from bot.handlers.sessions.notices import (
+    CANCELLED,
+    RESCHEDULED,
+    map_kind,
+    notify_registered,
+    venue_kind,
+)
 from bot.handlers.sessions.roster import show_roster_page
 from bot.handlers.sessions.texts import PLACE_REASONS, error_text
 from bot.handlers.sessions.view import send_invite, show_view
@@ -40,6 +46,21 @@ RETYPE = PLACE_REASONS | {
     Reason.SAME_TIME,
 }
 """Refused new times and places: the trainer is asked to type another one."""
+COORDINATE_REASONS = frozenset({Reason.BAD_COORDINATES, Reason.OUT_OF_RANGE})
+"""Refused map coordinates: the trainer is asked again."""
+
+
+def coordinates_error_text(tr: Translator, error: SessionError) -> str:
+    if error.reason == Reason.OUT_OF_RANGE:
+        return tr._(
+            "That place is not on the map: the latitude goes from -90 to 90 and the longitude "
+            "from -180 to 180. Please send the location, or type for example "
+            "<code>42.44, 19.26</code>"
+        )
+    return tr._(
+        "I could not read those coordinates. Please send the location, or type the latitude "
+        "and the longitude like this: <code>42.44, 19.26</code>"
+    )
 
 
 def cancel_edit_keyboard(tr: Translator, session_id: int) -> InlineKeyboardMarkup:
@@ -49,6 +70,14 @@ def cancel_edit_keyboard(tr: Translator, session_id: int) -> InlineKeyboardMarku
 def edit_question(
     tr: Translator, training: TrainingSession, action: ViewAction, now: datetime
 ) -> str:
+    if action == ViewAction.MAP:
+        return tr._(
+            "<b>{title}</b>: {place}\n\nSend the venue's location: tap 📎 and choose "
+            "“Location”, then move the pin to the venue. Or type its coordinates (latitude, "
+            "longitude), for example <code>42.44, 19.26</code>",
+            title=training.title,
+            place=training.venue or "",
+        )
     if action == ViewAction.RESCHEDULE:
         return tr._(
             "<b>{title}</b> starts on {when}.\n\nType the new date and local time, "
@@ -107,7 +136,7 @@ async def session_action(
         await answer_query(update)
         await show_view(update, context, current, training, notice=error_text(tr, error))
         return
-    if data.action in (ViewAction.RESCHEDULE, ViewAction.VENUE):
+    if data.action in (ViewAction.RESCHEDULE, ViewAction.VENUE, ViewAction.MAP):
         await answer_query(update)
         await drafts.save_draft(
             current.db,
@@ -178,10 +207,23 @@ async def cancel_session(
     )
 
 
-@on_text(EDIT, roles=MANAGERS, leave=lambda current: end_conversation(current, EDIT))
+def coordinates_of(message: Message) -> tuple[float, float]:
+    """A location message's point, or the typed coordinates (refused with a reason)."""
+    if message.location is not None:
+        return message.location.latitude, message.location.longitude
+    return sessions.parse_coordinates(message.text or "")
+
+
+@on_text(
+    EDIT,
+    roles=MANAGERS,
+    leave=lambda current: end_conversation(current, EDIT),
+    locations=True,
+)
 async def receive_edit_text(update: Update, context: BotContext, current: Turn) -> None:
+    """The new time, place or map location, typed (or, for the map, sent as a location)."""
     message = update.effective_message
-    assert message is not None and message.text is not None
+    assert message is not None
     tr = current.tr
     draft = await drafts.get_draft(current.db, current.learner, EDIT)
     values = drafts.draft_data(draft) if draft is not None else {}
@@ -192,9 +234,26 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
         return
     now = context.deps.clock.now()
     admin_ids = context.deps.settings.admin_telegram_ids
+    if draft.step != ViewAction.MAP and message.text is None:
+        await show(update, tr._("Please type your answer."), cancel_edit_keyboard(tr, session_id))
+        return
+    text = message.text or ""
     try:
-        if draft.step == ViewAction.RESCHEDULE:
-            new_start = sessions.parse_local_datetime(message.text, tr.zone, now)
+        if draft.step == ViewAction.MAP:
+            latitude, longitude = coordinates_of(message)
+            change = await sessions.set_location(
+                current.db,
+                current.learner,
+                session_id,
+                version,
+                latitude,
+                longitude,
+                now,
+                admin_ids=admin_ids,
+            )
+            kind = map_kind(change)
+        elif draft.step == ViewAction.RESCHEDULE:
+            new_start = sessions.parse_local_datetime(text, tr.zone, now)
             change = await sessions.reschedule(
                 current.db,
                 current.learner,
@@ -211,12 +270,17 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
                 current.learner,
                 session_id,
                 version,
-                message.text,
+                text,
                 now,
                 admin_ids=admin_ids,
             )
             kind = venue_kind(change)
     except SessionError as error:
+        if draft.step == ViewAction.MAP and error.reason in COORDINATE_REASONS:
+            await show(
+                update, coordinates_error_text(tr, error), cancel_edit_keyboard(tr, session_id)
+            )
+            return
         if error.reason in RETYPE:
             example = sessions.example_datetime(tr.zone, now)
             await show(
@@ -234,7 +298,13 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
         return
     await drafts.end_conversation(current.db, current.learner, EDIT)
     told = await notify_registered(update, context, current, change, kind)
-    if kind == RESCHEDULED:
+    if draft.step == ViewAction.MAP:
+        notice = tr.ngettext(
+            "The venue is on the map; {n} registered person will get it.",
+            "The venue is on the map; {n} registered people will get it.",
+            told,
+        )
+    elif kind == RESCHEDULED:
         notice = tr.ngettext(
             "The session is moved; {n} registered person will be told.",
             "The session is moved; {n} registered people will be told.",
