@@ -369,16 +369,19 @@ async def preview_invite(
     if found.outcome != Redeemed.GRANTED or found.role is None:
         return LinkPreview(refused_text(tr, found.outcome, found.role), False)
     maker = learners.shown_name(found.maker) if found.maker is not None else None
-    role, scope = role_name(tr, found.role), scope_text(tr, found.scope)
-    if maker:
+    role = role_name(tr, found.role)
+    # Only a coordinator's role has a scope (trainers and admins are not limited).
+    scope = scope_text(tr, found.scope) if found.role == Role.COORDINATOR else None
+    if maker and scope:
         text = tr._(
-            "🔑 {name} invited you to be a {role} ({scope}).",
-            role=role,
-            scope=scope,
-            name=maker,
+            "🔑 {name} invited you to be a {role} ({scope}).", role=role, scope=scope, name=maker
         )
-    else:
+    elif maker:
+        text = tr._("🔑 {name} invited you to be a {role}.", role=role, name=maker)
+    elif scope:
         text = tr._("🔑 You were invited to be a {role} ({scope}).", role=role, scope=scope)
+    else:
+        text = tr._("🔑 You were invited to be a {role}.", role=role)
     more = tr._("First a few short questions (your language and privacy); then the role is yours.")
     return LinkPreview(f"{text}\n\n{more}", True)
 

@@ -215,15 +215,15 @@ async def test_role_links_say_in_the_first_reply_what_they_give_or_that_they_are
 ):
     await named_person(bot, 893, "Milica Jovanović", Role.COORDINATOR, countries=("RS",))
     coordinator = bot.user(893)
-    [made] = await coordinator.send("/invite trainer RS")
+    [made] = await coordinator.send("/invite trainer")
     found = ROLE_LINK.search(made.text or "")
-    assert found is not None
+    assert found is not None, made.text
     payload = found.group(1)
 
     first_person = bot.user(894)
     first, picker = await first_person.send(f"/start {payload}")
     assert first.text == (
-        "🔑 Milica Jovanović invited you to be a trainer (Serbia · all organisations).\n\n"
+        "🔑 Milica Jovanović invited you to be a trainer.\n\n"
         "First a few short questions (your language and privacy); then the role is yours."
     )
     assert picker.inline_keyboard[0][0]["text"] == "English"
