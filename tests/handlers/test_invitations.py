@@ -166,6 +166,15 @@ async def test_the_venue_on_the_map_from_the_session_screen(bot: Harness):
     person = bot.user(891, "sq")
     trainer = bot.user(TRAINER)
     await open_session_view(bot, trainer, training.title, training.starts_at)
+
+    # Someone who does not run the session may not set its map location.
+    [own] = await person.send("/mysessions")
+    await person.tap_data(trainer.button_data(en._("🗺 Set map location")), own.message_id)
+    answer = person.last_callback_answer()
+    assert answer is not None and answer.show_alert
+    assert answer.text == sq._("Sorry, you are not allowed to do that.")
+    assert (await bot.learner_of(891)).awaiting is None
+
     await trainer.tap(en._("🗺 Set map location"))
     assert "Send the venue's location" in (trainer.last_message().text or "")
 
