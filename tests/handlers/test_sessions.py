@@ -146,9 +146,7 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
     # (the session's language) and speaks to the person invited.
     assert (instructions.text or "").startswith("🔗 Forward the next message")
     assert "You are invited to a training session" in (instructions.text or "")
-    assert plain(mk._("📨 <b>You are invited to a training session</b>")) in (
-        invitation.text or ""
-    )
+    assert plain(mk._("📨 <b>You are invited to a training session</b>")) in (invitation.text or "")
     assert "Forward" not in (invitation.text or "")
     assert mk._("Tap to register: {link}", link=f"https://t.me/kapacitet_bot?start={payload}") in (
         invitation.text or ""
