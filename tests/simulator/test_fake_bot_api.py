@@ -353,7 +353,7 @@ async def test_locations_and_venues_both_ways(
         "title": "Civic Hall",
         "address": "Skopje",
     }
-    with pytest.raises(BadRequest, match="(?i)wrong latitude or longitude"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong latitude or longitude"):
         await bot.send_location(ALICE, 91, 19.26)
     refused = await call(
         http, api, "sendVenue", chat_id=ALICE, latitude=1, longitude=2, title="Hall", address=""
