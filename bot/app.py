@@ -48,7 +48,7 @@ from bot.handlers.common.deep_links import (
 )
 from bot.handlers.common.entry import TextStepRoute
 from bot.handlers.common.menus import publish_default_commands
-from bot.handlers.common.routes import LinkOpener, Routes
+from bot.handlers.common.routes import LinkOpener, LinkPreviewer, Routes
 from bot.i18n.translator import Translators
 from bot.runtime import intake, jobs, outbox
 from bot.runtime.application import KapacitetApplication
@@ -113,6 +113,12 @@ DEEP_LINKS: dict[type[DeepLink], LinkOpener] = {
     CheckinLink: attendance.open_checkin_link,
 }
 """``/start <payload>``: opened once the person is onboarded (``bot.handlers.onboarding``)."""
+
+LINK_PREVIEWS: dict[type[DeepLink], LinkPreviewer] = {
+    SessionInviteLink: mysessions.preview_invitation,
+    RoleInviteLink: roles.preview_invite,
+}
+"""What someone new who opens a link sees first, before the questions of onboarding."""
 
 JOBS: tuple[PeriodicTask, ...] = (
     intake.forget_old_updates,
@@ -222,7 +228,11 @@ def wire(application: BotApplication, *, background_jobs: bool = True) -> None:
     application.add_error_handler(errors.on_error)
     routes.install(
         application,
-        Routes(text_steps={step.step: step for step in TEXT_STEPS}, deep_links=DEEP_LINKS),
+        Routes(
+            text_steps={step.step: step for step in TEXT_STEPS},
+            deep_links=DEEP_LINKS,
+            previews=LINK_PREVIEWS,
+        ),
     )
     jobs.install(application, JOBS)
     if background_jobs and settings.worker == 0:  # one worker runs them

@@ -371,6 +371,10 @@ class TrainingSession(SQLModel, table=True):
     checkin_chat_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
     checkin_message_id: int | None = None
     """The trainer's message showing the rotating code, edited every minute."""
+    venue_latitude: float | None = None
+    venue_longitude: float | None = None
+    """The venue on the map (both or neither), set from the session's screen; registered
+    people get it as a map pin."""
 
     @property
     def ends_at(self) -> datetime:

@@ -47,7 +47,12 @@ async def text_message(update: Update, context: BotContext) -> None:
 
 
 async def other_message(update: Update, context: BotContext) -> None:
+    message = update.effective_message
     async with turn(update, context) as current:
+        step = text_step_for(context, current.learner.awaiting)
+        if step is not None and step.locations and message is not None and message.location:
+            await step(update, context, current)
+            return
         await show(
             update,
             current.tr._("I can only read text. /lessons opens the lessons, /help lists the rest."),

@@ -14,7 +14,7 @@ from bot.handlers.common.deep_links import parse
 from bot.handlers.common.entry import ANYONE, Handlers, Stale, on_button, on_command, on_text
 from bot.handlers.common.keyboards import button, full_notice, main_menu, markup, rows
 from bot.handlers.common.replies import answer_query, show
-from bot.handlers.common.routes import opener_for
+from bot.handlers.common.routes import opener_for, previewer_for
 from bot.handlers.common.turn import Turn, refresh_command_menu, retranslate
 from bot.handlers.privacy_notice import controller_text
 from bot.i18n.labels import (
@@ -347,13 +347,21 @@ async def start(update: Update, context: BotContext, current: Turn) -> None:
     if current.learner.language_chosen:
         await refresh_command_menu(context, current.db, current.learner)
     if payload is not None:
-        if parse(payload) is None:
+        link = parse(payload)
+        if link is None:
             await show(update, current.tr._("This link is not valid."))
             return
         if not needs_onboarding(current):
             await dispatch_start_payload(update, context, current, payload)
             return
-        await learners.remember_start(current.db, current.learner, payload)
+        # Someone new learns at once what they were invited to (or that the link can no
+        # longer be used) instead of after the questions of onboarding.
+        previewer = previewer_for(context, link)
+        preview = await previewer(update, context, current, link) if previewer else None
+        if preview is not None:
+            await show(update, preview.text, edit=False)
+        if preview is None or preview.usable:
+            await learners.remember_start(current.db, current.learner, payload)
     await continue_onboarding(update, context, current)
 
 

@@ -13,6 +13,7 @@ from bot.handlers.common.callback_data import CallbackData
 from bot.handlers.common.deep_links import RoleInviteLink
 from bot.handlers.common.entry import NOT_ALLOWED_TEXT, Handlers, on_button, on_command
 from bot.handlers.common.replies import answer_query, show
+from bot.handlers.common.routes import LinkPreview
 from bot.handlers.common.texts import scope_text
 from bot.handlers.common.turn import Turn, refresh_command_menu
 from bot.i18n.translator import N_, Html, Translator
@@ -339,6 +340,52 @@ def granted_text(tr: Translator, result: Redemption) -> str:
     )
 
 
+def refused_text(tr: Translator, outcome: Redeemed, role: Role | None) -> str:
+    """Why an invite link gives nothing (used, expired or revoked, unknown, own, held)."""
+    if outcome == Redeemed.ALREADY_HELD and role is not None:
+        return tr._("You already hold this role: {role}.", role=role_name(tr, role))
+    if outcome == Redeemed.OWN:
+        return tr._("This is your own invitation. Send the link to the person it is for.")
+    if outcome == Redeemed.EXPIRED:
+        return tr._("This invitation has expired. Please ask for a new link.")
+    if outcome == Redeemed.USED:
+        return tr._("This invitation has already been used. Please ask for a new link.")
+    return tr._("This invitation link is not valid. Please check that you copied it whole.")
+
+
+async def preview_invite(
+    update: Update, context: BotContext, current: Turn, link: RoleInviteLink
+) -> LinkPreview:
+    """The first reply to someone new who opened a role invitation: which role, for where,
+    from whom; or, at once, that the link was used, has expired or is not valid."""
+    tr = current.tr
+    found = await roles.preview_invite(
+        current.db,
+        current.learner,
+        link.code,
+        context.deps.clock.now(),
+        context.deps.settings.admin_telegram_ids,
+    )
+    if found.outcome != Redeemed.GRANTED or found.role is None:
+        return LinkPreview(refused_text(tr, found.outcome, found.role), False)
+    maker = learners.shown_name(found.maker) if found.maker is not None else None
+    role = role_name(tr, found.role)
+    # Only a coordinator's role has a scope (trainers and admins are not limited).
+    scope = scope_text(tr, found.scope) if found.role == Role.COORDINATOR else None
+    if maker and scope:
+        text = tr._(
+            "🔑 {name} invited you to be a {role} ({scope}).", role=role, scope=scope, name=maker
+        )
+    elif maker:
+        text = tr._("🔑 {name} invited you to be a {role}.", role=role, name=maker)
+    elif scope:
+        text = tr._("🔑 You were invited to be a {role} ({scope}).", role=role, scope=scope)
+    else:
+        text = tr._("🔑 You were invited to be a {role}.", role=role)
+    more = tr._("First a few short questions (your language and privacy); then the role is yours.")
+    return LinkPreview(f"{text}\n\n{more}", True)
+
+
 async def open_invite(
     update: Update, context: BotContext, current: Turn, link: RoleInviteLink
 ) -> None:
@@ -358,21 +405,12 @@ async def open_invite(
     if result.outcome == Redeemed.GRANTED:
         text = granted_text(tr, result)
         await refresh_command_menu(context, current.db, current.learner)
-    elif result.outcome == Redeemed.ALREADY_HELD:
-        assert result.role is not None
-        text = tr._("You already hold this role: {role}.", role=role_name(tr, result.role))
-    elif result.outcome == Redeemed.OWN:
-        text = tr._("This is your own invitation. Send the link to the person it is for.")
-    elif result.outcome == Redeemed.EXPIRED:
-        text = tr._("This invitation has expired. Please ask for a new link.")
-    elif result.outcome == Redeemed.USED:
-        text = tr._("This invitation has already been used. Please ask for a new link.")
     else:
-        text = tr._("This invitation link is not valid. Please check that you copied it whole.")
+        text = refused_text(tr, result.outcome, result.role)
     # After onboarding the last message is the "thank you": answer below it.
     await show(update, text, edit=False)
 
 
 HANDLERS: Handlers = (invite_command, roles_command, ask_revoke, confirm_revoke)
 
-__all__ = ["HANDLERS", "AskRevoke", "ConfirmRevoke", "invite_link", "open_invite"]
+__all__ = ["HANDLERS", "AskRevoke", "ConfirmRevoke", "invite_link", "open_invite", "preview_invite"]

@@ -431,20 +431,11 @@ async def _maker_may_still_invite(
     return False
 
 
-async def redeem_invite(
-    db: AsyncSession,
-    learner: Learner,
-    code: str,
-    now: datetime,
-    admin_ids: Iterable[int] = (),
-) -> Redemption:
-    """Opens the invite link ``code``: grants its role (or renews a revoked grant, or
-    changes a coordinator's scope) once; the invite is then used up.
-
-    An invite for a role the learner already holds with the same scope stays unused, and so
-    does one opened by its own maker. An invite its maker could not make now (see
-    :func:`_maker_may_still_invite`) counts as expired.
-    """
+async def _examine(
+    db: AsyncSession, learner: Learner, code: str, now: datetime, admin_ids: Iterable[int]
+) -> Redemption | tuple[RoleInvite, Role, Scope, RoleGrant | None]:
+    """What stops the invite ``code`` from being redeemed by ``learner`` (a
+    :class:`Redemption`), or the invite, its role and scope and the learner's grant of it."""
     if learner.id is None or learner.erased_at is not None:
         raise RoleError(Reason.ERASED)
     invite = await find_invite(db, code) if len(code) <= 24 else None
@@ -469,6 +460,53 @@ async def redeem_invite(
         return Redemption(Redeemed.EXPIRED, role, scope)
     if holds_it:
         return Redemption(Redeemed.ALREADY_HELD, role, scope, existing)
+    return invite, role, scope, existing
+
+
+@dataclass(frozen=True)
+class InvitePreview:
+    """What an invite link offers, looked at without using it (the first reply to someone
+    new): ``outcome`` GRANTED means it would give ``role``; ``maker`` is who made it."""
+
+    outcome: Redeemed
+    role: Role | None = None
+    scope: Scope = FULL_SCOPE
+    maker: Learner | None = None
+
+
+async def preview_invite(
+    db: AsyncSession, learner: Learner, code: str, now: datetime, admin_ids: Iterable[int] = ()
+) -> InvitePreview:
+    """The invite ``code`` as :func:`redeem_invite` would find it, changing nothing."""
+    try:
+        examined = await _examine(db, learner, code, now, admin_ids)
+    except RoleError:
+        return InvitePreview(Redeemed.UNKNOWN)
+    if isinstance(examined, Redemption):
+        return InvitePreview(examined.outcome, examined.role, examined.scope)
+    invite, role, scope, _ = examined
+    return InvitePreview(Redeemed.GRANTED, role, scope, await db.get(Learner, invite.created_by))
+
+
+async def redeem_invite(
+    db: AsyncSession,
+    learner: Learner,
+    code: str,
+    now: datetime,
+    admin_ids: Iterable[int] = (),
+) -> Redemption:
+    """Opens the invite link ``code``: grants its role (or renews a revoked grant, or
+    changes a coordinator's scope) once; the invite is then used up.
+
+    An invite for a role the learner already holds with the same scope stays unused, and so
+    does one opened by its own maker. An invite its maker could not make now (see
+    :func:`_maker_may_still_invite`) counts as expired.
+    """
+    examined = await _examine(db, learner, code, now, admin_ids)
+    if isinstance(examined, Redemption):
+        return examined
+    invite, role, scope, existing = examined
+    assert learner.id is not None  # checked by _examine
     # Single use, also when two people open the link at the same moment.
     claimed = await db.exec(
         sa.update(RoleInvite)

@@ -5,6 +5,7 @@ events that follow from what the fake Telegram reports.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -45,7 +46,7 @@ def message_json(message: SentMessage) -> dict[str, Any]:
         "from_bot": message.from_bot,
         "date": message.date,
         "edited": message.edited > 0,
-        "html": sanitize_html(text_html) if text_html is not None else None,
+        "html": sanitize_html(text_html) if text_html is not None else _place_html(message),
         "caption_html": sanitize_html(caption_html) if caption_html is not None else None,
         "keyboard": keyboard,
         "reply_keyboard": reply_keyboard,
@@ -54,6 +55,18 @@ def message_json(message: SentMessage) -> dict[str, Any]:
         "photo": _file_json(message.photo) if message.photo else None,
         "reply_to": message.reply_to_message_id,
     }
+
+
+def _place_html(message: SentMessage) -> str | None:
+    """A map pin (sendLocation, sendVenue, a person's location) as a line of text: the page
+    draws no maps."""
+    point = message.location
+    if point is None:
+        return None
+    where = f"{point.get('latitude')}, {point.get('longitude')}"
+    venue = message.venue or {}
+    named = ", ".join(str(venue[key]) for key in ("title", "address") if venue.get(key))
+    return html.escape(f"📍 {named} ({where})" if named else f"📍 {where}", quote=False)
 
 
 def _button_json(button: dict[str, Any]) -> dict[str, Any]:

@@ -82,7 +82,7 @@ from bot.handlers.exports.data import (
 from bot.handlers.exports.programme_filter import ExportProgramme, ExportProgrammes
 from bot.handlers.feedback import RateSession, SkipComment
 from bot.handlers.learning.data import AnswerQuestion, OpenModule, ShowCard, StartQuiz
-from bot.handlers.mysessions import Apology, ApologyStep, MySessions
+from bot.handlers.mysessions import Apology, ApologyStep, MySessions, Register
 from bot.handlers.nudges import (
     AnswerReview,
     OpenStudyTime,
@@ -173,7 +173,7 @@ OK = "allowed"
 NO = "Sorry, you are not allowed to do that."
 GONE = "This button is no longer valid."
 NOT_ATTENDED = "You can only rate a session you attended."
-NOT_REGISTERED = "You are not registered for this session."
+STARTED = "This session has already started."
 ENDED = "That export has ended. /export starts a new one."
 """What an actor sees: allowed, or refused with one of these texts (and nothing changes)."""
 
@@ -232,7 +232,9 @@ BUTTONS: dict[type[CallbackData], Row] = {
     RateSession: Row(lambda w: RateSession(w.past_session, 5), (NOT_ATTENDED,) * 7),
     SkipComment: Row(lambda w: SkipComment(w.past_session), NOBODY_STALE),
     MySessions: Row(lambda w: MySessions(), EVERYONE),
-    Apology: Row(lambda w: Apology(w.session, ApologyStep.YES), (NOT_REGISTERED,) * 7),
+    # The session is under way: an apology, and a registration, come too late for anyone.
+    Apology: Row(lambda w: Apology(w.session, ApologyStep.YES), (STARTED,) * 7),
+    Register: Row(lambda w: Register(w.session), EVERYONE),
     CancelCheckin: Row(lambda w: CancelCheckin(), EVERYONE),
     CancelWalkIn: Row(lambda w: CancelWalkIn(), NOBODY_STALE),
     # The trainer's screens.
@@ -243,6 +245,7 @@ BUTTONS: dict[type[CallbackData], Row] = {
     DraftEdit: Row(lambda w: DraftEdit(DraftStep.PLACE), STAFF_STALE),
     ListSessions: Row(lambda w: ListSessions(), STAFF),
     OpenSession: Row(lambda w: OpenSession(w.session), MANAGERS),
+    # Every action of the session's screen (the map location too: test_invitations.py).
     SessionAction: Row(
         lambda w: SessionAction(w.session, w.version, ViewAction.CANCEL_YES),
         MANAGERS,

@@ -74,7 +74,8 @@ async def finish_profile(user: TelegramUser) -> None:
     for _ in range(4):
         await user.tap("Prefer not to say")
     await user.tap("Skip this question")
-    assert "You are registered." in (user.last_message().text or "")
+    await user.tap("✅ Register")
+    assert "You are registered." in (user.last_message(text=True).text or "")
 
 
 async def test_a_newcomer_names_themselves_another_types_a_name_a_third_refuses(bot: Harness):

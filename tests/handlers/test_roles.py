@@ -55,9 +55,12 @@ async def test_an_admin_invites_a_trainer_who_takes_the_role_once(bot: Harness):
     payload = LINK.search(text)
     assert payload is not None
 
-    # A newcomer opens the link: onboarding first, then the role.
+    # A newcomer opens the link: told at once which role it gives, onboarding, then the role.
     newcomer = bot.user(901)
-    await newcomer.send(f"/start {payload.group(1)}")
+    first, _ = await newcomer.send(f"/start {payload.group(1)}")
+    assert (first.text or "").startswith(
+        tr._("🔑 You were invited to be a {role}.", role="trainer")
+    )
     assert newcomer.buttons()[0][0] == "English"
     await newcomer.tap("English")
     assert newcomer.last_message().text == plain_text(consent_text(tr, bot.deps.settings))
@@ -80,14 +83,14 @@ async def test_an_admin_invites_a_trainer_who_takes_the_role_once(bot: Harness):
     [again] = await newcomer.send(f"/start {payload.group(1)}")
     assert again.text == tr._("You already hold this role: {role}.", role="trainer")
 
-    # Someone else with the same link (new too: onboarding first, declining consent).
+    # Someone else with the same link (new too) is told at once that it was used; onboarding
+    # goes on without it.
     other = bot.user(902)
-    await other.send(f"/start {payload.group(1)}")
+    used, _ = await other.send(f"/start {payload.group(1)}")
+    assert used.text == tr._("This invitation has already been used. Please ask for a new link.")
     await other.tap("English")
     await other.tap(tr._("No, thanks"))
-    assert other.last_message().text == tr._(
-        "This invitation has already been used. Please ask for a new link."
-    )
+    assert (await bot.learner_of(902)).pending_start is None
     assert await grants(bot) == [(901, "trainer", True)]
 
     # A link opened after eight days has expired.

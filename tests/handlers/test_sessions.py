@@ -156,22 +156,44 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
     )
     assert training.capacity == 2
     assert training.starts_at.astimezone(BELGRADE).strftime("%H:%M") == "10:00"
-    view = trainer.bot_messages()[-2]
+    view, instructions, invitation = trainer.bot_messages()[-3:]
     assert en.date_time(training.starts_at) in (view.text or "")
     assert "Registered: 0 of 2" in (view.text or "")
+    # The trainer is told, in English, to forward the next message, which is in Macedonian
+    # (the session's language) and speaks to the person invited.
+    assert (instructions.text or "").startswith("🔗 Forward the next message")
+    assert "You are invited to a training session" in (instructions.text or "")
+    assert plain(mk._("📨 <b>You are invited to a training session</b>")) in (invitation.text or "")
+    assert "Forward" not in (invitation.text or "")
+    assert mk._("Tap to register: {link}", link=f"https://t.me/kapacitet_bot?start={payload}") in (
+        invitation.text or ""
+    )
 
-    # An Albanian learner who knows the bot already registers at once.
+    # An Albanian learner who knows the bot sees the session, is told that it is held in
+    # Macedonian, and registers with a tap; the calendar file follows.
     albanian = await bot.onboarded(701, "sq", "Shqip", "Qendra Civile", "Albania")
     [answer] = await albanian.send(f"/start {payload}")
-    assert plain(sq._("✅ <b>You are registered.</b>")) in (answer.text or "")
     assert sq.date_time(training.starts_at) in (answer.text or "")
+    assert sq._("⚠️ This session is held in {language}.", language="Македонски") in (
+        answer.text or ""
+    )
+    assert await registrations(bot) == []
+    await albanian.tap(sq._("✅ Register"))
+    assert plain(sq._("✅ <b>You are registered.</b>")) in (
+        albanian.last_message(text=True).text or ""
+    )
+    assert albanian.last_message().document is not None
     [again] = await albanian.send(f"/start {payload}")
     assert sq._("You are already registered for this session.") in (again.text or "")
 
-    # A Macedonian newcomer is onboarded first, then registered straight away.
+    # A Macedonian newcomer sees the session in the first reply, is onboarded, then lands on
+    # the session with "Register".
     macedonian = bot.user(702, "mk")
-    await macedonian.send(f"/start {payload}")
-    assert macedonian.buttons()[0][0] == "English"
+    first, picker = await macedonian.send(f"/start {payload}")
+    assert training.title in (first.text or "") and mk.date_time(training.starts_at) in (
+        first.text or ""
+    )
+    assert picker.inline_keyboard[0][0]["text"] == "English"
     await macedonian.tap("Македонски")
     assert macedonian.last_message().text == plain(consent_text(mk, bot.deps.settings))
     await macedonian.tap(mk._("I agree"))
@@ -181,7 +203,10 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
     await macedonian.tap(mk._("Man"))
     await macedonian.tap("35–44")
     await macedonian.tap(mk._("Skip this question"))
-    registered = macedonian.last_message().text or ""
+    assert mk._("✅ Register") in macedonian.buttons()[0]
+    assert await registrations(bot) == [(701, "registered")]
+    await macedonian.tap(mk._("✅ Register"))
+    registered = macedonian.last_message(text=True).text or ""
     assert plain(mk._("✅ <b>You are registered.</b>")) in registered
     assert mk.date_time(training.starts_at) in registered
     assert (await bot.learner_of(702)).pending_start is None
@@ -214,9 +239,9 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
     moved = trainer.last_message()
     assert "The session is moved; 2 registered people will be told." in (moved.text or "")
     assert en.date_time(new_start) in (moved.text or "")
-    notice = albanian.last_message().text or ""
+    notice = albanian.last_message(text=True).text or ""
     assert sq.date_time(new_start) in notice and sq.date_time(training.starts_at) in notice
-    notice = macedonian.last_message().text or ""
+    notice = macedonian.last_message(text=True).text or ""
     assert mk.date_time(new_start) in notice
     assert mk._("Can't come? Open /mysessions and tell the trainer.") in notice
     assert await deliveries(bot) == [(701, "rescheduled"), (702, "rescheduled")]
@@ -292,7 +317,7 @@ async def test_a_training_day_from_scheduling_to_cancellation(bot: Harness, cata
     assert "The session is cancelled; 1 registered person will be told." in (
         trainer.last_message().text or ""
     )
-    cancelled = macedonian.last_message().text or ""
+    cancelled = macedonian.last_message(text=True).text or ""
     assert mk.date_time(new_start) in cancelled and training.title in cancelled
     assert await deliveries(bot) == [
         (701, "rescheduled"),
@@ -439,7 +464,9 @@ async def test_a_learner_without_consent_is_asked_before_registering(
     await learner.send("/start")
     await learner.tap("English")
     await learner.tap(tr._("No, thanks"))
-    [reply] = await learner.send(f"/start {payload}")
+    await learner.send(f"/start {payload}")
+    await learner.tap(tr._("✅ Register"))
+    reply = learner.last_message()
     assert "which you have not agreed to" in (reply.text or "")
     assert await registrations(bot) == []
 
@@ -448,5 +475,6 @@ async def test_a_learner_without_consent_is_asked_before_registering(
     for _ in range(4):
         await learner.tap(tr._("Prefer not to say"))
     await learner.tap(tr._("Skip this question"))
-    assert "You are registered." in (learner.last_message().text or "")
+    await learner.tap(tr._("✅ Register"))
+    assert "You are registered." in (learner.last_message(text=True).text or "")
     assert await registrations(bot) == [(9102, "registered")]

@@ -305,10 +305,11 @@ async def test_a_trainer_schedules_a_session_and_the_reminder_arrives_when_the_c
     await expect(last_bot_message(marko)).to_contain_text("Please check the new session")
     await tap(page, marko, "✅ Create")
     invitation = last_bot_message(marko)
-    await expect(invitation).to_contain_text("Invitation to Digital security for CSOs")
+    await expect(invitation).to_contain_text("You are invited to a training session")
+    await expect(invitation).to_contain_text("Digital security for CSOs")
     await screenshot(page, "05-trainer-scheduled")
 
-    # The invite link, opened as Ana: she is registered.
+    # The invite link, opened as Ana: she sees the session and registers with a tap.
     await invitation.locator('a[href*="t.me/kapacitet_bot?start=s_"]').click()
     await expect(marko.locator(".menu-popup")).to_be_visible()
     async with page.expect_response(lambda response: "/messages" in response.url):
@@ -320,8 +321,14 @@ async def test_a_trainer_schedules_a_session_and_the_reminder_arrives_when_the_c
     await answer_until(
         page,
         ana,
-        "You are registered",
-        ["I agree", "🙈 Don't show my name", "Prefer not to say", "Skip this question"],
+        "Add it to your calendar",
+        [
+            "✅ Register",
+            "I agree",
+            "🙈 Don't show my name",
+            "Prefer not to say",
+            "Skip this question",
+        ],
     )
     messages_before = await ana.locator(".row.bot").count()
 

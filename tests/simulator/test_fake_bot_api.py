@@ -339,6 +339,35 @@ async def test_document_and_photo_round_trip(api: FakeBotApi, bot: Bot) -> None:
         await bot.send_document(BOB, b"x", filename="x.txt", caption="c" * 1025)
 
 
+async def test_locations_and_venues_both_ways(
+    api: FakeBotApi, bot: Bot, http: aiohttp.ClientSession
+) -> None:
+    pin = await bot.send_location(ALICE, 42.44, 19.26)
+    assert (pin.location.latitude, pin.location.longitude) == (42.44, 19.26)
+    place = await bot.send_venue(ALICE, 41.99, 21.43, title="Civic Hall", address="Skopje")
+    assert place.venue is not None and place.venue.title == "Civic Hall"
+    assert place.venue.address == "Skopje" and place.location.latitude == 41.99
+    [_, stored] = api.messages(ALICE)
+    assert stored.venue == {
+        "location": {"latitude": 41.99, "longitude": 21.43},
+        "title": "Civic Hall",
+        "address": "Skopje",
+    }
+    with pytest.raises(BadRequest, match=r"(?i)wrong latitude or longitude"):
+        await bot.send_location(ALICE, 91, 19.26)
+    refused = await call(
+        http, api, "sendVenue", chat_id=ALICE, latitude=1, longitude=2, title="Hall", address=""
+    )
+    assert refused == error(400, "Bad Request: venue title and address must be non-empty")
+
+    # A person's location message, as an update carries it.
+    api.push_location(BOB, 42.0, 21.4)
+    _, body = await call(http, api, "getUpdates")
+    (update,) = body["result"]
+    assert update["message"]["location"] == {"latitude": 42.0, "longitude": 21.4}
+    assert "text" not in update["message"]
+
+
 async def test_edit_message_media_replaces_a_photo_and_its_caption(
     api: FakeBotApi, bot: Bot
 ) -> None:

@@ -75,6 +75,14 @@ class TelegramUser:
         await self._settle(update_id, tasks_before)
         return [m for m in self.bot_messages() if m.message_id > before]
 
+    async def send_location(self, latitude: float, longitude: float) -> list[SentMessage]:
+        """Send a location (📎 → Location); returns the bot messages sent in response."""
+        before = self._last_message_id()
+        tasks_before = pending_tasks(self.application)
+        update_id = self.api.push_location(self.user_id, latitude, longitude)
+        await self._settle(update_id, tasks_before)
+        return [m for m in self.bot_messages() if m.message_id > before]
+
     async def tap(self, button_text: str, message: SentMessage | int | None = None) -> str:
         """Tap the inline button labelled ``button_text``; returns the callback query id.
 
@@ -128,9 +136,12 @@ class TelegramUser:
     def bot_messages(self) -> list[SentMessage]:
         return [m for m in self.messages() if m.from_bot]
 
-    def last_message(self) -> SentMessage:
-        """The last (not deleted) message the bot sent in this chat."""
+    def last_message(self, *, text: bool = False) -> SentMessage:
+        """The last (not deleted) message the bot sent in this chat; ``text``: the last one
+        with text (not a file, a photo or a map pin sent after it)."""
         messages = self.bot_messages()
+        if text:
+            messages = [m for m in messages if m.text is not None]
         if not messages:
             raise AssertionError(f"the bot has sent no message to user {self.user_id}")
         return messages[-1]
@@ -151,6 +162,10 @@ class TelegramUser:
             if message.document is not None:
                 return message.document
         raise AssertionError(f"the bot has sent no document to user {self.user_id}")
+
+    def documents(self) -> list[StoredFile]:
+        """Every document the bot sent in this chat, oldest first."""
+        return [m.document for m in self.bot_messages() if m.document is not None]
 
     def last_callback_answer(self) -> CallbackAnswer | None:
         """The bot's answer to this user's last tap (``None`` if it did not answer)."""

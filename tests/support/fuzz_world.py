@@ -5,8 +5,8 @@ performed on it (:func:`perform`).
 Before each example the database is emptied and a small world is built as people would: an
 admin from the settings invites a trainer and a coordinator with links, a learner is
 onboarded with consent, another declines it, the trainer schedules a session with
-/newsession that starts soon, the learner registers through its link and the trainer opens
-check-in.
+/newsession that starts soon, the learner opens its link and taps Register, and the trainer
+opens check-in.
 """
 
 from __future__ import annotations
@@ -211,6 +211,7 @@ async def build_world(bot: Harness) -> World:
     assert world.session_links, [m.text for m in trainer.bot_messages()[-3:]]
 
     await people[LEARNER].send(f"/start {world.session_links[0]}")
+    await people[LEARNER].tap(tr._("✅ Register"))
     await trainer.send("/attendance")
     await trainer.tap(trainer.buttons()[0][0])
     await trainer.tap("🔑 Open check-in")

@@ -188,9 +188,16 @@ class TextStepRoute:
     how the conversation ends (``leave``) when the person may no longer be in it."""
 
     def __init__(
-        self, step: str, respond: CommandCallback, roles: Roles, leave: Leave | None
+        self,
+        step: str,
+        respond: CommandCallback,
+        roles: Roles,
+        leave: Leave | None,
+        locations: bool = False,
     ) -> None:
         self.step = step
+        self.locations = locations
+        """Whether a location message (a map pin) is an answer too, not only typed text."""
         self.roles: frozenset[Role] | None = None if roles is None else frozenset(roles)
         self.respond = respond
         self.leave = leave
@@ -207,13 +214,14 @@ class TextStepRoute:
 
 
 def on_text(
-    step: str, *, roles: Roles, leave: Leave | None = None
+    step: str, *, roles: Roles, leave: Leave | None = None, locations: bool = False
 ) -> Callable[[CommandCallback], TextStepRoute]:
     """Declares what typed text does while the person is in ``step`` (``bot.app`` lists the
-    steps); ``leave`` ends the conversation of someone who lost the role on the way."""
+    steps); ``leave`` ends the conversation of someone who lost the role on the way;
+    ``locations``: a location message is an answer too (the step reads ``message.location``)."""
 
     def declare(respond: CommandCallback) -> TextStepRoute:
-        return TextStepRoute(step, respond, roles, leave)
+        return TextStepRoute(step, respond, roles, leave, locations)
 
     return declare
 

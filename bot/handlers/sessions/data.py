@@ -111,6 +111,8 @@ class ViewAction(StrEnum):
     ROSTER = "roster"
     RESCHEDULE = "reschedule"
     VENUE = "venue"
+    MAP = "map"
+    """Asks for the venue's place on the map (a location message or typed coordinates)."""
     CANCEL = "cancel"
     """Asks whether to cancel the session ..."""
     CANCEL_YES = "cancel-yes"

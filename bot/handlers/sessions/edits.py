@@ -1,10 +1,11 @@
 """The actions of the session view: the invite link, the roster, and the edits (reschedule,
-a new place, cancelling) that everyone registered is told about.
+a new place, its place on the map, cancelling) that everyone registered is told about.
 
 An edit carries the version of the session the trainer saw: an edit made from an older
 view is refused with "changed meanwhile". The new place is typed at the text step
 "session-edit"; the new day and time are tapped or typed there too
-(:mod:`~bot.handlers.sessions.reschedule`).
+(:mod:`~bot.handlers.sessions.reschedule`); the map location is typed there too, or sent as a
+location message.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot.handlers.common.entry import on_button, on_text
 from bot.handlers.common.keyboards import button, markup
@@ -26,7 +27,7 @@ from bot.handlers.sessions.data import (
     SessionAction,
     ViewAction,
 )
-from bot.handlers.sessions.notices import CANCELLED, notify_registered, venue_kind
+from bot.handlers.sessions.notices import CANCELLED, map_kind, notify_registered, venue_kind
 from bot.handlers.sessions.picking import take_keyboard_off
 from bot.handlers.sessions.reschedule import (
     EDIT,
@@ -46,6 +47,32 @@ from bot.services.sessions import Reason, SessionError
 
 RETYPE = PLACE_REASONS
 """Refused new places: the trainer is asked to type another one."""
+COORDINATE_REASONS = frozenset({Reason.BAD_COORDINATES, Reason.OUT_OF_RANGE})
+"""Refused map coordinates: the trainer is asked again."""
+
+
+def coordinates_error_text(tr: Translator, error: SessionError) -> str:
+    if error.reason == Reason.OUT_OF_RANGE:
+        return tr._(
+            "That place is not on the map: the latitude goes from -90 to 90 and the longitude "
+            "from -180 to 180. Please send the location, or type for example "
+            "<code>42.44, 19.26</code>"
+        )
+    return tr._(
+        "I could not read those coordinates. Please send the location, or type the latitude "
+        "and the longitude like this: <code>42.44, 19.26</code>"
+    )
+
+
+def map_question(tr: Translator, training: TrainingSession) -> tuple[str, InlineKeyboardMarkup]:
+    assert training.id is not None
+    return tr._(
+        "<b>{title}</b>: {place}\n\nSend the venue's location: tap 📎 and choose "
+        "“Location”, then move the pin to the venue. Or type its coordinates (latitude, "
+        "longitude), for example <code>42.44, 19.26</code>",
+        title=training.title,
+        place=training.venue or "",
+    ), markup([cancel_row(tr, training.id)])
 
 
 def venue_question(tr: Translator, training: TrainingSession) -> tuple[str, InlineKeyboardMarkup]:
@@ -100,7 +127,7 @@ async def session_action(
         await answer_query(update)
         await show_view(update, context, current, training, notice=error_text(tr, error))
         return
-    if data.action in (ViewAction.RESCHEDULE, ViewAction.VENUE):
+    if data.action in (ViewAction.RESCHEDULE, ViewAction.VENUE, ViewAction.MAP):
         await answer_query(update)
         values: dict[str, Any] = {"session_id": training.id, "version": data.version}
         await learners.await_input(current.db, current.learner, EDIT)
@@ -112,7 +139,8 @@ async def session_action(
         if data.action == ViewAction.RESCHEDULE:
             await ask_edit(update, context, current, EditStep.DATE, values, training, edit=False)
             return
-        text, keyboard = venue_question(tr, training)
+        question = map_question if data.action == ViewAction.MAP else venue_question
+        text, keyboard = question(tr, training)
         shown = await show(update, text, keyboard, edit=False)
         if shown is not None:
             values[PROMPT] = shown.message_id
@@ -171,10 +199,23 @@ async def cancel_session(
     )
 
 
-@on_text(EDIT, roles=MANAGERS, leave=lambda current: end_conversation(current, EDIT))
+def coordinates_of(message: Message) -> tuple[float, float]:
+    """A location message's point, or the typed coordinates (refused with a reason)."""
+    if message.location is not None:
+        return message.location.latitude, message.location.longitude
+    return sessions.parse_coordinates(message.text or "")
+
+
+@on_text(
+    EDIT,
+    roles=MANAGERS,
+    leave=lambda current: end_conversation(current, EDIT),
+    locations=True,
+)
 async def receive_edit_text(update: Update, context: BotContext, current: Turn) -> None:
+    """The new time, place or map location, typed (or, for the map, sent as a location)."""
     message = update.effective_message
-    assert message is not None and message.text is not None
+    assert message is not None
     tr = current.tr
     draft = await drafts.get_draft(current.db, current.learner, EDIT)
     values = drafts.draft_data(draft) if draft is not None else {}
@@ -183,21 +224,43 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
         await drafts.end_conversation(current.db, current.learner, EDIT)
         await show(update, tr._("That conversation has ended. /sessions lists your sessions."))
         return
+    if draft.step != ViewAction.MAP and message.text is None:
+        await show(update, tr._("Please type your answer."), edit=False)
+        return
     if draft.step in (EditStep.DATE, EditStep.TIME, EditStep.WHEN):
-        await receive_when(update, context, current, EditStep(draft.step), message.text, values)
+        await receive_when(
+            update, context, current, EditStep(draft.step), message.text or "", values
+        )
         return
     now = context.deps.clock.now()
+    admin_ids = context.deps.settings.admin_telegram_ids
     try:
-        change = await sessions.change_venue(
-            current.db,
-            current.learner,
-            session_id,
-            version,
-            message.text,
-            now,
-            admin_ids=context.deps.settings.admin_telegram_ids,
-        )
+        if draft.step == ViewAction.MAP:
+            latitude, longitude = coordinates_of(message)
+            change = await sessions.set_location(
+                current.db,
+                current.learner,
+                session_id,
+                version,
+                latitude,
+                longitude,
+                now,
+                admin_ids=admin_ids,
+            )
+        else:
+            change = await sessions.change_venue(
+                current.db,
+                current.learner,
+                session_id,
+                version,
+                message.text or "",
+                now,
+                admin_ids=admin_ids,
+            )
     except SessionError as error:
+        if draft.step == ViewAction.MAP and error.reason in COORDINATE_REASONS:
+            await show(update, coordinates_error_text(tr, error), edit=False)
+            return
         if error.reason in RETYPE:
             # A short answer; the question (with its Cancel) stays above it.
             await show(update, error_text(tr, error), edit=False)
@@ -212,12 +275,20 @@ async def receive_edit_text(update: Update, context: BotContext, current: Turn) 
         )
         return
     await _end(update, context, current, values)
-    told = await notify_registered(update, context, current, change, venue_kind(change))
-    notice = tr.ngettext(
-        "The place is changed; {n} registered person will be told.",
-        "The place is changed; {n} registered people will be told.",
-        told,
-    )
+    if draft.step == ViewAction.MAP:
+        told = await notify_registered(update, context, current, change, map_kind(change))
+        notice = tr.ngettext(
+            "The venue is on the map; {n} registered person will get it.",
+            "The venue is on the map; {n} registered people will get it.",
+            told,
+        )
+    else:
+        told = await notify_registered(update, context, current, change, venue_kind(change))
+        notice = tr.ngettext(
+            "The place is changed; {n} registered person will be told.",
+            "The place is changed; {n} registered people will be told.",
+            told,
+        )
     await show_view(update, context, current, change.training, edit=False, notice=notice)
 
 

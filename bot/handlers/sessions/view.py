@@ -12,7 +12,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.content.catalogue import Catalogue
 from bot.handlers.attendance.data import OpenAttendance
-from bot.handlers.common.deep_links import SessionInviteLink
 from bot.handlers.common.entry import on_button
 from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
@@ -24,6 +23,14 @@ from bot.handlers.sessions.data import (
     SessionAction,
     ShowRosterPage,
     ViewAction,
+)
+from bot.handlers.sessions.invitation import (
+    forward_instructions,
+    in_session_zone,
+    invitation_text,
+    invite_link,
+    session_translator,
+    trainer_name,
 )
 from bot.handlers.sessions.texts import details_text
 from bot.i18n.translator import Translator
@@ -54,6 +61,14 @@ def view_text(
     if manages:
         # The code registers whoever has it: only for those who run the session.
         lines.append(tr._("Invitation code: <code>{code}</code>", code=training.code))
+    if training.venue_latitude is not None and training.venue_longitude is not None:
+        lines.append(
+            tr._(
+                "🗺 On the map: {latitude}, {longitude}",
+                latitude=f"{training.venue_latitude:.5f}",
+                longitude=f"{training.venue_longitude:.5f}",
+            )
+        )
     if training.cancelled_at is not None:
         lines += ["", tr._("❌ <b>Cancelled</b> on {date}.", date=tr.date(training.cancelled_at))]
     elif sessions.has_ended(training, now):
@@ -93,6 +108,8 @@ def view_keyboard(
             edits.append(action(tr._("📅 Reschedule"), ViewAction.RESCHEDULE))
         edits.append(action(tr._("📍 Change venue"), ViewAction.VENUE))
         grid.append(edits)
+        if training.venue:
+            grid.append([action(tr._("🗺 Set map location"), ViewAction.MAP)])
     else:
         grid.append([action(tr._("👥 Roster"), ViewAction.ROSTER)])
     if training.cancelled_at is None:
@@ -137,16 +154,16 @@ async def open_session(
 async def send_invite(
     update: Update, context: BotContext, current: Turn, training: TrainingSession
 ) -> None:
-    tr = current.tr
-    link = SessionInviteLink(training.code).url(context.bot.username)
-    await show(
-        update,
-        tr._(
-            "🔗 <b>Invitation to {title}</b>\n\n{link}\n\n"
-            "Whoever opens this link is registered for the session (while there are places). "
-            "Forward this message or share the link.",
-            title=training.title,
-            link=link,
-        ),
-        edit=False,
-    )
+    """Two messages: what to do (in the trainer's language, with the invitation in it too
+    when the session's language is another), then the invitation to forward, written in the
+    session's language and speaking to the person invited."""
+    deps = context.deps
+    link = invite_link(context, training)
+    trainer = await trainer_name(current.db, training)
+    theirs = session_translator(deps, training)
+    mine = in_session_zone(deps, current.tr, training)
+    own_version = None
+    if mine.language_code != theirs.language_code:
+        own_version = invitation_text(mine, deps.catalogue, training, trainer, link)
+    await show(update, forward_instructions(mine, training, own_version), edit=False)
+    await show(update, invitation_text(theirs, deps.catalogue, training, trainer, link), edit=False)

@@ -21,13 +21,17 @@ from bot.services.sessions.access import (
     seen,
 )
 from bot.services.sessions.errors import Reason, SessionError
+from bot.services.sessions.places import check_coordinates, parse_coordinates, set_location
 from bot.services.sessions.registrations import (
     RegisterResult,
     RegistrationOutcome,
     apologise,
+    apology_refusal,
+    attended,
     my_sessions,
     register,
     registration_of,
+    standing,
 )
 from bot.services.sessions.schedule import (
     CODE_ALPHABET,
@@ -108,9 +112,12 @@ __all__ = [
     "Typed",
     "access",
     "apologise",
+    "apology_refusal",
+    "attended",
     "cancel",
     "change_venue",
     "check_capacity",
+    "check_coordinates",
     "check_country",
     "check_day",
     "check_duration",
@@ -137,6 +144,7 @@ __all__ = [
     "my_sessions",
     "new_code",
     "parse_capacity",
+    "parse_coordinates",
     "parse_duration",
     "parse_local_datetime",
     "parse_place",
@@ -146,4 +154,6 @@ __all__ = [
     "registration_of",
     "reschedule",
     "seen",
+    "set_location",
+    "standing",
 ]

@@ -34,6 +34,8 @@ class Reason(StrEnum):
     STARTED = "started"
     ENDED = "ended"
     SAME_TIME = "same-time"
+    BAD_COORDINATES = "bad-coordinates"
+    """Typed map coordinates that are not "latitude, longitude"."""
 
 
 class SessionError(ServiceError):

@@ -12,7 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Learner, Registration, RegistrationStatus, TrainingSession
+from bot.models import (
+    ATTENDED,
+    Attendance,
+    Learner,
+    Registration,
+    RegistrationStatus,
+    TrainingSession,
+)
 from bot.services.learners import records_allowed
 from bot.services.sessions.schedule import (
     LONGEST_SESSION,
@@ -32,7 +39,12 @@ class RegistrationOutcome(StrEnum):
     FULL = "full"
     CANCELLED = "cancelled"
     STARTED = "started"
-    """Already under way or over."""
+    """Already under way."""
+    ENDED = "ended"
+    ATTENDED = "attended"
+    """The person was there (present or late): an apology comes too late."""
+    OPEN = "open"
+    """Not registered yet, and there is a place: the invitation offers "Register"."""
     UNKNOWN = "unknown"
     APOLOGISED = "apologised"
     ALREADY_APOLOGISED = "already-apologised"
@@ -58,6 +70,48 @@ async def registration_of(
     return result.first()
 
 
+async def attended(db: AsyncSession, session_id: int, learner_id: int) -> bool:
+    """Whether the person was at the session (present or late)."""
+    result = await db.exec(
+        select(Attendance.status).where(
+            Attendance.session_id == session_id, Attendance.learner_id == learner_id
+        )
+    )
+    status = result.first()
+    return status is not None and status in ATTENDED
+
+
+def _closed(training: TrainingSession, now: datetime) -> RegistrationOutcome | None:
+    """Why nothing about the session can be changed any more: cancelled, over or under way."""
+    if training.cancelled_at is not None:
+        return RegistrationOutcome.CANCELLED
+    if has_ended(training, now):
+        return RegistrationOutcome.ENDED
+    if has_started(training, now):
+        return RegistrationOutcome.STARTED
+    return None
+
+
+async def standing(
+    db: AsyncSession, learner: Learner, training: TrainingSession, now: datetime
+) -> RegistrationOutcome:
+    """Where the person stands with a session whose invitation they opened, without changing
+    anything: ``attended``, ``cancelled``, ``ended``, ``started``, ``already-registered``,
+    ``full``, or ``open`` (an apology can be taken back by registering again)."""
+    assert training.id is not None
+    if learner.id is not None and await attended(db, training.id, learner.id):
+        return RegistrationOutcome.ATTENDED
+    closed = _closed(training, now)
+    if closed is not None:
+        return closed
+    existing = await registration_of(db, training.id, learner.id) if learner.id else None
+    if existing is not None and existing.status == RegistrationStatus.REGISTERED:
+        return RegistrationOutcome.ALREADY_REGISTERED
+    if (await counts(db, training.id)).registered >= training.capacity:
+        return RegistrationOutcome.FULL
+    return RegistrationOutcome.OPEN
+
+
 async def register(db: AsyncSession, learner: Learner, code: str, now: datetime) -> RegisterResult:
     """Registers the learner for the session with this invite code.
 
@@ -78,13 +132,13 @@ async def register(db: AsyncSession, learner: Learner, code: str, now: datetime)
     if training is None:
         return RegisterResult(RegistrationOutcome.UNKNOWN)
     assert training.id is not None
+    closed = _closed(training, now)
+    if closed is not None:
+        # Also for someone registered: the truth is that the session is past registering.
+        return RegisterResult(closed, training)
     existing = await registration_of(db, training.id, learner.id)
     if existing is not None and existing.status == RegistrationStatus.REGISTERED:
         return RegisterResult(RegistrationOutcome.ALREADY_REGISTERED, training)
-    if training.cancelled_at is not None:
-        return RegisterResult(RegistrationOutcome.CANCELLED, training)
-    if has_started(training, now):
-        return RegisterResult(RegistrationOutcome.STARTED, training)
     if (await counts(db, training.id)).registered >= training.capacity:
         return RegisterResult(RegistrationOutcome.FULL, training)
     if not records_allowed(learner):
@@ -116,24 +170,44 @@ async def register(db: AsyncSession, learner: Learner, code: str, now: datetime)
 async def apologise(
     db: AsyncSession, learner: Learner, session_id: int, now: datetime
 ) -> RegisterResult:
-    """An apology ("I can't come"): allowed before the start, for one's own registration."""
+    """An apology ("I can't come"): allowed before the start, for one's own registration.
+
+    Checked in the order a person would want to hear it: that they were there, that the
+    session was cancelled, is over or under way, and only then how they are registered."""
     training = await get_session(db, session_id)
     if training is None or learner.id is None:
         return RegisterResult(RegistrationOutcome.UNKNOWN)
+    refusal = await apology_refusal(db, learner, training, now)
+    if refusal is not None:
+        return RegisterResult(refusal, training)
     registration = await registration_of(db, session_id, learner.id)
-    if registration is None:
-        return RegisterResult(RegistrationOutcome.NOT_REGISTERED, training)
-    if registration.status == RegistrationStatus.APOLOGISED:
-        return RegisterResult(RegistrationOutcome.ALREADY_APOLOGISED, training)
-    if training.cancelled_at is not None:
-        return RegisterResult(RegistrationOutcome.CANCELLED, training)
-    if has_started(training, now):
-        return RegisterResult(RegistrationOutcome.STARTED, training)
+    assert registration is not None
     registration.status = RegistrationStatus.APOLOGISED
     registration.apologised_at = now
     db.add(registration)
     await db.flush()
     return RegisterResult(RegistrationOutcome.APOLOGISED, training)
+
+
+async def apology_refusal(
+    db: AsyncSession, learner: Learner, training: TrainingSession, now: datetime
+) -> RegistrationOutcome | None:
+    """Why the person cannot say "I can't come" (None: they can): ``attended``,
+    ``cancelled``, ``ended``, ``started``, ``not-registered`` or ``already-apologised``."""
+    assert training.id is not None
+    if learner.id is None:
+        return RegistrationOutcome.NOT_REGISTERED
+    if await attended(db, training.id, learner.id):
+        return RegistrationOutcome.ATTENDED
+    closed = _closed(training, now)
+    if closed is not None:
+        return closed
+    registration = await registration_of(db, training.id, learner.id)
+    if registration is None:
+        return RegistrationOutcome.NOT_REGISTERED
+    if registration.status == RegistrationStatus.APOLOGISED:
+        return RegistrationOutcome.ALREADY_APOLOGISED
+    return None
 
 
 async def my_sessions(

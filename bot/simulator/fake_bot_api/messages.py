@@ -69,6 +69,8 @@ class MessageMethods:
             "answerCallbackQuery": self._answer_callback_query,
             "sendDocument": self._send_document,
             "sendPhoto": self._send_photo,
+            "sendLocation": self._send_location,
+            "sendVenue": self._send_venue,
             "getFile": self._get_file,
             "sendChatAction": self._send_chat_action,
         }
@@ -100,6 +102,19 @@ class MessageMethods:
             **content,
         )
         return self._store.message_json(message)
+
+    async def _send_location(self, params: JSONDict) -> JSONDict:
+        chat = self._target_chat(params)
+        return self._send(chat, params, location=_point(params))
+
+    async def _send_venue(self, params: JSONDict) -> JSONDict:
+        chat = self._target_chat(params)
+        point = _point(params)
+        title, address = params.get("title"), params.get("address")
+        if not isinstance(title, str) or not title or not isinstance(address, str) or not address:
+            raise ApiError(400, "Bad Request: venue title and address must be non-empty")
+        venue = {"location": point, "title": title, "address": address}
+        return self._send(chat, params, location=point, venue=venue)
 
     async def _send_document(self, params: JSONDict) -> JSONDict:
         return await self._send_file(params, "document")
@@ -346,3 +361,16 @@ class MessageMethods:
         if not isinstance(value, UploadedFile):
             raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         return checks.uploaded_file(value, name, self._store.next_number)
+
+
+def _point(params: JSONDict) -> JSONDict:
+    """``latitude`` and ``longitude`` of a sendLocation or sendVenue call, as Telegram checks
+    them (numbers on the map)."""
+    try:
+        latitude = float(params["latitude"])
+        longitude = float(params["longitude"])
+    except (KeyError, TypeError, ValueError):
+        raise ApiError(400, "Bad Request: wrong latitude or longitude") from None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ApiError(400, "Bad Request: wrong latitude or longitude")
+    return {"latitude": latitude, "longitude": longitude}

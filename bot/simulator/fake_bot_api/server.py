@@ -224,6 +224,13 @@ class FakeBotApi:
         """A user writes ``text``; returns the update id."""
         return self.push_update({"message": self._store.user_writes(user_id, text, chat_id)})
 
+    def push_location(
+        self, user_id: int, latitude: float, longitude: float, chat_id: int | None = None
+    ) -> int:
+        """A user sends a location (a map pin); returns the update id."""
+        message = self._store.user_sends_location(user_id, latitude, longitude, chat_id)
+        return self.push_update({"message": message})
+
     def push_callback(
         self, user_id: int, message_id: int, data: str, chat_id: int | None = None
     ) -> tuple[int, str]:

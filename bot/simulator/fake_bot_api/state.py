@@ -81,6 +81,10 @@ class SentMessage:
     photo: StoredFile | None = None
     caption: str | None = None
     caption_entities: list[JSONDict] = field(default_factory=list)
+    location: JSONDict | None = None
+    """A map point (``latitude``, ``longitude``): sendLocation, sendVenue, or a user's."""
+    venue: JSONDict | None = None
+    """A named place (``location``, ``title``, ``address``): sendVenue."""
     reply_to_message_id: int | None = None
     edited: int = 0
     edit_date: int | None = None
@@ -352,6 +356,20 @@ class Store:
         )
         return self.message_json(message)
 
+    def user_sends_location(
+        self, user_id: int, latitude: float, longitude: float, chat_id: int | None
+    ) -> JSONDict:
+        """The user's location message (📎 → Location), kept in the chat."""
+        self.known_user(user_id)
+        chat = self.chat(user_id if chat_id is None else chat_id)
+        message = self.add_message(
+            chat,
+            from_bot=False,
+            sender_id=user_id,
+            location={"latitude": latitude, "longitude": longitude},
+        )
+        return self.message_json(message)
+
     def user_taps(self, user_id: int, message_id: int, data: str, chat_id: int | None) -> JSONDict:
         """The user's tap on a button, kept as a callback query; returns the query's JSON."""
         user = self.known_user(user_id)
@@ -441,6 +459,10 @@ class Store:
             result["caption"] = message.caption
             if message.caption_entities:
                 result["caption_entities"] = copy.deepcopy(message.caption_entities)
+        if message.location is not None:
+            result["location"] = dict(message.location)
+        if message.venue is not None:
+            result["venue"] = copy.deepcopy(message.venue)
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
             result["reply_markup"] = copy.deepcopy(message.reply_markup)
         return result
