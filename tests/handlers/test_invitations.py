@@ -131,6 +131,7 @@ async def test_an_invitation_in_the_sessions_language_a_newcomer_and_the_calenda
     await trainer.tap(en._("📅 Reschedule"))
     new_start = training.starts_at + timedelta(days=1)
     await trainer.send(f"{new_start.astimezone(ZoneInfo('Europe/Belgrade')):%d.%m.%Y %H:%M}")
+    await trainer.tap(en._("✅ Yes"))  # the new start read back, confirmed
     assert "The session is moved; 1 registered person will be told." in (
         trainer.last_message().text or ""
     )
