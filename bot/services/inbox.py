@@ -443,6 +443,17 @@ async def personal_data(db: AsyncSession, learner_id: int) -> dict[str, Any]:
         .where(InboxMessage.author_id == learner_id, InboxMessage.learner_id != learner_id)
         .order_by(col(InboxMessage.at), col(InboxMessage.id))
     )
+    received = await db.exec(
+        select(InboxConversation)
+        .where(
+            sa.or_(
+                col(InboxConversation.trainer_id) == learner_id,
+                col(InboxConversation.closed_by) == learner_id,
+            ),
+            col(InboxConversation.learner_id) != learner_id,
+        )
+        .order_by(col(InboxConversation.id))
+    )
     return {
         "messages_to_people": [
             {
@@ -455,6 +466,16 @@ async def personal_data(db: AsyncSession, learner_id: int) -> dict[str, Any]:
             for row in conversations.all()
         ],
         "message_not_sent": by_conversation.get(None, []),
+        "conversations_written_to_you": [
+            {
+                "conversation": row.id,
+                "to_you_as_trainer": row.trainer_id == learner_id,
+                "closed_by_you": row.closed_by == learner_id,
+                "opened": _iso(row.opened_at),
+                "closed": _iso(row.closed_at),
+            }
+            for row in received.all()
+        ],
         "replies_you_wrote_as_staff": [
             {"at": _iso(row.at), "conversation": row.conversation_id, "text": row.text}
             for row in written.all()

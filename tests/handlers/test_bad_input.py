@@ -68,10 +68,11 @@ async def test_text_commands_and_oversized_messages_get_short_answers(bot: Harne
     tr = bot.tr("sq")
     user = await bot.onboarded(602, "sq", "Shqip", "OJQ", "Albania")
     before = await snapshot(bot)
+    # Free text is offered to a person (nothing is sent until the learner says so).
     replies = await user.send("përshëndetje 👋 привет")
     assert replies[-1].text == tr._(
-        "I answer to buttons and commands. /lessons opens the lessons, /help lists the rest."
-    )
+        "Send this to {who}?", who=tr._("the programme team")
+    ) + "\n" + tr._("/help lists what I can do myself.")
     replies = await user.send("/nosuchcommand")
     assert replies[-1].text == tr._("I do not know that command. /help lists what I can do.")
     replies = await user.send("x" * 5000)
