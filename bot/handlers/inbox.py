@@ -106,9 +106,40 @@ def who(tr: Translator, learner: Learner) -> str:
     return html.unescape(tr._("Participant #{number}", number=str(learner.id)))
 
 
-def recipient_text(tr: Translator, to_trainer: bool) -> str:
-    # TRANSLATORS: completes "Send this to …?" and "Sent to …".
-    return tr._("your trainer") if to_trainer else tr._("the programme team")
+# Whole sentences per recipient (not "to {who}"): the languages decline the recipient.
+
+
+def offer_text(tr: Translator, to_trainer: bool) -> str:
+    question = (
+        tr._("Send this to your trainer?")
+        if to_trainer
+        else tr._("Send this to the programme team?")
+    )
+    return question + "\n" + tr._("/help lists what I can do myself.")
+
+
+def sent_text(tr: Translator, to_trainer: bool, *, first: bool) -> str:
+    if first:
+        return (
+            tr._(
+                "✉️ Sent to your trainer. The answer comes here; until then, what you write "
+                "goes to the same conversation."
+            )
+            if to_trainer
+            else tr._(
+                "✉️ Sent to the programme team. The answer comes here; until then, what you "
+                "write goes to the same conversation."
+            )
+        )
+    return tr._("✉️ Sent to your trainer.") if to_trainer else tr._("✉️ Sent to the programme team.")
+
+
+def answer_head(tr: Translator, to_trainer: bool) -> str:
+    return (
+        tr._("💬 <b>Your trainer answered:</b>")
+        if to_trainer
+        else tr._("💬 <b>The programme team answered:</b>")
+    )
 
 
 def error_text(tr: Translator, error: InboxError) -> str:
@@ -191,16 +222,14 @@ async def receive_free_text(update: Update, context: BotContext, current: Turn) 
         return
     if written is not None:
         to_trainer = written.conversation.trainer_id is not None
-        await show(update, tr._("✉️ Sent to {who}.", who=recipient_text(tr, to_trainer)))
+        await show(update, sent_text(tr, to_trainer, first=False))
         await _notify_staff(update, context, current, written)
         return
     assert row is not None and row.id is not None
     trainer = await inbox.next_trainer(current.db, current.learner, now)
     await show(
         update,
-        tr._("Send this to {who}?", who=recipient_text(tr, trainer is not None))
-        + "\n"
-        + tr._("/help lists what I can do myself."),
+        offer_text(tr, trainer is not None),
         markup(
             [
                 [
@@ -233,14 +262,7 @@ async def send_message(
         return
     await answer_query(update)
     to_trainer = written.conversation.trainer_id is not None
-    await show(
-        update,
-        tr._(
-            "✉️ Sent to {who}. The answer comes here; until then, what you write goes to "
-            "the same conversation.",
-            who=recipient_text(tr, to_trainer),
-        ),
-    )
+    await show(update, sent_text(tr, to_trainer, first=True))
     await _notify_staff(update, context, current, written)
 
 
@@ -415,7 +437,7 @@ async def receive_reply(update: Update, context: BotContext, current: Turn) -> N
     theirs = deps.translator_for(learner)
     to_trainer = listed.conversation.trainer_id is not None
     text = (
-        theirs._("💬 <b>An answer from {who}:</b>", who=recipient_text(theirs, to_trainer))
+        answer_head(theirs, to_trainer)
         + "\n\n"
         + html.escape(message.text.strip(), quote=False)
         + "\n\n"

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from bot.content.catalogue import Catalogue
 from bot.handlers.groups import note_text
+from bot.handlers.inbox import offer_text
 from bot.handlers.learning.data import AnswerQuestion
 from bot.models import Learner, ModuleProgress, QuizAnswer, QuizAttempt, QuizKind
 from tests.support.harness import Harness
@@ -70,9 +71,7 @@ async def test_text_commands_and_oversized_messages_get_short_answers(bot: Harne
     before = await snapshot(bot)
     # Free text is offered to a person (nothing is sent until the learner says so).
     replies = await user.send("përshëndetje 👋 привет")
-    assert replies[-1].text == tr._(
-        "Send this to {who}?", who=tr._("the programme team")
-    ) + "\n" + tr._("/help lists what I can do myself.")
+    assert replies[-1].text == offer_text(tr, to_trainer=False)
     replies = await user.send("/nosuchcommand")
     assert replies[-1].text == tr._("I do not know that command. /help lists what I can do.")
     replies = await user.send("x" * 5000)

@@ -12,7 +12,13 @@ from sqlmodel import select
 
 from bot.handlers.account import help_text
 from bot.handlers.groups import note_text
-from bot.handlers.inbox import OpenConversation, ReplyConversation
+from bot.handlers.inbox import (
+    OpenConversation,
+    ReplyConversation,
+    answer_head,
+    offer_text,
+    sent_text,
+)
 from bot.handlers.privacy_notice import contact_text, full_notice
 from bot.models import AuditEntry, GroupGreeting, InboxConversation, InboxMessage, Learner, Role
 from tests.factories import make_training, register
@@ -53,19 +59,12 @@ async def test_a_question_reaches_the_trainer_who_answers_from_the_inbox(bot: Ha
 
     await learner.send(QUESTION)
     offer = learner.last_message()
-    assert offer.text == plain(
-        tr._("Send this to {who}?", who=tr._("your trainer"))
-        + "\n"
-        + tr._("/help lists what I can do myself.")
-    )
+    assert offer.text == plain(offer_text(tr, to_trainer=True))
+    assert offer.text.startswith("Send this to your trainer?")
     assert learner.buttons(offer) == [[tr._("✉️ Send"), tr._("No")]]
     assert trainer.bot_messages() == []
     await learner.tap(tr._("✉️ Send"))
-    assert learner.last_message().text == tr._(
-        "✉️ Sent to {who}. The answer comes here; until then, what you write goes to the "
-        "same conversation.",
-        who=tr._("your trainer"),
-    )
+    assert learner.last_message().text == sent_text(tr, to_trainer=True, first=True)
     notice = trainer.last_message()
     assert notice.text == plain(tr._("💬 <b>A new message</b> from {who}:", who="Ana")) + (
         f"\n\n{QUESTION}"
@@ -89,12 +88,12 @@ async def test_a_question_reaches_the_trainer_who_answers_from_the_inbox(bot: Ha
     await trainer.send("Hotel Tirana, hall B, at 10:00.")
     assert trainer.last_message().text == tr._("Your reply to {who} is sent.", who="Ana")
     answer = learner.last_message().text or ""
-    assert answer.startswith(plain(tr._("💬 <b>An answer from {who}:</b>", who="your trainer")))
+    assert answer.startswith(plain(answer_head(tr, to_trainer=True)))
     assert "Hotel Tirana, hall B, at 10:00." in answer
 
     # The learner answers back: straight into the open conversation, no offer.
     await learner.send("Thank you!")
-    assert learner.last_message().text == tr._("✉️ Sent to {who}.", who=tr._("your trainer"))
+    assert learner.last_message().text == sent_text(tr, to_trainer=True, first=False)
     assert (
         trainer.last_message().text
         == plain(tr._("💬 {who} wrote again:", who="Ana")) + "\n\nThank you!"
@@ -133,11 +132,7 @@ async def test_without_a_session_the_team_in_scope_answers_and_others_are_refuse
     stranger = await bot.person(STRANGER, role=Role.TRAINER)
 
     await learner.send(QUESTION)
-    assert learner.last_message().text == plain(
-        tr._("Send this to {who}?", who=tr._("the programme team"))
-        + "\n"
-        + tr._("/help lists what I can do myself.")
-    )
+    assert learner.last_message().text == plain(offer_text(tr, to_trainer=False))
     await learner.tap(tr._("✉️ Send"))
     assert QUESTION in (coordinator.last_message().text or "")
     assert elsewhere.bot_messages() == [] and stranger.bot_messages() == []
@@ -159,9 +154,7 @@ async def test_without_a_session_the_team_in_scope_answers_and_others_are_refuse
     await coordinator.tap(tr._("✍️ Reply"))
     await coordinator.send("The programme team will call you.")
     assert "The programme team will call you." in (learner.last_message().text or "")
-    assert (learner.last_message().text or "").startswith(
-        plain(tr._("💬 <b>An answer from {who}:</b>", who="the programme team"))
-    )
+    assert (learner.last_message().text or "").startswith(plain(answer_head(tr, to_trainer=False)))
 
 
 async def test_consent_and_the_daily_limit(bot: Harness):
@@ -191,7 +184,7 @@ async def test_consent_and_the_daily_limit(bot: Harness):
     assert len(await rows(bot, InboxMessage)) == limit
     await bot.advance(hours=25)
     await learner.send("A day later")
-    assert learner.last_message().text == tr._("✉️ Sent to {who}.", who=tr._("the programme team"))
+    assert learner.last_message().text == sent_text(tr, to_trainer=False, first=False)
 
 
 async def test_mydata_shows_the_conversation_and_forget_erases_it(bot: Harness):
