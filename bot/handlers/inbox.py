@@ -352,9 +352,10 @@ def thread_keyboard(tr: Translator, conversation: InboxConversation) -> InlineKe
     return markup([actions, [button(tr._("« All conversations"), ListConversations())]])
 
 
-async def _show_thread(update: Update, context: BotContext, current: Turn, listed: Listed) -> None:
+async def _show_thread(
+    update: Update, current: Turn, listed: Listed, messages: list[InboxMessage]
+) -> None:
     tr = current.tr
-    messages = await inbox.thread(current.db, listed.conversation)
     trainer_name = None
     if listed.conversation.trainer_id is not None:
         trainer = await current.db.get(Learner, listed.conversation.trainer_id)
@@ -370,9 +371,11 @@ async def _show_thread(update: Update, context: BotContext, current: Turn, liste
 async def open_conversation(
     update: Update, context: BotContext, current: Turn, data: OpenConversation
 ) -> None:
-    listed = await inbox.in_scope(current.db, data.conversation, await _viewer(context, current))
+    listed, messages = await inbox.read(
+        current.db, data.conversation, await _viewer(context, current), context.deps.clock.now()
+    )
     await answer_query(update)
-    await _show_thread(update, context, current, listed)
+    await _show_thread(update, current, listed, messages)
 
 
 @on_button(ReplyConversation, roles=STAFF)

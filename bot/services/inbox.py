@@ -326,6 +326,24 @@ async def in_scope(db: AsyncSession, conversation_id: int, viewer: Viewer) -> Li
     return Listed(conversation, learner)
 
 
+async def read(
+    db: AsyncSession, conversation_id: int, viewer: Viewer, now: datetime
+) -> tuple[Listed, list[InboxMessage]]:
+    """The conversation and its newest messages for staff; who read a person's messages
+    is audited like every other step."""
+    listed = await in_scope(db, conversation_id, viewer)
+    await audit.record(
+        db,
+        actor_id=viewer.staff.id,
+        action="inbox.read",
+        subject_type=SUBJECT,
+        subject_id=conversation_id,
+        details={"learner_id": listed.learner.id},
+        now=now,
+    )
+    return listed, await thread(db, listed.conversation)
+
+
 async def thread(db: AsyncSession, conversation: InboxConversation) -> list[InboxMessage]:
     """The newest THREAD_LIMIT messages, oldest first."""
     rows = await db.exec(

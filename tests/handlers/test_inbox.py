@@ -113,7 +113,14 @@ async def test_a_question_reaches_the_trainer_who_answers_from_the_inbox(bot: Ha
         (trainer_id, "Hotel Tirana, hall B, at 10:00."),
         (learner_id, "Thank you!"),
     ]
-    assert await actions(bot) == ["inbox.write", "inbox.reply", "inbox.write", "inbox.close"]
+    assert await actions(bot) == [
+        "inbox.write",
+        "inbox.read",
+        "inbox.reply",
+        "inbox.write",
+        "inbox.read",
+        "inbox.close",
+    ]
 
     # Closed: the next free text is offered again, and "No" keeps nothing.
     await learner.send("One more thing")
