@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 STAFF = (Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
 LABEL = 50
+THREAD_ROOM = 3800
+"""Characters of a thread on screen: below Telegram's 4096, with room for markup."""
+MESSAGE_SHOWN = 1000
 
 
 @dataclass(frozen=True)
@@ -332,11 +335,19 @@ def thread_text(
     lines = [tr._("💬 <b>Conversation with {who}</b>", who=name), to]
     if conversation.status != inbox.OPEN:
         lines.append(tr._("Closed."))
-    for row in messages:
+    # The newest messages that fit in one Telegram message (4096 characters), each cut to
+    # MESSAGE_SHOWN; the whole conversation is in the learner's /mydata.
+    shown: list[str] = []
+    room = THREAD_ROOM - sum(len(line) + 1 for line in lines)
+    for row in reversed(messages):
         author = name if row.author_id == learner.id else tr._("Staff")
-        when = tr.date_time(row.at)
-        lines.append(f"\n<b>{html.escape(author)}</b>, {when}:\n{html.escape(row.text)}")
-    return "\n".join(lines)
+        text = html.escape(shorten(row.text, MESSAGE_SHOWN), quote=False)
+        entry = f"\n<b>{html.escape(author)}</b>, {tr.date_time(row.at)}:\n{text}"
+        if len(entry) + 1 > room:
+            break
+        shown.insert(0, entry)
+        room -= len(entry) + 1
+    return "\n".join(lines + shown)
 
 
 def thread_keyboard(tr: Translator, conversation: InboxConversation) -> InlineKeyboardMarkup:

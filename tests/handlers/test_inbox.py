@@ -275,3 +275,17 @@ async def test_a_group_is_answered_once_and_nobody_in_it_is_stored(harness: Harn
         assert notes() == [note, note]
     assert await harness.count(Learner) == 0
     assert await harness.count(GroupGreeting) == 1
+
+
+async def test_a_long_conversation_shows_its_newest_messages_in_one_screen(bot: Harness):
+    tr = bot.tr("en")
+    learner = await bot.onboarded(LEARNER, country="Kosovo")
+    coordinator = await bot.person(COORDINATOR, role=Role.COORDINATOR)
+    await learner.send("A" * 2000)
+    await learner.tap(tr._("✉️ Send"))
+    for letter in "BCD":
+        await learner.send(letter * 2000)
+    await coordinator.tap(tr._("Open"))
+    thread = coordinator.last_message().text or ""
+    assert len(thread) < 4096
+    assert "D" * 999 + "…" in thread and "A" * 999 not in thread
