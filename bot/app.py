@@ -23,6 +23,8 @@ from bot.handlers import (
     fallback,
     feedback,
     flood,
+    groups,
+    inbox,
     items,
     learning,
     menu,
@@ -64,6 +66,7 @@ log = logging.getLogger(__name__)
 OPS_SERVER_KEY = "ops_server"
 
 FEATURES = (
+    groups,
     onboarding,
     learning,
     menu,
@@ -80,12 +83,14 @@ FEATURES = (
     targets,
     subscriptions,
     problems,
+    inbox,
     nudges,
     announce,
     exports,
     walk_in_data,
 )
-"""Group 0, in this order. PTB gives an update to the first handler of a group whose pattern
+"""Group 0, in this order (``groups`` first: it takes every update of a group chat).
+PTB gives an update to the first handler of a group whose pattern
 matches, so a command or a button prefix belongs to exactly one feature; the fallback comes
 after all of them."""
 
@@ -103,6 +108,7 @@ TEXT_STEPS: tuple[TextStepRoute, ...] = (
     exports.receive_text,
     problems.receive_comment,
     problems.receive_answer,
+    inbox.receive_reply,
 )
 """Where typed text goes while ``learner.awaiting`` names a step (the part before any ':');
 each is declared with its step, who may type it and how it ends for someone who may not."""
@@ -232,6 +238,7 @@ def wire(application: BotApplication, *, background_jobs: bool = True) -> None:
             text_steps={step.step: step for step in TEXT_STEPS},
             deep_links=DEEP_LINKS,
             previews=LINK_PREVIEWS,
+            free_text=inbox.receive_free_text,
         ),
     )
     jobs.install(application, JOBS)

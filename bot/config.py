@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     """How people reach the controller about their data (an e-mail or postal address)."""
     dpo_contact: str | None = None
     """The data protection officer's contact, if the controller has appointed one."""
+    support_contact: str | None = None
+    """A person or address people can reach about the programme (named by /help and the
+    privacy notice); unset: /help points to writing to a person in the bot."""
+    inbox_daily_limit: int = Field(default=10, ge=1, le=1000)
+    """Messages a learner may send to a person (their trainer, the programme team) in 24 hours."""
     admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
     default_language: str = "en"
     timezone: str = "Europe/Belgrade"

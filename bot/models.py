@@ -692,3 +692,59 @@ class ReviewItem(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     answered_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     correct: bool | None = None
+
+
+class InboxConversation(SQLModel, table=True):
+    """A learner writing to a person: their trainer (``trainer_id``) or the programme team
+    (coordinators in scope and admins, ``trainer_id`` empty); one open conversation per
+    learner and recipient at a time, closed by staff."""
+
+    __tablename__ = "inbox_conversation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    trainer_id: int | None = Field(default=None, foreign_key="learner.id", index=True)
+    status: str = Field(default="open", max_length=8, index=True)
+    """open | closed"""
+    opened_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    last_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    """The newest message: ``/inbox`` lists the newest first."""
+    closed_by: int | None = Field(default=None, foreign_key="learner.id")
+    closed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class InboxMessage(SQLModel, table=True):
+    """One message of a conversation, by the learner or by staff; a learner's text the bot
+    offered to send and that was not sent yet has no conversation."""
+
+    __tablename__ = "inbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("learner.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    """Whose conversation (the learner's), whoever wrote it."""
+    conversation_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.ForeignKey("inbox_conversation.id", ondelete="CASCADE"), nullable=True, index=True
+        ),
+    )
+    author_id: int | None = Field(default=None, foreign_key="learner.id")
+    at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+
+
+class GroupGreeting(SQLModel, table=True):
+    """A group chat the bot has answered once (its note and link); nothing about members."""
+
+    __tablename__ = "group_greeting"
+
+    chat_id: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
+    greeted_at: datetime = Field(sa_column=_timestamp())

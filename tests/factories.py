@@ -28,6 +28,8 @@ from bot.models import (
     Attendance,
     Consent,
     Feedback,
+    InboxConversation,
+    InboxMessage,
     Learner,
     ProblemReport,
     Programme,
@@ -290,6 +292,49 @@ async def make_problem_report(
         **fields,
     }
     row = ProblemReport(learner_id=learner.id, module_id=module_id, **values)
+    db.add(row)
+    await db.flush()
+    return row
+
+
+async def make_conversation(
+    db: AsyncSession,
+    learner: Learner,
+    trainer: Learner | None,
+    text: str = "Where is the training tomorrow?",
+    *,
+    now: datetime,
+) -> InboxConversation:
+    """An open conversation of ``learner`` with ``trainer`` (None: the programme team),
+    holding their one message."""
+    assert learner.id is not None
+    conversation = InboxConversation(
+        learner_id=learner.id,
+        trainer_id=trainer.id if trainer is not None else None,
+        opened_at=now,
+        last_at=now,
+    )
+    db.add(conversation)
+    await db.flush()
+    db.add(
+        InboxMessage(
+            learner_id=learner.id,
+            conversation_id=conversation.id,
+            author_id=learner.id,
+            at=now,
+            text=text,
+        )
+    )
+    await db.flush()
+    return conversation
+
+
+async def make_offer(
+    db: AsyncSession, learner: Learner, text: str, *, now: datetime
+) -> InboxMessage:
+    """A text the bot offered to send for ``learner`` and that was not sent yet."""
+    assert learner.id is not None
+    row = InboxMessage(learner_id=learner.id, author_id=learner.id, at=now, text=text)
     db.add(row)
     await db.flush()
     return row

@@ -14,7 +14,7 @@ from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
 from bot.handlers.onboarding import continue_onboarding, name_keyboard, offered_name
-from bot.handlers.privacy_notice import controller_text
+from bot.handlers.privacy_notice import contact_text, controller_text
 from bot.i18n.translator import Translator
 from bot.models import Consent, Learner, Role
 from bot.runtime.context import BotContext
@@ -78,7 +78,7 @@ async def progress_command(update: Update, context: BotContext, current: Turn) -
     await show(update, await progress_text(current, context))
 
 
-def help_text(tr: Translator, held: set[Role] | None = None) -> str:
+def help_text(tr: Translator, held: set[Role] | None = None, contact: str | None = None) -> str:
     parts = [
         tr._(
             "<b>Kapacitet</b> brings short lessons and quizzes for civil-society organisations "
@@ -108,6 +108,8 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
                 "/sessions – your sessions: invite link, roster, changes\n"
                 "/attendance – check-in code, roster and walk-ins"
             )
+            + "\n"
+            + tr._("/inbox – messages learners sent to a person: read them, reply, close")
         )
     if held & {Role.COORDINATOR, Role.ADMIN}:
         parts.append(
@@ -136,6 +138,7 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
                 "/walkins – a walk-in's data: send it to them or erase it, when they ask"
             )
         )
+    parts.append(contact_text(tr, contact))
     return "\n\n".join(parts)
 
 
@@ -144,7 +147,7 @@ async def help_command(update: Update, context: BotContext, current: Turn) -> No
     held = await roles.roles_of(
         current.db, current.learner, context.deps.settings.admin_telegram_ids
     )
-    await show(update, help_text(current.tr, held))
+    await show(update, help_text(current.tr, held, context.deps.settings.support_contact))
 
 
 def profile_text(tr: Translator, learner: Learner) -> str:
@@ -182,29 +185,36 @@ async def profile_command(update: Update, context: BotContext, current: Turn) ->
 
 
 def privacy_notice(tr: Translator) -> str:
-    return tr._(
-        "<b>Privacy notice</b>\n\n"
-        "<b>What we keep.</b> Always: your Telegram chat id and your language, so that we "
-        "can answer you. With your consent also: your lesson progress, your quiz answers "
-        "and scores, and the profile you chose to give (organisation, country, gender, "
-        "age band). Membership of a vulnerable group only with a separate, explicit "
-        "consent. We never ask about criminal records.\n\n"
-        "<b>Why.</b> To follow your learning, and to report to the programme's donors how "
-        "many people were trained, only as totals in which nobody can be recognised.\n\n"
-        "<b>Who sees it.</b> The programme's trainers and coordinators. Donors get only "
-        "anonymous totals.\n\n"
-        "<b>Your rights.</b> /mydata sends you everything we keep about you. /forget erases "
-        "it; your earlier participation then stays in the totals without your name or "
-        "profile. You can withdraw your consent here at any time."
-    ) + tr._(
-        # A paragraph of its own (not in the text above) so the translations of the rest
-        # stay valid.
-        "\n\n<b>Your name.</b> Only if you choose to show it: trainers see it in rosters "
-        "and exports, and your certificates carry it; otherwise you appear as "
-        "“Participant #…”. Change or hide it in /profile.\n\n"
-        "<b>Reports and study reminders.</b> A problem you report in a lesson is kept for "
-        "the content team; /forget removes your sentence and you from it. Study reminders "
-        "keep only the time and time zone you picked, until you stop them."
+    return (
+        tr._(
+            "<b>Privacy notice</b>\n\n"
+            "<b>What we keep.</b> Always: your Telegram chat id and your language, so that we "
+            "can answer you. With your consent also: your lesson progress, your quiz answers "
+            "and scores, and the profile you chose to give (organisation, country, gender, "
+            "age band). Membership of a vulnerable group only with a separate, explicit "
+            "consent. We never ask about criminal records.\n\n"
+            "<b>Why.</b> To follow your learning, and to report to the programme's donors how "
+            "many people were trained, only as totals in which nobody can be recognised.\n\n"
+            "<b>Who sees it.</b> The programme's trainers and coordinators. Donors get only "
+            "anonymous totals.\n\n"
+            "<b>Your rights.</b> /mydata sends you everything we keep about you. /forget erases "
+            "it; your earlier participation then stays in the totals without your name or "
+            "profile. You can withdraw your consent here at any time."
+        )
+        + tr._(
+            # A paragraph of its own (not in the text above) so the translations of the rest
+            # stay valid.
+            "\n\n<b>Your name.</b> Only if you choose to show it: trainers see it in rosters "
+            "and exports, and your certificates carry it; otherwise you appear as "
+            "“Participant #…”. Change or hide it in /profile.\n\n"
+            "<b>Reports and study reminders.</b> A problem you report in a lesson is kept for "
+            "the content team; /forget removes your sentence and you from it. Study reminders "
+            "keep only the time and time zone you picked, until you stop them."
+        )
+        + tr._(
+            "\n\n<b>Messages to a person.</b> What you send to your trainer or the programme "
+            "team is kept with their answers, until you erase it with /forget."
+        )
     )
 
 
@@ -215,7 +225,13 @@ async def privacy_command(update: Update, context: BotContext, current: Turn) ->
     status = (
         tr._("You have given your consent.") if given else tr._("You have not given your consent.")
     )
-    parts = [privacy_notice(tr), controller_text(tr, context.deps.settings), f"<i>{status}</i>"]
+    settings = context.deps.settings
+    parts = [
+        privacy_notice(tr),
+        controller_text(tr, settings),
+        contact_text(tr, settings.support_contact),
+        f"<i>{status}</i>",
+    ]
     text = "\n\n".join(part for part in parts if part is not None)
     await show(update, text, keyboards.privacy(tr, given))
 

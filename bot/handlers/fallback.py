@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.handlers.common.entry import Handlers, Stale, refuse
 from bot.handlers.common.replies import show
-from bot.handlers.common.routes import text_step_for
+from bot.handlers.common.routes import free_text_for, text_step_for
 from bot.handlers.common.turn import turn
 from bot.runtime.context import BotContext
 
@@ -36,6 +36,10 @@ async def text_message(update: Update, context: BotContext) -> None:
             return
         if len(message.text) > MAX_TEXT:
             await show(update, current.tr._("That message is too long for me."))
+            return
+        free_text = free_text_for(context)
+        if free_text is not None:
+            await free_text(update, context, current)
             return
         await show(
             update,

@@ -48,6 +48,21 @@ def controller_text(tr: Translator, settings: Settings) -> str | None:
     return text
 
 
+def contact_text(tr: Translator, contact: str | None) -> str:
+    """Who people can reach about the programme (``SUPPORT_CONTACT``), and the way to a
+    person inside the bot, which is there either way."""
+    if contact:
+        return tr._(
+            "<b>Questions?</b> Write to {contact}, or write me a message here and I will "
+            "offer to pass it to your trainer or the programme team.",
+            contact=contact,
+        )
+    return tr._(
+        "<b>Questions?</b> Write me a message here and I will offer to pass it to your "
+        "trainer or the programme team."
+    )
+
+
 def _days(tr: Translator, days: int) -> str:
     return tr.ngettext("{count} day", "{count} days", days, count=days)
 
@@ -86,6 +101,7 @@ def full_notice(tr: Translator, settings: Settings) -> str:
             failed=_days(tr, KEEP_FAILED.days),
         )
     )
+    parts.append(contact_text(tr, settings.support_contact))
     authorities = "\n".join(
         f"• {tr._(COUNTRY_NAMES[code])}: {tr._(name)}" for code, name in AUTHORITIES.items()
     )

@@ -5,6 +5,7 @@
      ├── AttendanceError         attendance.Reason         (services/attendance/errors.py)
      ├── CertificateError        certificates.Reason
      ├── ExportError             exports.Reason            (services/exports/request.py)
+     ├── InboxError              inbox.Reason
      ├── NudgeError              nudges.Reason
      ├── PrivacyError            privacy.Reason            (services/privacy/walk_ins.py)
      ├── ProblemError            problems.Reason

@@ -81,6 +81,14 @@ from bot.handlers.exports.data import (
 )
 from bot.handlers.exports.programme_filter import ExportProgramme, ExportProgrammes
 from bot.handlers.feedback import RateSession, SkipComment
+from bot.handlers.inbox import (
+    CloseConversation,
+    DropMessage,
+    ListConversations,
+    OpenConversation,
+    ReplyConversation,
+    SendMessage,
+)
 from bot.handlers.learning.data import AnswerQuestion, OpenModule, ShowCard, StartQuiz
 from bot.handlers.mysessions import Apology, ApologyStep, MySessions, Register
 from bot.handlers.nudges import (
@@ -328,6 +336,19 @@ BUTTONS: dict[type[CallbackData], Row] = {
     StopNudges: Row(lambda w: StopNudges(), EVERYONE),
     StartReview: Row(lambda w: StartReview(), EVERYONE),
     AnswerReview: Row(lambda w: AnswerReview(w.review, "a"), NOBODY_STALE),
+    # A person behind the bot: one's own offered text (someone else's is stale); the
+    # conversation of PERSON with TRAINER for that trainer and admins (it is outside the
+    # coordinators' scopes); /inbox for all staff.
+    SendMessage: Row(lambda w: SendMessage(w.offer), NOBODY_STALE),
+    DropMessage: Row(lambda w: DropMessage(w.offer), NOBODY_STALE),
+    ListConversations: Row(lambda w: ListConversations(), STAFF),
+    OpenConversation: Row(lambda w: OpenConversation(w.conversation), MANAGERS),
+    ReplyConversation: Row(lambda w: ReplyConversation(w.conversation), MANAGERS),
+    CloseConversation: Row(
+        lambda w: CloseConversation(w.conversation),
+        MANAGERS,
+        harmless=lambda w: OpenConversation(w.conversation),
+    ),
     OpenProblem: Row(lambda w: OpenProblem(w.report), ADMIN_ONLY),
     AnswerProblem: Row(lambda w: AnswerProblem(w.report), ADMIN_ONLY),
     CloseProblem: Row(
@@ -385,6 +406,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "reports": COORDINATION,
     "walkins": ADMIN_ONLY,
     "problems": COORDINATION,
+    "inbox": STAFF,
 }
 
 Conversation = Callable[[World, int], tuple[str, str, dict[str, object]] | None]
@@ -424,6 +446,11 @@ STEPS: dict[str, Step] = {
         "Thank you, fixed.",
         ADMIN_ONLY,
         lambda w, v: ("problem-answer", "answer", {"report": w.report}),
+    ),
+    "inbox-reply": Step(
+        "The room is 4B.",
+        MANAGERS,
+        lambda w, v: ("inbox-reply", "reply", {"conversation": w.conversation}),
     ),
 }
 

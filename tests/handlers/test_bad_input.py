@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.content.catalogue import Catalogue
+from bot.handlers.groups import note_text
+from bot.handlers.inbox import offer_text
 from bot.handlers.learning.data import AnswerQuestion
 from bot.models import Learner, ModuleProgress, QuizAnswer, QuizAttempt, QuizKind
 from tests.support.harness import Harness
-from tests.support.learners import option_label, read_and_open_quiz
+from tests.support.learners import option_label, plain, read_and_open_quiz
 from tests.support.rows import count
 
 
@@ -67,10 +69,9 @@ async def test_text_commands_and_oversized_messages_get_short_answers(bot: Harne
     tr = bot.tr("sq")
     user = await bot.onboarded(602, "sq", "Shqip", "OJQ", "Albania")
     before = await snapshot(bot)
+    # Free text is offered to a person (nothing is sent until the learner says so).
     replies = await user.send("përshëndetje 👋 привет")
-    assert replies[-1].text == tr._(
-        "I answer to buttons and commands. /lessons opens the lessons, /help lists the rest."
-    )
+    assert replies[-1].text == offer_text(tr, to_trainer=False)
     replies = await user.send("/nosuchcommand")
     assert replies[-1].text == tr._("I do not know that command. /help lists what I can do.")
     replies = await user.send("x" * 5000)
@@ -96,16 +97,14 @@ async def test_an_oversized_organisation_name_is_asked_again(bot: Harness):
     assert user.last_message().text == "Which country do you work in?"
 
 
-async def test_group_chats_are_ignored(bot: Harness):
+async def test_group_chats_get_one_note_and_nobody_is_recorded(bot: Harness):
     user = bot.user(604, "en")
     bot.api.add_group(-100500, "CSO network")
-    update_id = bot.api.push_message(604, "/start", chat_id=-100500)
-    await bot.api.wait_fetched(update_id)
-    assert bot.application is not None
-    await bot.application.update_queue.join()
-    assert [m for m in bot.api.messages(-100500) if m.from_bot] == []
+    for text in ("/start", "/lessons"):
+        await user.deliver(lambda: bot.api.push_message(604, text, chat_id=-100500))  # noqa: B023
+    notes = [m.text for m in bot.api.messages(-100500) if m.from_bot]
+    assert notes == [plain(note_text(bot.tr("en"), "kapacitet_bot"))]
     assert (await snapshot(bot))[0][0] == 0
-    del user
 
 
 async def test_forged_button_of_an_unknown_user_is_answered_not_recorded(bot: Harness):

@@ -115,9 +115,12 @@ async def test_a_serbian_cyrillic_certificate_from_quiz_to_revocation(
     await visitor.send("zzzz-zzzz-zz")
     assert "zzzz-zzzz-zz" in (visitor.last_message().text or "")
     await visitor.tap(en._("Cancel"))
+    # The verify step is over: "hello" is free text (offered to a person with consent).
     await visitor.send("hello")
     assert visitor.last_message().text == en._(
-        "I answer to buttons and commands. /lessons opens the lessons, /help lists the rest."
+        "I can pass a message to a person only if you agreed to how we keep data: "
+        "your message would be kept until you erase it. You can agree in /privacy. "
+        "/help lists what I can do."
     )
 
     # Erasing one's data revokes the certificate; the name is gone from it.

@@ -22,7 +22,7 @@ from bot import app
 from bot.app import build_application, build_deps
 from bot.config import Settings
 from bot.content.catalogue import Catalogue
-from bot.handlers import fallback
+from bot.handlers import fallback, groups
 from bot.handlers.common.callback_data import CallbackData
 from bot.handlers.common.entry import ButtonRoute, CommandRoute, TextStepRoute
 from bot.handlers.common.menus import COORDINATOR_COMMANDS, LEARNER_COMMANDS, TRAINER_COMMANDS
@@ -50,8 +50,13 @@ def application(tmp_path: Path, catalogue: Catalogue) -> BotApplication:
 
 
 def features(application: BotApplication) -> list[object]:
-    """The handlers of group 0 but the fallback's (which takes what no feature took)."""
-    return [h for h in application.handlers[0] if h not in fallback.HANDLERS]
+    """The handlers of group 0 but the fallback's (which takes what no feature took) and
+    the group chats' (which answer a group once, without a person or a role)."""
+    return [
+        h
+        for h in application.handlers[0]
+        if h not in fallback.HANDLERS and h not in groups.HANDLERS
+    ]
 
 
 def test_every_command_and_button_handler_is_a_declaration(application: BotApplication):
@@ -148,6 +153,7 @@ def test_every_text_step_is_declared_once_with_who_may_type_it():
         "announce",
         "export",
         "problem-answer",
+        "inbox-reply",
     }
     for step, roles in staff_steps.items():
         assert roles <= STAFF, step

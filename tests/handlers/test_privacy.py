@@ -76,6 +76,19 @@ SHOWN: dict[str, Callable[[Data], list[Any]]] = {
     "nudge_plan.learner_id": lambda d: [d["study_nudge"]] if d["study_nudge"] else [],
     "nudge_delivery.learner_id": lambda d: d["study_nudges_sent"],
     "review_item.learner_id": lambda d: d["review_questions"],
+    "inbox_conversation.learner_id": lambda d: d["messages_to_people"],
+    "inbox_conversation.trainer_id": lambda d: d["conversations_written_to_you"],
+    "inbox_conversation.closed_by": lambda d: [
+        c for c in d["conversations_written_to_you"] if c["closed_by_you"]
+    ],
+    "inbox_message.learner_id": lambda d: (
+        [m for c in d["messages_to_people"] for m in c["messages"]] + d["message_not_sent"]
+    ),
+    "inbox_message.author_id": lambda d: (
+        [m for c in d["messages_to_people"] for m in c["messages"] if m["by_you"]]
+        + d["message_not_sent"]
+        + d["replies_you_wrote_as_staff"]
+    ),
 }
 """Where ``/mydata`` shows the rows of each column that points at a learner."""
 

@@ -358,8 +358,9 @@ async def test_a_draft_survives_a_restart_and_can_be_cancelled(
         assert not shown.inline_keyboard
         assert await harness.count(Draft) == 0
         assert (await harness.learner_of(710)).awaiting is None
+        # The conversation is over: free text (offered to a person with consent).
         [reply] = await trainer.send("Still typing")
-        assert "I answer to buttons and commands" in (reply.text or "")
+        assert "I can pass a message to a person only if" in (reply.text or "")
     assert await harness.count(TrainingSession) == 0
 
 

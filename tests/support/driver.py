@@ -19,7 +19,7 @@ to the fake server and then waits until the bot has completely handled it:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -101,6 +101,12 @@ class TelegramUser:
         self._last_query_id = query_id
         await self._settle(update_id, tasks_before)
         return query_id
+
+    async def deliver(self, push: Callable[[], int]) -> None:
+        """Pushes an update of another kind (``push`` returns its id: a message in a group,
+        the bot added to one) and waits until the bot has handled it."""
+        tasks_before = pending_tasks(self.application)
+        await self._settle(push(), tasks_before)
 
     async def _settle(self, update_id: int, tasks_before: set[asyncio.Task[Any]]) -> None:
         loop = asyncio.get_running_loop()

@@ -15,7 +15,9 @@ trainer and a coordinator (granted by the admin, audited), who:
 - wrote an announcement still being sent (its summary to her chat) and received one;
 - has a conversation in progress, and a message the bot failed to handle (kept 14 days);
 - reported a problem with a card, answered and closed another's report, chose a study
-  nudge, was nudged, and has a missed question waiting for review.
+  nudge, was nudged, and has a missed question waiting for review;
+- wrote to the other trainer (answered) and has a text offered but not sent; as a trainer,
+  answered and closed a participant's conversation.
 
 Everything she typed holds one of :data:`MARKERS`; nothing of anyone else does.
 """
@@ -36,6 +38,8 @@ from bot.models import (
     Delivery,
     Draft,
     InboundUpdate,
+    InboxConversation,
+    InboxMessage,
     Learner,
     ModuleProgress,
     NudgeDelivery,
@@ -253,6 +257,46 @@ async def _content_and_study(db: AsyncSession, zorana: Learner, participant: Lea
     await db.flush()
 
 
+async def _inbox(
+    db: AsyncSession, zorana: Learner, other_trainer: Learner, participant: Learner
+) -> None:
+    """Her conversation with the other trainer (her question names her phone), a text she
+    did not send; a participant's conversation with her, which she answered and closed."""
+    assert zorana.id is not None and participant.id is not None
+    hers = InboxConversation(
+        learner_id=zorana.id, trainer_id=other_trainer.id, opened_at=NOW, last_at=NOW
+    )
+    theirs = InboxConversation(
+        learner_id=participant.id,
+        trainer_id=zorana.id,
+        status="closed",
+        opened_at=NOW,
+        last_at=NOW,
+        closed_by=zorana.id,
+        closed_at=NOW,
+    )
+    db.add_all([hers, theirs])
+    await db.flush()
+    for conversation, author, text in (
+        (hers, zorana, f"Can you call me on {PHONE}?"),
+        (hers, other_trainer, "Yes, tomorrow."),
+        (None, zorana, f"{NAME} again"),
+        (theirs, participant, "Is there parking?"),
+        (theirs, zorana, f"Yes. {NAME}"),
+    ):
+        owner = zorana if conversation is hers or conversation is None else participant
+        db.add(
+            InboxMessage(
+                learner_id=owner.id or 0,
+                conversation_id=conversation.id if conversation is not None else None,
+                author_id=author.id,
+                at=NOW,
+                text=text,
+            )
+        )
+    await db.flush()
+
+
 async def build_privacy_world(database: Database) -> PrivacyWorld:
     async with database.session() as db:
         admin = await make_learner(db, telegram_id=ADMIN)
@@ -334,4 +378,5 @@ async def build_privacy_world(database: Database) -> PrivacyWorld:
             )
         assert own.id is not None and walk_in.id is not None
         await _content_and_study(db, zorana, participant)
+        await _inbox(db, zorana, other_trainer, participant)
         return PrivacyWorld(zorana.id, own.id, attended.id, walk_in.id)

@@ -27,6 +27,9 @@ from bot.models import (
     Certificate,
     Draft,
     Feedback,
+    GroupGreeting,
+    InboxConversation,
+    InboxMessage,
     Learner,
     NudgePlan,
     OutboxMessage,
@@ -47,7 +50,9 @@ from bot.services import announcements, drafts, learners
 from tests.factories import (
     grant,
     make_attempt,
+    make_conversation,
     make_learner,
+    make_offer,
     make_problem_report,
     make_programme,
     make_training,
@@ -175,6 +180,11 @@ class AuthorisationWorld:
     """:data:`PERSON`'s problem report (Serbia, Forum: outside both coordinators' scopes)."""
     review: int
     """:data:`PERSON`'s missed question, due for review."""
+    conversation: int
+    """:data:`PERSON`'s open conversation with :data:`TRAINER` (outside the coordinators'
+    scopes)."""
+    offer: int
+    """A text :data:`PERSON` was offered to send to a person, not sent yet."""
 
 
 async def authorisation_world(database: Database, now: datetime) -> AuthorisationWorld:
@@ -240,6 +250,9 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
         db.add(review)
         await db.flush()
         assert report.id is not None and review.id is not None
+        conversation = await make_conversation(db, person, trainer, now=now)
+        offer = await make_offer(db, person, "Is there parking?", now=now)
+        assert conversation.id is not None and offer.id is not None
         assert subscription.id is not None and training.programme_id is not None
         return AuthorisationWorld(
             training.id,
@@ -255,6 +268,8 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
             subscription.id,
             report.id,
             review.id,
+            conversation.id,
+            offer.id,
         )
 
 
@@ -300,6 +315,9 @@ WATCHED: tuple[type[SQLModel], ...] = (
     ProblemReport,
     NudgePlan,
     ReviewItem,
+    InboxConversation,
+    InboxMessage,
+    GroupGreeting,
 )
 
 

@@ -46,6 +46,7 @@ TRAINER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("newsession", N_("Schedule a training session")),
     ("sessions", N_("Training sessions")),
     ("attendance", N_("Take attendance: check-in code, roster, walk-ins")),
+    ("inbox", N_("Messages from learners")),
 )
 """For trainers, coordinators and admins (learners have /mysessions)."""
 

@@ -20,6 +20,8 @@ from bot.handlers.common.entry import TextStepRoute
 from bot.handlers.common.turn import Turn
 from bot.runtime.context import BotApplication, BotContext
 
+FreeText = Callable[[Update, BotContext, Turn], Awaitable[None]]
+"""What typed text does when no step awaits it (the offer to send it to a person)."""
 LinkOpener = Callable[[Update, BotContext, Turn, Any], Awaitable[None]]
 """Opens a deep link of one kind; its last argument is that kind's :class:`DeepLink`."""
 
@@ -46,6 +48,7 @@ class Routes:
     deep_links: Mapping[type[DeepLink], LinkOpener] = field(default_factory=dict)
     previews: Mapping[type[DeepLink], LinkPreviewer] = field(default_factory=dict)
     """What someone new sees first when they open a link of the kind (optional per kind)."""
+    free_text: FreeText | None = None
 
 
 def install(application: BotApplication, routes: Routes) -> None:
@@ -61,6 +64,10 @@ def text_step_for(context: BotContext, awaiting: str | None) -> TextStepRoute | 
     if not awaiting:
         return None
     return routes_of(context).text_steps.get(awaiting.split(":", 1)[0])
+
+
+def free_text_for(context: BotContext) -> FreeText | None:
+    return routes_of(context).free_text
 
 
 def opener_for(context: BotContext, link: DeepLink) -> LinkOpener | None:

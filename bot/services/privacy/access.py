@@ -41,7 +41,7 @@ from bot.models import (
     RoleInvite,
     TrainingSession,
 )
-from bot.services import audit, certificates
+from bot.services import audit, certificates, inbox
 from bot.services.privacy.references import (
     audit_entries,
     payload_of,
@@ -570,6 +570,7 @@ async def personal_data(db: AsyncSession, learner: Learner) -> dict[str, Any]:
         **await _staff_work(db, learner),
         **await _records(db, learner),
         **await _content_and_study(db, learner.id),
+        **await inbox.personal_data(db, learner.id),
     }
 
 

@@ -5,10 +5,11 @@ What goes: the learner row itself (name and name consent, Telegram id, the perso
 the exports, profile, consent), and everything
 only they or their messages hold: the stored updates from them, their conversation in
 progress, their check-in lock, the bot's messages to them (deliveries, announcement rows),
-the options they chose in quizzes, their study nudge and review questions, the comments of
+the options they chose in quizzes, their study nudge and review questions, their
+conversations with a trainer or the programme team (every message of them), the comments of
 their ratings and the sentences of their problem reports, the texts they wrote
-(announcements; the titles of the sessions they run) and their chat where a check-in code or
-an announcement summary was shown.
+(announcements; the titles of the sessions they run; their replies to others' messages) and
+their chat where a check-in code or an announcement summary was shown.
 
 What stays, for the programme's totals only: registrations and attendance, ratings without
 comments, lesson progress and quiz scores (with whether each answer was right: the knowledge
@@ -42,6 +43,8 @@ from bot.models import (
     Delivery,
     Draft,
     Feedback,
+    InboxConversation,
+    InboxMessage,
     Learner,
     NudgeDelivery,
     NudgePlan,
@@ -111,6 +114,10 @@ async def _delete_own_rows(db: AsyncSession, learner: Learner) -> None:
         (Delivery, Delivery.learner_id),
         (OutboxMessage, OutboxMessage.learner_id),
         (ReportSubscription, ReportSubscription.learner_id),
+        # Their conversations with a person, every message of them (staff replies too: they
+        # were written to this person only), and a text offered but not sent.
+        (InboxMessage, InboxMessage.learner_id),
+        (InboxConversation, InboxConversation.learner_id),
     ):
         await db.exec(sa.delete(model).where(col(column) == learner_id))
     updates = await stored_updates(
@@ -138,6 +145,12 @@ async def _blank_texts(db: AsyncSession, learner: Learner, now: datetime) -> Non
         sa.update(TrainingSession)
         .where(col(TrainingSession.trainer_id) == learner_id)
         .values(title=ERASED_TITLE)
+    )
+    # Their replies as staff stay in the other person's conversation, without the text.
+    await db.exec(
+        sa.update(InboxMessage)
+        .where(col(InboxMessage.author_id) == learner_id)
+        .values(text=ERASED_TITLE)
     )
     # An announcement still being written or sent stops: its text is gone.
     await db.exec(

@@ -238,6 +238,20 @@ class FakeBotApi:
         query = self._store.user_taps(user_id, message_id, data, chat_id)
         return self.push_update({"callback_query": query}), str(query["id"])
 
+    def push_bot_membership(self, user_id: int, chat_id: int, status: str) -> int:
+        """A user adds the bot to a group (``status`` "member") or removes it ("left"): the
+        ``my_chat_member`` update Telegram sends the bot; returns the update id."""
+        store = self._store
+        was = "left" if status in ("member", "administrator") else "member"
+        change: JSONDict = {
+            "chat": store.chat_json(store.chat(chat_id)),
+            "from": dict(store.known_user(user_id)),
+            "date": int(store.clock()),
+            "old_chat_member": {"user": dict(store.bot_user), "status": was},
+            "new_chat_member": {"user": dict(store.bot_user), "status": status},
+        }
+        return self.push_update({"my_chat_member": change})
+
     async def wait_fetched(self, update_id: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until a getUpdates call confirmed ``update_id`` (its offset went past it)."""
         await self._updates.wait_fetched(
