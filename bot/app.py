@@ -37,6 +37,7 @@ from bot.handlers import (
     stats,
     subscriptions,
     targets,
+    translations,
     walk_in_data,
 )
 from bot.handlers.common import routes
@@ -80,6 +81,7 @@ FEATURES = (
     targets,
     subscriptions,
     problems,
+    translations,
     nudges,
     announce,
     exports,

@@ -31,11 +31,11 @@ from bot.content.texts import (
     MODULE_FILE,
     TRANSLATED_LANGUAGES,
     Files,
+    check_files,
     entries,
     language_data,
     markup,
     placeholders,
-    check_files,
     with_text,
 )
 from bot.i18n.languages import SOURCE_LANGUAGE
@@ -202,9 +202,7 @@ def read_import(
             PoProblem(Level.ERROR, "-", f"the file is for the module {named[0]}, not {module_id}")
         )
     if named is not None and language is not None and named[1] != language:
-        raise PoError(
-            PoProblem(Level.ERROR, "-", f"the file is for {named[1]}, not {language}")
-        )
+        raise PoError(PoProblem(Level.ERROR, "-", f"the file is for {named[1]}, not {language}"))
     language = language or (named[1] if named else None)
     if language not in TRANSLATED_LANGUAGES:
         raise PoError(PoProblem(Level.ERROR, "-", f"no language to import into ({language})"))
@@ -212,7 +210,7 @@ def read_import(
     english = {entry.key: entry.text for entry in entries(files, SOURCE_LANGUAGE)}
     current = {entry.key: entry.text for entry in entries(files, language)}
     data: dict[str, Any] = dict(language_data(files, language) or {})
-    lines: dict[str, int] = {}
+    lines: dict[str, int | None] = {}
     for message in catalog:
         if not message.id:
             continue  # the header
@@ -258,14 +256,15 @@ def read_import(
     return result
 
 
-def _checked(result: PoImport, lines: dict[str, int], today: date) -> list[PoProblem]:
+def _checked(result: PoImport, lines: dict[str, int | None], today: date) -> list[PoProblem]:
     """The module's check after the import, for the imported language's texts."""
     problems, findings = check_files(result.files, today)
     found: list[PoProblem] = []
     for problem in problems:
         if Path(problem.file).name != f"{result.language}.yaml":
             continue
-        found.append(PoProblem(Level.ERROR, problem.field, problem.message, lines.get(problem.field)))
+        line = lines.get(problem.field)
+        found.append(PoProblem(Level.ERROR, problem.field, problem.message, line))
     prefix = f"{result.module_id}/{result.language}"
     for finding in findings:
         if finding.where == prefix or finding.where.startswith(prefix + "/"):
@@ -275,9 +274,7 @@ def _checked(result: PoImport, lines: dict[str, int], today: date) -> list[PoPro
     return found
 
 
-def import_po(
-    files: Files, language: str, po_bytes: bytes
-) -> tuple[Files, list[PoProblem]]:
+def import_po(files: Files, language: str, po_bytes: bytes) -> tuple[Files, list[PoProblem]]:
     """The files with the PO file's texts of ``language``, and the problems found; when any
     problem is an error, ``files`` come back unchanged."""
     try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -183,14 +183,30 @@ def load_files(folder: Path) -> Files:
     return files
 
 
-def write_files(files: Files, folder: Path) -> None:
+class _Dumper(yaml.SafeDumper):
+    """Writes a text of several lines as a block (``|``), as the authors write them."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000)
+
+
+def write_files(files: Files, folder: Path, names: Iterable[str] | None = None) -> None:
+    """The files (or those ``names`` of them) into a module folder."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
+        if names is not None and name not in names:
+            continue
         path = folder / f"{'module' if name == MODULE_FILE else name}.yaml"
-        path.write_text(
-            yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000),
-            encoding="utf-8",
-        )
+        path.write_text(dump_yaml(data), encoding="utf-8")
 
 
 def files_from_module(module: Module) -> Files:

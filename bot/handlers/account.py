@@ -122,6 +122,11 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
             )
             + "\n"
             + tr._("/problems – problems learners reported in the lessons: answer and close them")
+            + "\n"
+            + tr._(
+                "/coverage – how far each module is translated and reviewed, per language\n"
+                "/review – mark a module's texts in a language as reviewed"
+            )
         )
         parts.append(
             tr._(

@@ -27,9 +27,9 @@ from bot.content.texts import (
     MODULE_FILE,
     TRANSLATED_LANGUAGES,
     Files,
+    changed_keys,
     files_from_module,
     source_hashes,
-    changed_keys,
 )
 from bot.i18n.languages import SOURCE_LANGUAGE
 from bot.models import TranslationState, TranslationStatus
@@ -89,9 +89,7 @@ def _status(row: TranslationStatus | None, current_hash: str) -> TextStatus:
     )
 
 
-async def statuses(
-    db: AsyncSession, files: Files, language: str
-) -> dict[str, TextStatus]:
+async def statuses(db: AsyncSession, files: Files, language: str) -> dict[str, TextStatus]:
     """Each text's status in a language, key by key (in the module's order)."""
     hashes = source_hashes(files)
     rows = await _rows(db, _module_id(files), language)
@@ -313,7 +311,9 @@ def _replace(text: ModuleText, english: ModuleText, keys: set[str]) -> ModuleTex
                     for o, v in q.options.items()
                 },
                 explanation=pick(
-                    f"questions.{qid}.explanation", q.explanation, english.questions[qid].explanation
+                    f"questions.{qid}.explanation",
+                    q.explanation,
+                    english.questions[qid].explanation,
                 ),
             )
             for qid, q in text.questions.items()
@@ -361,7 +361,5 @@ async def learner_catalogue(
         files = files_from_module(module)
         await sync_with_source(db, files, now)
         review = {lang: await statuses(db, files, lang) for lang in TRANSLATED_LANGUAGES}
-        modules.append(
-            learner_module(module, review, unreviewed_text, show_unreviewed_languages)
-        )
+        modules.append(learner_module(module, review, unreviewed_text, show_unreviewed_languages))
     return Catalogue(modules)

@@ -369,6 +369,10 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "reports": COORDINATION,
     "walkins": ADMIN_ONLY,
     "problems": COORDINATION,
+    # Translation coverage and review: the content team (without arguments /review explains
+    # itself and changes nothing).
+    "coverage": COORDINATION,
+    "review": COORDINATION,
 }
 
 Conversation = Callable[[World, int], tuple[str, str, dict[str, object]] | None]

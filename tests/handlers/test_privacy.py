@@ -76,6 +76,7 @@ SHOWN: dict[str, Callable[[Data], list[Any]]] = {
     "nudge_plan.learner_id": lambda d: [d["study_nudge"]] if d["study_nudge"] else [],
     "nudge_delivery.learner_id": lambda d: d["study_nudges_sent"],
     "review_item.learner_id": lambda d: d["review_questions"],
+    "translation_status.changed_by": lambda d: d["translation_statuses_you_set"],
 }
 """Where ``/mydata`` shows the rows of each column that points at a learner."""
 

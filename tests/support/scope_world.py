@@ -42,6 +42,7 @@ from bot.models import (
     RoleInvite,
     Target,
     TrainingSession,
+    TranslationStatus,
 )
 from bot.services import announcements, drafts, learners
 from tests.factories import (
@@ -300,6 +301,7 @@ WATCHED: tuple[type[SQLModel], ...] = (
     ProblemReport,
     NudgePlan,
     ReviewItem,
+    TranslationStatus,
 )
 
 

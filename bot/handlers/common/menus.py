@@ -36,6 +36,8 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     ("reports", N_("Scheduled reports")),
     ("announce", N_("Send an announcement")),
     ("problems", N_("Problems learners reported in the lessons")),
+    ("coverage", N_("How far each module is translated and reviewed")),
+    ("review", N_("Mark a module's translation as reviewed")),
 )
 """For coordinators and admins, after the trainer's and the learner's commands."""
 

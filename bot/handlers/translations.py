@@ -1,0 +1,103 @@
+"""``/coverage``: how far each module is translated and reviewed, per language; ``/review
+MODULE LANGUAGE``: a reviewer marks a module's texts in a language as reviewed. For
+coordinators and admins (and, once there is one, the content editor role)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.content.catalogue import Catalogue
+from bot.content.texts import TRANSLATED_LANGUAGES, files_from_module
+from bot.handlers.common.entry import Handlers, on_command
+from bot.handlers.common.replies import show
+from bot.handlers.common.turn import Turn
+from bot.i18n.languages import LANGUAGES
+from bot.i18n.translator import Translator
+from bot.models import Role, TranslationState
+from bot.runtime.context import BotContext
+from bot.services import translation_review
+from bot.services.translation_review import Coverage
+
+CONTENT_TEAM = (Role.COORDINATOR, Role.ADMIN)
+
+
+def coverage_text(tr: Translator, catalogue: Catalogue, rows: list[Coverage]) -> str:
+    parts = [
+        tr._(
+            "<b>Translation coverage</b>\n"
+            "Per language: texts reviewed / translated / machine-drafted; ⚠ how many need "
+            "review because the English changed."
+        )
+    ]
+    for module in catalogue.modules:
+        mine = [row for row in rows if row.module_id == module.id]
+        if not mine:
+            continue
+        lines = [
+            tr.ngettext(
+                "<b>{title}</b> ({n} text)",
+                "<b>{title}</b> ({n} texts)",
+                mine[0].total,
+                title=module.text(tr.language_code).title,
+            )
+        ]
+        for row in mine:
+            line = f"{row.language}: {row.reviewed} / {row.translated} / {row.machine}"
+            if row.needs_review:
+                line += f"  ⚠ {row.needs_review}"
+            lines.append(line)
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+@on_command("coverage", roles=CONTENT_TEAM)
+async def coverage_command(update: Update, context: BotContext, current: Turn) -> None:
+    catalogue = context.deps.catalogue
+    rows = await translation_review.coverage(
+        current.db, [files_from_module(module) for module in catalogue.modules]
+    )
+    await show(update, coverage_text(current.tr, catalogue, rows))
+
+
+def review_usage(tr: Translator, catalogue: Catalogue) -> str:
+    return tr._(
+        "Send /review MODULE LANGUAGE once you have read a module in a language, for example "
+        "<code>/review {example} mk</code>: every text of it is then marked as reviewed by "
+        "you.\nModules: {modules}\nLanguages: {languages}",
+        example=catalogue.modules[0].id if catalogue.modules else "eu-accession",
+        modules=", ".join(module.id for module in catalogue.modules),
+        languages=", ".join(TRANSLATED_LANGUAGES),
+    )
+
+
+@on_command("review", roles=CONTENT_TEAM)
+async def review_command(update: Update, context: BotContext, current: Turn) -> None:
+    tr = current.tr
+    catalogue = context.deps.catalogue
+    args = context.args or []
+    module = catalogue.get(args[0]) if len(args) == 2 else None
+    if module is None or args[1] not in TRANSLATED_LANGUAGES:
+        await show(update, review_usage(tr, catalogue))
+        return
+    language = args[1]
+    count = await translation_review.set_state(
+        current.db,
+        files_from_module(module),
+        language,
+        TranslationState.REVIEWED,
+        current.learner.id,
+        context.deps.clock.now(),
+    )
+    await show(
+        update,
+        tr.ngettext(
+            "{n} text of “{title}” in {language} is now marked as reviewed by you.",
+            "{n} texts of “{title}” in {language} are now marked as reviewed by you.",
+            count,
+            title=module.text(tr.language_code).title,
+            language=LANGUAGES[language].native_name,
+        ),
+    )
+
+
+HANDLERS: Handlers = (coverage_command, review_command)
