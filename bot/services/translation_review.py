@@ -178,8 +178,8 @@ async def record_import(
     reviewed: bool = False,
 ) -> None:
     """The states after a PO file was taken: changed texts are translated (or reviewed, when
-    the editor imports as a reviewer), fuzzy or out-of-date ones need review, and texts the
-    translator kept as they were (not fuzzy) are confirmed."""
+    the editor imports as a reviewer), fuzzy or out-of-date ones need review, and a text
+    that needed review, kept as it was and no longer fuzzy, is confirmed."""
     hashes = source_hashes(result.files)
     rows = await _rows(db, result.module_id, result.language)
     review = set(result.needs_review)
@@ -201,19 +201,23 @@ async def record_import(
                 changed_at=now,
             )
             continue
-        keep = (
-            row is not None
-            and key not in result.changed
-            and not reviewed
-            and row.state == TranslationState.REVIEWED
-        )
+        if key not in result.changed and not reviewed:
+            # Kept as it was: only a text that needed review changes, the translator having
+            # seen it and taken away "fuzzy"; a machine draft left alone stays one.
+            if row is None or not (row.needs_review or row.source_hash != hashes[key]):
+                continue
+            new_state = TranslationState(row.state)
+            if new_state is TranslationState.MACHINE:
+                new_state = TranslationState.TRANSLATED
+        else:
+            new_state = state
         await _upsert(
             db,
             rows,
             result.module_id,
             result.language,
             key,
-            state=TranslationState.REVIEWED if keep else state,
+            state=new_state,
             source_hash=hashes[key],
             needs_review=False,
             changed_by=editor_id,

@@ -96,8 +96,27 @@ async def test_a_po_file_taken_then_a_review(database: Database):
         assert found["title"].state is TranslationState.TRANSLATED
         assert found["title"].changed_by == translator.id and not found["title"].needs_review
         assert found["summary"].needs_review
-        # Kept as they were and not fuzzy: a translator has checked the machine's draft.
-        assert found["cards.password-manager"].state is TranslationState.TRANSLATED
+        # Kept as they were: still the machine's drafts.
+        assert found["cards.password-manager"].state is SHIPPED_STATE
+        needing = [k for k, s in found.items() if s.needs_review]
+    # The next file marks the summary fuzzy; the translator reads it and takes "fuzzy" away.
+    again = read_po(
+        io.BytesIO(export_po(result.files, "mk", needs_review=needing)), abort_invalid=True
+    )
+    [summary] = [m for m in again if m.context == "summary"]
+    assert summary.fuzzy
+    summary.flags.discard("fuzzy")
+    out = io.BytesIO()
+    write_po(out, again)
+    second = read_import(result.files, out.getvalue())
+    assert second.changed == [] and second.needs_review == []
+    async with database.session() as db:
+        await translation_review.record_import(db, second, translator.id, NOW)
+    async with database.session() as db:
+        found = await translation_review.statuses(db, result.files, "mk")
+        assert not found["summary"].needs_review
+        assert found["summary"].state is TranslationState.TRANSLATED
+        assert found["cards.password-manager"].state is SHIPPED_STATE
         assert await translation_review.set_state(
             db, result.files, "mk", TranslationState.REVIEWED, reviewer.id, NOW
         ) == len(found)
