@@ -21,11 +21,22 @@ from bot.services.translation_review import Coverage
 CONTENT_TEAM = (Role.COORDINATOR, Role.ADMIN)
 
 
+STATE_MARKS = (("✅", "reviewed"), ("✍️", "translated"), ("🤖", "machine"))
+
+
+def coverage_line(row: Coverage) -> str:
+    """``Македонски: ✅ 80 · 🤖 13 · ⚠ 2``: only the counts that are not zero."""
+    parts = [f"{mark} {getattr(row, name)}" for mark, name in STATE_MARKS if getattr(row, name)]
+    if row.needs_review:
+        parts.append(f"⚠ {row.needs_review}")
+    return f"{LANGUAGES[row.language].native_name}: {' · '.join(parts)}"
+
+
 def coverage_text(tr: Translator, catalogue: Catalogue, rows: list[Coverage]) -> str:
     parts = [
         tr._(
             "<b>Translation coverage</b>\n"
-            "Per language: texts reviewed / translated / machine-drafted; ⚠ how many need "
+            "Texts per language: ✅ reviewed, ✍️ translated, 🤖 machine-drafted; ⚠ need "
             "review because the English changed."
         )
     ]
@@ -41,11 +52,7 @@ def coverage_text(tr: Translator, catalogue: Catalogue, rows: list[Coverage]) ->
                 title=module.text(tr.language_code).title,
             )
         ]
-        for row in mine:
-            line = f"{row.language}: {row.reviewed} / {row.translated} / {row.machine}"
-            if row.needs_review:
-                line += f"  ⚠ {row.needs_review}"
-            lines.append(line)
+        lines.extend(coverage_line(row) for row in mine)
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 

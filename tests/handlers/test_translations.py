@@ -59,7 +59,7 @@ async def test_a_coordinator_sees_coverage_and_marks_a_language_reviewed(
     assert shown.startswith("Translation coverage")
     block = shown.split(module.text("en").title)[1].split("\n\n")[0]
     assert f"({texts} texts)" in block
-    assert f"mk: 0 / 0 / {texts}" in block and "⚠" not in block
+    assert f"Македонски: 🤖 {texts}\n" in block + "\n" and "⚠" not in block
 
     await coordinator.send("/review")
     assert "/review eu-accession mk" in (coordinator.last_message().text or "")
@@ -79,7 +79,8 @@ async def test_a_coordinator_sees_coverage_and_marks_a_language_reviewed(
     assert {(row.language, row.state) for row in rows} == {("mk", TranslationState.REVIEWED)}
     await coordinator.send("/coverage")
     block = (coordinator.last_message().text or "").split(module.text("en").title)[1]
-    assert f"mk: {texts} / 0 / 0" in block.split("\n\n")[0]
+    assert f"Македонски: ✅ {texts}" in block.split("\n\n")[0]
+    assert f"Shqip: 🤖 {texts}" in block.split("\n\n")[0]
 
     learner = await bot.onboarded(LEARNER)
     await learner.send("/coverage")
