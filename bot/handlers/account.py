@@ -125,7 +125,8 @@ def help_text(tr: Translator, held: set[Role] | None = None) -> str:
             + "\n"
             + tr._(
                 "/coverage – how far each module is translated and reviewed, per language\n"
-                "/review – mark a module's texts in a language as reviewed"
+                "/review – mark a module's texts in a language as reviewed\n"
+                "/translate – a module's texts in a language as a file for translators (PO)"
             )
         )
         parts.append(

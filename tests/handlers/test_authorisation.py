@@ -373,6 +373,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     # itself and changes nothing).
     "coverage": COORDINATION,
     "review": COORDINATION,
+    "translate": COORDINATION,
 }
 
 Conversation = Callable[[World, int], tuple[str, str, dict[str, object]] | None]

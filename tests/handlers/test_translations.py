@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po, write_po
 from sqlmodel import select
 
 from bot.content.catalogue import Catalogue
+from bot.content.po import import_po
 from bot.content.texts import (
     entries,
     files_from_module,
@@ -81,6 +82,28 @@ async def test_a_coordinator_sees_coverage_and_marks_a_language_reviewed(
     block = (coordinator.last_message().text or "").split(module.text("en").title)[1]
     assert f"Македонски: ✅ {texts}" in block.split("\n\n")[0]
     assert f"Shqip: 🤖 {texts}" in block.split("\n\n")[0]
+
+    # The PO file for a translator: the reviewed status in its notes; edited with a PO
+    # library, it is what the content editor's document path takes.
+    await coordinator.send(f"/translate {MODULE} mk")
+    document = coordinator.last_document()
+    assert document.filename == f"{MODULE}-mk.po"
+    assert coordinator.bot_messages()[-1].caption == (
+        f"“{module.text('en').title}” in Македонски, for Poedit, Weblate or OmegaT: translate, "
+        "then send the file back."
+    )
+    catalog = read_po(io.BytesIO(document.content))
+    [title] = [m for m in catalog if m.context == "title"]
+    assert title.string == module.text("mk").title
+    assert "Status: reviewed" in title.auto_comments
+    title.string = "Лозинки и најава во два чекори"
+    edited = io.BytesIO()
+    write_po(edited, catalog)
+    new_files, problems = import_po(load_files(CONTENT_DIR / MODULE), "mk", edited.getvalue())
+    assert problems == []
+    assert text_at(new_files["mk"], "title") == "Лозинки и најава во два чекори"
+    await coordinator.send("/translate")
+    assert "/translate eu-accession mk" in (coordinator.last_message().text or "")
 
     learner = await bot.onboarded(LEARNER)
     await learner.send("/coverage")

@@ -38,6 +38,7 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     ("problems", N_("Problems learners reported in the lessons")),
     ("coverage", N_("How far each module is translated and reviewed")),
     ("review", N_("Mark a module's translation as reviewed")),
+    ("translate", N_("A module's texts as a file for translators (PO)")),
 )
 """For coordinators and admins, after the trainer's and the learner's commands."""
 
