@@ -364,6 +364,11 @@ async def learner_catalogue(
     for module in catalogue.modules:
         files = files_from_module(module)
         await sync_with_source(db, files, now)
-        review = {lang: await statuses(db, files, lang) for lang in TRANSLATED_LANGUAGES}
+        rows = await _rows(db, module.id)
+        hashes = source_hashes(files)
+        review = {
+            lang: {key: _status(rows.get((lang, key)), digest) for key, digest in hashes.items()}
+            for lang in TRANSLATED_LANGUAGES
+        }
         modules.append(learner_module(module, review, unreviewed_text, show_unreviewed_languages))
     return Catalogue(modules)
