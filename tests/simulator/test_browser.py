@@ -352,3 +352,7 @@ async def test_a_coordinator_reads_the_translation_coverage_and_marks_a_review(
     await send(page, vesna, "/coverage")
     await expect(last_bot_message(vesna)).to_contain_text("Македонски: ✅")
     await screenshot(page, "08-translation-reviewed")
+
+    await send(page, vesna, f"/translate {module.id} sq")
+    await expect(last_bot_message(vesna)).to_contain_text(f"{module.id}-sq.po")
+    await screenshot(page, "09-translation-file")
