@@ -10,15 +10,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.texts import TRANSLATED_LANGUAGES, Files, load_files, write_files
 from bot.paths import CONTENT_DIR
+
+if TYPE_CHECKING:
+    from bot.services.translation_review import Coverage
 
 T = TypeVar("T")
 STATE_WORDS = {"machine": "machine-drafted", "translated": "translated", "reviewed": "reviewed"}
@@ -191,18 +194,13 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
-def coverage_lines(rows: list[object]) -> list[str]:
-    from bot.services.translation_review import Coverage
-
-    lines = []
-    for row in rows:
-        assert isinstance(row, Coverage)
-        lines.append(
-            f"{row.module_id:<24} {row.language:<8} {row.total:>4} texts:"
-            f" {row.reviewed:>4} reviewed, {row.translated:>4} translated,"
-            f" {row.machine:>4} machine-drafted; {row.needs_review:>4} need review"
-        )
-    return lines
+def coverage_lines(rows: Sequence[Coverage]) -> list[str]:
+    return [
+        f"{row.module_id:<24} {row.language:<8} {row.total:>4} texts:"
+        f" {row.reviewed:>4} reviewed, {row.translated:>4} translated,"
+        f" {row.machine:>4} machine-drafted; {row.needs_review:>4} need review"
+        for row in rows
+    ]
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
@@ -216,7 +214,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     rows = with_database(count)
     if rows is None:
         return 2
-    for line in coverage_lines(list(rows)):
+    for line in coverage_lines(rows):
         print(line)
     return 0
 
