@@ -39,6 +39,7 @@ from bot.handlers import (
     stats,
     subscriptions,
     targets,
+    translations,
     walk_in_data,
 )
 from bot.handlers.common import routes
@@ -84,6 +85,7 @@ FEATURES = (
     subscriptions,
     problems,
     inbox,
+    translations,
     nudges,
     announce,
     exports,

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     """The read-only PostgreSQL role for BI tools (``python -m bot reporting-role``)."""
     reporting_password: SecretStr | None = None
     """Its password: set it in the environment or .env, never in the repository."""
+    unreviewed_text: Literal["old", "english"] = "old"
+    """What learners see of a text whose English changed and whose translation is not yet
+    reviewed: the old translation, or the English (docs/content.md, "Review")."""
+    show_unreviewed_languages: bool = True
+    """Whether learners see a module in a language whose texts are not all reviewed (off:
+    they see it in English until a reviewer has approved every text)."""
     announce_rate_per_second: float = Field(default=30.0, gt=0, le=30)
     """Announcements stay within Telegram's overall limit of about 30 messages a second."""
     flood_max_updates: int = Field(default=20, ge=1)

@@ -748,3 +748,38 @@ class GroupGreeting(SQLModel, table=True):
 
     chat_id: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
     greeted_at: datetime = Field(sa_column=_timestamp())
+
+
+class TranslationState(StrEnum):
+    """How far a translated text has come (stored)."""
+
+    MACHINE = "machine"
+    """Drafted by a machine (or an AI assistant) and not yet checked by a translator."""
+    TRANSLATED = "translated"
+    """Written or checked by a translator."""
+    REVIEWED = "reviewed"
+    """Read again and approved by a second person (``changed_by``, ``changed_at``)."""
+
+
+class TranslationStatus(SQLModel, table=True):
+    """One text of one module in one language: its state, and the fingerprint of the
+    English text it was made from; ``needs_review`` once the English changed since (or a
+    translator marked it fuzzy). Texts without a row are as the module's files shipped."""
+
+    __tablename__ = "translation_status"
+    __table_args__ = (sa.UniqueConstraint("module_id", "language", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    module_id: str = Field(max_length=24, index=True)
+    language: str = Field(max_length=8)
+    key: str = Field(max_length=100)
+    """The text's key: ``cards.<card>``, ``questions.<question>.options.<option>`` …"""
+    state: str = Field(max_length=12)
+    needs_review: bool = False
+    source_hash: str = Field(max_length=16)
+    changed_by: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("learner.id", ondelete="SET NULL"), nullable=True),
+    )
+    """Who set the state (the reviewer, for ``reviewed``); none for the shipped files."""
+    changed_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())

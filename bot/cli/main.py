@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -84,21 +85,32 @@ def _run_bot(settings: Settings, catalogue: Catalogue) -> int:
     from bot.app import build_application, build_deps
     from bot.runtime import marks, serve
     from bot.runtime.instance import InstanceLock
+    from bot.services import translation_review
 
     deps = build_deps(settings, catalogue)
 
-    async def prepare() -> None:
+    async def prepare() -> Catalogue:
         await deps.database.migrate()
         # A write before anything else: a database that takes none stops the start here.
         async with deps.database.session() as db:
             await marks.note(db, marks.BOT_STARTED, deps.clock.now())
+        async with deps.database.session() as db:
+            return await translation_review.learner_catalogue(
+                db,
+                catalogue,
+                deps.clock.now(),
+                settings.unreviewed_text,
+                settings.show_unreviewed_languages,
+            )
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     lock: InstanceLock | None = None
     try:
         lock = loop.run_until_complete(InstanceLock.acquire(settings.database_url, settings.worker))
-        loop.run_until_complete(prepare())
+        # What learners see depends on the review status (UNREVIEWED_TEXT,
+        # SHOW_UNREVIEWED_LANGUAGES), read once the database is migrated.
+        deps = replace(deps, catalogue=loop.run_until_complete(prepare()))
         log.info("Migrations applied; %d modules loaded", len(catalogue))
         application = build_application(deps, ops_server=True)
         serve.run(application, settings, lock)
@@ -164,6 +176,19 @@ def cmd_content_check(args: argparse.Namespace) -> int:
         print(finding)
     errors = len(problems) + sum(1 for f in findings if f.level is Level.ERROR)
     warnings = sum(1 for f in findings if f.level is Level.WARNING)
+    if args.db:
+        from bot.cli.content_po import review_findings
+
+        to_review = review_findings(root)
+        if to_review is None:
+            return 2
+        level = "error" if args.strict_review else "warning"
+        for module_id, language, key in to_review:
+            print(f"{level}: {module_id}/{language}: {key}: the English changed: needs review")
+        if args.strict_review:
+            errors += len(to_review)
+        else:
+            warnings += len(to_review)
     if errors:
         print(f"{errors} problem(s) and {warnings} warning(s) found.", file=sys.stderr)
         return 1
@@ -324,9 +349,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--db",
         action="store_true",
-        help="also the open problem reports per module, from DATABASE_URL's database",
+        help="also the texts needing review and the open problem reports per module, from"
+        " DATABASE_URL's database",
+    )
+    check.add_argument(
+        "--strict-review",
+        action="store_true",
+        help="with --db: a text needing review is an error, not a warning",
     )
     check.set_defaults(handler=cmd_content_check)
+    from bot.cli import content_po
+
+    content_po.add_parsers(content_actions)
     content_actions.add_parser(
         "problems", help="open problem reports per module, from DATABASE_URL's database"
     ).set_defaults(handler=cmd_content_problems)

@@ -627,6 +627,13 @@ def load_catalogue(root: Path = CONTENT_DIR) -> Catalogue:
     return Catalogue(modules)
 
 
+def problems_in(root: Path) -> list[Problem]:
+    """What the loader finds wrong under ``root`` (a check of files not yet published)."""
+    loader = _Loader(root)
+    loader.load()
+    return loader.problems
+
+
 def plain_text(fragment: str) -> str:
     """Telegram HTML to what the reader sees (for button labels, which take no markup)."""
     return html.unescape(re.sub(r"<[^>]+>", "", fragment))

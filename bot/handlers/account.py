@@ -124,6 +124,12 @@ def help_text(tr: Translator, held: set[Role] | None = None, contact: str | None
             )
             + "\n"
             + tr._("/problems – problems learners reported in the lessons: answer and close them")
+            + "\n"
+            + tr._(
+                "/coverage – how far each module is translated and reviewed, per language\n"
+                "/review – mark a module's texts in a language as reviewed\n"
+                "/translate – a module's texts in a language as a file for translators (PO)"
+            )
         )
         parts.append(
             tr._(

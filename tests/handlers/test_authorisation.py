@@ -407,6 +407,11 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "walkins": ADMIN_ONLY,
     "problems": COORDINATION,
     "inbox": STAFF,
+    # Translation coverage and review: the content team (without arguments /review explains
+    # itself and changes nothing).
+    "coverage": COORDINATION,
+    "review": COORDINATION,
+    "translate": COORDINATION,
 }
 
 Conversation = Callable[[World, int], tuple[str, str, dict[str, object]] | None]

@@ -89,6 +89,7 @@ SHOWN: dict[str, Callable[[Data], list[Any]]] = {
         + d["message_not_sent"]
         + d["replies_you_wrote_as_staff"]
     ),
+    "translation_status.changed_by": lambda d: d["translation_statuses_you_set"],
 }
 """Where ``/mydata`` shows the rows of each column that points at a learner."""
 

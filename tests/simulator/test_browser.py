@@ -22,7 +22,7 @@ import pytest
 from bot.content.catalogue import Catalogue, Module
 from bot.simulator.simulator import Simulator
 from tests.support.learners import option_label
-from tests.support.simulator import ANA, MARKO
+from tests.support.simulator import ANA, MARKO, VESNA
 
 playwright_api = pytest.importorskip(
     "playwright.async_api", reason="Playwright for Python is not installed (pip install -e .[dev])"
@@ -339,3 +339,29 @@ async def test_a_trainer_schedules_a_session_and_the_reminder_arrives_when_the_c
     await expect(reminder).to_contain_text("Digital security for CSOs starts in")
     assert await ana.locator(".row.bot").count() == messages_before + 1
     await screenshot(page, "06-reminder-after-moving-the-clock")
+
+
+async def test_a_coordinator_reads_the_translation_coverage_and_marks_a_review(
+    sim: Simulator, page: Any, catalogue: Catalogue
+):
+    """/coverage and /review, as docs/content.md shows them."""
+    module = passing_module(catalogue)
+    await open_page(page, sim, VESNA)
+    vesna = phone_of(page, VESNA)
+    await start_in_english_without_consent(page, vesna)
+
+    await send(page, vesna, "/coverage")
+    coverage = last_bot_message(vesna)
+    await expect(coverage).to_contain_text("Translation coverage")
+    await expect(coverage).to_contain_text(module.text("en").title)
+    await screenshot(page, "07-translation-coverage")
+
+    await send(page, vesna, f"/review {module.id} mk")
+    await expect(last_bot_message(vesna)).to_contain_text("are now marked as reviewed by you")
+    await send(page, vesna, "/coverage")
+    await expect(last_bot_message(vesna)).to_contain_text("Македонски: ✅")
+    await screenshot(page, "08-translation-reviewed")
+
+    await send(page, vesna, f"/translate {module.id} sq")
+    await expect(last_bot_message(vesna)).to_contain_text(f"{module.id}-sq.po")
+    await screenshot(page, "09-translation-file")

@@ -52,6 +52,8 @@ from bot.models import (
     Role,
     RoleGrant,
     RoleInvite,
+    TranslationState,
+    TranslationStatus,
 )
 from bot.services import audit
 from tests.factories import (
@@ -252,6 +254,17 @@ async def _content_and_study(db: AsyncSession, zorana: Learner, participant: Lea
             question_id="q-passphrase",
             due_at=NOW + timedelta(days=3),
             created_at=NOW,
+        )
+    )
+    db.add(
+        TranslationStatus(
+            module_id="passwords-2fa",
+            language="cnr",
+            key="cards.passphrase",
+            state=TranslationState.REVIEWED,
+            source_hash="0123456789abcdef",
+            changed_by=zorana.id,
+            changed_at=NOW,
         )
     )
     await db.flush()

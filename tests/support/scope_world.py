@@ -45,6 +45,7 @@ from bot.models import (
     RoleInvite,
     Target,
     TrainingSession,
+    TranslationStatus,
 )
 from bot.services import announcements, drafts, learners
 from tests.factories import (
@@ -318,6 +319,7 @@ WATCHED: tuple[type[SQLModel], ...] = (
     InboxConversation,
     InboxMessage,
     GroupGreeting,
+    TranslationStatus,
 )
 
 

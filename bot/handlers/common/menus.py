@@ -36,6 +36,9 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     ("reports", N_("Scheduled reports")),
     ("announce", N_("Send an announcement")),
     ("problems", N_("Problems learners reported in the lessons")),
+    ("coverage", N_("How far each module is translated and reviewed")),
+    ("review", N_("Mark a module's translation as reviewed")),
+    ("translate", N_("A module's texts as a file for translators (PO)")),
 )
 """For coordinators and admins, after the trainer's and the learner's commands."""
 

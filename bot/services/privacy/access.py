@@ -40,6 +40,7 @@ from bot.models import (
     RoleGrant,
     RoleInvite,
     TrainingSession,
+    TranslationStatus,
 )
 from bot.services import audit, certificates, inbox
 from bot.services.privacy.references import (
@@ -517,6 +518,13 @@ async def _content_and_study(db: AsyncSession, learner_id: int) -> dict[str, Any
         select(ReviewItem).where(ReviewItem.learner_id == learner_id).order_by(col(ReviewItem.id)),
     )
 
+    translations = await _all(
+        db,
+        select(TranslationStatus)
+        .where(TranslationStatus.changed_by == learner_id)
+        .order_by(col(TranslationStatus.id)),
+    )
+
     def report(row: ProblemReport) -> dict[str, Any]:
         yours = row.learner_id == learner_id
         return {
@@ -547,6 +555,16 @@ async def _content_and_study(db: AsyncSession, learner_id: int) -> dict[str, Any
         if plan is not None
         else None,
         "study_nudges_sent": [{"due": _iso(row.due_at), "status": row.status} for row in nudges],
+        "translation_statuses_you_set": [
+            {
+                "module": row.module_id,
+                "language": row.language,
+                "text": row.key,
+                "state": row.state,
+                "when": _iso(row.changed_at),
+            }
+            for row in translations
+        ],
         "review_questions": [
             {
                 "module": row.module_id,
