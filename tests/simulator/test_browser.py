@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content.catalogue import Catalogue, Module
 from bot.simulator.simulator import Simulator
@@ -330,3 +331,36 @@ async def test_a_trainer_schedules_a_session_and_the_reminder_arrives_when_the_c
     await expect(reminder).to_contain_text("Digital security for CSOs starts in")
     assert await ana.locator(".row.bot").count() == messages_before + 1
     await screenshot(page, "06-reminder-after-moving-the-clock")
+
+
+async def test_an_empty_chat_shows_the_bots_description_and_long_buttons_stay_on_one_line(
+    sim: Simulator, page: Any
+):
+    await open_page(page, sim, ANA)
+    ana = phone_of(page, ANA)
+    description = sim.api.bot_text("description")
+    assert description
+    await expect(ana.locator(".empty-chat")).to_contain_text(description)
+
+    long_label = "🔐 " + "A module title much too long for a phone's button " * 3
+    await sim.application.bot.send_message(
+        ANA,
+        "Pick one",
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(long_label, callback_data="x:1")],
+                [InlineKeyboardButton("Short", callback_data="x:2")],
+            ]
+        ),
+    )
+    buttons = last_bot_message(ana).locator(".inline-button")
+    await expect(buttons).to_have_count(2)
+    long_button, short_button = buttons.nth(0), buttons.nth(1)
+    # One line, as tall as a short button, the rest cut (Telegram clips with an ellipsis).
+    long_box, short_box = await long_button.bounding_box(), await short_button.bounding_box()
+    assert long_box is not None and short_box is not None
+    assert long_box["height"] == short_box["height"]
+    assert await long_button.evaluate("node => node.scrollWidth > node.clientWidth")
+    assert await long_button.evaluate("node => getComputedStyle(node).textOverflow") == "ellipsis"
+    assert await long_button.get_attribute("title") == long_label
+    await screenshot(page, "long-button")
