@@ -110,9 +110,7 @@ async def publish_description(bot: Bot, translators: Translators) -> None:
         for code, telegram_code in targets:
             tr = translators(code)
             await bot.set_my_description(tr._(DESCRIPTION), language_code=telegram_code)
-            await bot.set_my_short_description(
-                tr._(SHORT_DESCRIPTION), language_code=telegram_code
-            )
+            await bot.set_my_short_description(tr._(SHORT_DESCRIPTION), language_code=telegram_code)
     except TelegramError as error:
         log.warning("the bot's description was not set: %s", type(error).__name__)
 
