@@ -72,7 +72,7 @@ async def schedule(bot: Harness, trainer: TelegramUser, catalogue: Catalogue) ->
     assert "step 1 of 8" in (question.text or "")
     await trainer.send("Digital security <for> CSOs")
     assert "step 2 of 8" in (trainer.last_message().text or "")
-    await trainer.tap(module.text("en").title)
+    await trainer.tap(module.text("en").button_title)
     assert "step 3 of 8" in (trainer.last_message().text or "")
 
     [reply] = await trainer.send("31.02.2027 10:00")

@@ -187,7 +187,7 @@ async def test_a_learner_takes_a_lesson_and_a_quiz_then_another_person_and_the_c
         await ana.locator(".menu-list button", has_text="/lessons").click()
     await expect(ana.locator(".menu-popup")).to_be_hidden()
     await expect(last_bot_message(ana)).to_contain_text("Lessons")
-    await tap(page, ana, title)
+    await tap(page, ana, module.text("en").button_title)
     await expect(last_bot_message(ana)).to_contain_text(title)
     await tap(page, ana, "▶️ Start the lessons")
 
@@ -288,7 +288,7 @@ async def test_a_trainer_schedules_a_session_and_the_reminder_arrives_when_the_c
     await expect(last_bot_message(marko)).to_contain_text("step 1 of 8")
     await send(page, marko, "Digital security for CSOs")
     await expect(last_bot_message(marko)).to_contain_text("step 2 of 8")
-    await tap(page, marko, module.text("en").title)
+    await tap(page, marko, module.text("en").button_title)
     await expect(last_bot_message(marko)).to_contain_text("step 3 of 8")
     # A day and two hours from now (local time, whole five minutes).
     starts = (sim.clock.now() + timedelta(hours=26)).astimezone(zone)

@@ -114,7 +114,7 @@ async def test_a_tap_answers_with_the_bots_toast(sim: Simulator, http, catalogue
     assert module is not None
     await onboard_without_consent(http, ANA)
     await send(http, ANA, "/lessons")
-    await tap(http, ANA, module.text("en").title)
+    await tap(http, ANA, module.text("en").button_title)
     # Without consent nothing tells that the lessons were read: the quiz is at the last card.
     await tap(http, ANA, "▶️ Start the lessons")
     for _ in range(module.card_count - 1):

@@ -99,7 +99,12 @@ def question(
     elif step == "module":
         body = tr._("Which module of the catalogue does it cover?")
         grid += [
-            [button(module.text(tr.language_code).title, DraftPick(DraftField.MODULE, module.id))]
+            [
+                button(
+                    module.text(tr.language_code).button_title,
+                    DraftPick(DraftField.MODULE, module.id),
+                )
+            ]
             for module in catalogue.modules
         ]
         grid.append([button(tr._("No module"), DraftPick(DraftField.MODULE, NO_MODULE))])
