@@ -271,7 +271,7 @@ async def test_an_empty_chat_shows_the_description_the_bot_set_in_the_persons_la
     )
     max_ = body["person"]["id"]
     english = (await get(http, f"/api/people/{ANA}/chat"))["description"]
-    assert english == sim.api.bot_text("description") and "START" in english
+    assert english == sim.api.bot_text("description") and "/forget" in english
     albanian = (await get(http, f"/api/people/{drite}/chat"))["description"]
     assert albanian == sim.api.bot_text("description", "sq")
     # No text of its own for German: Telegram shows the default.

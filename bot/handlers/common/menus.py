@@ -73,13 +73,18 @@ Cyrillic text (as Telegram's own Serbian interface is Cyrillic); someone whose a
 Montenegrin or Serbian in Latin script has no code of their own and sees the default, English,
 until they open the chat and pick their language."""
 
+# TRANSLATORS: the bot's description, shown by Telegram in an empty chat under "What can this
+# bot do?"; at most 512 characters. /forget is a command: keep it as it is.
 DESCRIPTION: Final = N_(
     "Kapacitet helps people in civil-society organisations learn: short lessons and quizzes "
     "in your language, training sessions with a quick check-in, and certificates. "
-    "Press START to begin."
+    "You decide what you share, and /forget erases it."
 )
-"""The "What can this bot do?" text of an empty chat (Telegram allows 512 characters)."""
+"""The "What can this bot do?" text of an empty chat (Telegram allows 512 characters). It
+asks nobody to press START: the clients name that button in their own language."""
 
+# TRANSLATORS: the bot's short description, on its profile and in shared links; at most
+# 120 characters.
 SHORT_DESCRIPTION: Final = N_(
     "Lessons, quizzes, training sessions and certificates for civil-society organisations."
 )
