@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot.handlers.attendance.data import MarkPerson
 from bot.models import Attendance, AttendanceStatus, Draft, TrainingSession
 from bot.services import sessions
+from tests.factories import make_training
 from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
 from tests.support.trainings import ANA, checkin_day
@@ -109,3 +110,29 @@ async def test_a_view_shown_before_a_move_says_where_the_session_went(bot: Harne
     async with bot.deps.database.session() as db:
         training = await db.get(TrainingSession, session_id)
         assert training is not None and training.cancelled_at is None
+
+
+async def test_a_list_of_sessions_keeps_its_other_buttons(bot: Harness):
+    session_id = await checkin_day(bot.deps.database, bot.clock.now() + timedelta(minutes=10))
+    async with bot.deps.database.session() as db:
+        trainer_learner = await bot.learner_of(TRAINER)
+        await make_training(
+            db, trainer_learner, bot.clock.now() + timedelta(minutes=20), title="Second one"
+        )
+    en = bot.tr("en")
+    trainer = bot.user(TRAINER)
+    await trainer.send("/attendance")
+    listing = trainer.last_message()
+    assert len(trainer.buttons(listing)) == 2
+    async with bot.deps.database.session() as db:
+        training = await db.get(TrainingSession, session_id)
+        assert training is not None
+        await sessions.cancel(db, trainer_learner, session_id, training.version, bot.clock.now())
+    await trainer.tap(trainer.buttons(listing)[0][0], listing)
+    answer = trainer.last_callback_answer()
+    assert answer is not None and answer.show_alert
+    assert answer.text == en._(
+        "This session was cancelled on {date}.", date=en.date(bot.clock.now())
+    )
+    shown = trainer.api.message(trainer.chat_id, listing.message_id)
+    assert shown is not None and len(shown.inline_keyboard) == 2

@@ -36,7 +36,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from telegram.ext.filters import BaseFilter
 
 from bot.handlers.common.callback_data import CallbackData
-from bot.handlers.common.outdated import outdated_text
+from bot.handlers.common.outdated import keyboard_only_about, outdated_text
 from bot.handlers.common.replies import answer_query, drop_keyboard, show
 from bot.handlers.common.turn import Turn, turn
 from bot.i18n.translator import N_
@@ -73,11 +73,13 @@ class Stale(Refusal):
 
 class Outdated(Stale):
     """A button about a training session that has since changed: answered with what is true
-    now (``text``), and the button's keyboard is removed."""
+    now (``text``), and the message's buttons are removed unless some are about another
+    session (a list of sessions)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, session_id: int) -> None:
         super().__init__(text)
         self.text = text
+        self.session_id = session_id
 
 
 class NotAllowed(Refusal):
@@ -111,7 +113,8 @@ async def refuse(update: Update, current: Turn, refusal: Refusal) -> None:
     tr = current.tr
     if isinstance(refusal, Outdated):
         await answer_query(update, refusal.text, alert=True)
-        await drop_keyboard(update)
+        if keyboard_only_about(update, refusal.session_id):
+            await drop_keyboard(update)
         return
     if isinstance(refusal, NotAllowed):
         text, alert = tr._(NOT_ALLOWED_TEXT), True
@@ -198,7 +201,7 @@ class ButtonRoute(CallbackQueryHandler[BotContext, None], Generic[Data]):
                 if about is not None:
                     truth = await outdated_text(context, current, about)
                     if truth is not None:
-                        raise Outdated(truth)
+                        raise Outdated(truth, about.session_id)
                 await self.respond(update, context, current, decoded)
 
             await guarded(update, context, current, self.roles, work)

@@ -8,7 +8,9 @@ runs, and answers a tap on an outdated button with this text instead, removing i
 
 from __future__ import annotations
 
-from bot.handlers.common.callback_data import AboutTraining
+from telegram import Message, Update
+
+from bot.handlers.common.callback_data import AboutTraining, CallbackData
 from bot.handlers.common.turn import Turn
 from bot.i18n.translator import Translator
 from bot.runtime.context import BotContext
@@ -42,3 +44,22 @@ def why_text(tr: Translator, state: Outdated) -> str:
     if state.why == Why.STARTED:
         return tr._("This session has already started.")
     return tr._("This session has ended.")
+
+
+def keyboard_only_about(update: Update, session_id: int) -> bool:
+    """Whether the buttons of the tapped message are about no other session than
+    ``session_id``: those go with it; a list of several sessions (``/attendance``) stays."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return False
+    registered = CallbackData.registered()
+    for row in message.reply_markup.inline_keyboard:
+        for key in row:
+            data = key.callback_data if isinstance(key.callback_data, str) else ""
+            kind = registered.get(data.partition(":")[0])
+            decoded = kind.decode(data) if kind is not None else None
+            about = decoded.about_training() if decoded is not None else None
+            if about is not None and about.session_id != session_id:
+                return False
+    return True
