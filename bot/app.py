@@ -50,7 +50,7 @@ from bot.handlers.common.deep_links import (
     SessionInviteLink,
 )
 from bot.handlers.common.entry import TextStepRoute
-from bot.handlers.common.menus import publish_default_commands
+from bot.handlers.common.menus import publish_default_commands, publish_description
 from bot.handlers.common.routes import LinkOpener, LinkPreviewer, Routes
 from bot.i18n.translator import Translators
 from bot.runtime import intake, jobs, outbox
@@ -158,6 +158,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     if ops is not None:
         await ops.start()
     await publish_default_commands(application.bot, deps.translators)
+    await publish_description(application.bot, deps.translators)
     # Announcements: delivers what a previous run left, then whatever is confirmed (by worker
     # 0 alone when there are several: the outbox sends each message at most once per process).
     if deps.settings.worker == 0:

@@ -28,6 +28,13 @@ GENERATED_LANGUAGES = frozenset({"sr-Cyrl"})
 """Languages whose file may be missing: their text is made from another language's."""
 
 MAX_TITLE = 80
+MAX_SHORT_TITLE = 32
+"""Characters of a module's title on a button (the lessons, a session's module, exports,
+certificates): Telegram shows an inline button on one line and cuts the rest. A full-width
+button on a 360-dp phone (Telegram for Android: about 300 dp of text at 15 dp medium; iOS at
+375 pt much the same) holds about 36 average letters, Cyrillic ones being wider, and the
+lessons put a 2-letter mark (✅, ▶️) before the title: 32 is what stays whole. A longer title
+needs a ``short_title`` within it."""
 MAX_SUMMARY = 200
 MAX_CARD = 700
 """Characters a reader sees on one card: about a phone screen without scrolling."""
@@ -96,6 +103,13 @@ class ModuleText:
     summary: str
     cards: dict[str, str]
     questions: dict[str, QuestionText]
+    short_title: str | None = None
+    """For buttons, where the title is longer than :data:`MAX_SHORT_TITLE`."""
+
+    @property
+    def button_title(self) -> str:
+        """The title as a button shows it: the short one where there is one."""
+        return self.short_title or self.title
 
 
 @dataclass(frozen=True)
@@ -477,6 +491,8 @@ class _Loader:
     ) -> None:
         """The script of text made by transliteration (English words survive it)."""
         fields = {"title": text.title, "summary": text.summary}
+        if text.short_title is not None:
+            fields["short_title"] = text.short_title
         fields.update({f"cards.{key}": value for key, value in text.cards.items()})
         for key, question in text.questions.items():
             fields[f"questions.{key}.text"] = question.text
@@ -522,6 +538,19 @@ class _Loader:
             checked[field_name] = result
 
         text("title", data.get("title"), MAX_TITLE)
+        text("short_title", data.get("short_title"), MAX_SHORT_TITLE, required=False)
+        title = checked.get("title")
+        if (
+            title is not None
+            and len(title.plain.strip()) > MAX_SHORT_TITLE
+            and data.get("short_title") is None
+        ):
+            self.problem(
+                path,
+                "short_title",
+                f"the title has {len(title.plain.strip())} characters, more than a button "
+                f"shows ({MAX_SHORT_TITLE}): add a short_title",
+            )
         text("summary", data.get("summary"), MAX_SUMMARY)
         cards = data.get("cards")
         if not isinstance(cards, dict):
@@ -570,6 +599,7 @@ def _normalised(value: Any) -> Any:
 def _module_text(data: dict[str, Any], questions: list[Question]) -> ModuleText:
     return ModuleText(
         title=data["title"],
+        short_title=data.get("short_title"),
         summary=data["summary"],
         cards=dict(data["cards"]),
         questions={
@@ -598,6 +628,9 @@ def _resolve_texts(
 
         texts["sr-Cyrl"] = ModuleText(
             title=latin_to_cyrillic(latin.title),
+            short_title=(
+                latin_to_cyrillic(latin.short_title) if latin.short_title is not None else None
+            ),
             summary=latin_to_cyrillic(latin.summary),
             cards={key: latin_to_cyrillic(value) for key, value in latin.cards.items()},
             questions={

@@ -22,7 +22,24 @@ def chat_json(api: FakeBotApi, person: Person, seq: int) -> dict[str, Any]:
         "seq": seq,
         "person": person.to_json(),
         "messages": [message_json(m) for m in api.messages(person.id)],
+        "description": description_for(api, person),
     }
+
+
+def description_for(api: FakeBotApi, person: Person) -> str:
+    """What an empty chat shows under "What can this bot do?": the description the bot set
+    for the language of the person's app, else its default one (as Telegram does)."""
+    for code in _languages(person):
+        found = api.bot_text("description", code)
+        if found:
+            return found
+    return ""
+
+
+def _languages(person: Person) -> list[str]:
+    """The language codes a Telegram client looks up for this person, most specific first."""
+    language = person.language_code.split("-", 1)[0].lower()
+    return [language, ""] if re.fullmatch(r"[a-z]{2}", language) else [""]
 
 
 def message_json(message: SentMessage) -> dict[str, Any]:
@@ -97,8 +114,7 @@ def file_name(stored: StoredFile) -> str:
 
 def commands_for(api: FakeBotApi, person: Person) -> list[dict[str, Any]]:
     """The command menu a Telegram client would show this person (most specific scope)."""
-    language = person.language_code.split("-", 1)[0].lower()
-    languages = [language, ""] if re.fullmatch(r"[a-z]{2}", language) else [""]
+    languages = _languages(person)
     for scope, chat_id in (
         ("chat", person.id),
         ("all_private_chats", None),

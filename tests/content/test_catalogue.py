@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.catalogue import ContentError, load_catalogue
+from bot.content.catalogue import MAX_SHORT_TITLE, ContentError, load_catalogue
+from bot.i18n.languages import LANGUAGE_CODES
 from tests.support.content import module_files, write_module
 
 
@@ -167,3 +168,36 @@ def test_the_command_exits_1_on_broken_content(tmp_path: Path):
     )
     assert result.returncode == 1
     assert "sample/module.yaml: pass_mark: expected a whole number from 1 to 100" in result.stdout
+
+
+def test_a_title_too_long_for_a_button_needs_a_short_title_within_the_limit(tmp_path: Path):
+    files = module_files()
+    files["sq.yaml"]["title"] = "Fjalëkalimet dhe vërtetimi me dy faktorë"
+    files["mk.yaml"]["title"] = "Лозинки и двофакторска автентикација"
+    files["mk.yaml"]["short_title"] = "Лозинки и двофакторска автентикација"
+    files["hr.yaml"]["short_title"] = "Zaporke"
+    write_module(tmp_path, files)
+    found = problems_of(tmp_path)
+    assert (
+        f"sample/sq.yaml: short_title: the title has 40 characters, more than a button shows "
+        f"({MAX_SHORT_TITLE}): add a short_title"
+    ) in found
+    assert f"sample/mk.yaml: short_title: 36 characters, at most {MAX_SHORT_TITLE}" in found
+    assert not [problem for problem in found if problem.startswith("sample/hr.yaml")]
+
+
+def test_a_short_title_is_on_buttons_and_transliterated_for_serbian_cyrillic(tmp_path: Path):
+    files = module_files()
+    files["sr-Latn.yaml"]["short_title"] = "Lozinke i prijava"
+    write_module(tmp_path, files)
+    module = load_catalogue(tmp_path).get("sample")
+    assert module is not None
+    assert module.text("sr-Cyrl").button_title == "Лозинке и пријава"
+    assert module.text("en").button_title == module.text("en").title
+
+
+@pytest.mark.parametrize("language", LANGUAGE_CODES)
+def test_every_shipped_module_fits_a_button_in_every_language(language: str):
+    for module in load_catalogue().modules:
+        label = module.text(language).button_title
+        assert len(label) <= MAX_SHORT_TITLE, (module.id, language, label)

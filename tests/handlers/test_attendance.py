@@ -218,7 +218,8 @@ async def test_check_in_cannot_be_opened_too_early_nor_for_a_cancelled_session(b
         db.add(training)
     await trainer.tap_data(OpenCheckin(session_id).encode(), trainer.last_message().message_id)
     answer = trainer.last_callback_answer()
-    assert answer is not None and answer.text == "This session was cancelled."
+    assert answer is not None
+    assert answer.text == f"This session was cancelled on {bot.tr('en').date(bot.clock.now())}."
     await trainer.tap_data("ao:not-a-number", trainer.last_message().message_id)
     answer = trainer.last_callback_answer()
     assert answer is not None and answer.text == "This button is no longer valid."

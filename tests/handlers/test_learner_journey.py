@@ -21,7 +21,7 @@ CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
 async def read_all_cards(user: TelegramUser, tr, module: Module) -> None:
     await user.tap(tr._("📚 Lessons"))
-    await user.tap(module.text(tr.language_code).title)
+    await user.tap(module.text(tr.language_code).button_title)
     await user.tap(tr._("▶️ Start the lessons"))
     for index in range(module.card_count):
         text = user.last_message().text or ""
@@ -48,7 +48,9 @@ async def test_albanian_learner_goes_from_start_to_a_passed_quiz(
     minutes = tr.ngettext("{n} minute", "{n} minutes", module.minutes)
     passed = tr._("{minutes} · passed ({percent})", minutes=minutes, percent=tr.percent(100))
     assert passed in (user.last_message().text or "")
-    assert "✅ " + module.text("sq").title in [label for row in user.buttons() for label in row]
+    assert "✅ " + module.text("sq").button_title in [
+        label for row in user.buttons() for label in row
+    ]
 
     learner = await bot.learner_of(501)
     assert (
@@ -114,7 +116,7 @@ async def test_macedonian_pretest_without_feedback_then_the_quiz_explains(
     tr = bot.tr("mk")
     user = await bot.onboarded(503, "mk", "Македонски", "Форум", "North Macedonia")
     await user.tap(tr._("📚 Lessons"))
-    await user.tap(module.text("mk").title)
+    await user.tap(module.text("mk").button_title)
     await user.tap(tr._("📝 Pre-test first"))
     pretest = user.last_message().message_id
     await take_quiz(user, module, "mk", wrong=set(range(module.quiz_length)))
@@ -166,14 +168,14 @@ async def test_the_learner_resumes_at_the_same_card_after_a_restart(
     async with harness.running():
         user = await harness.onboarded(504, "en", "English", "Org", "Serbia")
         await user.tap(tr._("📚 Lessons"))
-        await user.tap(module.text("en").title)
+        await user.tap(module.text("en").button_title)
         await user.tap(tr._("▶️ Start the lessons"))
         await user.tap(tr._("Next ▶️"))
         await user.tap(tr._("Next ▶️"))
         card_message = user.last_message()
     async with harness.running():
         await user.send("/lessons")
-        await user.tap("▶️ " + module.text("en").title)
+        await user.tap("▶️ " + module.text("en").button_title)
         await user.tap(tr._("▶️ Continue at card {number}", number=3))
         assert f"3/{module.card_count}" in (user.last_message().text or "")
         # The old message's buttons still work after the restart.

@@ -71,7 +71,7 @@ async def test_a_daily_nudge_arrives_once_per_due_time_across_a_restart(
     async with harness.running():
         learner = await harness.onboarded(LEARNER, country="Kosovo")
         await learner.send("/lessons")
-        await learner.tap(title)
+        await learner.tap(module.text("en").button_title)
         await learner.tap(tr._("▶️ Start the lessons"))
         await learner.tap(tr._("Next ▶️"))  # left off at card 2
         plan = await choose_daily_at_six(harness, learner)

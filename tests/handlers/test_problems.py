@@ -52,7 +52,7 @@ async def test_a_report_reaches_the_content_team_is_answered_and_closed(
 
     # Every card carries the button in its own keyboard: turning a page is one edit, no more.
     await learner.send("/lessons")
-    await learner.tap(title)
+    await learner.tap(module.text("en").button_title)
     await learner.tap(tr._("▶️ Start the lessons"))
     assert tr._("⚑ Report a problem") in flat(learner.buttons())
     calls = len(bot.api.calls)

@@ -38,7 +38,9 @@ def module(catalogue: Catalogue) -> Module:
 
 async def open_module(user: TelegramUser, module: Module) -> None:
     await user.send("/lessons")
-    await user.tap(next(x for x in flat(user.buttons()) if x.endswith(module.text("en").title)))
+    await user.tap(
+        next(x for x in flat(user.buttons()) if x.endswith(module.text("en").button_title))
+    )
 
 
 async def read_lessons(user: TelegramUser, module: Module) -> None:

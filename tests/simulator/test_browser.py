@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content.catalogue import Catalogue, Module
 from bot.simulator.simulator import Simulator
@@ -186,7 +187,7 @@ async def test_a_learner_takes_a_lesson_and_a_quiz_then_another_person_and_the_c
         await ana.locator(".menu-list button", has_text="/lessons").click()
     await expect(ana.locator(".menu-popup")).to_be_hidden()
     await expect(last_bot_message(ana)).to_contain_text("Lessons")
-    await tap(page, ana, title)
+    await tap(page, ana, module.text("en").button_title)
     await expect(last_bot_message(ana)).to_contain_text(title)
     await tap(page, ana, "▶️ Start the lessons")
 
@@ -287,7 +288,7 @@ async def test_a_trainer_schedules_a_session_and_the_reminder_arrives_when_the_c
     await expect(last_bot_message(marko)).to_contain_text("step 1 of 9")
     await send(page, marko, "Digital security for CSOs")
     await expect(last_bot_message(marko)).to_contain_text("step 2 of 9")
-    await tap(page, marko, module.text("en").title)
+    await tap(page, marko, module.text("en").button_title)
     await expect(last_bot_message(marko)).to_contain_text("step 3 of 9")
     # A day and two hours from now (local time, whole five minutes).
     starts = (sim.clock.now() + timedelta(hours=26)).astimezone(zone)
@@ -353,7 +354,7 @@ async def test_a_coordinator_reads_the_translation_coverage_and_marks_a_review(
     await send(page, vesna, "/coverage")
     coverage = last_bot_message(vesna)
     await expect(coverage).to_contain_text("Translation coverage")
-    await expect(coverage).to_contain_text(module.text("en").title)
+    await expect(coverage).to_contain_text(module.text("en").button_title)
     await screenshot(page, "07-translation-coverage")
 
     await send(page, vesna, f"/review {module.id} mk")
@@ -365,3 +366,36 @@ async def test_a_coordinator_reads_the_translation_coverage_and_marks_a_review(
     await send(page, vesna, f"/translate {module.id} sq")
     await expect(last_bot_message(vesna)).to_contain_text(f"{module.id}-sq.po")
     await screenshot(page, "09-translation-file")
+
+
+async def test_an_empty_chat_shows_the_bots_description_and_long_buttons_stay_on_one_line(
+    sim: Simulator, page: Any
+):
+    await open_page(page, sim, ANA)
+    ana = phone_of(page, ANA)
+    description = sim.api.bot_text("description")
+    assert description
+    await expect(ana.locator(".empty-chat")).to_contain_text(description)
+
+    long_label = "🔐 " + "A module title much too long for a phone's button " * 3
+    await sim.application.bot.send_message(
+        ANA,
+        "Pick one",
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(long_label, callback_data="x:1")],
+                [InlineKeyboardButton("Short", callback_data="x:2")],
+            ]
+        ),
+    )
+    buttons = last_bot_message(ana).locator(".inline-button")
+    await expect(buttons).to_have_count(2)
+    long_button, short_button = buttons.nth(0), buttons.nth(1)
+    # One line, as tall as a short button, the rest cut (Telegram clips with an ellipsis).
+    long_box, short_box = await long_button.bounding_box(), await short_button.bounding_box()
+    assert long_box is not None and short_box is not None
+    assert long_box["height"] == short_box["height"]
+    assert await long_button.evaluate("node => node.scrollWidth > node.clientWidth")
+    assert await long_button.evaluate("node => getComputedStyle(node).textOverflow") == "ellipsis"
+    assert await long_button.get_attribute("title") == long_label
+    await screenshot(page, "long-button")

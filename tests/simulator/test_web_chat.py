@@ -114,7 +114,7 @@ async def test_a_tap_answers_with_the_bots_toast(sim: Simulator, http, catalogue
     assert module is not None
     await onboard_without_consent(http, ANA)
     await send(http, ANA, "/lessons")
-    await tap(http, ANA, module.text("en").title)
+    await tap(http, ANA, module.text("en").button_title)
     # Without consent nothing tells that the lessons were read: the quiz is at the last card.
     await tap(http, ANA, "▶️ Start the lessons")
     for _ in range(module.card_count - 1):
@@ -256,3 +256,23 @@ async def test_reply_keyboards_and_url_buttons_reach_the_page(sim: Simulator, ht
         http, f"/api/people/{ANA}/taps", {"message_id": links["id"], "row": 0, "column": 0}
     )
     assert status == 400 and "not a callback button" in body["error"]
+
+
+async def test_an_empty_chat_shows_the_description_the_bot_set_in_the_persons_language(
+    sim: Simulator, http
+):
+    status, body = await post(
+        http, "/api/people", {"name": "Dritë", "language_code": "sq", "role": "learner"}
+    )
+    assert status == 200
+    drite = body["person"]["id"]
+    status, body = await post(
+        http, "/api/people", {"name": "Max", "language_code": "de", "role": "learner"}
+    )
+    max_ = body["person"]["id"]
+    english = (await get(http, f"/api/people/{ANA}/chat"))["description"]
+    assert english == sim.api.bot_text("description") and "/forget" in english
+    albanian = (await get(http, f"/api/people/{drite}/chat"))["description"]
+    assert albanian == sim.api.bot_text("description", "sq")
+    # No text of its own for German: Telegram shows the default.
+    assert (await get(http, f"/api/people/{max_}/chat"))["description"] == english

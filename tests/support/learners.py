@@ -145,7 +145,7 @@ async def read_and_open_quiz(user: TelegramUser, tr: Translator, module: Module)
     """From ``/lessons``: the module, every card from the first (or where the learner left
     off) to the last, then "Take the quiz" under the last card."""
     await user.send("/lessons")
-    title = module.text(tr.language_code).title
+    title = module.text(tr.language_code).button_title
     await user.tap(next(label for label in flat(user.buttons()) if label.endswith(title)))
     start = tr._("▶️ Start the lessons")
     labels = flat(user.buttons())

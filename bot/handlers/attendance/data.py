@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.handlers.common.callback_data import CallbackData
 from bot.models import AttendanceStatus
 from bot.services.attendance import WalkInStep
+from bot.services.session_state import TrainingUse
 
 
 @dataclass(frozen=True)
@@ -14,24 +15,28 @@ class OpenAttendance(CallbackData):
     """The attendance panel of a session: the session view links here."""
 
     prefix = "aa"
+    training_use = TrainingUse.RECORD
     session_id: int
 
 
 @dataclass(frozen=True)
 class OpenCheckin(CallbackData):
     prefix = "ao"
+    training_use = TrainingUse.CHECK_IN
     session_id: int
 
 
 @dataclass(frozen=True)
 class CloseCheckin(CallbackData):
     prefix = "ac"
+    training_use = TrainingUse.CHECK_IN
     session_id: int
 
 
 @dataclass(frozen=True)
 class ShowRoster(CallbackData):
     prefix = "ar"
+    training_use = TrainingUse.RECORD
     session_id: int
     page: int
 
@@ -39,6 +44,7 @@ class ShowRoster(CallbackData):
 @dataclass(frozen=True)
 class PickPerson(CallbackData):
     prefix = "ap"
+    training_use = TrainingUse.RECORD
     session_id: int
     learner_id: int
 
@@ -46,6 +52,7 @@ class PickPerson(CallbackData):
 @dataclass(frozen=True)
 class MarkPerson(CallbackData):
     prefix = "am"
+    training_use = TrainingUse.RECORD
     session_id: int
     learner_id: int
     status: AttendanceStatus
@@ -54,6 +61,7 @@ class MarkPerson(CallbackData):
 @dataclass(frozen=True)
 class StartWalkIn(CallbackData):
     prefix = "aw"
+    training_use = TrainingUse.RECORD
     session_id: int
 
 
@@ -82,6 +90,7 @@ class AskRestAbsent(CallbackData):
     """ "Mark the rest absent" on the panel: asks for a confirmation first."""
 
     prefix = "an"
+    training_use = TrainingUse.RECORD
     session_id: int
 
 
@@ -91,5 +100,6 @@ class ConfirmRestAbsent(CallbackData):
     asked about again."""
 
     prefix = "ay"
+    training_use = TrainingUse.RECORD
     session_id: int
     count: int

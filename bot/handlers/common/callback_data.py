@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Annotated, ClassVar, Self, TypeVar, get_args, get_origin, get_type_hints
 
 from bot.models import MAX_ID
+from bot.services.session_state import TrainingUse
 
 MAX_BYTES = 64
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
@@ -55,8 +56,23 @@ class _Field:
     high: int = MAX_INT
 
 
+@dataclass(frozen=True)
+class AboutTraining:
+    """What a button says about its training session, for the one check of outdated taps."""
+
+    session_id: int
+    use: TrainingUse
+    shown_version: int | None = None
+    """The session's version when the button was shown, where the button carries it."""
+
+
 class CallbackData:
     prefix: ClassVar[str]
+    training_use: ClassVar[TrainingUse | None] = None
+    """Set on a button about a training session (with a ``session_id`` field): what it does
+    with it. A tap on such a button once the session no longer fits that use (cancelled,
+    started, over, moved) is answered with what is true now and loses its keyboard, by the
+    declaration (``bot.handlers.common.entry``) before the feature runs."""
     _registry: ClassVar[dict[str, type[CallbackData]]] = {}
     _shapes: ClassVar[dict[type[CallbackData], tuple[_Field, ...]]] = {}
     """Each class's fields and their types, worked out once (on every tap it was the codec's
@@ -72,6 +88,16 @@ class CallbackData:
     def registered(cls) -> dict[str, type[CallbackData]]:
         """Every button data class, by prefix (for the authorisation test)."""
         return dict(CallbackData._registry)
+
+    def about_training(self) -> AboutTraining | None:
+        """The session this button is about and what it does with it (None: not checked)."""
+        session_id = getattr(self, "session_id", None)
+        if self.training_use is None or not isinstance(session_id, int):
+            return None
+        version = getattr(self, "version", None)
+        return AboutTraining(
+            session_id, self.training_use, version if isinstance(version, int) else None
+        )
 
     def encode(self) -> str:
         parts = [self.prefix]

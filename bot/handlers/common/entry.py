@@ -15,7 +15,10 @@ feature lists in its ``HANDLERS`` and ``bot.app`` adds. For every use it opens t
 work (:func:`~bot.handlers.common.turn.turn`), decodes the button's data with its codec,
 checks the role on the server, and only then calls the feature. It refuses with one
 message, and changes nothing, when the data is stale, forged or out of place, or when the
-person may not do this. A feature refuses the same way by raising :class:`Stale` or
+person may not do this. A button about a training session that has changed since it was
+shown (cancelled, started, over, moved: its data's ``training_use``) is answered with what
+is true now, and loses its keyboard, before the feature runs
+(:mod:`bot.handlers.common.outdated`). A feature refuses the same way by raising :class:`Stale` or
 :class:`NotAllowed` (for example when a session is not theirs), or by letting through a
 service's error whose reason is ``not-found`` or ``not-allowed``.
 
@@ -33,7 +36,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from telegram.ext.filters import BaseFilter
 
 from bot.handlers.common.callback_data import CallbackData
-from bot.handlers.common.replies import answer_query, show
+from bot.handlers.common.outdated import keyboard_only_about, outdated_text
+from bot.handlers.common.replies import answer_query, drop_keyboard, show
 from bot.handlers.common.turn import Turn, turn
 from bot.i18n.translator import N_
 from bot.models import Role
@@ -67,6 +71,17 @@ class Stale(Refusal):
     """The button (or typed step) points at something that is gone, changed or was never there."""
 
 
+class Outdated(Stale):
+    """A button about a training session that has since changed: answered with what is true
+    now (``text``), and the message's buttons are removed unless some are about another
+    session (a list of sessions)."""
+
+    def __init__(self, text: str, session_id: int) -> None:
+        super().__init__(text)
+        self.text = text
+        self.session_id = session_id
+
+
 class NotAllowed(Refusal):
     """The person may not do this (their role, or their scope)."""
 
@@ -96,6 +111,11 @@ async def require_role(update: Update, context: BotContext, current: Turn, *allo
 async def refuse(update: Update, current: Turn, refusal: Refusal) -> None:
     """The one answer to a refused update: a notice on the button, or a message."""
     tr = current.tr
+    if isinstance(refusal, Outdated):
+        await answer_query(update, refusal.text, alert=True)
+        if keyboard_only_about(update, refusal.session_id):
+            await drop_keyboard(update)
+        return
     if isinstance(refusal, NotAllowed):
         text, alert = tr._(NOT_ALLOWED_TEXT), True
     else:
@@ -174,13 +194,17 @@ class ButtonRoute(CallbackQueryHandler[BotContext, None], Generic[Data]):
             if decoded is None:
                 await refuse(update, current, Stale())
                 return
-            await guarded(
-                update,
-                context,
-                current,
-                self.roles,
-                lambda: self.respond(update, context, current, decoded),
-            )
+
+            async def work() -> None:
+                # The one check of buttons about a training session that has changed since.
+                about = decoded.about_training()
+                if about is not None:
+                    truth = await outdated_text(context, current, about)
+                    if truth is not None:
+                        raise Outdated(truth, about.session_id)
+                await self.respond(update, context, current, decoded)
+
+            await guarded(update, context, current, self.roles, work)
 
 
 class TextStepRoute:

@@ -75,3 +75,17 @@ async def answer_query(update: Update, text: str | None = None, alert: bool = Fa
     except NetworkError as error:
         # It may have arrived; the spinner stops by itself anyway.
         log.info("callback answer not confirmed (%s)", type(error).__name__)
+
+
+async def drop_keyboard(update: Update) -> None:
+    """Removes the buttons of the message whose button was pressed (they no longer fit)."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        # Already without buttons, gone, or too old to edit: nothing more to remove.
+        log.info("keyboard of the button not removed (%s)", error.message)
+    except NetworkError as error:
+        log.info("keyboard removal not confirmed (%s)", type(error).__name__)

@@ -207,7 +207,7 @@ def country_keyboard(tr: Translator, scope: Scope) -> InlineKeyboardMarkup:
 
 def module_keyboard(tr: Translator, catalogue: Catalogue) -> InlineKeyboardMarkup:
     grid = [
-        [button(module.text(tr.language_code).title, ExportModule(module.id))]
+        [button(module.text(tr.language_code).button_title, ExportModule(module.id))]
         for module in catalogue.modules
     ]
     grid.append([button(tr._("All modules"), ExportModule(ALL))])

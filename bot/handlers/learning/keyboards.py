@@ -35,7 +35,9 @@ def catalogue(
             mark = (
                 "✅ " if status and status.passed else ("▶️ " if status and status.started else "")
             )
-            grid.append([button(mark + module.text(tr.language_code).title, OpenModule(module.id))])
+            grid.append(
+                [button(mark + module.text(tr.language_code).button_title, OpenModule(module.id))]
+            )
     return markup(grid)
 
 

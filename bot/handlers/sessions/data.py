@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.handlers.common.callback_data import CallbackData
+from bot.handlers.common.callback_data import AboutTraining, CallbackData
+from bot.services.session_state import TrainingUse
 
 
 class DraftField(StrEnum):
@@ -127,6 +128,20 @@ class SessionAction(CallbackData):
     session_id: int
     version: int
     action: ViewAction
+
+    def about_training(self) -> AboutTraining | None:
+        use = _ACTION_USES.get(self.action)
+        return None if use is None else AboutTraining(self.session_id, use, self.version)
+
+
+_ACTION_USES = {
+    ViewAction.INVITE: TrainingUse.CHANGE,
+    ViewAction.RESCHEDULE: TrainingUse.MOVE,
+    ViewAction.VENUE: TrainingUse.CHANGE,
+    ViewAction.CANCEL: TrainingUse.CHANGE,
+    ViewAction.CANCEL_YES: TrainingUse.CHANGE,
+}
+"""What the view's actions do with the session (the roster stays open: it is history too)."""
 
 
 @dataclass(frozen=True)

@@ -252,7 +252,7 @@ def question(
         grid += [
             [
                 button(
-                    _mark(module.text(tr.language_code).title, module.id == chosen_module),
+                    _mark(module.text(tr.language_code).button_title, module.id == chosen_module),
                     DraftPick(DraftField.MODULE, module.id),
                 )
             ]

@@ -221,7 +221,12 @@ async def reschedule(
         action="session.reschedule",
         subject_type="session",
         subject_id=session_id,
-        details={"old": previous.isoformat(), "new": new_start.isoformat()},
+        # The version after the move: a button shown before it can say "moved" (session_state).
+        details={
+            "old": previous.isoformat(),
+            "new": new_start.isoformat(),
+            "version": expected_version + 1,
+        },
         now=now,
     )
     return Change(training, previous)

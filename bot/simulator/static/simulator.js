@@ -221,6 +221,7 @@
       this.alertBackdrop = this.root.querySelector(".alert-backdrop");
       this.closeButton = this.root.querySelector(".close-phone");
       this.messages = new Map(); // id -> {data, node}
+      this.description = "";
       this.loading = false;
       this.buffer = [];
       this.toastTimer = null;
@@ -282,6 +283,7 @@
         this.toast(`Cannot load the chat: ${error.message}`);
         return;
       }
+      this.description = chat.description || "";
       this.messages.clear();
       this.messagesEl.replaceChildren();
       for (const message of chat.messages) this.upsert(message, false);
@@ -346,14 +348,14 @@
       }
       const empty = this.messages.size === 0;
       if (empty) {
-        this.messagesEl.appendChild(
-          el(
-            "div",
-            "empty-chat",
-            `${app.bot.name} is a learning bot for civil-society organisations: short lessons and quizzes ` +
-              "in your language, trainings and certificates. Press START to begin.",
-          ),
-        );
+        // What the bot set with setMyDescription for this person's language (Telegram shows
+        // nothing when the bot set none).
+        if (this.description) {
+          const note = el("div", "empty-chat");
+          note.appendChild(el("div", "empty-chat-title", "What can this bot do?"));
+          note.appendChild(el("div", "empty-chat-text", this.description));
+          this.messagesEl.appendChild(note);
+        }
       }
       this.startButton.hidden = !empty;
       this.form.hidden = empty;
@@ -430,6 +432,7 @@
           buttons.forEach((button, columnIndex) => {
             const node = el("button", `inline-button ${button.kind}`, button.text);
             node.type = "button";
+            node.title = button.text; // the whole label, when the button cuts it
             node.addEventListener("click", () => this.tap(message.id, rowIndex, columnIndex, button, keyboard));
             rowEl.appendChild(node);
           });
