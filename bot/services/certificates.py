@@ -460,6 +460,7 @@ async def name_request(db: AsyncSession, learner: Learner) -> NameRequest | None
 async def _save_request(
     db: AsyncSession, learner: Learner, request: NameRequest, now: datetime
 ) -> NameRequest:
+    assert learner.id is not None
     draft = await db.get(Draft, learner.id) or Draft(
         learner_id=learner.id, kind=REQUEST_KIND, step=request.step
     )
