@@ -12,11 +12,14 @@ because the accent has no width of its own).
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.config import ANY_LANGUAGE
+from bot.i18n.translit import latin_to_cyrillic
 from bot.paths import PACKAGE_DIR
 
 FONTS_DIR = PACKAGE_DIR / "assets" / "fonts"
@@ -31,6 +34,16 @@ TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 ACCENT = (18, 86, 110)
 INK = (33, 37, 41)
 MUTED = (95, 104, 112)
+
+
+def localized(texts: Mapping[str, str], language: str) -> str | None:
+    """A certificate setting (bot.config) in ``language``: its own text, for Serbian
+    Cyrillic the Serbian Latin one transliterated, else the text for every language."""
+    if language in texts:
+        return texts[language]
+    if language == "sr-Cyrl" and "sr-Latn" in texts:
+        return latin_to_cyrillic(texts["sr-Latn"])
+    return texts.get(ANY_LANGUAGE)
 
 
 if TYPE_CHECKING:

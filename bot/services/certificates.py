@@ -99,6 +99,8 @@ class Verification:
     issued_at: datetime | None = None
     revoked_at: datetime | None = None
     """When it was revoked, or replaced."""
+    language: str | None = None
+    """The certificate's language (its web page is shown in it)."""
 
 
 # -- codes ------------------------------------------------------------------------------------
@@ -310,6 +312,7 @@ async def verify(db: AsyncSession, text: str) -> Verification:
             module_id=certificate.module_id,
             issued_at=certificate.issued_at,
             revoked_at=certificate.revoked_at,
+            language=certificate.language,
         )
     return Verification(
         Status.GENUINE,
@@ -317,6 +320,7 @@ async def verify(db: AsyncSession, text: str) -> Verification:
         name=certificate.name,
         module_id=certificate.module_id,
         issued_at=certificate.issued_at,
+        language=certificate.language,
     )
 
 
@@ -353,6 +357,7 @@ async def _replaced(db: AsyncSession, code: str) -> Verification:
         module_id=certificate.module_id,
         issued_at=replacement.issued_at,
         revoked_at=replacement.replaced_at,
+        language=certificate.language,
     )
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import Mapping
 
 from babel.dates import format_date
 from telegram import InputFile, Update
 
-from bot.config import ANY_LANGUAGE, Settings
+from bot.config import Settings
 from bot.content.catalogue import Catalogue
 from bot.handlers.common.deep_links import VerifyLink
 from bot.handlers.common.replies import show
@@ -19,21 +18,10 @@ from bot.handlers.common.texts import module_title
 from bot.handlers.common.turn import Turn
 from bot.handlers.common.working import working
 from bot.i18n.translator import Translator
-from bot.i18n.translit import latin_to_cyrillic
 from bot.models import Certificate
 from bot.runtime.context import BotContext
 from bot.services import certificates
-from bot.services.certificate_pdf import CertificateTexts, Signer, qr_png, render
-
-
-def localized(texts: Mapping[str, str], language: str) -> str | None:
-    """A certificate setting in ``language``: its own text, for Serbian Cyrillic the Serbian
-    Latin one transliterated, else the text for every language (``*``)."""
-    if language in texts:
-        return texts[language]
-    if language == "sr-Cyrl" and "sr-Latn" in texts:
-        return latin_to_cyrillic(texts["sr-Latn"])
-    return texts.get(ANY_LANGUAGE)
+from bot.services.certificate_pdf import CertificateTexts, Signer, localized, qr_png, render
 
 
 def brand(tr: Translator) -> str:
