@@ -273,7 +273,7 @@ def render(texts: CertificateTexts) -> bytes:
             x=MARGIN + 45,
             width=TEXT_WIDTH - 90,
         )
-    pdf.set_y(max(pdf.get_y() + 4, 42))
+    pdf.set_y(max(pdf.get_y() + 6, 48))
     _fitted(pdf, texts.heading, size=28, smallest=18, bold=True, line_height=5)
     pdf.ln(5)
     _fitted(pdf, texts.intro, size=13, smallest=10, bold=False, line_height=5, color=MUTED)
@@ -293,7 +293,7 @@ def render(texts: CertificateTexts) -> bytes:
     # The foot: who signs (left), the code and how to check it (centre), the QR code (right).
     _signature_block(pdf, texts.signer)
     _qr_block(pdf, texts)
-    middle_x, middle_width = 110.0, PAGE_WIDTH - 220.0
+    middle_x, middle_width = 105.0, PAGE_WIDTH - 210.0
     pdf.set_y(PAGE_HEIGHT - 62)
     _fitted(
         pdf,
@@ -323,7 +323,7 @@ def render(texts: CertificateTexts) -> bytes:
     _fitted(
         pdf,
         texts.how_to_verify,
-        size=8,
+        size=9,
         smallest=7,
         bold=False,
         line_height=5,
