@@ -10,7 +10,7 @@ import html
 from bot.config import Settings
 from bot.content.catalogue import Catalogue, plain_text
 from bot.i18n.translator import Translator, Translators
-from bot.services.certificate_pdf import localized
+from bot.services.certificate_pdf import brand, localized
 from bot.services.certificates import Status, Verification, format_code
 
 STYLE = (
@@ -22,7 +22,7 @@ STYLE = (
 
 def _issuer(tr: Translator, settings: Settings) -> str:
     # The same words as the certificate's head: the issuing organisation, else the brand.
-    return localized(settings.certificate_issuer, tr.language_code) or tr._("Kapacitet")
+    return localized(settings.certificate_issuer, tr.language_code) or brand(tr.language_code)
 
 
 def _heading(tr: Translator, status: Status) -> str:
@@ -69,6 +69,7 @@ def page(
     if result.status != Status.UNKNOWN:
         rows.append((tr._("Issued by"), _issuer(tr, settings)))
     summary = _summary(tr, result)
+    title = tr._("Certificate check")
     details = "".join(
         f"<dt>{html.escape(label)}</dt><dd>{html.escape(value)}</dd>" for label, value in rows
     )
@@ -77,7 +78,7 @@ def page(
         f'<html lang="{html.escape(tr.language_code)}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="robots" content="noindex">',
-        f"<title>{html.escape(tr._('Certificate check'))}</title><style>{STYLE}</style></head>",
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>",
         f'<body><h1 class="{result.status.value}">{html.escape(_heading(tr, result.status))}</h1>',
     ]
     if summary:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ANY_LANGUAGE
+from bot.content.catalogue import CYRILLIC_LANGUAGES
 from bot.i18n.translit import latin_to_cyrillic
 from bot.paths import PACKAGE_DIR
 
@@ -34,6 +35,16 @@ TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 ACCENT = (18, 86, 110)
 INK = (33, 37, 41)
 MUTED = (95, 104, 112)
+
+
+BRAND = "Kapacitet"
+BRAND_CYRILLIC = "Капацитет"
+
+
+def brand(language: str) -> str:
+    """The bot's name in the script of ``language``: a certificate in Macedonian or Serbian
+    Cyrillic prints "КАПАЦИТЕТ", not "KAPACITET"."""
+    return BRAND_CYRILLIC if language in CYRILLIC_LANGUAGES else BRAND
 
 
 def localized(texts: Mapping[str, str], language: str) -> str | None:

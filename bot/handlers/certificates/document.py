@@ -21,13 +21,14 @@ from bot.i18n.translator import Translator
 from bot.models import Certificate
 from bot.runtime.context import BotContext
 from bot.services import certificates
-from bot.services.certificate_pdf import CertificateTexts, Signer, localized, qr_png, render
-
-
-def brand(tr: Translator) -> str:
-    # TRANSLATORS: the bot's brand, printed on certificates: write it in your language's
-    # script (Macedonian and Serbian Cyrillic: Капацитет).
-    return tr._("Kapacitet")
+from bot.services.certificate_pdf import (
+    CertificateTexts,
+    Signer,
+    brand,
+    localized,
+    qr_png,
+    render,
+)
 
 
 def verify_url(certificate: Certificate, bot_username: str | None) -> str | None:
@@ -67,7 +68,7 @@ def certificate_texts(
         )
     return CertificateTexts(
         language=tr.language_code,
-        issuer=localized(settings.certificate_issuer, language) or brand(tr),
+        issuer=localized(settings.certificate_issuer, language) or brand(language),
         programme=localized(settings.certificate_programme, language),
         donor=localized(settings.certificate_donor, language),
         logo=settings.certificate_logo,
