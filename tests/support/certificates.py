@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from bot.services.certificate_pdf import QR_SCALE
 
 QR_BORDER = 4
-LATIN_WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z0-9\u00C0-\u024F_./:?=@-]*")
+LATIN_WORD = re.compile(r"[/@]?[A-Za-z\u00C0-\u024F][A-Za-z0-9\u00C0-\u024F_./:?=@-]*")
 
 
 def pdf_page(content: bytes):  # type: ignore[no-untyped-def]
