@@ -487,10 +487,14 @@ async def ask_name(
     offered: str | None,
     now: datetime,
     certificate: Certificate | None = None,
+    *,
+    replace: bool = True,
 ) -> NameRequest:
     """Opens the name question for a new certificate of ``module_id`` (or to correct
     ``certificate``): ``offered`` (the profile name) to confirm, or a name to type when there
-    is none that could be printed. Only with consent."""
+    is none that could be printed. Only with consent. ``replace=False`` (the offer after a
+    quiz, which the learner did not ask for) leaves another conversation in progress alone:
+    the request is then not kept, and "Make it" falls back to the profile name."""
     if not records_allowed(learner) or learner.id is None:
         raise CertificateError(Reason.NO_CONSENT)
     if certificate is not None and certificate.revoked_at is not None:
@@ -507,6 +511,10 @@ async def ask_name(
         name=name,
         certificate_id=certificate.id if certificate is not None else None,
     )
+    if not replace:
+        other = await db.get(Draft, learner.id)
+        if other is not None and other.kind != REQUEST_KIND:
+            return request
     return await _save_request(db, learner, request, now)
 
 
@@ -550,13 +558,23 @@ async def drop_request(db: AsyncSession, learner: Learner) -> None:
 
 
 async def confirm_name(
-    db: AsyncSession, learner: Learner, module: Module, language: str, now: datetime
+    db: AsyncSession,
+    learner: Learner,
+    module: Module,
+    language: str,
+    now: datetime,
+    profile_name: str | None = None,
 ) -> Certificate:
     """ "Make it with this name": the certificate of ``module`` issued (or corrected) with the
-    name of the open question; the question is closed. ``no-request`` when none is open for
-    this module with a name."""
+    name of the open question; the question is closed. Without a question kept (see
+    :func:`ask_name`), a new certificate with ``profile_name``. ``no-request`` when there is
+    neither, or the certificate exists already (the button tapped twice)."""
     request = await name_request(db, learner)
-    if request is None or request.module_id != module.id or request.name is None:
+    if request is None or request.module_id != module.id:
+        if profile_name is None or await find(db, learner, module.id) is not None:
+            raise CertificateError(Reason.NO_REQUEST)
+        request = NameRequest(module.id, RequestStep.CONFIRM, profile_name)
+    if request.name is None:
         raise CertificateError(Reason.NO_REQUEST)
     if request.certificate_id is not None:
         certificate = await get_for(db, learner, request.certificate_id)

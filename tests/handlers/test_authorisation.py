@@ -328,8 +328,7 @@ FORGED_LINK = (
     "/checkin with the code shown under it."
 )
 UNKNOWN_CODE = (
-    "❓ There is no certificate with the code K7QX2M9PRT. Please check the code and send it "
-    "again."
+    "❓ There is no certificate with the code K7QX2M9PRT. Please check the code and send it again."
 )
 LINKS: dict[type[DeepLink], tuple[Callable[[World], str], tuple[str, ...]] | None] = {
     # Played in tests/handlers/test_sessions.py and test_roles.py (anyone holding the link).

@@ -81,9 +81,7 @@ async def test_a_coordinator_exports_a_workbook_with_typed_dates_and_a_country(b
     assert document.filename == "kapacitet-2026-01-01-2026-12-31.xlsx"
     # While it was made the chat said "sending a file"; "⏳ Making the file…" is gone.
     actions = bot.api.calls_of("sendChatAction")[actions_before:]
-    assert [(a["chat_id"], a["action"]) for a in actions][:1] == [
-        (COORDINATOR, "upload_document")
-    ]
+    assert [(a["chat_id"], a["action"]) for a in actions][:1] == [(COORDINATOR, "upload_document")]
     assert all(m.text != "⏳ Making the file…" for m in coordinator.messages())
     message = coordinator.last_message()
     caption = message.caption or ""

@@ -153,3 +153,31 @@ async def test_mydata_shows_the_names_and_old_codes_and_forget_erases_the_names(
         assert (await certificates.verify(db, stored.code)).status == Status.REVOKED
         old = await certificates.verify(db, old_code)
         assert old.status == Status.REPLACED and old.name is None
+
+
+async def test_the_offer_after_a_quiz_leaves_another_conversation_alone(
+    database: Database, module: Module
+):
+    async with database.session() as db:
+        learner = await make_learner(db, display_name="Ana Anić", name_consent=True)
+        await read_lessons(db, learner, module)
+        await take_post_test(db, learner, module)
+        assert learner.id is not None
+        db.add(Draft(learner_id=learner.id, kind="feedback", step="comment", data="{}"))
+        await db.flush()
+        request = await certificates.ask_name(
+            db, learner, module.id, "Ana Anić", NOW, replace=False
+        )
+        assert (request.step, request.name) == (RequestStep.CONFIRM, "Ana Anić")
+        assert await certificates.name_request(db, learner) is None
+        made = await certificates.confirm_name(
+            db, learner, module, "en", NOW, profile_name="Ana Anić"
+        )
+        assert made.name == "Ana Anić"
+        draft = await db.get(Draft, learner.id)
+        assert draft is not None and draft.kind == "feedback"
+        # Tapped twice: nothing more.
+        with pytest.raises(CertificateError) as again:
+            await certificates.confirm_name(db, learner, module, "en", NOW, profile_name="Ana")
+        assert again.value.reason == Reason.NO_REQUEST
+        assert await count(db, Certificate) == 1

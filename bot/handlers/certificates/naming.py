@@ -166,7 +166,12 @@ async def offer_certificate(
         existing = await certificates.find(current.db, learner, module.id)
         if existing is None:
             request = await certificates.ask_name(
-                current.db, learner, module.id, learner.display_name, context.deps.clock.now()
+                current.db,
+                learner,
+                module.id,
+                learner.display_name,
+                context.deps.clock.now(),
+                replace=False,
             )
             offer, name_keyboard = await _ask(context, current, module, request)
             rows = [list(row) for row in name_keyboard.inline_keyboard]
@@ -187,7 +192,12 @@ async def make_and_send(update: Update, context: BotContext, current: Turn, modu
     tr, learner = current.tr, current.learner
     try:
         certificate = await certificates.confirm_name(
-            current.db, learner, module, learner.language, context.deps.clock.now()
+            current.db,
+            learner,
+            module,
+            learner.language,
+            context.deps.clock.now(),
+            profile_name=learner.display_name,
         )
     except CertificateError as error:
         if error.reason == Reason.NO_REQUEST:
@@ -266,7 +276,10 @@ async def name_button(
     if data.action == NameAction.CHANGE and request is not None and request.module_id == module.id:
         request = await certificates.type_name(current.db, learner, module.id, now)
     elif data.action == NameAction.CHANGE:
-        raise Stale
+        # The question was not kept (another conversation was open): ask it now.
+        if await certificates.find(current.db, learner, module.id) is not None:
+            raise Stale
+        request = await certificates.ask_name(current.db, learner, module.id, None, now)
     else:  # ASK
         if await certificates.find(current.db, learner, module.id) is not None:
             raise Stale  # made meanwhile: /certificates shows it
