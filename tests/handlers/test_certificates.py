@@ -10,8 +10,10 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from bot.content.catalogue import Catalogue, Module
+from bot.handlers.common.deep_links import VerifyLink
 from bot.models import Certificate, Learner
 from bot.services.certificates import format_code
+from tests.support.certificates import latin_words, qr_links
 from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
 from tests.support.learners import plain, read_and_open_quiz, take_quiz
@@ -93,6 +95,12 @@ async def test_a_serbian_cyrillic_certificate_from_quiz_to_revocation(
     assert title in text
     assert code in text and f"/verify {code}" in text
     assert tr.percent(100) in text
+    # The brand in the certificate's script, and nothing else in Latin letters but the code,
+    # the command and the bot's name; the QR code is the verification link.
+    assert "КАПАЦИТЕТ" in text and "KAPACITET" not in text
+    assert latin_words(" ".join(text.split()), {code, "/verify", "@kapacitet_bot"}) == []
+    link = VerifyLink(certificate.code).url("kapacitet_bot")
+    assert qr_links(document.content, [link]) == [link]
     caption = user.last_message().caption or ""
     assert code in caption and title in caption
     assert (certificate.name, certificate.language, certificate.score_percent) == (

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from bot.services.certificate_pdf import QR_SCALE
 
 QR_BORDER = 4
-LATIN_WORD = re.compile(r"[/@]?[A-Za-z\u00C0-\u024F][A-Za-z0-9\u00C0-\u024F_./:?=@-]*")
+LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
 
 
 def pdf_page(content: bytes):  # type: ignore[no-untyped-def]
@@ -63,4 +63,5 @@ def qr_links(content: bytes, candidates: list[str]) -> list[str]:
 def latin_words(text: str, allowed: set[str]) -> list[str]:
     """Words in Latin letters in ``text`` that are not ``allowed`` (a code, a command, the
     bot's @name or a link)."""
-    return [word for word in LATIN_WORD.findall(text) if word.strip(".,:") not in allowed]
+    words = (word.strip(".,:;()") for word in text.split())
+    return [word for word in words if LATIN_LETTER.search(word) and word not in allowed]
