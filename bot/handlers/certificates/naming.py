@@ -173,8 +173,21 @@ async def offer_certificate(
                 context.deps.clock.now(),
                 replace=False,
             )
-            offer, name_keyboard = await _ask(context, current, module, request)
-            rows = [list(row) for row in name_keyboard.inline_keyboard]
+            kept = await certificates.name_request(current.db, learner)
+            if request.step == RequestStep.TYPE and kept is None:
+                # Another conversation waits for typed text: a tap opens the question.
+                offer, _ = question(tr, module, request)
+                rows = [
+                    [
+                        button(
+                            tr._("✏️ Change the name"), CertificateName(module.id, NameAction.CHANGE)
+                        )
+                    ],
+                    [button(tr._("Later"), CertificateName(module.id, NameAction.LATER))],
+                ]
+            else:
+                offer, name_keyboard = await _ask(context, current, module, request)
+                rows = [list(row) for row in name_keyboard.inline_keyboard]
         elif existing.revoked_at is None:
             assert existing.id is not None
             offer = tr._(
