@@ -48,10 +48,18 @@ from bot.handlers.common.deep_links import (
     DeepLink,
     RoleInviteLink,
     SessionInviteLink,
+    VerifyLink,
 )
 from bot.handlers.common.entry import TextStepRoute
 from bot.handlers.common.menus import publish_default_commands, publish_description
-from bot.handlers.common.routes import LinkOpener, LinkPreviewer, Routes
+from bot.handlers.common.routes import (
+    PUBLIC_LINKS_GROUP,
+    LinkOpener,
+    LinkPreviewer,
+    PublicLinkOpener,
+    PublicLinkRoute,
+    Routes,
+)
 from bot.i18n.translator import Translators
 from bot.runtime import intake, jobs, outbox
 from bot.runtime.application import KapacitetApplication
@@ -127,6 +135,12 @@ LINK_PREVIEWS: dict[type[DeepLink], LinkPreviewer] = {
     RoleInviteLink: roles.preview_invite,
 }
 """What someone new who opens a link sees first, before the questions of onboarding."""
+
+PUBLIC_LINKS: dict[type[DeepLink], PublicLinkOpener] = {
+    VerifyLink: certificates.open_verify_link,
+}
+"""``/start <payload>`` opened for anyone at once, before onboarding, storing nothing about
+who opens it (``DeepLink.public``)."""
 
 JOBS: tuple[PeriodicTask, ...] = (
     intake.forget_old_updates,
@@ -230,6 +244,8 @@ def wire(application: BotApplication, *, background_jobs: bool = True) -> None:
     intake.install(application, deps.database, deps.clock, shards)
     # Group -10: a person sending too much at once is paused before any feature runs.
     application.add_handlers(flood.HANDLERS, group=flood.GROUP)
+    # A certificate's verification link: for anyone, before any onboarding.
+    application.add_handler(PublicLinkRoute(PUBLIC_LINKS), group=PUBLIC_LINKS_GROUP)
     # Group 0: the features, then whatever none of them took.
     for feature in FEATURES:
         application.add_handlers(feature.HANDLERS)

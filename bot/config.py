@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +18,14 @@ from bot.i18n.languages import LANGUAGE_CODES
 TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 TELEGRAM_API_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+"""The first bytes of a PNG and of a JPEG: the images a certificate can show."""
+ANY_LANGUAGE = "*"
+"""The key of a per-language text that every other language uses."""
+
+LocalizedText = Annotated[dict[str, str], NoDecode]
+"""A text of the certificate: one text for every language (``Civic Forum``), or a JSON object
+by language with ``*`` for the rest (``{"*": "Civic Forum", "mk": "Граѓански форум"}``)."""
 
 
 def default_database_url(folder: Path | None = None) -> str:
@@ -97,6 +106,80 @@ class Settings(BaseSettings):
     workers"): worker 0 polls Telegram, each handles the chats of its share."""
     worker: int = Field(default=0, ge=0, validate_default=True)
     """This process's number, from 0 to WORKERS - 1."""
+    certificate_issuer: LocalizedText = Field(default_factory=dict)
+    """The issuing organisation at the head of the certificate; unset: the bot's brand."""
+    certificate_programme: LocalizedText = Field(default_factory=dict)
+    """The programme's line under it (e.g. "Civil Society Capacity Programme 2026")."""
+    certificate_donor: LocalizedText = Field(default_factory=dict)
+    """The donor's line at the foot (e.g. "Funded by the European Union")."""
+    certificate_signer_name: str | None = None
+    certificate_signer_title: LocalizedText = Field(default_factory=dict)
+    """The signer's title under their name (e.g. "Programme Director")."""
+    certificate_logo: Path | None = None
+    """A PNG or JPEG file drawn at the top left of the certificate."""
+    certificate_signature: Path | None = None
+    """A PNG or JPEG file of the signature, drawn above the signer's name."""
+
+    @field_validator(
+        "certificate_issuer",
+        "certificate_programme",
+        "certificate_donor",
+        "certificate_signer_title",
+        mode="before",
+    )
+    @classmethod
+    def _localized(cls, value: object) -> object:
+        if value is None:
+            return {}
+        if isinstance(value, str):
+            text = value.strip()
+            if not text.startswith("{"):
+                return {ANY_LANGUAGE: " ".join(text.split())} if text else {}
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise ValueError(
+                    'expected a text, or a JSON object by language: {"*": "...", "mk": "..."}'
+                ) from None
+        if isinstance(value, dict):
+            unknown = [key for key in value if key != ANY_LANGUAGE and key not in LANGUAGE_CODES]
+            if unknown:
+                raise ValueError(
+                    f"unknown language {unknown[0]!r}; expected * or one of "
+                    f"{', '.join(LANGUAGE_CODES)}"
+                )
+            return {
+                str(key): " ".join(str(text).split())
+                for key, text in value.items()
+                if str(text).strip()
+            }
+        return value
+
+    @field_validator("certificate_signer_name")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return " ".join(value.split()) or None if value else None
+
+    @field_validator("certificate_logo", "certificate_signature", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("certificate_logo", "certificate_signature")
+    @classmethod
+    def _image_file(cls, value: Path | None) -> Path | None:
+        """Checked at start, so that no certificate fails later for a missing picture."""
+        if value is None:
+            return None
+        path = value.expanduser().resolve()
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(8)
+        except OSError as error:
+            raise ValueError(f"cannot read {path} ({error.strerror})") from None
+        if not head.startswith(IMAGE_SIGNATURES):
+            raise ValueError(f"{path} is not a PNG or JPEG image")
+        return path
 
     @field_validator("worker")
     @classmethod

@@ -522,6 +522,26 @@ class Certificate(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
 
 
+class CertificateReplacement(SQLModel, table=True):
+    """An earlier code of a certificate whose name was corrected: the certificate was issued
+    again with a new code, and this one was revoked then. It holds no name, only what
+    verifying the old code tells ("replaced on ...")."""
+
+    __tablename__ = "certificate_replacement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    certificate_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("certificate.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    """The certificate as it is now (with its new code)."""
+    code: str = Field(max_length=16, unique=True)
+    issued_at: datetime = Field(sa_column=_timestamp())
+    """When the replaced certificate had been issued."""
+    replaced_at: datetime = Field(sa_column=_timestamp())
+
+
 class Announcement(SQLModel, table=True):
     """A coordinator's message to an audience, delivered through the outbox."""
 

@@ -73,7 +73,7 @@ def test_buttons_already_in_peoples_chats_still_decode():
         ),
         "prof:special-consent:yes": AnswerProfile(ProfileField.SPECIAL_CONSENT, "yes"),
         "menu:language": OpenMenu(MenuTarget.LANGUAGE),
-        "cn:passwords-2fa:use": CertificateName("passwords-2fa", NameAction.USE),
+        "cn:passwords-2fa:make": CertificateName("passwords-2fa", NameAction.MAKE),
     }
     for data, value in sent_before.items():
         assert type(value).decode(data) == value

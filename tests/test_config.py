@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import SettingsError, load_settings
+from tests.support.images import png
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
@@ -100,3 +101,44 @@ def test_workers_are_numbered_and_need_postgresql(
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert str(caught.value).startswith(message)
+
+
+def test_the_certificate_settings_by_language_and_their_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(png())
+    monkeypatch.setenv("CERTIFICATE_ISSUER", '{"*": "Civic  Forum", "mk": "Граѓански форум"}')
+    monkeypatch.setenv("CERTIFICATE_DONOR", "Funded by the European Union")
+    monkeypatch.setenv("CERTIFICATE_SIGNER_NAME", " Vesna  Marković ")
+    monkeypatch.setenv("CERTIFICATE_LOGO", str(logo))
+    monkeypatch.setenv("CERTIFICATE_SIGNATURE", "")
+    settings = load_settings()
+    assert settings.certificate_issuer == {"*": "Civic Forum", "mk": "Граѓански форум"}
+    assert settings.certificate_donor == {"*": "Funded by the European Union"}
+    assert settings.certificate_programme == {}
+    assert settings.certificate_signer_name == "Vesna Marković"
+    assert (settings.certificate_logo, settings.certificate_signature) == (logo, None)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("CERTIFICATE_LOGO", "missing.png", "CERTIFICATE_LOGO: cannot read "),
+        ("CERTIFICATE_SIGNATURE", "notes.txt", "CERTIFICATE_SIGNATURE: "),
+        ("CERTIFICATE_PROGRAMME", '{"xx": "Programme"}', "CERTIFICATE_PROGRAMME: unknown language"),
+        ("CERTIFICATE_ISSUER", '{"*": "A"', "CERTIFICATE_ISSUER: expected a text, or a JSON"),
+    ],
+)
+def test_a_wrong_certificate_setting_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str, message: str
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("not a picture")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+    if name == "CERTIFICATE_SIGNATURE":
+        assert str(caught.value).endswith("notes.txt is not a PNG or JPEG image")

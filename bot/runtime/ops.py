@@ -10,6 +10,8 @@ off). Started by the application's ``post_init`` and stopped by its ``post_shutd
   writes can handle nothing, so it is not healthy.
 - ``/metrics``: :class:`bot.runtime.metrics.Metrics` in Prometheus' text format; the outbox
   length is read from the database at each scrape.
+- ``/verify/<code>``: a certificate's check as a small web page (``bot.runtime.verify_page``):
+  200 for a certificate that is valid, revoked or replaced, 404 for an unknown code.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 
 from bot.models import OutboxMessage
-from bot.runtime import marks
+from bot.runtime import marks, verify_page
 from bot.runtime.context import Deps
 from bot.runtime.metrics import CONTENT_TYPE_LATEST
+from bot.services import certificates
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -61,6 +64,7 @@ class OpsServer:
         app = web.Application()
         app.router.add_get("/health", self._health)
         app.router.add_get("/metrics", self._metrics)
+        app.router.add_get("/verify/{code}", self._verify)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
@@ -75,7 +79,7 @@ class OpsServer:
         self._runner = runner
         address = runner.addresses[0]
         self._port = int(address[1])
-        log.info("Ops server on http://%s:%d (/health, /metrics)", self.host, self._port)
+        log.info("Ops server on http://%s:%d (/health, /metrics, /verify)", self.host, self._port)
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
@@ -130,3 +134,22 @@ class OpsServer:
             metrics.outbox_pending.set(pending)
             metrics.database_up.set(1)
         return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def _verify(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
+        typed = request.match_info.get("code", "")[:100]
+        async with asyncio.timeout(DATABASE_TIMEOUT):
+            async with self.deps.database.session() as db:
+                result = await certificates.verify(db, typed)
+        body = verify_page.page(
+            result, self.deps.translators, self.deps.catalogue, self.deps.settings
+        )
+        status = 404 if result.status == certificates.Status.UNKNOWN else 200
+        return web.Response(
+            text=body,
+            status=status,
+            content_type="text/html",
+            charset="utf-8",
+            headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"},
+        )

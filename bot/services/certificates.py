@@ -9,10 +9,17 @@ Latin ones (a Serbian keyboard types "К7QХ..." without noticing).
 
 Erasing a learner's data revokes their certificates and blanks the name on them:
 ``/verify`` then says "revoked" and names nobody.
+
+The name is confirmed before the certificate is made: a request (a :class:`Draft` of kind
+``certificate``) holds the module and the name offered or typed until the learner confirms
+it. A name can be corrected later: the certificate is issued again with a new code, and the
+old code is kept (without the name) as a :class:`CertificateReplacement`, which ``/verify``
+reports as "replaced on ...".
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -24,7 +31,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.catalogue import Module
-from bot.models import Certificate, Learner, QuizAttempt, QuizKind
+from bot.models import (
+    Certificate,
+    CertificateReplacement,
+    Draft,
+    Learner,
+    QuizAttempt,
+    QuizKind,
+)
 from bot.services import progress
 from bot.services.codes import typed_code
 from bot.services.errors import ServiceError
@@ -48,6 +62,12 @@ class Reason(StrEnum):
     NAME_TOO_LONG = "name-too-long"
     NAME_INVALID = "name-invalid"
     """Control or format characters (line breaks, direction marks), or no letter at all."""
+    NO_REQUEST = "no-request"
+    """No name question is open for this module (answered, dropped, or another one since)."""
+    SAME_NAME = "same-name"
+    """A correction to the name the certificate already shows."""
+    REVOKED = "revoked"
+    """A revoked certificate cannot be corrected."""
 
 
 class CertificateError(ServiceError):
@@ -62,6 +82,8 @@ class CertificateError(ServiceError):
 class Status(StrEnum):
     GENUINE = "genuine"
     REVOKED = "revoked"
+    REPLACED = "replaced"
+    """An earlier code of a certificate issued again with a corrected name."""
     UNKNOWN = "unknown"
 
 
@@ -76,6 +98,9 @@ class Verification:
     module_id: str | None = None
     issued_at: datetime | None = None
     revoked_at: datetime | None = None
+    """When it was revoked, or replaced."""
+    language: str | None = None
+    """The certificate's language (its web page is shown in it)."""
 
 
 # -- codes ------------------------------------------------------------------------------------
@@ -83,6 +108,19 @@ class Verification:
 
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+async def free_code(db: AsyncSession) -> str:
+    """A new code that no certificate has, nor had before a correction (the unique columns
+    still catch two updates choosing the same one at once)."""
+    for _ in range(_CODE_ATTEMPTS):
+        code = new_code()
+        taken = await db.exec(
+            select(CertificateReplacement.id).where(CertificateReplacement.code == code)
+        )
+        if taken.first() is None:
+            return code
+    raise RuntimeError("no free certificate code found")
 
 
 def format_code(code: str) -> str:
@@ -223,7 +261,7 @@ async def issue(
     clean = clean_name(name)
     for _ in range(_CODE_ATTEMPTS):
         certificate = Certificate(
-            code=new_code(),
+            code=await free_code(db),
             learner_id=learner.id,
             module_id=module.id,
             name=clean,
@@ -266,7 +304,7 @@ async def verify(db: AsyncSession, text: str) -> Verification:
         return Verification(Status.UNKNOWN)
     certificate = (await db.exec(select(Certificate).where(Certificate.code == code))).first()
     if certificate is None:
-        return Verification(Status.UNKNOWN, code=code)
+        return await _replaced(db, code)
     if certificate.revoked_at is not None:
         return Verification(
             Status.REVOKED,
@@ -274,6 +312,7 @@ async def verify(db: AsyncSession, text: str) -> Verification:
             module_id=certificate.module_id,
             issued_at=certificate.issued_at,
             revoked_at=certificate.revoked_at,
+            language=certificate.language,
         )
     return Verification(
         Status.GENUINE,
@@ -281,6 +320,7 @@ async def verify(db: AsyncSession, text: str) -> Verification:
         name=certificate.name,
         module_id=certificate.module_id,
         issued_at=certificate.issued_at,
+        language=certificate.language,
     )
 
 
@@ -299,3 +339,249 @@ async def revoke_all(db: AsyncSession, learner: Learner, now: datetime) -> int:
         db.add(certificate)
     await db.flush()
     return revoked
+
+
+async def _replaced(db: AsyncSession, code: str) -> Verification:
+    """An earlier code of a certificate issued again (a corrected name), or unknown."""
+    replacement = (
+        await db.exec(select(CertificateReplacement).where(CertificateReplacement.code == code))
+    ).first()
+    certificate = (
+        await db.get(Certificate, replacement.certificate_id) if replacement is not None else None
+    )
+    if replacement is None or certificate is None:
+        return Verification(Status.UNKNOWN, code=code)
+    return Verification(
+        Status.REPLACED,
+        code=code,
+        module_id=certificate.module_id,
+        issued_at=replacement.issued_at,
+        revoked_at=replacement.replaced_at,
+        language=certificate.language,
+    )
+
+
+async def replacements_of(
+    db: AsyncSession, certificate: Certificate
+) -> list[CertificateReplacement]:
+    """The earlier codes of ``certificate``, oldest first."""
+    result = await db.exec(
+        select(CertificateReplacement)
+        .where(CertificateReplacement.certificate_id == certificate.id)
+        .order_by(col(CertificateReplacement.replaced_at), col(CertificateReplacement.id))
+    )
+    return list(result.all())
+
+
+async def correct_name(
+    db: AsyncSession, learner: Learner, certificate: Certificate, name: str, now: datetime
+) -> Certificate:
+    """``certificate`` issued again with ``name``: a new code and date; the old code is kept
+    as replaced (without the name). The name is also kept as the learner's
+    ``display_name``, like :func:`issue` does."""
+    if not records_allowed(learner) or certificate.learner_id != learner.id:
+        raise CertificateError(Reason.NO_CONSENT)
+    if certificate.revoked_at is not None:
+        raise CertificateError(Reason.REVOKED)
+    clean = clean_name(name)
+    if clean == certificate.name:
+        raise CertificateError(Reason.SAME_NAME)
+    assert certificate.id is not None
+    old_code, old_issued = certificate.code, certificate.issued_at
+    for _ in range(_CODE_ATTEMPTS):
+        code = await free_code(db)
+        try:
+            async with db.begin_nested():
+                db.add(
+                    CertificateReplacement(
+                        certificate_id=certificate.id,
+                        code=old_code,
+                        issued_at=old_issued,
+                        replaced_at=now,
+                    )
+                )
+                certificate.code = code
+                certificate.name = clean
+                certificate.issued_at = now
+                db.add(certificate)
+                await db.flush()
+        except IntegrityError:
+            # A code taken at this very moment: the savepoint undid both rows.
+            await db.refresh(certificate)
+            continue
+        learner.display_name = clean
+        db.add(learner)
+        await db.flush()
+        return certificate
+    raise RuntimeError("no free certificate code found")
+
+
+# -- the name question ------------------------------------------------------------------------
+
+REQUEST_KIND = "certificate"
+"""The :class:`Draft` kind of the open name question."""
+
+
+class RequestStep(StrEnum):
+    TYPE = "type"
+    """Waiting for a typed name."""
+    CONFIRM = "confirm"
+    """A name to confirm ("Make it with this name")."""
+
+
+@dataclass(frozen=True)
+class NameRequest:
+    """The open question for the name to print on the certificate of ``module_id``."""
+
+    module_id: str
+    step: RequestStep
+    name: str | None
+    """The name to print, once offered or typed."""
+    certificate_id: int | None = None
+    """The certificate whose name is corrected; None for a new certificate."""
+
+
+def _request_of(draft: Draft | None) -> NameRequest | None:
+    if draft is None or draft.kind != REQUEST_KIND:
+        return None
+    try:
+        data = json.loads(draft.data)
+        return NameRequest(
+            module_id=str(data["module"]),
+            step=RequestStep(draft.step),
+            name=data.get("name") or None,
+            certificate_id=data.get("certificate"),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+async def name_request(db: AsyncSession, learner: Learner) -> NameRequest | None:
+    if learner.id is None:
+        return None
+    return _request_of(await db.get(Draft, learner.id))
+
+
+async def _save_request(
+    db: AsyncSession, learner: Learner, request: NameRequest, now: datetime
+) -> NameRequest:
+    assert learner.id is not None
+    draft = await db.get(Draft, learner.id) or Draft(
+        learner_id=learner.id, kind=REQUEST_KIND, step=request.step
+    )
+    draft.kind = REQUEST_KIND
+    draft.step = request.step
+    draft.data = json.dumps(
+        {"module": request.module_id, "name": request.name, "certificate": request.certificate_id}
+    )
+    draft.updated_at = now
+    db.add(draft)
+    await db.flush()
+    return request
+
+
+async def ask_name(
+    db: AsyncSession,
+    learner: Learner,
+    module_id: str,
+    offered: str | None,
+    now: datetime,
+    certificate: Certificate | None = None,
+    *,
+    replace: bool = True,
+) -> NameRequest:
+    """Opens the name question for a new certificate of ``module_id`` (or to correct
+    ``certificate``): ``offered`` (the profile name) to confirm, or a name to type when there
+    is none that could be printed. Only with consent. ``replace=False`` (the offer after a
+    quiz, which the learner did not ask for) leaves another conversation in progress alone:
+    the request is then not kept, and "Make it" falls back to the profile name."""
+    if not records_allowed(learner) or learner.id is None:
+        raise CertificateError(Reason.NO_CONSENT)
+    if certificate is not None and certificate.revoked_at is not None:
+        raise CertificateError(Reason.REVOKED)
+    name: str | None = None
+    if offered:
+        try:
+            name = clean_name(offered)
+        except CertificateError:
+            name = None
+    request = NameRequest(
+        module_id=module_id,
+        step=RequestStep.CONFIRM if name else RequestStep.TYPE,
+        name=name,
+        certificate_id=certificate.id if certificate is not None else None,
+    )
+    if not replace:
+        other = await db.get(Draft, learner.id)
+        if other is not None and other.kind != REQUEST_KIND:
+            return request
+    return await _save_request(db, learner, request, now)
+
+
+async def type_name(
+    db: AsyncSession, learner: Learner, module_id: str, now: datetime
+) -> NameRequest:
+    """ "Change the name": the open question for ``module_id`` waits for a typed name."""
+    request = await name_request(db, learner)
+    if request is None or request.module_id != module_id:
+        raise CertificateError(Reason.NO_REQUEST)
+    return await _save_request(
+        db,
+        learner,
+        NameRequest(module_id, RequestStep.TYPE, request.name, request.certificate_id),
+        now,
+    )
+
+
+async def give_name(db: AsyncSession, learner: Learner, text: str, now: datetime) -> NameRequest:
+    """The typed name: checked (a bad one changes nothing and raises its reason), then to be
+    confirmed."""
+    request = await name_request(db, learner)
+    if request is None:
+        raise CertificateError(Reason.NO_REQUEST)
+    name = clean_name(text)
+    return await _save_request(
+        db,
+        learner,
+        NameRequest(request.module_id, RequestStep.CONFIRM, name, request.certificate_id),
+        now,
+    )
+
+
+async def drop_request(db: AsyncSession, learner: Learner) -> None:
+    if learner.id is None:
+        return
+    draft = await db.get(Draft, learner.id)
+    if draft is not None and draft.kind == REQUEST_KIND:
+        await db.delete(draft)
+        await db.flush()
+
+
+async def confirm_name(
+    db: AsyncSession,
+    learner: Learner,
+    module: Module,
+    language: str,
+    now: datetime,
+    profile_name: str | None = None,
+) -> Certificate:
+    """ "Make it with this name": the certificate of ``module`` issued (or corrected) with the
+    name of the open question; the question is closed. Without a question kept (see
+    :func:`ask_name`), a new certificate with ``profile_name``. ``no-request`` when there is
+    neither, or the certificate exists already (the button tapped twice)."""
+    request = await name_request(db, learner)
+    if request is None or request.module_id != module.id:
+        if profile_name is None or await find(db, learner, module.id) is not None:
+            raise CertificateError(Reason.NO_REQUEST)
+        request = NameRequest(module.id, RequestStep.CONFIRM, profile_name)
+    if request.name is None:
+        raise CertificateError(Reason.NO_REQUEST)
+    if request.certificate_id is not None:
+        certificate = await get_for(db, learner, request.certificate_id)
+        if certificate is None:
+            raise CertificateError(Reason.NO_REQUEST)
+        made = await correct_name(db, learner, certificate, request.name, now)
+    else:
+        made = await issue_for_pass(db, learner, module, request.name, language, now)
+    await drop_request(db, learner)
+    return made

@@ -31,11 +31,19 @@ def flood_max_updates() -> int:
 
 
 @pytest.fixture
+def certificate_settings() -> dict[str, object]:
+    """The CERTIFICATE_* settings of the bot under test (none: the brand alone); a test
+    module overrides this fixture to print an issuer, a logo, a signature."""
+    return {}
+
+
+@pytest.fixture
 async def harness(
     database_url: str,
     catalogue: Catalogue,
     admin_telegram_ids: tuple[int, ...],
     flood_max_updates: int,
+    certificate_settings: dict[str, object],
 ) -> AsyncIterator[Harness]:
     clock = MovableClock()
     api = FakeBotApi(token=TOKEN, clock=lambda: clock.now().timestamp())
@@ -48,6 +56,7 @@ async def harness(
         admin_telegram_ids=admin_telegram_ids,
         flood_max_updates=flood_max_updates,
         **CONTROLLER,
+        **certificate_settings,  # type: ignore[arg-type]
     )
     deps = build_deps(settings, catalogue, clock)
     await deps.database.migrate()

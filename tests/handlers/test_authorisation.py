@@ -50,6 +50,7 @@ from bot.handlers.attendance.data import (
 from bot.handlers.certificates.data import (
     CancelVerify,
     CertificateName,
+    CorrectName,
     NameAction,
     SendCertificate,
 )
@@ -66,6 +67,7 @@ from bot.handlers.common.deep_links import (
     DeepLink,
     RoleInviteLink,
     SessionInviteLink,
+    VerifyLink,
 )
 from bot.handlers.common.entry import ButtonRoute, CommandRoute
 from bot.handlers.exports.data import (
@@ -234,7 +236,9 @@ BUTTONS: dict[type[CallbackData], Row] = {
     AnswerQuestion: Row(
         lambda w: AnswerQuestion(MODULE, QuizKind.POST, w.attempt, 0, 0, "a"), NOBODY_STALE
     ),
-    CertificateName: Row(lambda w: CertificateName(MODULE, NameAction.USE), NOBODY_STALE),
+    CertificateName: Row(lambda w: CertificateName(MODULE, NameAction.MAKE), NOBODY_STALE),
+    # Correcting the name on a certificate: only one's own (issued again, the old code revoked).
+    CorrectName: Row(lambda w: CorrectName(w.certificate), NOBODY_STALE),
     SendCertificate: Row(lambda w: SendCertificate(w.certificate), NOBODY_STALE),
     CancelVerify: Row(lambda w: CancelVerify(), EVERYONE),
     RateSession: Row(lambda w: RateSession(w.past_session, 5), (NOT_ATTENDED,) * 7),
@@ -360,6 +364,9 @@ FORGED_LINK = (
     "This check-in link is not valid. Scan the QR code on the trainer's screen, or send "
     "/checkin with the code shown under it."
 )
+UNKNOWN_CODE = (
+    "❓ There is no certificate with the code K7QX2M9PRT. Please check the code and send it again."
+)
 LINKS: dict[type[DeepLink], tuple[Callable[[World], str], tuple[str, ...]] | None] = {
     # Played in tests/handlers/test_sessions.py and test_roles.py (anyone holding the link).
     SessionInviteLink: None,
@@ -369,6 +376,12 @@ LINKS: dict[type[DeepLink], tuple[Callable[[World], str], tuple[str, ...]] | Non
     CheckinLink: (
         lambda w: CheckinLink.of(w.session, 0, "A" * 16).payload(),
         (FORGED_LINK,) * len(ACTORS),
+    ),
+    # A certificate's QR code: anyone may verify, before any onboarding, and nothing about
+    # them is stored (a stranger opens one in test_certificate_verification.py).
+    VerifyLink: (
+        lambda w: VerifyLink("K7QX2M9PRT").payload(),
+        (UNKNOWN_CODE,) * len(ACTORS),
     ),
 }
 """``/start <payload>``: who may open each kind of deep link."""
@@ -503,7 +516,8 @@ def test_the_table_decides_every_command_button_and_step(tmp_path: Path, catalog
     commands = {c for route in routes if isinstance(route, CommandRoute) for c in route.commands}
     assert set(BUTTONS) == buttons, "decide in BUTTONS who may press each button"
     assert set(COMMANDS) == commands, "decide in COMMANDS who may use each command"
-    assert set(LINKS) == set(app.DEEP_LINKS), "decide in LINKS who may open each deep link"
+    links = set(app.DEEP_LINKS) | set(app.PUBLIC_LINKS)
+    assert set(LINKS) == links, "decide in LINKS who may open each deep link"
     steps = {step.split(":")[0] for step in STEPS}
     assert steps == {route.step for route in app.TEXT_STEPS}, "decide in STEPS who may type"
 

@@ -10,11 +10,13 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from bot.content.catalogue import Catalogue, Module
+from bot.handlers.common.deep_links import VerifyLink
 from bot.models import Certificate, Learner
 from bot.services.certificates import format_code
+from tests.support.certificates import latin_words, qr_links
 from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
-from tests.support.learners import flat, plain, read_and_open_quiz, take_quiz
+from tests.support.learners import plain, read_and_open_quiz, take_quiz
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
@@ -53,17 +55,37 @@ async def test_a_serbian_cyrillic_certificate_from_quiz_to_revocation(
         801, "sr-Cyrl", "Српски (ћирилица)", "Грађански форум", "Serbia", language_code="sr"
     )
     await pass_quiz(user, tr, module)
-    # The score and the question for the name, in one message.
+    # The score and the name the certificate will print (the profile's, from onboarding:
+    # Telegram's "Ana"), to confirm or change, in one message; no PDF yet.
     offer = user.last_message()
     assert tr._("🎉 You passed!") in (offer.text or "")
     assert title in (offer.text or "")
-    # The name given in onboarding (Telegram's, "Ana") is offered; another can be typed.
+    assert "<b>Ana</b>" in (offer.text or "") or "Ana" in (offer.text or "").splitlines()
     offered = [label for row in user.buttons(offer) for label in row]
-    assert tr._("Use: {name}", name="Ana") in offered and tr._("Later") in offered
+    for label in ("✅ Make it with this name", "✏️ Change the name", "Later"):
+        assert tr._(label) in offered
     assert all(m.document is None for m in user.bot_messages())
 
+    # "Change the name": a typed name is shown back for confirmation before anything is made.
+    await user.tap(tr._("✏️ Change the name"), offer)
+    await user.send("A")
+    assert user.last_message().text == tr._(
+        "That is too short for a name. Please type your name as it should appear on the "
+        "certificate."
+    )
     await user.send("Марија Петровић")
+    confirm = user.last_message()
+    assert "Марија Петровић" in (confirm.text or "")
+    assert all(m.document is None for m in user.bot_messages())
+    assert await certificates_of(bot, 801) == []
+    actions_before = len(bot.api.calls_of("sendChatAction"))
+    await user.tap(tr._("✅ Make it with this name"), confirm)
     document = user.last_document()
+    # While it was made the chat said "sending a file", and the working message is gone.
+    actions = bot.api.calls_of("sendChatAction")[actions_before:]
+    assert [call["action"] for call in actions][:1] == ["upload_document"]
+    working = [m for m in user.messages() if m.text == tr._("⏳ Making your certificate…")]
+    assert working == []
     [certificate] = await certificates_of(bot, 801)
     code = format_code(certificate.code)
     assert document.filename == f"certificate-passwords-2fa-{code}.pdf"
@@ -73,6 +95,12 @@ async def test_a_serbian_cyrillic_certificate_from_quiz_to_revocation(
     assert title in text
     assert code in text and f"/verify {code}" in text
     assert tr.percent(100) in text
+    # The brand in the certificate's script, and nothing else in Latin letters but the code,
+    # the command and the bot's name; the QR code is the verification link.
+    assert "КАПАЦИТЕТ" in text and "KAPACITET" not in text
+    assert latin_words(" ".join(text.split()), {code, "/verify", "@kapacitet_bot"}) == []
+    link = VerifyLink(certificate.code).url("kapacitet_bot")
+    assert qr_links(document.content, [link]) == [link]
     caption = user.last_message().caption or ""
     assert code in caption and title in caption
     assert (certificate.name, certificate.language, certificate.score_percent) == (
@@ -83,6 +111,10 @@ async def test_a_serbian_cyrillic_certificate_from_quiz_to_revocation(
     async with bot.deps.database.session() as db:
         learner = (await db.exec(select(Learner).where(Learner.telegram_id == 801))).one()
         assert learner.display_name == "Марија Петровић" and learner.awaiting is None
+    # The confirmation tapped again makes no second certificate.
+    await user.tap(tr._("✅ Make it with this name"), confirm)
+    assert user.last_callback_answer().text == tr._("This button is no longer valid.")
+    assert len(await certificates_of(bot, 801)) == 1
 
     # /certificates lists it and sends it again, made afresh from the stored certificate.
     await user.send("/certificates")
@@ -90,6 +122,7 @@ async def test_a_serbian_cyrillic_certificate_from_quiz_to_revocation(
     assert code in listing and title in listing
     await user.tap("📄 " + title)
     again = user.last_document()
+    assert user.last_message().document is not None  # no "working" message left under it
     assert again.file_id != document.file_id
     assert again.content == document.content
 
@@ -166,24 +199,28 @@ async def test_a_montenegrin_name_with_accents_later_reused_for_another_module(
     await pass_quiz(user, tr, passwords)
 
     # A bad name is explained and nothing is issued; the question stays open.
+    await user.tap(tr._("✏️ Change the name"))
     await user.send("A")
     assert user.last_message().document is None
     assert await certificates_of(bot) == []
     await user.send("S\u0301ec\u0301ko  Đurović")  # typed decomposed, with two spaces
+    assert "Śećko Đurović" in (user.last_message().text or "")
+    await user.tap(tr._("✅ Make it with this name"))
     [certificate] = await certificates_of(bot)
     assert certificate.name == "Śećko Đurović"
     text = pdf_text(user.last_document().content)
     assert "Śećko Đurović" in text and passwords.text("cnr").title in text
 
-    # "Later" leaves the certificate for /certificates.
+    # "Later" leaves the certificate for /certificates; the name given last is offered.
     await pass_quiz(user, tr, accession)
-    assert plain(tr._("Use: {name}", name="Śećko Đurović")) in flat(user.buttons())
+    assert "Śećko Đurović" in (user.last_message().text or "")
     await user.tap(tr._("Later"))
     assert len(await certificates_of(bot)) == 1
     await user.send("/certificates")
     get_it = plain(tr._("🎓 Get it: {module}", module=accession.text("cnr").title))
     await user.tap(get_it)
-    await user.tap(plain(tr._("Use: {name}", name="Śećko Đurović")))
+    assert "Śećko Đurović" in (user.last_message().text or "")
+    await user.tap(tr._("✅ Make it with this name"))
     certificates = await certificates_of(bot)
     assert [c.module_id for c in certificates] == ["passwords-2fa", "eu-accession"]
     assert certificates[1].name == "Śećko Đurović"

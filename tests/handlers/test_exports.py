@@ -75,9 +75,14 @@ async def test_a_coordinator_exports_a_workbook_with_typed_dates_and_a_country(b
     await coordinator.tap("Kosovo")
     assert "🌍 Country: Kosovo" in (coordinator.last_message().text or "")
 
+    actions_before = len(bot.api.calls_of("sendChatAction"))
     await coordinator.tap("📥 Make the file")
     document = coordinator.last_document()
     assert document.filename == "kapacitet-2026-01-01-2026-12-31.xlsx"
+    # While it was made the chat said "sending a file"; "⏳ Making the file…" is gone.
+    actions = bot.api.calls_of("sendChatAction")[actions_before:]
+    assert [(a["chat_id"], a["action"]) for a in actions][:1] == [(COORDINATOR, "upload_document")]
+    assert all(m.text != "⏳ Making the file…" for m in coordinator.messages())
     message = coordinator.last_message()
     caption = message.caption or ""
     assert caption.startswith("📊 Export · Jan 1, 2026 – Dec 31, 2026 · Excel (XLSX)")
@@ -109,6 +114,27 @@ async def test_a_coordinator_exports_a_workbook_with_typed_dates_and_a_country(b
     assert details["filters"] == {"country": "XK", "organisation": None, "module": None}
     async with bot.deps.database.session() as db:
         assert (await db.exec(select(Draft))).all() == []
+
+
+async def test_a_file_that_cannot_be_sent_replaces_the_working_message(bot: Harness):
+    await setup(bot)
+    coordinator = bot.user(COORDINATOR)
+    await coordinator.send("/export")
+    await coordinator.tap("All time")
+    await coordinator.tap("CSV")
+    bot.api.fail_next("sendDocument", 400, "Bad Request: file is too big")
+    await coordinator.tap("📥 Make the file")
+    assert all(m.text != "⏳ Making the file…" for m in coordinator.messages())
+    assert coordinator.last_message().text == (
+        "Sorry, the file could not be made. Please try again later."
+    )
+    assert all(m.document is None for m in coordinator.bot_messages())
+    # The next try is not refused as "still being made".
+    await coordinator.send("/export")
+    await coordinator.tap("All time")
+    await coordinator.tap("CSV")
+    await coordinator.tap("📥 Make the file")
+    assert coordinator.last_document().filename == "kapacitet-all.csv"
 
 
 async def test_a_coordinator_exports_csv_filtered_by_a_typed_organisation(bot: Harness):

@@ -213,6 +213,7 @@ async def test_erasing_revokes_and_forgets_the_name(database: Database, module: 
                 "score_percent": 100,
                 "issued": NOW.isoformat(),
                 "revoked": None,
+                "earlier_codes_replaced_by_a_corrected_name": [],
             }
         ]
         await privacy.erase(db, learner, NOW + timedelta(days=3))

@@ -10,12 +10,13 @@ from bot.handlers.common.callback_data import CallbackData
 
 class NameAction(StrEnum):
     ASK = "ask"
-    """Ask for the name (from ``/certificates``)."""
-    USE = "use"
-    """Print the name given for an earlier certificate."""
+    """Open the name question (from ``/certificates``)."""
+    MAKE = "make"
+    """"Make it with this name": the name shown is confirmed, the PDF is made."""
     CHANGE = "change"
     """Type another name."""
     LATER = "later"
+    """Close the question (for a correction: change nothing)."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,14 @@ class CertificateName(CallbackData):
     prefix = "cn"
     module: str
     action: NameAction
+
+
+@dataclass(frozen=True)
+class CorrectName(CallbackData):
+    """``/certificates``: correct the name on a certificate (it is issued again)."""
+
+    prefix = "cc"
+    certificate_id: int
 
 
 @dataclass(frozen=True)

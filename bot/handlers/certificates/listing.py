@@ -8,7 +8,12 @@ import html
 from telegram import Update
 
 from bot.content.catalogue import plain_text
-from bot.handlers.certificates.data import CertificateName, NameAction, SendCertificate
+from bot.handlers.certificates.data import (
+    CertificateName,
+    CorrectName,
+    NameAction,
+    SendCertificate,
+)
 from bot.handlers.certificates.document import send_certificate, title_of
 from bot.handlers.certificates.naming import MAX_LABEL
 from bot.handlers.common.entry import ANYONE, Stale, on_button, on_command
@@ -61,7 +66,9 @@ async def certificates_command(update: Update, context: BotContext, current: Tur
                 score=tr.percent(certificate.score_percent),
             )
         )
+        # One row each: side by side, both labels were cut to a few letters on a phone.
         grid.append([button("📄 " + shorten(title, MAX_LABEL), SendCertificate(certificate.id))])
+        grid.append([button(tr._("✏️ Correct the name"), CorrectName(certificate.id))])
     for module in pending_modules:
         title = plain_text(module.text(tr.language_code).title)
         lines += [

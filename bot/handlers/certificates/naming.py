@@ -1,35 +1,40 @@
-"""After a passed quiz: the certificate offered with the score, and the name to print on it.
+"""The name printed on a certificate, confirmed before the PDF is made.
 
-A learner with consent is asked how their name should appear (text step ``certname``, with
-the module after the colon in ``learner.awaiting``); the name they gave before is offered
-with one tap. Learners without consent are told that a certificate is a record and needs
-consent. Every button re-checks that the passed quiz is the learner's own.
+After a passed quiz (or "Get it" in ``/certificates``) the learner sees the name the
+certificate will print, their profile name (onboarding, ``/profile``), and taps "Make it with
+this name" or "Change the name"; a changed name is typed (text step ``certname``, with the
+module after the colon), checked, and shown back for the same confirmation. A certificate
+already made is corrected the same way from ``/certificates`` ("Correct the name"): it is
+issued again with a new code, and the old code is revoked as "replaced". The open question
+and its name are kept by the certificates service (a request), so one flow serves both.
+Learners without consent are told that a certificate is a record and needs consent.
 """
 
 from __future__ import annotations
 
-import html
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.content.catalogue import Module, plain_text
-from bot.handlers.certificates.data import CertificateName, NameAction, SendCertificate
+from bot.handlers.certificates.data import (
+    CertificateName,
+    CorrectName,
+    NameAction,
+    SendCertificate,
+)
 from bot.handlers.certificates.document import send_certificate
 from bot.handlers.common.entry import ANYONE, Stale, on_button, on_text
-from bot.handlers.common.keyboards import button, markup, shorten
+from bot.handlers.common.keyboards import button, markup
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
 from bot.i18n.translator import Translator
 from bot.runtime.context import BotContext
 from bot.services import certificates, learners
-from bot.services.certificates import CertificateError, Reason
+from bot.services.certificates import CertificateError, NameRequest, Reason, RequestStep
 
 CERTNAME = "certname"
 """Text step: the name to print, for the module after the colon (``certname:<module>``)."""
 MAX_LABEL = 40
 """The longest name or title on a button."""
-ASK_AGAIN = {Reason.NAME_TOO_SHORT, Reason.NAME_TOO_LONG, Reason.NAME_INVALID}
-"""A typed name that cannot be printed: the question stays open."""
 
 
 def name_step(module: Module) -> str:
@@ -44,7 +49,7 @@ def no_consent_text(tr: Translator) -> str:
 
 
 def error_text(tr: Translator, error: CertificateError) -> str:
-    """Why no certificate was issued."""
+    """Why no certificate was issued, or why a typed name was not taken."""
     if error.reason == Reason.NO_CONSENT:
         return no_consent_text(tr)
     if error.reason == Reason.NOT_PASSED:
@@ -65,40 +70,87 @@ def error_text(tr: Translator, error: CertificateError) -> str:
             "type a shorter form.",
             max=certificates.MAX_NAME,
         )
+    if error.reason == Reason.SAME_NAME:
+        return tr._("Your certificate already shows this name. Nothing was changed.")
+    if error.reason in (Reason.REVOKED, Reason.NO_REQUEST):
+        return tr._("That is no longer possible. /certificates")
     return tr._("That does not look like a name. Please type your name in one line, in letters.")
 
 
-def name_question(
-    tr: Translator, module: Module, known_name: str | None, *, typing: bool = False
+def question(
+    tr: Translator, module: Module, request: NameRequest, old_code: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The question for the name; ``typing`` after "Change": only the typed answer is left."""
+    """The name question as ``request`` stands: a name to confirm, or one to type.
+    ``old_code``: the code of the certificate being corrected."""
     title = plain_text(module.text(tr.language_code).title)
-    later = [button(tr._("Later"), CertificateName(module.id, NameAction.LATER))]
-    if known_name and not typing:
+    correcting = request.certificate_id is not None
+    close = button(
+        tr._("Cancel") if correcting else tr._("Later"),
+        CertificateName(module.id, NameAction.LATER),
+    )
+    if request.step == RequestStep.TYPE or request.name is None:
+        if correcting:
+            text = tr._(
+                "✏️ <b>The name on your certificate for {module}</b>\n\n"
+                "Type your name exactly as it should be printed. The certificate is then made "
+                "again with a new verification code; the old code {code} will say that it "
+                "was replaced.",
+                module=title,
+                code=old_code or "",
+            )
+        else:
+            text = tr._(
+                "🎓 <b>Your certificate for {module}</b>\n\n"
+                "How should your name appear on your certificate? Type it exactly as it should "
+                "be printed, for example with your surname.",
+                module=title,
+            )
+        return text, markup([[close]])
+    if correcting:
+        text = tr._(
+            "✏️ <b>The name on your certificate for {module}</b>\n\n"
+            "The new certificate will show:\n<b>{name}</b>\n\n"
+            "It gets a new verification code; the old code {code} will say that it was "
+            "replaced.",
+            module=title,
+            name=request.name,
+            code=old_code or "",
+        )
+    else:
         text = tr._(
             "🎓 <b>Your certificate for {module}</b>\n\n"
-            "How should your name appear on your certificate? Use the name below, or tap "
-            "Change and type it as it should be printed.",
+            "It will be made with this name:\n<b>{name}</b>\n\n"
+            "Is it written exactly as it should be printed?",
             module=title,
+            name=request.name,
         )
-        return text, markup(
+    return text, markup(
+        [
             [
-                [
-                    button(
-                        html.unescape(tr._("Use: {name}", name=shorten(known_name, MAX_LABEL))),
-                        CertificateName(module.id, NameAction.USE),
-                    )
-                ],
-                [button(tr._("Change"), CertificateName(module.id, NameAction.CHANGE)), *later],
-            ]
-        )
-    text = tr._(
-        "🎓 <b>Your certificate for {module}</b>\n\n"
-        "How should your name appear on your certificate? Type it exactly as it should be "
-        "printed, for example with your surname.",
-        module=title,
+                button(
+                    tr._("✅ Make it with this name"), CertificateName(module.id, NameAction.MAKE)
+                )
+            ],
+            [button(tr._("✏️ Change the name"), CertificateName(module.id, NameAction.CHANGE))],
+            [close],
+        ]
     )
-    return text, markup([later])
+
+
+async def _old_code(current: Turn, request: NameRequest) -> str | None:
+    if request.certificate_id is None:
+        return None
+    certificate = await certificates.get_for(current.db, current.learner, request.certificate_id)
+    return certificates.format_code(certificate.code) if certificate is not None else None
+
+
+async def _ask(
+    context: BotContext, current: Turn, module: Module, request: NameRequest
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The question for ``request``, with the typed step open when a name is to be typed."""
+    typing = request.step == RequestStep.TYPE
+    await learners.await_input(current.db, current.learner, name_step(module) if typing else None)
+    return question(current.tr, module, request, await _old_code(current, request))
 
 
 async def offer_certificate(
@@ -113,9 +165,29 @@ async def offer_certificate(
     else:
         existing = await certificates.find(current.db, learner, module.id)
         if existing is None:
-            await learners.await_input(current.db, learner, name_step(module))
-            offer, name_keyboard = name_question(tr, module, learner.display_name)
-            rows = [list(row) for row in name_keyboard.inline_keyboard]
+            request = await certificates.ask_name(
+                current.db,
+                learner,
+                module.id,
+                learner.display_name,
+                context.deps.clock.now(),
+                replace=False,
+            )
+            kept = await certificates.name_request(current.db, learner)
+            if request.step == RequestStep.TYPE and kept is None:
+                # Another conversation waits for typed text: a tap opens the question.
+                offer, _ = question(tr, module, request)
+                rows = [
+                    [
+                        button(
+                            tr._("✏️ Change the name"), CertificateName(module.id, NameAction.CHANGE)
+                        )
+                    ],
+                    [button(tr._("Later"), CertificateName(module.id, NameAction.LATER))],
+                ]
+            else:
+                offer, name_keyboard = await _ask(context, current, module, request)
+                rows = [list(row) for row in name_keyboard.inline_keyboard]
         elif existing.revoked_at is None:
             assert existing.id is not None
             offer = tr._(
@@ -128,36 +200,55 @@ async def offer_certificate(
     return f"{text}\n\n{offer}", markup([*rows, *keyboard.inline_keyboard])
 
 
-async def issue_and_send(
-    update: Update, context: BotContext, current: Turn, module: Module, name: str
-) -> None:
+async def make_and_send(update: Update, context: BotContext, current: Turn, module: Module) -> None:
+    """ "Make it with this name": issued (or corrected), then the PDF."""
     tr, learner = current.tr, current.learner
     try:
-        certificate = await certificates.issue_for_pass(
-            current.db, learner, module, name, learner.language, context.deps.clock.now()
+        certificate = await certificates.confirm_name(
+            current.db,
+            learner,
+            module,
+            learner.language,
+            context.deps.clock.now(),
+            profile_name=learner.display_name,
         )
     except CertificateError as error:
-        ask_again = error.reason in ASK_AGAIN
-        await learners.await_input(current.db, learner, name_step(module) if ask_again else None)
-        keyboard = name_question(tr, module, None, typing=True)[1] if ask_again else None
-        await show(update, error_text(tr, error), keyboard, edit=False)
+        if error.reason == Reason.NO_REQUEST:
+            raise Stale from None  # made already, or another question since
+        if error.reason == Reason.SAME_NAME:
+            await certificates.drop_request(current.db, learner)
+        await answer_query(update)
+        await show(update, error_text(tr, error), edit=False)
         return
+    await answer_query(update)
     await learners.await_input(current.db, learner, None)
     await send_certificate(update, context, current, certificate)
 
 
 @on_text(CERTNAME, roles=ANYONE)
 async def receive_name(update: Update, context: BotContext, current: Turn) -> None:
-    """The typed name, while the question for it is open."""
+    """The typed name, while the question waits for it: shown back for confirmation; a name
+    that cannot be printed is explained and changes nothing."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    awaiting = current.learner.awaiting or ""
+    tr, learner = current.tr, current.learner
+    awaiting = learner.awaiting or ""
     module = context.deps.catalogue.get(awaiting.partition(":")[2])
-    if module is None:
-        await learners.await_input(current.db, current.learner, None)
-        await show(update, current.tr._("That is no longer possible. /certificates"))
+    request = await certificates.name_request(current.db, learner)
+    if module is None or request is None or request.module_id != module.id:
+        await learners.await_input(current.db, learner, None)
+        await show(update, tr._("That is no longer possible. /certificates"))
         return
-    await issue_and_send(update, context, current, module, message.text[:1000])
+    try:
+        request = await certificates.give_name(
+            current.db, learner, message.text[:1000], context.deps.clock.now()
+        )
+    except CertificateError as error:
+        close = question(tr, module, request)[1]
+        await show(update, error_text(tr, error), close, edit=False)
+        return
+    text, keyboard = await _ask(context, current, module, request)
+    await show(update, text, keyboard, edit=False)
 
 
 @on_button(CertificateName, roles=ANYONE)
@@ -168,13 +259,20 @@ async def name_button(
     module = context.deps.catalogue.get(data.module)
     if module is None:
         raise Stale
+    now = context.deps.clock.now()
     if data.action == NameAction.LATER:
+        request = await certificates.name_request(current.db, learner)
+        if request is not None and request.module_id == module.id:
+            await certificates.drop_request(current.db, learner)
         if learner.awaiting == name_step(module):
             await learners.await_input(current.db, learner, None)
         await answer_query(update)
+        correcting = request is not None and request.certificate_id is not None
         await show(
             update,
-            tr._("All right. You can get your certificate later with /certificates."),
+            tr._("All right. Nothing was changed.")
+            if correcting
+            else tr._("All right. You can get your certificate later with /certificates."),
             edit=False,
         )
         return
@@ -184,13 +282,46 @@ async def name_button(
         return
     if await certificates.passed_score(current.db, learner, module.id) is None:
         raise Stale
-    await answer_query(update)
-    if data.action == NameAction.USE and learner.display_name:
-        await issue_and_send(update, context, current, module, learner.display_name)
+    if data.action == NameAction.MAKE:
+        await make_and_send(update, context, current, module)
         return
-    await learners.await_input(current.db, learner, name_step(module))
-    text, keyboard = name_question(
-        tr, module, learner.display_name, typing=data.action == NameAction.CHANGE
-    )
+    request = await certificates.name_request(current.db, learner)
+    if data.action == NameAction.CHANGE and request is not None and request.module_id == module.id:
+        request = await certificates.type_name(current.db, learner, module.id, now)
+    elif data.action == NameAction.CHANGE:
+        # The question was not kept (another conversation was open): ask it now.
+        if await certificates.find(current.db, learner, module.id) is not None:
+            raise Stale
+        request = await certificates.ask_name(current.db, learner, module.id, None, now)
+    else:  # ASK
+        if await certificates.find(current.db, learner, module.id) is not None:
+            raise Stale  # made meanwhile: /certificates shows it
+        request = await certificates.ask_name(
+            current.db, learner, module.id, learner.display_name, now
+        )
+    await answer_query(update)
+    text, keyboard = await _ask(context, current, module, request)
     # A new message: the question may have shared its message with the quiz score.
+    await show(update, text, keyboard, edit=False)
+
+
+@on_button(CorrectName, roles=ANYONE)
+async def correct_name(
+    update: Update, context: BotContext, current: Turn, data: CorrectName
+) -> None:
+    """``/certificates``: the name on one's own certificate, to be corrected; the profile name
+    is offered where it differs from the printed one."""
+    learner = current.learner
+    certificate = await certificates.get_for(current.db, learner, data.certificate_id)
+    module = context.deps.catalogue.get(certificate.module_id) if certificate else None
+    if certificate is None or certificate.revoked_at is not None or module is None:
+        raise Stale
+    if not learners.records_allowed(learner):
+        raise Stale
+    offered = learner.display_name if learner.display_name != certificate.name else None
+    request = await certificates.ask_name(
+        current.db, learner, module.id, offered, context.deps.clock.now(), certificate=certificate
+    )
+    await answer_query(update)
+    text, keyboard = await _ask(context, current, module, request)
     await show(update, text, keyboard, edit=False)

@@ -1,4 +1,6 @@
-"""``/verify CODE``: anyone checks a certificate's code (typed after ``/verify`` alone, too)."""
+"""``/verify CODE``: anyone checks a certificate's code (typed after ``/verify`` alone, too);
+the certificate's QR code opens the same answer through its link (``/start v_<code>``), for
+anyone, before any onboarding and with nothing stored about who asks."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from bot.content.catalogue import Catalogue
 from bot.handlers.certificates.data import CancelVerify
 from bot.handlers.certificates.document import title_of
 from bot.handlers.certificates.naming import MAX_LABEL
+from bot.handlers.common.deep_links import VerifyLink
 from bot.handlers.common.entry import ANYONE, on_button, on_command, on_text
 from bot.handlers.common.keyboards import button, markup, shorten
 from bot.handlers.common.replies import answer_query, show
+from bot.handlers.common.routes import Visitor
 from bot.handlers.common.turn import Turn
 from bot.i18n.translator import Translator
 from bot.runtime.context import BotContext
@@ -33,6 +37,16 @@ def verification_text(
         )
     code = certificates.format_code(result.code or "")
     module = title_of(tr, catalogue, result.module_id)
+    if result.status == Status.REPLACED:
+        return tr._(
+            "⚠️ <b>Replaced certificate</b>\n\n"
+            "The certificate <code>{code}</code> ({module}, issued on {issued}) was replaced on "
+            "{replaced} by a new one with a corrected name. This code is no longer valid.",
+            code=code,
+            module=module,
+            issued=tr.date(result.issued_at),
+            replaced=tr.date(result.revoked_at) if result.revoked_at else "",
+        )
     if result.status == Status.REVOKED:
         return tr._(
             "❌ <b>Revoked certificate</b>\n\n"
@@ -107,3 +121,15 @@ async def cancel_verify(
         await learners.await_input(current.db, current.learner, None)
     await answer_query(update)
     await show(update, current.tr._("All right."))
+
+
+async def open_verify_link(
+    update: Update, context: BotContext, visitor: Visitor, link: VerifyLink
+) -> None:
+    """``/start v_<code>``: the certificate's QR code, scanned by anyone."""
+    result = await certificates.verify(visitor.db, link.code)
+    await show(
+        update,
+        verification_text(visitor.tr, context.deps.catalogue, result, link.code),
+        edit=False,
+    )

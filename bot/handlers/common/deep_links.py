@@ -19,6 +19,9 @@ _CODE = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
 @dataclass(frozen=True)
 class DeepLink:
     prefix: ClassVar[str]
+    public: ClassVar[bool] = False
+    """Opened for anyone, before onboarding, with nothing stored about who opens it
+    (``bot.app.PUBLIC_LINKS``); the others are opened once the person is onboarded."""
     _registry: ClassVar[dict[str, type[DeepLink]]] = {}
 
     code: str
@@ -93,3 +96,12 @@ class CheckinLink(DeepLink):
         if len(session) > 12 or len(minute) > 12:
             return None
         return int(session), int(minute), token
+
+
+@dataclass(frozen=True)
+class VerifyLink(DeepLink):
+    """A certificate's verification link (its QR code): ``v_<code>``, the code as stored
+    (ungrouped). Anyone may open it, new to the bot or not."""
+
+    prefix = "v"
+    public = True

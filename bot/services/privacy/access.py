@@ -427,6 +427,14 @@ async def _records(db: AsyncSession, learner: Learner) -> dict[str, Any]:
                 "score_percent": certificate.score_percent,
                 "issued": _iso(certificate.issued_at),
                 "revoked": _iso(certificate.revoked_at),
+                "earlier_codes_replaced_by_a_corrected_name": [
+                    {
+                        "code": certificates.format_code(replacement.code),
+                        "issued": _iso(replacement.issued_at),
+                        "replaced": _iso(replacement.replaced_at),
+                    }
+                    for replacement in await certificates.replacements_of(db, certificate)
+                ],
             }
             for certificate in await certificates.list_for(db, learner)
         ],

@@ -14,7 +14,8 @@ their chat where a check-in code or an announcement summary was shown.
 What stays, for the programme's totals only: registrations and attendance, ratings without
 comments, lesson progress and quiz scores (with whether each answer was right: the knowledge
 gain on matched items and the item analysis count them), revoked certificates without a
-name, the problem reports they sent (the content team still needs them), the roles they
+name (and the old codes of corrected ones, which hold no name), the problem reports they
+sent (the content team still needs them), the roles they
 held (revoked) and the audit log of what they did, and the sessions they ran (place, time
 and who attended). Those rows move to a new learner row with a new id, marked erased and
 holding nothing else, with a new random person id (``pseudonym``): an export or SQL view
