@@ -39,7 +39,7 @@ async def walk(user: TelegramUser, tr: Translator, module: Module) -> None:
     language = tr.language_code
     text = module.text(language)
     await user.send("/lessons")
-    await user.tap(text.title)
+    await user.tap(text.button_title)
     await user.tap(tr._("▶️ Start the lessons"))
     for index in range(module.card_count):
         shown = user.last_message()

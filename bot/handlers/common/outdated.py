@@ -21,15 +21,18 @@ from bot.services.session_state import Outdated, Why
 async def outdated_text(context: BotContext, current: Turn, about: AboutTraining) -> str | None:
     """What is true now of the session of a button that no longer fits it; None while it
     does. Raises the service's ``not-found`` / ``not-allowed`` for a session the person does
-    not see (the declaration refuses those), so nothing is told about others' sessions."""
-    found = await sessions.seen(
+    not manage (the declaration refuses those), so nothing is told about others' sessions."""
+    # Every use is a manager's (attendance, check-in, changes): someone who only sees the
+    # session, e.g. a coordinator of another organisation, is refused before anything about
+    # it (that it started, moved or was cancelled) is told.
+    training = await sessions.managed(
         current.db,
         current.learner,
         about.session_id,
         admin_ids=context.deps.settings.admin_telegram_ids,
     )
     state = await session_state.outdated(
-        current.db, found.training, about.use, context.deps.clock.now(), about.shown_version
+        current.db, training, about.use, context.deps.clock.now(), about.shown_version
     )
     return None if state is None else why_text(current.tr, state)
 
