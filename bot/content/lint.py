@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -122,7 +123,7 @@ def lint_module(folder: Path, today: date) -> list[Finding]:
 
 
 def lint_files(
-    name: str, meta: dict[str, Any], languages: dict[str, dict[str, Any] | None], today: date
+    name: str, meta: dict[str, Any], languages: Mapping[str, dict[str, Any] | None], today: date
 ) -> list[Finding]:
     """Every finding of one module held as data: module.yaml's mapping and each language's
     (a version stored in the database, a workbook sent back)."""

@@ -151,6 +151,10 @@ class Catalogue:
         numbers = [number for key, number in self._versions if key == module_id]
         return self._versions[(module_id, max(numbers))] if numbers else None
 
+    def known(self) -> list[tuple[tuple[str, int], Module]]:
+        """Every stored version held (version 0, read from the files alone, is not one)."""
+        return [(key, module) for key, module in self._versions.items() if key[1] > 0]
+
     def by_topic(self) -> list[tuple[str, list[Module]]]:
         return [
             (topic, [module for module in self.modules if module.topic == topic])
