@@ -53,6 +53,8 @@ class Reason(StrEnum):
     """A draft identical to what is there already."""
     EXISTS = "exists"
     RETIRED = "retired"
+    BAD_FILE = "bad-file"
+    """Not a workbook of a module."""
     LANGUAGE_NOT_ALLOWED = "language-not-allowed"
     """An editor scoped to some languages changed another: ``value`` names it."""
 
