@@ -18,6 +18,7 @@ from bot.handlers import (
     announce,
     attendance,
     certificates,
+    content,
     errors,
     exports,
     fallback,
@@ -49,6 +50,7 @@ from bot.handlers.common.deep_links import (
 from bot.handlers.common.entry import TextStepRoute
 from bot.handlers.common.menus import publish_default_commands
 from bot.handlers.common.routes import LinkOpener, Routes
+from bot.handlers.content import refresh as content_refresh
 from bot.i18n.translator import Translators
 from bot.runtime import intake, jobs, outbox
 from bot.runtime.application import KapacitetApplication
@@ -84,6 +86,7 @@ FEATURES = (
     announce,
     exports,
     walk_in_data,
+    content,
 )
 """Group 0, in this order. PTB gives an update to the first handler of a group whose pattern
 matches, so a command or a button prefix belongs to exactly one feature; the fallback comes
@@ -115,6 +118,7 @@ DEEP_LINKS: dict[type[DeepLink], LinkOpener] = {
 """``/start <payload>``: opened once the person is onboarded (``bot.handlers.onboarding``)."""
 
 JOBS: tuple[PeriodicTask, ...] = (
+    content_refresh.refresh_catalogue,
     intake.forget_old_updates,
     attendance.refresh_checkin_codes,
     feedback.send_feedback_questions,
@@ -213,6 +217,8 @@ def wire(application: BotApplication, *, background_jobs: bool = True) -> None:
     settings = deps.settings
     shards = intake.Shards(settings.workers, settings.worker) if settings.workers > 1 else None
     intake.install(application, deps.database, deps.clock, shards)
+    # Group -20: the catalogue follows what is published (a small query every few seconds).
+    application.add_handlers(content_refresh.HANDLERS, group=content_refresh.GROUP)
     # Group -10: a person sending too much at once is paused before any feature runs.
     application.add_handlers(flood.HANDLERS, group=flood.GROUP)
     # Group 0: the features, then whatever none of them took.

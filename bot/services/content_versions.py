@@ -228,12 +228,15 @@ async def draft_module(db: AsyncSession, module_id: str) -> Module:
     return module_from_files(files_of(row), module_id, row.number)
 
 
-async def publish(db: AsyncSession, module_id: str, actor_id: int | None) -> ModuleVersion:
-    """The draft becomes what new starts get; the published version before it is kept
-    (superseded) for the learners finishing it. Audited."""
+async def publish(
+    db: AsyncSession, module_id: str, actor_id: int | None, number: int | None = None
+) -> ModuleVersion:
+    """The draft (version ``number``, when given: a button for an older draft is stale)
+    becomes what new starts get; the published version before it is kept (superseded) for
+    the learners finishing it. Audited."""
     rows = await versions_of(db, module_id)
     row = _in_state(rows, VersionState.DRAFT)
-    if row is None:
+    if row is None or (number is not None and row.number != number):
         raise ContentVersionError(Reason.NO_DRAFT, module_id)
     now = utcnow()
     for earlier in rows:
