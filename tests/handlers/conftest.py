@@ -49,7 +49,8 @@ async def harness(
         flood_max_updates=flood_max_updates,
         **CONTROLLER,
     )
-    deps = build_deps(settings, catalogue, clock)
+    # A catalogue of its own: publishing in one test changes what it holds.
+    deps = build_deps(settings, Catalogue(list(catalogue.modules)), clock)
     await deps.database.migrate()
     try:
         yield Harness(api, deps, clock)

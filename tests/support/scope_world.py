@@ -28,6 +28,7 @@ from bot.models import (
     Draft,
     Feedback,
     Learner,
+    ModuleVersion,
     NudgePlan,
     OutboxMessage,
     ProblemReport,
@@ -55,6 +56,7 @@ from tests.factories import (
     record_attendance,
     register,
 )
+from tests.support.content_versions import make_content_draft
 
 
 async def make_person(db: AsyncSession, telegram_id: int | None, organisation: str) -> Learner:
@@ -175,6 +177,8 @@ class AuthorisationWorld:
     """:data:`PERSON`'s problem report (Serbia, Forum: outside both coordinators' scopes)."""
     review: int
     """:data:`PERSON`'s missed question, due for review."""
+    content_draft: int = 0
+    """The number of the draft of :data:`MODULE` (its English title changed by the admin)."""
 
 
 async def authorisation_world(database: Database, now: datetime) -> AuthorisationWorld:
@@ -195,7 +199,7 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
         assert other_programme.id is not None
         smart = await make_person(db, PROGRAMME_COORDINATOR, FORUM)
         await grant(db, smart, Role.COORDINATOR, programmes=[other_programme.id])
-        await make_person(db, ADMIN, FORUM)
+        admin = await make_person(db, ADMIN, FORUM)
         author = await make_person(db, AUTHOR, FORUM)
         await grant(db, author, Role.COORDINATOR)
         person = await make_person(db, PERSON, FORUM)
@@ -241,6 +245,7 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
         await db.flush()
         assert report.id is not None and review.id is not None
         assert subscription.id is not None and training.programme_id is not None
+        content_draft = await make_content_draft(db, admin, MODULE)
         return AuthorisationWorld(
             training.id,
             training.version,
@@ -255,6 +260,7 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
             subscription.id,
             report.id,
             review.id,
+            content_draft,
         )
 
 
@@ -280,6 +286,7 @@ async def enter_step(
 # -- what the database holds ------------------------------------------------------------------
 
 WATCHED: tuple[type[SQLModel], ...] = (
+    ModuleVersion,
     TrainingSession,
     Registration,
     Attendance,
