@@ -76,6 +76,10 @@ SHOWN: dict[str, Callable[[Data], list[Any]]] = {
     "nudge_plan.learner_id": lambda d: [d["study_nudge"]] if d["study_nudge"] else [],
     "nudge_delivery.learner_id": lambda d: d["study_nudges_sent"],
     "review_item.learner_id": lambda d: d["review_questions"],
+    "module_version.created_by": lambda d: [v for v in d["content_versions"] if v["made_by_you"]],
+    "module_version.published_by": lambda d: [
+        v for v in d["content_versions"] if v["published_by_you"]
+    ],
 }
 """Where ``/mydata`` shows the rows of each column that points at a learner."""
 

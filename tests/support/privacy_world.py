@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.content.catalogue import read_files
 from bot.db import Database
 from bot.models import (
     Announcement,
@@ -38,6 +39,7 @@ from bot.models import (
     InboundUpdate,
     Learner,
     ModuleProgress,
+    ModuleVersion,
     NudgeDelivery,
     NudgePlan,
     OutboxMessage,
@@ -49,7 +51,8 @@ from bot.models import (
     RoleGrant,
     RoleInvite,
 )
-from bot.services import audit
+from bot.paths import CONTENT_DIR
+from bot.services import audit, content_versions
 from tests.factories import (
     grant,
     make_attempt,
@@ -237,6 +240,19 @@ async def _content_and_study(db: AsyncSession, zorana: Learner, participant: Lea
             closed_at=NOW,
             status="closed",
             **report,
+        )
+    )
+    db.add(
+        ModuleVersion(
+            module_id="passwords-2fa",
+            number=2,
+            state="published",
+            files=content_versions.dump(read_files(CONTENT_DIR / "passwords-2fa")),
+            created_by=zorana.id,
+            published_by=zorana.id,
+            created_at=NOW,
+            changed_at=NOW,
+            published_at=NOW,
         )
     )
     db.add(NudgePlan(learner_id=zorana.id, zone="Europe/Podgorica", created_at=NOW))
