@@ -398,7 +398,7 @@ async def create_invite(
         details={
             "role": role.value,
             **_scope_details(scope),
-            "languages": sorted(asked_languages),
+            **({"languages": sorted(asked_languages)} if role == Role.EDITOR else {}),
             "expires_at": invite.expires_at.isoformat(),
         },
         now=now,
@@ -541,7 +541,7 @@ async def redeem_invite(
             "learner_id": learner.id,
             "invite_id": invite.id,
             **_scope_details(scope),
-            "languages": invite.languages,
+            **({"languages": invite.languages} if role == Role.EDITOR else {}),
             "previous": previous,
         },
         now=now,
