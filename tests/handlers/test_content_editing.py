@@ -12,7 +12,7 @@ from bot.content.catalogue import plain_text
 from bot.handlers.content import refresh
 from bot.handlers.learning.data import ShowCard
 from bot.models import AuditEntry, ModuleProgress, ModuleVersion, VersionState
-from bot.services import content_sync
+from bot.services import content_sync, content_versions
 from tests.support.content_versions import edit_workbook, row_of, workbook_rows
 from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
@@ -158,3 +158,23 @@ async def test_a_learner_without_an_editor_role_cannot_send_a_workbook(bot: Harn
     [refused] = await learner.send_document(b"PK\x03\x04 not really", "passwords-2fa.xlsx")
     assert refused.text == "Sorry, you are not allowed to do that."
     assert await versions(bot) == [(1, VersionState.PUBLISHED)]
+
+
+async def test_a_publish_from_the_command_line_reaches_the_running_bot(bot: Harness):
+    async with bot.deps.database.session() as db:
+        await content_sync.sync_shipped(db)
+    await refresh.refresh(bot.deps)
+    learner = await bot.onboarded(821, "en")
+    editor = await bot.learner_of(821)
+    assert editor.id is not None
+    async with bot.deps.database.session() as db:
+        files = await content_versions.latest_draft_or_published(db, MODULE)
+        files["en"]["title"] = "Passwords, passphrases and two-step login"
+        await content_versions.save_draft(db, MODULE, files, editor.id, {"en"})
+        await content_versions.publish(db, MODULE, None)
+    # Another process published: the bot's next round of background work picks it up.
+    await bot.tick()
+    module = bot.deps.catalogue.get(MODULE)
+    assert module is not None and module.version == 2
+    [lessons] = await learner.send("/lessons")
+    assert "Passwords, passphrases and two-step login" in (lessons.text or "")
