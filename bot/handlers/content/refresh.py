@@ -8,6 +8,7 @@ one small query per interval, none per tap. The tick does the same for an idle b
 
 from __future__ import annotations
 
+import logging
 import time
 
 from telegram import Bot, Update
@@ -15,6 +16,8 @@ from telegram.ext import TypeHandler
 
 from bot.runtime.context import BotContext, Deps
 from bot.services import content_versions
+
+log = logging.getLogger(__name__)
 
 GROUP = -20
 """Before flood control (-10) and the features (0)."""
@@ -34,7 +37,11 @@ async def before_update(update: Update, context: BotContext) -> None:
     if not catalogue.stale and last is not None and now - last < REFRESH_SECONDS:
         return
     context.bot_data[_LAST] = now
-    await refresh(context.deps)
+    try:
+        await refresh(context.deps)
+    except Exception:
+        # The update goes on with the catalogue it has; the next interval tries again.
+        log.exception("the catalogue could not be refreshed")
 
 
 async def refresh_catalogue(deps: Deps, bot: Bot) -> None:
