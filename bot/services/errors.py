@@ -4,6 +4,7 @@
      ├── AnnouncementError       announcements.Reason
      ├── AttendanceError         attendance.Reason         (services/attendance/errors.py)
      ├── CertificateError        certificates.Reason
+     ├── ContentVersionError     content_versions.Reason   (also the workbooks')
      ├── ExportError             exports.Reason            (services/exports/request.py)
      ├── NudgeError              nudges.Reason
      ├── PrivacyError            privacy.Reason            (services/privacy/walk_ins.py)
