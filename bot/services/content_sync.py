@@ -71,7 +71,7 @@ async def sync_shipped(db: AsyncSession, root: Path = CONTENT_DIR) -> Synced:
             updated.append(module_id)
             old = files_of(rows[-1])
             if old.get(MODULE_KEY) != files.get(MODULE_KEY) or old.get("en") != files.get("en"):
-                await translation_review.on_source_changed(db, module_id, old, files)
+                await translation_review.on_source_changed(db, module_id, old, files, now)
         else:
             added.append(module_id)
     await db.flush()

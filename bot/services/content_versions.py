@@ -219,7 +219,7 @@ async def save_draft(
     await db.flush()
     old_files = files_of(old)
     if {MODULE_KEY, "en"} & changed_languages(old_files, files):
-        await translation_review.on_source_changed(db, module_id, old_files, files)
+        await translation_review.on_source_changed(db, module_id, old_files, files, now)
     return row
 
 

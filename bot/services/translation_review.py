@@ -7,6 +7,7 @@ a draft or the shipped files change a module's English text or structure.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,6 +18,9 @@ async def on_source_changed(
     module_id: str,
     old_files: dict[str, Any],
     new_files: dict[str, Any],
-) -> None:
-    """Marks the translations of what changed in English as needing review (here: nothing)."""
-    del db, module_id, old_files, new_files
+    now: datetime,
+) -> list[str]:
+    """Marks the translations of what changed in English as needing review (here: nothing);
+    returns the keys changed. ``po``'s module has this signature."""
+    del db, module_id, old_files, new_files, now
+    return []
