@@ -18,6 +18,7 @@ from bot.handlers import (
     announce,
     attendance,
     certificates,
+    content,
     errors,
     exports,
     fallback,
@@ -60,6 +61,7 @@ from bot.handlers.common.routes import (
     PublicLinkRoute,
     Routes,
 )
+from bot.handlers.content import refresh as content_refresh
 from bot.i18n.translator import Translators
 from bot.runtime import intake, jobs, outbox
 from bot.runtime.application import KapacitetApplication
@@ -98,6 +100,7 @@ FEATURES = (
     announce,
     exports,
     walk_in_data,
+    content,
 )
 """Group 0, in this order (``groups`` first: it takes every update of a group chat).
 PTB gives an update to the first handler of a group whose pattern
@@ -143,6 +146,7 @@ PUBLIC_LINKS: dict[type[DeepLink], PublicLinkOpener] = {
 who opens it (``DeepLink.public``)."""
 
 JOBS: tuple[PeriodicTask, ...] = (
+    content_refresh.refresh_catalogue,
     intake.forget_old_updates,
     attendance.refresh_checkin_codes,
     feedback.send_feedback_questions,
@@ -242,6 +246,8 @@ def wire(application: BotApplication, *, background_jobs: bool = True) -> None:
     settings = deps.settings
     shards = intake.Shards(settings.workers, settings.worker) if settings.workers > 1 else None
     intake.install(application, deps.database, deps.clock, shards)
+    # Group -20: the catalogue follows what is published (a small query every few seconds).
+    application.add_handlers(content_refresh.HANDLERS, group=content_refresh.GROUP)
     # Group -10: a person sending too much at once is paused before any feature runs.
     application.add_handlers(flood.HANDLERS, group=flood.GROUP)
     # A certificate's verification link: for anyone, before any onboarding.

@@ -111,6 +111,9 @@ class ModuleProgress(SQLModel, table=True):
     passed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     cards_seen: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     """JSON: the ids of the cards seen so far (the quiz waits until all of them are)."""
+    module_version: int | None = None
+    """The version of the module the learner started on, which they finish on (None: started
+    before versions were stored, or read from the files alone)."""
 
 
 class QuizAttempt(SQLModel, table=True):
@@ -136,6 +139,8 @@ class QuizAttempt(SQLModel, table=True):
     """JSON: the questions asked, in order, each with its options in the order shown,
     ``[["q-id", "cadb"], ...]``; None for attempts made before 0007 (every question, as
     written)."""
+    module_version: int | None = None
+    """The version of the module the attempt was taken on (None: before 0010)."""
 
     @property
     def score_percent(self) -> int:
@@ -182,6 +187,9 @@ class Role(StrEnum):
     TRAINER = "trainer"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    EDITOR = "editor"
+    """Changes lessons and quizzes (``/content``), in every language or in those of its
+    scope (``languages``)."""
 
 
 class RoleGrant(SQLModel, table=True):
@@ -201,6 +209,8 @@ class RoleGrant(SQLModel, table=True):
     """A coordinator's scope: organisation names separated by newlines; empty means all."""
     programmes: str | None = Field(default=None, max_length=200)
     """A coordinator's scope: programme ids separated by commas; empty means all."""
+    languages: str | None = Field(default=None, max_length=100)
+    """An editor's scope: language codes separated by commas; empty means all."""
     granted_by: int | None = Field(default=None, foreign_key="learner.id")
     granted_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     revoked_by: int | None = Field(default=None, foreign_key="learner.id")
@@ -218,6 +228,7 @@ class RoleInvite(SQLModel, table=True):
     countries: str | None = Field(default=None, max_length=100)
     organisations: str | None = Field(default=None, max_length=500)
     programmes: str | None = Field(default=None, max_length=200)
+    languages: str | None = Field(default=None, max_length=100)
     created_by: int = Field(foreign_key="learner.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     expires_at: datetime = Field(sa_column=_timestamp())
@@ -518,6 +529,8 @@ class Certificate(SQLModel, table=True):
     """The name as the learner gave it for the certificate."""
     language: str = Field(max_length=8)
     score_percent: int
+    module_version: int | None = None
+    """The version of the module the passing quiz was taken on (None: before 0010)."""
     issued_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
 
@@ -803,3 +816,41 @@ class TranslationStatus(SQLModel, table=True):
     )
     """Who set the state (the reviewer, for ``reviewed``); none for the shipped files."""
     changed_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class VersionState(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    """What learners starting the module get; one per module."""
+    SUPERSEDED = "superseded"
+    """Published before; kept for the learners still finishing it, and for reports."""
+    RETIRED = "retired"
+    """The module's last version once it is hidden from the catalogue."""
+
+
+class ModuleVersion(SQLModel, table=True):
+    """A module's files as data (``bot.content.catalogue.Files``), one row per version."""
+
+    __tablename__ = "module_version"
+    __table_args__ = (sa.UniqueConstraint("module_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    module_id: str = Field(max_length=24, index=True)
+    number: int
+    state: str = Field(max_length=12)
+    files: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    """JSON: ``{"module": {...}, "en": {...}, "sq": {...}}``, as the YAML files hold them."""
+    from_files: str | None = Field(default=None, max_length=64)
+    """The hash of the shipped files this version was loaded from; None when made in the bot."""
+    created_by: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("learner.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    changed_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    """When the state last changed: the catalogue's generation is read from it."""
+    published_by: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("learner.id", ondelete="SET NULL"), nullable=True),
+    )
+    published_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))

@@ -10,11 +10,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.content.catalogue import Catalogue, ContentError, load_catalogue
 from bot.i18n.languages import LANGUAGE_CODES
 from bot.paths import CONTENT_DIR
+
+if TYPE_CHECKING:
+    from bot.db import Database
 
 log = logging.getLogger("bot")
 
@@ -94,10 +98,11 @@ def _run_bot(settings: Settings, catalogue: Catalogue) -> int:
         # A write before anything else: a database that takes none stops the start here.
         async with deps.database.session() as db:
             await marks.note(db, marks.BOT_STARTED, deps.clock.now())
+        await load_content(deps.database, deps.catalogue)
         async with deps.database.session() as db:
             return await translation_review.learner_catalogue(
                 db,
-                catalogue,
+                deps.catalogue,
                 deps.clock.now(),
                 settings.unreviewed_text,
                 settings.show_unreviewed_languages,
@@ -123,6 +128,24 @@ def _run_bot(settings: Settings, catalogue: Catalogue) -> int:
         finally:
             asyncio.set_event_loop(None)
             loop.close()
+
+
+async def load_content(database: Database, catalogue: Catalogue) -> None:
+    """The shipped files stored as versions (once per change), then the catalogue built from
+    the published versions."""
+    from bot.services import content_sync, content_versions
+
+    async with database.session() as db:
+        synced = await content_sync.sync_shipped(db)
+    for module_id in synced.kept:
+        log.warning(
+            "The files of module %s changed, but the programme edited it in the bot: the "
+            "files are not applied (python -m bot content export %s to compare)",
+            module_id,
+            module_id,
+        )
+    async with database.session() as db:
+        await content_versions.load_into(db, catalogue)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -364,6 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
     content_actions.add_parser(
         "problems", help="open problem reports per module, from DATABASE_URL's database"
     ).set_defaults(handler=cmd_content_problems)
+    from bot.cli import content as content_commands
+
+    content_commands.add_parsers(content_actions)
     i18n = commands.add_parser("i18n", help="translation catalogs")
     i18n.add_argument("action", choices=["extract", "update", "compile", "check"])
     i18n.set_defaults(handler=cmd_i18n)

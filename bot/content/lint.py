@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -113,7 +114,19 @@ def lint_module(folder: Path, today: date) -> list[Finding]:
     meta = _read(folder / "module.yaml")
     if meta is None:
         return []
-    name = folder.name
+    languages = {
+        path.stem: _read(path)
+        for path in sorted(folder.glob("*.yaml"))
+        if path.name != "module.yaml"
+    }
+    return lint_files(folder.name, meta, languages, today)
+
+
+def lint_files(
+    name: str, meta: dict[str, Any], languages: Mapping[str, dict[str, Any] | None], today: date
+) -> list[Finding]:
+    """Every finding of one module held as data: module.yaml's mapping and each language's
+    (a version stored in the database, a workbook sent back)."""
     raw = meta.get("questions")
     questions = [
         q
@@ -144,11 +157,7 @@ def lint_module(folder: Path, today: date) -> list[Finding]:
                 f" (more than {round(POSITION_SHARE * 100)} %)",
             )
     ids = {q["id"] for q in questions}
-    for path in sorted(folder.glob("*.yaml")):
-        if path.name == "module.yaml":
-            continue
-        language = path.stem
-        data = _read(path)
+    for language, data in languages.items():
         texts = data.get("questions") if data is not None else None
         if not isinstance(texts, dict):
             continue  # the loader reports it

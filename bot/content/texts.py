@@ -25,7 +25,9 @@ from typing import Any
 import yaml
 
 from bot.content import catalogue
-from bot.content.catalogue import (
+from bot.content.catalogue import Module, ModuleText, Problem
+from bot.content.lint import Finding, Level, lint_module
+from bot.content.rules import (
     GENERATED_LANGUAGES,
     MAX_CARD,
     MAX_EXPLANATION,
@@ -34,11 +36,7 @@ from bot.content.catalogue import (
     MAX_SUMMARY,
     MAX_TITLE,
     PLACEHOLDER,
-    Module,
-    ModuleText,
-    Problem,
 )
-from bot.content.lint import Finding, Level, lint_module
 from bot.i18n.languages import LANGUAGE_CODES, SOURCE_LANGUAGE
 from bot.i18n.translit import latin_to_cyrillic
 

@@ -16,6 +16,7 @@ from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.routes import LinkPreview
 from bot.handlers.common.texts import scope_text
 from bot.handlers.common.turn import Turn, refresh_command_menu
+from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import N_, Html, Translator
 from bot.models import Learner, Role
 from bot.runtime.context import BotContext
@@ -27,6 +28,8 @@ ROLE_NAMES = {
     Role.TRAINER: N_("trainer"),
     Role.COORDINATOR: N_("coordinator"),
     Role.ADMIN: N_("admin"),
+    # TRANSLATORS: the role of who changes and translates lessons and quizzes.
+    Role.EDITOR: N_("content editor"),
 }
 INVITERS = (Role.ADMIN, Role.COORDINATOR)
 """Who may use /invite and /roles (the service decides the details)."""
@@ -82,6 +85,20 @@ def usage_text(tr: Translator) -> str:
             "{by_programme} – only for this programme (it can be combined with the others)",
             by_programme=_code('/invite coordinator programme:"SOE-3"'),
         )
+        + "\n"
+        + tr._(
+            "{editor} – a content editor, for all languages or only those named (admins only)",
+            editor=_code("/invite editor sq mk"),
+        )
+    )
+
+
+def languages_text(tr: Translator, languages: str | None) -> str:
+    """An editor's languages by name; all of them when none is named."""
+    if not languages:
+        return tr._("all languages")
+    return ", ".join(
+        LANGUAGES[code].native_name for code in languages.split(",") if code in LANGUAGES
     )
 
 
@@ -105,6 +122,8 @@ def error_text(tr: Translator, error: RoleError) -> str:
             problem = tr._("There is no role “{value}”.", value=value)
         case Reason.UNKNOWN_COUNTRY:
             problem = tr._("“{value}” is not one of the country codes.", value=value)
+        case Reason.UNKNOWN_LANGUAGE:
+            problem = tr._("“{value}” is not one of the bot's languages.", value=value)
         case Reason.UNKNOWN_PROGRAMME:
             problem = tr._("There is no programme called “{value}”.", value=value)
         case Reason.BAD_QUOTES:
@@ -160,12 +179,15 @@ async def invite_command(update: Update, context: BotContext, current: Turn) -> 
             request.programmes,
             now=context.deps.clock.now(),
             admin_ids=context.deps.settings.admin_telegram_ids,
+            languages=request.languages,
         )
     except RoleError as error:
         await show(update, error_text(tr, error))
         return
     role = Role(invite.role)
     lines = [tr._("<b>Invitation: {role}</b>", role=role_name(tr, role))]
+    if role == Role.EDITOR:
+        lines.append(tr._("Languages: {languages}", languages=languages_text(tr, invite.languages)))
     if role == Role.COORDINATOR:
         scope = await roles.named_invite_scope(current.db, invite)
         lines.append(tr._("Scope: {scope}", scope=scope_text(tr, scope)))
@@ -333,6 +355,13 @@ def granted_text(tr: Translator, result: Redemption) -> str:
             "✅ You are now a coordinator ({scope}). Invite trainers with /invite "
             "and see who holds which role with /roles.",
             scope=scope_text(tr, result.scope),
+        )
+    if result.role == Role.EDITOR:
+        grant = result.grant
+        return tr._(
+            "✅ You are now a content editor ({languages}). Get a module's workbook, change it "
+            "and send it back with /content.",
+            languages=languages_text(tr, grant.languages if grant else None),
         )
     return tr._(
         "✅ You are now an admin. Invite trainers, coordinators and admins with /invite "

@@ -235,6 +235,21 @@ async def pending_modules(db: AsyncSession, learner: Learner) -> dict[str, int]:
 # -- changes ----------------------------------------------------------------------------------
 
 
+async def _passed_version(db: AsyncSession, learner_id: int, module_id: str) -> int | None:
+    """The module version of the learner's last passed quiz (None before versions)."""
+    found = await db.exec(
+        select(QuizAttempt.module_version)
+        .where(
+            QuizAttempt.learner_id == learner_id,
+            QuizAttempt.module_id == module_id,
+            QuizAttempt.kind == QuizKind.POST,
+            QuizAttempt.passed == True,  # noqa: E712 (SQL)
+        )
+        .order_by(col(QuizAttempt.started_at).desc())
+    )
+    return found.first()
+
+
 async def issue(
     db: AsyncSession,
     learner: Learner,
@@ -259,6 +274,7 @@ async def issue(
     if not await progress.lessons_read(db, learner, module):
         raise CertificateError(Reason.LESSONS_NOT_READ)
     clean = clean_name(name)
+    version = await _passed_version(db, learner.id, module.id)
     for _ in range(_CODE_ATTEMPTS):
         certificate = Certificate(
             code=await free_code(db),
@@ -267,6 +283,7 @@ async def issue(
             name=clean,
             language=language,
             score_percent=score_percent,
+            module_version=version,
             issued_at=now,
         )
         try:

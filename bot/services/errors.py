@@ -4,6 +4,7 @@
      ├── AnnouncementError       announcements.Reason
      ├── AttendanceError         attendance.Reason         (services/attendance/errors.py)
      ├── CertificateError        certificates.Reason
+     ├── ContentVersionError     content_versions.Reason   (also the workbooks')
      ├── ExportError             exports.Reason            (services/exports/request.py)
      ├── InboxError              inbox.Reason
      ├── NudgeError              nudges.Reason

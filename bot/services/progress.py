@@ -41,9 +41,37 @@ _ROW = select(ModuleProgress).where(
 """Built once: every lesson card looks it up."""
 
 
+_CACHE = "progress_rows"
+"""Rows looked up in this unit of work (``db.info``): choosing the learner's version of a
+module and then showing its card read the row once."""
+
+
 async def _progress_row(db: AsyncSession, learner_id: int, module_id: str) -> ModuleProgress | None:
-    result = await db.exec(_ROW, params={"learner_id": learner_id, "module_id": module_id})
-    return result.first()
+    cache: dict[tuple[int, str], ModuleProgress | None] = db.info.setdefault(_CACHE, {})
+    key = (learner_id, module_id)
+    if key not in cache:
+        result = await db.exec(_ROW, params={"learner_id": learner_id, "module_id": module_id})
+        cache[key] = result.first()
+    return cache[key]
+
+
+def _remember(db: AsyncSession, row: ModuleProgress) -> None:
+    db.info.setdefault(_CACHE, {})[(row.learner_id, row.module_id)] = row
+
+
+async def learner_module(
+    db: AsyncSession, learner: Learner, catalogue: Catalogue, module_id: str
+) -> Module | None:
+    """The module as this learner reads it: the version they started on until they pass it
+    (so a card they are on never disappears), else the published one; None when neither is
+    known (a retired module never started, a forged button)."""
+    if records_allowed(learner) and learner.id is not None:
+        row = await _progress_row(db, learner.id, module_id)
+        if row is not None and row.passed_at is None and row.module_version is not None:
+            pinned = catalogue.version(module_id, row.module_version)
+            if pinned is not None:
+                return pinned
+    return catalogue.get(module_id)
 
 
 async def resume_card(db: AsyncSession, learner: Learner, module: Module) -> int:
@@ -63,8 +91,12 @@ async def show_card(db: AsyncSession, learner: Learner, module: Module, index: i
     now = utcnow()
     if row is None:
         row = ModuleProgress(
-            learner_id=learner.id, module_id=module.id, cards_total=module.card_count
+            learner_id=learner.id,
+            module_id=module.id,
+            cards_total=module.card_count,
+            module_version=module.version or None,
         )
+        _remember(db, row)
     row.current_card = index
     row.cards_total = module.card_count
     row.updated_at = now
@@ -93,8 +125,12 @@ async def mark_passed(db: AsyncSession, learner: Learner, module: Module) -> Non
     row = await _progress_row(db, learner.id, module.id)
     if row is None:
         row = ModuleProgress(
-            learner_id=learner.id, module_id=module.id, cards_total=module.card_count
+            learner_id=learner.id,
+            module_id=module.id,
+            cards_total=module.card_count,
+            module_version=module.version or None,
         )
+        _remember(db, row)
     if row.passed_at is None:
         row.passed_at = utcnow()
     row.updated_at = utcnow()
@@ -122,10 +158,11 @@ async def statuses(
     module_ids = {row.module_id for row in rows} | {attempt.module_id for attempt in attempts}
     by_module = {row.module_id: row for row in rows}
     for module_id in module_ids:
-        module = catalogue.get(module_id)
+        row = by_module.get(module_id)
+        pinned = row.module_version if row and row.passed_at is None else None
+        module = catalogue.version(module_id, pinned) or catalogue.get(module_id)
         if module is None:
             continue
-        row = by_module.get(module_id)
         finished = [attempt for attempt in attempts if attempt.module_id == module_id]
         pre = [a for a in finished if a.kind == QuizKind.PRE]
         post = [a for a in finished if a.kind == QuizKind.POST]

@@ -34,7 +34,7 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.content.catalogue import Module, Question
+from bot.content.catalogue import Catalogue, Module, Question
 from bot.db import utcnow
 from bot.models import Learner, QuizAnswer, QuizAttempt, QuizKind
 from bot.services import progress
@@ -123,6 +123,8 @@ class AnswerResult:
     finished: bool = False
     passed: bool = False
     score_percent: int = 0
+    module: Module | None = None
+    """The version of the module the attempt was taken on (render the question from it)."""
 
 
 def percent(correct: int, total: int) -> int:
@@ -261,6 +263,7 @@ async def start(db: AsyncSession, learner: Learner, module: Module, kind: QuizKi
         question_count=count,
         pass_mark=module.pass_mark,
         form=_encoded(form),
+        module_version=module.version or None,
     )
     db.add(attempt)
     await db.flush()
@@ -277,6 +280,7 @@ async def answer(
     index: int,
     carried_correct: int,
     option: str,
+    versions: Catalogue | None = None,
 ) -> AnswerResult:
     """The answer ``option`` (an option id, whatever letter it was shown under) to question
     ``index`` of the attempt ``attempt_id`` (:attr:`QuizState.reference`: for a learner
@@ -310,6 +314,9 @@ async def answer(
         return AnswerResult(AnswerOutcome.FINISHED)
     if attempt.current_index != index:
         return AnswerResult(AnswerOutcome.STALE)
+    if versions is not None and attempt.module_version is not None:
+        # Finished on the version it started on, whatever was published meanwhile.
+        module = versions.version(module.id, attempt.module_version) or module
     stored = _stored_form(module, attempt)
     if stored is None or not 0 <= index < len(stored):
         return AnswerResult(AnswerOutcome.INVALID)
@@ -353,4 +360,5 @@ def _result(module: Module, state: QuizState, item: Item, is_correct: bool) -> A
         finished=finished,
         passed=finished and score >= module.pass_mark,
         score_percent=score,
+        module=module,
     )

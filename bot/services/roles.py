@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.i18n.languages import LANGUAGE_CODES
 from bot.models import Learner, Programme, Role, RoleGrant, RoleInvite
 from bot.services import audit, learners
 from bot.services.errors import ServiceError
@@ -148,6 +149,8 @@ class Reason(StrEnum):
     """A scope for a role other than coordinator."""
     UNKNOWN_ROLE = "unknown-role"
     UNKNOWN_COUNTRY = "unknown-country"
+    UNKNOWN_LANGUAGE = "unknown-language"
+    """An editor's language that the bot does not have (value: the word)."""
     UNKNOWN_PROGRAMME = "unknown-programme"
     """No programme of that name (value: the name)."""
     ORGANISATION_TOO_LONG = "organisation-too-long"
@@ -200,6 +203,8 @@ class InviteRequest:
     organisations: frozenset[str] = frozenset()
     programmes: frozenset[str] = frozenset()
     """Programme names, as typed (``programme:"SMART Balkans"``)."""
+    languages: frozenset[str] = frozenset()
+    """An editor's languages (``/invite editor sq mk``); none: all."""
 
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‟": '"'})
@@ -232,6 +237,12 @@ def parse_invite_arguments(text: str) -> InviteRequest:
         role = Role(words[0].lower())
     except ValueError:
         raise RoleError(Reason.UNKNOWN_ROLE, words[0][:40]) from None
+    if role == Role.EDITOR:
+        codes = {code.lower(): code for code in LANGUAGE_CODES}
+        unknown = [word for word in words[1:] if word.lower() not in codes]
+        if unknown:
+            raise RoleError(Reason.UNKNOWN_LANGUAGE, unknown[0][:40])
+        return InviteRequest(role, languages=frozenset(codes[w.lower()] for w in words[1:]))
     countries: set[str] = set()
     organisations: set[str] = set()
     programmes: set[str] = set()
@@ -330,6 +341,7 @@ async def create_invite(
     *,
     now: datetime,
     admin_ids: Iterable[int],
+    languages: Iterable[str] = (),
 ) -> RoleInvite:
     """A one-time link for ``role``, valid for 7 days.
 
@@ -347,6 +359,11 @@ async def create_invite(
         raise RoleError(Reason.UNKNOWN_COUNTRY, unknown[0])
     asked_organisations = frozenset(_clean_organisation(name) for name in organisations)
     asked_programmes = await _programme_ids(db, programmes)
+    asked_languages = frozenset(languages)
+    if asked_languages - set(LANGUAGE_CODES):
+        raise RoleError(Reason.UNKNOWN_LANGUAGE, sorted(asked_languages - set(LANGUAGE_CODES))[0])
+    if asked_languages and role != Role.EDITOR:
+        raise RoleError(Reason.SCOPE_NOT_FOR_ROLE, role)
     scope = FULL_SCOPE
     if role != Role.COORDINATOR:
         if asked_countries or asked_organisations or asked_programmes:
@@ -364,6 +381,7 @@ async def create_invite(
         countries=_join_countries(scope.countries),
         organisations=_join_organisations(scope.organisations),
         programmes=_join_programmes(scope.programmes),
+        languages=",".join(sorted(asked_languages)) or None,
         created_by=creator.id,
         created_at=now,
         expires_at=now + INVITE_VALIDITY,
@@ -380,6 +398,7 @@ async def create_invite(
         details={
             "role": role.value,
             **_scope_details(scope),
+            **({"languages": sorted(asked_languages)} if role == Role.EDITOR else {}),
             "expires_at": invite.expires_at.isoformat(),
         },
         now=now,
@@ -450,7 +469,10 @@ async def _examine(
         return Redemption(Redeemed.OWN, role, scope)
     existing = await _grant_of(db, learner.id, role)
     holds_it = (
-        existing is not None and existing.revoked_at is None and grant_scope(existing) == scope
+        existing is not None
+        and existing.revoked_at is None
+        and grant_scope(existing) == scope
+        and existing.languages == invite.languages
     ) or (role == Role.ADMIN and is_settings_admin(learner, admin_ids))
     if invite.used_at is not None:
         if invite.used_by == learner.id and holds_it:
@@ -538,6 +560,7 @@ async def redeem_invite(
     existing.countries = invite.countries
     existing.organisations = invite.organisations
     existing.programmes = invite.programmes
+    existing.languages = invite.languages
     existing.granted_by = invite.created_by
     existing.granted_at = now
     existing.revoked_by = None
@@ -556,6 +579,7 @@ async def redeem_invite(
             "learner_id": learner.id,
             "invite_id": invite.id,
             **_scope_details(scope),
+            **({"languages": invite.languages} if role == Role.EDITOR else {}),
             "previous": previous,
         },
         now=now,
@@ -574,7 +598,7 @@ async def grant_preset(db: AsyncSession, learner: Learner, role: Role, now: date
         return grant
     if grant is None:
         grant = RoleGrant(learner_id=learner.id, role=role)
-    grant.countries = grant.organisations = grant.programmes = None
+    grant.countries = grant.organisations = grant.programmes = grant.languages = None
     grant.granted_by = None
     grant.granted_at = now
     grant.revoked_by = grant.revoked_at = None

@@ -58,7 +58,8 @@ async def harness(
         **CONTROLLER,
         **certificate_settings,  # type: ignore[arg-type]
     )
-    deps = build_deps(settings, catalogue, clock)
+    # A catalogue of its own: publishing in one test changes what it holds.
+    deps = build_deps(settings, Catalogue(list(catalogue.modules)), clock)
     await deps.database.migrate()
     try:
         yield Harness(api, deps, clock)

@@ -70,6 +70,13 @@ from bot.handlers.common.deep_links import (
     VerifyLink,
 )
 from bot.handlers.common.entry import ButtonRoute, CommandRoute
+from bot.handlers.content.data import (
+    ContentModule,
+    ContentWorkbook,
+    PreviewDraft,
+    PreviewLanguages,
+    PublishDraft,
+)
 from bot.handlers.exports.data import (
     Action,
     ExportAction,
@@ -358,6 +365,16 @@ BUTTONS: dict[type[CallbackData], Row] = {
     CloseProblem: Row(
         lambda w: CloseProblem(w.report), ADMIN_ONLY, harmless=lambda w: OpenProblem(w.report)
     ),
+    # Content: editors (none among the actors) and admins.
+    ContentModule: Row(lambda w: ContentModule(MODULE), ADMIN_ONLY),
+    ContentWorkbook: Row(lambda w: ContentWorkbook(MODULE), ADMIN_ONLY),
+    PreviewLanguages: Row(lambda w: PreviewLanguages(MODULE), ADMIN_ONLY),
+    PreviewDraft: Row(lambda w: PreviewDraft(MODULE, "sq", 2), ADMIN_ONLY),
+    PublishDraft: Row(
+        lambda w: PublishDraft(MODULE, w.content_draft),
+        ADMIN_ONLY,
+        harmless=lambda w: PreviewDraft(MODULE, "mk", 0),
+    ),
 }
 
 FORGED_LINK = (
@@ -425,6 +442,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "coverage": COORDINATION,
     "review": COORDINATION,
     "translate": COORDINATION,
+    "content": ADMIN_ONLY,
 }
 
 Conversation = Callable[[World, int], tuple[str, str, dict[str, object]] | None]

@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.content.catalogue import Catalogue
 from bot.handlers import fallback, groups
 from bot.handlers.common.callback_data import CallbackData
-from bot.handlers.common.entry import ButtonRoute, CommandRoute, TextStepRoute
+from bot.handlers.common.entry import ButtonRoute, CommandRoute, DocumentRoute, TextStepRoute
 from bot.handlers.common.menus import COORDINATOR_COMMANDS, LEARNER_COMMANDS, TRAINER_COMMANDS
 from bot.models import Role
 from bot.runtime.context import BotApplication
@@ -70,9 +70,12 @@ def test_every_command_and_button_handler_is_a_declaration(application: BotAppli
     others = [
         handler
         for handler in features(application)
-        if not isinstance(handler, CommandRoute | ButtonRoute)
+        if not isinstance(handler, CommandRoute | ButtonRoute | DocumentRoute)
     ]
-    assert others == [], "group 0 holds only declared commands and buttons"
+    assert others == [], "group 0 holds only declared commands, buttons and files"
+    # A file sent to the bot is declared with who may send it (the editors' workbook).
+    documents = [h for h in features(application) if isinstance(h, DocumentRoute)]
+    assert [sorted(h.roles or ()) for h in documents] == [[Role.ADMIN, Role.EDITOR]]
 
 
 def test_every_button_class_has_exactly_one_handler(application: BotApplication):

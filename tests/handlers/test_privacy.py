@@ -90,6 +90,10 @@ SHOWN: dict[str, Callable[[Data], list[Any]]] = {
         + d["replies_you_wrote_as_staff"]
     ),
     "translation_status.changed_by": lambda d: d["translation_statuses_you_set"],
+    "module_version.created_by": lambda d: [v for v in d["content_versions"] if v["made_by_you"]],
+    "module_version.published_by": lambda d: [
+        v for v in d["content_versions"] if v["published_by_you"]
+    ],
 }
 """Where ``/mydata`` shows the rows of each column that points at a learner."""
 

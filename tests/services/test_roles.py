@@ -119,7 +119,7 @@ async def test_admins_invite_to_any_role_for_seven_days(database: Database):
         assert (scoped.countries, scoped.organisations) == ("RS,XK", "Civic Lab")
     async with database.session() as db:
         codes = (await db.exec(select(RoleInvite.code))).all()
-        assert len(set(codes)) == 4
+        assert len(set(codes)) == len(Role) + 1
         entries = await audit.entries(db, "role_invite", scoped.id)
     assert [e.action for e in entries] == ["role.invite"]
     assert entries[0].actor_id == boss.id
@@ -480,3 +480,31 @@ async def test_an_organisation_coordinator_sees_and_revokes_only_their_organisat
         with pytest.raises(RoleError) as raised:
             await role_holders.list_holders(db, ours, ADMINS)
         assert raised.value.reason == "not-allowed"
+
+
+async def test_an_editor_is_invited_for_some_languages_by_an_admin_only(database: Database):
+    assert roles.parse_invite_arguments("editor SQ mk sr-latn").languages == frozenset(
+        {"sq", "mk", "sr-Latn"}
+    )
+    with pytest.raises(RoleError) as caught:
+        roles.parse_invite_arguments("editor sq xx")
+    assert (caught.value.reason, caught.value.value) == (roles.Reason.UNKNOWN_LANGUAGE, "xx")
+    async with database.session() as db:
+        boss = await admin(db)
+        coordinator = await make_learner(db)
+        await grant_directly(db, coordinator, Role.COORDINATOR)
+        with pytest.raises(RoleError) as caught:
+            await roles.create_invite(db, coordinator, Role.EDITOR, now=NOW, admin_ids=ADMINS)
+        assert caught.value.reason == roles.Reason.NOT_ALLOWED
+        with pytest.raises(RoleError) as caught:
+            await roles.create_invite(
+                db, boss, Role.TRAINER, now=NOW, admin_ids=ADMINS, languages=["sq"]
+            )
+        assert caught.value.reason == roles.Reason.SCOPE_NOT_FOR_ROLE
+        invite = await roles.create_invite(
+            db, boss, Role.EDITOR, now=NOW, admin_ids=ADMINS, languages=["sq", "mk"]
+        )
+        translator = await make_learner(db)
+        result = await roles.redeem_invite(db, translator, invite.code, NOW, ADMINS)
+        assert result.outcome == Redeemed.GRANTED and result.grant is not None
+        assert (result.grant.role, result.grant.languages) == (Role.EDITOR, "mk,sq")

@@ -83,6 +83,14 @@ class TelegramUser:
         await self._settle(update_id, tasks_before)
         return [m for m in self.bot_messages() if m.message_id > before]
 
+    async def send_document(self, content: bytes, filename: str) -> list[SentMessage]:
+        """Send a file to the bot; returns the bot messages that were sent in response."""
+        before = self._last_message_id()
+        tasks_before = pending_tasks(self.application)
+        update_id = self.api.push_document(self.user_id, content, filename)
+        await self._settle(update_id, tasks_before)
+        return [m for m in self.bot_messages() if m.message_id > before]
+
     async def tap(self, button_text: str, message: SentMessage | int | None = None) -> str:
         """Tap the inline button labelled ``button_text``; returns the callback query id.
 

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.content.catalogue import read_files
 from bot.db import Database
 from bot.models import (
     Announcement,
@@ -42,6 +43,7 @@ from bot.models import (
     InboxMessage,
     Learner,
     ModuleProgress,
+    ModuleVersion,
     NudgeDelivery,
     NudgePlan,
     OutboxMessage,
@@ -55,7 +57,8 @@ from bot.models import (
     TranslationState,
     TranslationStatus,
 )
-from bot.services import audit
+from bot.paths import CONTENT_DIR
+from bot.services import audit, content_versions
 from tests.factories import (
     grant,
     make_attempt,
@@ -243,6 +246,19 @@ async def _content_and_study(db: AsyncSession, zorana: Learner, participant: Lea
             closed_at=NOW,
             status="closed",
             **report,
+        )
+    )
+    db.add(
+        ModuleVersion(
+            module_id="passwords-2fa",
+            number=2,
+            state="published",
+            files=content_versions.dump(read_files(CONTENT_DIR / "passwords-2fa")),
+            created_by=zorana.id,
+            published_by=zorana.id,
+            created_at=NOW,
+            changed_at=NOW,
+            published_at=NOW,
         )
     )
     db.add(NudgePlan(learner_id=zorana.id, zone="Europe/Podgorica", created_at=NOW))

@@ -31,6 +31,7 @@ from bot.models import (
     InboxConversation,
     InboxMessage,
     Learner,
+    ModuleVersion,
     NudgePlan,
     OutboxMessage,
     ProblemReport,
@@ -61,6 +62,7 @@ from tests.factories import (
     record_attendance,
     register,
 )
+from tests.support.content_versions import make_content_draft
 
 
 async def make_person(db: AsyncSession, telegram_id: int | None, organisation: str) -> Learner:
@@ -186,6 +188,8 @@ class AuthorisationWorld:
     scopes)."""
     offer: int
     """A text :data:`PERSON` was offered to send to a person, not sent yet."""
+    content_draft: int = 0
+    """The number of the draft of :data:`MODULE` (its English title changed by the admin)."""
 
 
 async def authorisation_world(database: Database, now: datetime) -> AuthorisationWorld:
@@ -206,7 +210,7 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
         assert other_programme.id is not None
         smart = await make_person(db, PROGRAMME_COORDINATOR, FORUM)
         await grant(db, smart, Role.COORDINATOR, programmes=[other_programme.id])
-        await make_person(db, ADMIN, FORUM)
+        admin = await make_person(db, ADMIN, FORUM)
         author = await make_person(db, AUTHOR, FORUM)
         await grant(db, author, Role.COORDINATOR)
         person = await make_person(db, PERSON, FORUM)
@@ -255,6 +259,7 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
         offer = await make_offer(db, person, "Is there parking?", now=now)
         assert conversation.id is not None and offer.id is not None
         assert subscription.id is not None and training.programme_id is not None
+        content_draft = await make_content_draft(db, admin, MODULE)
         return AuthorisationWorld(
             training.id,
             training.version,
@@ -271,6 +276,7 @@ async def authorisation_world(database: Database, now: datetime) -> Authorisatio
             review.id,
             conversation.id,
             offer.id,
+            content_draft,
         )
 
 
@@ -296,6 +302,7 @@ async def enter_step(
 # -- what the database holds ------------------------------------------------------------------
 
 WATCHED: tuple[type[SQLModel], ...] = (
+    ModuleVersion,
     TrainingSession,
     Registration,
     Attendance,

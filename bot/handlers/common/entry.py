@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any, Final, Generic, TypeVar
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.ext.filters import BaseFilter
 
 from bot.handlers.common.callback_data import CallbackData
@@ -205,6 +205,32 @@ class ButtonRoute(CallbackQueryHandler[BotContext, None], Generic[Data]):
                 await self.respond(update, context, current, decoded)
 
             await guarded(update, context, current, self.roles, work)
+
+
+class DocumentRoute(MessageHandler[BotContext, None]):
+    """A file sent to the bot (``document``: which files), with who may send it (``roles``)."""
+
+    def __init__(self, document: BaseFilter, respond: CommandCallback, roles: Roles) -> None:
+        self.roles: frozenset[Role] | None = None if roles is None else frozenset(roles)
+        self.respond = respond
+        super().__init__(PRIVATE & document, self._run)
+
+    async def _run(self, update: Update, context: BotContext) -> None:
+        async with turn(update, context) as current:
+            await guarded(
+                update, context, current, self.roles, lambda: self.respond(update, context, current)
+            )
+
+
+def on_document(
+    document: BaseFilter, *, roles: Roles
+) -> Callable[[CommandCallback], DocumentRoute]:
+    """Declares what a file matching ``document`` does when sent, for ``roles``."""
+
+    def declare(respond: CommandCallback) -> DocumentRoute:
+        return DocumentRoute(document, respond, roles)
+
+    return declare
 
 
 class TextStepRoute:

@@ -49,6 +49,11 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (("walkins", N_("Walk-ins' data: show or erase")),)
 """For admins, before everything else."""
 
+EDITOR_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("content", N_("Change lessons and quizzes: workbook, preview, publish")),
+)
+"""For content editors and admins."""
+
 TRAINER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("newsession", N_("Schedule a training session")),
     ("sessions", N_("Training sessions")),
@@ -129,6 +134,8 @@ def commands_for_roles(tr: Translator, held: set[Role]) -> list[BotCommand]:
     entries: list[tuple[str, str]] = []
     if Role.ADMIN in held:
         entries += ADMIN_COMMANDS
+    if held & {Role.EDITOR, Role.ADMIN}:
+        entries += EDITOR_COMMANDS
     if held & {Role.COORDINATOR, Role.ADMIN}:
         entries += COORDINATOR_COMMANDS
     if held & {Role.TRAINER, Role.COORDINATOR, Role.ADMIN}:

@@ -78,7 +78,9 @@ async def gone(update: Update, current: Turn) -> None:
 @on_button(OpenModule, roles=ANYONE)
 async def open_module(update: Update, context: BotContext, current: Turn, data: OpenModule) -> None:
     tr = current.tr
-    module = context.deps.catalogue.get(data.module)
+    module = await progress.learner_module(
+        current.db, current.learner, context.deps.catalogue, data.module
+    )
     if module is None:
         await gone(update, current)
         return
@@ -135,7 +137,9 @@ def card_text(tr: Translator, module: Module, index: int) -> str:
 @on_button(ShowCard, roles=ANYONE)
 async def show_card(update: Update, context: BotContext, current: Turn, data: ShowCard) -> None:
     tr = current.tr
-    module = context.deps.catalogue.get(data.module)
+    module = await progress.learner_module(
+        current.db, current.learner, context.deps.catalogue, data.module
+    )
     if module is None or not 0 <= data.index < module.card_count:
         await gone(update, current)
         return

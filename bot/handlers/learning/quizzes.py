@@ -52,7 +52,9 @@ def lessons_first_text(tr: Translator) -> str:
 
 @on_button(StartQuiz, roles=ANYONE)
 async def start_quiz(update: Update, context: BotContext, current: Turn, data: StartQuiz) -> None:
-    module = context.deps.catalogue.get(data.module)
+    module = await progress.learner_module(
+        current.db, current.learner, context.deps.catalogue, data.module
+    )
     if module is None:
         raise Stale
     try:
@@ -141,7 +143,11 @@ async def answer_question(
     tells whether it was right. In the quiz the question becomes its feedback, with the
     explanation, followed by the next question (or the score) in the same message."""
     tr = current.tr
-    module = context.deps.catalogue.get(data.module)
+    catalogue = context.deps.catalogue
+    # The attempt knows its version (quiz.answer switches to it): no progress row to read.
+    module = catalogue.get(data.module) or await progress.learner_module(
+        current.db, current.learner, catalogue, data.module
+    )
     if module is None:
         raise Stale
     kind = data.kind
@@ -154,7 +160,9 @@ async def answer_question(
         data.index,
         data.correct,
         data.option,
+        catalogue,
     )
+    module = result.module or module
     if result.outcome == AnswerOutcome.STALE:
         await answer_query(update, tr._("You have already answered this question."))
         return

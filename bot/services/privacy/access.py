@@ -28,6 +28,7 @@ from bot.models import (
     Feedback,
     Learner,
     ModuleProgress,
+    ModuleVersion,
     NudgeDelivery,
     NudgePlan,
     OutboxMessage,
@@ -396,7 +397,28 @@ async def _records(db: AsyncSession, learner: Learner) -> dict[str, Any]:
     reports = await _all(
         db, select(ReportSubscription).where(ReportSubscription.learner_id == learner_id)
     )
+    edited = await _all(
+        db,
+        select(ModuleVersion)
+        .where(
+            sa.or_(
+                col(ModuleVersion.created_by) == learner_id,
+                col(ModuleVersion.published_by) == learner_id,
+            )
+        )
+        .order_by(col(ModuleVersion.id)),
+    )
     return {
+        "content_versions": [
+            {
+                "module": row.module_id,
+                "version": row.number,
+                "made_by_you": row.created_by == learner_id,
+                "published_by_you": row.published_by == learner_id,
+                "published": _iso(row.published_at),
+            }
+            for row in edited
+        ],
         "scheduled_reports": [
             {
                 "frequency": report.frequency,
@@ -412,6 +434,7 @@ async def _records(db: AsyncSession, learner: Learner) -> dict[str, Any]:
                 "countries": grant.countries,
                 "organisations": grant.organisations,
                 "programmes": grant.programmes,
+                "languages": grant.languages,
                 "granted_by_person": grant.granted_by,
                 "granted": _iso(grant.granted_at),
                 "revoked": _iso(grant.revoked_at),

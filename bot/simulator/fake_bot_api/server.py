@@ -231,6 +231,12 @@ class FakeBotApi:
         message = self._store.user_sends_location(user_id, latitude, longitude, chat_id)
         return self.push_update({"message": message})
 
+    def push_document(self, user_id: int, content: bytes, filename: str) -> int:
+        """A user sends a file; returns the update id."""
+        return self.push_update(
+            {"message": self._store.user_sends_document(user_id, content, filename)}
+        )
+
     def push_callback(
         self, user_id: int, message_id: int, data: str, chat_id: int | None = None
     ) -> tuple[int, str]:

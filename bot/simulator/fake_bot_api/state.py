@@ -370,6 +370,24 @@ class Store:
         )
         return self.message_json(message)
 
+    def user_sends_document(self, user_id: int, content: bytes, filename: str) -> JSONDict:
+        """The user sends a file (as Telegram keeps it: downloadable by ``getFile``)."""
+        self.known_user(user_id)
+        chat = self.chat(user_id)
+        number = self.next_number()
+        stored = StoredFile(
+            file_id=f"fake-user-document-{number}",
+            file_unique_id=f"fake-u{number}",
+            file_path=f"documents/file_{number}_{filename}",
+            filename=filename,
+            mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            if filename.endswith(".xlsx")
+            else "application/octet-stream",
+            content=content,
+        )
+        message = self.add_message(chat, from_bot=False, sender_id=user_id, document=stored)
+        return self.message_json(message)
+
     def user_taps(self, user_id: int, message_id: int, data: str, chat_id: int | None) -> JSONDict:
         """The user's tap on a button, kept as a callback query; returns the query's JSON."""
         user = self.known_user(user_id)
