@@ -21,14 +21,6 @@ TRAINER, COORDINATOR = 810, 811
 ANA, BORIS, VESNA = 812, 813, 814
 
 
-def newcomer(bot: Harness, user_id: int, first: str, last: str | None = None) -> TelegramUser:
-    """Someone on Telegram whose account shows ``first`` and ``last`` name."""
-    assert bot.application is not None
-    user = TelegramUser(bot.api, bot.application, user_id, first, "en", last_name=last)
-    bot.users[user_id] = user
-    return user
-
-
 async def a_session_of_a_named_trainer(bot: Harness) -> str:
     """A session two days ahead, of a trainer who agreed to be named; its invitation
     payload."""
@@ -83,7 +75,7 @@ async def test_a_newcomer_names_themselves_another_types_a_name_a_third_refuses(
     payload = await a_session_of_a_named_trainer(bot)
 
     # Ana takes the name her Telegram account shows.
-    ana = newcomer(bot, ANA, "Ana", "Hoxha")
+    ana = bot.user(ANA, "en", "Ana", "Hoxha")
     await onboard_through_invitation(ana, payload)
     question = ana.last_message().text or ""
     assert question.startswith("How should trainers and certificates name you?")
@@ -98,7 +90,7 @@ async def test_a_newcomer_names_themselves_another_types_a_name_a_third_refuses(
     await finish_profile(ana)
 
     # Boris types another; a name too long is refused and changes nothing.
-    boris = newcomer(bot, BORIS, "Bobi")
+    boris = bot.user(BORIS, "en", "Bobi")
     await onboard_through_invitation(boris, payload)
     await boris.tap("✏️ Type another name")
     assert boris.last_message().text == en._(
@@ -111,7 +103,7 @@ async def test_a_newcomer_names_themselves_another_types_a_name_a_third_refuses(
     await finish_profile(boris)
 
     # Vesna would rather not be named.
-    vesna = newcomer(bot, VESNA, "Vesna", "Krasniqi")
+    vesna = bot.user(VESNA, "en", "Vesna", "Krasniqi")
     await onboard_through_invitation(vesna, payload)
     await vesna.tap("🙈 Don't show my name")
     await finish_profile(vesna)
@@ -161,7 +153,7 @@ async def test_a_newcomer_names_themselves_another_types_a_name_a_third_refuses(
 async def test_the_name_is_changed_in_profile_shown_in_mydata_and_erased_by_forget(bot: Harness):
     en = bot.tr("en")
     payload = await a_session_of_a_named_trainer(bot)
-    vesna = newcomer(bot, VESNA, "Vesna", "Krasniqi")
+    vesna = bot.user(VESNA, "en", "Vesna", "Krasniqi")
     await onboard_through_invitation(vesna, payload)
     await vesna.tap("🙈 Don't show my name")
     await finish_profile(vesna)
@@ -215,7 +207,7 @@ async def test_the_name_is_changed_in_profile_shown_in_mydata_and_erased_by_forg
 async def test_profile_without_consent_keeps_nothing_and_old_name_buttons_are_refused(
     bot: Harness,
 ):
-    user = newcomer(bot, ANA, "Ana", "Hoxha")
+    user = bot.user(ANA, "en", "Ana", "Hoxha")
     await user.send("/start")
     await user.tap("English")
     await user.tap("No, thanks")
