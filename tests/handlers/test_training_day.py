@@ -9,7 +9,6 @@ code verifies, in Telegram and on the ops server."""
 from __future__ import annotations
 
 import io
-import re
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,7 @@ from sqlmodel import select
 
 from bot.content.catalogue import Catalogue
 from bot.handlers.common.deep_links import VerifyLink
+from bot.handlers.inbox import answer_head, offer_text
 from bot.models import Registration, Role, TrainingSession
 from bot.services.certificates import format_code
 from tests.handlers.test_attendance import open_checkin, start_of_a_minute, statuses
@@ -111,18 +111,23 @@ async def test_the_training_day(bot: Harness, catalogue: Catalogue):
     invitation = trainer.last_message().text or ""
     assert f"https://t.me/{BOT}?start={payload}" in invitation
     assert f"Trainer: {TRAINER_NAME}" in invitation
-    starts = en.date_time(training.starts_at.astimezone(BELGRADE))
 
-    # Someone new opens it: the session (title, date) in the first reply, with the picker.
-    newcomer = bot.user(NEWCOMER, "en", "Marija", "Nikolić")
+    # Someone new, whose Telegram is in Albanian, opens it: the session (title, date) in the
+    # first reply, in Albanian and told the session is in English; the picker with it.
+    sq = bot.tr("sq")
+    newcomer = bot.user(NEWCOMER, "sq", "Marija", "Nikolić")
     first, picker = await newcomer.send(f"/start {payload}")
-    assert plain(en._("📨 <b>You are invited to a training session</b>")) in (first.text or "")
-    assert TITLE in (first.text or "") and starts in (first.text or "")
+    shown = first.text or ""
+    assert plain(sq._("📨 <b>You are invited to a training session</b>")) in shown
+    assert TITLE in shown and sq.date_time(training.starts_at.astimezone(BELGRADE)) in shown
+    assert sq._("⚠️ This session is held in {language}.", language="English") in shown
     assert picker.inline_keyboard[0][0]["text"] == "English"
-    await onboard_in(newcomer, bot, "en", "English")
-    assert newcomer.buttons() == [[en._("✅ Register")]]
-    await newcomer.tap(en._("✅ Register"))
-    assert plain(en._("✅ <b>You are registered.</b>")) in (
+    assert await bot.count(Registration) == 0
+    await onboard_in(newcomer, bot, "sq", "Shqip")
+    assert TITLE in (newcomer.last_message().text or "")
+    assert newcomer.buttons() == [[sq._("✅ Register")]]
+    await newcomer.tap(sq._("✅ Register"))
+    assert plain(sq._("✅ <b>You are registered.</b>")) in (
         newcomer.last_message(text=True).text or ""
     )
     event = event_of(newcomer.last_document())
@@ -132,17 +137,19 @@ async def test_the_training_day(bot: Harness, catalogue: Catalogue):
 
     # The newcomer asks; the trainer answers from /inbox; the answer comes back.
     await newcomer.send(QUESTION)
-    assert (newcomer.last_message().text or "").startswith("Send this to your trainer?")
-    await newcomer.tap(en._("✉️ Send"))
+    assert newcomer.last_message().text == plain(offer_text(sq, to_trainer=True))
+    await newcomer.tap(sq._("✉️ Send"))
     assert QUESTION in (trainer.last_message().text or "")
     await trainer.send("/inbox")
     [[label]] = trainer.buttons()
     assert label.startswith("Marija Nikolić · ")
     await trainer.tap(label)
+    assert QUESTION in (trainer.last_message().text or "")
     await trainer.tap(en._("✍️ Reply"))
     await trainer.send(ANSWER)
     assert trainer.last_message().text == en._("Your reply to {who} is sent.", who="Marija Nikolić")
-    assert ANSWER in (newcomer.last_message().text or "")
+    answer = newcomer.last_message().text or ""
+    assert answer.startswith(plain(answer_head(sq, to_trainer=True))) and ANSWER in answer
 
     # Eight people the bot knows: four register through the invitation, four walk in.
     people = [
@@ -153,9 +160,7 @@ async def test_the_training_day(bot: Harness, catalogue: Catalogue):
         await person.send(f"/start {payload}")
         await person.tap(en._("✅ Register"))
     latecomer = await bot.onboarded(LATECOMER, first_name="Luka", last_name="Kovač")
-    async with bot.deps.database.session() as db:
-        registered = (await db.exec(select(Registration))).all()
-    assert len(registered) == 5
+    assert await bot.count(Registration) == 5
 
     # The day: five minutes before the start, check-in opens; nine scan the QR code.
     await bot.advance(seconds=(training.starts_at - bot.clock.now()).total_seconds() - 5 * 60)
@@ -163,7 +168,10 @@ async def test_the_training_day(bot: Harness, catalogue: Catalogue):
     code_message = await open_checkin(bot, trainer, TITLE)
     qr = await scanned_payload(bot, trainer, code_message, training.id or 0)
     for person in [newcomer, *people]:
-        assert await scan(person, qr) == f"✅ You are checked in: {TITLE}. Welcome!"
+        tr = sq if person is newcomer else en
+        assert await scan(person, qr) == tr._(
+            "✅ You are checked in: {title}. Welcome!", title=TITLE
+        )
 
     # The tenth comes about 15 minutes after the start: recorded as late, automatically.
     bot.clock.advance(timedelta(minutes=19))
@@ -175,6 +183,10 @@ async def test_the_training_day(bot: Harness, catalogue: Catalogue):
     marks = await statuses(bot)
     assert sorted(status for status, _ in marks.values()) == ["late"] + ["present"] * 9
     assert {method for _, method in marks.values()} == {"qr"}
+    # Those who had not registered are on the roster as walk-ins.
+    async with bot.deps.database.session() as db:
+        walk_ins = (await db.exec(select(Registration.walk_in))).all()
+    assert sorted(walk_ins) == [False] * 5 + [True] * 5
     names = ["Marija Nikolić", *(f"{first} {last}" for _, first, last in PEOPLE), "Luka Kovač"]
 
     # The trainer's roster names all ten.
@@ -209,9 +221,9 @@ async def test_the_training_day(bot: Harness, catalogue: Catalogue):
     # A certificate: the configured organisation on it, and its QR code verifies.
     module = catalogue.get("passwords-2fa")
     assert module is not None
-    await read_and_open_quiz(newcomer, en, module)
-    await take_quiz(newcomer, module, "en")
-    await newcomer.tap(en._("✅ Make it with this name"))
+    await read_and_open_quiz(newcomer, sq, module)
+    await take_quiz(newcomer, module, "sq")
+    await newcomer.tap(sq._("✅ Make it with this name"))
     pdf = newcomer.last_document().content
     text = " ".join(pdf_text(pdf).split())
     assert "CIVIC FORUM" in text.upper() and "Civil Society Capacity Programme" in text
@@ -226,5 +238,6 @@ async def test_the_training_day(bot: Harness, catalogue: Catalogue):
     async with ops_server(bot) as server:
         status_code, _, page = await fetch(server, f"/verify/{format_code(certificate.code)}")
     assert status_code == 200
-    assert "Marija Nikolić" in page and "Civic Forum" in page
-    assert re.search(r"Genuine certificate", page)
+    # The page speaks the certificate's language.
+    for expected in (sq._("✅ Genuine certificate"), "Marija Nikolić", "Civic Forum"):
+        assert expected in page, expected
