@@ -164,6 +164,8 @@ async def test_the_training_day(bot: Harness, catalogue: Catalogue):
 
     # The day: five minutes before the start, check-in opens; nine scan the QR code.
     await bot.advance(seconds=(training.starts_at - bot.clock.now()).total_seconds() - 5 * 60)
+    [reminder] = [m for m in trainer.bot_messages() if "Reminder" in (m.text or "")]
+    assert "5 people registered · 0 walk-ins so far" in (reminder.text or "")
     await start_of_a_minute(bot)
     code_message = await open_checkin(bot, trainer, TITLE)
     qr = await scanned_payload(bot, trainer, code_message, training.id or 0)
@@ -195,6 +197,11 @@ async def test_the_training_day(bot: Harness, catalogue: Catalogue):
     for name in names:
         assert name in roster, (name, roster)
     assert "Participant #" not in roster
+    await trainer.send("/sessions")
+    await trainer.tap(trainer.buttons()[0][0])
+    await trainer.tap(en._("👥 Roster"))
+    roster = trainer.last_message().text or ""
+    assert all(name in roster for name in names) and "Participant #" not in roster, roster
 
     # The export names them too, with the latecomer late.
     await coordinator.send("/export")
