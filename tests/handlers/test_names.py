@@ -4,11 +4,9 @@ erases it with /forget; rosters and exports show names only where people agreed.
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import timedelta
 
-import openpyxl
 from sqlmodel import select
 
 from bot.models import Learner, Role
@@ -16,6 +14,7 @@ from bot.services import learners, sessions
 from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
 from tests.support.learners import plain
+from tests.support.reporting import export_workbook
 
 TRAINER, COORDINATOR = 810, 811
 ANA, BORIS, VESNA = 812, 813, 814
@@ -131,11 +130,7 @@ async def test_a_newcomer_names_themselves_another_types_a_name_a_third_refuses(
 
     # The export: the same names, the trainer by name, Vesna by her person id only.
     coordinator = await bot.person(COORDINATOR, role=Role.COORDINATOR)
-    await coordinator.send("/export")
-    await coordinator.tap("All time")
-    await coordinator.tap("Excel (XLSX)")
-    await coordinator.tap("📥 Make the file")
-    book = openpyxl.load_workbook(io.BytesIO(coordinator.last_document().content))
+    book = await export_workbook(coordinator)
     rows = list(book["Attendance"].iter_rows(values_only=True))
     header = list(rows[0])
     column = {name: header.index(name) for name in ("person_id", "Name", "trainer_id", "Trainer")}

@@ -8,11 +8,9 @@ code verifies, in Telegram and on the ops server."""
 
 from __future__ import annotations
 
-import io
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-import openpyxl
 import pytest
 from sqlmodel import select
 
@@ -31,6 +29,7 @@ from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
 from tests.support.invitations import event_of, named_person
 from tests.support.learners import plain, read_and_open_quiz, take_quiz
+from tests.support.reporting import export_workbook
 from tests.support.roles import invite
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
@@ -204,11 +203,7 @@ async def test_the_training_day(bot: Harness, catalogue: Catalogue):
     assert all(name in roster for name in names) and "Participant #" not in roster, roster
 
     # The export names them too, with the latecomer late.
-    await coordinator.send("/export")
-    await coordinator.tap("All time")
-    await coordinator.tap("Excel (XLSX)")
-    await coordinator.tap("📥 Make the file")
-    book = openpyxl.load_workbook(io.BytesIO(coordinator.last_document().content))
+    book = await export_workbook(coordinator)
     rows = list(book["Attendance"].iter_rows(values_only=True))
     header = list(rows[0])
     name, status, trainer_column = (header.index(c) for c in ("Name", "status", "Trainer"))
