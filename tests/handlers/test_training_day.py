@@ -22,7 +22,7 @@ from bot.services.certificates import format_code
 from tests.handlers.test_attendance import open_checkin, start_of_a_minute, statuses
 from tests.handlers.test_certificate_verification import certificate_of, fetch, ops_server
 from tests.handlers.test_checkin_qr import scan, scanned_payload
-from tests.handlers.test_invitations import onboard_in
+from tests.handlers.test_invitations import onboard_in, open_session_view
 from tests.handlers.test_scheduling import read_back
 from tests.support.certificates import pdf_text, qr_links
 from tests.support.driver import TelegramUser
@@ -34,7 +34,7 @@ from tests.support.roles import invite
 
 BELGRADE = ZoneInfo("Europe/Belgrade")
 BOT = "kapacitet_bot"
-TRAINER, COORDINATOR, NEWCOMER, LATECOMER, STRANGER = 9500, 9501, 9502, 9503, 9504
+TRAINER, COORDINATOR, NEWCOMER, LATECOMER, STRANGER, TOO_LATE = range(9500, 9506)
 TRAINER_NAME = "Teodora Trajanova"
 TITLE = "Budget literacy"
 PEOPLE = [
@@ -196,8 +196,7 @@ async def test_the_training_day(bot: Harness, catalogue: Catalogue):
     for name in names:
         assert name in roster, (name, roster)
     assert "Participant #" not in roster
-    await trainer.send("/sessions")
-    await trainer.tap(trainer.buttons()[0][0])
+    await open_session_view(bot, trainer, TITLE, training.starts_at)
     await trainer.tap(en._("👥 Roster"))
     roster = trainer.last_message().text or ""
     assert all(name in roster for name in names) and "Participant #" not in roster, roster
@@ -215,7 +214,7 @@ async def test_the_training_day(bot: Harness, catalogue: Catalogue):
     role_payload = await invite(coordinator, "trainer")
     await people[0].send(f"/start {role_payload}")
     assert (people[0].last_message().text or "").startswith("✅ You are now a trainer.")
-    someone_new = bot.user(STRANGER + 1)
+    someone_new = bot.user(TOO_LATE)
     first, picker = await someone_new.send(f"/start {role_payload}")
     assert first.text == "This invitation has already been used. Please ask for a new link."
     assert picker.inline_keyboard[0][0]["text"] == "English"
