@@ -19,7 +19,7 @@ from bot.models import (
 from bot.services import audit
 from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
-from tests.support.trainings import ANA, BORIS, MALLORY, VESNA, checkin_day
+from tests.support.trainings import ANA, BORIS, CHECKIN_TITLE, MALLORY, VESNA, checkin_day
 from tests.support.trainings import CHECKIN_TRAINER as TRAINER
 
 CODE = re.compile(r"🔑 ([A-Z0-9]{5})")
@@ -52,10 +52,11 @@ def shown_code(user: TelegramUser, message_id: int) -> str:
     return found.group(1)
 
 
-async def open_checkin(bot: Harness, trainer: TelegramUser) -> int:
-    """Through /attendance: the session, the panel, [Open check-in]; the code message's id."""
+async def open_checkin(bot: Harness, trainer: TelegramUser, title: str = CHECKIN_TITLE) -> int:
+    """Through /attendance: the session (``title``), the panel, [Open check-in]; the code
+    message's id."""
     await trainer.send("/attendance")
-    assert "Digital security basics" in trainer.buttons()[0][0]
+    assert title in trainer.buttons()[0][0]
     await trainer.tap(trainer.buttons()[0][0])
     assert "Attendance" in (trainer.last_message().text or "")
     await trainer.tap("🔑 Open check-in")

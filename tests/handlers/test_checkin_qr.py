@@ -56,7 +56,7 @@ async def scanned_payload(
     """What a phone camera reads from the QR photo in the trainer's chat: the photo must be
     exactly the QR code of the current minute's link (segno draws the expected one), and the
     link's ``start`` payload is what Telegram hands to the bot."""
-    message = trainer.api.message(TRAINER, message_id)
+    message = trainer.api.message(trainer.chat_id, message_id)
     assert message is not None and message.photo is not None
     png = message.photo.content
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -4,11 +4,9 @@ erases it with /forget; rosters and exports show names only where people agreed.
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import timedelta
 
-import openpyxl
 from sqlmodel import select
 
 from bot.models import Learner, Role
@@ -16,17 +14,10 @@ from bot.services import learners, sessions
 from tests.support.driver import TelegramUser
 from tests.support.harness import Harness
 from tests.support.learners import plain
+from tests.support.reporting import export_workbook
 
 TRAINER, COORDINATOR = 810, 811
 ANA, BORIS, VESNA = 812, 813, 814
-
-
-def newcomer(bot: Harness, user_id: int, first: str, last: str | None = None) -> TelegramUser:
-    """Someone on Telegram whose account shows ``first`` and ``last`` name."""
-    assert bot.application is not None
-    user = TelegramUser(bot.api, bot.application, user_id, first, "en", last_name=last)
-    bot.users[user_id] = user
-    return user
 
 
 async def a_session_of_a_named_trainer(bot: Harness) -> str:
@@ -83,7 +74,7 @@ async def test_a_newcomer_names_themselves_another_types_a_name_a_third_refuses(
     payload = await a_session_of_a_named_trainer(bot)
 
     # Ana takes the name her Telegram account shows.
-    ana = newcomer(bot, ANA, "Ana", "Hoxha")
+    ana = bot.user(ANA, "en", "Ana", "Hoxha")
     await onboard_through_invitation(ana, payload)
     question = ana.last_message().text or ""
     assert question.startswith("How should trainers and certificates name you?")
@@ -98,7 +89,7 @@ async def test_a_newcomer_names_themselves_another_types_a_name_a_third_refuses(
     await finish_profile(ana)
 
     # Boris types another; a name too long is refused and changes nothing.
-    boris = newcomer(bot, BORIS, "Bobi")
+    boris = bot.user(BORIS, "en", "Bobi")
     await onboard_through_invitation(boris, payload)
     await boris.tap("✏️ Type another name")
     assert boris.last_message().text == en._(
@@ -111,7 +102,7 @@ async def test_a_newcomer_names_themselves_another_types_a_name_a_third_refuses(
     await finish_profile(boris)
 
     # Vesna would rather not be named.
-    vesna = newcomer(bot, VESNA, "Vesna", "Krasniqi")
+    vesna = bot.user(VESNA, "en", "Vesna", "Krasniqi")
     await onboard_through_invitation(vesna, payload)
     await vesna.tap("🙈 Don't show my name")
     await finish_profile(vesna)
@@ -139,11 +130,7 @@ async def test_a_newcomer_names_themselves_another_types_a_name_a_third_refuses(
 
     # The export: the same names, the trainer by name, Vesna by her person id only.
     coordinator = await bot.person(COORDINATOR, role=Role.COORDINATOR)
-    await coordinator.send("/export")
-    await coordinator.tap("All time")
-    await coordinator.tap("Excel (XLSX)")
-    await coordinator.tap("📥 Make the file")
-    book = openpyxl.load_workbook(io.BytesIO(coordinator.last_document().content))
+    book = await export_workbook(coordinator)
     rows = list(book["Attendance"].iter_rows(values_only=True))
     header = list(rows[0])
     column = {name: header.index(name) for name in ("person_id", "Name", "trainer_id", "Trainer")}
@@ -161,7 +148,7 @@ async def test_a_newcomer_names_themselves_another_types_a_name_a_third_refuses(
 async def test_the_name_is_changed_in_profile_shown_in_mydata_and_erased_by_forget(bot: Harness):
     en = bot.tr("en")
     payload = await a_session_of_a_named_trainer(bot)
-    vesna = newcomer(bot, VESNA, "Vesna", "Krasniqi")
+    vesna = bot.user(VESNA, "en", "Vesna", "Krasniqi")
     await onboard_through_invitation(vesna, payload)
     await vesna.tap("🙈 Don't show my name")
     await finish_profile(vesna)
@@ -215,7 +202,7 @@ async def test_the_name_is_changed_in_profile_shown_in_mydata_and_erased_by_forg
 async def test_profile_without_consent_keeps_nothing_and_old_name_buttons_are_refused(
     bot: Harness,
 ):
-    user = newcomer(bot, ANA, "Ana", "Hoxha")
+    user = bot.user(ANA, "en", "Ana", "Hoxha")
     await user.send("/start")
     await user.tap("English")
     await user.tap("No, thanks")

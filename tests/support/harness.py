@@ -54,12 +54,18 @@ class Harness:
     # -- people ---------------------------------------------------------------------------
 
     def user(
-        self, user_id: int, language_code: str = "en", first_name: str = "Ana"
+        self,
+        user_id: int,
+        language_code: str = "en",
+        first_name: str = "Ana",
+        last_name: str | None = None,
     ) -> TelegramUser:
-        """Someone on Telegram (``language_code``: their app's language) who may write to the
-        bot; new to it until they do."""
+        """Someone on Telegram (``language_code``: their app's language; the account shows
+        ``first_name`` and ``last_name``) who may write to the bot; new to it until they do."""
         assert self.application is not None
-        person = TelegramUser(self.api, self.application, user_id, first_name, language_code)
+        person = TelegramUser(
+            self.api, self.application, user_id, first_name, language_code, last_name=last_name
+        )
         self.users[user_id] = person
         return person
 
@@ -96,11 +102,14 @@ class Harness:
         country: str = "Kosovo",
         *,
         language_code: str | None = None,
+        first_name: str = "Ana",
+        last_name: str | None = None,
     ) -> TelegramUser:
         """A learner who chose ``language`` (tapping its ``native_name``), gave consent and
-        answered the profile questions (:func:`tests.support.learners.onboard`); their
-        Telegram app is in ``language_code`` (``language`` unless given)."""
-        user = self.user(user_id, language_code or language)
+        answered the profile questions (:func:`tests.support.learners.onboard`), named as
+        their Telegram account (``first_name`` ``last_name``); their Telegram app is in
+        ``language_code`` (``language`` unless given)."""
+        user = self.user(user_id, language_code or language, first_name, last_name)
         await onboard(self, user, language, native_name, organisation, country)
         return user
 

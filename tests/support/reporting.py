@@ -1,17 +1,22 @@
 """What the reporting tests (indicators, ``/stats``, exports) share: the two modules and the
 times of their worlds, the people who ask for reports (a coordinator with full scope, a
-coordinator limited to Kosovo, and a trainer and a learner who must be refused), and the
-audit entries the exports leave."""
+coordinator limited to Kosovo, and a trainer and a learner who must be refused), the
+audit entries the exports leave, and a workbook exported through Telegram."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+import openpyxl
+from openpyxl.workbook.workbook import Workbook
 
 from bot.db import Database
 from bot.models import AuditEntry, Learner, Role
 from bot.services import audit
 from tests.factories import grant, make_learner, make_trainer
+from tests.support.driver import TelegramUser
 
 PW = "passwords-2fa"
 EU = "eu-accession"
@@ -49,3 +54,13 @@ async def export_entries(database: Database) -> list[AuditEntry]:
     """The audit log's entries of exports made."""
     async with database.session() as db:
         return [e for e in await audit.entries(db, "export") if e.action == "export.create"]
+
+
+async def export_workbook(coordinator: TelegramUser) -> Workbook:
+    """``/export`` of all time as an Excel file, tapped through in English; the workbook
+    that arrives, read back."""
+    await coordinator.send("/export")
+    await coordinator.tap("All time")
+    await coordinator.tap("Excel (XLSX)")
+    await coordinator.tap("📥 Make the file")
+    return openpyxl.load_workbook(io.BytesIO(coordinator.last_document().content))
