@@ -156,8 +156,9 @@ def serve_ours(
         data_controller_contact="bench@example.org",
         workers=workers,
         worker=worker,
-        **({"concurrent_chats": concurrent_chats} if concurrent_chats else {}),
     )
+    if concurrent_chats:
+        settings = settings.model_copy(update={"concurrent_chats": concurrent_chats})
     configure_logging(secrets=(TOKEN,))
     deps = build_deps(settings, load_catalogue())
     application = build_application(deps, rate_limit=rate_limit)

@@ -69,11 +69,12 @@ def install(path: Path) -> None:
 
     import bot.db
     import bot.runtime.intake as intake
+    import bot.runtime.ptb
     from bot.runtime.inbound import Inbound
     from bot.runtime.ratelimit import TelegramRateLimiter
     from bot.runtime.request import BotRequest
 
-    real_raw_updates = intake.raw_updates
+    real_raw_updates = bot.runtime.ptb.raw_updates
 
     async def raw_updates(*args: Any, **kwargs: Any) -> Any:
         result = await real_raw_updates(*args, **kwargs)
@@ -83,7 +84,7 @@ def install(path: Path) -> None:
                 _record(raw["update_id"])["fetched"] = now
         return result
 
-    intake.raw_updates = raw_updates  # type: ignore[assignment]
+    intake.raw_updates = raw_updates  # type: ignore[attr-defined]  # what the intake calls
 
     real_store = Inbound.store
 
@@ -120,8 +121,8 @@ def install(path: Path) -> None:
 
     real_create_engine = bot.db.create_engine
 
-    def create_engine(url: str) -> Any:
-        engine = real_create_engine(url)
+    def create_engine(url: str, *args: Any) -> Any:
+        engine = real_create_engine(url, *args)
         sync = engine.sync_engine
 
         @sa.event.listens_for(sync, "before_cursor_execute")
@@ -290,9 +291,7 @@ def summary(records: list[Record], pushes: dict[int, tuple[float, float]]) -> st
             rows[f"  in handling: {name}"].append(seconds)
             counts[name].append(r["parts"].get(f"n:{name}", 0))
             inside += seconds
-        rows["  in handling: the rest (Python, event loop)"].append(
-            r["end"] - r["start"] - inside
-        )
+        rows["  in handling: the rest (Python, event loop)"].append(r["end"] - r["start"] - inside)
     lines = [
         f"{len(taps)} taps",
         f"{'part':<48} {'median':>9} {'p90':>9}  {'a tap':>6}",
