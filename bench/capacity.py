@@ -81,6 +81,8 @@ OVERALL_PER_SECOND = 30
 CHAT_PER_SECOND = 1
 SEED = 20261207
 BOTS = ("cards", "ours")
+COMPOSE_CHATS = 8
+"""``CONCURRENT_CHATS`` as ``compose.yaml`` runs ours on PostgreSQL."""
 
 
 class Lost(Exception):
@@ -301,7 +303,12 @@ async def step(catalogue: Catalogue, bot: Bot, chats: list[int]) -> Step:
 
 
 async def run(
-    database_url: str, walkers: int, rounds: int, folder: Path, search: bool = True
+    database_url: str,
+    walkers: int,
+    rounds: int,
+    folder: Path,
+    search: bool = True,
+    concurrent_chats: int = 1,
 ) -> list[Bot]:
     catalogue = load_catalogue()
     chats = [FIRST_CHAT + n for n in range(CAP)]
@@ -319,6 +326,7 @@ async def run(
                     api.base_file_url,
                     folder / f"{kind}.log",
                     database_url=database_url,
+                    concurrent_chats=concurrent_chats if kind == "ours" else 0,
                 )
                 bots.append(Bot(kind, api, process))
                 await _polling(api, process)
@@ -523,6 +531,13 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="only the walks (calls and CPU a tap); writes nothing",
     )
+    parser.add_argument(
+        "--concurrent-chats",
+        type=int,
+        default=0,
+        help=f"ours' CONCURRENT_CHATS (default: {COMPOSE_CHATS} on PostgreSQL, as compose.yaml "
+        "sets it; 1 on SQLite, the setting's default)",
+    )
     args = parser.parse_args(argv)
     WINDOW = args.window
     with tempfile.TemporaryDirectory() as name:
@@ -533,7 +548,11 @@ def main(argv: list[str] | None = None) -> None:
             else args.database_url
         )
         started = time.perf_counter()
-        bots = asyncio.run(run(url, args.walkers, args.rounds, folder, not args.walks_only))
+        concurrent = args.concurrent_chats or (1 if url.startswith("sqlite") else COMPOSE_CHATS)
+        print(f"ours: CONCURRENT_CHATS={concurrent}", file=sys.stderr)
+        bots = asyncio.run(
+            run(url, args.walkers, args.rounds, folder, not args.walks_only, concurrent)
+        )
         print(f"wall time {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if args.walks_only:
         return
