@@ -136,8 +136,10 @@ def serve_ours(
     rate_limit: bool,
     workers: int = 1,
     worker: int = 0,
+    concurrent_chats: int = 0,
 ) -> None:
-    """The bot as ``python -m bot run`` starts it (logging, the application, polling)."""
+    """The bot as ``python -m bot run`` starts it (logging, the application, polling);
+    ``concurrent_chats`` 0: the setting's default."""
     from bot.app import build_application, build_deps
     from bot.config import Settings
     from bot.content.catalogue import load_catalogue
@@ -155,6 +157,8 @@ def serve_ours(
         workers=workers,
         worker=worker,
     )
+    if concurrent_chats:
+        settings = settings.model_copy(update={"concurrent_chats": concurrent_chats})
     configure_logging(secrets=(TOKEN,))
     deps = build_deps(settings, load_catalogue())
     application = build_application(deps, rate_limit=rate_limit)
@@ -191,8 +195,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-rate-limit", dest="rate_limit", action="store_false")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--worker", type=int, default=0)
+    parser.add_argument("--concurrent-chats", type=int, default=0)
     parser.add_argument("--profile", type=Path, help="run under cProfile, stats to this file")
+    parser.add_argument("--spans", type=Path, help="record each update's spans to this file")
     args = parser.parse_args(arguments)
+    if args.spans:
+        from bench.spans import install
+
+        install(args.spans)
     profiler = None
     if args.profile:
         import cProfile
@@ -215,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
                 args.rate_limit,
                 args.workers,
                 args.worker,
+                args.concurrent_chats,
             )
     finally:
         if profiler is not None:
@@ -241,6 +252,8 @@ class BotProcess:
         profile: Path | None = None,
         workers: int = 1,
         worker: int = 0,
+        spans: Path | None = None,
+        concurrent_chats: int = 0,
     ) -> None:
         command = [sys.executable, "-m", "bench.bots", "--launch", kind, "--api-url", api_url]
         command += ["--file-url", file_url, "--database-url", database_url]
@@ -249,6 +262,10 @@ class BotProcess:
             command.append("--no-rate-limit")
         if profile is not None:
             command += ["--profile", str(profile)]
+        if spans is not None:
+            command += ["--spans", str(spans)]
+        if concurrent_chats:
+            command += ["--concurrent-chats", str(concurrent_chats)]
         self.kind = kind
         self.log = log
         self._log_file = log.open("w", encoding="utf-8")

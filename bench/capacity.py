@@ -81,6 +81,8 @@ OVERALL_PER_SECOND = 30
 CHAT_PER_SECOND = 1
 SEED = 20261207
 BOTS = ("cards", "ours")
+COMPOSE_CHATS = 8
+"""``CONCURRENT_CHATS`` as ``compose.yaml`` runs ours on PostgreSQL."""
 
 
 class Lost(Exception):
@@ -301,7 +303,12 @@ async def step(catalogue: Catalogue, bot: Bot, chats: list[int]) -> Step:
 
 
 async def run(
-    database_url: str, walkers: int, rounds: int, folder: Path, search: bool = True
+    database_url: str,
+    walkers: int,
+    rounds: int,
+    folder: Path,
+    search: bool = True,
+    concurrent_chats: int = 1,
 ) -> list[Bot]:
     catalogue = load_catalogue()
     chats = [FIRST_CHAT + n for n in range(CAP)]
@@ -319,6 +326,7 @@ async def run(
                     api.base_file_url,
                     folder / f"{kind}.log",
                     database_url=database_url,
+                    concurrent_chats=concurrent_chats if kind == "ours" else 0,
                 )
                 bots.append(Bot(kind, api, process))
                 await _polling(api, process)
@@ -366,7 +374,9 @@ def _best(bot: Bot) -> Step | None:
     return passing[0] if passing else None
 
 
-def section(bots: list[Bot], database: str, walkers: int, rounds: int) -> str:
+def section(
+    bots: list[Bot], database: str, walkers: int, rounds: int, concurrent_chats: int = 1
+) -> str:
     cards, ours = bots
     rows = []
     for label, bot in (("`cards`, same limiter", cards), ("**ours**", ours)):
@@ -421,7 +431,11 @@ def section(bots: list[Bot], database: str, walkers: int, rounds: int) -> str:
             "python-telegram-bot bot answering each tap as a lesson must (the callback answer, "
             "the card edited in place) with the same rate limiter as ours "
             "(`bot.runtime.ratelimit.TelegramRateLimiter`); **ours** as `python -m bot run` "
-            f"builds it (durable intake, flood control, background jobs), on {database}. The "
+            "builds it (durable intake, flood control, background jobs), on "
+            f"{database}, handling {concurrent_chats} chat{'s' if concurrent_chats > 1 else ''} "
+            f"at once (`CONCURRENT_CHATS={concurrent_chats}`"
+            + (", as `compose.yaml` runs it" if concurrent_chats == COMPOSE_CHATS else "")
+            + "; `cards` one update at a time, python-telegram-bot's default). The "
             "machine has 2 cores shared with other work (up to 8 sessions today): every figure "
             "is a measurement of one run, ours and the reference interleaved, so compare "
             "the ratios rather than the absolute values; repeat runs differ by some 10 %.",
@@ -488,9 +502,11 @@ def section(bots: list[Bot], database: str, walkers: int, rounds: int) -> str:
             "(`bot/runtime/inbound.py`), as are the look-ups of the person and of their "
             "progress (`learners.find`, `progress._progress_row`); SQLAlchemy's share of the "
             "profile fell from 14.6 s to 5.7 s for some 1,050 updates, and the walk's CPU a "
-            "tap from 16.1 ms to about 10 ms on SQLite. What is left is one round trip a "
-            "statement: five statements a tap (store; find the person; read and write the "
-            "progress; mark done) in two transactions, plus the pool's ping on PostgreSQL.",
+            "tap from 16.1 ms to about 10 ms on SQLite. On PostgreSQL a lesson tap now makes "
+            "seven round trips: the intake's INSERT (autocommit), then BEGIN, find the person, "
+            "read and write the progress, mark done, COMMIT; the pool's ping (three round "
+            "trips, at each of the two checkouts) only after 5 s idle. Where the wall time of "
+            "a tap goes: `python -m bench.spans`.",
             "",
             "### Memory (aim: ours ≤ 100 MiB once polling)",
             "",
@@ -523,6 +539,13 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="only the walks (calls and CPU a tap); writes nothing",
     )
+    parser.add_argument(
+        "--concurrent-chats",
+        type=int,
+        default=0,
+        help=f"ours' CONCURRENT_CHATS (default: {COMPOSE_CHATS} on PostgreSQL, as compose.yaml "
+        "sets it; 1 on SQLite, the setting's default)",
+    )
     args = parser.parse_args(argv)
     WINDOW = args.window
     with tempfile.TemporaryDirectory() as name:
@@ -533,11 +556,15 @@ def main(argv: list[str] | None = None) -> None:
             else args.database_url
         )
         started = time.perf_counter()
-        bots = asyncio.run(run(url, args.walkers, args.rounds, folder, not args.walks_only))
+        concurrent = args.concurrent_chats or (1 if url.startswith("sqlite") else COMPOSE_CHATS)
+        print(f"ours: CONCURRENT_CHATS={concurrent}", file=sys.stderr)
+        bots = asyncio.run(
+            run(url, args.walkers, args.rounds, folder, not args.walks_only, concurrent)
+        )
         print(f"wall time {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if args.walks_only:
         return
-    text = section(bots, backend(url), args.walkers, args.rounds)
+    text = section(bots, backend(url), args.walkers, args.rounds, concurrent)
     print(text)
     if not args.no_write:
         write_section(text, SECTION)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -82,28 +83,73 @@ answers through Telegram, which can take a read timeout (5 s) and retries: the d
 5 s made the outbox and the periodic tasks fail whenever a reply timed out."""
 
 
-def create_engine(url: str) -> AsyncEngine:
+PING_AFTER_IDLE_SECONDS = 5.0
+"""A PostgreSQL connection idle in the pool for longer than this is pinged before it is handed
+out (a server restart or an idle timeout may have closed it meanwhile); one used more recently
+is handed out as it is. SQLAlchemy's ``pool_pre_ping`` pings at every checkout: with asyncpg
+that is three round trips (BEGIN, a no-op, ROLLBACK), and the bot checks out a connection
+twice a tap (the intake's store, the handler's unit of work), so six of a tap's thirteen
+round trips were pings. Should the server close a connection that was used within the last
+few seconds, the one statement on it fails, SQLAlchemy drops every pooled connection, and
+the next ones connect afresh; a statement in flight when the server goes down fails anyway."""
+
+_LAST_USED = "kapacitet_last_used"
+
+
+def _note_last_used(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_LAST_USED] = time.monotonic()
+
+
+def _ping_if_idle(engine: AsyncEngine, idle_seconds: float) -> Any:
+    dialect = engine.dialect
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        last_used = record.info.get(_LAST_USED)
+        if last_used is not None and time.monotonic() - last_used < idle_seconds:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:  # as pool_pre_ping tells them apart
+            if not dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            # The pool discards this connection and checks out another (a new one if need be).
+            raise sa.exc.DisconnectionError("the pooled connection was closed by the server")
+
+    return checkout
+
+
+def create_engine(url: str, ping_after_idle: float = PING_AFTER_IDLE_SECONDS) -> AsyncEngine:
     _prepare_sqlite_folder(url)
     sqlite_file = make_url(url).get_backend_name() == "sqlite"
     # hide_parameters: error messages would otherwise carry the values, personal data included.
-    # A SQLite file cannot go away under an open connection; a PostgreSQL server can restart.
+    # pool_use_lifo: the connection used last is handed out first, so that under load the
+    # same few stay busy (and unpinged) and the others idle out.
     engine = create_async_engine(
         async_url(url),
-        pool_pre_ping=not sqlite_file,
         hide_parameters=True,
         connect_args={"timeout": SQLITE_BUSY_SECONDS} if sqlite_file else {},
+        **({} if sqlite_file else {"pool_use_lifo": True}),
     )
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine.sync_engine, "connect", _prepare_sqlite_connection)
+    else:
+        # A SQLite file cannot go away under an open connection; a PostgreSQL server can
+        # restart (PING_AFTER_IDLE_SECONDS).
+        pool = engine.sync_engine.pool
+        sa.event.listen(pool, "checkout", _ping_if_idle(engine, ping_after_idle))
+        sa.event.listen(pool, "connect", _note_last_used)
+        sa.event.listen(pool, "checkin", _note_last_used)
     return engine
 
 
 class Database:
     """The engine and a session factory, passed down to handlers through the context."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, ping_after_idle: float = PING_AFTER_IDLE_SECONDS) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, ping_after_idle)
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )

@@ -52,3 +52,61 @@ async def test_a_long_read_does_not_hold_up_the_bots_writes(
     finally:
         reader.close()
         await sqlite_database.dispose()
+
+
+# -- PostgreSQL: pooled connections the server closed --------------------------------------------
+
+
+@pytest.fixture
+def postgres() -> str:
+    from tests.conftest import postgres_url
+
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
+    return url
+
+
+async def backend_pid(database: Database) -> int:
+    async with database.session() as db:
+        pid = (await db.exec(sa.text("SELECT pg_backend_pid()"))).scalar_one()  # type: ignore[call-overload]
+    assert isinstance(pid, int)
+    return pid
+
+
+async def close_from_the_server(url: str, pid: int) -> None:
+    """What a server restart or an idle timeout does to a pooled connection."""
+    other = Database(url)
+    try:
+        async with other.session() as db:
+            await db.exec(sa.text("SELECT pg_terminate_backend(:pid)").bindparams(pid=pid))  # type: ignore[call-overload]
+    finally:
+        await other.dispose()
+
+
+async def test_a_connection_idle_in_the_pool_is_checked_before_use(postgres: str) -> None:
+    database = Database(postgres, ping_after_idle=0.0)  # every pooled connection counts as idle
+    try:
+        first = await backend_pid(database)
+        await close_from_the_server(postgres, first)
+        # The ping finds it closed: the pool connects afresh and the statement goes through.
+        assert await backend_pid(database) != first
+    finally:
+        await database.dispose()
+
+
+async def test_a_connection_used_just_now_is_not_pinged_and_a_closed_one_costs_one_statement(
+    postgres: str,
+) -> None:
+    """The price of pinging only idle connections: closed within the last few seconds, the one
+    statement on it fails; the pool then drops it and the next statement connects afresh."""
+    database = Database(postgres, ping_after_idle=3600.0)
+    try:
+        first = await backend_pid(database)
+        await close_from_the_server(postgres, first)
+        with pytest.raises(sa.exc.DBAPIError) as failed:
+            await backend_pid(database)
+        assert failed.value.connection_invalidated
+        assert await backend_pid(database) != first
+    finally:
+        await database.dispose()

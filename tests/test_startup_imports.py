@@ -16,7 +16,17 @@ from sqlalchemy import text
 from bot.db import Database, head_revisions
 from tests.support.processes import ROOT, bot_env
 
-LAZY = ("matplotlib", "numpy", "fpdf", "fontTools", "PIL", "xlsxwriter", "openpyxl", "alembic")
+LAZY = (
+    "matplotlib",
+    "numpy",
+    "fpdf",
+    "fontTools",
+    "PIL",
+    "xlsxwriter",
+    "openpyxl",
+    "alembic",
+    "segno",
+)
 
 PROGRAM = """
 import asyncio, json, sys

@@ -263,7 +263,10 @@ def push_burst(api: FakeBotApi, world: World, code: str) -> list[Pushed]:
 
 
 def bot_environment(api: FakeBotApi, database_url: str) -> dict[str, str]:
+    """As ``compose.yaml`` runs the bot on PostgreSQL (several chats at once); on SQLite with
+    the settings' default (one update at a time)."""
     return bot_env(
+        CONCURRENT_CHATS="8" if database_url.startswith("postgresql") else "1",
         BOT_TOKEN=TOKEN,
         DATABASE_URL=database_url,
         TELEGRAM_API_BASE_URL=api.base_url,

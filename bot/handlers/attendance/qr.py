@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import segno
 from telegram import Update
 
 from bot.handlers.attendance.checkin import CHECKIN, checkin_reply
@@ -18,6 +18,9 @@ from bot.handlers.common.turn import Turn
 from bot.models import TrainingSession
 from bot.runtime.context import BotContext
 from bot.services import attendance, learners
+
+if TYPE_CHECKING:
+    import segno
 
 QR_SCALE = 10
 """Pixels per module: the link makes a version-5 code (37 modules), 450 pixels wide with its
@@ -33,6 +36,8 @@ def checkin_link(training: TrainingSession, now: datetime) -> CheckinLink:
 
 def qr_code(url: str) -> segno.QRCode:
     """The QR code of ``url`` (error correction M, for a camera at a distance)."""
+    import segno  # on first use: not every run shows a QR code (tests/test_startup_imports.py)
+
     return segno.make_qr(url, error="m")
 
 
