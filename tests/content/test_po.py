@@ -11,8 +11,9 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
-from bot.content.catalogue import MAX_OPTION, Catalogue
+from bot.content.catalogue import Catalogue
 from bot.content.po import Level, PoError, export_po, header_of, import_po, read_import
+from bot.content.rules import MAX_OPTION
 from bot.content.texts import (
     Files,
     changed_keys,
