@@ -19,6 +19,7 @@ from bot.handlers.common.callback_data import MAX_BYTES, CallbackData
 from bot.handlers.common.menus import (
     ADMIN_COMMANDS,
     COORDINATOR_COMMANDS,
+    EDITOR_COMMANDS,
     LEARNER_COMMANDS,
     TRAINER_COMMANDS,
 )
@@ -47,6 +48,7 @@ COMMANDS = tuple(
             *TRAINER_COMMANDS,
             *COORDINATOR_COMMANDS,
             *ADMIN_COMMANDS,
+            *EDITOR_COMMANDS,
         )
     )
 )
