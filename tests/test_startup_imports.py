@@ -1,6 +1,7 @@
 """The bot starts without the libraries only some of its features use: charts (matplotlib,
-numpy), PDF (fpdf2, fontTools, PIL), spreadsheets (XlsxWriter), Alembic when the database is
-at the head of the migrations already, aiohttp unless a server of its own is asked for. Each
+numpy), PDF (fpdf2, fontTools, PIL), spreadsheets (XlsxWriter, openpyxl), calendar files
+(icalendar), Alembic when the database is at the head of the migrations already, aiohttp
+unless a server of its own is asked for. Each
 is imported on first use; together they were some 70 MiB of every idle bot
 (docs/benchmarks.md, "Memory")."""
 
@@ -26,6 +27,7 @@ LAZY = (
     "openpyxl",
     "alembic",
     "segno",
+    "icalendar",
 )
 
 PROGRAM = """

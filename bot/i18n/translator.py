@@ -1,16 +1,27 @@
 """UI text through gettext catalogs, with our own fallback chains and Babel formatting.
 
-The ``.po`` files under ``locales/`` are compiled in memory when the bot starts,
-so a catalog edit needs no separate compile step. Untranslated and fuzzy entries
-are dropped before compiling: otherwise gettext would answer with the English
-text and never reach the next language in the chain.
+The ``.po`` files under ``locales/`` are compiled when the bot starts, so a catalog edit
+needs no separate compile step. Untranslated and fuzzy entries are dropped before
+compiling: otherwise gettext would answer with the English text and never reach the next
+language in the chain.
+
+What is compiled is kept under KAPACITET_CACHE_DIR (by default ``~/.cache/kapacitet``),
+named by a hash of the ``.po`` files, and read from there at the next start: parsing the
+catalogs with Babel left some 5 MiB in every bot's memory for good (the allocator keeps
+what the parse freed), against 0.9 MiB of compiled catalogs. A catalog edit changes the
+hash, so a stale cache is never read; a cache that can't be written is just skipped.
 """
 
 from __future__ import annotations
 
 import gettext
+import hashlib
 import html
 import io
+import json
+import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
@@ -99,8 +110,70 @@ def _compile(catalog: Catalog) -> bytes:
     return buffer.getvalue()
 
 
+CACHE_ENV = "KAPACITET_CACHE_DIR"
+CACHE_FORMAT = "1"
+"""Changes when what is compiled from the same files changes (a different rule here)."""
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get(CACHE_ENV)
+    return Path(configured) if configured else Path.home() / ".cache" / "kapacitet"
+
+
+def catalogs_key(locales_dir: Path) -> str:
+    """A hash of every catalog file (and of this compiler's format): names the cache entry."""
+    digest = hashlib.sha256(CACHE_FORMAT.encode())
+    for code, language in LANGUAGES.items():
+        path = po_path(language.catalog, locales_dir)
+        if path.exists():
+            digest.update(f"\0{code}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _read_cache(folder: Path) -> dict[str, bytes] | None:
+    try:
+        codes = json.loads((folder / "codes.json").read_text(encoding="utf-8"))
+        return {str(code): (folder / f"{code}.mo").read_bytes() for code in codes}
+    except (OSError, ValueError):
+        return None
+
+
+def _write_cache(folder: Path, compiled: Mapping[str, bytes]) -> None:
+    """Written whole into a new folder, then renamed into place: a reader sees all or none."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".building-"))
+    except OSError:
+        return  # read-only: compiled in memory at every start
+    try:
+        for code, data in compiled.items():
+            (building / f"{code}.mo").write_bytes(data)
+        (building / "codes.json").write_text(json.dumps(sorted(compiled)), encoding="utf-8")
+        building.replace(folder)
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)  # e.g. another process wrote it first
+
+
 @cache
 def _compiled_catalogs(locales_dir: Path) -> Mapping[str, bytes]:
+    folder = cache_dir() / "catalogs" / catalogs_key(locales_dir)
+    cached = _read_cache(folder)
+    if cached is not None:
+        return cached
+    compiled = compile_catalogs(locales_dir)
+    _write_cache(folder, compiled)
+    return compiled
+
+
+def warm_cache(locales_dir: Path = LOCALES_DIR) -> Path:
+    """Compiles the catalogs into the cache now (the image does at build); returns where."""
+    _compiled_catalogs(locales_dir)
+    return cache_dir() / "catalogs" / catalogs_key(locales_dir)
+
+
+def compile_catalogs(locales_dir: Path) -> dict[str, bytes]:
+    """Every language's catalog as ``.mo`` bytes, as the translators use them."""
     catalogs: dict[str, Catalog] = {}
     for code, language in LANGUAGES.items():
         path = po_path(language.catalog, locales_dir)

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
-
 from bot.models import TrainingSession
 
 PRODUCT = "-//Kapacitet//Training sessions//EN"
@@ -45,6 +43,10 @@ def session_calendar(
     description: str | None = None,
 ) -> bytes:
     """The session's event; a cancelled session gives its cancellation."""
+    # Imported on first use: icalendar (with dateutil) is a few MiB that an idle bot need
+    # not hold (tests/test_startup_imports.py).
+    from icalendar import Calendar, Event, vCalAddress, vText
+
     cancelled = training.cancelled_at is not None
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
