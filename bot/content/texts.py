@@ -33,6 +33,7 @@ from bot.content.rules import (
     MAX_EXPLANATION,
     MAX_OPTION,
     MAX_QUESTION,
+    MAX_SHORT_TITLE,
     MAX_SUMMARY,
     MAX_TITLE,
     PLACEHOLDER,
@@ -68,6 +69,9 @@ def _question_options(question: dict[str, Any]) -> list[str]:
 def keys_with_limits(module: dict[str, Any]) -> Iterator[tuple[str, int]]:
     """Every text key of a module, in the order a learner meets them."""
     yield "title", MAX_TITLE
+    # Optional: the title on buttons, where the title is too long for one. A language may
+    # need one where English does not (translations run longer).
+    yield "short_title", MAX_SHORT_TITLE
     yield "summary", MAX_SUMMARY
     for card in module.get("cards") or []:
         yield f"cards.{card}", MAX_CARD
@@ -149,7 +153,13 @@ def source_hash(text: str) -> str:
 
 
 def source_hashes(files: Files) -> dict[str, str]:
-    return {entry.key: source_hash(entry.text) for entry in entries(files, SOURCE_LANGUAGE)}
+    """The fingerprint of each English text; an optional text English leaves empty (a
+    ``short_title``) has nothing to translate from, and no status."""
+    return {
+        entry.key: source_hash(entry.text)
+        for entry in entries(files, SOURCE_LANGUAGE)
+        if entry.text
+    }
 
 
 def changed_keys(old: Files, new: Files) -> list[str]:
@@ -226,8 +236,10 @@ def files_from_module(module: Module) -> Files:
 
 
 def _mapping(text: ModuleText) -> dict[str, Any]:
-    return {
-        "title": text.title,
+    found: dict[str, Any] = {"title": text.title}
+    if text.short_title is not None:
+        found["short_title"] = text.short_title
+    return found | {
         "summary": text.summary,
         "cards": dict(text.cards),
         "questions": {

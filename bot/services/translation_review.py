@@ -303,8 +303,12 @@ def _replace(text: ModuleText, english: ModuleText, keys: set[str]) -> ModuleTex
     def pick(key: str, own: str, source: str) -> str:
         return source if key in keys else own
 
-    return ModuleText(
+    return dataclasses.replace(
+        text,
         title=pick("title", text.title, english.title),
+        short_title=english.short_title
+        if "short_title" in keys and english.short_title
+        else text.short_title,
         summary=pick("summary", text.summary, english.summary),
         cards={k: pick(f"cards.{k}", v, english.cards[k]) for k, v in text.cards.items()},
         questions={
@@ -358,8 +362,9 @@ async def learner_catalogue(
     unreviewed_text: UnreviewedText,
     show_unreviewed_languages: bool,
 ) -> Catalogue:
-    """At start: brings the review rows up to date with the files, then the catalogue as
-    learners see it under the settings."""
+    """Brings the review rows up to date with the published modules, then shows them as
+    learners see them under the settings: in place (the one catalogue of the running bot,
+    with its stored versions and generation kept), which is also returned."""
     modules: list[Module] = []
     for module in catalogue.modules:
         files = files_from_module(module)
@@ -371,4 +376,10 @@ async def learner_catalogue(
             for lang in TRANSLATED_LANGUAGES
         }
         modules.append(learner_module(module, review, unreviewed_text, show_unreviewed_languages))
-    return Catalogue(modules)
+    shown = {module.id: module for module in modules}
+    versions = [
+        shown.get(module.id, module) if catalogue.get(module.id) is module else module
+        for _key, module in catalogue.known()
+    ]
+    catalogue.replace(modules, versions, catalogue.retired)
+    return catalogue

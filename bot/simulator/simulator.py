@@ -193,6 +193,7 @@ class Simulator:
 
     async def start(self) -> None:
         from bot.app import build_application, build_deps
+        from bot.handlers.content import refresh as content_refresh
 
         await self.api.start()
         try:
@@ -208,6 +209,9 @@ class Simulator:
                         "--allow-real-data if this is what you want"
                     )
             await self._deps.database.migrate()
+            # The stored content, as `python -m bot run` loads it: what editors publish in
+            # the simulator is what its learners get.
+            await content_refresh.prepare(self._deps)
             self._unsubscribe = self.api.on_change(self._on_change)
             await self._load_people()
             # The background work runs here (see _tick_forever), not in PTB's JobQueue, so

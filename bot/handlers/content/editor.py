@@ -100,6 +100,36 @@ async def open_module(
     await show(update, "\n".join(lines), markup(grid))
 
 
+def workbook_header(tr: Translator) -> tuple[str, str, str, str]:
+    """The workbook's column names in the editor's language (only their order is read back)."""
+    return (
+        # TRANSLATORS: a column of the content workbook: the text's key, e.g. cards.steps.
+        tr._("Key"),
+        # TRANSLATORS: a column of the content workbook: the English source text.
+        tr._("English"),
+        # TRANSLATORS: a column of the content workbook: the text in the sheet's language.
+        tr._("Text"),
+        # TRANSLATORS: a column of the content workbook: the review status of the text.
+        tr._("Status"),
+    )
+
+
+def status_words(tr: Translator) -> dict[str, str]:
+    """The workbook's Status column, as /coverage counts it."""
+    return {
+        # TRANSLATORS: status of a text in the content workbook: the English original.
+        "source": tr._("source"),
+        # TRANSLATORS: status of a text in the content workbook: no translation yet.
+        "missing": tr._("missing"),
+        "machine": tr._("machine-drafted"),
+        # TRANSLATORS: status of a text in the content workbook (a past participle).
+        "translated": tr._("translated"),
+        # TRANSLATORS: status of a text in the content workbook (a past participle).
+        "reviewed": tr._("reviewed"),
+        "needs_review": tr._("needs review"),
+    }
+
+
 @on_button(ContentWorkbook, roles=EDITORS)
 async def send_workbook(
     update: Update, context: BotContext, current: Turn, data: ContentWorkbook
@@ -108,7 +138,15 @@ async def send_workbook(
     if not versions:
         raise Stale
     files = await content_versions.latest_draft_or_published(current.db, data.module)
-    workbook = content_workbook.export(files, data.module, versions[-1].number)
+    tr = current.tr
+    workbook = content_workbook.export(
+        files,
+        data.module,
+        versions[-1].number,
+        await content_workbook.review_of(current.db, files),
+        header=workbook_header(tr),
+        words=status_words(tr),
+    )
     await answer_query(update)
     chat = update.effective_chat
     assert chat is not None
