@@ -362,9 +362,8 @@ async def learner_catalogue(
     unreviewed_text: UnreviewedText,
     show_unreviewed_languages: bool,
 ) -> Catalogue:
-    """Brings the review rows up to date with the published modules, then shows them as
-    learners see them under the settings: in place (the one catalogue of the running bot,
-    with its stored versions and generation kept), which is also returned."""
+    """Brings the review rows up to date with the published modules, then the catalogue as
+    learners see them under the settings."""
     modules: list[Module] = []
     for module in catalogue.modules:
         files = files_from_module(module)
@@ -376,10 +375,25 @@ async def learner_catalogue(
             for lang in TRANSLATED_LANGUAGES
         }
         modules.append(learner_module(module, review, unreviewed_text, show_unreviewed_languages))
-    shown = {module.id: module for module in modules}
+    return Catalogue(modules)
+
+
+async def apply_learner_view(
+    db: AsyncSession,
+    catalogue: Catalogue,
+    now: datetime,
+    unreviewed_text: UnreviewedText,
+    show_unreviewed_languages: bool,
+) -> None:
+    """:func:`learner_catalogue` in place: the one catalogue of the running bot keeps its
+    stored versions, retired modules and generation; its published modules become what
+    learners see."""
+    seen = await learner_catalogue(
+        db, Catalogue(catalogue.modules), now, unreviewed_text, show_unreviewed_languages
+    )
+    shown = {module.id: module for module in seen.modules}
     versions = [
-        shown.get(module.id, module) if catalogue.get(module.id) is module else module
+        shown[module.id] if catalogue.get(module.id) is module else module
         for _key, module in catalogue.known()
     ]
-    catalogue.replace(modules, versions, catalogue.retired)
-    return catalogue
+    catalogue.replace(seen.modules, versions, catalogue.retired)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.catalogue import MAX_SHORT_TITLE, ContentError, load_catalogue
+from bot.content.catalogue import ContentError, load_catalogue
+from bot.content.rules import MAX_SHORT_TITLE
 from bot.i18n.languages import LANGUAGE_CODES
 from tests.support.content import module_files, write_module
 

@@ -31,7 +31,7 @@ async def refresh(deps: Deps) -> None:
     ``SHOW_UNREVIEWED_LANGUAGES``): a publish may have marked translations for review."""
     async with deps.database.session() as db:
         if await content_versions.load_into(db, deps.catalogue):
-            await translation_review.learner_catalogue(
+            await translation_review.apply_learner_view(
                 db,
                 deps.catalogue,
                 deps.clock.now(),
