@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +25,7 @@ import yaml
 
 from bot.content import catalogue
 from bot.content.catalogue import Module, ModuleText, Problem
-from bot.content.lint import Finding, Level, lint_module
+from bot.content.lint import Finding, Level, lint_files
 from bot.content.rules import (
     GENERATED_LANGUAGES,
     MAX_CARD,
@@ -255,10 +254,21 @@ def _mapping(text: ModuleText) -> dict[str, Any]:
 
 def check_files(files: Files, today: date) -> tuple[list[Problem], list[Finding]]:
     """``content check`` on one module's files: the loader's problems (``field`` is the
-    text's key, ``file`` ends in ``<language>.yaml``) and the quiz lint's errors."""
+    text's key, ``file`` ends in ``<language>.yaml``) and the quiz lint's errors. The files
+    are checked as data, as the database holds them (dates may be ISO strings there)."""
     module_id = str(files[MODULE_FILE].get("id") or "module")
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        write_files(files, root / module_id)
-        findings = [f for f in lint_module(root / module_id, today) if f.level is Level.ERROR]
-        return catalogue.problems_in(root), findings
+    problems: list[Problem] = []
+    try:
+        catalogue.module_from_files(files, module_id)
+    except catalogue.ContentError as error:
+        problems = [
+            Problem(f"{module_id}/{Path(problem.file).stem}.yaml", problem.field, problem.message)
+            for problem in error.problems
+        ]
+    languages = {key: value for key, value in files.items() if key != MODULE_FILE}
+    findings = [
+        finding
+        for finding in lint_files(module_id, dict(files[MODULE_FILE]), languages, today)
+        if finding.level is Level.ERROR
+    ]
+    return problems, findings

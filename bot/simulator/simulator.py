@@ -45,6 +45,8 @@ from bot.simulator.people import (
 from bot.simulator.sanitize import CONTROL_CHARACTERS
 from bot.simulator.web import MAX_TEXT_LENGTH, PageEvents, PageServer
 
+MAX_FILENAME_LENGTH = 120
+
 log = logging.getLogger(__name__)
 
 SIMULATOR_TOKEN = "100000:SIMULATOR-LOCAL-TOKEN"
@@ -378,6 +380,17 @@ class Simulator:
         if not text:
             raise BadRequest("text: empty")
         await self._settle(self.api.push_message(person.id, text))
+
+    async def send_document(self, person_id: int, content: bytes, filename: str) -> None:
+        """The person sends a file (an editor's workbook or PO file); returns once the bot
+        has handled it."""
+        person = self.person(person_id)
+        name = CONTROL_CHARACTERS.sub("", filename).replace("/", "_").replace("\\", "_").strip()
+        if not name or len(name) > MAX_FILENAME_LENGTH:
+            raise BadRequest(f"name: 1 to {MAX_FILENAME_LENGTH} characters")
+        if not content:
+            raise BadRequest("the file is empty")
+        await self._settle(self.api.push_document(person.id, content, name))
 
     async def tap(self, person_id: int, message_id: int, row: int, column: int) -> str:
         """The person taps the inline button at (row, column) of a bot message."""

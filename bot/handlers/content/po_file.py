@@ -124,6 +124,11 @@ def refusal(tr: Translator, error: ContentVersionError, languages: str) -> str:
         )
     if error.reason == Reason.UNCHANGED:
         return tr._("The file changes nothing: there is no new draft.")
+    if error.reason == Reason.INVALID:
+        # Found by the module's check as a whole (another language's text, the quiz lint).
+        return po_problems_text(
+            tr, [PoProblem(Level.ERROR, p.field, p.message) for p in error.problems]
+        )
     return error_text(tr, error, languages)
 
 
