@@ -76,6 +76,7 @@ from bot.handlers.content.data import (
     PreviewDraft,
     PreviewLanguages,
     PublishDraft,
+    RetireModule,
 )
 from bot.handlers.exports.data import (
     Action,
@@ -375,6 +376,12 @@ BUTTONS: dict[type[CallbackData], Row] = {
         ADMIN_ONLY,
         harmless=lambda w: PreviewDraft(MODULE, "mk", 0),
     ),
+    # Retiring: admins and editors of every language (an editor scoped to some: below).
+    RetireModule: Row(
+        lambda w: RetireModule(MODULE, True),
+        ADMIN_ONLY,
+        harmless=lambda w: RetireModule(MODULE, False),
+    ),
 }
 
 FORGED_LINK = (
@@ -658,6 +665,13 @@ async def test_an_editor_scoped_to_a_language_works_on_it_and_is_refused_the_oth
     po = export_po(load_files(CONTENT_DIR / MODULE), "sq")
     [refused] = await editor.send_document(po, f"{MODULE}-sq.po")
     assert (refused.text or "").startswith("You may change only these languages: Македонски.")
+    assert await snapshot(bot.deps.database) == before
+
+    # Retiring hides the module in every language: not for an editor of one.
+    [menu] = await editor.send("/help")
+    await editor.tap_data(RetireModule(MODULE, True).encode(), menu.message_id)
+    answer = editor.last_callback_answer()
+    assert answer is not None and answer.text == NO
     assert await snapshot(bot.deps.database) == before
 
     # A learner may send no PO file at all.

@@ -139,3 +139,27 @@ async def test_an_english_card_changed_marks_its_seven_translations_for_review(b
     assert check.returncode == 0, check.stderr
     reported = [line for line in check.stdout.splitlines() if f"cards.{card}" in line]
     assert len(reported) == 7, check.stdout
+
+
+async def test_an_admin_retires_a_module_from_the_bot(bot: Harness):
+    await stored(bot)
+    module = bot.deps.catalogue.get(MODULE)
+    assert module is not None
+    title = module.text("en").title
+    admin = bot.user(ADMIN)
+    await admin.send("/start")
+    [content] = await admin.send("/content")
+    assert "python -m bot content new" in (content.text or "")
+    await admin.tap(title)
+    await admin.tap("Retire the module")
+    await admin.tap("No, keep it")
+    assert await versions(bot) == [(1, VersionState.PUBLISHED)]
+    await admin.tap("Retire the module")
+    await admin.tap("Yes, retire it")
+    assert (admin.last_message().text or "").startswith("Retired:")
+    assert await versions(bot) == [(1, VersionState.RETIRED)]
+    learner = await bot.onboarded(913, "en")
+    [lessons] = await learner.send("/lessons")
+    assert module.text("en").button_title not in (lessons.text or "") + str(
+        lessons.inline_keyboard
+    )
