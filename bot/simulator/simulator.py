@@ -200,7 +200,10 @@ class Simulator:
         await self.api.start()
         try:
             settings = simulator_settings(self._settings, self.api)
-            self._deps = build_deps(settings, self._catalogue, self.clock)
+            # A catalogue of its own: the stored content replaces what it holds (below), and
+            # the one given may be shared (tests).
+            catalogue = Catalogue(list(self._catalogue.modules))
+            self._deps = build_deps(settings, catalogue, self.clock)
             if not self._allow_real_data:
                 why = await real_people(self._deps.database)
                 if why is not None:
