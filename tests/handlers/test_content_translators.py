@@ -160,6 +160,4 @@ async def test_an_admin_retires_a_module_from_the_bot(bot: Harness):
     assert await versions(bot) == [(1, VersionState.RETIRED)]
     learner = await bot.onboarded(913, "en")
     [lessons] = await learner.send("/lessons")
-    assert module.text("en").button_title not in (lessons.text or "") + str(
-        lessons.inline_keyboard
-    )
+    assert module.text("en").button_title not in (lessons.text or "") + str(lessons.inline_keyboard)
