@@ -354,7 +354,7 @@ async def test_a_coordinator_reads_the_translation_coverage_and_marks_a_review(
     await send(page, vesna, "/coverage")
     coverage = last_bot_message(vesna)
     await expect(coverage).to_contain_text("Translation coverage")
-    await expect(coverage).to_contain_text(module.text("en").button_title)
+    await expect(coverage).to_contain_text(module.text("en").title)
     await screenshot(page, "07-translation-coverage")
 
     await send(page, vesna, f"/review {module.id} mk")
