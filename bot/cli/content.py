@@ -76,7 +76,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     async def work(db: AsyncSession) -> bytes:
         files = await content_versions.latest_draft_or_published(db, args.module)
         rows = await content_versions.versions_of(db, args.module)
-        return content_workbook.export(files, args.module, rows[-1].number)
+        review = await content_workbook.review_of(db, files)
+        return content_workbook.export(files, args.module, rows[-1].number, review)
 
     try:
         data = _in_database(work)

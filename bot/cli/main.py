@@ -7,18 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.content.catalogue import Catalogue, ContentError, load_catalogue
 from bot.i18n.languages import LANGUAGE_CODES
 from bot.paths import CONTENT_DIR
-
-if TYPE_CHECKING:
-    from bot.db import Database
 
 log = logging.getLogger("bot")
 
@@ -87,35 +82,27 @@ def _run_bot(settings: Settings, catalogue: Catalogue) -> int:
     """The single-instance lock, migrations and a first write, then the bot until SIGTERM;
     all in one event loop, which keeps the lock's connection for the life of the process."""
     from bot.app import build_application, build_deps
+    from bot.handlers.content import refresh as content_refresh
     from bot.runtime import marks, serve
     from bot.runtime.instance import InstanceLock
-    from bot.services import translation_review
 
     deps = build_deps(settings, catalogue)
 
-    async def prepare() -> Catalogue:
+    async def prepare() -> None:
         await deps.database.migrate()
         # A write before anything else: a database that takes none stops the start here.
         async with deps.database.session() as db:
             await marks.note(db, marks.BOT_STARTED, deps.clock.now())
-        await load_content(deps.database, deps.catalogue)
-        async with deps.database.session() as db:
-            return await translation_review.learner_catalogue(
-                db,
-                deps.catalogue,
-                deps.clock.now(),
-                settings.unreviewed_text,
-                settings.show_unreviewed_languages,
-            )
+        # The stored content, as learners see it under the review settings (UNREVIEWED_TEXT,
+        # SHOW_UNREVIEWED_LANGUAGES), read once the database is migrated.
+        await content_refresh.prepare(deps)
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     lock: InstanceLock | None = None
     try:
         lock = loop.run_until_complete(InstanceLock.acquire(settings.database_url, settings.worker))
-        # What learners see depends on the review status (UNREVIEWED_TEXT,
-        # SHOW_UNREVIEWED_LANGUAGES), read once the database is migrated.
-        deps = replace(deps, catalogue=loop.run_until_complete(prepare()))
+        loop.run_until_complete(prepare())
         log.info("Migrations applied; %d modules loaded", len(catalogue))
         application = build_application(deps, ops_server=True)
         serve.run(application, settings, lock)
@@ -128,24 +115,6 @@ def _run_bot(settings: Settings, catalogue: Catalogue) -> int:
         finally:
             asyncio.set_event_loop(None)
             loop.close()
-
-
-async def load_content(database: Database, catalogue: Catalogue) -> None:
-    """The shipped files stored as versions (once per change), then the catalogue built from
-    the published versions."""
-    from bot.services import content_sync, content_versions
-
-    async with database.session() as db:
-        synced = await content_sync.sync_shipped(db)
-    for module_id in synced.kept:
-        log.warning(
-            "The files of module %s changed, but the programme edited it in the bot: the "
-            "files are not applied (python -m bot content export %s to compare)",
-            module_id,
-            module_id,
-        )
-    async with database.session() as db:
-        await content_versions.load_into(db, catalogue)
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

@@ -140,6 +140,8 @@ def export_po(
     )
     translated = {entry.key: entry.text for entry in entries(files, language)}
     for entry in entries(files, SOURCE_LANGUAGE):
+        if not entry.text:
+            continue  # an optional text English has not (a msgid cannot be empty)
         catalog.add(
             entry.text,
             translated.get(entry.key, ""),

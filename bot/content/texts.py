@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -26,13 +25,14 @@ import yaml
 
 from bot.content import catalogue
 from bot.content.catalogue import Module, ModuleText, Problem
-from bot.content.lint import Finding, Level, lint_module
+from bot.content.lint import Finding, Level, lint_files
 from bot.content.rules import (
     GENERATED_LANGUAGES,
     MAX_CARD,
     MAX_EXPLANATION,
     MAX_OPTION,
     MAX_QUESTION,
+    MAX_SHORT_TITLE,
     MAX_SUMMARY,
     MAX_TITLE,
     PLACEHOLDER,
@@ -68,6 +68,9 @@ def _question_options(question: dict[str, Any]) -> list[str]:
 def keys_with_limits(module: dict[str, Any]) -> Iterator[tuple[str, int]]:
     """Every text key of a module, in the order a learner meets them."""
     yield "title", MAX_TITLE
+    # Optional: the title on buttons, where the title is too long for one. A language may
+    # need one where English does not (translations run longer).
+    yield "short_title", MAX_SHORT_TITLE
     yield "summary", MAX_SUMMARY
     for card in module.get("cards") or []:
         yield f"cards.{card}", MAX_CARD
@@ -149,7 +152,13 @@ def source_hash(text: str) -> str:
 
 
 def source_hashes(files: Files) -> dict[str, str]:
-    return {entry.key: source_hash(entry.text) for entry in entries(files, SOURCE_LANGUAGE)}
+    """The fingerprint of each English text; an optional text English leaves empty (a
+    ``short_title``) has nothing to translate from, and no status."""
+    return {
+        entry.key: source_hash(entry.text)
+        for entry in entries(files, SOURCE_LANGUAGE)
+        if entry.text
+    }
 
 
 def changed_keys(old: Files, new: Files) -> list[str]:
@@ -226,8 +235,10 @@ def files_from_module(module: Module) -> Files:
 
 
 def _mapping(text: ModuleText) -> dict[str, Any]:
-    return {
-        "title": text.title,
+    found: dict[str, Any] = {"title": text.title}
+    if text.short_title is not None:
+        found["short_title"] = text.short_title
+    return found | {
         "summary": text.summary,
         "cards": dict(text.cards),
         "questions": {
@@ -243,10 +254,21 @@ def _mapping(text: ModuleText) -> dict[str, Any]:
 
 def check_files(files: Files, today: date) -> tuple[list[Problem], list[Finding]]:
     """``content check`` on one module's files: the loader's problems (``field`` is the
-    text's key, ``file`` ends in ``<language>.yaml``) and the quiz lint's errors."""
+    text's key, ``file`` ends in ``<language>.yaml``) and the quiz lint's errors. The files
+    are checked as data, as the database holds them (dates may be ISO strings there)."""
     module_id = str(files[MODULE_FILE].get("id") or "module")
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        write_files(files, root / module_id)
-        findings = [f for f in lint_module(root / module_id, today) if f.level is Level.ERROR]
-        return catalogue.problems_in(root), findings
+    problems: list[Problem] = []
+    try:
+        catalogue.module_from_files(files, module_id)
+    except catalogue.ContentError as error:
+        problems = [
+            Problem(f"{module_id}/{Path(problem.file).stem}.yaml", problem.field, problem.message)
+            for problem in error.problems
+        ]
+    languages = {key: value for key, value in files.items() if key != MODULE_FILE}
+    findings = [
+        finding
+        for finding in lint_files(module_id, dict(files[MODULE_FILE]), languages, today)
+        if finding.level is Level.ERROR
+    ]
+    return problems, findings

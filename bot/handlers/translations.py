@@ -1,8 +1,8 @@
 """``/coverage``: how far each module is translated and reviewed, per language; ``/review
 MODULE LANGUAGE``: a reviewer marks a module's texts in a language as reviewed;
-``/translate MODULE LANGUAGE``: the PO file of a module's language. For coordinators and
-admins (and, once there is one, the content editor role). A PO file sent back is taken by
-the content editor's document path, with :func:`bot.content.po.import_po`."""
+``/translate MODULE LANGUAGE``: the PO file of a module's language. For coordinators,
+admins and content editors (an editor scoped to languages: for those). A PO file sent back
+is taken by the content editor's document path (``bot.handlers.content.po_file``)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,21 @@ from telegram import InputFile, Update
 
 from bot.content.catalogue import Catalogue
 from bot.content.po import export_po
-from bot.content.texts import TRANSLATED_LANGUAGES, files_from_module, load_files
+from bot.content.texts import TRANSLATED_LANGUAGES, Files, files_from_module, load_files
 from bot.handlers.common.entry import Handlers, on_command
 from bot.handlers.common.replies import show
 from bot.handlers.common.turn import Turn
+from bot.handlers.roles import languages_text
 from bot.i18n.languages import LANGUAGES
 from bot.i18n.translator import Translator
 from bot.models import Role, TranslationState
 from bot.paths import CONTENT_DIR
 from bot.runtime.context import BotContext
-from bot.services import translation_review
+from bot.services import content_versions, translation_review
+from bot.services.content_versions import ContentVersionError
 from bot.services.translation_review import Coverage
 
-CONTENT_TEAM = (Role.COORDINATOR, Role.ADMIN)
+CONTENT_TEAM = (Role.COORDINATOR, Role.ADMIN, Role.EDITOR)
 STATE_WORDS = {
     TranslationState.MACHINE: "machine-drafted",
     TranslationState.TRANSLATED: "translated",
@@ -67,12 +69,45 @@ def coverage_text(tr: Translator, catalogue: Catalogue, rows: list[Coverage]) ->
     return "\n\n".join(parts)
 
 
+async def my_languages(current: Turn) -> frozenset[str] | None:
+    """The languages an editor scoped to some may see and change (None: all)."""
+    assert current.learner.id is not None
+    return await content_versions.editor_languages(current.db, current.learner.id)
+
+
+async def not_mine(update: Update, current: Turn, language: str) -> bool:
+    """Refuses (True) a language outside an editor's scope."""
+    allowed = await my_languages(current)
+    if allowed is None or language in allowed:
+        return False
+    await show(
+        update,
+        current.tr._(
+            "You may work only on these languages: {languages}.",
+            languages=languages_text(current.tr, ",".join(sorted(allowed))),
+        ),
+    )
+    return True
+
+
+async def module_files(current: Turn, module_id: str) -> Files:
+    """What editors work on: the stored draft or published version (the module's folder
+    when nothing is stored, as before the first start)."""
+    try:
+        return await content_versions.latest_draft_or_published(current.db, module_id)
+    except ContentVersionError:
+        return load_files(CONTENT_DIR / module_id)
+
+
 @on_command("coverage", roles=CONTENT_TEAM)
 async def coverage_command(update: Update, context: BotContext, current: Turn) -> None:
     catalogue = context.deps.catalogue
     rows = await translation_review.coverage(
         current.db, [files_from_module(module) for module in catalogue.modules]
     )
+    allowed = await my_languages(current)
+    if allowed is not None:
+        rows = [row for row in rows if row.language in allowed]
     await show(update, coverage_text(current.tr, catalogue, rows))
 
 
@@ -97,6 +132,8 @@ async def review_command(update: Update, context: BotContext, current: Turn) -> 
         await show(update, review_usage(tr, catalogue))
         return
     language = args[1]
+    if await not_mine(update, current, language):
+        return
     count = await translation_review.set_state(
         current.db,
         files_from_module(module),
@@ -140,9 +177,11 @@ async def translate_command(update: Update, context: BotContext, current: Turn) 
         await show(update, translate_usage(tr, catalogue))
         return
     language = args[1]
-    # The module's own files: the catalogue holds what learners see, which the settings may
-    # have put in English.
-    files = load_files(CONTENT_DIR / module.id)
+    if await not_mine(update, current, language):
+        return
+    # The stored files: the catalogue holds what learners see, which the settings may have
+    # put in English.
+    files = await module_files(current, module.id)
     found = await translation_review.statuses(current.db, files, language)
     data = export_po(
         files,

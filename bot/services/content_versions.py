@@ -201,7 +201,6 @@ async def save_draft(
         raise ContentVersionError(Reason.UNCHANGED, module_id)
     check(files, module_id, today or utcnow().date())
     now = utcnow()
-    old = _in_state(rows, VersionState.PUBLISHED, VersionState.RETIRED) or base
     row = _in_state(rows, VersionState.DRAFT)
     if row is None:
         row = ModuleVersion(
@@ -217,9 +216,6 @@ async def save_draft(
         row.files, row.created_by, row.changed_at = dump(files), editor_id, now
     db.add(row)
     await db.flush()
-    old_files = files_of(old)
-    if {MODULE_KEY, "en"} & changed_languages(old_files, files):
-        await translation_review.on_source_changed(db, module_id, old_files, files, now)
     return row
 
 
@@ -242,6 +238,13 @@ async def publish(
     if row is None or (number is not None and row.number != number):
         raise ContentVersionError(Reason.NO_DRAFT, module_id)
     now = utcnow()
+    before = _in_state(rows, VersionState.PUBLISHED, VersionState.RETIRED)
+    if before is not None:
+        # The English learners read changes now: its translations in every language need
+        # review (a draft never published marks nothing).
+        await translation_review.on_source_changed(
+            db, module_id, files_of(before), files_of(row), now
+        )
     for earlier in rows:
         if earlier.state in (VersionState.PUBLISHED, VersionState.RETIRED):
             earlier.state, earlier.changed_at = VersionState.SUPERSEDED, now

@@ -23,10 +23,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.catalogue import MODULE_KEY, Files, Problem
 from bot.content.rules import GENERATED_LANGUAGES
+from bot.content.texts import TRANSLATED_LANGUAGES
 from bot.i18n.languages import LANGUAGE_CODES, SOURCE_LANGUAGE
 from bot.models import ModuleVersion
-from bot.services import content_versions
+from bot.services import content_versions, translation_review
 from bot.services.content_versions import ContentVersionError, Reason
+from bot.services.translation_review import TextStatus
 
 ABOUT_SHEET = "module"
 HEADER = ("id", "English", "Text", "Status")
@@ -37,7 +39,7 @@ MAX_BYTES = 5 * 1024 * 1024
 
 def text_fields(meta: dict[str, Any]) -> list[str]:
     """Every text of a module, in the order a learner meets them."""
-    fields = ["title", "summary"]
+    fields = ["title", "short_title", "summary"]
     fields += [f"cards.{card}" for card in meta.get("cards") or []]
     for question in meta.get("questions") or []:
         where = f"questions.{question['id']}"
@@ -72,16 +74,47 @@ def sheet_languages(files: Files) -> list[str]:
     return [code for code in LANGUAGE_CODES if code in files or code not in GENERATED_LANGUAGES]
 
 
-def status(code: str, text: str, english: str) -> str:
+STATUS_WORDS: dict[str, str] = {
+    "source": "source",
+    "missing": "missing",
+    "machine": "machine-drafted",
+    "translated": "translated",
+    "reviewed": "reviewed",
+    "needs_review": "needs review",
+}
+"""The words of the Status column, by what they say (the bot gives them in the editor's
+language)."""
+
+
+def status(
+    code: str, text: str, review: TextStatus | None, words: dict[str, str] | None = None
+) -> str:
+    """The Status cell: the review state of the text (``review``; none: as shipped)."""
+    words = words or STATUS_WORDS
     if code == SOURCE_LANGUAGE:
-        return "source"
+        return words["source"]
     if not text:
-        return "missing"
-    return "same as English" if text == english else "translated"
+        return words["missing"]
+    if review is None:
+        return words["machine"]
+    if review.needs_review:
+        return words["needs_review"]
+    return words[str(review.state)]
 
 
-def export(files: Files, module_id: str, version: int) -> bytes:
-    """The workbook of a module's files (``version``: the number they are, for the record)."""
+def export(
+    files: Files,
+    module_id: str,
+    version: int,
+    review: dict[str, dict[str, TextStatus]] | None = None,
+    *,
+    header: tuple[str, str, str, str] = HEADER,
+    words: dict[str, str] | None = None,
+) -> bytes:
+    """The workbook of a module's files (``version``: the number they are, for the record;
+    ``review``: each language's statuses by key; ``header`` and ``words``: the column names
+    and status words, in the editor's language). Only the position of a column counts when
+    the workbook comes back."""
     book = Workbook()
     about = book.active
     assert about is not None
@@ -93,13 +126,14 @@ def export(files: Files, module_id: str, version: int) -> bytes:
     english = files.get(SOURCE_LANGUAGE)
     for code in sheet_languages(files):
         sheet = book.create_sheet(code)
-        sheet.append(list(HEADER))
+        sheet.append(list(header))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for name in fields:
             source = _clean(_get(english, name))
             text = _clean(_get(files.get(code), name))
-            sheet.append([name, source, text, status(code, text, source)])
+            found = (review or {}).get(code, {}).get(name)
+            sheet.append([name, source, text, status(code, text, found, words)])
         sheet.freeze_panes = "A2"
         sheet.column_dimensions["A"].width = 34
         for column in ("B", "C"):
@@ -184,6 +218,15 @@ def located(problems: tuple[Problem, ...], parsed: Parsed) -> tuple[Problem, ...
         )
         found.append(Problem(cell or problem.file, problem.field, problem.message))
     return tuple(found)
+
+
+async def review_of(db: AsyncSession, files: Files) -> dict[str, dict[str, TextStatus]]:
+    """Each translated language's statuses by key, for the Status column."""
+    return {
+        language: await translation_review.statuses(db, files, language)
+        for language in TRANSLATED_LANGUAGES
+        if language in sheet_languages(files)
+    }
 
 
 async def import_workbook(

@@ -303,8 +303,12 @@ def _replace(text: ModuleText, english: ModuleText, keys: set[str]) -> ModuleTex
     def pick(key: str, own: str, source: str) -> str:
         return source if key in keys else own
 
-    return ModuleText(
+    return dataclasses.replace(
+        text,
         title=pick("title", text.title, english.title),
+        short_title=english.short_title
+        if "short_title" in keys and english.short_title
+        else text.short_title,
         summary=pick("summary", text.summary, english.summary),
         cards={k: pick(f"cards.{k}", v, english.cards[k]) for k, v in text.cards.items()},
         questions={
@@ -358,8 +362,8 @@ async def learner_catalogue(
     unreviewed_text: UnreviewedText,
     show_unreviewed_languages: bool,
 ) -> Catalogue:
-    """At start: brings the review rows up to date with the files, then the catalogue as
-    learners see it under the settings."""
+    """Brings the review rows up to date with the published modules, then the catalogue as
+    learners see them under the settings."""
     modules: list[Module] = []
     for module in catalogue.modules:
         files = files_from_module(module)
@@ -372,3 +376,24 @@ async def learner_catalogue(
         }
         modules.append(learner_module(module, review, unreviewed_text, show_unreviewed_languages))
     return Catalogue(modules)
+
+
+async def apply_learner_view(
+    db: AsyncSession,
+    catalogue: Catalogue,
+    now: datetime,
+    unreviewed_text: UnreviewedText,
+    show_unreviewed_languages: bool,
+) -> None:
+    """:func:`learner_catalogue` in place: the one catalogue of the running bot keeps its
+    stored versions, retired modules and generation; its published modules become what
+    learners see."""
+    seen = await learner_catalogue(
+        db, Catalogue(catalogue.modules), now, unreviewed_text, show_unreviewed_languages
+    )
+    shown = {module.id: module for module in seen.modules}
+    versions = [
+        shown[module.id] if catalogue.get(module.id) is module else module
+        for _key, module in catalogue.known()
+    ]
+    catalogue.replace(seen.modules, versions, catalogue.retired)

@@ -23,7 +23,7 @@ LAST_PERSON_ID = 9_999_999
 MAX_PEOPLE = 50
 MAX_NAME_LENGTH = 64
 
-ROLES = ("learner", "trainer", "coordinator", "admin")
+ROLES = ("learner", "trainer", "coordinator", "editor", "admin")
 """Presets in the page; all but "learner" are granted in the database (``RoleGrant``)."""
 
 TELEGRAM_LANGUAGE_CODES = ("en", "sq", "bs", "hr", "sr", "mk", "de", "")

@@ -45,6 +45,8 @@ from bot.simulator.people import (
 from bot.simulator.sanitize import CONTROL_CHARACTERS
 from bot.simulator.web import MAX_TEXT_LENGTH, PageEvents, PageServer
 
+MAX_FILENAME_LENGTH = 120
+
 log = logging.getLogger(__name__)
 
 SIMULATOR_TOKEN = "100000:SIMULATOR-LOCAL-TOKEN"
@@ -193,11 +195,15 @@ class Simulator:
 
     async def start(self) -> None:
         from bot.app import build_application, build_deps
+        from bot.handlers.content import refresh as content_refresh
 
         await self.api.start()
         try:
             settings = simulator_settings(self._settings, self.api)
-            self._deps = build_deps(settings, self._catalogue, self.clock)
+            # A catalogue of its own: the stored content replaces what it holds (below), and
+            # the one given may be shared (tests).
+            catalogue = Catalogue(list(self._catalogue.modules))
+            self._deps = build_deps(settings, catalogue, self.clock)
             if not self._allow_real_data:
                 why = await real_people(self._deps.database)
                 if why is not None:
@@ -208,6 +214,9 @@ class Simulator:
                         "--allow-real-data if this is what you want"
                     )
             await self._deps.database.migrate()
+            # The stored content, as `python -m bot run` loads it: what editors publish in
+            # the simulator is what its learners get.
+            await content_refresh.prepare(self._deps)
             self._unsubscribe = self.api.on_change(self._on_change)
             await self._load_people()
             # The background work runs here (see _tick_forever), not in PTB's JobQueue, so
@@ -374,6 +383,17 @@ class Simulator:
         if not text:
             raise BadRequest("text: empty")
         await self._settle(self.api.push_message(person.id, text))
+
+    async def send_document(self, person_id: int, content: bytes, filename: str) -> None:
+        """The person sends a file (an editor's workbook or PO file); returns once the bot
+        has handled it."""
+        person = self.person(person_id)
+        name = CONTROL_CHARACTERS.sub("", filename).replace("/", "_").replace("\\", "_").strip()
+        if not name or len(name) > MAX_FILENAME_LENGTH:
+            raise BadRequest(f"name: 1 to {MAX_FILENAME_LENGTH} characters")
+        if not content:
+            raise BadRequest("the file is empty")
+        await self._settle(self.api.push_document(person.id, content, name))
 
     async def tap(self, person_id: int, message_id: int, row: int, column: int) -> str:
         """The person taps the inline button at (row, column) of a bot message."""

@@ -30,6 +30,9 @@ STATIC_DIR = Path(__file__).with_name("static")
 
 MAX_TEXT_LENGTH = 4096
 MAX_REQUEST_BYTES = 64 * 1024
+"""A JSON request (a message, a tap)."""
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+"""A file a person sends (an editor's workbook or PO file)."""
 MAX_ADVANCE_MINUTES = 60 * 24 * 31
 _FILE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -49,6 +52,8 @@ class Simulated(Protocol):
     async def add_person(self, name: str, language_code: str, role: str) -> Person: ...
 
     async def send(self, person_id: int, text: str) -> None: ...
+
+    async def send_document(self, person_id: int, content: bytes, filename: str) -> None: ...
 
     async def tap(self, person_id: int, message_id: int, row: int, column: int) -> str: ...
 
@@ -110,7 +115,7 @@ class PageServer:
     async def start(self) -> None:
         """Listens on ``host:port`` (port 0: a free one, then :attr:`port` is the one taken)."""
         app = web.Application(
-            client_max_size=MAX_REQUEST_BYTES,
+            client_max_size=MAX_DOCUMENT_BYTES,
             middlewares=[self._guard_middleware, self._headers_middleware],
         )
         app.router.add_get("/", self._index)
@@ -122,6 +127,7 @@ class PageServer:
         app.router.add_get("/api/people/{person}/commands", self._commands)
         app.router.add_post("/api/people/{person}/messages", self._send)
         app.router.add_post("/api/people/{person}/taps", self._tap)
+        app.router.add_post("/api/people/{person}/documents", self._send_document)
         app.router.add_get("/api/files/{file_id}", self._file)
         app.router.add_post("/api/clock", self._advance_clock)
         app.router.add_get("/api/events", self._events)
@@ -205,6 +211,8 @@ class PageServer:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             raise BadRequest("request too large", 413) from None
+        if len(body) > MAX_REQUEST_BYTES:
+            raise BadRequest("request too large", 413)
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
@@ -264,6 +272,16 @@ class PageServer:
         person = self._person(request)
         data = await self._json(request, {"text": str})
         await self._simulator.send(person.id, data["text"])
+        return web.json_response({"ok": True})
+
+    async def _send_document(self, request: web.Request) -> web.StreamResponse:
+        """A file the person sends: the body as it is, its name in ``?name=``."""
+        person = self._person(request)
+        try:
+            content = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise BadRequest("file too large", 413) from None
+        await self._simulator.send_document(person.id, content, request.query.get("name", ""))
         return web.json_response({"ok": True})
 
     async def _tap(self, request: web.Request) -> web.StreamResponse:

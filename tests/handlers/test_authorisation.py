@@ -76,6 +76,7 @@ from bot.handlers.content.data import (
     PreviewDraft,
     PreviewLanguages,
     PublishDraft,
+    RetireModule,
 )
 from bot.handlers.exports.data import (
     Action,
@@ -375,6 +376,12 @@ BUTTONS: dict[type[CallbackData], Row] = {
         ADMIN_ONLY,
         harmless=lambda w: PreviewDraft(MODULE, "mk", 0),
     ),
+    # Retiring: admins and editors of every language (an editor scoped to some: below).
+    RetireModule: Row(
+        lambda w: RetireModule(MODULE, True),
+        ADMIN_ONLY,
+        harmless=lambda w: RetireModule(MODULE, False),
+    ),
 }
 
 FORGED_LINK = (
@@ -612,3 +619,62 @@ async def test_every_actor_against_every_command_button_and_typed_step(bot: Harn
                 assert replies and NO not in replies, (command, actor, replies)
             else:
                 assert replies == [outcome], (command, actor, replies)
+
+
+# -- content editors scoped to languages ------------------------------------------------------
+
+SCOPED_EDITOR = 9301
+EDITOR_LANGUAGE = "mk"
+EDITOR_COMMANDS: dict[str, str] = {
+    # The translators' commands: for the editor's languages only.
+    f"/translate {MODULE} mk": OK,
+    f"/translate {MODULE} sq": "You may work only on these languages: Македонски.",
+    f"/review {MODULE} mk": OK,
+    f"/review {MODULE} sq": "You may work only on these languages: Македонски.",
+    "/coverage": OK,
+    "/content": OK,
+}
+"""What an editor invited for Macedonian sees (their language is English here)."""
+
+
+async def test_an_editor_scoped_to_a_language_works_on_it_and_is_refused_the_others(
+    bot: Harness,
+):
+    from bot.content.po import export_po
+    from bot.content.texts import load_files
+    from bot.paths import CONTENT_DIR
+    from tests.support.roles import invite
+
+    admin = bot.user(ADMIN)
+    await admin.send("/start")
+    editor = await bot.onboarded(SCOPED_EDITOR, "en")
+    await editor.send(f"/start {await invite(admin, f'editor {EDITOR_LANGUAGE}')}")
+    for command, outcome in EDITOR_COMMANDS.items():
+        before = await snapshot(bot.deps.database)
+        replies = [r.text or r.caption or "" for r in await editor.send(command)]
+        if outcome == OK:
+            assert replies and NO not in replies, (command, replies)
+        else:
+            assert replies == [outcome], (command, replies)
+            assert await snapshot(bot.deps.database) == before, command
+    [coverage] = await editor.send("/coverage")
+    assert "Македонски:" in (coverage.text or "") and "Shqip:" not in (coverage.text or "")
+
+    # A PO file of another language is refused and changes nothing.
+    before = await snapshot(bot.deps.database)
+    po = export_po(load_files(CONTENT_DIR / MODULE), "sq")
+    [refused] = await editor.send_document(po, f"{MODULE}-sq.po")
+    assert (refused.text or "").startswith("You may change only these languages: Македонски.")
+    assert await snapshot(bot.deps.database) == before
+
+    # Retiring hides the module in every language: not for an editor of one.
+    [menu] = await editor.send("/help")
+    await editor.tap_data(RetireModule(MODULE, True).encode(), menu.message_id)
+    answer = editor.last_callback_answer()
+    assert answer is not None and answer.text == NO
+    assert await snapshot(bot.deps.database) == before
+
+    # A learner may send no PO file at all.
+    learner = await bot.onboarded(SCOPED_EDITOR + 1, "en")
+    [refused] = await learner.send_document(po, f"{MODULE}-sq.po")
+    assert refused.text == NO

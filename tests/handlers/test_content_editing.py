@@ -91,7 +91,9 @@ async def test_an_albanian_editor_fixes_card_3_and_publishes_while_a_learner_fin
     workbook = editor.last_document().content
     row = row_of(workbook, "sq", f"cards.{card_3}")
     sheet = workbook_rows(workbook, "sq")
-    assert sheet[0] == ("id", "English", "Text", "Status")
+    # The headers in the editor's language; the Status column holds the review state.
+    assert sheet[0] == (sq._("Key"), sq._("English"), sq._("Text"), sq._("Status"))
+    assert sheet[row - 1][3] == sq._("machine-drafted")
     assert sheet[row - 1][1] == module.text("en").cards[card_3]
     assert sheet[row - 1][2] == old_text
     cell = f"sq!C{row}"

@@ -399,3 +399,67 @@ async def test_an_empty_chat_shows_the_bots_description_and_long_buttons_stay_on
     assert await long_button.evaluate("node => getComputedStyle(node).textOverflow") == "ellipsis"
     assert await long_button.get_attribute("title") == long_label
     await screenshot(page, "long-button")
+
+
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+async def doc_screenshot(page: Any, phone: Any, name: str) -> None:
+    """One chat, for docs/content.md (and the test's artifacts)."""
+    await screenshot(page, name)
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await phone.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}.png"))
+
+
+async def send_file(page: Any, phone: Any, name: str, content: bytes) -> None:
+    """Sends a file with 📎, as an editor sends a workbook back; returns when the bot is done."""
+    async with page.expect_response(lambda response: "/documents" in response.url):
+        await phone.locator(".file-input").set_input_files(
+            files=[{"name": name, "mimeType": "application/octet-stream", "buffer": content}]
+        )
+
+
+async def test_an_editor_gets_the_workbook_sends_it_back_previews_and_publishes(
+    sim: Simulator, page: Any, catalogue: Catalogue
+):
+    """The editor's workflow in the simulator, as docs/content.md shows it."""
+    from tests.support.content_versions import edit_workbook, row_of
+
+    module = passing_module(catalogue)
+    title = module.text("en").title
+    card = module.card_ids[2]
+    editor = await sim.add_person("Elena", "en", "editor")
+    await open_page(page, sim, editor.id)
+    phone = phone_of(page, editor.id)
+    await start_in_english_without_consent(page, phone)
+
+    await send(page, phone, "/content")
+    await expect(last_bot_message(phone)).to_contain_text("Lessons and quizzes")
+    await tap(page, phone, title)
+    await tap(page, phone, "Get the workbook")
+    await expect(last_bot_message(phone)).to_contain_text(f"{module.id}.xlsx")
+    await doc_screenshot(page, phone, "content-workbook")
+
+    sent = [m for m in sim.api.messages(editor.id) if m.document is not None]
+    workbook = sent[-1].document.content
+    cell = f"sq!C{row_of(workbook, 'sq', f'cards.{card}')}"
+    await send_file(page, phone, "module.xlsx", edit_workbook(workbook, {cell: "Fjalë " * 150}))
+    await expect(last_bot_message(phone)).to_contain_text(cell)
+    await expect(last_bot_message(phone)).to_contain_text("at most 700")
+    await doc_screenshot(page, phone, "content-error")
+
+    fixed = "<b>Fjalëkalimi</b> i mirë është i gjatë dhe i vetëm për çdo llogari."
+    await send_file(page, phone, "module.xlsx", edit_workbook(workbook, {cell: fixed}))
+    await expect(last_bot_message(phone)).to_contain_text("Draft ready")
+    await doc_screenshot(page, phone, "content-draft-ready")
+
+    await tap(page, phone, "Preview the draft")
+    await tap(page, phone, "Shqip")
+    for _ in range(2):
+        await tap(page, phone, "▶")
+    await expect(last_bot_message(phone)).to_contain_text("Preview of draft version 2")
+    await doc_screenshot(page, phone, "content-preview")
+
+    await tap(page, phone, "Publish the draft")
+    await expect(last_bot_message(phone)).to_contain_text("Published")
+    await doc_screenshot(page, phone, "content-published")

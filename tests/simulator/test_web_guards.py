@@ -96,3 +96,19 @@ def test_bot_html_is_reduced_to_telegrams_tags():
     assert sanitize_html("<b>unclosed <i>tags") == "<b>unclosed <i>tags</i></b>"
     assert sanitize_html("</b>stray") == "stray"
     assert sanitize_html("<blockquote expandable>q</blockquote>") == "<blockquote>q</blockquote>"
+
+
+async def test_a_file_is_sent_as_a_document_and_a_bad_one_is_refused(sim: Simulator, http):
+    path = f"/api/people/{ANA}/documents"
+    for query, body in (("?name=", b"x"), ("?name=notes.txt", b""), ("", b"x")):
+        async with http.post(path + query, data=body) as response:
+            assert response.status == 400, query
+    async with http.post(f"{path}?name=a.xlsx", data=b"x" * (6 * 1024 * 1024)) as response:
+        assert response.status == 413
+    assert not [m for m in sim.api.messages(ANA) if m.document is not None]
+    async with http.post(f"{path}?name=..%2Fnotes.xlsx", data=b"PK not a workbook") as response:
+        assert response.status == 200
+    [sent] = [m for m in sim.api.messages(ANA) if m.document is not None]
+    assert sent.document is not None and sent.document.filename == ".._notes.xlsx"
+    # A learner's workbook is not taken: the bot says so in the chat.
+    assert sim.api.messages(ANA)[-1].text == "Sorry, you are not allowed to do that."

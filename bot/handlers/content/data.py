@@ -44,3 +44,13 @@ class PublishDraft(CallbackData):
     prefix = "cmx"
     module: str
     number: int
+
+
+@dataclass(frozen=True)
+class RetireModule(CallbackData):
+    """Asks (``confirmed`` false), then retires the module: hidden from the catalogue, kept
+    for reports. Admins and editors of every language."""
+
+    prefix = "cmr"
+    module: str
+    confirmed: bool

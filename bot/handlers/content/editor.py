@@ -9,7 +9,14 @@ from telegram import InlineKeyboardButton, InputFile, Update
 from telegram.ext import filters
 
 from bot.content.catalogue import Module
-from bot.handlers.common.entry import Handlers, Stale, on_button, on_command, on_document
+from bot.handlers.common.entry import (
+    Handlers,
+    NotAllowed,
+    Stale,
+    on_button,
+    on_command,
+    on_document,
+)
 from bot.handlers.common.keyboards import button, markup, rows, shorten
 from bot.handlers.common.replies import answer_query, show
 from bot.handlers.common.turn import Turn
@@ -19,6 +26,7 @@ from bot.handlers.content.data import (
     PreviewDraft,
     PreviewLanguages,
     PublishDraft,
+    RetireModule,
 )
 from bot.handlers.content.texts import error_text
 from bot.handlers.learning.lessons import card_text
@@ -61,6 +69,14 @@ async def content_command(update: Update, context: BotContext, current: Turn) ->
     ]
     if not module_ids:
         lines += ["", tr._("No module is stored in the database yet.")]
+    if await content_versions.editor_languages(current.db, current.learner.id or 0) is None:
+        lines += [
+            "",
+            tr._(
+                "A new module is started from the command line by whoever runs the bot "
+                "(<code>python -m bot content new</code>); it then appears here as a draft."
+            ),
+        ]
     buttons = [
         button(shorten(title_of(context, tr, module_id), 40), ContentModule(module_id))
         for module_id in module_ids
@@ -97,7 +113,81 @@ async def open_module(
     if draft is not None:
         lines.append(tr._("Draft: version {number}", number=draft.number))
         grid += draft_buttons(tr, data.module, draft.number)
+    all_languages = await content_versions.editor_languages(current.db, current.learner.id or 0)
+    if published is not None and all_languages is None:
+        grid.append([button(tr._("Retire the module"), RetireModule(data.module, False))])
     await show(update, "\n".join(lines), markup(grid))
+
+
+@on_button(RetireModule, roles=EDITORS)
+async def retire_module(
+    update: Update, context: BotContext, current: Turn, data: RetireModule
+) -> None:
+    """Retiring hides the module from every learner: admins and editors of every language."""
+    tr = current.tr
+    assert current.learner.id is not None
+    if await content_versions.editor_languages(current.db, current.learner.id) is not None:
+        raise NotAllowed
+    if await content_versions.published(current.db, data.module) is None:
+        raise Stale
+    await answer_query(update)
+    title = html.escape(title_of(context, tr, data.module))
+    if not data.confirmed:
+        await show(
+            update,
+            tr._(
+                "Retire “{title}”? Learners no longer find it in the lessons; their results "
+                "and certificates stay in the reports.",
+                title=title,
+            ),
+            markup(
+                [
+                    [button(tr._("Yes, retire it"), RetireModule(data.module, True))],
+                    [button(tr._("No, keep it"), ContentModule(data.module))],
+                ]
+            ),
+        )
+        return
+    await content_versions.retire(current.db, data.module, current.learner.id)
+    context.deps.catalogue.stale = True
+    await show(
+        update,
+        tr._(
+            "Retired: “{title}” is hidden from learners and kept for the reports. Publishing a "
+            "new version brings it back.",
+            title=title,
+        ),
+    )
+
+
+def workbook_header(tr: Translator) -> tuple[str, str, str, str]:
+    """The workbook's column names in the editor's language (only their order is read back)."""
+    return (
+        # TRANSLATORS: a column of the content workbook: the text's key, e.g. cards.steps.
+        tr._("Key"),
+        # TRANSLATORS: a column of the content workbook: the English source text.
+        tr._("English"),
+        # TRANSLATORS: a column of the content workbook: the text in the sheet's language.
+        tr._("Text"),
+        # TRANSLATORS: a column of the content workbook: the review status of the text.
+        tr._("Status"),
+    )
+
+
+def status_words(tr: Translator) -> dict[str, str]:
+    """The workbook's Status column, as /coverage counts it."""
+    return {
+        # TRANSLATORS: status of a text in the content workbook: the English original.
+        "source": tr._("source"),
+        # TRANSLATORS: status of a text in the content workbook: no translation yet.
+        "missing": tr._("missing"),
+        "machine": tr._("machine-drafted"),
+        # TRANSLATORS: status of a text in the content workbook (a past participle).
+        "translated": tr._("translated"),
+        # TRANSLATORS: status of a text in the content workbook (a past participle).
+        "reviewed": tr._("reviewed"),
+        "needs_review": tr._("needs review"),
+    }
 
 
 @on_button(ContentWorkbook, roles=EDITORS)
@@ -108,7 +198,15 @@ async def send_workbook(
     if not versions:
         raise Stale
     files = await content_versions.latest_draft_or_published(current.db, data.module)
-    workbook = content_workbook.export(files, data.module, versions[-1].number)
+    tr = current.tr
+    workbook = content_workbook.export(
+        files,
+        data.module,
+        versions[-1].number,
+        await content_workbook.review_of(current.db, files),
+        header=workbook_header(tr),
+        words=status_words(tr),
+    )
     await answer_query(update)
     chat = update.effective_chat
     assert chat is not None
@@ -255,4 +353,5 @@ HANDLERS: Handlers = (
     preview_languages,
     preview_draft,
     publish_draft,
+    retire_module,
 )

@@ -15,7 +15,7 @@ from telegram import Bot, Update
 from telegram.ext import TypeHandler
 
 from bot.runtime.context import BotContext, Deps
-from bot.services import content_versions
+from bot.services import content_sync, content_versions, translation_review
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,34 @@ _LAST = "content_checked_at"
 
 
 async def refresh(deps: Deps) -> None:
+    """The catalogue rebuilt from the stored versions when they changed, then shown as
+    learners see it under the review settings (``UNREVIEWED_TEXT``,
+    ``SHOW_UNREVIEWED_LANGUAGES``): a publish may have marked translations for review."""
     async with deps.database.session() as db:
-        await content_versions.load_into(db, deps.catalogue)
+        if await content_versions.load_into(db, deps.catalogue):
+            await translation_review.apply_learner_view(
+                db,
+                deps.catalogue,
+                deps.clock.now(),
+                deps.settings.unreviewed_text,
+                deps.settings.show_unreviewed_languages,
+            )
+
+
+async def prepare(deps: Deps) -> None:
+    """At start (the bot and the simulator alike): the shipped files stored as versions
+    (once per change), then the catalogue built from what is published."""
+    async with deps.database.session() as db:
+        synced = await content_sync.sync_shipped(db)
+    for module_id in synced.kept:
+        log.warning(
+            "The files of module %s changed, but the programme edited it in the bot: the "
+            "files are not applied (python -m bot content export %s to compare)",
+            module_id,
+            module_id,
+        )
+    deps.catalogue.generation = None  # built from the files: rebuild whatever is stored
+    await refresh(deps)
 
 
 async def before_update(update: Update, context: BotContext) -> None:

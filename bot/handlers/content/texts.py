@@ -62,6 +62,37 @@ MESSAGES: tuple[tuple[re.Pattern[str], Message], ...] = (
         lambda tr, m: tr._("there is no such text in the module (column A was changed)"),
     ),
     (
+        re.compile(r"^not a valid PO file"),
+        lambda tr, m: tr._("this is not a PO file that the bot can read"),
+    ),
+    (
+        re.compile(r"^the header does not name the module"),
+        lambda tr, m: tr._(
+            "the file does not say which module it is for: get it with /translate and keep "
+            "its header"
+        ),
+    ),
+    (
+        re.compile(r"^the file is for the module (\S+), not (\S+)$"),
+        lambda tr, m: tr._("the file is for the module {module}", module=m[1]),
+    ),
+    (
+        re.compile(r"^the file is for (\S+), not (\S+)$"),
+        lambda tr, m: tr._("the file is for the language {language}", language=m[1]),
+    ),
+    (re.compile(r"^the text appears twice$"), lambda tr, m: tr._("the text appears twice")),
+    (
+        re.compile(r"^not translated: the current text stays$"),
+        lambda tr, m: tr._("not translated: the current text stays"),
+    ),
+    (
+        re.compile(r"^the English text changed since the file was made"),
+        lambda tr, m: tr._(
+            "the English text changed since the file was made: the translation is taken and "
+            "marked as needing review"
+        ),
+    ),
+    (
         re.compile(r"^unknown language sheet$"),
         lambda tr, m: tr._("there is no such language: the sheet's name was changed"),
     ),

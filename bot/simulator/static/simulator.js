@@ -212,6 +212,8 @@
       this.form = this.root.querySelector(".composer");
       this.input = this.root.querySelector(".input");
       this.input.maxLength = app.maxText;
+      this.attachButton = this.root.querySelector(".attach-button");
+      this.fileInput = this.root.querySelector(".file-input");
       this.menuButton = this.root.querySelector(".menu-button");
       this.menuPopup = this.root.querySelector(".menu-popup");
       this.menuList = this.root.querySelector(".menu-list");
@@ -246,6 +248,13 @@
       });
       this.input.addEventListener("input", () => this.autoGrow());
       this.startButton.addEventListener("click", () => this.send("/start"));
+      // A file sent as a document, as an editor sends a workbook or a PO file back.
+      this.attachButton.addEventListener("click", () => this.fileInput.click());
+      this.fileInput.addEventListener("change", () => {
+        const [file] = this.fileInput.files;
+        this.fileInput.value = "";
+        if (file) this.sendFile(file);
+      });
       this.menuButton.addEventListener("click", () => this.toggleMenu());
       this.root.querySelector(".alert-ok").addEventListener("click", () => {
         this.alertBackdrop.hidden = true;
@@ -503,6 +512,29 @@
       this.menuPopup.hidden = true;
       try {
         await api("POST", `/api/people/${this.personId}/messages`, { text });
+      } catch (error) {
+        this.toast(`Not sent: ${error.message}`);
+      }
+    }
+
+    async sendFile(file) {
+      this.menuPopup.hidden = true;
+      try {
+        const path = `/api/people/${this.personId}/documents?name=${encodeURIComponent(file.name)}`;
+        const response = await fetch(path, {
+          method: "POST",
+          headers: { Accept: "application/json", "Content-Type": "application/octet-stream" },
+          body: file,
+        });
+        if (!response.ok) {
+          let data = null;
+          try {
+            data = await response.json();
+          } catch (error) {
+            data = null;
+          }
+          throw new Error((data && data.error) || `${response.status} ${response.statusText}`);
+        }
       } catch (error) {
         this.toast(`Not sent: ${error.message}`);
       }
