@@ -16,9 +16,6 @@ from datetime import date
 from typing import Any
 from zipfile import BadZipFile
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.content.catalogue import MODULE_KEY, Files, Problem
@@ -115,6 +112,11 @@ def export(
     ``review``: each language's statuses by key; ``header`` and ``words``: the column names
     and status words, in the editor's language). Only the position of a column counts when
     the workbook comes back."""
+    # openpyxl (with numpy and PIL, some 18 MiB) is imported on first use: an idle bot need
+    # not hold it (tests/test_startup_imports.py).
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     book = Workbook()
     about = book.active
     assert about is not None
@@ -161,6 +163,9 @@ def parse(data: bytes, base_of: dict[str, Files]) -> Parsed:
     current files by module id); raises ContentVersionError(INVALID) naming cells."""
     if len(data) > MAX_BYTES:
         raise ContentVersionError(Reason.BAD_FILE)
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
