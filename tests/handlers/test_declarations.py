@@ -73,9 +73,10 @@ def test_every_command_and_button_handler_is_a_declaration(application: BotAppli
         if not isinstance(handler, CommandRoute | ButtonRoute | DocumentRoute)
     ]
     assert others == [], "group 0 holds only declared commands, buttons and files"
-    # A file sent to the bot is declared with who may send it (the editors' workbook).
+    # A file sent to the bot is declared with who may send it: the editors' workbook and
+    # the translators' PO file.
     documents = [h for h in features(application) if isinstance(h, DocumentRoute)]
-    assert [sorted(h.roles or ()) for h in documents] == [[Role.ADMIN, Role.EDITOR]]
+    assert [sorted(h.roles or ()) for h in documents] == [[Role.ADMIN, Role.EDITOR]] * 2
 
 
 def test_every_button_class_has_exactly_one_handler(application: BotApplication):
@@ -106,7 +107,8 @@ def test_every_command_in_a_menu_is_declared_once_for_the_roles_that_see_it(
         assert declared[command][0].roles is None, f"/{command} is in everyone's menu"
     for command, _ in TRAINER_COMMANDS + COORDINATOR_COMMANDS:
         roles = declared[command][0].roles
-        assert roles is not None and roles <= STAFF, f"/{command} is for staff only"
+        # Staff, and content editors for the translators' commands (/coverage, /review…).
+        assert roles is not None and roles <= STAFF | {Role.EDITOR}, f"/{command} is for staff only"
 
 
 def test_staff_commands_refuse_learners_by_their_declaration(application: BotApplication):
