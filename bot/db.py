@@ -59,6 +59,11 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def shown(url: str) -> str:
+    """The address without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _prepare_sqlite_folder(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):

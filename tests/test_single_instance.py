@@ -12,8 +12,7 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
-from bot.cli.copy_db import shown
-from bot.db import Database
+from bot.db import Database, shown
 from bot.models import InboundUpdate
 from bot.simulator.fake_bot_api import FakeBotApi
 from tests.support.burst_world import TOKEN, bot_environment, start_bot

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.cli.copy_db import shown
-from bot.db import Database
+from bot.db import Database, shown
 from tests.support.burst_world import TOKEN
 from tests.support.databases import read_only
 from tests.support.processes import bot_env

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
 import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from bot.db import Database, alembic_config
+from bot.db import Database, alembic_config, shown
 
 DEFAULT_BATCH_SIZE = 1000
 SKIPPED_TABLES = frozenset({"alembic_version"})
@@ -39,11 +39,6 @@ they are replaced by the source's."""
 
 class CopyError(Exception):
     """The copy cannot go ahead; the message says why, for the operator."""
-
-
-def shown(url: str) -> str:
-    """The address without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _sqlite_file(url: str) -> Path | None:

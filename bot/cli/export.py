@@ -26,8 +26,6 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
 from bot.config import Settings, SettingsError, load_settings
 from bot.i18n.languages import LANGUAGE_CODES
 
@@ -268,6 +266,8 @@ async def _export(
             total = counts[Sheet.ATTENDANCE]
             if export_format is ExportFormat.XLSX:
                 total = sum(counts.values())
+            from tqdm import tqdm  # on first use: not in the bot's own memory
+
             with tqdm(
                 total=total,
                 unit=" rows",

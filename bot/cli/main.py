@@ -236,7 +236,8 @@ def cmd_i18n(args: argparse.Namespace) -> int:
 
 
 def cmd_copy_db(args: argparse.Namespace) -> int:
-    from bot.cli.copy_db import CopyError, copy_database, shown
+    from bot.cli.copy_db import CopyError, copy_database
+    from bot.db import shown
 
     target = args.target or _settings_or_exit().database_url
     print(f"Copying {shown(args.source)} -> {shown(target)} (stop the bot first)")

@@ -9,12 +9,12 @@ Telegram refuses the token. Anything else is a fault of the bot and keeps its tr
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 
-from alembic.util.exc import CommandError
 from telegram.error import InvalidToken
 
-from bot.cli.copy_db import shown
+from bot.db import shown
 from bot.runtime.instance import InstanceLocked
 from bot.runtime.ops import CannotListen
 
@@ -44,6 +44,13 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
+def _alembic_error(error: BaseException) -> bool:
+    """Whether ``error`` is Alembic's CommandError. Alembic (some 11 MiB) is imported only when
+    there are migrations to apply, so only then can one be raised: not imported here."""
+    alembic_errors = sys.modules.get("alembic.util.exc")
+    return alembic_errors is not None and isinstance(error, alembic_errors.CommandError)
+
+
 def explain(error: BaseException, database_url: str) -> str | None:
     """One line for a failure the operator can fix; None for anything else."""
     where = shown(database_url)
@@ -54,7 +61,7 @@ def explain(error: BaseException, database_url: str) -> str | None:
                 f"another Kapacitet bot is already running on the database {where}; "
                 "only one may run at a time (stop the other one first)"
             )
-        if isinstance(link, CommandError) and (newer := _NEWER.search(str(link))):
+        if _alembic_error(link) and (newer := _NEWER.search(str(link))):
             return (
                 f"the database {where} was made by a newer version of Kapacitet (its schema "
                 f"is at revision {newer.group(1)}, unknown to this one); run that version or "

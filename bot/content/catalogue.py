@@ -16,8 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot.content import yaml_text
 from bot.content.loader import MODULE_KEY, Files, Loader
 from bot.content.model import (
     Catalogue,
@@ -94,7 +93,7 @@ def read_files(folder: Path) -> Files:
     for key in (MODULE_KEY, *LANGUAGE_CODES):
         path = folder / f"{key}.yaml"
         if path.exists():
-            data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data: Any = yaml_text.load(path.read_text(encoding="utf-8"))
             files[key] = data if isinstance(data, dict) else {}
     return files
 

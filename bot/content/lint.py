@@ -32,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from bot.content import yaml_text
+
 BANK_MIN = 12
 BANK_MAX = 16
 FORMS = 2
@@ -103,7 +105,7 @@ def staleness(module_id: str, as_of: object, today: date) -> list[Finding]:
 
 def _read(path: Path) -> dict[str, Any] | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_text.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None  # the loader names the problem
     return data if isinstance(data, dict) else None

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from bot.content import yaml_text
 from bot.content.model import (
     Module,
     ModuleText,
@@ -70,7 +71,7 @@ class Loader:
 
     def read_yaml(self, path: Path) -> dict[str, Any] | None:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml_text.load(path.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
             self.problem(path, "-", "the file is not UTF-8")
             return None

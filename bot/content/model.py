@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.content.rules import TOPICS
@@ -140,6 +141,19 @@ class Catalogue:
         self.retired = retired
         """Modules hidden from learners, kept for reports (their last version is in
         ``version``)."""
+
+    def adopt(self, numbers: Mapping[str, int]) -> None:
+        """Modules read from the files become the stored versions ``numbers`` names (the
+        same files, as their hash says): rebuilding them from the database would make the
+        same module again (a second copy of every text at each start)."""
+        modules = [
+            replace(module, version=numbers[module.id])
+            if module.version == 0 and module.id in numbers
+            else module
+            for module in self.modules
+        ]
+        versions = [module for (_id, _number), module in self.known()]
+        self.replace(modules, versions, self.retired)
 
     def get(self, module_id: str) -> Module | None:
         return self._by_id.get(module_id)

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from bot.content import catalogue
+from bot.content import catalogue, yaml_text
 from bot.content.catalogue import Module, ModuleText, Problem
 from bot.content.lint import Finding, Level, lint_files
 from bot.content.rules import (
@@ -182,11 +182,11 @@ def markup(text: str) -> list[str]:
 
 def load_files(folder: Path) -> Files:
     """A module folder as a files mapping (YAML as written; the check normalises it)."""
-    files: Files = {MODULE_FILE: yaml.safe_load((folder / "module.yaml").read_text("utf-8"))}
+    files: Files = {MODULE_FILE: yaml_text.load((folder / "module.yaml").read_text("utf-8"))}
     for code in LANGUAGE_CODES:
         path = folder / f"{code}.yaml"
         if path.exists():
-            files[code] = yaml.safe_load(path.read_text(encoding="utf-8"))
+            files[code] = yaml_text.load(path.read_text(encoding="utf-8"))
     return files
 
 

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -333,9 +334,17 @@ async def load_into(db: AsyncSession, catalogue: Catalogue) -> bool:
     if current.count == 0 or current == catalogue.generation:
         return False
     rows = (
-        await db.exec(select(ModuleVersion).where(col(ModuleVersion.state).in_(list(LIVE_STATES))))
+        await db.exec(
+            select(ModuleVersion)
+            .options(defer(ModuleVersion.files))  # type: ignore[arg-type]
+            .where(col(ModuleVersion.state).in_(list(LIVE_STATES)))
+        )
     ).all()
     known = {(module_id, number): module for (module_id, number), module in catalogue.known()}
+    # The files (a module's whole text) read only for the versions not built already.
+    unbuilt = [row.id for row in rows if (row.module_id, row.number) not in known]
+    if unbuilt:
+        await db.exec(select(ModuleVersion).where(col(ModuleVersion.id).in_(unbuilt)))
     modules: list[Module] = []
     versions: list[Module] = []
     retired: list[str] = []

@@ -40,7 +40,8 @@ async def test_the_shipped_files_are_stored_once_and_followed_unless_edited_in_t
     async with database.session() as db:
         first = await content_sync.sync_shipped(db, tmp_path)
         again = await content_sync.sync_shipped(db, tmp_path)
-    assert first.added == (MODULE,) and again == content_sync.Synced()
+    assert first.added == (MODULE,)
+    assert again == content_sync.Synced(as_shipped={MODULE: 1})  # nothing to store
     assert await states(database) == [(1, VersionState.PUBLISHED)]
 
     english = yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8"))
@@ -65,6 +66,34 @@ async def test_the_shipped_files_are_stored_once_and_followed_unless_edited_in_t
         synced = await content_sync.sync_shipped(db, tmp_path)
     assert synced.kept == (MODULE,) and synced.updated == ()
     assert (await states(database))[-1] == (3, VersionState.PUBLISHED)
+
+
+async def test_a_start_keeps_the_modules_read_from_the_files_and_builds_only_edited_ones(
+    database: Database,
+):
+    """The catalogue read from the files is what is published, unless the programme edited a
+    module: then that module, and only that one, is built from the database."""
+    async with database.session() as db:
+        await content_sync.sync_shipped(db)
+        editor = await make_learner(db)
+        assert editor.id is not None
+        files = await content_versions.latest_draft_or_published(db, MODULE)
+        files["sq"]["title"] = "Fjalëkalimet dhe hyrja me dy hapa"
+        await content_versions.save_draft(db, MODULE, files, editor.id, {"sq"})
+        await content_versions.publish(db, MODULE, editor.id)
+    catalogue = load_catalogue()  # as a start reads it
+    from_files = {module.id: module for module in catalogue.modules}
+    async with database.session() as db:
+        synced = await content_sync.sync_shipped(db)
+        catalogue.adopt(synced.as_shipped)
+        assert await content_versions.load_into(db, catalogue)
+    assert MODULE not in synced.as_shipped and len(synced.as_shipped) == len(from_files) - 1
+    for module in catalogue.modules:
+        if module.id == MODULE:
+            assert module.version == 2 and module.text("sq").title.startswith("Fjalëkalimet")
+            assert from_files[MODULE].text("sq").title != module.text("sq").title
+        else:  # the same texts, not a second copy of them
+            assert module.version == 1 and module.texts is from_files[module.id].texts
 
 
 async def test_a_draft_is_checked_by_the_content_rules_and_the_editors_languages(

@@ -52,7 +52,10 @@ async def prepare(deps: Deps) -> None:
             module_id,
             module_id,
         )
-    deps.catalogue.generation = None  # built from the files: rebuild whatever is stored
+    # The modules read from the files that are their published versions are kept as they
+    # are; whatever else is stored is built from the database.
+    deps.catalogue.adopt(synced.as_shipped)
+    deps.catalogue.generation = None
     await refresh(deps)
 
 
