@@ -7,15 +7,21 @@ is imported on first use; together they were some 70 MiB of every idle bot
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from bot.db import Database, head_revisions
-from tests.support.processes import ROOT, bot_env
+from bot.simulator.fake_bot_api import FakeBotApi
+from tests.support.burst_world import TOKEN, bot_environment
+from tests.support.driver import bot_texts
+from tests.support.processes import ROOT, bot_env, free_port, kill_left, stop, tail
+from tests.support.waiting import wait_until
 
 LAZY = (
     "matplotlib",
@@ -95,3 +101,67 @@ async def test_a_fresh_database_is_still_migrated(tmp_path: Path) -> None:
         assert versions == head_revisions()
     finally:
         await database.dispose()
+
+
+RUN_AND_LIST = """
+import atexit, json, runpy, sys
+
+listing = sys.argv[1]
+
+
+def write() -> None:
+    with open(listing, "w") as file:
+        json.dump(sorted({name.split(".")[0] for name in sys.modules}), file)
+
+
+atexit.register(write)
+sys.argv = ["bot", "run"]
+runpy.run_module("bot", run_name="__main__", alter_sys=True)
+"""
+"""``python -m bot run`` itself, writing at its exit which packages it imported in its life."""
+
+
+@pytest.mark.parametrize("optimize", ["", "2"], ids=["plain", "as-deployed"])
+async def test_python_m_bot_run_answers_and_imports_no_lazy_library(
+    database: Database, database_url: str, tmp_path: Path, optimize: str
+) -> None:
+    """The command a deployment runs, with its ops server, on a database at the head: it
+    answers, and never imports what only some features use. ``as-deployed``: with
+    PYTHONOPTIMIZE=2, as the image and the systemd unit run it (docstrings and asserts
+    left out: some 8 MiB of the idle bot, docs/benchmarks.md)."""
+    api = FakeBotApi(token=TOKEN)
+    await api.start()
+    api.add_user(4101, first_name="Ana", language_code="en")
+    env = bot_environment(api, database_url) | {"OPS_PORT": str(free_port())}
+    if optimize:
+        env["PYTHONOPTIMIZE"] = optimize
+    listing, log = tmp_path / "modules.json", tmp_path / "bot.log"
+    process = None
+    try:
+        with log.open("wb") as output:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                RUN_AND_LIST,
+                str(listing),
+                cwd=tmp_path,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+            )
+
+        async def answered() -> bool:
+            return bool(bot_texts(api, 4101))
+
+        api.push_message(4101, "/start")
+        await wait_until(answered, 90, "the bot's answer to /start", process)
+        await stop(process, log)
+    finally:
+        await kill_left(process)
+        await api.stop()
+    assert "Kapacitet" in bot_texts(api, 4101)[0], tail(log)
+    modules = set(json.loads(listing.read_text()))
+    assert "telegram" in modules and "sqlalchemy" in modules
+    # aiohttp too: the ops server listens (OPS_PORT), but only a webhook needs aiohttp.
+    assert not modules & {*LAZY, "tqdm", "mako", "aiohttp"}, tail(log)

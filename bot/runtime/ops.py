@@ -17,8 +17,8 @@ off). Started by the application's ``post_init`` and stopped by its ``post_shutd
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import col, func, select
@@ -27,10 +27,8 @@ from bot.models import OutboxMessage
 from bot.runtime import marks, verify_page
 from bot.runtime.context import Deps
 from bot.runtime.metrics import CONTENT_TYPE_LATEST
+from bot.runtime.small_http import Reply, SmallServer
 from bot.services import certificates
-
-if TYPE_CHECKING:
-    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -42,49 +40,44 @@ class CannotListen(OSError):
 
 
 class OpsServer:
-    """A small aiohttp server; ``port=0`` picks a free port (see :attr:`port`)."""
+    """The ops server (:class:`bot.runtime.small_http.SmallServer`); ``port=0`` picks a free
+    port (see :attr:`port`)."""
 
     def __init__(self, deps: Deps, host: str = "127.0.0.1", port: int = 9090) -> None:
         self.deps = deps
         self.host = host
-        self._port = port
-        self._runner: web.AppRunner | None = None
+        self._server = SmallServer(self._route, host, port)
 
     @property
     def port(self) -> int:
-        return self._port
+        return self._server.port
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self._port}"
+        return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
-        from aiohttp import web  # some 9 MiB, only when the server is on (OPS_PORT)
-
-        app = web.Application()
-        app.router.add_get("/health", self._health)
-        app.router.add_get("/metrics", self._metrics)
-        app.router.add_get("/verify/{code}", self._verify)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
         try:
-            site = web.TCPSite(runner, self.host, self._port)
-            await site.start()
+            await self._server.start()
         except OSError as error:
-            await runner.cleanup()
             raise CannotListen(
-                f"the ops server cannot listen on {self.host}:{self._port} ({error.strerror}); "
+                f"the ops server cannot listen on {self.host}:{self.port} ({error.strerror}); "
                 "set OPS_PORT to a free port, or to 0 to turn it off"
             ) from error
-        self._runner = runner
-        address = runner.addresses[0]
-        self._port = int(address[1])
-        log.info("Ops server on http://%s:%d (/health, /metrics, /verify)", self.host, self._port)
+        log.info("Ops server on http://%s:%d (/health, /metrics, /verify)", self.host, self.port)
 
     async def stop(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+        await self._server.stop()
+
+    async def _route(self, path: str) -> Reply | None:
+        if path == "/health":
+            return await self._health()
+        if path == "/metrics":
+            return await self._metrics()
+        code = path.removeprefix("/verify/")
+        if code != path and code and "/" not in code:
+            return await self._verify(code)
+        return None
 
     async def database_state(self) -> str:
         """``ok`` (a write was committed), ``read-only`` (reads only) or ``error``."""
@@ -105,17 +98,13 @@ class OpsServer:
             return "error"
         return "read-only"
 
-    async def _health(self, _request: web.Request) -> web.Response:
-        from aiohttp import web
-
+    async def _health(self) -> Reply:
         state = await self.database_state()
         if state == "ok":
-            return web.json_response({"status": "ok", "database": "ok"})
-        return web.json_response({"status": "error", "database": state}, status=503)
+            return _json(200, {"status": "ok", "database": "ok"})
+        return _json(503, {"status": "error", "database": state})
 
-    async def _metrics(self, _request: web.Request) -> web.Response:
-        from aiohttp import web
-
+    async def _metrics(self) -> Reply:
         metrics = self.deps.metrics
         try:
             async with asyncio.timeout(DATABASE_TIMEOUT):
@@ -133,12 +122,10 @@ class OpsServer:
         else:
             metrics.outbox_pending.set(pending)
             metrics.database_up.set(1)
-        return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return Reply(200, metrics.render(), CONTENT_TYPE_LATEST)
 
-    async def _verify(self, request: web.Request) -> web.Response:
-        from aiohttp import web
-
-        typed = request.match_info.get("code", "")[:100]
+    async def _verify(self, code: str) -> Reply:
+        typed = code[:100]
         async with asyncio.timeout(DATABASE_TIMEOUT):
             async with self.deps.database.session() as db:
                 result = await certificates.verify(db, typed)
@@ -146,10 +133,13 @@ class OpsServer:
             result, self.deps.translators, self.deps.catalogue, self.deps.settings
         )
         status = 404 if result.status == certificates.Status.UNKNOWN else 200
-        return web.Response(
-            text=body,
-            status=status,
-            content_type="text/html",
-            charset="utf-8",
-            headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"},
+        return Reply(
+            status,
+            body.encode(),
+            "text/html; charset=utf-8",
+            (("Cache-Control", "no-store"), ("X-Robots-Tag", "noindex")),
         )
+
+
+def _json(status: int, data: dict[str, str]) -> Reply:
+    return Reply(status, json.dumps(data).encode(), "application/json; charset=utf-8")
