@@ -14,7 +14,7 @@ round is the figure of every later start. About a minute.
 ``--python``: the interpreter of the bot (default: this one). A development venv holds the
 test tools too, and httpx imports its command line (click, pygments) when they are
 installed; a venv of ``requirements/run.txt`` alone is what a deployment has
-(``KAPACITET_VENV=/tmp/run-venv ./kapacitet migrate`` makes one).
+(``KAPACITET_VENV=/tmp/run-venv ./kapacitet run --help`` makes one).
 """
 
 from __future__ import annotations

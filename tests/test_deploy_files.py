@@ -64,6 +64,18 @@ def test_the_dockerfile_is_slim_non_root_and_runs_the_bot():
     assert healthcheck_command()[:2] == ["python", "-c"]
 
 
+def test_the_image_and_the_unit_run_the_bot_as_the_memory_benchmark_measures_it():
+    """PYTHONOPTIMIZE=2 (docs/benchmarks.md, "Idle memory"), with the bytecode for it
+    compiled in the image: the image writes none at run time."""
+    lines = dockerfile_instructions()
+    assert "ENV PYTHONOPTIMIZE=2" in lines
+    [compile_step] = [line for line in lines if "compileall" in line]
+    assert " -o 2 " in compile_step and '"stdlib"' in compile_step and '"purelib"' in compile_step
+    assert lines.index("ENV PYTHONOPTIMIZE=2") < lines.index(compile_step)
+    unit = (ROOT / "deploy" / "kapacitet.service").read_text().splitlines()
+    assert "Environment=PYTHONOPTIMIZE=2" in unit
+
+
 def test_compose_runs_the_bot_after_a_healthy_postgresql():
     compose = compose_file()
     db, bot = compose["services"]["db"], compose["services"]["bot"]
