@@ -33,6 +33,17 @@ async def states(database: Database) -> list[tuple[int, str]]:
         return [(r.number, r.state) for r in await content_versions.versions_of(db, MODULE)]
 
 
+async def retitle_in_albanian(database: Database, title: str) -> None:
+    """The programme edits the module in the bot: a new Albanian title, published."""
+    async with database.session() as db:
+        editor = await make_learner(db)
+        assert editor.id is not None
+        files = await content_versions.latest_draft_or_published(db, MODULE)
+        files["sq"]["title"] = title
+        await content_versions.save_draft(db, MODULE, files, editor.id, {"sq"})
+        await content_versions.publish(db, MODULE, editor.id)
+
+
 async def test_the_shipped_files_are_stored_once_and_followed_unless_edited_in_the_bot(
     database: Database, tmp_path: Path
 ):
@@ -53,13 +64,7 @@ async def test_the_shipped_files_are_stored_once_and_followed_unless_edited_in_t
     assert await states(database) == [(1, VersionState.SUPERSEDED), (2, VersionState.PUBLISHED)]
 
     # The programme edits the module in the bot: a later release does not overwrite it.
-    async with database.session() as db:
-        editor = await make_learner(db)
-        assert editor.id is not None
-        files = await content_versions.latest_draft_or_published(db, MODULE)
-        files["sq"]["title"] = "Fjalëkalimet"
-        await content_versions.save_draft(db, MODULE, files, editor.id, {"sq"})
-        await content_versions.publish(db, MODULE, editor.id)
+    await retitle_in_albanian(database, "Fjalëkalimet")
     english["summary"] = "Changed in the next release."
     (folder / "en.yaml").write_text(yaml.safe_dump(english, allow_unicode=True), "utf-8")
     async with database.session() as db:
@@ -75,12 +80,7 @@ async def test_a_start_keeps_the_modules_read_from_the_files_and_builds_only_edi
     module: then that module, and only that one, is built from the database."""
     async with database.session() as db:
         await content_sync.sync_shipped(db)
-        editor = await make_learner(db)
-        assert editor.id is not None
-        files = await content_versions.latest_draft_or_published(db, MODULE)
-        files["sq"]["title"] = "Fjalëkalimet dhe hyrja me dy hapa"
-        await content_versions.save_draft(db, MODULE, files, editor.id, {"sq"})
-        await content_versions.publish(db, MODULE, editor.id)
+    await retitle_in_albanian(database, "Fjalëkalimet dhe hyrja me dy hapa")
     catalogue = load_catalogue()  # as a start reads it
     from_files = {module.id: module for module in catalogue.modules}
     async with database.session() as db:
