@@ -16,8 +16,9 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, Protocol
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -74,11 +75,50 @@ async def _rows(
     return {(row.language, row.key): row for row in (await db.exec(query)).all()}
 
 
+class _Stored(Protocol):
+    """What :func:`_status` reads of a row: an ORM row, or a plain one (:func:`_read`)."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def needs_review(self) -> bool: ...
+    @property
+    def source_hash(self) -> str: ...
+    @property
+    def changed_by(self) -> int | None: ...
+    @property
+    def changed_at(self) -> datetime: ...
+
+
+_READ_COLUMNS = (
+    col(TranslationStatus.language),
+    col(TranslationStatus.key),
+    col(TranslationStatus.state),
+    col(TranslationStatus.needs_review),
+    col(TranslationStatus.source_hash),
+    col(TranslationStatus.changed_by),
+    col(TranslationStatus.changed_at),
+)
+
+
+async def _read(
+    db: AsyncSession, module_id: str, language: str | None = None
+) -> dict[tuple[str, str], Any]:
+    """The rows for reading only, as plain rows: a start reads every text of every module
+    (some 6,000 rows), and as ORM objects they left megabytes behind in the bot's memory."""
+    query = sa.select(*_READ_COLUMNS).where(col(TranslationStatus.module_id) == module_id)
+    if language is not None:
+        query = query.where(col(TranslationStatus.language) == language)
+    # SQLModel's exec is typed for selects of up to four columns; these are seven.
+    found = await db.exec(query)  # type: ignore[call-overload]
+    return {(row.language, row.key): row for row in found.all()}
+
+
 def _module_id(files: Files) -> str:
     return str(files[MODULE_FILE]["id"])
 
 
-def _status(row: TranslationStatus | None, current_hash: str) -> TextStatus:
+def _status(row: _Stored | None, current_hash: str) -> TextStatus:
     if row is None:
         return TextStatus(SHIPPED_STATE, False)
     return TextStatus(
@@ -92,7 +132,7 @@ def _status(row: TranslationStatus | None, current_hash: str) -> TextStatus:
 async def statuses(db: AsyncSession, files: Files, language: str) -> dict[str, TextStatus]:
     """Each text's status in a language, key by key (in the module's order)."""
     hashes = source_hashes(files)
-    rows = await _rows(db, _module_id(files), language)
+    rows = await _read(db, _module_id(files), language)
     return {key: _status(rows.get((language, key)), digest) for key, digest in hashes.items()}
 
 
@@ -152,21 +192,39 @@ async def sync_with_source(db: AsyncSession, files: Files, now: datetime) -> int
     developer edited the files). Returns how many were newly marked; idempotent."""
     module_id = _module_id(files)
     hashes = source_hashes(files)
-    rows = await _rows(db, module_id)
-    marked = 0
+    rows = await _read(db, module_id)
+    missing: list[dict[str, object]] = []
+    changed: list[tuple[str, str]] = []
     for language in TRANSLATED_LANGUAGES:
         for key, digest in hashes.items():
             row = rows.get((language, key))
             if row is None:
-                await _upsert(
-                    db, rows, module_id, language, key, source_hash=digest, changed_at=now
+                missing.append(
+                    {
+                        "module_id": module_id,
+                        "language": language,
+                        "key": key,
+                        "state": SHIPPED_STATE.value,
+                        "needs_review": False,
+                        "source_hash": digest,
+                        "changed_at": now,
+                    }
                 )
             elif row.source_hash != digest and not row.needs_review:
-                row.needs_review = True
-                row.changed_at = now
-                db.add(row)
-                marked += 1
-    return marked
+                changed.append((language, key))
+    if missing:
+        await db.exec(sa.insert(TranslationStatus), params=missing)
+    for language, key in changed:
+        await db.exec(
+            sa.update(TranslationStatus)
+            .where(
+                col(TranslationStatus.module_id) == module_id,
+                col(TranslationStatus.language) == language,
+                col(TranslationStatus.key) == key,
+            )
+            .values(needs_review=True, changed_at=now)
+        )
+    return len(changed)
 
 
 async def record_import(
@@ -267,7 +325,7 @@ async def coverage(db: AsyncSession, modules: Sequence[Files]) -> list[Coverage]
     for files in modules:
         module_id = _module_id(files)
         hashes = source_hashes(files)
-        rows = await _rows(db, module_id)
+        rows = await _read(db, module_id)
         for language in TRANSLATED_LANGUAGES:
             counted = [_status(rows.get((language, k)), d) for k, d in hashes.items()]
             found.append(
@@ -368,7 +426,7 @@ async def learner_catalogue(
     for module in catalogue.modules:
         files = files_from_module(module)
         await sync_with_source(db, files, now)
-        rows = await _rows(db, module.id)
+        rows = await _read(db, module.id)
         hashes = source_hashes(files)
         review = {
             lang: {key: _status(rows.get((lang, key)), digest) for key, digest in hashes.items()}
