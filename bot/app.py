@@ -70,7 +70,7 @@ from bot.runtime.jobs import PeriodicTask
 from bot.runtime.ops import OpsServer
 from bot.runtime.ordering import PerChatProcessor
 from bot.runtime.ratelimit import OVERALL_PER_SECOND, TelegramRateLimiter
-from bot.runtime.request import BotRequest
+from bot.runtime.request import telegram_requests
 
 log = logging.getLogger(__name__)
 
@@ -221,8 +221,9 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .application_class(KapacitetApplication)
-        .request(BotRequest(deps.metrics))
     )
+    requests, get_updates_requests = telegram_requests(deps.metrics)
+    builder = builder.request(requests).get_updates_request(get_updates_requests)
     if settings.concurrent_chats > 1:
         builder = builder.concurrent_updates(PerChatProcessor(settings.concurrent_chats))
     if rate_limit:
