@@ -126,7 +126,8 @@ def main() -> None:
     parser.add_argument("--python", default=sys.executable, help="the bot's interpreter")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    figures = asyncio.run(measure(args.database, args.python, args.rounds))
+    python = str(Path(args.python).absolute())  # the bot starts in a folder of its own
+    figures = asyncio.run(measure(args.database, python, args.rounds))
     print("\nlast round (every start after the first):")
     for kind, values in figures.items():
         print(f"  {kind:18s} {values[-1]:6.1f} MiB")
