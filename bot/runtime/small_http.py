@@ -123,13 +123,16 @@ class SmallServer:
 async def _read_request(
     connection: h11.Connection, reader: asyncio.StreamReader
 ) -> h11.Request | None:
-    """The request's head, its body (if any) read and left; None if the client closed."""
+    """The request's head, its body (if any) read and left; None if the client closed. A
+    method other than GET or HEAD is returned at once, its body unread (it gets 405)."""
     request: h11.Request | None = None
     while True:
         event = connection.next_event()
         if event is h11.NEED_DATA:
             connection.receive_data(await reader.read(MAX_HEAD))
         elif isinstance(event, h11.Request):
+            if event.method not in (b"GET", b"HEAD"):
+                return event
             request = event
         elif isinstance(event, h11.EndOfMessage):
             return request

@@ -41,6 +41,10 @@ async def test_what_is_not_a_get_of_a_known_page_is_refused_before_any_route(
         post = await exchange(
             server.port, b"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
         )
+        # A body announced but never sent: refused without waiting for it.
+        upload = await exchange(
+            server.port, b"PUT /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n"
+        )
         garbage = await exchange(server.port, b"HELLO THERE\r\n\r\n")
         huge = await exchange(
             server.port, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n"
@@ -50,6 +54,7 @@ async def test_what_is_not_a_get_of_a_known_page_is_refused_before_any_route(
             for path in ("/", "/etc/passwd", "/verify/", "/verify/a/b", "/healthz")
         ]
     assert status_of(post) == 405 and b"\r\nAllow: GET, HEAD\r\n" in post
+    assert status_of(upload) == 405
     assert status_of(garbage) == 400
     assert status_of(huge) == 431
     assert [status_of(answer) for answer in unknown] == [404] * 5
